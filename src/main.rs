@@ -1,0 +1,186 @@
+//! mcp-bridge: a local stdio MCP server that relays to a remote one.
+
+mod cli;
+mod headers;
+mod jsonrpc;
+mod relay;
+mod session;
+mod stdio;
+mod transport;
+
+use clap::Parser;
+use cli::Cli;
+use relay::{Relay, Router};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::prelude::*;
+use transport::streamable_http::StreamableHttp;
+
+/// Exit code for a usage error (bad URL, bad header), as clap uses.
+const EXIT_USAGE: u8 = 2;
+/// Exit code when the bridge could not start for another reason.
+const EXIT_FAILURE: u8 = 1;
+/// How many queued lines in each direction before the producer waits.
+const QUEUE: usize = 1024;
+/// Default limit on how long a connection may take to open.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let url = match cli::check_url(&cli.url, cli.allow_http) {
+        Ok(url) => url,
+        Err(e) => return usage_error(&e),
+    };
+    let headers = match headers::collect(&cli.headers, &cli.header_file, &|v| std::env::var(v).ok())
+    {
+        Ok(h) => h,
+        Err(e) => return usage_error(&e.to_string()),
+    };
+    if let Err(e) = init_logging(&cli) {
+        eprintln!("mcp-bridge: error: {e}");
+        return ExitCode::from(EXIT_FAILURE);
+    }
+
+    // Start reading stdin at once, so the client's first message waits in the
+    // queue while the HTTP client is built.
+    let (in_tx, in_rx) = mpsc::channel(QUEUE);
+    let max = cli.max_message_size;
+    std::thread::Builder::new()
+        .name("stdin".into())
+        .spawn(move || stdio::read_lines(std::io::stdin(), max, in_tx))
+        .expect("spawning the stdin thread");
+    let (out_tx, out_rx) = mpsc::channel(QUEUE);
+    let writer = std::thread::Builder::new()
+        .name("stdout".into())
+        .spawn(move || stdio::write_lines(std::io::stdout().lock(), out_rx))
+        .expect("spawning the stdout thread");
+
+    let client = match http_client() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("cannot set up HTTP: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    tracing::info!(
+        "relaying to {url} (Streamable HTTP){}",
+        if headers.is_empty() {
+            String::new()
+        } else {
+            format!(" with headers: {}", headers::names(&headers))
+        }
+    );
+
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("cannot start the async runtime: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    runtime.block_on(async move {
+        let transport = Arc::new(StreamableHttp::new(client, url, headers, max));
+        let router = Arc::new(Router::new(out_tx));
+        Relay::new(transport, router, max)
+            .run(in_rx, shutdown_signal())
+            .await;
+    });
+    // Tasks still running (a request that never finished) are dropped here,
+    // which drops their way to stdout, so the writer can finish.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    let _ = writer.join();
+    tracing::debug!("bye");
+    // The stdin thread may still sit in a blocking read; exiting ends it.
+    std::process::exit(0)
+}
+
+fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("mcp-bridge: error: {msg}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// The HTTP client: rustls with the platform's trust store, HTTP/2 where the
+/// server offers it, no timeout on whole requests (long tool calls are normal).
+fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::builder()
+        .user_agent(concat!("mcp-bridge/", env!("CARGO_PKG_VERSION")))
+        .connect_timeout(CONNECT_TIMEOUT)
+        .tcp_nodelay(true)
+        .build()
+}
+
+/// Logs go to stderr or the log file, never stdout. Only this crate's own
+/// events are shown above warn: the HTTP stack's debug output can include
+/// header values, which may be secrets.
+fn init_logging(cli: &Cli) -> Result<(), String> {
+    let level = match (cli.quiet, cli.verbose) {
+        (true, _) => LevelFilter::ERROR,
+        (false, 0) => LevelFilter::WARN,
+        (false, 1) => LevelFilter::INFO,
+        (false, 2) => LevelFilter::DEBUG,
+        (false, _) => LevelFilter::TRACE,
+    };
+    let filter = Targets::new()
+        .with_default(level.min(LevelFilter::WARN))
+        .with_target("mcp_bridge", level);
+    let fmt = tracing_subscriber::fmt::layer()
+        .with_target(false)
+        .without_time();
+    match &cli.log_file {
+        Some(path) => {
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open log file {}: {e}", path.display()))?;
+            tracing_subscriber::registry()
+                .with(
+                    fmt.with_ansi(false)
+                        .with_writer(Arc::new(file))
+                        .with_filter(filter),
+                )
+                .init();
+        }
+        None => {
+            tracing_subscriber::registry()
+                .with(
+                    fmt.with_ansi(std::io::stderr().is_terminal())
+                        .with_writer(std::io::stderr)
+                        .with_filter(filter),
+                )
+                .init();
+        }
+    }
+    Ok(())
+}
+
+/// Resolves on SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,330 @@
+//! The Streamable HTTP transport (MCP 2025-03-26 and later): one POST per
+//! message, JSON or SSE answers, the standalone GET stream, DELETE at the end.
+
+use super::{content_type, read_body, status_error, EventReader, UpstreamError};
+use crate::jsonrpc::{self, Id, Kind, Message};
+use crate::relay::Router;
+use crate::session::Session;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::{Method, StatusCode};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::task::AbortHandle;
+
+/// `Accept` on every POST, as the specification requires.
+const ACCEPT_BOTH: &str = "application/json, text/event-stream";
+/// Session header name.
+pub const SESSION_HEADER: &str = "mcp-session-id";
+/// Negotiated-version header name (2025-06-18 and later).
+pub const VERSION_HEADER: &str = "mcp-protocol-version";
+/// First wait before reopening a dropped GET stream when the server gave no `retry:`.
+const GET_RETRY_START: Duration = Duration::from_millis(500);
+/// Longest wait between GET stream attempts.
+const GET_RETRY_CAP: Duration = Duration::from_secs(30);
+
+/// One remote server reached over Streamable HTTP.
+pub struct StreamableHttp {
+    client: reqwest::Client,
+    url: reqwest::Url,
+    url_text: String,
+    headers: HeaderMap,
+    limit: usize,
+    session: Session,
+    get_stream: Mutex<Option<AbortHandle>>,
+}
+
+impl StreamableHttp {
+    /// A transport for `url`, sending `headers` on every request and refusing
+    /// messages larger than `limit` bytes.
+    pub fn new(
+        client: reqwest::Client,
+        url: reqwest::Url,
+        headers: HeaderMap,
+        limit: usize,
+    ) -> Self {
+        StreamableHttp {
+            client,
+            url_text: url.to_string(),
+            url,
+            headers,
+            limit,
+            session: Session::default(),
+            get_stream: Mutex::new(None),
+        }
+    }
+
+    /// The server URL as text, for messages.
+    pub fn url(&self) -> &str {
+        &self.url_text
+    }
+
+    /// A request with the user's headers and, unless `fresh`, the session's.
+    fn request(&self, method: Method, fresh: bool) -> reqwest::RequestBuilder {
+        let mut headers = self.headers.clone();
+        if !fresh {
+            self.session.apply(&mut headers);
+        }
+        self.client
+            .request(method, self.url.clone())
+            .headers(headers)
+    }
+
+    /// POST one client message and deliver whatever the server sends back
+    /// (its answer, and any requests or notifications before it) to `router`.
+    ///
+    /// `Ok` means the exchange finished; for a request the caller checks
+    /// whether an answer was actually delivered.
+    pub async fn send(&self, msg: &Message, router: &Router) -> Result<(), UpstreamError> {
+        let initialize = msg.kind == Kind::Request && msg.method.as_deref() == Some("initialize");
+        if initialize {
+            // A new handshake starts a new session; the old stream belongs to the old one.
+            self.stop_get_stream();
+        }
+        let resp = self
+            .request(Method::POST, initialize)
+            .header(ACCEPT, ACCEPT_BOTH)
+            .header(CONTENT_TYPE, "application/json")
+            .body(msg.raw.clone())
+            .send()
+            .await
+            .map_err(|e| UpstreamError::from_reqwest(&self.url_text, &e))?;
+        let status = resp.status();
+        if !status.is_success() {
+            return Err(status_error(resp, &self.url_text).await);
+        }
+        if initialize {
+            self.session.begin(resp.headers().get(SESSION_HEADER));
+        }
+        if status == StatusCode::ACCEPTED || status == StatusCode::NO_CONTENT {
+            return match msg.kind {
+                Kind::Request => Err(UpstreamError::NoAnswer {
+                    url: self.url_text.clone(),
+                    status,
+                }),
+                _ => Ok(()),
+            };
+        }
+        let ctype = content_type(&resp);
+        if ctype == "text/event-stream" {
+            let mut events = EventReader::new(resp, &self.url_text, self.limit);
+            while let Some(ev) = events.next().await? {
+                if ev.has_message() {
+                    self.deliver(ev.data.unwrap_or_default().into(), msg, initialize, router)
+                        .await?;
+                }
+            }
+            return Ok(());
+        }
+        let mut resp = resp;
+        let body = read_body(&mut resp, &self.url_text, self.limit).await?;
+        if body.iter().all(u8::is_ascii_whitespace) && msg.kind != Kind::Request {
+            return Ok(());
+        }
+        if let Err(e) = jsonrpc::parse(body.clone()) {
+            return Err(UpstreamError::NotJsonRpc {
+                url: self.url_text.clone(),
+                what: if ctype.is_empty() {
+                    "no content-type".to_owned()
+                } else {
+                    format!("content-type {ctype}")
+                },
+                detail: match super::gist(&body, &ctype) {
+                    g if g.is_empty() => format!(": {e}"),
+                    g => format!(": {g}"),
+                },
+            });
+        }
+        self.deliver(body, msg, initialize, router).await
+    }
+
+    /// Deliver one body or event payload (a message or a batch) that answers `sent`.
+    async fn deliver(
+        &self,
+        payload: bytes::Bytes,
+        sent: &Message,
+        initialize: bool,
+        router: &Router,
+    ) -> Result<(), UpstreamError> {
+        let parsed = jsonrpc::parse(payload).map_err(|e| UpstreamError::NotJsonRpc {
+            url: self.url_text.clone(),
+            what: "an event that is not JSON-RPC".to_owned(),
+            detail: format!(": {e}"),
+        })?;
+        for item in parsed {
+            let m = match item {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::warn!("dropped a message from the server that is not JSON-RPC: {e}");
+                    continue;
+                }
+            };
+            if m.kind == Kind::Response && sent.kind == Kind::Request {
+                if m.id.is_none() && m.is_error {
+                    // An error the server could not tie to a request (id null)
+                    // answers the one we sent.
+                    answer_null_error(&m, sent.id.as_ref(), router).await;
+                    continue;
+                }
+                if initialize && m.id == sent.id && !m.is_error {
+                    self.session
+                        .set_version(jsonrpc::result_str_field(&m.raw, "protocolVersion"));
+                }
+            }
+            router.deliver(m).await;
+        }
+        Ok(())
+    }
+
+    /// Open the standalone GET stream for server-initiated messages, replacing any earlier one.
+    pub fn start_get_stream(self: &Arc<Self>, router: Arc<Router>) {
+        let this = Arc::clone(self);
+        let task = tokio::spawn(async move { this.run_get_stream(&router).await });
+        if let Some(old) = self
+            .get_stream
+            .lock()
+            .expect("get_stream lock")
+            .replace(task.abort_handle())
+        {
+            old.abort();
+        }
+    }
+
+    /// Stop the GET stream, if one is open.
+    pub fn stop_get_stream(&self) {
+        if let Some(old) = self.get_stream.lock().expect("get_stream lock").take() {
+            old.abort();
+        }
+    }
+
+    async fn run_get_stream(&self, router: &Router) {
+        let mut last_id: Option<String> = None;
+        let mut wait = GET_RETRY_START;
+        let mut server_retry: Option<Duration> = None;
+        loop {
+            let mut req = self
+                .request(Method::GET, false)
+                .header(ACCEPT, "text/event-stream");
+            if let Some(id) = last_id
+                .as_deref()
+                .and_then(|i| HeaderValue::from_str(i).ok())
+            {
+                req = req.header("last-event-id", id);
+            }
+            match req.send().await {
+                Err(e) => tracing::info!(
+                    "GET stream: {}",
+                    UpstreamError::from_reqwest(&self.url_text, &e)
+                ),
+                Ok(resp) if resp.status() == StatusCode::METHOD_NOT_ALLOWED => {
+                    tracing::info!("the server offers no GET stream (HTTP 405); not retrying");
+                    return;
+                }
+                Ok(resp) if !resp.status().is_success() => {
+                    let status = resp.status();
+                    let e = status_error(resp, &self.url_text).await;
+                    if matches!(status.as_u16(), 400 | 404) {
+                        tracing::warn!("GET stream refused, not retrying: {e}");
+                        return;
+                    }
+                    tracing::info!("GET stream: {e}");
+                }
+                Ok(resp) if content_type(&resp) != "text/event-stream" => {
+                    tracing::warn!(
+                        "GET stream answered with content-type {:?}, not an event stream; not retrying",
+                        content_type(&resp)
+                    );
+                    return;
+                }
+                Ok(resp) => {
+                    tracing::debug!("GET stream open");
+                    let mut events = EventReader::new(resp, &self.url_text, self.limit);
+                    loop {
+                        match events.next().await {
+                            Ok(Some(ev)) => {
+                                wait = GET_RETRY_START;
+                                if let Some(id) = ev.id.clone() {
+                                    last_id = Some(id);
+                                }
+                                if let Some(ms) = ev.retry {
+                                    server_retry = Some(Duration::from_millis(ms));
+                                }
+                                if ev.has_message() {
+                                    self.deliver_unsolicited(
+                                        ev.data.unwrap_or_default().into(),
+                                        router,
+                                    )
+                                    .await;
+                                }
+                            }
+                            Ok(None) => {
+                                tracing::debug!("GET stream closed by the server");
+                                break;
+                            }
+                            Err(e) => {
+                                tracing::info!("GET stream: {e}");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            let delay = server_retry.unwrap_or(wait);
+            tracing::info!("reopening the GET stream in {} ms", delay.as_millis());
+            tokio::time::sleep(delay).await;
+            wait = (wait * 2).min(GET_RETRY_CAP);
+        }
+    }
+
+    async fn deliver_unsolicited(&self, payload: bytes::Bytes, router: &Router) {
+        match jsonrpc::parse(payload) {
+            Ok(items) => {
+                for item in items {
+                    match item {
+                        Ok(m) => router.deliver(m).await,
+                        Err(e) => tracing::warn!("dropped a message from the server: {e}"),
+                    }
+                }
+            }
+            Err(e) => tracing::warn!("dropped an event from the server: {e}"),
+        }
+    }
+
+    /// End the session with DELETE (405 is fine), giving up after `limit`.
+    pub async fn close(&self, limit: Duration) {
+        self.stop_get_stream();
+        if !self.session.has_id() {
+            return;
+        }
+        let req = self.request(Method::DELETE, false).timeout(limit).send();
+        match tokio::time::timeout(limit, req).await {
+            Ok(Ok(resp)) => tracing::debug!("session closed (HTTP {})", resp.status()),
+            Ok(Err(e)) => tracing::info!(
+                "closing the session: {}",
+                UpstreamError::from_reqwest(&self.url_text, &e)
+            ),
+            Err(_) => tracing::info!("closing the session: no answer within {limit:?}"),
+        }
+    }
+}
+
+/// Answer `id` with the server's id-less error, keeping its code and words.
+async fn answer_null_error(m: &Message, id: Option<&Id>, router: &Router) {
+    let Some(id) = id else { return };
+    let e = jsonrpc::error_object(&m.raw);
+    let (code, message, data) = match e {
+        Some(e) => (
+            e.code.unwrap_or(jsonrpc::UPSTREAM_ERROR),
+            e.message
+                .unwrap_or_else(|| "the server reported an error".into()),
+            e.data,
+        ),
+        None => (
+            jsonrpc::UPSTREAM_ERROR,
+            "the server reported an error".into(),
+            None,
+        ),
+    };
+    router
+        .answer(id, jsonrpc::error_response(Some(id), code, &message, data))
+        .await;
+}
