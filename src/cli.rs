@@ -83,9 +83,11 @@ pub fn check_url(raw: &str, allow_http: bool) -> Result<url::Url, String> {
     match url.scheme() {
         "https" => {}
         "http" if allow_http || is_loopback(&url) => {}
-        "http" => return Err(format!(
+        "http" => {
+            return Err(format!(
             "{raw} uses plain http to a host that is not loopback; use https, or pass --allow-http"
-        )),
+        ))
+        }
         other => {
             return Err(format!(
                 "{raw} has the scheme {other:?}; only https (or http to loopback) is supported"

@@ -109,8 +109,15 @@ impl StreamableHttp {
             let mut events = EventReader::new(resp, &self.url_text, self.limit);
             while let Some(ev) = events.next().await? {
                 if ev.has_message() {
-                    self.deliver(ev.data.unwrap_or_default().into(), msg, initialize, router)
-                        .await?;
+                    let items =
+                        jsonrpc::parse(ev.data.unwrap_or_default().into()).map_err(|e| {
+                            UpstreamError::NotJsonRpc {
+                                url: self.url_text.clone(),
+                                what: "an event that is not JSON-RPC".to_owned(),
+                                detail: format!(": {e}"),
+                            }
+                        })?;
+                    self.deliver(items, msg, initialize, router).await;
                 }
             }
             return Ok(());
@@ -120,37 +127,38 @@ impl StreamableHttp {
         if body.iter().all(u8::is_ascii_whitespace) && msg.kind != Kind::Request {
             return Ok(());
         }
-        if let Err(e) = jsonrpc::parse(body.clone()) {
-            return Err(UpstreamError::NotJsonRpc {
-                url: self.url_text.clone(),
-                what: if ctype.is_empty() {
-                    "no content-type".to_owned()
-                } else {
-                    format!("content-type {ctype}")
-                },
-                detail: match super::gist(&body, &ctype) {
-                    g if g.is_empty() => format!(": {e}"),
-                    g => format!(": {g}"),
-                },
-            });
+        let not_json_rpc = |detail: String| UpstreamError::NotJsonRpc {
+            url: self.url_text.clone(),
+            what: if ctype.is_empty() {
+                "no content-type".to_owned()
+            } else {
+                format!("content-type {ctype}")
+            },
+            detail: match super::gist(&body, &ctype) {
+                g if g.is_empty() => detail,
+                g => format!(": {g}"),
+            },
+        };
+        let items = jsonrpc::parse(body.clone()).map_err(|e| not_json_rpc(format!(": {e}")))?;
+        if items.iter().all(Result::is_err) {
+            if let Some(Err(e)) = items.first() {
+                return Err(not_json_rpc(format!(": {e}")));
+            }
         }
-        self.deliver(body, msg, initialize, router).await
+        self.deliver(items, msg, initialize, router).await;
+        Ok(())
     }
 
-    /// Deliver one body or event payload (a message or a batch) that answers `sent`.
+    /// Deliver the messages of one body or event (one message or a batch)
+    /// that answers `sent`.
     async fn deliver(
         &self,
-        payload: bytes::Bytes,
+        items: Vec<Result<Message, jsonrpc::Invalid>>,
         sent: &Message,
         initialize: bool,
         router: &Router,
-    ) -> Result<(), UpstreamError> {
-        let parsed = jsonrpc::parse(payload).map_err(|e| UpstreamError::NotJsonRpc {
-            url: self.url_text.clone(),
-            what: "an event that is not JSON-RPC".to_owned(),
-            detail: format!(": {e}"),
-        })?;
-        for item in parsed {
+    ) {
+        for item in items {
             let m = match item {
                 Ok(m) => m,
                 Err(e) => {
@@ -172,7 +180,6 @@ impl StreamableHttp {
             }
             router.deliver(m).await;
         }
-        Ok(())
     }
 
     /// Open the standalone GET stream for server-initiated messages, replacing any earlier one.

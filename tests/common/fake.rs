@@ -1,0 +1,243 @@
+//! A scriptable fake Streamable HTTP server for precise cases: error statuses,
+//! non-JSON bodies, 202s, batches, priming events, gated SSE streams.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode};
+use axum::response::Response;
+use bytes::Bytes;
+use serde_json::{json, Value};
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::{mpsc, Semaphore};
+use tokio_stream::wrappers::ReceiverStream;
+
+/// One request the fake server received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: Method,
+    pub headers: HeaderMap,
+    pub raw: Bytes,
+    /// The body as JSON, when it was JSON.
+    pub body: Option<Value>,
+}
+
+impl Seen {
+    /// The JSON-RPC method of the body, or "" (GET, DELETE, responses).
+    pub fn rpc_method(&self) -> &str {
+        self.body
+            .as_ref()
+            .and_then(|b| b.get("method"))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    }
+
+    /// The JSON-RPC id of the body, or null.
+    pub fn rpc_id(&self) -> Value {
+        self.body
+            .as_ref()
+            .and_then(|b| b.get("id").cloned())
+            .unwrap_or(Value::Null)
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_owned())
+    }
+}
+
+/// One step of an SSE answer.
+pub enum Step {
+    /// Raw event text, sent as one chunk (include the blank line that ends it).
+    Text(String),
+    /// Wait for a permit from this semaphore before going on.
+    Gate(Arc<Semaphore>),
+    /// Pause.
+    Sleep(Duration),
+}
+
+/// What the fake answers.
+pub enum Reply {
+    /// `application/json` with this status, body and extra headers.
+    Json(u16, String, Vec<(&'static str, String)>),
+    /// `text/event-stream` made of these steps, then the stream ends.
+    Sse(Vec<Step>, Vec<(&'static str, String)>),
+    /// Any status, content-type and body.
+    Raw(u16, &'static str, Vec<u8>),
+    /// A status with no body.
+    Status(u16),
+}
+
+/// An SSE event carrying one JSON-RPC message.
+pub fn event(msg: &Value) -> Step {
+    Step::Text(format!("event: message\ndata: {msg}\n\n"))
+}
+
+/// A successful JSON-RPC result answer for `id`.
+pub fn result(id: &Value, result: Value) -> Value {
+    json!({"jsonrpc":"2.0","id":id,"result":result})
+}
+
+type Behaviour = dyn Fn(&Seen) -> Reply + Send + Sync;
+
+struct Inner {
+    seen: Mutex<Vec<Seen>>,
+    behave: Box<Behaviour>,
+}
+
+/// A running fake server on loopback.
+pub struct Fake {
+    pub url: String,
+    inner: Arc<Inner>,
+}
+
+impl Fake {
+    /// Start a fake answering with `behave`; it runs until the test ends.
+    pub async fn start(behave: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Fake {
+        let inner = Arc::new(Inner {
+            seen: Mutex::new(Vec::new()),
+            behave: Box::new(behave),
+        });
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(Arc::clone(&inner));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Fake { url, inner }
+    }
+
+    /// Everything received so far.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.inner.seen.lock().unwrap().clone()
+    }
+
+    /// Requests received with this HTTP method.
+    pub fn seen_with(&self, method: Method) -> Vec<Seen> {
+        self.seen()
+            .into_iter()
+            .filter(|s| s.method == method)
+            .collect()
+    }
+
+    /// Wait until `pred` holds for some received request (or fail after the harness limit).
+    pub async fn wait_for(&self, what: &str, pred: impl Fn(&Seen) -> bool) -> Seen {
+        let deadline = tokio::time::Instant::now() + super::WAIT;
+        loop {
+            if let Some(s) = self.seen().into_iter().find(&pred) {
+                return s;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the fake server never received {what}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    let raw = axum::body::to_bytes(body, 64 << 20)
+        .await
+        .unwrap_or_default();
+    let seen = Seen {
+        method: parts.method,
+        headers: parts.headers,
+        body: serde_json::from_slice(&raw).ok(),
+        raw,
+    };
+    inner.seen.lock().unwrap().push(seen.clone());
+    let reply = (inner.behave)(&seen);
+    build(reply)
+}
+
+fn build(reply: Reply) -> Response {
+    let mut builder = Response::builder();
+    let body = match reply {
+        Reply::Json(status, body, headers) => {
+            builder = builder
+                .status(status)
+                .header("content-type", "application/json");
+            for (k, v) in headers {
+                builder = builder.header(k, v);
+            }
+            Body::from(body)
+        }
+        Reply::Raw(status, ctype, body) => {
+            builder = builder.status(status).header("content-type", ctype);
+            Body::from(body)
+        }
+        Reply::Status(status) => {
+            builder = builder.status(status);
+            Body::empty()
+        }
+        Reply::Sse(steps, headers) => {
+            builder = builder
+                .status(StatusCode::OK)
+                .header("content-type", "text/event-stream");
+            for (k, v) in headers {
+                builder = builder.header(k, v);
+            }
+            let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(4);
+            tokio::spawn(async move {
+                for step in steps {
+                    match step {
+                        Step::Text(t) => {
+                            if tx.send(Ok(Bytes::from(t))).await.is_err() {
+                                return;
+                            }
+                        }
+                        Step::Gate(g) => {
+                            let _ = g.acquire().await.map(|p| p.forget());
+                        }
+                        Step::Sleep(d) => tokio::time::sleep(d).await,
+                    }
+                }
+            });
+            Body::from_stream(ReceiverStream::new(rx))
+        }
+    };
+    builder.body(body).unwrap()
+}
+
+/// The session id the default behaviour assigns.
+pub const SESSION: &str = "fake-session-1";
+
+/// A minimal well-behaved MCP server: initialize (assigning a session),
+/// 202 for notifications and responses, 405 for GET, 200 for DELETE, and
+/// tools/call answered with its arguments echoed back as JSON.
+pub fn mcp(seen: &Seen) -> Reply {
+    match (&seen.method, seen.rpc_method()) {
+        (&Method::GET, _) => Reply::Status(405),
+        (&Method::DELETE, _) => Reply::Status(200),
+        (_, "initialize") => Reply::Json(
+            200,
+            result(
+                &seen.rpc_id(),
+                json!({
+                    "protocolVersion": "2025-06-18",
+                    "capabilities": {"tools": {}},
+                    "serverInfo": {"name": "fake", "version": "0"}
+                }),
+            )
+            .to_string(),
+            vec![("mcp-session-id", SESSION.to_owned())],
+        ),
+        (_, "tools/call") => {
+            let args = seen.body.as_ref().unwrap()["params"]["arguments"].clone();
+            Reply::Json(
+                200,
+                result(&seen.rpc_id(), json!({"echo": args})).to_string(),
+                vec![],
+            )
+        }
+        (_, m) if m.starts_with("notifications/") || m.is_empty() => Reply::Status(202),
+        _ => Reply::Json(200, result(&seen.rpc_id(), json!({})).to_string(), vec![]),
+    }
+}

@@ -1,0 +1,234 @@
+//! Test harness: drive the real `mcp-bridge` binary over stdio as an MCP client
+//! would, plus a scriptable fake server and launchers for real peer servers.
+#![allow(dead_code)]
+
+pub mod fake;
+pub mod peers;
+
+use serde_json::{json, Value};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, ChildStdin, Command};
+use tokio::sync::mpsc;
+
+/// How long any single wait in a test may take before the test fails.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// The bridge binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_mcp-bridge")
+}
+
+/// A running bridge and the client side of its stdio.
+pub struct Bridge {
+    pub child: Child,
+    stdin: Option<ChildStdin>,
+    lines: mpsc::UnboundedReceiver<Result<Value, String>>,
+    /// Messages received while waiting for something else, in arrival order.
+    pub held: Vec<Value>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Bridge {
+    /// Start `mcp-bridge URL ARGS...`.
+    pub async fn start(url: &str, args: &[&str]) -> Bridge {
+        Self::start_with_env(url, args, &[]).await
+    }
+
+    /// Start with extra environment variables.
+    pub async fn start_with_env(url: &str, args: &[&str], env: &[(&str, &str)]) -> Bridge {
+        let mut cmd = Command::new(bin());
+        cmd.arg(url)
+            .args(args)
+            .envs(env.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().expect("spawn mcp-bridge");
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(stdout).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                // Every stdout line must be a whole JSON-RPC message.
+                let item = match serde_json::from_str::<Value>(&line) {
+                    Ok(v) if v.get("jsonrpc") == Some(&json!("2.0")) => Ok(v),
+                    _ => Err(format!(
+                        "stdout carried a line that is not JSON-RPC: {:.200}",
+                        line
+                    )),
+                };
+                if tx.send(item).is_err() {
+                    break;
+                }
+            }
+        });
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut err_pipe = child.stderr.take().unwrap();
+        let sink = Arc::clone(&stderr);
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 8192];
+            while let Ok(n) = err_pipe.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        Bridge {
+            stdin: child.stdin.take(),
+            child,
+            lines: rx,
+            held: Vec::new(),
+            stderr,
+        }
+    }
+
+    /// Write one message as a line.
+    pub async fn send(&mut self, msg: Value) {
+        let mut line = serde_json::to_vec(&msg).unwrap();
+        line.push(b'\n');
+        self.send_raw(&line).await;
+    }
+
+    /// Write raw bytes to stdin.
+    pub async fn send_raw(&mut self, bytes: &[u8]) {
+        let stdin = self.stdin.as_mut().expect("stdin still open");
+        stdin.write_all(bytes).await.expect("write to bridge stdin");
+        stdin.flush().await.unwrap();
+    }
+
+    /// The next message on stdout (held ones first).
+    pub async fn recv(&mut self) -> Value {
+        if !self.held.is_empty() {
+            return self.held.remove(0);
+        }
+        self.recv_fresh().await
+    }
+
+    async fn recv_fresh(&mut self) -> Value {
+        match tokio::time::timeout(WAIT, self.lines.recv()).await {
+            Ok(Some(Ok(v))) => v,
+            Ok(Some(Err(e))) => panic!("{e}"),
+            Ok(None) => panic!("bridge stdout closed; stderr:\n{}", self.stderr()),
+            Err(_) => panic!(
+                "no message from the bridge within {WAIT:?}; stderr:\n{}",
+                self.stderr()
+            ),
+        }
+    }
+
+    /// Wait for the message matching `pred`, holding the others for later.
+    pub async fn recv_matching(&mut self, pred: impl Fn(&Value) -> bool) -> Value {
+        if let Some(i) = self.held.iter().position(&pred) {
+            return self.held.remove(i);
+        }
+        loop {
+            let v = self.recv_fresh().await;
+            if pred(&v) {
+                return v;
+            }
+            self.held.push(v);
+        }
+    }
+
+    /// Wait for the response with this id.
+    pub async fn response(&mut self, id: Value) -> Value {
+        self.recv_matching(|v| {
+            v.get("id") == Some(&id) && (v.get("result").is_some() || v.get("error").is_some())
+        })
+        .await
+    }
+
+    /// Send a request and wait for its response.
+    pub async fn request(&mut self, id: Value, method: &str, params: Value) -> Value {
+        self.send(json!({"jsonrpc":"2.0","id":id,"method":method,"params":params}))
+            .await;
+        self.response(id).await
+    }
+
+    /// The MCP handshake with the given client capabilities; returns the initialize result.
+    pub async fn initialize_with(&mut self, capabilities: Value) -> Value {
+        let r = self
+            .request(
+                json!("init"),
+                "initialize",
+                json!({
+                    "protocolVersion": "2025-06-18",
+                    "capabilities": capabilities,
+                    "clientInfo": {"name": "bridge-tests", "version": "1.0"}
+                }),
+            )
+            .await;
+        assert!(r.get("result").is_some(), "initialize failed: {r}");
+        self.send(json!({"jsonrpc":"2.0","method":"notifications/initialized"}))
+            .await;
+        r["result"].clone()
+    }
+
+    /// The MCP handshake with no client capabilities.
+    pub async fn initialize(&mut self) -> Value {
+        self.initialize_with(json!({})).await
+    }
+
+    /// Call a tool and return the whole response.
+    pub async fn call_tool(&mut self, id: Value, name: &str, args: Value) -> Value {
+        self.request(id, "tools/call", json!({"name": name, "arguments": args}))
+            .await
+    }
+
+    /// Close stdin and wait for the process to exit; returns its exit code
+    /// and how long it took.
+    pub async fn close_and_wait(&mut self) -> (Option<i32>, Duration) {
+        drop(self.stdin.take());
+        let start = Instant::now();
+        let status = tokio::time::timeout(WAIT, self.child.wait())
+            .await
+            .expect("bridge did not exit after stdin closed")
+            .unwrap();
+        (status.code(), start.elapsed())
+    }
+
+    /// Everything the bridge wrote to stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// Messages still unread after a short quiet period (drains the pipe).
+    pub async fn drain(&mut self, quiet: Duration) -> Vec<Value> {
+        let mut out = std::mem::take(&mut self.held);
+        while let Ok(Some(item)) = tokio::time::timeout(quiet, self.lines.recv()).await {
+            out.push(item.unwrap_or_else(|e| panic!("{e}")));
+        }
+        out
+    }
+}
+
+/// A free TCP port on loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Run the bridge with `args`, no stdin, and return (exit code, stderr).
+pub fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(bin())
+        .args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}

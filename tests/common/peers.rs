@@ -1,0 +1,102 @@
+//! Real peer servers, installed at pinned versions by `scripts/test.sh` under
+//! `tests/peers/` (npm packages in node_modules, the Python SDK in .venv).
+
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Where the peers live.
+pub fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
+}
+
+fn require(path: PathBuf) -> PathBuf {
+    assert!(
+        path.exists(),
+        "{} is missing: run `scripts/test.sh` (it installs the pinned peer servers)",
+        path.display()
+    );
+    path
+}
+
+/// A peer server process, killed when dropped.
+pub struct Peer {
+    child: Child,
+    pub port: u16,
+    pub url: String,
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Peer {
+    /// Kill the server (to test what the bridge does when it is gone).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn wait_listening(port: u16, child: &mut Child, what: &str) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{what} exited before listening: {status}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{what} did not listen on port {port} within 30 s");
+}
+
+/// `@modelcontextprotocol/server-everything` in the given mode
+/// (`streamableHttp` or `sse`) on a free port.
+pub fn everything(mode: &str) -> Peer {
+    let script =
+        require(dir().join("node_modules/@modelcontextprotocol/server-everything/dist/index.js"));
+    let port = super::free_port();
+    let mut child = Command::new("node")
+        .arg(script)
+        .arg(mode)
+        .env("PORT", port.to_string())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start node (is Node.js installed?)");
+    wait_listening(port, &mut child, "server-everything");
+    let path = if mode == "sse" { "sse" } else { "mcp" };
+    Peer {
+        child,
+        port,
+        url: format!("http://127.0.0.1:{port}/{path}"),
+    }
+}
+
+/// The Python SDK server in `tests/peers/py_server.py`, mode `stateful` or
+/// `stateless-json`.
+pub fn python(mode: &str) -> Peer {
+    let python = require(dir().join(".venv/bin/python"));
+    let port = super::free_port();
+    let mut child = Command::new(python)
+        .arg(dir().join("py_server.py"))
+        .arg(port.to_string())
+        .arg(mode)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the Python peer");
+    wait_listening(port, &mut child, "the Python SDK server");
+    Peer {
+        child,
+        port,
+        url: format!("http://127.0.0.1:{port}/mcp"),
+    }
+}
