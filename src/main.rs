@@ -75,7 +75,8 @@ fn main() -> ExitCode {
         }
     );
 
-    let runtime = match tokio::runtime::Builder::new_current_thread()
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
     {

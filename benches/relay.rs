@@ -1,0 +1,606 @@
+//! The benchmark behind BENCHMARKS.md: one run measures, side by side against
+//! the same local Streamable HTTP server,
+//!   - a direct HTTP client (reqwest, in this process): the limit,
+//!   - mcp-bridge (the release binary, over stdio),
+//!   - mcp-remote 0.15.1 (from tests/peers, over stdio), when installed.
+//!
+//! Run with `scripts/bench.sh` (or `cargo bench --bench relay` once the peers
+//! are installed). Figures are printed as a Markdown table and written to
+//! target/bench-report.md. Nothing here asserts: it reports.
+
+use axum::body::Bytes;
+use axum::extract::Request;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::PathBuf;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const SPAWN_RUNS_BRIDGE: usize = 30;
+const SPAWN_RUNS_REMOTE: usize = 5;
+const LATENCY_CALLS: usize = 2000;
+const LATENCY_CALLS_REMOTE: usize = 500;
+const THROUGHPUT_CALLS: usize = 20_000;
+const IN_FLIGHT: usize = 64;
+const THROUGHPUT_ROUNDS: usize = 3;
+const MEMORY_CALLS: usize = 1000;
+const BIG: usize = 8 << 20;
+/// Server-side time of the "slow" tool: a server that does some work, so
+/// throughput measures whether calls stay concurrent rather than raw CPU.
+const SERVICE_TIME: Duration = Duration::from_millis(2);
+const SLOW_CALLS: usize = 10_000;
+
+// ---------------------------------------------------------------- server
+
+async fn serve(req: Request) -> Response {
+    let method = req.method().clone();
+    if method == Method::GET {
+        return StatusCode::METHOD_NOT_ALLOWED.into_response();
+    }
+    if method == Method::DELETE {
+        return StatusCode::OK.into_response();
+    }
+    let body = axum::body::to_bytes(req.into_body(), 64 << 20)
+        .await
+        .unwrap_or_default();
+    let msg: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let id = msg.get("id").cloned();
+    let rpc = msg.get("method").and_then(Value::as_str).unwrap_or("");
+    let json = |v: Value| {
+        (
+            [
+                ("content-type", "application/json"),
+                ("mcp-session-id", "bench-session"),
+            ],
+            Bytes::from(serde_json::to_vec(&v).unwrap()),
+        )
+            .into_response()
+    };
+    match (rpc, id) {
+        ("initialize", Some(id)) => json(json!({"jsonrpc":"2.0","id":id,"result":{
+            "protocolVersion":"2025-06-18","capabilities":{"tools":{}},
+            "serverInfo":{"name":"bench","version":"1"}}})),
+        ("tools/call", Some(id)) => {
+            let name = msg["params"]["name"].as_str().unwrap_or("");
+            if name == "slow" {
+                tokio::time::sleep(SERVICE_TIME).await;
+            }
+            let text = if name == "big" {
+                "x".repeat(BIG)
+            } else {
+                "ok".to_owned()
+            };
+            json(
+                json!({"jsonrpc":"2.0","id":id,"result":{"content":[{"type":"text","text":text}]}}),
+            )
+        }
+        ("tools/list", Some(id)) => json(json!({"jsonrpc":"2.0","id":id,"result":{"tools":[
+            {"name":"echo","inputSchema":{"type":"object"}},{"name":"big","inputSchema":{"type":"object"}}]}})),
+        (_, Some(id)) => json(json!({"jsonrpc":"2.0","id":id,"result":{}})),
+        (_, None) => StatusCode::ACCEPTED.into_response(),
+    }
+}
+
+fn start_server() -> (String, tokio::runtime::Runtime) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let listener = rt
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}/mcp", listener.local_addr().unwrap());
+    rt.spawn(async move {
+        axum::serve(listener, axum::Router::new().fallback(serve))
+            .await
+            .unwrap()
+    });
+    (url, rt)
+}
+
+// ---------------------------------------------------------------- stdio clients
+
+fn init_line(id: &str) -> String {
+    json!({"jsonrpc":"2.0","id":id,"method":"initialize","params":{
+        "protocolVersion":"2025-06-18","capabilities":{},
+        "clientInfo":{"name":"bench","version":"1"}}})
+    .to_string()
+}
+
+fn call_line(id: usize, tool: &str) -> String {
+    format!(
+        r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"{tool}","arguments":{{}}}}}}"#
+    )
+}
+
+/// A relay under test: a child process speaking JSON-RPC on stdio.
+struct Proc {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    line: String,
+}
+
+#[derive(Clone)]
+struct Subject {
+    name: &'static str,
+    program: PathBuf,
+    args: Vec<String>,
+}
+
+impl Subject {
+    fn spawn(&self) -> Proc {
+        let mut child = Command::new(&self.program)
+            .args(&self.args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", self.name));
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::with_capacity(1 << 20, child.stdout.take().unwrap());
+        Proc {
+            child,
+            stdin,
+            stdout,
+            line: String::new(),
+        }
+    }
+}
+
+fn write_line(stdin: &mut ChildStdin, line: &str) {
+    stdin.write_all(line.as_bytes()).unwrap();
+    stdin.write_all(b"\n").unwrap();
+    stdin.flush().unwrap();
+}
+
+/// Close stdin and wait (bounded) for the process to exit.
+fn finish(mut child: Child, stdin: ChildStdin) {
+    drop(stdin);
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+impl Proc {
+    fn send(&mut self, line: &str) {
+        write_line(&mut self.stdin, line);
+    }
+
+    /// Read lines until a response arrives; return its raw length.
+    fn recv_response(&mut self) -> usize {
+        loop {
+            self.line.clear();
+            let n = self.stdout.read_line(&mut self.line).unwrap();
+            assert!(n > 0, "relay closed stdout");
+            if self.line.contains("\"result\"") || self.line.contains("\"error\"") {
+                assert!(!self.line.contains("\"error\""), "error: {}", self.line);
+                return n;
+            }
+        }
+    }
+
+    fn initialize(&mut self) {
+        self.send(&init_line("init"));
+        self.recv_response();
+        self.send(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    fn finish(self) {
+        finish(self.child, self.stdin);
+    }
+}
+
+/// VmRSS and VmHWM of a process, in bytes.
+fn memory(pid: u32) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+            * 1024
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+fn median_f(v: &mut [f64]) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+fn median(v: &mut [Duration]) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+fn spawn_to_init(s: &Subject, runs: usize) -> Duration {
+    let mut times = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let start = Instant::now();
+        let mut p = s.spawn();
+        p.send(&init_line("init"));
+        p.recv_response();
+        times.push(start.elapsed());
+        p.finish();
+    }
+    median(&mut times)
+}
+
+fn stdio_latency(s: &Subject, calls: usize) -> Duration {
+    let mut p = s.spawn();
+    p.initialize();
+    for i in 0..50 {
+        p.send(&call_line(i, "echo"));
+        p.recv_response();
+    }
+    let mut times = Vec::with_capacity(calls);
+    for i in 0..calls {
+        let start = Instant::now();
+        p.send(&call_line(1000 + i, "echo"));
+        p.recv_response();
+        times.push(start.elapsed());
+    }
+    p.finish();
+    median(&mut times)
+}
+
+/// Calls per second with `IN_FLIGHT` requests outstanding at all times.
+fn stdio_throughput(s: &Subject, total: usize, tool: &'static str) -> f64 {
+    let mut p = s.spawn();
+    p.initialize();
+    let Proc {
+        child,
+        stdin,
+        stdout,
+        ..
+    } = p;
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let reader = std::thread::spawn(move || {
+        let mut stdout = stdout;
+        let mut line = String::new();
+        let mut got = 0;
+        while got < total {
+            line.clear();
+            if stdout.read_line(&mut line).unwrap() == 0 {
+                break;
+            }
+            if line.contains("\"result\"") {
+                got += 1;
+                let _ = tx.send(());
+            }
+        }
+        got
+    });
+    let mut stdin = stdin;
+    let start = Instant::now();
+    let mut sent = 0;
+    while sent < total {
+        if sent >= IN_FLIGHT {
+            rx.recv().unwrap();
+        }
+        write_line(&mut stdin, &call_line(sent, tool));
+        sent += 1;
+    }
+    let got = reader.join().unwrap();
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(got, total);
+    finish(child, stdin);
+    total as f64 / secs
+}
+
+/// RSS after `MEMORY_CALLS` calls; then idle RSS and peak growth for one 8 MiB result.
+fn stdio_memory(s: &Subject) -> (u64, u64) {
+    let mut p = s.spawn();
+    p.initialize();
+    for i in 0..MEMORY_CALLS {
+        p.send(&call_line(i, "echo"));
+        p.recv_response();
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let (rss, _) = memory(p.pid());
+    // Reset the peak-RSS counter (Linux: "5" to clear_refs), so the peak
+    // below is the one reached while relaying the big result.
+    let _ = std::fs::write(format!("/proc/{}/clear_refs", p.pid()), "5");
+    p.send(&call_line(999_999, "big"));
+    let n = p.recv_response();
+    assert!(n > BIG, "big result arrived whole ({n} bytes)");
+    let (_, peak) = memory(p.pid());
+    p.finish();
+    (rss, peak.saturating_sub(rss))
+}
+
+// ---------------------------------------------------------------- direct client
+
+fn direct(url: &str, rt: &tokio::runtime::Runtime) -> (Duration, Duration) {
+    let url = url.to_owned();
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    rt.block_on(async move {
+        let post = |client: &reqwest::Client, body: String| {
+            client
+                .post(&url)
+                .header("accept", "application/json, text/event-stream")
+                .header("content-type", "application/json")
+                .header("mcp-session-id", "bench-session")
+                .header("mcp-protocol-version", "2025-06-18")
+                .body(body)
+                .send()
+        };
+        // Spawn-to-init has no process to spawn: a fresh client's first initialize.
+        let mut init_times = Vec::new();
+        for _ in 0..SPAWN_RUNS_BRIDGE {
+            let start = Instant::now();
+            let client = reqwest::Client::new();
+            let r = post(&client, init_line("init")).await.unwrap();
+            r.bytes().await.unwrap();
+            init_times.push(start.elapsed());
+        }
+        let client = reqwest::Client::builder()
+            .tcp_nodelay(true)
+            .build()
+            .unwrap();
+        for i in 0..50 {
+            post(&client, call_line(i, "echo"))
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+        }
+        let mut times = Vec::with_capacity(LATENCY_CALLS);
+        for i in 0..LATENCY_CALLS {
+            let start = Instant::now();
+            post(&client, call_line(i, "echo"))
+                .await
+                .unwrap()
+                .bytes()
+                .await
+                .unwrap();
+            times.push(start.elapsed());
+        }
+        (median(&mut init_times), median(&mut times))
+    })
+}
+
+async fn direct_throughput(
+    client: &reqwest::Client,
+    url: &str,
+    total: usize,
+    tool: &'static str,
+) -> f64 {
+    let next = Arc::new(AtomicUsize::new(0));
+    let start = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..IN_FLIGHT {
+        let client = client.clone();
+        let next = Arc::clone(&next);
+        let url = url.to_owned();
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= total {
+                    break;
+                }
+                client
+                    .post(&url)
+                    .header("accept", "application/json, text/event-stream")
+                    .header("content-type", "application/json")
+                    .header("mcp-session-id", "bench-session")
+                    .body(call_line(i, tool))
+                    .send()
+                    .await
+                    .unwrap()
+                    .bytes()
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    total as f64 / start.elapsed().as_secs_f64()
+}
+
+// ---------------------------------------------------------------- report
+
+struct Row {
+    spawn: Option<Duration>,
+    latency: Duration,
+    tput: f64,
+    slow: f64,
+    rss: Option<u64>,
+    big_peak: Option<u64>,
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn mb(b: u64) -> String {
+    format!("{:.1} MB", b as f64 / 1e6)
+}
+
+fn main() {
+    // `cargo bench` passes --bench; nothing else to parse.
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let bridge = Subject {
+        name: "mcp-bridge",
+        program: PathBuf::from(env!("CARGO_BIN_EXE_mcp-bridge")),
+        args: vec![],
+    };
+    let remote_js = root.join("tests/peers/node_modules/mcp-remote/dist/proxy.js");
+    let (url, rt) = start_server();
+    let bridge = Subject {
+        args: vec![url.clone()],
+        ..bridge
+    };
+    let remote = remote_js.exists().then(|| Subject {
+        name: "mcp-remote 0.15.1",
+        program: PathBuf::from("node"),
+        args: vec![
+            remote_js.display().to_string(),
+            url.clone(),
+            "--transport".into(),
+            "http-only".into(),
+            "--silent".into(),
+        ],
+    });
+    eprintln!("server: {url}");
+
+    eprintln!("direct client ...");
+    let (d_init, d_lat) = direct(&url, &rt);
+    // Throughput varies from run to run on a small machine: alternate the
+    // direct client and the bridge for a few rounds and take each median.
+    let client = reqwest::Client::builder()
+        .tcp_nodelay(true)
+        .build()
+        .unwrap();
+    let rounds = |total: usize, tool: &'static str| {
+        let (mut d, mut b) = (Vec::new(), Vec::new());
+        for _ in 0..THROUGHPUT_ROUNDS {
+            d.push(rt.block_on(direct_throughput(&client, &url, total, tool)));
+            b.push(stdio_throughput(&bridge, total, tool));
+        }
+        (median_f(&mut d), median_f(&mut b))
+    };
+    eprintln!("throughput rounds ...");
+    let (d_tput, b_tput) = rounds(THROUGHPUT_CALLS, "echo");
+    let (d_slow, b_slow) = rounds(SLOW_CALLS, "slow");
+    let direct_row = Row {
+        spawn: Some(d_init),
+        latency: d_lat,
+        tput: d_tput,
+        slow: d_slow,
+        rss: None,
+        big_peak: None,
+    };
+    let measure = |s: &Subject, spawn_runs: usize, calls: usize, tput: Option<(f64, f64)>| {
+        eprintln!("{} ...", s.name);
+        let spawn = spawn_to_init(s, spawn_runs);
+        let latency = stdio_latency(s, calls);
+        let (tput, slow) = tput.unwrap_or_else(|| {
+            (
+                stdio_throughput(s, THROUGHPUT_CALLS, "echo"),
+                stdio_throughput(s, SLOW_CALLS, "slow"),
+            )
+        });
+        let (rss, big_peak) = stdio_memory(s);
+        Row {
+            spawn: Some(spawn),
+            latency,
+            tput,
+            slow,
+            rss: Some(rss),
+            big_peak: Some(big_peak),
+        }
+    };
+    let b = measure(
+        &bridge,
+        SPAWN_RUNS_BRIDGE,
+        LATENCY_CALLS,
+        Some((b_tput, b_slow)),
+    );
+    let r = remote
+        .as_ref()
+        .map(|s| measure(s, SPAWN_RUNS_REMOTE, LATENCY_CALLS_REMOTE, None));
+
+    let added = |row: &Row| row.latency.saturating_sub(direct_row.latency);
+    let mut out = String::new();
+    out.push_str("| measure | direct client | mcp-bridge | mcp-remote | target | met |\n");
+    out.push_str("|---|---|---|---|---|---|\n");
+    let na = "n/a".to_owned();
+    let spawn_ratio = r
+        .as_ref()
+        .map(|r| b.spawn.unwrap().as_secs_f64() / r.spawn.unwrap().as_secs_f64());
+    out.push_str(&format!(
+        "| spawn to initialize answer (median) | {} (first request, no process) | {} | {} | ≤ 1/15 of mcp-remote | {} |\n",
+        ms(d_init),
+        ms(b.spawn.unwrap()),
+        r.as_ref().map_or(na.clone(), |r| ms(r.spawn.unwrap())),
+        spawn_ratio.map_or(na.clone(), |x| format!("1/{:.0} ({})", 1.0 / x, if x <= 1.0 / 15.0 { "yes" } else { "no" }))
+    ));
+    out.push_str(&format!(
+        "| median latency per call | {} | {} (+{:.3} ms) | {} | added ≤ 0.15 ms | {} |\n",
+        ms(direct_row.latency),
+        ms(b.latency),
+        added(&b).as_secs_f64() * 1000.0,
+        r.as_ref().map_or(na.clone(), |r| format!(
+            "{} (+{:.3} ms)",
+            ms(r.latency),
+            added(r).as_secs_f64() * 1000.0
+        )),
+        if added(&b) <= Duration::from_micros(150) {
+            "yes"
+        } else {
+            "no"
+        }
+    ));
+    out.push_str(&format!(
+        "| throughput, {IN_FLIGHT} in flight, a server doing no work | {:.0} calls/s | {:.0} calls/s ({:.0}%) | {} | ≥ 95% of direct | {} |\n",
+        d_tput,
+        b.tput,
+        100.0 * b.tput / d_tput,
+        r.as_ref().map_or(na.clone(), |r| format!("{:.0} calls/s ({:.0}%)", r.tput, 100.0 * r.tput / d_tput)),
+        if b.tput >= 0.95 * d_tput { "yes" } else { "no" }
+    ));
+    out.push_str(&format!(
+        "| throughput, {IN_FLIGHT} in flight, {} ms of server work per call | {:.0} calls/s | {:.0} calls/s ({:.0}%) | {} | ≥ 95% of direct | {} |\n",
+        SERVICE_TIME.as_millis(),
+        direct_row.slow,
+        b.slow,
+        100.0 * b.slow / direct_row.slow,
+        r.as_ref().map_or(na.clone(), |r| format!("{:.0} calls/s ({:.0}%)", r.slow, 100.0 * r.slow / direct_row.slow)),
+        if b.slow >= 0.95 * direct_row.slow { "yes" } else { "no" }
+    ));
+    out.push_str(&format!(
+        "| resident memory after {MEMORY_CALLS} calls | n/a | {} | {} | ≤ 15 MB | {} |\n",
+        mb(b.rss.unwrap()),
+        r.as_ref().map_or(na.clone(), |r| mb(r.rss.unwrap())),
+        if b.rss.unwrap() <= 15_000_000 {
+            "yes"
+        } else {
+            "no"
+        }
+    ));
+    let factor = |row: &Row| row.big_peak.unwrap() as f64 / BIG as f64;
+    out.push_str(&format!(
+        "| peak memory above idle, one 8 MiB result | n/a | {} ({:.2}× payload) | {} | ≤ 4× payload | {} |\n",
+        mb(b.big_peak.unwrap()),
+        factor(&b),
+        r.as_ref().map_or(na.clone(), |r| format!("{} ({:.2}×)", mb(r.big_peak.unwrap()), factor(r))),
+        if factor(&b) <= 4.0 { "yes" } else { "no" }
+    ));
+    let size = std::fs::metadata(&bridge.program)
+        .map(|m| m.len())
+        .unwrap_or(0);
+    out.push_str(&format!(
+        "\nmcp-bridge binary: {:.2} MB ({})\n",
+        size as f64 / 1e6,
+        bridge.program.display()
+    ));
+    if remote.is_none() {
+        out.push_str("\nmcp-remote was not installed (run scripts/bench.sh); its column is n/a.\n");
+    }
+    println!("{out}");
+    let report = root.join("target/bench-report.md");
+    let _ = std::fs::write(&report, &out);
+    eprintln!("written to {}", report.display());
+}
