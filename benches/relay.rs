@@ -247,16 +247,14 @@ fn spawn_to_init(s: &Subject, runs: usize) -> Duration {
 fn stdio_latency(s: &Subject, calls: usize) -> Duration {
     let mut p = s.spawn();
     p.initialize();
-    for i in 0..50 {
+    let mut times = Vec::with_capacity(calls);
+    for i in 0..50 + calls {
+        let start = Instant::now();
         p.send(&call_line(i, "echo"));
         p.recv_response();
-    }
-    let mut times = Vec::with_capacity(calls);
-    for i in 0..calls {
-        let start = Instant::now();
-        p.send(&call_line(1000 + i, "echo"));
-        p.recv_response();
-        times.push(start.elapsed());
+        if i >= 50 {
+            times.push(start.elapsed());
+        }
     }
     p.finish();
     median(&mut times)
@@ -329,51 +327,45 @@ fn stdio_memory(s: &Subject) -> (u64, u64) {
 
 // ---------------------------------------------------------------- direct client
 
+/// One JSON-RPC POST by the direct client, body read to the end.
+async fn direct_post(client: &reqwest::Client, url: &str, body: String) {
+    client
+        .post(url)
+        .header("accept", "application/json, text/event-stream")
+        .header("content-type", "application/json")
+        .header("mcp-session-id", "bench-session")
+        .header("mcp-protocol-version", "2025-06-18")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+}
+
+/// The direct client's spawn-to-init equivalent (a fresh client's first
+/// initialize: there is no process to spawn) and its median call latency.
 fn direct(url: &str, rt: &tokio::runtime::Runtime) -> (Duration, Duration) {
-    let url = url.to_owned();
     let _ = rustls::crypto::ring::default_provider().install_default();
     rt.block_on(async move {
-        let post = |client: &reqwest::Client, body: String| {
-            client
-                .post(&url)
-                .header("accept", "application/json, text/event-stream")
-                .header("content-type", "application/json")
-                .header("mcp-session-id", "bench-session")
-                .header("mcp-protocol-version", "2025-06-18")
-                .body(body)
-                .send()
-        };
-        // Spawn-to-init has no process to spawn: a fresh client's first initialize.
         let mut init_times = Vec::new();
         for _ in 0..SPAWN_RUNS_BRIDGE {
             let start = Instant::now();
-            let client = reqwest::Client::new();
-            let r = post(&client, init_line("init")).await.unwrap();
-            r.bytes().await.unwrap();
+            direct_post(&reqwest::Client::new(), url, init_line("init")).await;
             init_times.push(start.elapsed());
         }
         let client = reqwest::Client::builder()
             .tcp_nodelay(true)
             .build()
             .unwrap();
-        for i in 0..50 {
-            post(&client, call_line(i, "echo"))
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
-        }
         let mut times = Vec::with_capacity(LATENCY_CALLS);
-        for i in 0..LATENCY_CALLS {
+        for i in 0..50 + LATENCY_CALLS {
             let start = Instant::now();
-            post(&client, call_line(i, "echo"))
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
-            times.push(start.elapsed());
+            direct_post(&client, url, call_line(i, "echo")).await;
+            if i >= 50 {
+                times.push(start.elapsed());
+            }
         }
         (median(&mut init_times), median(&mut times))
     })
@@ -398,18 +390,7 @@ async fn direct_throughput(
                 if i >= total {
                     break;
                 }
-                client
-                    .post(&url)
-                    .header("accept", "application/json, text/event-stream")
-                    .header("content-type", "application/json")
-                    .header("mcp-session-id", "bench-session")
-                    .body(call_line(i, tool))
-                    .send()
-                    .await
-                    .unwrap()
-                    .bytes()
-                    .await
-                    .unwrap();
+                direct_post(&client, &url, call_line(i, tool)).await;
             }
         }));
     }

@@ -13,6 +13,9 @@ if [ ! -x "$peers/.venv/bin/python" ]; then
 fi
 "$peers/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$peers/requirements.txt"
 
+echo "== build the binary alone (as cargo install does, without dev-dependency features)"
+cargo build --locked --bins
+
 echo "== format and lint"
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings

@@ -4,7 +4,7 @@
 
 use crate::jsonrpc::{self, Id, Kind, Message};
 use crate::stdio::Inbound;
-use crate::transport::streamable_http::StreamableHttp;
+use crate::transport::streamable_http::{StreamableHttp, GET_READY_LIMIT};
 use crate::transport::UpstreamError;
 use bytes::Bytes;
 use std::collections::HashMap;
@@ -268,8 +268,9 @@ impl Relay {
 
     /// Send one client message upstream. Requests run concurrently, except
     /// `initialize`, which is awaited so that the session id is known before
-    /// anything else is sent; `notifications/initialized` is awaited too, so
-    /// the server hears it before the requests that follow it.
+    /// anything else is sent; `notifications/initialized` is awaited too (after
+    /// the GET stream is open), so the server hears it before the requests
+    /// that follow it.
     async fn dispatch(&self, m: Message) {
         let method = m.method.clone().unwrap_or_default();
         tracing::info!(
@@ -293,9 +294,14 @@ impl Relay {
                 }
             }
             Kind::Notification if method == "notifications/initialized" => {
-                match self.transport.send(&m, &self.router).await {
-                    Ok(()) => self.transport.start_get_stream(Arc::clone(&self.router)),
-                    Err(e) => tracing::warn!("notifications/initialized was not delivered: {e}"),
+                // Open the GET stream first, so that whatever the server sends
+                // on it as soon as it hears `initialized` is not lost.
+                let ready = self.transport.start_get_stream(Arc::clone(&self.router));
+                if tokio::time::timeout(GET_READY_LIMIT, ready).await.is_err() {
+                    tracing::info!("the GET stream is slow to open; sending initialized anyway");
+                }
+                if let Err(e) = self.transport.send(&m, &self.router).await {
+                    tracing::warn!("notifications/initialized was not delivered: {e}");
                 }
             }
             Kind::Notification | Kind::Response => {

@@ -98,7 +98,41 @@ async fn get_stream_opens_after_initialized_and_405_is_not_retried() {
         .position(|s| s == "POST notifications/initialized")
         .unwrap();
     let get_pos = order.iter().position(|s| s.starts_with("GET")).unwrap();
-    assert!(get_pos > init_pos, "GET only after initialized: {order:?}");
+    let initialize_pos = order.iter().position(|s| s == "POST initialize").unwrap();
+    assert!(
+        initialize_pos < get_pos && get_pos < init_pos,
+        "GET once the client sent initialized, and before that reaches the server: {order:?}"
+    );
+}
+
+#[tokio::test]
+async fn messages_the_server_sends_on_hearing_initialized_are_not_lost() {
+    // Like real servers, the fake drops what it sends on the GET stream
+    // before that stream is open, and it sends a request the moment it hears
+    // `notifications/initialized`.
+    let stream: Arc<std::sync::Mutex<Option<tokio::sync::mpsc::Sender<String>>>> = Arc::default();
+    let slot = Arc::clone(&stream);
+    let fake = Fake::start(move |s| match (&s.method, s.rpc_method()) {
+        (&Method::GET, _) => {
+            let (tx, rx) = tokio::sync::mpsc::channel(8);
+            *slot.lock().unwrap() = Some(tx);
+            Reply::SseChannel(rx)
+        }
+        (_, "notifications/initialized") => {
+            if let Some(tx) = slot.lock().unwrap().as_ref() {
+                let msg = json!({"jsonrpc":"2.0","id":"roots-1","method":"roots/list"});
+                let _ = tx.try_send(format!("data: {msg}\n\n"));
+            }
+            Reply::Status(202)
+        }
+        _ => mcp(s),
+    })
+    .await;
+    let mut b = Bridge::start(&fake.url, &[]).await;
+    b.initialize_with(json!({"roots": {}})).await;
+    let req = b.recv().await;
+    assert_eq!(req["method"], "roots/list", "{req}");
+    drop(stream);
 }
 
 #[tokio::test]

@@ -9,6 +9,7 @@ use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
 
 /// `Accept` on every POST, as the specification requires.
@@ -19,6 +20,8 @@ pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
 /// First wait before reopening a dropped GET stream when the server gave no `retry:`.
 const GET_RETRY_START: Duration = Duration::from_millis(500);
+/// How long `notifications/initialized` waits for the GET stream to open.
+pub const GET_READY_LIMIT: Duration = Duration::from_secs(2);
 /// Longest wait between GET stream attempts.
 const GET_RETRY_CAP: Duration = Duration::from_secs(30);
 
@@ -182,10 +185,15 @@ impl StreamableHttp {
         }
     }
 
-    /// Open the standalone GET stream for server-initiated messages, replacing any earlier one.
-    pub fn start_get_stream(self: &Arc<Self>, router: Arc<Router>) {
+    /// Open the standalone GET stream for server-initiated messages,
+    /// replacing any earlier one. The returned receiver fires once the first
+    /// attempt has its answer (stream open, 405, or a failure), so the caller
+    /// can hold `notifications/initialized` until then: servers drop what they
+    /// send on this stream before it is open, and many send right away.
+    pub fn start_get_stream(self: &Arc<Self>, router: Arc<Router>) -> oneshot::Receiver<()> {
         let this = Arc::clone(self);
-        let task = tokio::spawn(async move { this.run_get_stream(&router).await });
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let task = tokio::spawn(async move { this.run_get_stream(&router, ready_tx).await });
         if let Some(old) = self
             .get_stream
             .lock()
@@ -194,6 +202,7 @@ impl StreamableHttp {
         {
             old.abort();
         }
+        ready_rx
     }
 
     /// Stop the GET stream, if one is open.
@@ -203,7 +212,9 @@ impl StreamableHttp {
         }
     }
 
-    async fn run_get_stream(&self, router: &Router) {
+    async fn run_get_stream(&self, router: &Router, ready: oneshot::Sender<()>) {
+        let mut ready = Some(ready);
+        let mut first = true;
         let mut last_id: Option<String> = None;
         let mut wait = GET_RETRY_START;
         let mut server_retry: Option<Duration> = None;
@@ -217,7 +228,11 @@ impl StreamableHttp {
             {
                 req = req.header("last-event-id", id);
             }
-            match req.send().await {
+            let answer = req.send().await;
+            if let Some(ready) = ready.take() {
+                let _ = ready.send(());
+            }
+            match answer {
                 Err(e) => tracing::info!(
                     "GET stream: {}",
                     UpstreamError::from_reqwest(&self.url_text, &e)
@@ -229,7 +244,9 @@ impl StreamableHttp {
                 Ok(resp) if !resp.status().is_success() => {
                     let status = resp.status();
                     let e = status_error(resp, &self.url_text).await;
-                    if matches!(status.as_u16(), 400 | 404) {
+                    // The first GET goes out just before `initialized`; a server
+                    // that wants that first gets one more try.
+                    if matches!(status.as_u16(), 400 | 404) && !first {
                         tracing::warn!("GET stream refused, not retrying: {e}");
                         return;
                     }
@@ -275,6 +292,7 @@ impl StreamableHttp {
                     }
                 }
             }
+            first = false;
             let delay = server_retry.unwrap_or(wait);
             tracing::info!("reopening the GET stream in {} ms", delay.as_millis());
             tokio::time::sleep(delay).await;

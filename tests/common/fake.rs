@@ -69,6 +69,8 @@ pub enum Reply {
     Raw(u16, &'static str, Vec<u8>),
     /// A status with no body.
     Status(u16),
+    /// `text/event-stream` fed by the test through this channel.
+    SseChannel(mpsc::Receiver<String>),
 }
 
 /// An SSE event carrying one JSON-RPC message.
@@ -177,6 +179,13 @@ fn build(reply: Reply) -> Response {
             builder = builder.status(status);
             Body::empty()
         }
+        Reply::SseChannel(rx) => {
+            builder = builder
+                .status(StatusCode::OK)
+                .header("content-type", "text/event-stream");
+            let stream = ReceiverStream::new(rx);
+            Body::from_stream(futures_map(stream))
+        }
         Reply::Sse(steps, headers) => {
             builder = builder
                 .status(StatusCode::OK)
@@ -240,4 +249,11 @@ pub fn mcp(seen: &Seen) -> Reply {
         (_, m) if m.starts_with("notifications/") || m.is_empty() => Reply::Status(202),
         _ => Reply::Json(200, result(&seen.rpc_id(), json!({})).to_string(), vec![]),
     }
+}
+
+fn futures_map(
+    s: ReceiverStream<String>,
+) -> impl tokio_stream::Stream<Item = Result<Bytes, Infallible>> {
+    use tokio_stream::StreamExt;
+    s.map(|t| Ok(Bytes::from(t)))
 }

@@ -55,23 +55,15 @@ fn wait_listening(port: u16, child: &mut Child, what: &str) {
     panic!("{what} did not listen on port {port} within 30 s");
 }
 
-/// `@modelcontextprotocol/server-everything` in the given mode
-/// (`streamableHttp` or `sse`) on a free port.
-pub fn everything(mode: &str) -> Peer {
-    let script =
-        require(dir().join("node_modules/@modelcontextprotocol/server-everything/dist/index.js"));
-    let port = super::free_port();
-    let mut child = Command::new("node")
-        .arg(script)
-        .arg(mode)
-        .env("PORT", port.to_string())
+/// Start `cmd` (stdio silenced) and wait until it listens on `port`.
+fn launch(mut cmd: Command, port: u16, what: &str, path: &str) -> Peer {
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .expect("start node (is Node.js installed?)");
-    wait_listening(port, &mut child, "server-everything");
-    let path = if mode == "sse" { "sse" } else { "mcp" };
+        .unwrap_or_else(|e| panic!("start {what}: {e}"));
+    wait_listening(port, &mut child, what);
     Peer {
         child,
         port,
@@ -79,24 +71,26 @@ pub fn everything(mode: &str) -> Peer {
     }
 }
 
+/// `@modelcontextprotocol/server-everything` in the given mode
+/// (`streamableHttp` or `sse`) on a free port.
+pub fn everything(mode: &str) -> Peer {
+    let script =
+        require(dir().join("node_modules/@modelcontextprotocol/server-everything/dist/index.js"));
+    let port = super::free_port();
+    let mut cmd = Command::new("node");
+    cmd.arg(script).arg(mode).env("PORT", port.to_string());
+    let path = if mode == "sse" { "sse" } else { "mcp" };
+    launch(cmd, port, "server-everything (node)", path)
+}
+
 /// The Python SDK server in `tests/peers/py_server.py`, mode `stateful` or
 /// `stateless-json`.
 pub fn python(mode: &str) -> Peer {
     let python = require(dir().join(".venv/bin/python"));
     let port = super::free_port();
-    let mut child = Command::new(python)
-        .arg(dir().join("py_server.py"))
+    let mut cmd = Command::new(python);
+    cmd.arg(dir().join("py_server.py"))
         .arg(port.to_string())
-        .arg(mode)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start the Python peer");
-    wait_listening(port, &mut child, "the Python SDK server");
-    Peer {
-        child,
-        port,
-        url: format!("http://127.0.0.1:{port}/mcp"),
-    }
+        .arg(mode);
+    launch(cmd, port, "the Python SDK server", "mcp")
 }
