@@ -214,7 +214,6 @@ impl StreamableHttp {
 
     async fn run_get_stream(&self, router: &Router, ready: oneshot::Sender<()>) {
         let mut ready = Some(ready);
-        let mut first = true;
         let mut last_id: Option<String> = None;
         let mut wait = GET_RETRY_START;
         let mut server_retry: Option<Duration> = None;
@@ -229,9 +228,8 @@ impl StreamableHttp {
                 req = req.header("last-event-id", id);
             }
             let answer = req.send().await;
-            if let Some(ready) = ready.take() {
-                let _ = ready.send(());
-            }
+            // The first attempt is the one the caller waits for.
+            let first = ready.take().map(|r| r.send(())).is_some();
             match answer {
                 Err(e) => tracing::info!(
                     "GET stream: {}",
@@ -292,7 +290,6 @@ impl StreamableHttp {
                     }
                 }
             }
-            first = false;
             let delay = server_retry.unwrap_or(wait);
             tracing::info!("reopening the GET stream in {} ms", delay.as_millis());
             tokio::time::sleep(delay).await;
