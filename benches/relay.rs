@@ -402,13 +402,14 @@ async fn direct_throughput(
 
 // ---------------------------------------------------------------- report
 
+/// What was measured of one relay over stdio.
 struct Row {
-    spawn: Option<Duration>,
+    spawn: Duration,
     latency: Duration,
     tput: f64,
     slow: f64,
-    rss: Option<u64>,
-    big_peak: Option<u64>,
+    rss: u64,
+    big_peak: u64,
 }
 
 fn ms(d: Duration) -> String {
@@ -422,16 +423,12 @@ fn mb(b: u64) -> String {
 fn main() {
     // `cargo bench` passes --bench; nothing else to parse.
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let bridge = Subject {
-        name: "mcp-bridge",
-        program: PathBuf::from(env!("CARGO_BIN_EXE_mcp-bridge")),
-        args: vec![],
-    };
     let remote_js = root.join("tests/peers/node_modules/mcp-remote/dist/proxy.js");
     let (url, rt) = start_server();
     let bridge = Subject {
+        name: "mcp-bridge",
+        program: PathBuf::from(env!("CARGO_BIN_EXE_mcp-bridge")),
         args: vec![url.clone()],
-        ..bridge
     };
     let remote = remote_js.exists().then(|| Subject {
         name: "mcp-remote 0.15.1",
@@ -465,14 +462,6 @@ fn main() {
     eprintln!("throughput rounds ...");
     let (d_tput, b_tput) = rounds(THROUGHPUT_CALLS, "echo");
     let (d_slow, b_slow) = rounds(SLOW_CALLS, "slow");
-    let direct_row = Row {
-        spawn: Some(d_init),
-        latency: d_lat,
-        tput: d_tput,
-        slow: d_slow,
-        rss: None,
-        big_peak: None,
-    };
     let measure = |s: &Subject, spawn_runs: usize, calls: usize, tput: Option<(f64, f64)>| {
         eprintln!("{} ...", s.name);
         let spawn = spawn_to_init(s, spawn_runs);
@@ -485,12 +474,12 @@ fn main() {
         });
         let (rss, big_peak) = stdio_memory(s);
         Row {
-            spawn: Some(spawn),
+            spawn,
             latency,
             tput,
             slow,
-            rss: Some(rss),
-            big_peak: Some(big_peak),
+            rss,
+            big_peak,
         }
     };
     let b = measure(
@@ -503,24 +492,24 @@ fn main() {
         .as_ref()
         .map(|s| measure(s, SPAWN_RUNS_REMOTE, LATENCY_CALLS_REMOTE, None));
 
-    let added = |row: &Row| row.latency.saturating_sub(direct_row.latency);
+    let added = |row: &Row| row.latency.saturating_sub(d_lat);
     let mut out = String::new();
     out.push_str("| measure | direct client | mcp-bridge | mcp-remote | target | met |\n");
     out.push_str("|---|---|---|---|---|---|\n");
     let na = "n/a".to_owned();
     let spawn_ratio = r
         .as_ref()
-        .map(|r| b.spawn.unwrap().as_secs_f64() / r.spawn.unwrap().as_secs_f64());
+        .map(|r| b.spawn.as_secs_f64() / r.spawn.as_secs_f64());
     out.push_str(&format!(
         "| spawn to initialize answer (median) | {} (first request, no process) | {} | {} | ≤ 1/15 of mcp-remote | {} |\n",
         ms(d_init),
-        ms(b.spawn.unwrap()),
-        r.as_ref().map_or(na.clone(), |r| ms(r.spawn.unwrap())),
+        ms(b.spawn),
+        r.as_ref().map_or(na.clone(), |r| ms(r.spawn)),
         spawn_ratio.map_or(na.clone(), |x| format!("1/{:.0} ({})", 1.0 / x, if x <= 1.0 / 15.0 { "yes" } else { "no" }))
     ));
     out.push_str(&format!(
         "| median latency per call | {} | {} (+{:.3} ms) | {} | added ≤ 0.15 ms | {} |\n",
-        ms(direct_row.latency),
+        ms(d_lat),
         ms(b.latency),
         added(&b).as_secs_f64() * 1000.0,
         r.as_ref().map_or(na.clone(), |r| format!(
@@ -545,28 +534,24 @@ fn main() {
     out.push_str(&format!(
         "| throughput, {IN_FLIGHT} in flight, {} ms of server work per call | {:.0} calls/s | {:.0} calls/s ({:.0}%) | {} | ≥ 95% of direct | {} |\n",
         SERVICE_TIME.as_millis(),
-        direct_row.slow,
+        d_slow,
         b.slow,
-        100.0 * b.slow / direct_row.slow,
-        r.as_ref().map_or(na.clone(), |r| format!("{:.0} calls/s ({:.0}%)", r.slow, 100.0 * r.slow / direct_row.slow)),
-        if b.slow >= 0.95 * direct_row.slow { "yes" } else { "no" }
+        100.0 * b.slow / d_slow,
+        r.as_ref().map_or(na.clone(), |r| format!("{:.0} calls/s ({:.0}%)", r.slow, 100.0 * r.slow / d_slow)),
+        if b.slow >= 0.95 * d_slow { "yes" } else { "no" }
     ));
     out.push_str(&format!(
         "| resident memory after {MEMORY_CALLS} calls | n/a | {} | {} | ≤ 15 MB | {} |\n",
-        mb(b.rss.unwrap()),
-        r.as_ref().map_or(na.clone(), |r| mb(r.rss.unwrap())),
-        if b.rss.unwrap() <= 15_000_000 {
-            "yes"
-        } else {
-            "no"
-        }
+        mb(b.rss),
+        r.as_ref().map_or(na.clone(), |r| mb(r.rss)),
+        if b.rss <= 15_000_000 { "yes" } else { "no" }
     ));
-    let factor = |row: &Row| row.big_peak.unwrap() as f64 / BIG as f64;
+    let factor = |row: &Row| row.big_peak as f64 / BIG as f64;
     out.push_str(&format!(
         "| peak memory above idle, one 8 MiB result | n/a | {} ({:.2}× payload) | {} | ≤ 4× payload | {} |\n",
-        mb(b.big_peak.unwrap()),
+        mb(b.big_peak),
         factor(&b),
-        r.as_ref().map_or(na.clone(), |r| format!("{} ({:.2}×)", mb(r.big_peak.unwrap()), factor(r))),
+        r.as_ref().map_or(na.clone(), |r| format!("{} ({:.2}×)", mb(r.big_peak), factor(r))),
         if factor(&b) <= 4.0 { "yes" } else { "no" }
     ));
     let size = std::fs::metadata(&bridge.program)
