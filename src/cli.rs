@@ -1,5 +1,7 @@
 //! The command line: clap definitions and the checks on what was given.
 
+use crate::relay::Protocol;
+use crate::transport::select::Choice;
 use clap::{ArgAction, Parser};
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -15,8 +17,8 @@ In an MCP client's configuration (Claude Desktop, Cursor, VS Code, ...):
 
 stdout carries only JSON-RPC; logs go to stderr (or --log-file).";
 
-/// mcp-bridge: use a remote MCP server (Streamable HTTP) as if it were a local
-/// stdio server.
+/// mcp-bridge: use a remote MCP server (Streamable HTTP or HTTP+SSE) as if it
+/// were a local stdio server.
 #[derive(Debug, Parser)]
 #[command(name = "mcp-bridge", version, about, after_help = EXAMPLES)]
 pub struct Cli {
@@ -33,6 +35,17 @@ pub struct Cli {
     /// (keeps secrets out of the process list). ${VAR} is expanded.
     #[arg(long, value_name = "FILE")]
     pub header_file: Vec<PathBuf>,
+
+    /// Which transport to use: Streamable HTTP, the older HTTP+SSE, or one
+    /// first with the other as a fallback.
+    #[arg(long, value_enum, value_name = "MODE", default_value = "http-first")]
+    pub transport: Choice,
+
+    /// Protocol eras: `auto` also reaches servers that speak only 2026-07-28
+    /// (probing with server/discover when the client initializes); `legacy`
+    /// relays the client's own handshake and never probes.
+    #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
+    pub protocol: Protocol,
 
     /// Allow plain http to hosts other than loopback (tokens then travel unencrypted).
     #[arg(long)]

@@ -49,7 +49,13 @@ impl Id {
         Id(s.to_owned())
     }
 
-    fn from_raw(raw: &RawValue) -> Option<Self> {
+    /// A string id for one of the bridge's own requests.
+    pub fn bridge(s: &str) -> Self {
+        Id(serde_json::to_string(s).expect("a string always serializes"))
+    }
+
+    /// Read an id from its JSON text (a string or a number).
+    pub fn from_raw(raw: &RawValue) -> Option<Self> {
         let text = raw.get();
         match text.as_bytes().first()? {
             b'"' => {

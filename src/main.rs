@@ -3,7 +3,9 @@
 mod cli;
 mod headers;
 mod jsonrpc;
+mod modern;
 mod relay;
+mod retry;
 mod session;
 mod stdio;
 mod transport;
@@ -18,6 +20,8 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tracing_subscriber::filter::{LevelFilter, Targets};
 use tracing_subscriber::prelude::*;
+use transport::select::Upstream;
+use transport::sse::Sse;
 use transport::streamable_http::StreamableHttp;
 
 /// Exit code for a usage error (bad URL, bad header), as clap uses.
@@ -67,7 +71,9 @@ fn main() -> ExitCode {
         }
     };
     tracing::info!(
-        "relaying to {url} (Streamable HTTP){}",
+        "relaying to {url} (--transport {:?}, --protocol {:?}){}",
+        cli.transport,
+        cli.protocol,
         if headers.is_empty() {
             String::new()
         } else {
@@ -86,9 +92,13 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let transport = Arc::new(StreamableHttp::new(client, url, headers, max));
+        let upstream = Arc::new(Upstream::new(
+            cli.transport,
+            StreamableHttp::new(client.clone(), url.clone(), headers.clone(), max),
+            Sse::new(client, url, headers, max),
+        ));
         let router = Arc::new(Router::new(out_tx));
-        Relay::new(transport, router, max)
+        Relay::new(upstream, router, max, cli.protocol)
             .run(in_rx, shutdown_signal())
             .await;
     });

@@ -3,8 +3,10 @@
 //! answer.
 
 use crate::jsonrpc::{self, Id, Kind, Message};
+use crate::modern::{self, Translator};
 use crate::stdio::Inbound;
-use crate::transport::streamable_http::{StreamableHttp, GET_READY_LIMIT};
+use crate::transport::select::{Sent, Upstream};
+use crate::transport::streamable_http::{Post, GET_READY_LIMIT};
 use crate::transport::UpstreamError;
 use bytes::Bytes;
 use std::collections::HashMap;
@@ -12,6 +14,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, Notify};
+use tokio::task::AbortHandle;
 
 /// How long in-flight requests may still finish after stdin closes.
 const DRAIN_GRACE: Duration = Duration::from_millis(1000);
@@ -142,6 +145,19 @@ impl Router {
         }
     }
 
+    /// Answer the request `id` with a result the bridge made itself (a
+    /// request the upstream does not serve, such as ping on 2026-07-28).
+    pub async fn answer_ok(&self, id: &Id, line: Bytes) -> bool {
+        match self.take(id) {
+            Some((method, _)) => {
+                tracing::info!("← {method} id={id} answered by the bridge");
+                self.write(line).await;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Write a line that answers no tracked request (errors about bad input).
     pub async fn write_untracked(&self, line: Bytes) {
         self.write(line).await;
@@ -179,21 +195,65 @@ fn kind_name(kind: Kind) -> &'static str {
     }
 }
 
-/// The relay between the client (stdio) and one upstream transport.
+/// Which protocol eras the bridge may speak upstream, in mcp-remote's spelling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Protocol {
+    /// Relay what the client speaks; never probe.
+    Legacy,
+    /// Probe with `server/discover` when a handshake-era client initializes,
+    /// and translate for it when the server speaks only 2026-07-28.
+    Auto,
+}
+
+/// The protocol era the client and server are using.
+#[derive(Clone)]
+enum Era {
+    /// Nothing decided yet.
+    Unknown,
+    /// `initialize` and a session, relayed as they are.
+    Handshake,
+    /// The client speaks 2026-07-28 itself: each request relayed statelessly,
+    /// with the version its own envelope names.
+    Modern(String),
+    /// A handshake-era client, translated for a 2026-07-28 server.
+    Translated(Arc<Translator>),
+}
+
+/// The relay between the client (stdio) and the upstream server.
 pub struct Relay {
-    transport: Arc<StreamableHttp>,
+    upstream: Arc<Upstream>,
     router: Arc<Router>,
     max_message: usize,
+    protocol: Protocol,
+    era: Mutex<Era>,
+    /// Stateless requests in flight, so a cancellation can close their streams.
+    calls: Arc<Mutex<HashMap<Id, AbortHandle>>>,
 }
 
 impl Relay {
-    /// A relay sending client messages to `transport` and answers through `router`.
-    pub fn new(transport: Arc<StreamableHttp>, router: Arc<Router>, max_message: usize) -> Self {
+    /// A relay sending client messages to `upstream` and answers through `router`.
+    pub fn new(
+        upstream: Arc<Upstream>,
+        router: Arc<Router>,
+        max_message: usize,
+        protocol: Protocol,
+    ) -> Self {
         Relay {
-            transport,
+            upstream,
             router,
             max_message,
+            protocol,
+            era: Mutex::new(Era::Unknown),
+            calls: Arc::new(Mutex::new(HashMap::new())),
         }
+    }
+
+    fn era(&self) -> Era {
+        self.era.lock().expect("era lock").clone()
+    }
+
+    fn set_era(&self, era: Era) {
+        *self.era.lock().expect("era lock") = era;
     }
 
     /// Relay until stdin closes or `shutdown` fires, then let in-flight
@@ -266,11 +326,7 @@ impl Relay {
         self.router.write_untracked(line).await;
     }
 
-    /// Send one client message upstream. Requests run concurrently, except
-    /// `initialize`, which is awaited so that the session id is known before
-    /// anything else is sent; `notifications/initialized` is awaited too (after
-    /// the GET stream is open), so the server hears it before the requests
-    /// that follow it.
+    /// Send one client message upstream, in the era the client and server use.
     async fn dispatch(&self, m: Message) {
         let method = m.method.clone().unwrap_or_default();
         tracing::info!(
@@ -282,48 +338,176 @@ impl Relay {
                 .unwrap_or_default(),
             m.raw.len()
         );
+        if m.kind == Kind::Request {
+            let id = m.id.clone().expect("a request has an id");
+            self.router.track(&id, &method);
+            if method == "initialize" {
+                return self.initialize(m, id).await;
+            }
+        }
+        match self.era() {
+            Era::Translated(t) => t.dispatch(m).await,
+            Era::Modern(version) => self.dispatch_modern(m, &version),
+            Era::Unknown | Era::Handshake => {
+                let version = (m.kind == Kind::Request)
+                    .then(|| modern::request_version(&m.raw))
+                    .flatten()
+                    .filter(|v| !modern::HANDSHAKE_VERSIONS.contains(&v.as_str()));
+                match version {
+                    Some(v) => {
+                        tracing::info!("protocol era: {v} (the client's requests carry it); relaying statelessly");
+                        self.set_era(Era::Modern(v.clone()));
+                        self.dispatch_modern(m, &v);
+                    }
+                    None if method == "server/discover" => {
+                        // A probe without an envelope: relay it as the newest revision.
+                        self.dispatch_modern(m, modern::MODERN);
+                    }
+                    None => self.dispatch_handshake(m).await,
+                }
+            }
+        }
+    }
+
+    /// The client's `initialize`: in `auto`, first ask whether the server
+    /// speaks 2026-07-28 and, if it does, answer for it; otherwise relay it,
+    /// which also picks the transport. Awaited, so that the session id is
+    /// known before anything else is sent.
+    async fn initialize(&self, m: Message, id: Id) {
+        if let Era::Translated(old) = self.era() {
+            old.stop();
+        }
+        if self.protocol == Protocol::Auto && self.upstream.may_use_http() {
+            match modern::probe(self.upstream.http(), &self.router, &m).await {
+                modern::Probe::Modern(found) => {
+                    let t = Translator::start(
+                        Arc::clone(self.upstream.http()),
+                        Arc::clone(&self.router),
+                        &m,
+                        found,
+                    )
+                    .await;
+                    self.set_era(Era::Translated(t));
+                    return;
+                }
+                modern::Probe::Handshake(why) => {
+                    tracing::info!("protocol era: handshake ({why})");
+                }
+                modern::Probe::Failed(e) => {
+                    tracing::warn!("initialize id={id} failed: {e}");
+                    self.router.answer(&id, e.to_response(Some(&id))).await;
+                    return;
+                }
+            }
+        } else {
+            tracing::info!("protocol era: handshake (the client sent initialize)");
+        }
+        self.set_era(Era::Handshake);
+        exchange(Arc::clone(&self.upstream), Arc::clone(&self.router), m, id).await;
+    }
+
+    /// A message of the handshake era. Requests run concurrently;
+    /// `notifications/initialized` is awaited (after the GET stream is open),
+    /// so the server hears it before the requests that follow it.
+    async fn dispatch_handshake(&self, m: Message) {
+        let method = m.method.as_deref().unwrap_or_default();
         match m.kind {
             Kind::Request => {
                 let id = m.id.clone().expect("a request has an id");
-                self.router.track(&id, &method);
-                let task = exchange(Arc::clone(&self.transport), Arc::clone(&self.router), m, id);
-                if method == "initialize" {
-                    task.await;
-                } else {
-                    tokio::spawn(task);
-                }
+                tokio::spawn(exchange(
+                    Arc::clone(&self.upstream),
+                    Arc::clone(&self.router),
+                    m,
+                    id,
+                ));
             }
             Kind::Notification if method == "notifications/initialized" => {
                 // Open the GET stream first, so that whatever the server sends
                 // on it as soon as it hears `initialized` is not lost.
-                let ready = self.transport.start_get_stream(Arc::clone(&self.router));
-                if tokio::time::timeout(GET_READY_LIMIT, ready).await.is_err() {
-                    tracing::info!("the GET stream is slow to open; sending initialized anyway");
+                if let Some(ready) = self.upstream.start_stream(Arc::clone(&self.router)) {
+                    if tokio::time::timeout(GET_READY_LIMIT, ready).await.is_err() {
+                        tracing::info!(
+                            "the GET stream is slow to open; sending initialized anyway"
+                        );
+                    }
                 }
-                if let Err(e) = self.transport.send(&m, &self.router).await {
+                if let Err(e) = self.upstream.send(&m, &self.router).await {
                     tracing::warn!("notifications/initialized was not delivered: {e}");
                 }
             }
             Kind::Notification | Kind::Response => {
                 if method == "notifications/cancelled" {
-                    if let Some(id) = jsonrpc::params_id_field(&m.raw, "requestId") {
-                        // The server will not answer a cancelled request, and the client expects no answer.
-                        if self.router.take(&id).is_some() {
-                            tracing::debug!("request {id} cancelled by the client");
-                        }
-                    }
+                    self.cancelled(&m);
                 }
-                let transport = Arc::clone(&self.transport);
+                let upstream = Arc::clone(&self.upstream);
                 let router = Arc::clone(&self.router);
                 tokio::spawn(async move {
-                    if let Err(e) = transport.send(&m, &router).await {
+                    if let Err(e) = upstream.send(&m, &router).await {
                         tracing::warn!(
                             "a {} from the client was not delivered: {e}",
-                            if m.kind == Kind::Response {
-                                "response"
-                            } else {
-                                "notification"
-                            }
+                            kind_name(m.kind)
+                        );
+                    }
+                });
+            }
+        }
+    }
+
+    /// The client cancelled a request: the server will not answer it, and the
+    /// client expects no answer. A stateless request's stream is closed,
+    /// which is how 2026-07-28 cancels.
+    fn cancelled(&self, m: &Message) {
+        if let Some(id) = jsonrpc::params_id_field(&m.raw, "requestId") {
+            if self.router.take(&id).is_some() {
+                tracing::debug!("request {id} cancelled by the client");
+            }
+            if let Some(task) = self.calls.lock().expect("calls lock").remove(&id) {
+                task.abort();
+            }
+        }
+    }
+
+    /// A message from a client that speaks 2026-07-28 itself: relayed as it
+    /// is, without a session, with the routing headers that revision asks.
+    fn dispatch_modern(&self, m: Message, version: &str) {
+        let own = (m.kind == Kind::Request)
+            .then(|| modern::request_version(&m.raw))
+            .flatten();
+        let how = Post {
+            session: false,
+            extra: Some(modern::routing_headers(
+                &m,
+                own.as_deref().unwrap_or(version),
+            )),
+            capture: false,
+            quiet: None,
+        };
+        let upstream = Arc::clone(&self.upstream);
+        let router = Arc::clone(&self.router);
+        match m.kind {
+            Kind::Request => {
+                let id = m.id.clone().expect("a request has an id");
+                let calls = Arc::clone(&self.calls);
+                let key = id.clone();
+                let task = tokio::spawn(async move {
+                    let result = upstream.http().post(&m, &how, &router).await;
+                    calls.lock().expect("calls lock").remove(&id);
+                    finish(&upstream, &router, &m, &id, result.map(|_| Sent::Done)).await;
+                });
+                self.calls
+                    .lock()
+                    .expect("calls lock")
+                    .insert(key, task.abort_handle());
+            }
+            Kind::Notification | Kind::Response => {
+                if m.method.as_deref() == Some("notifications/cancelled") {
+                    self.cancelled(&m);
+                }
+                tokio::spawn(async move {
+                    if let Err(e) = upstream.http().post(&m, &how, &router).await {
+                        tracing::debug!(
+                            "a {} from the client was not delivered: {e}",
+                            kind_name(m.kind)
                         );
                     }
                 });
@@ -342,24 +526,40 @@ impl Relay {
             );
             self.router.answer(&id, line).await;
         }
-        self.transport.close(CLOSE_LIMIT).await;
+        if let Era::Translated(t) = self.era() {
+            t.stop();
+        }
+        self.upstream.close(CLOSE_LIMIT).await;
     }
 }
 
-/// Send one request and make sure it is answered exactly once.
-async fn exchange(transport: Arc<StreamableHttp>, router: Arc<Router>, m: Message, id: Id) {
-    let result = transport.send(&m, &router).await;
-    if !router.is_pending(&id) {
+/// Send one handshake-era request and make sure it is answered exactly once.
+async fn exchange(upstream: Arc<Upstream>, router: Arc<Router>, m: Message, id: Id) {
+    let result = upstream.send(&m, &router).await;
+    finish(&upstream, &router, &m, &id, result).await;
+}
+
+/// After a request's exchange: if nothing answered it and no answer is still
+/// to come, answer it with what went wrong.
+async fn finish(
+    upstream: &Upstream,
+    router: &Router,
+    m: &Message,
+    id: &Id,
+    result: Result<Sent, UpstreamError>,
+) {
+    if !router.is_pending(id) {
         return;
     }
     let err = match result {
+        Ok(Sent::Later) => return,
         Err(e) => e,
-        Ok(()) => UpstreamError::Lost {
-            url: transport.url().to_owned(),
+        Ok(Sent::Done) => UpstreamError::Lost {
+            url: upstream.url().to_owned(),
             cause: "the server ended its reply without answering".to_owned(),
         },
     };
-    if router.answer(&id, err.to_response(Some(&id))).await {
+    if router.answer(id, err.to_response(Some(id))).await {
         tracing::warn!(
             "{} id={id} failed: {err}",
             m.method.as_deref().unwrap_or("request")

@@ -2,6 +2,8 @@
 //! bounded reading of HTTP bodies and event streams.
 
 pub mod event_stream;
+pub mod select;
+pub mod sse;
 pub mod streamable_http;
 
 use crate::jsonrpc::{self, Id};
@@ -72,6 +74,22 @@ pub enum UpstreamError {
         /// The lowest-level cause.
         cause: String,
     },
+    /// The HTTP+SSE handshake failed (no endpoint, or a refused one).
+    #[error("the HTTP+SSE handshake with {url} failed: {cause}")]
+    Handshake {
+        /// The SSE URL.
+        url: String,
+        /// What went wrong.
+        cause: String,
+    },
+    /// Another error, with what the bridge tried besides.
+    #[error("{source}{note}")]
+    Noted {
+        /// The first failure, whose code the client sees.
+        source: Box<UpstreamError>,
+        /// "; ..." what else was tried, or why nothing else was.
+        note: String,
+    },
     /// The server acknowledged a request with 202, which carries no answer.
     #[error("the MCP server at {url} accepted the request (HTTP {status}) but sent no answer")]
     NoAnswer {
@@ -85,7 +103,11 @@ pub enum UpstreamError {
 impl UpstreamError {
     /// The JSON-RPC error answer for the client's request `id`.
     pub fn to_response(&self, id: Option<&Id>) -> Bytes {
-        let (code, status) = match self {
+        let mut inner = self;
+        while let UpstreamError::Noted { source, .. } = inner {
+            inner = source;
+        }
+        let (code, status) = match inner {
             UpstreamError::Status {
                 server_code,
                 status,
@@ -101,6 +123,23 @@ impl UpstreamError {
         };
         let data = status.map(|s| serde_json::json!({ "httpStatus": s }));
         jsonrpc::error_response(id, code, &format!("mcp-bridge: {self}"), data)
+    }
+
+    /// The HTTP status, when the failure was an error status.
+    pub fn status(&self) -> Option<StatusCode> {
+        match self {
+            UpstreamError::Status { status, .. } => Some(*status),
+            UpstreamError::Noted { source, .. } => source.status(),
+            _ => None,
+        }
+    }
+
+    /// This error with `note` appended.
+    pub fn noted(self, note: String) -> Self {
+        UpstreamError::Noted {
+            source: Box::new(self),
+            note,
+        }
     }
 
     /// Classify a reqwest failure on `url`.

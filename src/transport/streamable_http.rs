@@ -4,6 +4,7 @@
 use super::{content_type, read_body, status_error, EventReader, UpstreamError};
 use crate::jsonrpc::{self, Id, Kind, Message};
 use crate::relay::Router;
+use crate::retry::Backoff;
 use crate::session::Session;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
@@ -18,12 +19,8 @@ const ACCEPT_BOTH: &str = "application/json, text/event-stream";
 pub const SESSION_HEADER: &str = "mcp-session-id";
 /// Negotiated-version header name (2025-06-18 and later).
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
-/// First wait before reopening a dropped GET stream when the server gave no `retry:`.
-const GET_RETRY_START: Duration = Duration::from_millis(500);
 /// How long `notifications/initialized` waits for the GET stream to open.
 pub const GET_READY_LIMIT: Duration = Duration::from_secs(2);
-/// Longest wait between GET stream attempts.
-const GET_RETRY_CAP: Duration = Duration::from_secs(30);
 
 /// One remote server reached over Streamable HTTP.
 pub struct StreamableHttp {
@@ -72,21 +69,38 @@ impl StreamableHttp {
             .headers(headers)
     }
 
-    /// POST one client message and deliver whatever the server sends back
-    /// (its answer, and any requests or notifications before it) to `router`.
+    /// POST one client message of the handshake era and deliver whatever the
+    /// server sends back (its answer, and any requests or notifications before
+    /// it) to `router`.
     ///
     /// `Ok` means the exchange finished; for a request the caller checks
     /// whether an answer was actually delivered.
     pub async fn send(&self, msg: &Message, router: &Router) -> Result<(), UpstreamError> {
+        self.post(msg, &Post::session(), router).await.map(|_| ())
+    }
+
+    /// POST one message as `how` says. Messages other than the answer go to
+    /// `router`; the answer (a response to the sent request) goes to `router`
+    /// too, or back to the caller when `how.capture` is set.
+    pub async fn post(
+        &self,
+        msg: &Message,
+        how: &Post,
+        router: &Router,
+    ) -> Result<Option<Message>, UpstreamError> {
         let initialize = msg.kind == Kind::Request && msg.method.as_deref() == Some("initialize");
         if initialize {
             // A new handshake starts a new session; the old stream belongs to the old one.
             self.stop_get_stream();
         }
-        let resp = self
-            .request(Method::POST, initialize)
+        let mut req = self
+            .request(Method::POST, initialize || !how.session)
             .header(ACCEPT, ACCEPT_BOTH)
-            .header(CONTENT_TYPE, "application/json")
+            .header(CONTENT_TYPE, "application/json");
+        if let Some(extra) = &how.extra {
+            req = req.headers(extra.clone());
+        }
+        let resp = req
             .body(msg.raw.clone())
             .send()
             .await
@@ -104,9 +118,15 @@ impl StreamableHttp {
                     url: self.url_text.clone(),
                     status,
                 }),
-                _ => Ok(()),
+                _ => Ok(None),
             };
         }
+        let mut out = Answer {
+            sent: msg,
+            initialize,
+            how,
+            captured: None,
+        };
         let ctype = content_type(&resp);
         if ctype == "text/event-stream" {
             let mut events = EventReader::new(resp, &self.url_text, self.limit);
@@ -120,15 +140,15 @@ impl StreamableHttp {
                                 detail: format!(": {e}"),
                             }
                         })?;
-                    self.deliver(items, msg, initialize, router).await;
+                    self.deliver(items, &mut out, router).await;
                 }
             }
-            return Ok(());
+            return Ok(out.captured);
         }
         let mut resp = resp;
         let body = read_body(&mut resp, &self.url_text, self.limit).await?;
         if body.iter().all(u8::is_ascii_whitespace) && msg.kind != Kind::Request {
-            return Ok(());
+            return Ok(None);
         }
         let not_json_rpc = |detail: String| UpstreamError::NotJsonRpc {
             url: self.url_text.clone(),
@@ -148,21 +168,21 @@ impl StreamableHttp {
                 return Err(not_json_rpc(format!(": {e}")));
             }
         }
-        self.deliver(items, msg, initialize, router).await;
-        Ok(())
+        self.deliver(items, &mut out, router).await;
+        Ok(out.captured)
     }
 
     /// Deliver the messages of one body or event (one message or a batch)
-    /// that answers `sent`.
+    /// that answers `out.sent`.
     async fn deliver(
         &self,
         items: Vec<Result<Message, jsonrpc::Invalid>>,
-        sent: &Message,
-        initialize: bool,
+        out: &mut Answer<'_>,
         router: &Router,
     ) {
+        let sent = out.sent;
         for item in items {
-            let m = match item {
+            let mut m = match item {
                 Ok(m) => m,
                 Err(e) => {
                     tracing::warn!("dropped a message from the server that is not JSON-RPC: {e}");
@@ -173,13 +193,29 @@ impl StreamableHttp {
                 if m.id.is_none() && m.is_error {
                     // An error the server could not tie to a request (id null)
                     // answers the one we sent.
-                    answer_null_error(&m, sent.id.as_ref(), router).await;
-                    continue;
+                    match null_error_as_answer(&m, sent.id.as_ref()) {
+                        Some(fixed) => m = fixed,
+                        None => continue,
+                    }
                 }
-                if initialize && m.id == sent.id && !m.is_error {
-                    self.session
-                        .set_version(jsonrpc::result_str_field(&m.raw, "protocolVersion"));
+                if m.id == sent.id {
+                    if out.initialize && !m.is_error {
+                        self.session
+                            .set_version(jsonrpc::result_str_field(&m.raw, "protocolVersion"));
+                    }
+                    if out.how.capture {
+                        out.captured = Some(m);
+                        continue;
+                    }
                 }
+            }
+            if out
+                .how
+                .quiet
+                .is_some_and(|q| m.method.as_deref() == Some(q))
+            {
+                tracing::debug!("not forwarded: {}", q_name(&m));
+                continue;
             }
             router.deliver(m).await;
         }
@@ -215,7 +251,7 @@ impl StreamableHttp {
     async fn run_get_stream(&self, router: &Router, ready: oneshot::Sender<()>) {
         let mut ready = Some(ready);
         let mut last_id: Option<String> = None;
-        let mut wait = GET_RETRY_START;
+        let mut backoff = Backoff::streams();
         let mut server_retry: Option<Duration> = None;
         loop {
             let mut req = self
@@ -263,7 +299,7 @@ impl StreamableHttp {
                     loop {
                         match events.next().await {
                             Ok(Some(ev)) => {
-                                wait = GET_RETRY_START;
+                                backoff.reset();
                                 if let Some(id) = ev.id.clone() {
                                     last_id = Some(id);
                                 }
@@ -290,10 +326,9 @@ impl StreamableHttp {
                     }
                 }
             }
-            let delay = server_retry.unwrap_or(wait);
+            let delay = backoff.next_delay(server_retry);
             tracing::info!("reopening the GET stream in {} ms", delay.as_millis());
             tokio::time::sleep(delay).await;
-            wait = (wait * 2).min(GET_RETRY_CAP);
         }
     }
 
@@ -329,9 +364,10 @@ impl StreamableHttp {
     }
 }
 
-/// Answer `id` with the server's id-less error, keeping its code and words.
-async fn answer_null_error(m: &Message, id: Option<&Id>, router: &Router) {
-    let Some(id) = id else { return };
+/// The server's id-less error, rewritten as the answer to `id`, keeping its
+/// code and words.
+fn null_error_as_answer(m: &Message, id: Option<&Id>) -> Option<Message> {
+    let id = id?;
     let e = jsonrpc::error_object(&m.raw);
     let (code, message, data) = match e {
         Some(e) => (
@@ -346,7 +382,40 @@ async fn answer_null_error(m: &Message, id: Option<&Id>, router: &Router) {
             None,
         ),
     };
-    router
-        .answer(id, jsonrpc::error_response(Some(id), code, &message, data))
-        .await;
+    jsonrpc::classify(jsonrpc::error_response(Some(id), code, &message, data)).ok()
+}
+
+fn q_name(m: &Message) -> &str {
+    m.method.as_deref().unwrap_or("")
+}
+
+/// How one POST is sent and where its answer goes.
+#[derive(Debug, Default)]
+pub struct Post {
+    /// Send the session id and negotiated version (the handshake era).
+    pub session: bool,
+    /// Extra headers for this POST (the 2026-07-28 routing headers).
+    pub extra: Option<HeaderMap>,
+    /// Hand the answer to the sent request back instead of delivering it.
+    pub capture: bool,
+    /// A notification method not to forward to the client.
+    pub quiet: Option<&'static str>,
+}
+
+impl Post {
+    /// A handshake-era POST: session headers on, answer delivered.
+    pub fn session() -> Self {
+        Post {
+            session: true,
+            ..Post::default()
+        }
+    }
+}
+
+/// The state of reading one POST's reply.
+struct Answer<'a> {
+    sent: &'a Message,
+    initialize: bool,
+    how: &'a Post,
+    captured: Option<Message>,
 }

@@ -1,0 +1,84 @@
+//! The backoff policy every reconnect shares: exponential, capped, jittered,
+//! and overridden by the server's own `retry:` hint when it gives one.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// Waits between reconnect attempts.
+#[derive(Debug, Clone)]
+pub struct Backoff {
+    start: Duration,
+    cap: Duration,
+    next: Duration,
+}
+
+impl Backoff {
+    /// Start at `start`, doubling up to `cap`.
+    pub fn new(start: Duration, cap: Duration) -> Self {
+        Backoff {
+            start,
+            cap,
+            next: start,
+        }
+    }
+
+    /// The usual policy for reconnecting streams: 0.5 s doubling to 30 s.
+    pub fn streams() -> Self {
+        Self::new(Duration::from_millis(500), Duration::from_secs(30))
+    }
+
+    /// Back to the first delay (after a success).
+    pub fn reset(&mut self) {
+        self.next = self.start;
+    }
+
+    /// The wait before the next attempt: the server's `retry:` when it sent
+    /// one, else the current delay with up to ±20% jitter (so that many
+    /// bridges do not reconnect in step). Doubles the delay for the time after.
+    pub fn next_delay(&mut self, server_retry: Option<Duration>) -> Duration {
+        let base = self.next;
+        self.next = (self.next * 2).min(self.cap);
+        if let Some(r) = server_retry {
+            return r;
+        }
+        jitter(base)
+    }
+}
+
+/// `d` scaled by a factor between 0.8 and 1.2.
+fn jitter(d: Duration) -> Duration {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|t| t.subsec_nanos())
+        .unwrap_or(0);
+    // Mix the clock's low bits; good enough to spread reconnects apart.
+    let r = nanos.wrapping_mul(2_654_435_761) % 401; // 0..=400
+    d.mul_f64(0.8 + f64::from(r) / 1000.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn doubles_to_the_cap_with_bounded_jitter() {
+        let mut b = Backoff::new(Duration::from_millis(100), Duration::from_millis(400));
+        let waits: Vec<_> = (0..5).map(|_| b.next_delay(None)).collect();
+        let bases = [100u64, 200, 400, 400, 400];
+        for (w, base) in waits.iter().zip(bases) {
+            let lo = Duration::from_millis(base * 8 / 10);
+            let hi = Duration::from_millis(base * 12 / 10);
+            assert!(*w >= lo && *w <= hi, "{w:?} not within 20% of {base} ms");
+        }
+        b.reset();
+        assert!(b.next_delay(None) <= Duration::from_millis(120));
+    }
+
+    #[test]
+    fn the_servers_retry_hint_wins() {
+        let mut b = Backoff::streams();
+        assert_eq!(
+            b.next_delay(Some(Duration::from_millis(1234))),
+            Duration::from_millis(1234)
+        );
+    }
+}

@@ -1,0 +1,339 @@
+//! The HTTP+SSE transport (MCP 2024-11-05, deprecated but still deployed): a
+//! GET event stream whose first event, `endpoint`, names the URL to POST each
+//! client message to; the server's messages arrive as `message` events.
+
+use super::{content_type, read_body, status_error, EventReader, UpstreamError};
+use crate::jsonrpc::{self, Id, Kind};
+use crate::relay::Router;
+use crate::retry::Backoff;
+use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
+use reqwest::{Method, Url};
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::AbortHandle;
+
+/// How long a fresh stream may take to name its endpoint.
+const ENDPOINT_WAIT: Duration = Duration::from_secs(10);
+/// How long a message waits for a reconnecting stream before it fails.
+const RECONNECT_WAIT: Duration = Duration::from_secs(30);
+
+/// One remote server reached over HTTP+SSE.
+pub struct Sse {
+    client: reqwest::Client,
+    url: Url,
+    url_text: String,
+    headers: HeaderMap,
+    limit: usize,
+    /// The URL to POST to; `None` while the stream is (re)connecting.
+    endpoint: watch::Sender<Option<Url>>,
+    stream: Mutex<Option<AbortHandle>>,
+    /// Requests posted on the current stream, whose answers it should bring.
+    awaiting: Mutex<HashSet<Id>>,
+}
+
+/// Past this many remembered ids, the answered ones are forgotten.
+const AWAITING_PRUNE: usize = 1024;
+
+/// A freshly opened stream, positioned just after its `endpoint` event.
+struct Opened {
+    events: EventReader,
+    endpoint: Url,
+}
+
+impl Sse {
+    /// A transport for the SSE URL `url`, sending `headers` on the GET and on
+    /// every POST, and refusing events larger than `limit` bytes.
+    pub fn new(client: reqwest::Client, url: Url, headers: HeaderMap, limit: usize) -> Self {
+        Sse {
+            client,
+            url_text: url.to_string(),
+            url,
+            headers,
+            limit,
+            endpoint: watch::channel(None).0,
+            stream: Mutex::new(None),
+            awaiting: Mutex::new(HashSet::new()),
+        }
+    }
+
+    /// Open the event stream and wait for its endpoint, then keep reading it
+    /// (reopening it with backoff when it drops) in a task of its own.
+    pub async fn connect(self: &Arc<Self>, router: Arc<Router>) -> Result<(), UpstreamError> {
+        self.stop();
+        let opened = self.open(None, &router).await?;
+        tracing::debug!("HTTP+SSE endpoint: {}", opened.endpoint);
+        self.endpoint.send_replace(Some(opened.endpoint.clone()));
+        let this = Arc::clone(self);
+        let task = tokio::spawn(async move { this.pump(opened, &router).await });
+        *self.stream.lock().expect("stream lock") = Some(task.abort_handle());
+        Ok(())
+    }
+
+    /// Stop reading the stream.
+    pub fn stop(&self) {
+        if let Some(old) = self.stream.lock().expect("stream lock").take() {
+            old.abort();
+        }
+        self.endpoint.send_replace(None);
+    }
+
+    /// GET the stream and read until the `endpoint` event.
+    async fn open(&self, last_id: Option<&str>, router: &Router) -> Result<Opened, UpstreamError> {
+        let mut req = self
+            .client
+            .request(Method::GET, self.url.clone())
+            .headers(self.headers.clone())
+            .header(ACCEPT, "text/event-stream");
+        if let Some(id) = last_id.and_then(|i| HeaderValue::from_str(i).ok()) {
+            req = req.header("last-event-id", id);
+        }
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| UpstreamError::from_reqwest(&self.url_text, &e))?;
+        if !resp.status().is_success() {
+            return Err(status_error(resp, &self.url_text).await);
+        }
+        let ctype = content_type(&resp);
+        if ctype != "text/event-stream" {
+            return Err(self.no_endpoint(format!(
+                "the GET answered with {}, not an event stream",
+                if ctype.is_empty() {
+                    "no content-type".to_owned()
+                } else {
+                    format!("content-type {ctype}")
+                }
+            )));
+        }
+        let mut events = EventReader::new(resp, &self.url_text, self.limit);
+        let found = tokio::time::timeout(ENDPOINT_WAIT, async {
+            loop {
+                let Some(ev) = events.next().await? else {
+                    return Err(
+                        self.no_endpoint("the stream ended before an endpoint event".to_owned())
+                    );
+                };
+                match ev.event.as_deref() {
+                    Some("endpoint") => {
+                        return self.resolve(&String::from_utf8_lossy(
+                            ev.data.as_deref().unwrap_or_default(),
+                        ));
+                    }
+                    _ if ev.has_message() => {
+                        deliver(ev.data.unwrap_or_default().into(), router).await;
+                    }
+                    _ => {}
+                }
+            }
+        })
+        .await;
+        match found {
+            Ok(Ok(endpoint)) => Ok(Opened { events, endpoint }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(self.no_endpoint(format!(
+                "no endpoint event within {} s",
+                ENDPOINT_WAIT.as_secs()
+            ))),
+        }
+    }
+
+    fn no_endpoint(&self, cause: String) -> UpstreamError {
+        UpstreamError::Handshake {
+            url: self.url_text.clone(),
+            cause,
+        }
+    }
+
+    fn resolve(&self, data: &str) -> Result<Url, UpstreamError> {
+        resolve_endpoint(&self.url, data).map_err(|cause| self.no_endpoint(cause))
+    }
+
+    /// Read the stream for as long as the bridge runs, reopening it when it drops.
+    async fn pump(&self, opened: Opened, router: &Router) {
+        let mut events = opened.events;
+        let mut last_id: Option<String> = None;
+        let mut server_retry: Option<Duration> = None;
+        let mut backoff = Backoff::streams();
+        loop {
+            let why = loop {
+                match events.next().await {
+                    Ok(Some(ev)) => {
+                        if let Some(id) = ev.id.clone() {
+                            last_id = Some(id);
+                        }
+                        if let Some(ms) = ev.retry {
+                            server_retry = Some(Duration::from_millis(ms));
+                        }
+                        if ev.event.as_deref() == Some("endpoint") {
+                            match self.resolve(&String::from_utf8_lossy(
+                                ev.data.as_deref().unwrap_or_default(),
+                            )) {
+                                Ok(url) => {
+                                    tracing::info!("the server moved the HTTP+SSE endpoint");
+                                    self.endpoint.send_replace(Some(url));
+                                }
+                                Err(e) => break e.to_string(),
+                            }
+                        } else if ev.has_message() {
+                            deliver(ev.data.unwrap_or_default().into(), router).await;
+                        }
+                    }
+                    Ok(None) => break "the server closed the HTTP+SSE stream".to_owned(),
+                    Err(e) => break e.to_string(),
+                }
+            };
+            self.endpoint.send_replace(None);
+            tracing::warn!("{why}; reconnecting");
+            // Answers to requests already sent would have come on this stream.
+            let lost: Vec<Id> = self
+                .awaiting
+                .lock()
+                .expect("awaiting lock")
+                .drain()
+                .collect();
+            for id in lost {
+                let e = UpstreamError::Lost {
+                    url: self.url_text.clone(),
+                    cause: why.clone(),
+                };
+                router.answer(&id, e.to_response(Some(&id))).await;
+            }
+            events = loop {
+                let delay = backoff.next_delay(server_retry);
+                tracing::info!("reopening the HTTP+SSE stream in {} ms", delay.as_millis());
+                tokio::time::sleep(delay).await;
+                match self.open(last_id.as_deref(), router).await {
+                    Ok(o) => {
+                        tracing::info!("HTTP+SSE stream reopened; endpoint {}", o.endpoint.path());
+                        self.endpoint.send_replace(Some(o.endpoint));
+                        backoff.reset();
+                        break o.events;
+                    }
+                    Err(e) => tracing::info!("HTTP+SSE stream: {e}"),
+                }
+            };
+        }
+    }
+
+    /// POST one client message to the endpoint. Answers arrive on the stream,
+    /// except from servers that answer in the POST's body, which is delivered.
+    pub async fn send(&self, msg: &jsonrpc::Message, router: &Router) -> Result<(), UpstreamError> {
+        let endpoint = self.current_endpoint().await?;
+        let resp = self
+            .client
+            .request(Method::POST, endpoint)
+            .headers(self.headers.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header(ACCEPT, "application/json, text/event-stream")
+            .body(msg.raw.clone())
+            .send()
+            .await
+            .map_err(|e| UpstreamError::from_reqwest(&self.url_text, &e))?;
+        if !resp.status().is_success() {
+            return Err(status_error(resp, &self.url_text).await);
+        }
+        if let (Kind::Request, Some(id)) = (msg.kind, &msg.id) {
+            let mut awaiting = self.awaiting.lock().expect("awaiting lock");
+            if awaiting.len() >= AWAITING_PRUNE {
+                awaiting.retain(|id| router.is_pending(id));
+            }
+            awaiting.insert(id.clone());
+        }
+        if content_type(&resp) == "application/json" {
+            let mut resp = resp;
+            let body = read_body(&mut resp, &self.url_text, self.limit).await?;
+            if !body.iter().all(u8::is_ascii_whitespace) {
+                deliver(body, router).await;
+            }
+        }
+        Ok(())
+    }
+
+    /// The endpoint, waiting (bounded) while the stream reconnects.
+    async fn current_endpoint(&self) -> Result<Url, UpstreamError> {
+        let mut rx = self.endpoint.subscribe();
+        let found = tokio::time::timeout(RECONNECT_WAIT, rx.wait_for(Option::is_some))
+            .await
+            .ok()
+            .and_then(|r| r.ok().and_then(|url| url.clone()));
+        match found {
+            Some(url) => Ok(url),
+            None => Err(UpstreamError::Connect {
+                url: self.url_text.clone(),
+                cause: format!(
+                    "the HTTP+SSE stream has been down for {} s",
+                    RECONNECT_WAIT.as_secs()
+                ),
+            }),
+        }
+    }
+}
+
+/// Resolve an endpoint against the SSE URL `base`; refuse one on another
+/// origin, which would send the client's messages (and headers) elsewhere.
+fn resolve_endpoint(base: &Url, data: &str) -> Result<Url, String> {
+    let data = data.trim();
+    let endpoint = base
+        .join(data)
+        .map_err(|e| format!("the endpoint {data:?} is not a URL: {e}"))?;
+    if endpoint.origin() != base.origin() {
+        return Err(format!(
+            "the server named an endpoint on another origin ({}), which the bridge refuses",
+            endpoint.origin().ascii_serialization()
+        ));
+    }
+    Ok(endpoint)
+}
+
+/// Deliver one event's or body's JSON-RPC message(s) from the server.
+async fn deliver(payload: bytes::Bytes, router: &Router) {
+    match jsonrpc::parse(payload) {
+        Ok(items) => {
+            for item in items {
+                match item {
+                    Ok(m) => router.deliver(m).await,
+                    Err(e) => tracing::warn!("dropped a message from the server: {e}"),
+                }
+            }
+        }
+        Err(e) => tracing::warn!("dropped an event from the server: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resolve(base: &str, data: &str) -> Result<Url, String> {
+        resolve_endpoint(&Url::parse(base).unwrap(), data)
+    }
+
+    #[test]
+    fn endpoints_resolve_against_the_stream_url() {
+        let base = "http://127.0.0.1:3001/sse";
+        assert_eq!(
+            resolve(base, "/message?sessionId=abc").unwrap().as_str(),
+            "http://127.0.0.1:3001/message?sessionId=abc"
+        );
+        assert_eq!(
+            resolve(base, "messages/?session_id=1").unwrap().as_str(),
+            "http://127.0.0.1:3001/messages/?session_id=1"
+        );
+        assert!(resolve(base, "http://127.0.0.1:3001/m").is_ok());
+    }
+
+    #[test]
+    fn endpoints_on_another_origin_are_refused() {
+        for bad in [
+            "https://evil.example.net/m",
+            "http://mcp.example.com/m",
+            "https://mcp.example.com:8443/m",
+            "//evil.example.net/m",
+        ] {
+            let e = resolve("https://mcp.example.com/sse", bad).unwrap_err();
+            assert!(e.contains("another origin"), "{bad}: {e}");
+        }
+    }
+}
