@@ -17,6 +17,8 @@ use tokio_stream::wrappers::ReceiverStream;
 #[derive(Debug, Clone)]
 pub struct Seen {
     pub method: Method,
+    /// Path and query.
+    pub uri: String,
     pub headers: HeaderMap,
     pub raw: Bytes,
     /// The body as JSON, when it was JSON.
@@ -31,6 +33,11 @@ impl Seen {
             .and_then(|b| b.get("method"))
             .and_then(Value::as_str)
             .unwrap_or("")
+    }
+
+    /// The path without the query.
+    pub fn path(&self) -> &str {
+        self.uri.split('?').next().unwrap_or("")
     }
 
     /// The JSON-RPC id of the body, or null.
@@ -149,6 +156,7 @@ async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         .await
         .unwrap_or_default();
     let seen = Seen {
+        uri: parts.uri.to_string(),
         method: parts.method,
         headers: parts.headers,
         body: serde_json::from_slice(&raw).ok(),
@@ -256,4 +264,73 @@ fn futures_map(
 ) -> impl tokio_stream::Stream<Item = Result<Bytes, Infallible>> {
     use tokio_stream::StreamExt;
     s.map(|t| Ok(Bytes::from(t)))
+}
+
+/// Lets a test cut the stream of an [`sse_server`].
+#[derive(Clone, Default)]
+pub struct SseControl {
+    stream: Arc<Mutex<Option<mpsc::Sender<String>>>>,
+    opened: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl SseControl {
+    /// End the current event stream, as a server restart or a proxy would.
+    pub fn cut(&self) {
+        self.stream.lock().unwrap().take();
+    }
+
+    /// How many times the stream was opened.
+    pub fn opened(&self) -> usize {
+        self.opened.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn push(&self, text: String) {
+        if let Some(tx) = self.stream.lock().unwrap().as_ref() {
+            let _ = tx.try_send(text);
+        }
+    }
+}
+
+/// A fake HTTP+SSE (2024-11-05) server on the fake's URL: GET opens the
+/// stream and names the endpoint `endpoint(n)` for the n-th stream (1-based;
+/// `None`: no endpoint event, and the stream ends); POSTs to `/message` are
+/// answered on the stream as [`mcp`] would answer them (a `tools/call` of the
+/// tool `hang` is never answered); any other POST gets `post_status`.
+pub fn sse_server(
+    post_status: u16,
+    endpoint: impl Fn(usize) -> Option<String> + Send + Sync + 'static,
+) -> (impl Fn(&Seen) -> Reply + Send + Sync + 'static, SseControl) {
+    let control = SseControl::default();
+    let c = control.clone();
+    let behave = move |seen: &Seen| match (&seen.method, seen.path()) {
+        (&Method::GET, "/mcp") => {
+            let n = c.opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            let (tx, rx) = mpsc::channel(256);
+            match endpoint(n) {
+                Some(e) => {
+                    let _ = tx.try_send(format!("event: endpoint\ndata: {e}\n\n"));
+                    *c.stream.lock().unwrap() = Some(tx);
+                }
+                None => {
+                    let _ = tx.try_send(": no endpoint here\n\n".to_owned());
+                }
+            }
+            Reply::SseChannel(rx)
+        }
+        (&Method::POST, "/message") => {
+            let hang = seen
+                .body
+                .as_ref()
+                .and_then(|b| b["params"]["name"].as_str())
+                == Some("hang");
+            if !hang {
+                if let Reply::Json(_, body, _) = mcp(seen) {
+                    c.push(format!("event: message\ndata: {body}\n\n"));
+                }
+            }
+            Reply::Status(202)
+        }
+        _ => Reply::Status(post_status),
+    };
+    (behave, control)
 }

@@ -83,8 +83,8 @@ pub fn everything(mode: &str) -> Peer {
     launch(cmd, port, "server-everything (node)", path)
 }
 
-/// The Python SDK server in `tests/peers/py_server.py`, mode `stateful` or
-/// `stateless-json`.
+/// The Python SDK server in `tests/peers/py_server.py`, mode `stateful`,
+/// `stateless-json`, `sse` or `modern-only`.
 pub fn python(mode: &str) -> Peer {
     let python = require(dir().join(".venv/bin/python"));
     let port = super::free_port();
@@ -92,5 +92,27 @@ pub fn python(mode: &str) -> Peer {
     cmd.arg(dir().join("py_server.py"))
         .arg(port.to_string())
         .arg(mode);
-    launch(cmd, port, "the Python SDK server", "mcp")
+    let path = if mode == "sse" { "sse" } else { "mcp" };
+    launch(cmd, port, "the Python SDK server", path)
+}
+
+/// Run the Python SDK's own stdio client (`tests/peers/py_client.py`, era
+/// mode `auto`) with mcp-bridge as its server; returns its JSON report.
+pub fn python_client(url: &str, tool: &str, args: &str) -> serde_json::Value {
+    let python = require(dir().join(".venv/bin/python"));
+    let out = Command::new(python)
+        .arg(dir().join("py_client.py"))
+        .args([super::bin(), url, tool, args])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the Python SDK client");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the Python client failed ({}): {stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_str(stdout.lines().last().unwrap_or_default())
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 }

@@ -1,0 +1,318 @@
+//! Choosing the transport (Streamable HTTP or HTTP+SSE) and the protocol era,
+//! against a scriptable fake server: every detection branch, the HTTP+SSE
+//! stream's failures, and 2026-07-28 relaying.
+
+mod common;
+
+use axum::http::Method;
+use common::fake::{self, result, sse_server, Fake, Reply};
+use common::Bridge;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+fn init_params() -> Value {
+    json!({
+        "protocolVersion": "2025-06-18",
+        "capabilities": {},
+        "clientInfo": {"name": "bridge-tests", "version": "1.0"}
+    })
+}
+
+/// Send initialize and return the whole answer (result or error).
+async fn initialize_raw(b: &mut Bridge) -> Value {
+    b.request(json!("init"), "initialize", init_params()).await
+}
+
+fn error_text(v: &Value) -> String {
+    v["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("expected an error, got {v}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn http_first_falls_back_to_sse_on_400_404_and_405() {
+    for status in [400, 404, 405] {
+        let (behave, control) = sse_server(status, |n| Some(format!("/message?n={n}")));
+        let fake = Fake::start(behave).await;
+        let mut b = Bridge::start(&fake.url, &["-v", "--header", "X-Team: blue"]).await;
+        let init = b.initialize().await;
+        assert_eq!(init["serverInfo"]["name"], "fake", "after HTTP {status}");
+        let r = b.call_tool(json!(1), "echo", json!({"x": status})).await;
+        assert_eq!(r["result"]["echo"]["x"], status, "{r}");
+        assert!(
+            b.stderr().contains("transport: HTTP+SSE"),
+            "the choice is logged: {}",
+            b.stderr()
+        );
+        assert_eq!(control.opened(), 1);
+        // Headers go on the GET and on every POST to the endpoint.
+        let gets = fake.seen_with(Method::GET);
+        assert_eq!(gets[0].header("x-team").as_deref(), Some("blue"));
+        let posts: Vec<_> = fake
+            .seen_with(Method::POST)
+            .into_iter()
+            .filter(|s| s.path() == "/message")
+            .collect();
+        assert!(posts.len() >= 3, "initialize, initialized, tools/call");
+        for p in &posts {
+            assert_eq!(p.header("x-team").as_deref(), Some("blue"));
+            assert_eq!(p.uri, "/message?n=1");
+        }
+        b.close_and_wait().await;
+    }
+}
+
+#[tokio::test]
+async fn unauthorized_is_not_a_reason_to_fall_back() {
+    let (behave, control) = sse_server(401, |n| Some(format!("/message?n={n}")));
+    let fake = Fake::start(behave).await;
+    let mut b = Bridge::start(&fake.url, &[]).await;
+    let r = initialize_raw(&mut b).await;
+    assert!(error_text(&r).contains("401"), "{r}");
+    assert_eq!(r["error"]["data"]["httpStatus"], 401);
+    assert_eq!(control.opened(), 0, "no GET handshake after a 401");
+    assert!(fake.seen_with(Method::GET).is_empty());
+}
+
+#[tokio::test]
+async fn http_only_never_falls_back_and_says_so() {
+    let (behave, control) = sse_server(405, |n| Some(format!("/message?n={n}")));
+    let fake = Fake::start(behave).await;
+    let mut b = Bridge::start(&fake.url, &["--transport", "http-only"]).await;
+    let r = initialize_raw(&mut b).await;
+    let text = error_text(&r);
+    assert!(text.contains("405") && text.contains("http-only"), "{text}");
+    assert_eq!(control.opened(), 0);
+}
+
+#[tokio::test]
+async fn sse_only_never_posts_to_the_stream_url() {
+    let (behave, control) = sse_server(405, |n| Some(format!("/message?n={n}")));
+    let fake = Fake::start(behave).await;
+    let mut b = Bridge::start(&fake.url, &["--transport", "sse-only"]).await;
+    b.initialize().await;
+    let r = b.call_tool(json!(1), "echo", json!({"k": "v"})).await;
+    assert_eq!(r["result"]["echo"]["k"], "v");
+    assert_eq!(control.opened(), 1);
+    assert!(
+        fake.seen_with(Method::POST)
+            .iter()
+            .all(|s| s.path() == "/message"),
+        "nothing is POSTed to the SSE URL itself"
+    );
+}
+
+#[tokio::test]
+async fn sse_only_failure_names_the_mode() {
+    // A Streamable HTTP server: its GET is 405, so the handshake fails.
+    let fake = Fake::start(fake::mcp).await;
+    let mut b = Bridge::start(&fake.url, &["--transport", "sse-only"]).await;
+    let r = initialize_raw(&mut b).await;
+    let text = error_text(&r);
+    assert!(text.contains("405") && text.contains("sse-only"), "{text}");
+    // The bridge keeps serving: the next request is answered too.
+    let again = b.request(json!(2), "tools/list", json!({})).await;
+    assert!(again.get("error").is_some(), "{again}");
+}
+
+#[tokio::test]
+async fn sse_first_falls_back_to_streamable_http() {
+    let fake = Fake::start(fake::mcp).await;
+    let mut b = Bridge::start(&fake.url, &["--transport", "sse-first", "-v"]).await;
+    b.initialize().await;
+    let r = b.call_tool(json!(1), "echo", json!({"n": 1})).await;
+    assert_eq!(r["result"]["echo"]["n"], 1);
+    let seen = fake.seen();
+    assert_eq!(
+        seen[0].method,
+        Method::GET,
+        "the SSE handshake is tried first"
+    );
+    assert!(
+        b.stderr().contains("transport: Streamable HTTP"),
+        "{}",
+        b.stderr()
+    );
+}
+
+#[tokio::test]
+async fn a_stream_without_an_endpoint_event_is_a_clear_error() {
+    let (behave, _control) = sse_server(405, |_| None);
+    let fake = Fake::start(behave).await;
+    let mut b = Bridge::start(&fake.url, &[]).await;
+    let r = initialize_raw(&mut b).await;
+    let text = error_text(&r);
+    assert!(
+        text.contains("405") && text.contains("ended before an endpoint event"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn an_endpoint_on_another_origin_is_refused() {
+    let (behave, _control) = sse_server(405, |_| Some("http://127.0.0.2:9/steal".to_owned()));
+    let fake = Fake::start(behave).await;
+    let mut b = Bridge::start(&fake.url, &["--header", "Authorization: Bearer s3cret"]).await;
+    let r = initialize_raw(&mut b).await;
+    let text = error_text(&r);
+    assert!(text.contains("another origin"), "{text}");
+    assert!(text.contains("127.0.0.2:9"), "{text}");
+    assert!(!text.contains("s3cret"));
+}
+
+#[tokio::test]
+async fn a_dropped_sse_stream_is_reopened_and_its_new_endpoint_followed() {
+    let (behave, control) = sse_server(405, |n| Some(format!("/message?n={n}")));
+    let fake = Fake::start(behave).await;
+    let mut b = Bridge::start(&fake.url, &["-v"]).await;
+    b.initialize().await;
+    // A call whose answer the server never sends, then the stream drops.
+    b.send(json!({"jsonrpc":"2.0","id":"h","method":"tools/call","params":{"name":"hang","arguments":{}}}))
+        .await;
+    fake.wait_for("the hanging call", |s| {
+        s.body.as_ref().and_then(|v| v["params"]["name"].as_str()) == Some("hang")
+    })
+    .await;
+    control.cut();
+    let lost = b.response(json!("h")).await;
+    assert!(error_text(&lost).contains("lost"), "{lost}");
+    // The stream comes back with a new endpoint, and the bridge uses it.
+    let r = b
+        .call_tool(json!(2), "echo", json!({"after": "reconnect"}))
+        .await;
+    assert_eq!(r["result"]["echo"]["after"], "reconnect", "{r}");
+    assert_eq!(control.opened(), 2);
+    let last = fake.seen_with(Method::POST).pop().unwrap();
+    assert_eq!(last.uri, "/message?n=2");
+}
+
+#[tokio::test]
+async fn legacy_protocol_never_probes() {
+    let fake = Fake::start(fake::mcp).await;
+    let mut b = Bridge::start(&fake.url, &["--protocol", "legacy"]).await;
+    b.initialize().await;
+    b.call_tool(json!(1), "t", json!({})).await;
+    assert!(fake
+        .seen()
+        .iter()
+        .all(|s| s.rpc_method() != "server/discover"));
+    // In auto (the default) the probe goes first.
+    let fake = Fake::start(fake::mcp).await;
+    let mut b = Bridge::start(&fake.url, &[]).await;
+    b.initialize().await;
+    assert_eq!(fake.seen()[0].rpc_method(), "server/discover");
+}
+
+const MODERN: &str = "2026-07-28";
+
+fn meta() -> Value {
+    json!({
+        "io.modelcontextprotocol/protocolVersion": MODERN,
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "modern-client", "version": "1"}
+    })
+}
+
+#[tokio::test]
+async fn a_modern_client_is_relayed_statelessly_with_routing_headers() {
+    let input_required = r#"{"jsonrpc":"2.0","id":3,"result":{"resultType":"input_required","inputRequests":{"q":{"method":"elicitation/create","params":{"message":"name?"}}},"requestState":"opaque-1"}}"#;
+    let fake = Fake::start(move |s| match s.rpc_method() {
+        "server/discover" => Reply::Json(
+            200,
+            result(&s.rpc_id(), json!({"supportedVersions":[MODERN],"capabilities":{},"resultType":"complete","cacheScope":"public","ttlMs":0})).to_string(),
+            vec![],
+        ),
+        "tools/call" if s.body.as_ref().unwrap()["params"]["name"] == "ask" => {
+            Reply::Json(200, input_required.to_owned(), vec![])
+        }
+        _ => fake::mcp(s),
+    })
+    .await;
+    let mut b = Bridge::start(&fake.url, &["-v"]).await;
+    let d = b
+        .request(json!(1), "server/discover", json!({"_meta": meta()}))
+        .await;
+    assert_eq!(d["result"]["supportedVersions"], json!([MODERN]));
+    let r = b
+        .request(
+            json!(2),
+            "tools/call",
+            json!({"name": "echo tool é", "arguments": {"v": 1}, "_meta": meta()}),
+        )
+        .await;
+    assert_eq!(r["result"]["echo"]["v"], 1);
+    // input_required is the client's business: passed through untouched.
+    let ask = b
+        .request(
+            json!(3),
+            "tools/call",
+            json!({"name": "ask", "arguments": {}, "_meta": meta()}),
+        )
+        .await;
+    assert_eq!(ask, serde_json::from_str::<Value>(input_required).unwrap());
+    let posts = fake.seen_with(Method::POST);
+    assert_eq!(
+        posts.len(),
+        3,
+        "no initialize, no probe of the bridge's own"
+    );
+    for p in &posts {
+        assert_eq!(p.header("mcp-session-id"), None);
+        assert_eq!(p.header("mcp-protocol-version").as_deref(), Some(MODERN));
+        assert_eq!(p.header("mcp-method").as_deref(), Some(p.rpc_method()));
+    }
+    assert_eq!(
+        posts[1].header("mcp-name").as_deref(),
+        Some("=?base64?ZWNobyB0b29sIMOp?="),
+        "a name that is not plain ASCII travels base64-encoded"
+    );
+    assert_eq!(posts[2].header("mcp-name").as_deref(), Some("ask"));
+    assert!(
+        fake.seen_with(Method::GET).is_empty(),
+        "2026-07-28 has no GET stream"
+    );
+    assert!(
+        b.stderr().contains("protocol era: 2026-07-28"),
+        "{}",
+        b.stderr()
+    );
+}
+
+#[tokio::test]
+async fn translated_input_required_rounds_are_bounded() {
+    // A modern-only server that never stops asking (state only, no questions).
+    let fake = Fake::start(|s| match s.rpc_method() {
+        "server/discover" => Reply::Json(
+            200,
+            result(&s.rpc_id(), json!({"supportedVersions":[MODERN],"capabilities":{"tools":{}},"resultType":"complete","cacheScope":"public","ttlMs":0})).to_string(),
+            vec![],
+        ),
+        "tools/call" => Reply::Json(
+            200,
+            result(&s.rpc_id(), json!({"resultType":"input_required","requestState":"again"})).to_string(),
+            vec![],
+        ),
+        _ => Reply::Status(400),
+    })
+    .await;
+    let mut b = Bridge::start(&fake.url, &[]).await;
+    b.initialize().await;
+    let r = b.call_tool(json!(1), "loop", json!({})).await;
+    assert!(error_text(&r).contains("10 times"), "{r}");
+    let calls: Vec<_> = fake
+        .seen()
+        .into_iter()
+        .filter(|s| s.rpc_method() == "tools/call")
+        .collect();
+    assert_eq!(calls.len(), 11, "the first call and 10 retries");
+    // Each retry carries the server's state back, and the envelope.
+    let last = calls.last().unwrap().body.clone().unwrap();
+    assert_eq!(last["params"]["requestState"], "again");
+    assert_eq!(
+        last["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"],
+        MODERN
+    );
+    assert!(fake.seen().iter().all(|s| s.rpc_method() != "initialize"));
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
