@@ -15,6 +15,8 @@ use std::fmt;
 pub const PARSE_ERROR: i64 = -32700;
 /// JSON-RPC: the JSON is not a valid request/notification/response.
 pub const INVALID_REQUEST: i64 = -32600;
+/// JSON-RPC: the method does not exist.
+pub const METHOD_NOT_FOUND: i64 = -32601;
 /// Implementation-defined: the remote server could not be reached or answered badly.
 pub const UPSTREAM_ERROR: i64 = -32000;
 /// Implementation-defined: the bridge is shutting down and the request was not answered.

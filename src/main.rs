@@ -71,9 +71,9 @@ fn main() -> ExitCode {
         }
     };
     tracing::info!(
-        "relaying to {url} (--transport {:?}, --protocol {:?}){}",
-        cli.transport,
-        cli.protocol,
+        "relaying to {url} (--transport {}, --protocol {}){}",
+        value_name(cli.transport),
+        value_name(cli.protocol),
         if headers.is_empty() {
             String::new()
         } else {
@@ -109,6 +109,13 @@ fn main() -> ExitCode {
     tracing::debug!("bye");
     // The stdin thread may still sit in a blocking read; exiting ends it.
     std::process::exit(0)
+}
+
+/// A choice as it is spelled on the command line.
+fn value_name(v: impl clap::ValueEnum) -> String {
+    v.to_possible_value()
+        .map(|p| p.get_name().to_owned())
+        .unwrap_or_default()
 }
 
 fn usage_error(msg: &str) -> ExitCode {

@@ -35,6 +35,8 @@ const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
 const METHOD_HEADER: &str = "mcp-method";
 /// Header naming the tool, prompt or resource a request is about.
 const NAME_HEADER: &str = "mcp-name";
+/// JSON-RPC error: the server does not support the requested protocol version.
+pub const UNSUPPORTED_VERSION: i64 = -32022;
 /// How many `input_required` rounds one request may take, as the SDKs allow.
 pub const MAX_INPUT_ROUNDS: u32 = 10;
 /// How long the `server/discover` probe may take before the bridge assumes a

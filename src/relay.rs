@@ -5,7 +5,7 @@
 use crate::jsonrpc::{self, Id, Kind, Message};
 use crate::modern::{self, Translator};
 use crate::stdio::Inbound;
-use crate::transport::select::{Sent, Upstream};
+use crate::transport::select::{legacy_signal, Sent, Upstream};
 use crate::transport::streamable_http::{Post, GET_READY_LIMIT};
 use crate::transport::UpstreamError;
 use bytes::Bytes;
@@ -345,6 +345,9 @@ impl Relay {
                 return self.initialize(m, id).await;
             }
         }
+        if method == "notifications/cancelled" {
+            self.cancelled(&m);
+        }
         match self.era() {
             Era::Translated(t) => t.dispatch(m).await,
             Era::Modern(version) => self.dispatch_modern(m, &version),
@@ -369,41 +372,78 @@ impl Relay {
         }
     }
 
-    /// The client's `initialize`: in `auto`, first ask whether the server
-    /// speaks 2026-07-28 and, if it does, answer for it; otherwise relay it,
-    /// which also picks the transport. Awaited, so that the session id is
-    /// known before anything else is sent.
+    /// The client's `initialize`, relayed as it is; this also picks the
+    /// transport. In `auto`, when the server refuses the handshake, ask
+    /// whether it speaks 2026-07-28 and, if so, answer for it. Awaited, so
+    /// that the session id is known before anything else is sent.
     async fn initialize(&self, m: Message, id: Id) {
+        let auto = self.protocol == Protocol::Auto;
         if let Era::Translated(old) = self.era() {
             old.stop();
+            return self.translate_or(m, id, Refusal::None).await;
         }
-        if self.protocol == Protocol::Auto && self.upstream.may_use_http() {
-            match modern::probe(self.upstream.http(), &self.router, &m).await {
-                modern::Probe::Modern(found) => {
-                    let t = Translator::start(
-                        Arc::clone(self.upstream.http()),
-                        Arc::clone(&self.router),
-                        &m,
-                        found,
-                    )
-                    .await;
-                    self.set_era(Era::Translated(t));
-                    return;
-                }
-                modern::Probe::Handshake(why) => {
-                    tracing::info!("protocol era: handshake ({why})");
-                }
-                modern::Probe::Failed(e) => {
-                    tracing::warn!("initialize id={id} failed: {e}");
-                    self.router.answer(&id, e.to_response(Some(&id))).await;
-                    return;
+        if !self.upstream.tries_http_first() {
+            tracing::info!("protocol era: handshake (the client sent initialize)");
+            self.set_era(Era::Handshake);
+            return exchange(Arc::clone(&self.upstream), Arc::clone(&self.router), m, id).await;
+        }
+        match self.upstream.initialize_http(&m, &self.router).await {
+            Ok(Some(answer)) if auto && refuses_handshake(&answer) => {
+                self.translate_or(m, id, Refusal::Answer(answer)).await;
+            }
+            Ok(answer) => {
+                tracing::info!("protocol era: handshake (the server answered initialize)");
+                self.set_era(Era::Handshake);
+                match answer {
+                    Some(a) => self.router.deliver(a).await,
+                    None => finish(&self.upstream, &self.router, &m, &id, Ok(Sent::Done)).await,
                 }
             }
-        } else {
-            tracing::info!("protocol era: handshake (the client sent initialize)");
+            Err(e) if legacy_signal(&e) && auto => {
+                self.translate_or(m, id, Refusal::Status(e)).await;
+            }
+            Err(e) if legacy_signal(&e) => {
+                self.set_era(Era::Handshake);
+                let r = self.upstream.fall_back_to_sse(&m, &self.router, e).await;
+                finish(&self.upstream, &self.router, &m, &id, r).await;
+            }
+            Err(e) => finish(&self.upstream, &self.router, &m, &id, Err(e)).await,
         }
-        self.set_era(Era::Handshake);
-        exchange(Arc::clone(&self.upstream), Arc::clone(&self.router), m, id).await;
+    }
+
+    /// The server refused the handshake (or served only 2026-07-28 before):
+    /// if `server/discover` shows it speaks 2026-07-28, translate for the
+    /// client; otherwise go on as the handshake era would have.
+    async fn translate_or(&self, m: Message, id: Id, refusal: Refusal) {
+        match modern::probe(self.upstream.http(), &self.router, &m).await {
+            modern::Probe::Modern(found) => {
+                let t = Translator::start(
+                    Arc::clone(self.upstream.http()),
+                    Arc::clone(&self.router),
+                    &m,
+                    found,
+                )
+                .await;
+                self.set_era(Era::Translated(t));
+            }
+            modern::Probe::Handshake(why) => {
+                tracing::info!("protocol era: handshake ({why})");
+                self.set_era(Era::Handshake);
+                let upstream = &self.upstream;
+                let result = match refusal {
+                    Refusal::Answer(a) => {
+                        self.router.deliver(a).await;
+                        return;
+                    }
+                    Refusal::Status(e) => upstream.fall_back_to_sse(&m, &self.router, e).await,
+                    Refusal::None => upstream.send(&m, &self.router).await,
+                };
+                finish(upstream, &self.router, &m, &id, result).await;
+            }
+            modern::Probe::Failed(e) => {
+                finish(&self.upstream, &self.router, &m, &id, Err(e)).await;
+            }
+        }
     }
 
     /// A message of the handshake era. Requests run concurrently;
@@ -436,9 +476,6 @@ impl Relay {
                 }
             }
             Kind::Notification | Kind::Response => {
-                if method == "notifications/cancelled" {
-                    self.cancelled(&m);
-                }
                 let upstream = Arc::clone(&self.upstream);
                 let router = Arc::clone(&self.router);
                 tokio::spawn(async move {
@@ -500,9 +537,6 @@ impl Relay {
                     .insert(key, task.abort_handle());
             }
             Kind::Notification | Kind::Response => {
-                if m.method.as_deref() == Some("notifications/cancelled") {
-                    self.cancelled(&m);
-                }
                 tokio::spawn(async move {
                     if let Err(e) = upstream.http().post(&m, &how, &router).await {
                         tracing::debug!(
@@ -531,6 +565,25 @@ impl Relay {
         }
         self.upstream.close(CLOSE_LIMIT).await;
     }
+}
+
+/// How the server refused a client's `initialize`.
+enum Refusal {
+    /// It answered with a JSON-RPC error.
+    Answer(Message),
+    /// It answered 400, 404 or 405.
+    Status(UpstreamError),
+    /// Nothing was sent yet (the server spoke only 2026-07-28 before).
+    None,
+}
+
+/// True for an answer to `initialize` that means "I do not do the
+/// handshake": an unsupported protocol version, or no such method.
+fn refuses_handshake(answer: &Message) -> bool {
+    answer.is_error
+        && jsonrpc::error_object(&answer.raw)
+            .and_then(|e| e.code)
+            .is_some_and(|c| c == modern::UNSUPPORTED_VERSION || c == jsonrpc::METHOD_NOT_FOUND)
 }
 
 /// Send one handshake-era request and make sure it is answered exactly once.

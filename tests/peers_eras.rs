@@ -24,7 +24,7 @@ async fn everything_over_sse_echo_sum_progress_and_sampling() {
     let mut b = Bridge::start(&peer.url, &["-v"]).await;
     let init = b.initialize_with(json!({"sampling": {}})).await;
     assert!(init["serverInfo"]["name"].as_str().is_some(), "{init}");
-    assert!(b.stderr().contains("transport: HTTP+SSE"), "{}", b.stderr());
+    b.wait_stderr("transport: HTTP+SSE").await;
 
     let echo = b
         .call_tool(json!(1), "echo", json!({"message": "over sse"}))
@@ -80,7 +80,7 @@ async fn python_sdk_over_sse() {
     let mut b = Bridge::start(&peer.url, &["-v"]).await;
     let init = b.initialize().await;
     assert_eq!(init["serverInfo"]["name"], "py-peer");
-    assert!(b.stderr().contains("transport: HTTP+SSE"), "{}", b.stderr());
+    b.wait_stderr("transport: HTTP+SSE").await;
     let r = b
         .call_tool(json!(1), "add", json!({"a": 20, "b": 22}))
         .await;
@@ -147,11 +147,7 @@ async fn a_handshake_client_can_use_a_server_that_speaks_only_2026_07_28() {
     assert_eq!(init["protocolVersion"], "2025-06-18");
     assert_eq!(init["serverInfo"]["name"], "py-peer");
     assert_eq!(init["capabilities"]["tools"]["listChanged"], true);
-    assert!(
-        b.stderr().contains("protocol era: 2026-07-28"),
-        "{}",
-        b.stderr()
-    );
+    b.wait_stderr("protocol era: 2026-07-28").await;
 
     let r = b.call_tool(json!(1), "add", json!({"a": 1, "b": 2})).await;
     assert_eq!(text_of(&r), "3");

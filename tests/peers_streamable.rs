@@ -263,7 +263,7 @@ async fn python_session(mode: &str) {
     let init = b.initialize().await;
     assert_eq!(init["serverInfo"]["name"], "py-peer");
     let tools = b.request(json!(1), "tools/list", json!({})).await;
-    assert_eq!(tools["result"]["tools"].as_array().unwrap().len(), 3);
+    assert_eq!(tools["result"]["tools"].as_array().unwrap().len(), 5);
     let add = b.call_tool(json!(2), "add", json!({"a": 40, "b": 2})).await;
     assert_eq!(add["result"]["structuredContent"]["result"], 42, "{add}");
     let echo = b

@@ -58,22 +58,7 @@ async fn session_and_version_headers_follow_initialize() {
         .unwrap();
     assert_eq!(init.header("mcp-session-id"), None);
     assert_eq!(init.header("mcp-protocol-version"), None);
-    // The --protocol auto probe goes first, without a session, as 2026-07-28 asks.
-    let probe = &seen[0];
-    assert_eq!(probe.rpc_method(), "server/discover");
-    assert_eq!(probe.header("mcp-session-id"), None);
-    assert_eq!(
-        probe.header("mcp-protocol-version").as_deref(),
-        Some("2026-07-28")
-    );
-    assert_eq!(
-        probe.header("mcp-method").as_deref(),
-        Some("server/discover")
-    );
-    for s in seen
-        .iter()
-        .filter(|s| !matches!(s.rpc_method(), "initialize" | "server/discover"))
-    {
+    for s in seen.iter().filter(|s| s.rpc_method() != "initialize") {
         assert_eq!(
             s.header("mcp-session-id").as_deref(),
             Some(fake::SESSION),

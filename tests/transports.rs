@@ -8,7 +8,6 @@ use axum::http::Method;
 use common::fake::{self, result, sse_server, Fake, Reply};
 use common::Bridge;
 use serde_json::{json, Value};
-use std::time::Duration;
 
 fn init_params() -> Value {
     json!({
@@ -40,11 +39,7 @@ async fn http_first_falls_back_to_sse_on_400_404_and_405() {
         assert_eq!(init["serverInfo"]["name"], "fake", "after HTTP {status}");
         let r = b.call_tool(json!(1), "echo", json!({"x": status})).await;
         assert_eq!(r["result"]["echo"]["x"], status, "{r}");
-        assert!(
-            b.stderr().contains("transport: HTTP+SSE"),
-            "the choice is logged: {}",
-            b.stderr()
-        );
+        b.wait_stderr("transport: HTTP+SSE").await;
         assert_eq!(control.opened(), 1);
         // Headers go on the GET and on every POST to the endpoint.
         let gets = fake.seen_with(Method::GET);
@@ -129,11 +124,7 @@ async fn sse_first_falls_back_to_streamable_http() {
         Method::GET,
         "the SSE handshake is tried first"
     );
-    assert!(
-        b.stderr().contains("transport: Streamable HTTP"),
-        "{}",
-        b.stderr()
-    );
+    b.wait_stderr("transport: Streamable HTTP").await;
 }
 
 #[tokio::test]
@@ -187,24 +178,97 @@ async fn a_dropped_sse_stream_is_reopened_and_its_new_endpoint_followed() {
     assert_eq!(last.uri, "/message?n=2");
 }
 
+const MODERN: &str = "2026-07-28";
+
+/// A server that speaks only 2026-07-28: it refuses `initialize` (400,
+/// -32022) and answers `server/discover`; `tools/call` as `fake::mcp`.
+fn modern_only(s: &fake::Seen) -> Reply {
+    match s.rpc_method() {
+        "initialize" => Reply::Json(
+            400,
+            json!({"jsonrpc":"2.0","id":null,"error":{"code":-32022,"message":"Unsupported protocol version","data":{"supported":[MODERN]}}}).to_string(),
+            vec![],
+        ),
+        "server/discover" => Reply::Json(
+            200,
+            result(&s.rpc_id(), json!({
+                "supportedVersions":[MODERN],"capabilities":{"tools":{}},
+                "resultType":"complete","cacheScope":"public","ttlMs":0,
+                "_meta":{"io.modelcontextprotocol/serverInfo":{"name":"modern-fake","version":"9"}}
+            })).to_string(),
+            vec![],
+        ),
+        _ => fake::mcp(s),
+    }
+}
+
 #[tokio::test]
-async fn legacy_protocol_never_probes() {
+async fn auto_probes_only_when_the_server_refuses_the_handshake() {
+    // A server that does the handshake is never probed: auto is legacy there.
     let fake = Fake::start(fake::mcp).await;
-    let mut b = Bridge::start(&fake.url, &["--protocol", "legacy"]).await;
+    let mut b = Bridge::start(&fake.url, &[]).await;
     b.initialize().await;
     b.call_tool(json!(1), "t", json!({})).await;
     assert!(fake
         .seen()
         .iter()
         .all(|s| s.rpc_method() != "server/discover"));
-    // In auto (the default) the probe goes first.
-    let fake = Fake::start(fake::mcp).await;
-    let mut b = Bridge::start(&fake.url, &[]).await;
-    b.initialize().await;
-    assert_eq!(fake.seen()[0].rpc_method(), "server/discover");
-}
 
-const MODERN: &str = "2026-07-28";
+    // A modern-only server: initialize is refused, discover answers, and the
+    // bridge answers initialize from it and stamps the envelope on requests.
+    let fake = Fake::start(modern_only).await;
+    let mut b = Bridge::start(&fake.url, &["-v"]).await;
+    let init = b.initialize().await;
+    assert_eq!(init["serverInfo"]["name"], "modern-fake");
+    assert_eq!(init["protocolVersion"], "2025-06-18");
+    let r = b.call_tool(json!(1), "t", json!({"k": 1})).await;
+    assert_eq!(r["result"]["echo"]["k"], 1);
+    let probe = fake
+        .wait_for("the probe", |s| s.rpc_method() == "server/discover")
+        .await;
+    assert_eq!(probe.header("mcp-session-id"), None);
+    assert_eq!(
+        probe.header("mcp-protocol-version").as_deref(),
+        Some(MODERN)
+    );
+    assert_eq!(
+        probe.header("mcp-method").as_deref(),
+        Some("server/discover")
+    );
+    let call = fake
+        .wait_for("the call", |s| s.rpc_method() == "tools/call")
+        .await;
+    let meta = &call.body.as_ref().unwrap()["params"]["_meta"];
+    assert_eq!(meta["io.modelcontextprotocol/protocolVersion"], MODERN);
+    assert_eq!(
+        meta["io.modelcontextprotocol/clientInfo"]["name"],
+        "bridge-tests"
+    );
+    assert_eq!(call.header("mcp-name").as_deref(), Some("t"));
+    assert_eq!(
+        fake.seen()
+            .iter()
+            .filter(|s| s.rpc_method() == "notifications/initialized")
+            .count(),
+        0,
+        "2026-07-28 has no initialized notification"
+    );
+    b.wait_stderr("protocol era: 2026-07-28").await;
+
+    // --protocol legacy never probes, and the client sees the refusal.
+    let fake = Fake::start(modern_only).await;
+    let mut b = Bridge::start(
+        &fake.url,
+        &["--protocol", "legacy", "--transport", "http-only"],
+    )
+    .await;
+    let r = initialize_raw(&mut b).await;
+    assert_eq!(r["error"]["code"], -32022, "{r}");
+    assert!(fake
+        .seen()
+        .iter()
+        .all(|s| s.rpc_method() != "server/discover"));
+}
 
 fn meta() -> Value {
     json!({
@@ -272,11 +336,7 @@ async fn a_modern_client_is_relayed_statelessly_with_routing_headers() {
         fake.seen_with(Method::GET).is_empty(),
         "2026-07-28 has no GET stream"
     );
-    assert!(
-        b.stderr().contains("protocol era: 2026-07-28"),
-        "{}",
-        b.stderr()
-    );
+    b.wait_stderr("protocol era: 2026-07-28").await;
 }
 
 #[tokio::test]
@@ -313,6 +373,13 @@ async fn translated_input_required_rounds_are_bounded() {
         last["params"]["_meta"]["io.modelcontextprotocol/protocolVersion"],
         MODERN
     );
-    assert!(fake.seen().iter().all(|s| s.rpc_method() != "initialize"));
-    tokio::time::sleep(Duration::from_millis(10)).await;
+    let inits = fake
+        .seen()
+        .iter()
+        .filter(|s| s.rpc_method() == "initialize")
+        .count();
+    assert_eq!(
+        inits, 1,
+        "the handshake is tried once, then 2026-07-28 is spoken"
+    );
 }

@@ -3,7 +3,7 @@
 //! GET/`endpoint` handshake), or fixed by `--transport`.
 
 use super::sse::Sse;
-use super::streamable_http::StreamableHttp;
+use super::streamable_http::{Post, StreamableHttp};
 use super::UpstreamError;
 use crate::jsonrpc::{Kind, Message};
 use crate::relay::Router;
@@ -83,15 +83,6 @@ impl Upstream {
         *self.active.lock().expect("active lock") = a;
     }
 
-    /// True when Streamable HTTP may be used: it is in use, or may be tried first.
-    pub fn may_use_http(&self) -> bool {
-        match self.active() {
-            Active::Http => true,
-            Active::Sse => false,
-            Active::Undecided => matches!(self.choice, Choice::HttpFirst | Choice::HttpOnly),
-        }
-    }
-
     /// Send one handshake-era client message. An `initialize` while no
     /// transport is chosen yet chooses it.
     pub async fn send(&self, m: &Message, router: &Arc<Router>) -> Result<Sent, UpstreamError> {
@@ -118,33 +109,13 @@ impl Upstream {
 
     async fn choose(&self, m: &Message, router: &Arc<Router>) -> Result<Sent, UpstreamError> {
         match self.choice {
-            Choice::HttpFirst | Choice::HttpOnly => match self.http.send(m, router).await {
-                Ok(()) => {
-                    self.set_active(Active::Http, "the server answered initialize over POST");
+            Choice::HttpFirst | Choice::HttpOnly => match self.initialize_http(m, router).await {
+                Ok(Some(answer)) => {
+                    router.deliver(answer).await;
                     Ok(Sent::Done)
                 }
-                Err(e) if legacy_signal(&e) => {
-                    let status = e.status().map_or(0, |s| s.as_u16());
-                    if self.choice == Choice::HttpOnly {
-                        return Err(e.noted(
-                            " (--transport http-only: not trying the older HTTP+SSE transport)"
-                                .to_owned(),
-                        ));
-                    }
-                    tracing::info!(
-                        "POST initialize answered HTTP {status}; trying the HTTP+SSE transport"
-                    );
-                    match self.via_sse(m, router).await {
-                        Ok(sent) => {
-                            self.set_active(
-                                Active::Sse,
-                                &format!("POST initialize answered HTTP {status} and the GET handshake named an endpoint"),
-                            );
-                            Ok(sent)
-                        }
-                        Err(e2) => Err(e.noted(format!("; HTTP+SSE failed too: {e2}"))),
-                    }
-                }
+                Ok(None) => Ok(Sent::Done),
+                Err(e) if legacy_signal(&e) => self.fall_back_to_sse(m, router, e).await,
                 Err(e) => Err(e),
             },
             Choice::SseFirst | Choice::SseOnly => match self.via_sse(m, router).await {
@@ -169,6 +140,58 @@ impl Upstream {
                     }
                 }
             },
+        }
+    }
+
+    /// True when the first `initialize` will be POSTed (Streamable HTTP is tried first).
+    pub fn tries_http_first(&self) -> bool {
+        self.active() == Active::Undecided
+            && matches!(self.choice, Choice::HttpFirst | Choice::HttpOnly)
+    }
+
+    /// POST the client's first `initialize` and hand back its answer rather
+    /// than delivering it, so the caller can look at a refusal. An answer
+    /// settles the transport on Streamable HTTP.
+    pub async fn initialize_http(
+        &self,
+        m: &Message,
+        router: &Arc<Router>,
+    ) -> Result<Option<Message>, UpstreamError> {
+        let how = Post {
+            capture: true,
+            ..Post::session()
+        };
+        let answer = self.http.post(m, &how, router).await?;
+        self.set_active(Active::Http, "the server answered initialize over POST");
+        Ok(answer)
+    }
+
+    /// After POST initialize failed with `e` (400, 404 or 405): try the
+    /// HTTP+SSE handshake, unless `--transport http-only` forbids it.
+    pub async fn fall_back_to_sse(
+        &self,
+        m: &Message,
+        router: &Arc<Router>,
+        e: UpstreamError,
+    ) -> Result<Sent, UpstreamError> {
+        let status = e.status().map_or(0, |s| s.as_u16());
+        if self.choice != Choice::HttpFirst {
+            return Err(e.noted(
+                " (--transport http-only: not trying the older HTTP+SSE transport)".to_owned(),
+            ));
+        }
+        tracing::info!("POST initialize answered HTTP {status}; trying the HTTP+SSE transport");
+        match self.via_sse(m, router).await {
+            Ok(sent) => {
+                self.set_active(
+                    Active::Sse,
+                    &format!(
+                        "POST initialize answered HTTP {status} and the GET handshake named an endpoint"
+                    ),
+                );
+                Ok(sent)
+            }
+            Err(e2) => Err(e.noted(format!("; HTTP+SSE failed too: {e2}"))),
         }
     }
 
@@ -201,7 +224,7 @@ impl Upstream {
 /// A failed POST initialize that means "this is not a Streamable HTTP
 /// endpoint": 400, 404 or 405. A 401 is an authorization challenge, never a
 /// reason to fall back.
-fn legacy_signal(e: &UpstreamError) -> bool {
+pub fn legacy_signal(e: &UpstreamError) -> bool {
     e.status()
         .is_some_and(|s| matches!(s.as_u16(), 400 | 404 | 405))
 }

@@ -199,6 +199,20 @@ impl Bridge {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Wait until stderr contains `needle` (logs and stdout are separate
+    /// pipes, so a log line may arrive after the answer it explains).
+    pub async fn wait_stderr(&self, needle: &str) {
+        let deadline = Instant::now() + WAIT;
+        while !self.stderr().contains(needle) {
+            assert!(
+                Instant::now() < deadline,
+                "stderr never showed {needle:?}:\n{}",
+                self.stderr()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     /// Messages still unread after a short quiet period (drains the pipe).
     pub async fn drain(&mut self, quiet: Duration) -> Vec<Value> {
         let mut out = std::mem::take(&mut self.held);
