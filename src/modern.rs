@@ -39,6 +39,8 @@ const NAME_HEADER: &str = "mcp-name";
 pub const UNSUPPORTED_VERSION: i64 = -32022;
 /// How many `input_required` rounds one request may take, as the SDKs allow.
 pub const MAX_INPUT_ROUNDS: u32 = 10;
+/// How many input requests one `input_required` round may carry.
+const MAX_INPUT_REQUESTS: usize = 32;
 /// How long the `server/discover` probe may take before the bridge assumes a
 /// handshake-era server.
 const PROBE_LIMIT: Duration = Duration::from_secs(10);
@@ -506,6 +508,13 @@ impl Translator {
             extra.clear();
             if let Some(state) = asked.request_state {
                 extra.push(("requestState", state));
+            }
+            if asked.requests.len() > MAX_INPUT_REQUESTS {
+                let text = format!(
+                    "the server asked for {} inputs at once; the bridge allows {MAX_INPUT_REQUESTS}",
+                    asked.requests.len()
+                );
+                return self.fail(id, jsonrpc::UPSTREAM_ERROR, &text).await;
             }
             if asked.requests.is_empty() {
                 tokio::time::sleep(state_wait).await;

@@ -351,7 +351,8 @@ impl Relay {
         match self.era() {
             Era::Translated(t) => t.dispatch(m).await,
             Era::Modern(version) => self.dispatch_modern(m, &version),
-            Era::Unknown | Era::Handshake => {
+            Era::Handshake => self.dispatch_handshake(m).await,
+            Era::Unknown => {
                 let version = (m.kind == Kind::Request)
                     .then(|| modern::request_version(&m.raw))
                     .flatten()

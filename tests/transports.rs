@@ -383,3 +383,35 @@ async fn translated_input_required_rounds_are_bounded() {
         "the handshake is tried once, then 2026-07-28 is spoken"
     );
 }
+
+#[tokio::test]
+async fn a_round_with_too_many_input_requests_is_refused() {
+    let fake = Fake::start(|s| match s.rpc_method() {
+        "tools/call" => {
+            let many: serde_json::Map<String, Value> = (0..33)
+                .map(|i| (format!("q{i}"), json!({"method": "roots/list"})))
+                .collect();
+            Reply::Json(
+                200,
+                result(
+                    &s.rpc_id(),
+                    json!({"resultType":"input_required","inputRequests": many}),
+                )
+                .to_string(),
+                vec![],
+            )
+        }
+        _ => modern_only(s),
+    })
+    .await;
+    let mut b = Bridge::start(&fake.url, &[]).await;
+    b.initialize().await;
+    let r = b.call_tool(json!(1), "flood", json!({})).await;
+    assert!(error_text(&r).contains("33 inputs"), "{r}");
+    // None of them reached the client.
+    let extra = b.drain(std::time::Duration::from_millis(200)).await;
+    assert!(
+        extra.iter().all(|m| m["method"] != "roots/list"),
+        "{extra:?}"
+    );
+}
