@@ -156,6 +156,22 @@ impl UpstreamError {
     }
 }
 
+/// Deliver one event's or body's JSON-RPC message(s) that the server sent on
+/// its own (not as the answer to a POST), skipping what is not JSON-RPC.
+pub async fn deliver_unsolicited(payload: Bytes, router: &crate::relay::Router) {
+    match jsonrpc::parse(payload) {
+        Ok(items) => {
+            for item in items {
+                match item {
+                    Ok(m) => router.deliver(m).await,
+                    Err(e) => tracing::warn!("dropped a message from the server: {e}"),
+                }
+            }
+        }
+        Err(e) => tracing::warn!("dropped an event from the server: {e}"),
+    }
+}
+
 /// The innermost error message, which is the one a person can act on
 /// ("Connection refused (os error 111)" rather than "error sending request").
 pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {

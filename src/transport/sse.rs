@@ -2,7 +2,9 @@
 //! GET event stream whose first event, `endpoint`, names the URL to POST each
 //! client message to; the server's messages arrive as `message` events.
 
-use super::{content_type, read_body, status_error, EventReader, UpstreamError};
+use super::{
+    content_type, deliver_unsolicited, read_body, status_error, EventReader, UpstreamError,
+};
 use crate::jsonrpc::{self, Id, Kind};
 use crate::relay::Router;
 use crate::retry::Backoff;
@@ -122,7 +124,7 @@ impl Sse {
                         ));
                     }
                     _ if ev.has_message() => {
-                        deliver(ev.data.unwrap_or_default().into(), router).await;
+                        deliver_unsolicited(ev.data.unwrap_or_default().into(), router).await;
                     }
                     _ => {}
                 }
@@ -177,7 +179,7 @@ impl Sse {
                                 Err(e) => break e.to_string(),
                             }
                         } else if ev.has_message() {
-                            deliver(ev.data.unwrap_or_default().into(), router).await;
+                            deliver_unsolicited(ev.data.unwrap_or_default().into(), router).await;
                         }
                     }
                     Ok(None) => break "the server closed the HTTP+SSE stream".to_owned(),
@@ -245,7 +247,7 @@ impl Sse {
             let mut resp = resp;
             let body = read_body(&mut resp, &self.url_text, self.limit).await?;
             if !body.iter().all(u8::is_ascii_whitespace) {
-                deliver(body, router).await;
+                deliver_unsolicited(body, router).await;
             }
         }
         Ok(())
@@ -285,21 +287,6 @@ fn resolve_endpoint(base: &Url, data: &str) -> Result<Url, String> {
         ));
     }
     Ok(endpoint)
-}
-
-/// Deliver one event's or body's JSON-RPC message(s) from the server.
-async fn deliver(payload: bytes::Bytes, router: &Router) {
-    match jsonrpc::parse(payload) {
-        Ok(items) => {
-            for item in items {
-                match item {
-                    Ok(m) => router.deliver(m).await,
-                    Err(e) => tracing::warn!("dropped a message from the server: {e}"),
-                }
-            }
-        }
-        Err(e) => tracing::warn!("dropped an event from the server: {e}"),
-    }
 }
 
 #[cfg(test)]

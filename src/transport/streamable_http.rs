@@ -307,7 +307,7 @@ impl StreamableHttp {
                                     server_retry = Some(Duration::from_millis(ms));
                                 }
                                 if ev.has_message() {
-                                    self.deliver_unsolicited(
+                                    super::deliver_unsolicited(
                                         ev.data.unwrap_or_default().into(),
                                         router,
                                     )
@@ -329,20 +329,6 @@ impl StreamableHttp {
             let delay = backoff.next_delay(server_retry);
             tracing::info!("reopening the GET stream in {} ms", delay.as_millis());
             tokio::time::sleep(delay).await;
-        }
-    }
-
-    async fn deliver_unsolicited(&self, payload: bytes::Bytes, router: &Router) {
-        match jsonrpc::parse(payload) {
-            Ok(items) => {
-                for item in items {
-                    match item {
-                        Ok(m) => router.deliver(m).await,
-                        Err(e) => tracing::warn!("dropped a message from the server: {e}"),
-                    }
-                }
-            }
-            Err(e) => tracing::warn!("dropped an event from the server: {e}"),
         }
     }
 
