@@ -223,13 +223,24 @@ impl Bridge {
     }
 }
 
-/// A free TCP port on loopback.
+/// A free TCP port on loopback for a peer server to listen on.
+///
+/// Ports come from a per-process sequence below the kernel's ephemeral range
+/// (32768 and up on Linux), so a port handed out here is never taken in the
+/// meantime by an outgoing connection's local port, nor handed out twice to
+/// two peers starting at once (which made one test talk to another's server).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 400) as u16 * 25;
+    for _ in 0..2_000 {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = 20_000 + (base - 20_000 + n) % 12_000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+    panic!("no free port between 20000 and 32000");
 }
 
 /// Run the bridge with `args`, no stdin, and return (exit code, stderr).
