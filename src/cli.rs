@@ -47,6 +47,11 @@ pub struct Cli {
     #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
     pub protocol: Protocol,
 
+    /// How long a message waits, retrying with backoff, while the server
+    /// cannot be reached (at start or later) before it is answered with an error.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    pub retry_timeout: std::time::Duration,
+
     /// Allow plain http to hosts other than loopback (tokens then travel unencrypted).
     #[arg(long)]
     pub allow_http: bool,
@@ -88,6 +93,16 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         .and_then(|n| n.checked_mul(mult))
         .filter(|n| *n >= 1024)
         .ok_or_else(|| format!("{s:?} is not a size of at least 1K (e.g. 65536, 512K, 64M)"))
+}
+
+/// Parse a number of seconds (fractions allowed), at most a day.
+pub fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
+    s.trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|n| n.is_finite() && (0.0..=86_400.0).contains(n))
+        .map(std::time::Duration::from_secs_f64)
+        .ok_or_else(|| format!("{s:?} is not a number of seconds between 0 and 86400"))
 }
 
 /// Check the server URL: https, or http to loopback (or anywhere with `allow_http`).

@@ -98,7 +98,7 @@ fn main() -> ExitCode {
             Sse::new(client, url, headers, max),
         ));
         let router = Arc::new(Router::new(out_tx));
-        Relay::new(upstream, router, max, cli.protocol)
+        Relay::new(upstream, router, max, cli.protocol, cli.retry_timeout)
             .run(in_rx, shutdown_signal())
             .await;
     });

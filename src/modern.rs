@@ -153,6 +153,17 @@ pub fn stamp(
         .map_err(|e| e.to_string())
 }
 
+/// `raw` (a request) with its id replaced by the string `id`; every other
+/// value keeps its bytes.
+pub fn with_id(raw: &[u8], id: &str) -> Result<Bytes, String> {
+    let mut msg: HashMap<String, Raw> =
+        serde_json::from_slice(raw).map_err(|e| format!("not a JSON object: {e}"))?;
+    msg.insert("id".to_owned(), to_raw(&id));
+    serde_json::to_vec(&msg)
+        .map(Bytes::from)
+        .map_err(|e| e.to_string())
+}
+
 fn to_raw<T: serde::Serialize>(v: &T) -> Raw {
     serde_json::value::to_raw_value(v).expect("maps of raw values serialize")
 }
@@ -720,7 +731,8 @@ fn result_raw(raw: &[u8]) -> Option<Raw> {
     serde_json::from_slice::<M>(raw).ok()?.result
 }
 
-fn params_raw(raw: &[u8], field: &str) -> Option<Raw> {
+/// One member of a message's `params`, raw.
+pub fn params_raw(raw: &[u8], field: &str) -> Option<Raw> {
     #[derive(Deserialize)]
     struct M {
         params: Option<HashMap<String, Raw>>,

@@ -4,6 +4,8 @@
 
 use crate::jsonrpc::{self, Id, Kind, Message};
 use crate::modern::{self, Translator};
+use crate::retry;
+use crate::session::Keeper;
 use crate::stdio::Inbound;
 use crate::transport::select::{legacy_signal, Sent, Upstream};
 use crate::transport::streamable_http::{Post, GET_READY_LIMIT};
@@ -228,6 +230,9 @@ pub struct Relay {
     era: Mutex<Era>,
     /// Stateless requests in flight, so a cancellation can close their streams.
     calls: Arc<Mutex<HashMap<Id, AbortHandle>>>,
+    /// How long a message keeps being retried while the server cannot be reached.
+    retry_for: Duration,
+    keeper: Arc<Keeper>,
 }
 
 impl Relay {
@@ -237,14 +242,17 @@ impl Relay {
         router: Arc<Router>,
         max_message: usize,
         protocol: Protocol,
+        retry_for: Duration,
     ) -> Self {
         Relay {
+            keeper: Arc::new(Keeper::new(Arc::clone(&upstream), Arc::clone(&router))),
             upstream,
             router,
             max_message,
             protocol,
             era: Mutex::new(Era::Unknown),
             calls: Arc::new(Mutex::new(HashMap::new())),
+            retry_for,
         }
     }
 
@@ -379,6 +387,7 @@ impl Relay {
     /// that the session id is known before anything else is sent.
     async fn initialize(&self, m: Message, id: Id) {
         let auto = self.protocol == Protocol::Auto;
+        self.keeper.initialize_sent(&m);
         if let Era::Translated(old) = self.era() {
             old.stop();
             return self.translate_or(m, id, Refusal::None).await;
@@ -386,9 +395,13 @@ impl Relay {
         if !self.upstream.tries_http_first() {
             tracing::info!("protocol era: handshake (the client sent initialize)");
             self.set_era(Era::Handshake);
-            return exchange(Arc::clone(&self.upstream), Arc::clone(&self.router), m, id).await;
+            return self.exchange(m, id).await;
         }
-        match self.upstream.initialize_http(&m, &self.router).await {
+        let first = retry::while_unreachable(self.retry_for, || {
+            self.upstream.initialize_http(&m, &self.router)
+        })
+        .await;
+        match first {
             Ok(Some(answer)) if auto && refuses_handshake(&answer) => {
                 self.translate_or(m, id, Refusal::Answer(answer)).await;
             }
@@ -396,7 +409,10 @@ impl Relay {
                 tracing::info!("protocol era: handshake (the server answered initialize)");
                 self.set_era(Era::Handshake);
                 match answer {
-                    Some(a) => self.router.deliver(a).await,
+                    Some(a) => {
+                        self.keeper.initialize_answered(&a);
+                        self.router.deliver(a).await;
+                    }
                     None => finish(&self.upstream, &self.router, &m, &id, Ok(Sent::Done)).await,
                 }
             }
@@ -437,7 +453,10 @@ impl Relay {
                         return;
                     }
                     Refusal::Status(e) => upstream.fall_back_to_sse(&m, &self.router, e).await,
-                    Refusal::None => upstream.send(&m, &self.router).await,
+                    Refusal::None => {
+                        retry::while_unreachable(self.retry_for, || upstream.send(&m, &self.router))
+                            .await
+                    }
                 };
                 finish(upstream, &self.router, &m, &id, result).await;
             }
@@ -445,6 +464,19 @@ impl Relay {
                 finish(&self.upstream, &self.router, &m, &id, Err(e)).await;
             }
         }
+    }
+
+    /// Relay the request `m` in the handshake era, awaited.
+    async fn exchange(&self, m: Message, id: Id) {
+        exchange(
+            Arc::clone(&self.keeper),
+            Arc::clone(&self.upstream),
+            Arc::clone(&self.router),
+            m,
+            id,
+            self.retry_for,
+        )
+        .await;
     }
 
     /// A message of the handshake era. Requests run concurrently;
@@ -455,11 +487,14 @@ impl Relay {
         match m.kind {
             Kind::Request => {
                 let id = m.id.clone().expect("a request has an id");
+                self.keeper.request_sent(&m);
                 tokio::spawn(exchange(
+                    Arc::clone(&self.keeper),
                     Arc::clone(&self.upstream),
                     Arc::clone(&self.router),
                     m,
                     id,
+                    self.retry_for,
                 ));
             }
             Kind::Notification if method == "notifications/initialized" => {
@@ -527,8 +562,12 @@ impl Relay {
                 let id = m.id.clone().expect("a request has an id");
                 let calls = Arc::clone(&self.calls);
                 let key = id.clone();
+                let retry_for = self.retry_for;
                 let task = tokio::spawn(async move {
-                    let result = upstream.http().post(&m, &how, &router).await;
+                    let result = retry::while_unreachable(retry_for, || {
+                        upstream.http().post(&m, &how, &router)
+                    })
+                    .await;
                     calls.lock().expect("calls lock").remove(&id);
                     finish(&upstream, &router, &m, &id, result.map(|_| Sent::Done)).await;
                 });
@@ -588,8 +627,36 @@ fn refuses_handshake(answer: &Message) -> bool {
 }
 
 /// Send one handshake-era request and make sure it is answered exactly once.
-async fn exchange(upstream: Arc<Upstream>, router: Arc<Router>, m: Message, id: Id) {
-    let result = upstream.send(&m, &router).await;
+/// When the server has lost the session, a new one is started and the
+/// request sent once more (the server refused it, so it did not run).
+async fn exchange(
+    keeper: Arc<Keeper>,
+    upstream: Arc<Upstream>,
+    router: Arc<Router>,
+    m: Message,
+    id: Id,
+    retry_for: Duration,
+) {
+    let session = upstream.http().session();
+    let (epoch, had_id) = (session.epoch(), session.has_id());
+    let send = || retry::while_unreachable(retry_for, || upstream.send(&m, &router));
+    let mut result = send().await;
+    if let Err(e) = result {
+        let lost = m.method.as_deref() != Some("initialize") && keeper.lost(&e, had_id);
+        result = match lost {
+            false => Err(e),
+            true => match keeper.renew(epoch, &e).await {
+                Ok(()) => {
+                    tracing::info!(
+                        "sending {} id={id} again on the new session",
+                        m.method.as_deref().unwrap_or("")
+                    );
+                    send().await
+                }
+                Err(e2) => Err(e.noted(format!("; {e2}"))),
+            },
+        };
+    }
     finish(&upstream, &router, &m, &id, result).await;
 }
 

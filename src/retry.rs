@@ -55,6 +55,57 @@ fn jitter(d: Duration) -> Duration {
     d.mul_f64(0.8 + f64::from(r) / 1000.0)
 }
 
+/// Most requests that may wait at once for an unreachable server; more are
+/// refused at once rather than piling up.
+const MAX_WAITING: usize = 1024;
+static WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Run `attempt` until it stops failing because the server cannot be reached
+/// (connection refused, DNS, TLS handshake: the message never arrived, so
+/// sending it again is safe), waiting with backoff, for at most `limit`.
+pub async fn while_unreachable<T, F, Fut>(
+    limit: std::time::Duration,
+    mut attempt: F,
+) -> Result<T, crate::transport::UpstreamError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::transport::UpstreamError>>,
+{
+    use crate::transport::UpstreamError;
+    use std::sync::atomic::Ordering;
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut backoff = Backoff::streams();
+    let mut waiting = false;
+    let result = loop {
+        match attempt().await {
+            Err(e @ UpstreamError::Connect { .. }) => {
+                let delay = backoff.next_delay(None);
+                let now = tokio::time::Instant::now();
+                if now >= deadline {
+                    break Err(e.noted(format!(" (kept trying for {} s)", limit.as_secs())));
+                }
+                if !waiting {
+                    if WAITING.fetch_add(1, Ordering::Relaxed) >= MAX_WAITING {
+                        WAITING.fetch_sub(1, Ordering::Relaxed);
+                        break Err(e.noted(format!(
+                            " ({MAX_WAITING} requests are already waiting for the server)"
+                        )));
+                    }
+                    waiting = true;
+                }
+                let delay = delay.min(deadline - now);
+                tracing::info!("{e}; trying again in {} ms", delay.as_millis());
+                tokio::time::sleep(delay).await;
+            }
+            other => break other,
+        }
+    };
+    if waiting {
+        WAITING.fetch_sub(1, Ordering::Relaxed);
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

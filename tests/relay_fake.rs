@@ -400,7 +400,8 @@ async fn an_id_less_error_in_a_200_answers_the_request() {
 async fn connection_refused_is_explained_and_the_bridge_keeps_serving() {
     let port = common::free_port();
     let url = format!("http://127.0.0.1:{port}/mcp");
-    let mut b = Bridge::start(&url, &[]).await;
+    // The bridge retries an unreachable server (see tests/healing.rs); keep it short here.
+    let mut b = Bridge::start(&url, &["--retry-timeout", "0.3"]).await;
     let r = b
         .request(json!(1), "initialize", json!({"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}))
         .await;

@@ -134,6 +134,20 @@ impl UpstreamError {
         }
     }
 
+    /// True when the server says it does not know the session the request
+    /// carried: 404, or a 400 whose words are about the session id (servers
+    /// built on older SDK examples answer "Bad Request: No valid session ID").
+    pub fn is_lost_session(&self) -> bool {
+        match self {
+            UpstreamError::Status { status, detail, .. } => {
+                status.as_u16() == 404
+                    || status.as_u16() == 400 && detail.to_ascii_lowercase().contains("session")
+            }
+            UpstreamError::Noted { source, .. } => source.is_lost_session(),
+            _ => false,
+        }
+    }
+
     /// This error with `note` appended.
     pub fn noted(self, note: String) -> Self {
         UpstreamError::Noted {
@@ -148,7 +162,8 @@ impl UpstreamError {
         let url = url.to_owned();
         if e.is_timeout() {
             UpstreamError::Timeout { url, cause }
-        } else if e.is_connect() || e.is_builder() || e.is_request() && !e.is_body() {
+        } else if e.is_connect() || e.is_builder() {
+            // No connection: the message never reached the server.
             UpstreamError::Connect { url, cause }
         } else {
             UpstreamError::Lost { url, cause }

@@ -69,6 +69,11 @@ impl Upstream {
         self.http.url()
     }
 
+    /// True once Streamable HTTP is the transport in use.
+    pub fn on_http(&self) -> bool {
+        self.active() == Active::Http
+    }
+
     fn active(&self) -> Active {
         *self.active.lock().expect("active lock")
     }

@@ -58,6 +58,11 @@ impl StreamableHttp {
         &self.url_text
     }
 
+    /// The session requests are sent on.
+    pub fn session(&self) -> &Session {
+        &self.session
+    }
+
     /// A request with the user's headers and, unless `fresh`, the session's.
     fn request(&self, method: Method, fresh: bool) -> reqwest::RequestBuilder {
         let mut headers = self.headers.clone();

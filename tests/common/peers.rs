@@ -24,6 +24,8 @@ pub struct Peer {
     child: Child,
     pub port: u16,
     pub url: String,
+    what: &'static str,
+    command: Box<dyn Fn() -> Command + Send>,
 }
 
 impl Drop for Peer {
@@ -38,6 +40,12 @@ impl Peer {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Start the server again on the same port (after `kill`): a fresh
+    /// process that knows none of the old sessions.
+    pub fn start_again(&mut self) {
+        self.child = spawn((self.command)(), self.port, self.what);
     }
 }
 
@@ -55,8 +63,7 @@ fn wait_listening(port: u16, child: &mut Child, what: &str) {
     panic!("{what} did not listen on port {port} within 30 s");
 }
 
-/// Start `cmd` (stdio silenced) and wait until it listens on `port`.
-fn launch(mut cmd: Command, port: u16, what: &str, path: &str) -> Peer {
+fn spawn(mut cmd: Command, port: u16, what: &str) -> Child {
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -64,23 +71,52 @@ fn launch(mut cmd: Command, port: u16, what: &str, path: &str) -> Peer {
         .spawn()
         .unwrap_or_else(|e| panic!("start {what}: {e}"));
     wait_listening(port, &mut child, what);
+    child
+}
+
+/// Start the command `make` builds (stdio silenced) and wait until it
+/// listens on `port`.
+fn launch(
+    make: impl Fn() -> Command + Send + 'static,
+    port: u16,
+    what: &'static str,
+    path: &str,
+) -> Peer {
+    let child = spawn(make(), port, what);
     Peer {
         child,
         port,
         url: format!("http://127.0.0.1:{port}/{path}"),
+        what,
+        command: Box::new(make),
     }
+}
+
+/// A port for a server that is not running yet.
+pub fn port() -> u16 {
+    super::free_port()
 }
 
 /// `@modelcontextprotocol/server-everything` in the given mode
 /// (`streamableHttp` or `sse`) on a free port.
 pub fn everything(mode: &str) -> Peer {
+    everything_on(mode, super::free_port())
+}
+
+/// `@modelcontextprotocol/server-everything` on a given port.
+pub fn everything_on(mode: &str, port: u16) -> Peer {
     let script =
         require(dir().join("node_modules/@modelcontextprotocol/server-everything/dist/index.js"));
-    let port = super::free_port();
-    let mut cmd = Command::new("node");
-    cmd.arg(script).arg(mode).env("PORT", port.to_string());
+    let mode_arg = mode.to_owned();
+    let make = move || {
+        let mut cmd = Command::new("node");
+        cmd.arg(&script)
+            .arg(&mode_arg)
+            .env("PORT", port.to_string());
+        cmd
+    };
     let path = if mode == "sse" { "sse" } else { "mcp" };
-    launch(cmd, port, "server-everything (node)", path)
+    launch(make, port, "server-everything (node)", path)
 }
 
 /// The Python SDK server in `tests/peers/py_server.py`, mode `stateful`,
@@ -88,12 +124,16 @@ pub fn everything(mode: &str) -> Peer {
 pub fn python(mode: &str) -> Peer {
     let python = require(dir().join(".venv/bin/python"));
     let port = super::free_port();
-    let mut cmd = Command::new(python);
-    cmd.arg(dir().join("py_server.py"))
-        .arg(port.to_string())
-        .arg(mode);
+    let mode_arg = mode.to_owned();
+    let make = move || {
+        let mut cmd = Command::new(&python);
+        cmd.arg(dir().join("py_server.py"))
+            .arg(port.to_string())
+            .arg(&mode_arg);
+        cmd
+    };
     let path = if mode == "sse" { "sse" } else { "mcp" };
-    launch(cmd, port, "the Python SDK server", path)
+    launch(make, port, "the Python SDK server", path)
 }
 
 /// Run the Python SDK's own stdio client (`tests/peers/py_client.py`, era
