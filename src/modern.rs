@@ -682,7 +682,7 @@ impl Translator {
         }
     }
 
-    /// Stop the listen stream and every request in flight.
+    /// Stop the listen stream (requests in flight are answered by the relay at shutdown).
     pub fn stop(&self) {
         if let Some(old) = self.listen.lock().expect("listen lock").take() {
             old.abort();

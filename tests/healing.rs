@@ -6,21 +6,11 @@ mod common;
 
 use axum::http::Method;
 use common::fake::{result, Fake, Reply};
-use common::{peers, Bridge};
-use serde_json::{json, Value};
+use common::{peers, text_of, Bridge};
+use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn text_of(r: &Value) -> String {
-    r["result"]["content"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no content in {r}"))
-        .iter()
-        .filter_map(|c| c["text"].as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 /// A fake that can forget its sessions: initialize starts session `s<N>`;
 /// a request with another session id is refused as `refusal` says.

@@ -5,18 +5,8 @@
 
 mod common;
 
-use common::{peers, Bridge};
-use serde_json::{json, Value};
-
-fn text_of(r: &Value) -> String {
-    r["result"]["content"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no content in {r}"))
-        .iter()
-        .filter_map(|c| c["text"].as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+use common::{peers, text_of, Bridge};
+use serde_json::json;
 
 #[tokio::test]
 async fn everything_over_sse_echo_sum_progress_and_sampling() {

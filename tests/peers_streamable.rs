@@ -4,19 +4,9 @@
 
 mod common;
 
-use common::{peers, Bridge};
+use common::{peers, text_of, Bridge};
 use serde_json::{json, Value};
 use std::time::Duration;
-
-fn text_of(r: &Value) -> String {
-    r["result"]["content"]
-        .as_array()
-        .unwrap_or_else(|| panic!("no content in {r}"))
-        .iter()
-        .filter_map(|c| c["text"].as_str())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
 
 async fn everything_bridge(capabilities: Value) -> (peers::Peer, Bridge) {
     let peer = peers::everything("streamableHttp");

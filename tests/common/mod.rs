@@ -223,6 +223,17 @@ impl Bridge {
     }
 }
 
+/// The text parts of a tool result's content, joined by newlines.
+pub fn text_of(r: &Value) -> String {
+    r["result"]["content"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no content in {r}"))
+        .iter()
+        .filter_map(|c| c["text"].as_str())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// A free TCP port on loopback for a peer server to listen on.
 ///
 /// Ports come from a per-process sequence below the kernel's ephemeral range
