@@ -358,7 +358,14 @@ impl Relay {
         }
         match self.era() {
             Era::Translated(t) => t.dispatch(m).await,
-            Era::Modern(version) => self.dispatch_modern(m, &version),
+            Era::Modern(version) => {
+                // Each request names its own version; other messages use the era's.
+                let own = (m.kind == Kind::Request)
+                    .then(|| modern::request_version(&m.raw))
+                    .flatten();
+                let version = own.unwrap_or(version);
+                self.dispatch_modern(m, &version);
+            }
             Era::Handshake => self.dispatch_handshake(m).await,
             Era::Unknown => {
                 let version = (m.kind == Kind::Request)
@@ -541,17 +548,12 @@ impl Relay {
     }
 
     /// A message from a client that speaks 2026-07-28 itself: relayed as it
-    /// is, without a session, with the routing headers that revision asks.
+    /// is, without a session, with the routing headers that revision asks
+    /// (`version` is the protocol version they name).
     fn dispatch_modern(&self, m: Message, version: &str) {
-        let own = (m.kind == Kind::Request)
-            .then(|| modern::request_version(&m.raw))
-            .flatten();
         let how = Post {
             session: false,
-            extra: Some(modern::routing_headers(
-                &m,
-                own.as_deref().unwrap_or(version),
-            )),
+            extra: Some(modern::routing_headers(&m, version)),
             capture: false,
             quiet: None,
         };
@@ -637,8 +639,7 @@ async fn exchange(
     id: Id,
     retry_for: Duration,
 ) {
-    let session = upstream.http().session();
-    let (epoch, had_id) = (session.epoch(), session.has_id());
+    let (epoch, had_id) = upstream.http().session().current();
     let send = || retry::while_unreachable(retry_for, || upstream.send(&m, &router));
     let mut result = send().await;
     if let Err(e) = result {

@@ -61,6 +61,12 @@ impl Session {
         self.state.lock().expect("session lock").epoch
     }
 
+    /// The current session's epoch, and whether it has an id (one lock).
+    pub fn current(&self) -> (u64, bool) {
+        let state = self.state.lock().expect("session lock");
+        (state.epoch, state.id.is_some())
+    }
+
     /// True once the server assigned a session id.
     pub fn has_id(&self) -> bool {
         self.state.lock().expect("session lock").id.is_some()
