@@ -1,7 +1,8 @@
 //! Real servers over the HTTP+SSE transport and in both protocol eras: the
 //! reference "everything" server in `sse` mode, the Python SDK server over
-//! SSE, over Streamable HTTP, and serving only 2026-07-28, and the Python
-//! SDK's own stdio client (automatic era mode) spawning mcp-bridge.
+//! Streamable HTTP and serving only 2026-07-28 (over SSE it runs the shared
+//! session script in peers_streamable.rs), and the Python SDK's own stdio
+//! client (automatic era mode) spawning mcp-bridge.
 
 mod common;
 
@@ -62,48 +63,6 @@ async fn everything_over_sse_echo_sum_progress_and_sampling() {
     assert!(text_of(&r).contains("streams flow east"), "{r}");
     let (code, _) = b.close_and_wait().await;
     assert_eq!(code, Some(0));
-}
-
-#[tokio::test]
-async fn python_sdk_over_sse() {
-    let peer = peers::python("sse");
-    let mut b = Bridge::start(&peer.url, &["-v"]).await;
-    let init = b.initialize().await;
-    assert_eq!(init["serverInfo"]["name"], "py-peer");
-    b.wait_stderr("transport: HTTP+SSE").await;
-    let r = b
-        .call_tool(json!(1), "add", json!({"a": 20, "b": 22}))
-        .await;
-    assert_eq!(text_of(&r), "42");
-    let read = b
-        .request(
-            json!(2),
-            "resources/read",
-            json!({"uri": "peer://greeting"}),
-        )
-        .await;
-    assert_eq!(read["result"]["contents"][0]["text"], "hello from python");
-    let p = b
-        .request(
-            json!(3),
-            "prompts/get",
-            json!({"name": "review", "arguments": {"code": "x=1"}}),
-        )
-        .await;
-    assert!(p["result"]["messages"][0]["content"]["text"]
-        .as_str()
-        .unwrap()
-        .contains("x=1"));
-    // Several calls in flight at once, answered over the one stream.
-    for i in 0..10 {
-        b.send(json!({"jsonrpc":"2.0","id":100 + i,"method":"tools/call",
-            "params":{"name":"add","arguments":{"a": i, "b": 1000}}}))
-            .await;
-    }
-    for i in 0..10 {
-        let r = b.response(json!(100 + i)).await;
-        assert_eq!(text_of(&r), (i + 1000).to_string());
-    }
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The relay against real servers over Streamable HTTP: the reference
 //! "everything" server (TypeScript SDK) and the Python SDK server, both
-//! installed at pinned versions by scripts/test.sh.
+//! installed at pinned versions by scripts/test.sh. The Python session script
+//! also runs over HTTP+SSE, which the bridge must find on its own.
 
 mod common;
 
@@ -234,9 +235,12 @@ async fn everything_one_mib_argument_round_trips() {
 
 async fn python_session(mode: &str) {
     let peer = peers::python(mode);
-    let mut b = Bridge::start(&peer.url, &[]).await;
+    let mut b = Bridge::start(&peer.url, &["-v"]).await;
     let init = b.initialize().await;
     assert_eq!(init["serverInfo"]["name"], "py-peer");
+    if mode == "sse" {
+        b.wait_stderr("transport: HTTP+SSE").await;
+    }
     let tools = b.request(json!(1), "tools/list", json!({})).await;
     assert_eq!(tools["result"]["tools"].as_array().unwrap().len(), 5);
     let add = b.call_tool(json!(2), "add", json!({"a": 40, "b": 2})).await;
@@ -308,4 +312,9 @@ async fn python_sdk_stateful_server() {
 #[tokio::test]
 async fn python_sdk_stateless_json_server() {
     python_session("stateless-json").await;
+}
+
+#[tokio::test]
+async fn python_sdk_over_sse() {
+    python_session("sse").await;
 }
