@@ -52,6 +52,26 @@ pub struct Cli {
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     pub retry_timeout: std::time::Duration,
 
+    /// How long one request may wait for its answer before the client gets an
+    /// error (and the server a cancellation). 0, the default, means no limit:
+    /// long tool calls are normal.
+    #[arg(long, value_name = "SECONDS", default_value = "0", value_parser = parse_seconds)]
+    pub request_timeout: std::time::Duration,
+
+    /// How long opening a connection to the server may take.
+    #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+    pub connect_timeout: std::time::Duration,
+
+    /// Ping the server every SECONDS (answers are not forwarded to the
+    /// client), so that idle connections stay open and a dead one is noticed
+    /// and reconnected. Off by default.
+    #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
+    pub ping_interval: Option<std::time::Duration>,
+
+    /// Ping every 30 s (the same as --ping-interval 30).
+    #[arg(long, conflicts_with = "ping_interval")]
+    pub keep_alive: bool,
+
     /// Allow plain http to hosts other than loopback (tokens then travel unencrypted).
     #[arg(long)]
     pub allow_http: bool,
@@ -93,6 +113,22 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         .and_then(|n| n.checked_mul(mult))
         .filter(|n| *n >= 1024)
         .ok_or_else(|| format!("{s:?} is not a size of at least 1K (e.g. 65536, 512K, 64M)"))
+}
+
+impl Cli {
+    /// How often to ping, if at all.
+    pub fn ping_every(&self) -> Option<std::time::Duration> {
+        match (self.ping_interval, self.keep_alive) {
+            (Some(d), _) if !d.is_zero() => Some(d.max(std::time::Duration::from_secs(1))),
+            (None, true) => Some(std::time::Duration::from_secs(30)),
+            _ => None,
+        }
+    }
+
+    /// The request timeout, if any.
+    pub fn request_limit(&self) -> Option<std::time::Duration> {
+        (!self.request_timeout.is_zero()).then_some(self.request_timeout)
+    }
 }
 
 /// Parse a number of seconds (fractions allowed), at most a day.

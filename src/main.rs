@@ -12,7 +12,7 @@ mod transport;
 
 use clap::Parser;
 use cli::Cli;
-use relay::{Relay, Router};
+use relay::{Relay, Router, Settings};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -30,8 +30,11 @@ const EXIT_USAGE: u8 = 2;
 const EXIT_FAILURE: u8 = 1;
 /// How many queued lines in each direction before the producer waits.
 const QUEUE: usize = 1024;
-/// Default limit on how long a connection may take to open.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// TCP keep-alive probes on idle connections, so that a connection a
+/// middlebox dropped without a word is noticed (and kept open where possible).
+const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
+/// HTTP/2 pings on idle connections, for the same reasons.
+const H2_KEEPALIVE: Duration = Duration::from_secs(30);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -63,7 +66,7 @@ fn main() -> ExitCode {
         .spawn(move || stdio::write_lines(std::io::stdout().lock(), out_rx))
         .expect("spawning the stdout thread");
 
-    let client = match http_client() {
+    let client = match http_client(cli.connect_timeout) {
         Ok(c) => c,
         Err(e) => {
             tracing::error!("cannot set up HTTP: {e}");
@@ -92,13 +95,28 @@ fn main() -> ExitCode {
         }
     };
     runtime.block_on(async move {
+        let link = Arc::new(session::Link::default());
         let upstream = Arc::new(Upstream::new(
             cli.transport,
-            StreamableHttp::new(client.clone(), url.clone(), headers.clone(), max),
-            Sse::new(client, url, headers, max),
+            StreamableHttp::new(
+                client.clone(),
+                url.clone(),
+                headers.clone(),
+                max,
+                Arc::clone(&link),
+                cli.retry_timeout,
+            ),
+            Sse::new(client, url, headers, max, link),
         ));
         let router = Arc::new(Router::new(out_tx));
-        Relay::new(upstream, router, max, cli.protocol, cli.retry_timeout)
+        let settings = Settings {
+            max_message: max,
+            protocol: cli.protocol,
+            retry_for: cli.retry_timeout,
+            request_timeout: cli.request_limit(),
+            ping_every: cli.ping_every(),
+        };
+        Relay::new(upstream, router, settings)
             .run(in_rx, shutdown_signal())
             .await;
     });
@@ -124,14 +142,23 @@ fn usage_error(msg: &str) -> ExitCode {
 }
 
 /// The HTTP client: rustls with the platform's trust store, HTTP/2 where the
-/// server offers it, no timeout on whole requests (long tool calls are normal).
-fn http_client() -> Result<reqwest::Client, reqwest::Error> {
+/// server offers it, no timeout on whole requests (long tool calls are
+/// normal), keep-alive probes on idle connections.
+fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::Client::builder()
+    let mut builder = reqwest::Client::builder()
         .user_agent(concat!("mcp-bridge/", env!("CARGO_PKG_VERSION")))
-        .connect_timeout(CONNECT_TIMEOUT)
         .tcp_nodelay(true)
-        .build()
+        .tcp_keepalive(TCP_KEEPALIVE)
+        .tcp_keepalive_interval(Duration::from_secs(10))
+        .tcp_keepalive_retries(3)
+        .http2_keep_alive_interval(H2_KEEPALIVE)
+        .http2_keep_alive_timeout(Duration::from_secs(20))
+        .http2_keep_alive_while_idle(true);
+    if !connect_timeout.is_zero() {
+        builder = builder.connect_timeout(connect_timeout);
+    }
+    builder.build()
 }
 
 /// Logs go to stderr or the log file, never stdout. Only this crate's own

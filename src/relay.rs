@@ -5,7 +5,7 @@
 use crate::jsonrpc::{self, Id, Kind, Message};
 use crate::modern::{self, Translator};
 use crate::retry;
-use crate::session::Keeper;
+use crate::session::{Keeper, Phase};
 use crate::stdio::Inbound;
 use crate::transport::select::{legacy_signal, Sent, Upstream};
 use crate::transport::streamable_http::{Post, GET_READY_LIMIT};
@@ -221,38 +221,42 @@ enum Era {
     Translated(Arc<Translator>),
 }
 
+/// How the relay behaves, from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The largest message accepted from the client, in bytes.
+    pub max_message: usize,
+    /// Which protocol eras may be spoken upstream.
+    pub protocol: Protocol,
+    /// How long a message keeps being retried while the server cannot be reached.
+    pub retry_for: Duration,
+    /// How long a request may wait for its answer; `None` for no limit.
+    pub request_timeout: Option<Duration>,
+    /// How often to ping an idle server; `None` for never.
+    pub ping_every: Option<Duration>,
+}
+
 /// The relay between the client (stdio) and the upstream server.
 pub struct Relay {
     upstream: Arc<Upstream>,
     router: Arc<Router>,
-    max_message: usize,
-    protocol: Protocol,
+    settings: Settings,
     era: Mutex<Era>,
     /// Stateless requests in flight, so a cancellation can close their streams.
     calls: Arc<Mutex<HashMap<Id, AbortHandle>>>,
-    /// How long a message keeps being retried while the server cannot be reached.
-    retry_for: Duration,
     keeper: Arc<Keeper>,
 }
 
 impl Relay {
     /// A relay sending client messages to `upstream` and answers through `router`.
-    pub fn new(
-        upstream: Arc<Upstream>,
-        router: Arc<Router>,
-        max_message: usize,
-        protocol: Protocol,
-        retry_for: Duration,
-    ) -> Self {
+    pub fn new(upstream: Arc<Upstream>, router: Arc<Router>, settings: Settings) -> Self {
         Relay {
             keeper: Arc::new(Keeper::new(Arc::clone(&upstream), Arc::clone(&router))),
             upstream,
             router,
-            max_message,
-            protocol,
+            settings,
             era: Mutex::new(Era::Unknown),
             calls: Arc::new(Mutex::new(HashMap::new())),
-            retry_for,
         }
     }
 
@@ -272,6 +276,11 @@ impl Relay {
         shutdown: impl Future<Output = ()>,
     ) {
         tokio::pin!(shutdown);
+        let heal = tokio::spawn(Arc::clone(&self.keeper).heal());
+        let ping = self
+            .settings
+            .ping_every
+            .map(|every| tokio::spawn(Arc::clone(&self.keeper).keep_alive(every)));
         loop {
             let next = tokio::select! {
                 biased;
@@ -286,7 +295,7 @@ impl Relay {
                 Some(Inbound::TooLong { len }) => {
                     let text = format!(
                         "mcp-bridge: a message of {len} bytes or more exceeds the limit of {} bytes (--max-message-size); it was not sent",
-                        self.max_message
+                        self.settings.max_message
                     );
                     tracing::warn!("{text}");
                     self.router
@@ -311,6 +320,10 @@ impl Relay {
                     }
                 }
             }
+        }
+        heal.abort();
+        if let Some(p) = ping {
+            p.abort();
         }
         self.shut_down().await;
     }
@@ -393,7 +406,7 @@ impl Relay {
     /// whether it speaks 2026-07-28 and, if so, answer for it. Awaited, so
     /// that the session id is known before anything else is sent.
     async fn initialize(&self, m: Message, id: Id) {
-        let auto = self.protocol == Protocol::Auto;
+        let auto = self.settings.protocol == Protocol::Auto;
         self.keeper.initialize_sent(&m);
         if let Era::Translated(old) = self.era() {
             old.stop();
@@ -404,7 +417,7 @@ impl Relay {
             self.set_era(Era::Handshake);
             return self.exchange(m, id).await;
         }
-        let first = retry::while_unreachable(self.retry_for, || {
+        let first = retry::while_unreachable(self.settings.retry_for, || {
             self.upstream.initialize_http(&m, &self.router)
         })
         .await;
@@ -461,8 +474,10 @@ impl Relay {
                     }
                     Refusal::Status(e) => upstream.fall_back_to_sse(&m, &self.router, e).await,
                     Refusal::None => {
-                        retry::while_unreachable(self.retry_for, || upstream.send(&m, &self.router))
-                            .await
+                        retry::while_unreachable(self.settings.retry_for, || {
+                            upstream.send(&m, &self.router)
+                        })
+                        .await
                     }
                 };
                 finish(upstream, &self.router, &m, &id, result).await;
@@ -475,15 +490,17 @@ impl Relay {
 
     /// Relay the request `m` in the handshake era, awaited.
     async fn exchange(&self, m: Message, id: Id) {
-        exchange(
-            Arc::clone(&self.keeper),
-            Arc::clone(&self.upstream),
-            Arc::clone(&self.router),
-            m,
-            id,
-            self.retry_for,
-        )
-        .await;
+        exchange(self.exchanger(), m, id).await;
+    }
+
+    fn exchanger(&self) -> Exchanger {
+        Exchanger {
+            keeper: Arc::clone(&self.keeper),
+            upstream: Arc::clone(&self.upstream),
+            router: Arc::clone(&self.router),
+            retry_for: self.settings.retry_for,
+            timeout: self.settings.request_timeout,
+        }
     }
 
     /// A message of the handshake era. Requests run concurrently;
@@ -495,16 +512,10 @@ impl Relay {
             Kind::Request => {
                 let id = m.id.clone().expect("a request has an id");
                 self.keeper.request_sent(&m);
-                tokio::spawn(exchange(
-                    Arc::clone(&self.keeper),
-                    Arc::clone(&self.upstream),
-                    Arc::clone(&self.router),
-                    m,
-                    id,
-                    self.retry_for,
-                ));
+                tokio::spawn(exchange(self.exchanger(), m, id));
             }
             Kind::Notification if method == "notifications/initialized" => {
+                self.keeper.client_initialized();
                 // Open the GET stream first, so that whatever the server sends
                 // on it as soon as it hears `initialized` is not lost.
                 if let Some(ready) = self.upstream.start_stream(Arc::clone(&self.router)) {
@@ -564,10 +575,16 @@ impl Relay {
                 let id = m.id.clone().expect("a request has an id");
                 let calls = Arc::clone(&self.calls);
                 let key = id.clone();
-                let retry_for = self.retry_for;
+                let retry_for = self.settings.retry_for;
+                let limit = self.settings.request_timeout;
                 let task = tokio::spawn(async move {
-                    let result = retry::while_unreachable(retry_for, || {
-                        upstream.http().post(&m, &how, &router)
+                    // Dropping the POST on a timeout closes its stream, which
+                    // is how 2026-07-28 cancels.
+                    let result = within(limit, &upstream, async {
+                        retry::while_unreachable(retry_for, || {
+                            upstream.http().post(&m, &how, &router)
+                        })
+                        .await
                     })
                     .await;
                     calls.lock().expect("calls lock").remove(&id);
@@ -592,6 +609,9 @@ impl Relay {
     }
 
     async fn shut_down(&self) {
+        self.upstream
+            .link()
+            .move_to(Phase::Closed, "the client is gone");
         self.router.wait_idle(DRAIN_GRACE).await;
         for id in self.router.waiting_ids() {
             let line = jsonrpc::error_response(
@@ -628,37 +648,95 @@ fn refuses_handshake(answer: &Message) -> bool {
             .is_some_and(|c| c == modern::UNSUPPORTED_VERSION || c == jsonrpc::METHOD_NOT_FOUND)
 }
 
-/// Send one handshake-era request and make sure it is answered exactly once.
-/// When the server has lost the session, a new one is started and the
-/// request sent once more (the server refused it, so it did not run).
-async fn exchange(
+/// What a handshake-era request needs on its way.
+struct Exchanger {
     keeper: Arc<Keeper>,
     upstream: Arc<Upstream>,
     router: Arc<Router>,
-    m: Message,
-    id: Id,
     retry_for: Duration,
-) {
-    let (epoch, had_id) = upstream.http().session().current();
-    let send = || retry::while_unreachable(retry_for, || upstream.send(&m, &router));
-    let mut result = send().await;
-    if let Err(e) = result {
-        let lost = m.method.as_deref() != Some("initialize") && keeper.lost(&e, had_id);
-        result = match lost {
-            false => Err(e),
-            true => match keeper.renew(epoch, &e).await {
-                Ok(()) => {
-                    tracing::info!(
-                        "sending {} id={id} again on the new session",
-                        m.method.as_deref().unwrap_or("")
-                    );
-                    send().await
+    timeout: Option<Duration>,
+}
+
+/// Send one handshake-era request and make sure it is answered exactly once.
+/// When the server has lost the session, a new one is started and the
+/// request sent once more (the server refused it, so it did not run). Past
+/// the request timeout, the client gets an error and the server is told the
+/// request is cancelled.
+async fn exchange(x: Exchanger, m: Message, id: Id) {
+    let Exchanger {
+        keeper,
+        upstream,
+        router,
+        retry_for,
+        timeout,
+    } = x;
+    let run = async {
+        // A request that arrives while a new session is being started goes
+        // out on the new one.
+        upstream.link().settled(retry_for).await;
+        let (epoch, had_id) = upstream.http().session().current();
+        let send = || retry::while_unreachable(retry_for, || upstream.send(&m, &router));
+        let result = send().await;
+        match result {
+            Err(e) if m.method.as_deref() != Some("initialize") && keeper.lost(&e, had_id) => {
+                match keeper.renew(epoch, &e).await {
+                    Ok(()) => {
+                        tracing::info!(
+                            "sending {} id={id} again on the new session",
+                            m.method.as_deref().unwrap_or("")
+                        );
+                        send().await
+                    }
+                    Err(e2) => Err(e.noted(format!("; {e2}"))),
                 }
-                Err(e2) => Err(e.noted(format!("; {e2}"))),
-            },
-        };
+            }
+            other => other,
+        }
+    };
+    let result = within(timeout, &upstream, run).await;
+    if matches!(result, Err(UpstreamError::Timeout { .. })) && router.is_pending(&id) {
+        cancel_upstream(&upstream, &router, &id).await;
     }
     finish(&upstream, &router, &m, &id, result).await;
+}
+
+/// Run `work`, giving up after `limit` (if any) with a timeout error.
+async fn within<T>(
+    limit: Option<Duration>,
+    upstream: &Upstream,
+    work: impl Future<Output = Result<T, UpstreamError>>,
+) -> Result<T, UpstreamError> {
+    let Some(limit) = limit else {
+        return work.await;
+    };
+    match tokio::time::timeout(limit, work).await {
+        Ok(r) => r,
+        Err(_) => Err(UpstreamError::Timeout {
+            url: upstream.url().to_owned(),
+            cause: format!(
+                "no answer within {} s (--request-timeout)",
+                limit.as_secs_f64()
+            ),
+        }),
+    }
+}
+
+/// Tell the server the bridge gave up on request `id` (its answer would
+/// find nobody waiting), so it can stop the work.
+async fn cancel_upstream(upstream: &Arc<Upstream>, router: &Arc<Router>, id: &Id) {
+    let body = format!(
+        r#"{{"jsonrpc":"2.0","method":"notifications/cancelled","params":{{"requestId":{},"reason":"mcp-bridge: request timeout"}}}}"#,
+        id.as_json()
+    );
+    let Ok(m) = jsonrpc::classify(Bytes::from(body)) else {
+        return;
+    };
+    let (upstream, router) = (Arc::clone(upstream), Arc::clone(router));
+    tokio::spawn(async move {
+        if let Err(e) = upstream.send(&m, &router).await {
+            tracing::debug!("the cancellation was not delivered: {e}");
+        }
+    });
 }
 
 /// After a request's exchange: if nothing answered it and no answer is still

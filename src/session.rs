@@ -13,6 +13,135 @@ use serde_json::value::RawValue;
 use std::collections::BTreeSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Where the connection to the server stands. One value, owned by [`Link`],
+/// which every part of the bridge that learns something about the server
+/// (a request, the GET stream, the HTTP+SSE stream, a ping) reports to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// Before the first session: the client's `initialize` is on its way
+    /// (and is retried while the server cannot be reached).
+    Connecting,
+    /// A session is up and the server answers.
+    Connected,
+    /// The server stopped answering (refused connections, a broken stream, a
+    /// failed ping); requests retry with backoff until it is back.
+    Reconnecting,
+    /// The server lost the session; a new one is being started by replaying
+    /// the client's setup. Requests wait for it rather than using the old one.
+    Reinitializing,
+    /// The bridge is shutting down.
+    Closed,
+}
+
+impl Phase {
+    fn name(self) -> &'static str {
+        match self {
+            Phase::Connecting => "connecting",
+            Phase::Connected => "connected",
+            Phase::Reconnecting => "reconnecting",
+            Phase::Reinitializing => "re-initializing",
+            Phase::Closed => "closed",
+        }
+    }
+
+    /// The transitions the state machine allows (anything else is ignored).
+    fn may_become(self, next: Phase) -> bool {
+        use Phase::*;
+        match (self, next) {
+            (Closed, _) => false,
+            (a, b) if a == b => false,
+            (_, Closed) => true,
+            // The first session, or a new one after a renewal.
+            (Connecting | Reinitializing | Reconnecting, Connected) => true,
+            // Only a session can be lost or become unreachable.
+            (Connected | Reinitializing, Reconnecting) => true,
+            (Connected | Reconnecting, Reinitializing) => true,
+            // The client started over with a new initialize.
+            (_, Connecting) => true,
+            _ => false,
+        }
+    }
+}
+
+/// The connection's state machine, and the channel on which streams report
+/// a session the server no longer knows.
+#[derive(Debug)]
+pub struct Link {
+    phase: watch::Sender<Phase>,
+    /// The epoch of a session found lost outside a request (by the GET
+    /// stream), and why; the keeper renews it.
+    lost: watch::Sender<Option<(u64, String)>>,
+}
+
+impl Default for Link {
+    fn default() -> Self {
+        Link {
+            phase: watch::channel(Phase::Connecting).0,
+            lost: watch::channel(None).0,
+        }
+    }
+}
+
+impl Link {
+    /// The current phase.
+    pub fn phase(&self) -> Phase {
+        *self.phase.borrow()
+    }
+
+    /// Move to `next` if the state machine allows it, logging the change.
+    pub fn move_to(&self, next: Phase, why: &str) {
+        let mut from = None;
+        self.phase.send_if_modified(|p| {
+            if p.may_become(next) {
+                from = Some(*p);
+                *p = next;
+                true
+            } else {
+                false
+            }
+        });
+        if let Some(from) = from {
+            match next {
+                Phase::Reconnecting | Phase::Reinitializing => {
+                    tracing::warn!("connection: {} → {} ({why})", from.name(), next.name())
+                }
+                _ => tracing::info!("connection: {} → {} ({why})", from.name(), next.name()),
+            }
+        }
+    }
+
+    /// Something reached the server and got an HTTP answer.
+    pub fn reachable(&self, what: &str) {
+        if self.phase() == Phase::Reconnecting {
+            self.move_to(
+                Phase::Connected,
+                &format!("{what} reached the server again"),
+            );
+        }
+    }
+
+    /// Something could not reach the server (`why`).
+    pub fn unreachable(&self, why: &dyn std::fmt::Display) {
+        if self.phase() == Phase::Connected {
+            self.move_to(Phase::Reconnecting, &why.to_string());
+        }
+    }
+
+    /// A stream found that the server no longer knows the session `epoch`.
+    pub fn report_lost(&self, epoch: u64, why: String) {
+        self.lost.send_replace(Some((epoch, why)));
+    }
+
+    /// Wait, at most `limit`, while a new session is being started, so that
+    /// a request goes out on the new session rather than the lost one.
+    pub async fn settled(&self, limit: Duration) {
+        let mut rx = self.phase.subscribe();
+        let _ = tokio::time::timeout(limit, rx.wait_for(|p| *p != Phase::Reinitializing)).await;
+    }
+}
 
 /// Session state shared by every request task. The lock is never held across an await.
 #[derive(Debug, Default)]
@@ -86,13 +215,55 @@ impl Session {
 
 /// What the client set up in its session, to set up again in a new one.
 #[derive(Default)]
-struct Setup {
+pub struct Setup {
     /// The client's `initialize`, replayed (with the bridge's own id).
     initialize: Option<Message>,
+    /// The client sent `notifications/initialized`: the session is in use.
+    initialized: bool,
     /// The first answer's `serverInfo` and `capabilities`, to notice a change.
     server: Option<(String, String)>,
     subscriptions: BTreeSet<String>,
     log_level: Option<Box<RawValue>>,
+}
+
+/// Ids for the bridge's own requests; the client cannot be waiting for them.
+static NEXT_OWN_ID: AtomicU64 = AtomicU64::new(1);
+
+/// `raw` with a fresh bridge id `mcp-bridge-{what}-N`.
+pub fn own_request(raw: &[u8], what: &str) -> Option<Message> {
+    let n = NEXT_OWN_ID.fetch_add(1, Ordering::Relaxed);
+    crate::modern::with_id(raw, &format!("mcp-bridge-{what}-{n}"))
+        .ok()
+        .and_then(|b| jsonrpc::classify(b).ok())
+}
+
+impl Setup {
+    /// The messages that set the client's session up again, in order, on
+    /// the bridge's own ids: `initialize`, `notifications/initialized`, each
+    /// `resources/subscribe`, `logging/setLevel`. Empty before the client
+    /// has initialized.
+    pub fn replay(&self) -> Vec<Message> {
+        let Some(init) = &self.initialize else {
+            return Vec::new();
+        };
+        let mut out: Vec<Message> = own_request(&init.raw, "renew").into_iter().collect();
+        out.extend(
+            jsonrpc::classify(Bytes::from_static(
+                br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            ))
+            .ok(),
+        );
+        for uri in &self.subscriptions {
+            let body = serde_json::json!({"jsonrpc":"2.0","id":0,"method":"resources/subscribe","params":{"uri":uri}});
+            out.extend(own_request(body.to_string().as_bytes(), "renew"));
+        }
+        if let Some(level) = &self.log_level {
+            let level: serde_json::Value = serde_json::from_str(level.get()).unwrap_or_default();
+            let body = serde_json::json!({"jsonrpc":"2.0","id":0,"method":"logging/setLevel","params":{"level":level}});
+            out.extend(own_request(body.to_string().as_bytes(), "renew"));
+        }
+        out
+    }
 }
 
 /// Keeps the handshake-era session alive: remembers what the client set up,
@@ -101,26 +272,40 @@ struct Setup {
 pub struct Keeper {
     upstream: Arc<Upstream>,
     router: Arc<Router>,
-    setup: Mutex<Setup>,
+    setup: Arc<Mutex<Setup>>,
     /// One renewal at a time; requests that failed together share it.
     renewing: tokio::sync::Mutex<()>,
-    next_id: AtomicU64,
 }
+
+/// How long one keep-alive ping may take before it counts as failed (or
+/// the ping interval, when that is shorter).
+const PING_LIMIT: Duration = Duration::from_secs(10);
 
 impl Keeper {
     /// A keeper for the session with `upstream`.
     pub fn new(upstream: Arc<Upstream>, router: Arc<Router>) -> Self {
+        let setup = Arc::new(Mutex::new(Setup::default()));
+        let shared = Arc::clone(&setup);
+        // A reopened HTTP+SSE stream is a new server session: set it up again.
+        upstream.sse().set_replay(Box::new(move || {
+            shared.lock().expect("setup lock").replay()
+        }));
         Keeper {
             upstream,
             router,
-            setup: Mutex::new(Setup::default()),
+            setup,
             renewing: tokio::sync::Mutex::new(()),
-            next_id: AtomicU64::new(1),
         }
+    }
+
+    fn link(&self) -> &Link {
+        self.upstream.link()
     }
 
     /// The client sent `initialize` (a new session begins).
     pub fn initialize_sent(&self, m: &Message) {
+        self.link()
+            .move_to(Phase::Connecting, "the client sent initialize");
         let mut setup = self.setup.lock().expect("setup lock");
         *setup = Setup {
             initialize: Some(m.clone()),
@@ -137,6 +322,13 @@ impl Keeper {
         if setup.server.is_none() {
             setup.server = Some(server_identity(&answer.raw));
         }
+    }
+
+    /// The client sent `notifications/initialized`: its session is up.
+    pub fn client_initialized(&self) {
+        self.setup.lock().expect("setup lock").initialized = true;
+        self.link()
+            .move_to(Phase::Connected, "the session is initialized");
     }
 
     /// Note a request that sets something up in the session.
@@ -170,37 +362,117 @@ impl Keeper {
             && self.setup.lock().expect("setup lock").initialize.is_some()
     }
 
+    /// Renew sessions that a stream (not a request) found lost, for as long
+    /// as the bridge runs.
+    pub async fn heal(self: Arc<Self>) {
+        let mut lost = self.link().lost.subscribe();
+        while lost.changed().await.is_ok() {
+            let found = lost.borrow_and_update().clone();
+            if let Some((epoch, why)) = found {
+                if let Err(e) = self.renew(epoch, &why).await {
+                    tracing::warn!("{e}; the next request tries again");
+                }
+            }
+        }
+    }
+
+    /// Ping the server every `every` with the bridge's own ids (answers are
+    /// not forwarded), so that idle connections stay open and a dead one is
+    /// noticed: a failed ping starts the reconnect path.
+    pub async fn keep_alive(self: Arc<Self>, every: Duration) {
+        let ping = br#"{"jsonrpc":"2.0","id":0,"method":"ping"}"#;
+        let limit = PING_LIMIT.min(every);
+        let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let phase = self.link().phase();
+            if !matches!(phase, Phase::Connected | Phase::Reconnecting)
+                || !self.setup.lock().expect("setup lock").initialized
+            {
+                continue;
+            }
+            let Some(m) = own_request(ping, "ping") else {
+                continue;
+            };
+            let (epoch, had_id) = self.upstream.http().session().current();
+            let sent = tokio::time::timeout(limit, self.upstream.ping(&m, &self.router)).await;
+            let e = match sent {
+                Ok(Ok(())) => {
+                    tracing::debug!("ping answered");
+                    self.link().reachable("a ping");
+                    continue;
+                }
+                Ok(Err(e)) => e,
+                Err(_) => UpstreamError::Timeout {
+                    url: self.upstream.url().to_owned(),
+                    cause: format!("a ping had no answer within {} s", limit.as_secs_f64()),
+                },
+            };
+            if self.lost(&e, had_id) {
+                if let Err(e2) = self.renew(epoch, &e).await {
+                    tracing::warn!("{e2}; trying again at the next ping");
+                }
+                continue;
+            }
+            tracing::info!("ping failed: {e}");
+            self.link().unreachable(&format_args!("a ping failed: {e}"));
+            // The streams may sit on a dead connection too: open them afresh.
+            self.upstream.restart_stream(Arc::clone(&self.router));
+        }
+    }
+
     /// Start a new session unless one has begun since `epoch`: replay the
     /// client's `initialize` and `notifications/initialized` (their answers
     /// are not forwarded), reopen the GET stream, and re-apply the client's
     /// subscriptions and log level.
-    pub async fn renew(&self, epoch: u64, why: &UpstreamError) -> Result<(), UpstreamError> {
+    pub async fn renew(
+        &self,
+        epoch: u64,
+        why: &(dyn std::fmt::Display + Sync),
+    ) -> Result<(), UpstreamError> {
         let _one = self.renewing.lock().await;
         let http = self.upstream.http();
         if http.session().epoch() != epoch {
             return Ok(());
         }
-        let (init, old_server, subscriptions, log_level) = {
+        let (replay, old_server) = {
             let s = self.setup.lock().expect("setup lock");
-            (
-                s.initialize.clone(),
-                s.server.clone(),
-                s.subscriptions.clone(),
-                s.log_level.clone(),
-            )
+            (s.replay(), s.server.clone())
         };
-        let init = init.ok_or_else(|| self.renew_error("the client has not initialized"))?;
-        tracing::warn!("the server lost the session ({why}); starting a new one");
-        let replay = self.own_request(&init.raw)?;
+        let mut replay = replay.into_iter();
+        let init = replay
+            .next()
+            .ok_or_else(|| self.renew_error("the client has not initialized"))?;
+        self.link().move_to(
+            Phase::Reinitializing,
+            &format!("the server lost the session: {why}"),
+        );
+        let result = self.start_again(init, replay, old_server).await;
+        match &result {
+            Ok(()) => self
+                .link()
+                .move_to(Phase::Connected, "a new session started"),
+            Err(e) => self
+                .link()
+                .move_to(Phase::Reconnecting, &format!("no new session: {e}")),
+        }
+        result
+    }
+
+    async fn start_again(
+        &self,
+        init: Message,
+        rest: impl Iterator<Item = Message>,
+        old_server: Option<(String, String)>,
+    ) -> Result<(), UpstreamError> {
+        let http = self.upstream.http();
+        let captured = Post {
+            capture: true,
+            ..Post::session()
+        };
         let answer = http
-            .post(
-                &replay,
-                &Post {
-                    capture: true,
-                    ..Post::session()
-                },
-                &self.router,
-            )
+            .post(&init, &captured, &self.router)
             .await?
             .ok_or_else(|| self.renew_error("the server did not answer initialize"))?;
         if answer.is_error {
@@ -216,60 +488,29 @@ impl Keeper {
                 );
             }
         }
+        // Open the GET stream before `initialized`, as for the first session.
         if let Some(ready) = self.upstream.start_stream(Arc::clone(&self.router)) {
             let _ = tokio::time::timeout(GET_READY_LIMIT, ready).await;
         }
-        let initialized = jsonrpc::classify(Bytes::from_static(
-            br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
-        ))
-        .expect("well formed");
-        http.send(&initialized, &self.router).await?;
-        for uri in subscriptions {
-            let body = serde_json::json!({"jsonrpc":"2.0","id":0,"method":"resources/subscribe","params":{"uri":uri}});
-            self.setup_again(body).await;
+        for m in rest {
+            let name = m.method.clone().unwrap_or_default();
+            if m.kind != jsonrpc::Kind::Request {
+                http.send(&m, &self.router).await?;
+                continue;
+            }
+            match http.post(&m, &captured, &self.router).await {
+                Ok(Some(a)) if !a.is_error => {}
+                Ok(_) => tracing::warn!("{name} was not accepted again"),
+                Err(e) => tracing::warn!("{name} again: {e}"),
+            }
         }
-        if let Some(level) = log_level {
-            let level: serde_json::Value = serde_json::from_str(level.get()).unwrap_or_default();
-            let body = serde_json::json!({"jsonrpc":"2.0","id":0,"method":"logging/setLevel","params":{"level":level}});
-            self.setup_again(body).await;
-        }
-        tracing::info!("new session started");
         Ok(())
     }
 
-    /// Send one of the client's setup requests again, on the bridge's own id.
-    async fn setup_again(&self, body: serde_json::Value) {
-        let Ok(m) = self.own_request(body.to_string().as_bytes()) else {
-            return;
-        };
-        let how = Post {
-            capture: true,
-            ..Post::session()
-        };
-        match self.upstream.http().post(&m, &how, &self.router).await {
-            Ok(Some(a)) if !a.is_error => {}
-            Ok(_) => tracing::warn!(
-                "{} was not accepted again",
-                m.method.as_deref().unwrap_or("")
-            ),
-            Err(e) => tracing::warn!("{} again: {e}", m.method.as_deref().unwrap_or("")),
-        }
-    }
-
-    /// `raw` with the bridge's own id, which the client cannot be waiting for.
-    fn own_request(&self, raw: &[u8]) -> Result<Message, UpstreamError> {
-        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
-        let id = format!("mcp-bridge-renew-{n}");
-        crate::modern::with_id(raw, &id)
-            .ok()
-            .and_then(|b| jsonrpc::classify(b).ok())
-            .ok_or_else(|| self.renew_error("the client's request cannot be replayed"))
-    }
-
     fn renew_error(&self, cause: &str) -> UpstreamError {
-        UpstreamError::Handshake {
+        UpstreamError::Renew {
             url: self.upstream.url().to_owned(),
-            cause: format!("starting a new session: {cause}"),
+            cause: cause.to_owned(),
         }
     }
 }
@@ -318,6 +559,78 @@ mod tests {
         let mut h = HeaderMap::new();
         s.apply(&mut h);
         assert!(h.is_empty(), "a new initialize forgets the old session");
+    }
+
+    #[test]
+    fn the_state_machine_allows_only_its_transitions() {
+        use Phase::*;
+        let link = Link::default();
+        assert_eq!(link.phase(), Connecting);
+        link.unreachable(&"refused");
+        assert_eq!(
+            link.phase(),
+            Connecting,
+            "no session yet: nothing to reconnect"
+        );
+        link.move_to(Reinitializing, "x");
+        assert_eq!(
+            link.phase(),
+            Connecting,
+            "nothing to renew before a session"
+        );
+        link.move_to(Connected, "initialized");
+        link.unreachable(&"refused");
+        assert_eq!(link.phase(), Reconnecting);
+        link.reachable("a request");
+        assert_eq!(link.phase(), Connected);
+        link.move_to(Reinitializing, "404");
+        link.reachable("a request");
+        assert_eq!(
+            link.phase(),
+            Reinitializing,
+            "only a renewal ends a renewal"
+        );
+        link.move_to(Connected, "renewed");
+        link.move_to(Closed, "bye");
+        link.move_to(Connected, "late");
+        link.move_to(Connecting, "late");
+        assert_eq!(link.phase(), Closed, "closed is final");
+    }
+
+    #[test]
+    fn replay_is_the_clients_setup_on_bridge_ids() {
+        let mut setup = Setup::default();
+        assert!(setup.replay().is_empty(), "nothing before initialize");
+        let init = br#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#;
+        setup.initialize = Some(jsonrpc::classify(Bytes::from_static(init)).unwrap());
+        setup.subscriptions.insert("file:///a".into());
+        setup.log_level = RawValue::from_string("\"debug\"".into()).ok();
+        let replay = setup.replay();
+        let methods: Vec<_> = replay.iter().map(|m| m.method.clone().unwrap()).collect();
+        assert_eq!(
+            methods,
+            [
+                "initialize",
+                "notifications/initialized",
+                "resources/subscribe",
+                "logging/setLevel"
+            ]
+        );
+        for m in replay.iter().filter(|m| m.id.is_some()) {
+            assert!(m
+                .id
+                .as_ref()
+                .unwrap()
+                .to_string()
+                .contains("mcp-bridge-renew-"));
+        }
+        let v: serde_json::Value = serde_json::from_slice(&replay[0].raw).unwrap();
+        assert_eq!(
+            v["params"]["clientInfo"]["name"], "c",
+            "the client's own parameters"
+        );
+        let v: serde_json::Value = serde_json::from_slice(&replay[3].raw).unwrap();
+        assert_eq!(v["params"]["level"], "debug");
     }
 
     #[test]

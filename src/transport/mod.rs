@@ -82,6 +82,14 @@ pub enum UpstreamError {
         /// What went wrong.
         cause: String,
     },
+    /// The server lost the session and a new one could not be started.
+    #[error("could not start a new session with the MCP server at {url}: {cause}")]
+    Renew {
+        /// The server URL.
+        url: String,
+        /// What went wrong.
+        cause: String,
+    },
     /// Another error, with what the bridge tried besides.
     #[error("{source}{note}")]
     Noted {

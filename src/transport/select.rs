@@ -69,6 +69,42 @@ impl Upstream {
         self.http.url()
     }
 
+    /// The HTTP+SSE side.
+    pub fn sse(&self) -> &Arc<Sse> {
+        &self.sse
+    }
+
+    /// The connection's state machine.
+    pub fn link(&self) -> &Arc<crate::session::Link> {
+        self.http.link()
+    }
+
+    /// Send the bridge's own ping `m` on the session; its answer is not
+    /// forwarded. `Ok` once the server has it (over HTTP+SSE the answer comes
+    /// on the stream, where nothing waits for it).
+    pub async fn ping(&self, m: &Message, router: &Arc<Router>) -> Result<(), UpstreamError> {
+        match self.active() {
+            Active::Undecided => Ok(()),
+            Active::Sse => self.sse.send(m, router).await,
+            Active::Http => {
+                let how = Post {
+                    capture: true,
+                    ..Post::session()
+                };
+                self.http.post(m, &how, router).await.map(|_| ())
+            }
+        }
+    }
+
+    /// Open the server-to-client stream afresh (it may sit on a dead connection).
+    pub fn restart_stream(&self, router: Arc<Router>) {
+        match self.active() {
+            Active::Sse => self.sse.reconnect(),
+            Active::Http => self.http.restart_get_stream(router),
+            Active::Undecided => {}
+        }
+    }
+
     /// True once Streamable HTTP is the transport in use.
     pub fn on_http(&self) -> bool {
         self.active() == Active::Http

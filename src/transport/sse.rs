@@ -8,18 +8,24 @@ use super::{
 use crate::jsonrpc::{self, Id, Kind};
 use crate::relay::Router;
 use crate::retry::Backoff;
+use crate::session::Link;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, Url};
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{watch, Notify};
 use tokio::task::AbortHandle;
 
 /// How long a fresh stream may take to name its endpoint.
 const ENDPOINT_WAIT: Duration = Duration::from_secs(10);
 /// How long a message waits for a reconnecting stream before it fails.
 const RECONNECT_WAIT: Duration = Duration::from_secs(30);
+/// How long the replayed `initialize` on a reopened stream may take.
+const REPLAY_WAIT: Duration = Duration::from_secs(10);
+
+/// The messages that set the client's session up again (see `session::Setup::replay`).
+pub type Replay = Box<dyn Fn() -> Vec<jsonrpc::Message> + Send + Sync>;
 
 /// One remote server reached over HTTP+SSE.
 pub struct Sse {
@@ -33,6 +39,11 @@ pub struct Sse {
     stream: Mutex<Option<AbortHandle>>,
     /// Requests posted on the current stream, whose answers it should bring.
     awaiting: Mutex<HashSet<Id>>,
+    link: Arc<Link>,
+    /// What to send on a reopened stream, which is a new server session.
+    replay: OnceLock<Replay>,
+    /// Wakes the reader to drop the stream and open a new one.
+    kick: Notify,
 }
 
 /// Past this many remembered ids, the answered ones are forgotten.
@@ -47,8 +58,17 @@ struct Opened {
 impl Sse {
     /// A transport for the SSE URL `url`, sending `headers` on the GET and on
     /// every POST, and refusing events larger than `limit` bytes.
-    pub fn new(client: reqwest::Client, url: Url, headers: HeaderMap, limit: usize) -> Self {
+    pub fn new(
+        client: reqwest::Client,
+        url: Url,
+        headers: HeaderMap,
+        limit: usize,
+        link: Arc<Link>,
+    ) -> Self {
         Sse {
+            link,
+            replay: OnceLock::new(),
+            kick: Notify::new(),
             client,
             url_text: url.to_string(),
             url,
@@ -71,6 +91,17 @@ impl Sse {
         let task = tokio::spawn(async move { this.pump(opened, &router).await });
         *self.stream.lock().expect("stream lock") = Some(task.abort_handle());
         Ok(())
+    }
+
+    /// Set what a reopened stream replays before anything else is sent on it.
+    pub fn set_replay(&self, replay: Replay) {
+        let _ = self.replay.set(replay);
+    }
+
+    /// Drop the stream and open a new one (a ping failed: the connection
+    /// may be dead without any error to say so).
+    pub fn reconnect(&self) {
+        self.kick.notify_waiters();
     }
 
     /// Stop reading the stream.
@@ -160,7 +191,11 @@ impl Sse {
         let mut backoff = Backoff::streams();
         loop {
             let why = loop {
-                match events.next().await {
+                let next = tokio::select! {
+                    next = events.next() => next,
+                    () = self.kick.notified() => break "a ping failed".to_owned(),
+                };
+                match next {
                     Ok(Some(ev)) => {
                         if let Some(id) = ev.id.clone() {
                             last_id = Some(id);
@@ -188,6 +223,8 @@ impl Sse {
             };
             self.endpoint.send_replace(None);
             tracing::warn!("{why}; reconnecting");
+            self.link
+                .unreachable(&format_args!("the HTTP+SSE stream: {why}"));
             // Answers to requests already sent would have come on this stream.
             let lost: Vec<Id> = self
                 .awaiting
@@ -206,9 +243,16 @@ impl Sse {
                 let delay = backoff.next_delay(server_retry);
                 tracing::info!("reopening the HTTP+SSE stream in {} ms", delay.as_millis());
                 tokio::time::sleep(delay).await;
-                match self.open(last_id.as_deref(), router).await {
-                    Ok(o) => {
+                let opened = match self.open(last_id.as_deref(), router).await {
+                    Ok(mut o) => {
                         tracing::info!("HTTP+SSE stream reopened; endpoint {}", o.endpoint.path());
+                        self.set_up_again(&mut o, router).await.map(|()| o)
+                    }
+                    Err(e) => Err(e),
+                };
+                match opened {
+                    Ok(o) => {
+                        self.link.reachable("the HTTP+SSE stream");
                         self.endpoint.send_replace(Some(o.endpoint));
                         backoff.reset();
                         break o.events;
@@ -219,23 +263,112 @@ impl Sse {
         }
     }
 
-    /// POST one client message to the endpoint. Answers arrive on the stream,
-    /// except from servers that answer in the POST's body, which is delivered.
-    pub async fn send(&self, msg: &jsonrpc::Message, router: &Router) -> Result<(), UpstreamError> {
-        let endpoint = self.current_endpoint().await?;
+    /// A reopened stream is a new session on the server: replay the client's
+    /// `initialize` (its answer is not forwarded) and the rest of its setup
+    /// before any other message may use the new endpoint.
+    async fn set_up_again(&self, o: &mut Opened, router: &Router) -> Result<(), UpstreamError> {
+        let replay = self.replay.get().map(|f| f()).unwrap_or_default();
+        let mut replay = replay.into_iter();
+        let Some(init) = replay.next() else {
+            return Ok(());
+        };
+        tracing::info!(
+            "the server starts a new session on a new HTTP+SSE stream; initializing it again"
+        );
+        let mut answered = false;
+        let body = self.post(&o.endpoint, &init).await?;
+        if let Some(body) = body {
+            answered = self.answers(body, init.id.as_ref(), router).await;
+        }
+        let waited = tokio::time::timeout(REPLAY_WAIT, async {
+            while !answered {
+                let Some(ev) = o.events.next().await? else {
+                    return Err(self.no_endpoint(
+                        "the stream ended before the replayed initialize was answered".to_owned(),
+                    ));
+                };
+                if ev.has_message() {
+                    let data = ev.data.unwrap_or_default().into();
+                    answered = self.answers(data, init.id.as_ref(), router).await;
+                }
+            }
+            Ok(())
+        })
+        .await;
+        match waited {
+            Ok(r) => r?,
+            Err(_) => {
+                return Err(self.no_endpoint(format!(
+                    "the replayed initialize had no answer within {} s",
+                    REPLAY_WAIT.as_secs()
+                )))
+            }
+        }
+        for m in replay {
+            // Answers (to the bridge's own ids) arrive on the stream and are dropped.
+            if let Some(body) = self.post(&o.endpoint, &m).await? {
+                deliver_unsolicited(body, router).await;
+            }
+        }
+        tracing::info!("new HTTP+SSE session set up");
+        Ok(())
+    }
+
+    /// True when `payload` holds the answer to `id`; anything else in it is delivered.
+    async fn answers(&self, payload: bytes::Bytes, id: Option<&Id>, router: &Router) -> bool {
+        let Ok(items) = jsonrpc::parse(payload) else {
+            return false;
+        };
+        let mut found = false;
+        for m in items.into_iter().flatten() {
+            if m.kind == Kind::Response && m.id.as_ref() == id {
+                found = true;
+                if m.is_error {
+                    tracing::warn!("the server refused the replayed initialize");
+                }
+            } else {
+                router.deliver(m).await;
+            }
+        }
+        found
+    }
+
+    /// POST `msg` to `endpoint`; a JSON body, if the server sent one, is returned.
+    async fn post(
+        &self,
+        endpoint: &Url,
+        msg: &jsonrpc::Message,
+    ) -> Result<Option<bytes::Bytes>, UpstreamError> {
         let resp = self
             .client
-            .request(Method::POST, endpoint)
+            .request(Method::POST, endpoint.clone())
             .headers(self.headers.clone())
             .header(CONTENT_TYPE, "application/json")
             .header(ACCEPT, "application/json, text/event-stream")
             .body(msg.raw.clone())
             .send()
             .await
-            .map_err(|e| UpstreamError::from_reqwest(&self.url_text, &e))?;
+            .map_err(|e| {
+                let e = UpstreamError::from_reqwest(&self.url_text, &e);
+                self.link.unreachable(&e);
+                e
+            })?;
         if !resp.status().is_success() {
             return Err(status_error(resp, &self.url_text).await);
         }
+        if content_type(&resp) != "application/json" {
+            return Ok(None);
+        }
+        let mut resp = resp;
+        let body = read_body(&mut resp, &self.url_text, self.limit).await?;
+        Ok((!body.iter().all(u8::is_ascii_whitespace)).then_some(body))
+    }
+
+    /// POST one client message to the endpoint. Answers arrive on the stream,
+    /// except from servers that answer in the POST's body, which is delivered.
+    pub async fn send(&self, msg: &jsonrpc::Message, router: &Router) -> Result<(), UpstreamError> {
+        let endpoint = self.current_endpoint().await?;
+        // Noted before the POST: the answer may come on the stream before it returns.
         if let (Kind::Request, Some(id)) = (msg.kind, &msg.id) {
             let mut awaiting = self.awaiting.lock().expect("awaiting lock");
             if awaiting.len() >= AWAITING_PRUNE {
@@ -243,12 +376,8 @@ impl Sse {
             }
             awaiting.insert(id.clone());
         }
-        if content_type(&resp) == "application/json" {
-            let mut resp = resp;
-            let body = read_body(&mut resp, &self.url_text, self.limit).await?;
-            if !body.iter().all(u8::is_ascii_whitespace) {
-                deliver_unsolicited(body, router).await;
-            }
+        if let Some(body) = self.post(&endpoint, msg).await? {
+            deliver_unsolicited(body, router).await;
         }
         Ok(())
     }

@@ -5,13 +5,15 @@ use super::{content_type, read_body, status_error, EventReader, UpstreamError};
 use crate::jsonrpc::{self, Id, Kind, Message};
 use crate::relay::Router;
 use crate::retry::Backoff;
-use crate::session::Session;
+use crate::session::{Link, Session};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
+use std::collections::{HashSet, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::AbortHandle;
+use tokio::time::Instant;
 
 /// `Accept` on every POST, as the specification requires.
 const ACCEPT_BOTH: &str = "application/json, text/event-stream";
@@ -21,6 +23,15 @@ pub const SESSION_HEADER: &str = "mcp-session-id";
 pub const VERSION_HEADER: &str = "mcp-protocol-version";
 /// How long `notifications/initialized` waits for the GET stream to open.
 pub const GET_READY_LIMIT: Duration = Duration::from_secs(2);
+/// A resumed reply stream that brings nothing new for this long is reopened
+/// (doubling up to `RESUME_POLL_CAP`): some servers replay what they stored
+/// and then never route the rest of the reply to the resumed stream.
+const RESUME_POLL: Duration = Duration::from_secs(2);
+const RESUME_POLL_CAP: Duration = Duration::from_secs(30);
+/// How many delivered event ids are remembered to drop replayed duplicates.
+const SEEN_CAP: usize = 4096;
+/// Longer event ids are not remembered (nor deduplicated).
+const SEEN_ID_MAX: usize = 256;
 
 /// One remote server reached over Streamable HTTP.
 pub struct StreamableHttp {
@@ -30,17 +41,71 @@ pub struct StreamableHttp {
     headers: HeaderMap,
     limit: usize,
     session: Session,
+    link: Arc<Link>,
+    /// How long a broken reply stream keeps being resumed.
+    resume_for: Duration,
+    seen: Mutex<Seen>,
     get_stream: Mutex<Option<AbortHandle>>,
 }
 
+/// Event ids already delivered in the current session. The specification
+/// makes them unique across a session's streams, and servers replay by
+/// position, some (server-everything) from every stream: a resumed stream's
+/// event with a known id was delivered already.
+#[derive(Default)]
+struct Seen {
+    epoch: u64,
+    ids: HashSet<Box<str>>,
+    order: VecDeque<Box<str>>,
+}
+
+impl Seen {
+    /// Remember `id` for session `epoch`; false when it was seen before.
+    fn first_time(&mut self, epoch: u64, id: &str) -> bool {
+        if epoch != self.epoch {
+            self.ids.clear();
+            self.order.clear();
+            self.epoch = epoch;
+        }
+        if id.len() > SEEN_ID_MAX {
+            return true;
+        }
+        if self.ids.contains(id) {
+            return false;
+        }
+        if self.order.len() >= SEEN_CAP {
+            if let Some(old) = self.order.pop_front() {
+                self.ids.remove(&old);
+            }
+        }
+        let id: Box<str> = id.into();
+        self.ids.insert(id.clone());
+        self.order.push_back(id);
+        true
+    }
+}
+
+/// How a reply stream stopped before it brought the answer.
+enum Ended {
+    /// The server closed it (2025-11-25 allows this; the client resumes).
+    Closed,
+    /// The connection broke.
+    Broken(UpstreamError),
+    /// A resumed stream brought nothing new for a while.
+    Quiet,
+}
+
 impl StreamableHttp {
-    /// A transport for `url`, sending `headers` on every request and refusing
-    /// messages larger than `limit` bytes.
+    /// A transport for `url`, sending `headers` on every request, refusing
+    /// messages larger than `limit` bytes, reporting to `link`, and resuming
+    /// a broken reply stream for up to `resume_for`.
     pub fn new(
         client: reqwest::Client,
         url: reqwest::Url,
         headers: HeaderMap,
         limit: usize,
+        link: Arc<Link>,
+        resume_for: Duration,
     ) -> Self {
         StreamableHttp {
             client,
@@ -49,8 +114,16 @@ impl StreamableHttp {
             headers,
             limit,
             session: Session::default(),
+            link,
+            resume_for,
+            seen: Mutex::new(Seen::default()),
             get_stream: Mutex::new(None),
         }
+    }
+
+    /// The connection's state machine.
+    pub fn link(&self) -> &Arc<Link> {
+        &self.link
     }
 
     /// The server URL as text, for messages.
@@ -105,11 +178,12 @@ impl StreamableHttp {
         if let Some(extra) = &how.extra {
             req = req.headers(extra.clone());
         }
-        let resp = req
-            .body(msg.raw.clone())
-            .send()
-            .await
-            .map_err(|e| UpstreamError::from_reqwest(&self.url_text, &e))?;
+        let resp = req.body(msg.raw.clone()).send().await.map_err(|e| {
+            let e = UpstreamError::from_reqwest(&self.url_text, &e);
+            self.link.unreachable(&e);
+            e
+        })?;
+        self.link.reachable("a request");
         let status = resp.status();
         if !status.is_success() {
             return Err(status_error(resp, &self.url_text).await);
@@ -131,23 +205,12 @@ impl StreamableHttp {
             initialize,
             how,
             captured: None,
+            answered: false,
         };
         let ctype = content_type(&resp);
         if ctype == "text/event-stream" {
-            let mut events = EventReader::new(resp, &self.url_text, self.limit);
-            while let Some(ev) = events.next().await? {
-                if ev.has_message() {
-                    let items =
-                        jsonrpc::parse(ev.data.unwrap_or_default().into()).map_err(|e| {
-                            UpstreamError::NotJsonRpc {
-                                url: self.url_text.clone(),
-                                what: "an event that is not JSON-RPC".to_owned(),
-                                detail: format!(": {e}"),
-                            }
-                        })?;
-                    self.deliver(items, &mut out, router).await;
-                }
-            }
+            let events = EventReader::new(resp, &self.url_text, self.limit);
+            self.read_reply_stream(events, &mut out, router).await?;
             return Ok(out.captured);
         }
         let mut resp = resp;
@@ -177,6 +240,176 @@ impl StreamableHttp {
         Ok(out.captured)
     }
 
+    /// Read a POST's event stream until it brings the answer. When the stream
+    /// breaks, or the server closes it, before the answer, and the server gave
+    /// event ids, resume it with GET and `Last-Event-ID` (waiting the
+    /// server's `retry:` time when it gave one). Events a resumed stream
+    /// replays that were delivered already are dropped, so everything reaches
+    /// the client exactly once.
+    async fn read_reply_stream(
+        &self,
+        mut events: EventReader,
+        out: &mut Answer<'_>,
+        router: &Router,
+    ) -> Result<(), UpstreamError> {
+        let epoch = self.session.epoch();
+        let mut cursor: Option<String> = None;
+        let mut server_retry: Option<Duration> = None;
+        let mut resumed = false;
+        let mut quiet_for = RESUME_POLL;
+        let mut backoff = Backoff::streams();
+        loop {
+            let ended = loop {
+                let next = if resumed {
+                    match tokio::time::timeout(quiet_for, events.next()).await {
+                        Ok(next) => next,
+                        Err(_) => break Ended::Quiet,
+                    }
+                } else {
+                    events.next().await
+                };
+                let ev = match next {
+                    Ok(Some(ev)) => ev,
+                    Ok(None) => break Ended::Closed,
+                    Err(e) => break Ended::Broken(e),
+                };
+                if let Some(ms) = ev.retry {
+                    server_retry = Some(Duration::from_millis(ms));
+                }
+                if let Some(id) = &ev.id {
+                    let first = self.seen.lock().expect("seen lock").first_time(epoch, id);
+                    cursor = Some(id.clone());
+                    if !first && resumed {
+                        tracing::debug!("dropped a replayed event that was delivered already");
+                        continue;
+                    }
+                }
+                if !ev.has_message() {
+                    continue;
+                }
+                quiet_for = RESUME_POLL;
+                backoff.reset();
+                let items = jsonrpc::parse(ev.data.unwrap_or_default().into()).map_err(|e| {
+                    UpstreamError::NotJsonRpc {
+                        url: self.url_text.clone(),
+                        what: "an event that is not JSON-RPC".to_owned(),
+                        detail: format!(": {e}"),
+                    }
+                })?;
+                self.deliver(items, out, router).await;
+                if out.answered {
+                    return Ok(());
+                }
+            };
+            // Nothing left to wait for: a notification, or a request whose
+            // answer came another way (a replay on the GET stream) or that
+            // the client cancelled.
+            let waited_for =
+                out.how.capture || out.sent.id.as_ref().is_some_and(|id| router.is_pending(id));
+            if out.sent.kind != Kind::Request || !waited_for {
+                return Ok(());
+            }
+            let (why, delay) = match ended {
+                Ended::Broken(e @ UpstreamError::Lost { .. }) if cursor.is_some() => (
+                    e.to_string(),
+                    server_retry.unwrap_or_else(|| backoff.next_delay(None)),
+                ),
+                Ended::Broken(e) => return Err(e),
+                Ended::Closed if cursor.is_some() => (
+                    "the server closed the reply stream before the answer".to_owned(),
+                    server_retry.unwrap_or_else(|| backoff.next_delay(None)),
+                ),
+                // No event ids: nothing to resume from; the caller reports it.
+                Ended::Closed => return Ok(()),
+                Ended::Quiet => {
+                    tracing::debug!(
+                        "the resumed reply stream brought nothing for {} s; asking again",
+                        quiet_for.as_secs()
+                    );
+                    quiet_for = (quiet_for * 2).min(RESUME_POLL_CAP);
+                    (
+                        "the resumed reply stream went quiet".to_owned(),
+                        Duration::ZERO,
+                    )
+                }
+            };
+            let last = cursor.clone().unwrap_or_default();
+            events = self.resume(&last, delay, &why, epoch).await?;
+            resumed = true;
+        }
+    }
+
+    /// Reopen a reply stream after the event `last` with GET and
+    /// `Last-Event-ID`, first waiting `delay`, then retrying with backoff
+    /// while the server cannot be reached, for up to `resume_for`.
+    async fn resume(
+        &self,
+        last: &str,
+        mut delay: Duration,
+        why: &str,
+        epoch: u64,
+    ) -> Result<EventReader, UpstreamError> {
+        let lost = |cause: String| UpstreamError::Lost {
+            url: self.url_text.clone(),
+            cause,
+        };
+        let id = HeaderValue::from_str(last)
+            .map_err(|_| lost(format!("{why}; its event id cannot be sent back")))?;
+        let deadline = Instant::now() + self.resume_for;
+        let mut backoff = Backoff::streams();
+        loop {
+            if !delay.is_zero() {
+                tracing::info!("{why}; resuming it in {} ms", delay.as_millis());
+                tokio::time::sleep(delay.min(deadline.saturating_duration_since(Instant::now())))
+                    .await;
+            }
+            let answer = self
+                .request(Method::GET, false)
+                .header(ACCEPT, "text/event-stream")
+                .header("last-event-id", id.clone())
+                .send()
+                .await;
+            let failure = match answer {
+                Ok(resp) if resp.status().is_success() => {
+                    if content_type(&resp) != "text/event-stream" {
+                        return Err(lost(format!(
+                            "{why}; the server answered the resume with {:?}, not an event stream",
+                            content_type(&resp)
+                        )));
+                    }
+                    self.link.reachable("resuming a reply stream");
+                    tracing::info!("reply stream resumed after event {last}");
+                    return Ok(EventReader::new(resp, &self.url_text, self.limit));
+                }
+                Ok(resp) => {
+                    let status = resp.status();
+                    let e = status_error(resp, &self.url_text).await;
+                    let passing = status.is_server_error() || matches!(status.as_u16(), 408 | 429);
+                    if !passing {
+                        if e.is_lost_session() && self.session.has_id() {
+                            self.link.report_lost(epoch, e.to_string());
+                        }
+                        return Err(lost(format!("{why}; the server cannot resume it: {e}")));
+                    }
+                    e.to_string()
+                }
+                Err(e) => {
+                    let e = UpstreamError::from_reqwest(&self.url_text, &e);
+                    self.link.unreachable(&e);
+                    e.to_string()
+                }
+            };
+            if Instant::now() >= deadline {
+                return Err(lost(format!(
+                    "{why}; resuming it failed for {} s: {failure}",
+                    self.resume_for.as_secs()
+                )));
+            }
+            delay = backoff.next_delay(None);
+            tracing::info!("resuming the reply stream: {failure}");
+        }
+    }
+
     /// Deliver the messages of one body or event (one message or a batch)
     /// that answers `out.sent`.
     async fn deliver(
@@ -204,6 +437,7 @@ impl StreamableHttp {
                     }
                 }
                 if m.id == sent.id {
+                    out.answered = true;
                     if out.initialize && !m.is_error {
                         self.session
                             .set_version(jsonrpc::result_str_field(&m.raw, "protocolVersion"));
@@ -246,6 +480,15 @@ impl StreamableHttp {
         ready_rx
     }
 
+    /// Open the GET stream afresh if one is running (it may sit on a dead
+    /// connection that no error will ever report).
+    pub fn restart_get_stream(self: &Arc<Self>, router: Arc<Router>) {
+        if self.get_stream.lock().expect("get_stream lock").is_some() {
+            tracing::info!("reopening the GET stream");
+            drop(self.start_get_stream(router));
+        }
+    }
+
     /// Stop the GET stream, if one is open.
     pub fn stop_get_stream(&self) {
         if let Some(old) = self.get_stream.lock().expect("get_stream lock").take() {
@@ -254,6 +497,7 @@ impl StreamableHttp {
     }
 
     async fn run_get_stream(&self, router: &Router, ready: oneshot::Sender<()>) {
+        let epoch = self.session.epoch();
         let mut ready = Some(ready);
         let mut last_id: Option<String> = None;
         let mut backoff = Backoff::streams();
@@ -268,14 +512,16 @@ impl StreamableHttp {
             {
                 req = req.header("last-event-id", id);
             }
+            let resumed = last_id.is_some();
             let answer = req.send().await;
             // The first attempt is the one the caller waits for.
             let first = ready.take().map(|r| r.send(())).is_some();
             match answer {
-                Err(e) => tracing::info!(
-                    "GET stream: {}",
-                    UpstreamError::from_reqwest(&self.url_text, &e)
-                ),
+                Err(e) => {
+                    let e = UpstreamError::from_reqwest(&self.url_text, &e);
+                    tracing::info!("GET stream: {e}");
+                    self.link.unreachable(&format_args!("the GET stream: {e}"));
+                }
                 Ok(resp) if resp.status() == StatusCode::METHOD_NOT_ALLOWED => {
                     tracing::info!("the server offers no GET stream (HTTP 405); not retrying");
                     return;
@@ -286,7 +532,15 @@ impl StreamableHttp {
                     // The first GET goes out just before `initialized`; a server
                     // that wants that first gets one more try.
                     if matches!(status.as_u16(), 400 | 404) && !first {
-                        tracing::warn!("GET stream refused, not retrying: {e}");
+                        if e.is_lost_session() && self.session.has_id() {
+                            // The server forgot the session (it restarted, or
+                            // it expired): the keeper starts a new one, which
+                            // opens a new GET stream.
+                            self.link
+                                .report_lost(epoch, format!("the GET stream was refused: {e}"));
+                        } else {
+                            tracing::warn!("GET stream refused, not retrying: {e}");
+                        }
                         return;
                     }
                     tracing::info!("GET stream: {e}");
@@ -300,13 +554,22 @@ impl StreamableHttp {
                 }
                 Ok(resp) => {
                     tracing::debug!("GET stream open");
+                    self.link.reachable("the GET stream");
                     let mut events = EventReader::new(resp, &self.url_text, self.limit);
                     loop {
                         match events.next().await {
                             Ok(Some(ev)) => {
                                 backoff.reset();
                                 if let Some(id) = ev.id.clone() {
+                                    let first =
+                                        self.seen.lock().expect("seen lock").first_time(epoch, &id);
                                     last_id = Some(id);
+                                    if !first && resumed {
+                                        tracing::debug!(
+                                            "dropped a replayed event that was delivered already"
+                                        );
+                                        continue;
+                                    }
                                 }
                                 if let Some(ms) = ev.retry {
                                     server_retry = Some(Duration::from_millis(ms));
@@ -409,4 +672,29 @@ struct Answer<'a> {
     initialize: bool,
     how: &'a Post,
     captured: Option<Message>,
+    /// The answer to `sent` has arrived (captured or delivered).
+    answered: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seen_ids_are_per_session_and_bounded() {
+        let mut seen = Seen::default();
+        assert!(seen.first_time(1, "a"));
+        assert!(!seen.first_time(1, "a"), "a replayed event");
+        assert!(seen.first_time(2, "a"), "a new session starts afresh");
+        for i in 0..SEEN_CAP {
+            assert!(seen.first_time(2, &i.to_string()));
+        }
+        assert_eq!(seen.order.len(), SEEN_CAP);
+        assert!(seen.first_time(2, "a"), "the oldest id was forgotten");
+        let long = "x".repeat(SEEN_ID_MAX + 1);
+        assert!(
+            seen.first_time(2, &long) && seen.first_time(2, &long),
+            "not kept"
+        );
+    }
 }
