@@ -134,7 +134,7 @@ async fn a_lost_session_is_renewed_by_replaying_the_clients_setup() {
         // The client saw none of it: no second initialize answer, nothing else.
         let extra = b.drain(Duration::from_millis(200)).await;
         assert!(extra.is_empty(), "{extra:?}");
-        b.wait_stderr("starting a new one").await;
+        b.wait_stderr("connected → re-initializing").await;
     }
 }
 
@@ -183,7 +183,7 @@ async fn everything_restarted_mid_session_answers_the_next_call() {
         .call_tool(json!(2), "echo", json!({"message": "after"}))
         .await;
     assert_eq!(text_of(&r), "Echo: after", "{r}");
-    b.wait_stderr("starting a new one").await;
+    b.wait_stderr("connected → re-initializing").await;
 }
 
 #[tokio::test]

@@ -64,6 +64,8 @@ pub enum Step {
     Gate(Arc<Semaphore>),
     /// Pause.
     Sleep(Duration),
+    /// Break the connection (the body ends with an error, not cleanly).
+    Break,
 }
 
 /// What the fake answers.
@@ -201,7 +203,7 @@ fn build(reply: Reply) -> Response {
             for (k, v) in headers {
                 builder = builder.header(k, v);
             }
-            let (tx, rx) = mpsc::channel::<Result<Bytes, Infallible>>(4);
+            let (tx, rx) = mpsc::channel::<Result<Bytes, std::io::Error>>(4);
             tokio::spawn(async move {
                 for step in steps {
                     match step {
@@ -214,6 +216,14 @@ fn build(reply: Reply) -> Response {
                             let _ = g.acquire().await.map(|p| p.forget());
                         }
                         Step::Sleep(d) => tokio::time::sleep(d).await,
+                        Step::Break => {
+                            // Let what came before reach the client first:
+                            // the server drops its unsent buffer on an error.
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                            let cut = std::io::Error::other("cut by the test");
+                            let _ = tx.send(Err(cut)).await;
+                            return;
+                        }
                     }
                 }
             });

@@ -4,6 +4,7 @@
 
 pub mod fake;
 pub mod peers;
+pub mod proxy;
 
 use serde_json::{json, Value};
 use std::process::Stdio;
