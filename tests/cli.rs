@@ -81,6 +81,19 @@ fn help_shows_examples_and_version_is_printed() {
     assert_eq!(code, Some(0));
     assert!(stdout.contains("Examples:"), "{stdout}");
     assert!(stdout.contains("--header"), "{stdout}");
+    for flag in [
+        "--request-timeout",
+        "--connect-timeout",
+        "--ping-interval",
+        "--keep-alive",
+        "--retry-timeout",
+    ] {
+        assert!(stdout.contains(flag), "{flag} missing from --help");
+    }
+    assert!(
+        stdout.contains("0, the default, means no limit"),
+        "the request timeout's default is stated: {stdout}"
+    );
     let (code, stdout, _) = run_to_exit(&["--version"], &[]);
     assert_eq!(code, Some(0));
     assert_eq!(
@@ -93,4 +106,27 @@ fn help_shows_examples_and_version_is_printed() {
 fn verbose_and_quiet_conflict() {
     let (code, _, stderr) = run_to_exit(&["https://example.com/mcp", "-v", "-q"], &[]);
     assert_eq!(code, Some(2), "{stderr}");
+}
+
+#[test]
+fn timeouts_and_pings_are_checked() {
+    let url = "http://127.0.0.1:9/mcp";
+    for (args, expect) in [
+        (
+            &["--request-timeout", "soon"][..],
+            "not a number of seconds",
+        ),
+        (&["--ping-interval", "1e9"][..], "not a number of seconds"),
+        (
+            &["--keep-alive", "--ping-interval", "5"][..],
+            "cannot be used with",
+        ),
+    ] {
+        let mut all = vec![url];
+        all.extend_from_slice(args);
+        let (code, stdout, stderr) = run_to_exit(&all, &[]);
+        assert_eq!(code, Some(2), "{args:?}: {stderr}");
+        assert!(stdout.is_empty());
+        assert!(stderr.contains(expect), "{args:?}: {stderr}");
+    }
 }
