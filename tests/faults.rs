@@ -319,8 +319,13 @@ async fn everything_cut_mid_operation_delivers_every_progress_exactly_once() {
             .await;
         seen.push(v["params"]["progress"].as_u64().unwrap());
     }
+    let cut_at = std::time::Instant::now();
     assert!(proxy.cut() >= 1, "a live connection was cut");
     let (r, rest) = progress_until(&mut b, json!(1)).await;
+    eprintln!(
+        "measured: cut mid-operation, answer {:?} later",
+        cut_at.elapsed()
+    );
     seen.extend(rest);
     assert!(
         text_of(&r).contains("Long running operation completed"),
@@ -357,10 +362,12 @@ async fn everything_behind_refused_connections_answers_once_they_return() {
         tokio::spawn(async move { proxy.refuse_for(Duration::from_secs(3)).await })
     };
     tokio::time::sleep(Duration::from_millis(200)).await;
+    let asked = std::time::Instant::now();
     let r = b
         .call_tool(json!(1), "echo", json!({"message": "waited"}))
         .await;
     assert_eq!(text_of(&r), "Echo: waited", "{r}");
+    eprintln!("measured: refused 2.8 s more, answer {:?}", asked.elapsed());
     refusing.await.unwrap();
     b.wait_stderr("trying again in").await;
 }
@@ -372,8 +379,10 @@ async fn a_ping_through_a_stalled_connection_starts_the_reconnect_path() {
     let mut b = Bridge::start(&proxy.url("mcp"), &["--ping-interval", "1", "-v"]).await;
     b.initialize().await;
     proxy.stall(true);
+    let stalled = std::time::Instant::now();
     b.wait_stderr("connected → reconnecting (a ping failed")
         .await;
+    eprintln!("measured: stall noticed after {:?}", stalled.elapsed());
     proxy.stall(false);
     proxy.cut(); // what a middlebox that finally gives up does
     b.wait_stderr("reconnecting → connected").await;
@@ -396,8 +405,13 @@ async fn everything_over_sse_cut_starts_a_new_session_the_client_never_sees() {
         .call_tool(json!(1), "echo", json!({"message": "one"}))
         .await;
     assert_eq!(text_of(&r), "Echo: one");
+    let cut_at = std::time::Instant::now();
     assert!(proxy.cut() >= 1);
     b.wait_stderr("new HTTP+SSE session set up").await;
+    eprintln!(
+        "measured: SSE cut, new session {:?} later",
+        cut_at.elapsed()
+    );
     let r = b
         .call_tool(json!(2), "echo", json!({"message": "two"}))
         .await;
@@ -418,7 +432,9 @@ async fn python_sdk_restart_is_noticed_by_the_get_stream_before_any_call() {
     peer.kill();
     peer.start_again();
     // No request from the client: the GET stream's refusal starts the renewal.
+    let back = std::time::Instant::now();
     b.wait_stderr("re-initializing → connected").await;
+    eprintln!("measured: restart, new session {:?} after", back.elapsed());
     let r = b.call_tool(json!(1), "add", json!({"a": 2, "b": 3})).await;
     assert_eq!(text_of(&r), "5", "{r}");
 }
