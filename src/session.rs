@@ -277,6 +277,10 @@ pub struct Keeper {
     renewing: tokio::sync::Mutex<()>,
 }
 
+/// How long starting a new session may take (a server that accepts the
+/// connection and never answers must not hold every request forever).
+const RENEW_LIMIT: Duration = Duration::from_secs(30);
+
 /// How long one keep-alive ping may take before it counts as failed (or
 /// the ping interval, when that is shorter).
 const PING_LIMIT: Duration = Duration::from_secs(10);
@@ -448,7 +452,11 @@ impl Keeper {
             Phase::Reinitializing,
             &format!("the server lost the session: {why}"),
         );
-        let result = self.start_again(init, replay, old_server).await;
+        let result = tokio::time::timeout(RENEW_LIMIT, self.start_again(init, replay, old_server))
+            .await
+            .unwrap_or_else(|_| {
+                Err(self.renew_error(&format!("no answer within {} s", RENEW_LIMIT.as_secs())))
+            });
         match &result {
             Ok(()) => self
                 .link()
