@@ -7,7 +7,7 @@
 mod common;
 
 use axum::http::Method;
-use common::fake::{event, result, Fake, Reply, Seen, Step, SESSION};
+use common::fake::{event, forgetful, not_found, result, Fake, Reply, Seen, Step, SESSION};
 use common::proxy::Proxy;
 use common::{peers, text_of, Bridge};
 use serde_json::{json, Value};
@@ -183,14 +183,7 @@ async fn a_broken_stream_without_event_ids_is_an_error_and_never_sent_again() {
 async fn a_stream_the_server_cannot_resume_is_an_error_and_the_session_renewed() {
     let fake = Fake::start(resumable(
         |_| Reply::Sse(vec![event_with_id("x1", &progress(1)), Step::Break], vec![]),
-        |_, _| {
-            Reply::Json(
-                404,
-                r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}"#
-                    .into(),
-                vec![],
-            )
-        },
+        |_, _| not_found(),
     ))
     .await;
     let mut b = Bridge::start(&fake.url, &["-v"]).await;
@@ -253,25 +246,7 @@ async fn a_request_past_its_timeout_is_an_error_and_cancelled_upstream() {
 #[tokio::test]
 async fn pings_are_the_bridges_own_and_a_lost_session_is_renewed_by_one() {
     let generation = Arc::new(AtomicUsize::new(1));
-    let gen = Arc::clone(&generation);
-    let fake = Fake::start(move |s| {
-        let current = format!("s{}", gen.load(Ordering::SeqCst));
-        match (&s.method, s.rpc_method()) {
-            (&Method::GET, _) => Reply::Status(405),
-            (_, "initialize") => Reply::Json(
-                200,
-                result(&s.rpc_id(), json!({"protocolVersion":"2025-06-18","capabilities":{},"serverInfo":{"name":"f","version":"1"}})).to_string(),
-                vec![("mcp-session-id", current)],
-            ),
-            _ if s.header("mcp-session-id").as_deref() != Some(current.as_str()) => Reply::Json(
-                404,
-                r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}"#.into(),
-                vec![],
-            ),
-            _ => common::fake::mcp(s),
-        }
-    })
-    .await;
+    let fake = Fake::start(forgetful(Arc::clone(&generation), not_found)).await;
     let mut b = Bridge::start(&fake.url, &["--ping-interval", "1", "-v"]).await;
     b.initialize().await;
     let ping = fake.wait_for("a ping", |s| s.rpc_method() == "ping").await;

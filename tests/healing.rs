@@ -5,65 +5,12 @@
 mod common;
 
 use axum::http::Method;
-use common::fake::{result, Fake, Reply};
+use common::fake::{bad_request, forgetful, not_found, Fake, Reply};
 use common::{peers, text_of, Bridge};
 use serde_json::json;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-/// A fake that can forget its sessions: initialize starts session `s<N>`;
-/// a request with another session id is refused as `refusal` says.
-fn forgetful(
-    generation: Arc<AtomicUsize>,
-    refusal: fn() -> Reply,
-) -> impl Fn(&common::fake::Seen) -> Reply {
-    move |s| {
-        let current = format!("s{}", generation.load(Ordering::SeqCst));
-        if s.method == Method::GET {
-            return Reply::Status(405);
-        }
-        if s.method == Method::DELETE {
-            return Reply::Status(200);
-        }
-        if s.rpc_method() == "initialize" {
-            return Reply::Json(
-                200,
-                result(&s.rpc_id(), json!({"protocolVersion":"2025-06-18","capabilities":{"tools":{},"resources":{"subscribe":true}},"serverInfo":{"name":"forgetful","version":"1"}})).to_string(),
-                vec![("mcp-session-id", current)],
-            );
-        }
-        if s.header("mcp-session-id").as_deref() != Some(current.as_str()) {
-            return refusal();
-        }
-        match s.rpc_method() {
-            m if m.starts_with("notifications/") || m.is_empty() => Reply::Status(202),
-            "tools/call" => Reply::Json(
-                200,
-                result(
-                    &s.rpc_id(),
-                    json!({"echo": s.body.as_ref().unwrap()["params"]["arguments"]}),
-                )
-                .to_string(),
-                vec![],
-            ),
-            _ => Reply::Json(200, result(&s.rpc_id(), json!({})).to_string(), vec![]),
-        }
-    }
-}
-
-fn not_found() -> Reply {
-    Reply::Json(
-        404,
-        r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}"#
-            .into(),
-        vec![],
-    )
-}
-
-fn bad_request() -> Reply {
-    Reply::Json(400, r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Bad Request: No valid session ID provided"}}"#.into(), vec![])
-}
 
 #[tokio::test]
 async fn a_lost_session_is_renewed_by_replaying_the_clients_setup() {

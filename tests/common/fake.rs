@@ -8,6 +8,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use serde_json::{json, Value};
 use std::convert::Infallible;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::{mpsc, Semaphore};
@@ -267,6 +268,59 @@ pub fn mcp(seen: &Seen) -> Reply {
         (_, m) if m.starts_with("notifications/") || m.is_empty() => Reply::Status(202),
         _ => Reply::Json(200, result(&seen.rpc_id(), json!({})).to_string(), vec![]),
     }
+}
+
+/// A server that can forget its sessions (`generation` is the current one): initialize starts session `s<N>`;
+/// a request with another session id is refused as `refusal` says.
+pub fn forgetful(
+    generation: Arc<AtomicUsize>,
+    refusal: fn() -> Reply,
+) -> impl Fn(&Seen) -> Reply + Send + Sync + 'static {
+    move |s| {
+        let current = format!("s{}", generation.load(Ordering::SeqCst));
+        if s.method == Method::GET {
+            return Reply::Status(405);
+        }
+        if s.method == Method::DELETE {
+            return Reply::Status(200);
+        }
+        if s.rpc_method() == "initialize" {
+            return Reply::Json(
+                200,
+                result(&s.rpc_id(), json!({"protocolVersion":"2025-06-18","capabilities":{"tools":{},"resources":{"subscribe":true}},"serverInfo":{"name":"forgetful","version":"1"}})).to_string(),
+                vec![("mcp-session-id", current)],
+            );
+        }
+        if s.header("mcp-session-id").as_deref() != Some(current.as_str()) {
+            return refusal();
+        }
+        match s.rpc_method() {
+            m if m.starts_with("notifications/") || m.is_empty() => Reply::Status(202),
+            "tools/call" => Reply::Json(
+                200,
+                result(
+                    &s.rpc_id(),
+                    json!({"echo": s.body.as_ref().unwrap()["params"]["arguments"]}),
+                )
+                .to_string(),
+                vec![],
+            ),
+            _ => Reply::Json(200, result(&s.rpc_id(), json!({})).to_string(), vec![]),
+        }
+    }
+}
+
+pub fn not_found() -> Reply {
+    Reply::Json(
+        404,
+        r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}"#
+            .into(),
+        vec![],
+    )
+}
+
+pub fn bad_request() -> Reply {
+    Reply::Json(400, r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Bad Request: No valid session ID provided"}}"#.into(), vec![])
 }
 
 fn futures_map(
