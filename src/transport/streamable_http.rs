@@ -85,6 +85,17 @@ impl Seen {
     }
 }
 
+/// Where an event stream stands, for resuming it.
+#[derive(Default)]
+struct Cursor {
+    /// The last event id received.
+    last: Option<String>,
+    /// The server's `retry:` hint.
+    retry: Option<Duration>,
+    /// This stream was opened with `Last-Event-ID`: it may replay events.
+    resumed: bool,
+}
+
 /// How a reply stream stopped before it brought the answer.
 enum Ended {
     /// The server closed it (2025-11-25 allows this; the client resumes).
@@ -253,14 +264,12 @@ impl StreamableHttp {
         router: &Router,
     ) -> Result<(), UpstreamError> {
         let epoch = self.session.epoch();
-        let mut cursor: Option<String> = None;
-        let mut server_retry: Option<Duration> = None;
-        let mut resumed = false;
+        let mut cursor = Cursor::default();
         let mut quiet_for = RESUME_POLL;
         let mut backoff = Backoff::streams();
         loop {
             let ended = loop {
-                let next = if resumed {
+                let next = if cursor.resumed {
                     match tokio::time::timeout(quiet_for, events.next()).await {
                         Ok(next) => next,
                         Err(_) => break Ended::Quiet,
@@ -273,18 +282,7 @@ impl StreamableHttp {
                     Ok(None) => break Ended::Closed,
                     Err(e) => break Ended::Broken(e),
                 };
-                if let Some(ms) = ev.retry {
-                    server_retry = Some(Duration::from_millis(ms));
-                }
-                if let Some(id) = &ev.id {
-                    let first = self.seen.lock().expect("seen lock").first_time(epoch, id);
-                    cursor = Some(id.clone());
-                    if !first && resumed {
-                        tracing::debug!("dropped a replayed event that was delivered already");
-                        continue;
-                    }
-                }
-                if !ev.has_message() {
+                if !self.note(&ev, &mut cursor, epoch) || !ev.has_message() {
                     continue;
                 }
                 quiet_for = RESUME_POLL;
@@ -310,14 +308,14 @@ impl StreamableHttp {
                 return Ok(());
             }
             let (why, delay) = match ended {
-                Ended::Broken(e @ UpstreamError::Lost { .. }) if cursor.is_some() => (
+                Ended::Broken(e @ UpstreamError::Lost { .. }) if cursor.last.is_some() => (
                     e.to_string(),
-                    server_retry.unwrap_or_else(|| backoff.next_delay(None)),
+                    cursor.retry.unwrap_or_else(|| backoff.next_delay(None)),
                 ),
                 Ended::Broken(e) => return Err(e),
-                Ended::Closed if cursor.is_some() => (
+                Ended::Closed if cursor.last.is_some() => (
                     "the server closed the reply stream before the answer".to_owned(),
-                    server_retry.unwrap_or_else(|| backoff.next_delay(None)),
+                    cursor.retry.unwrap_or_else(|| backoff.next_delay(None)),
                 ),
                 // No event ids: nothing to resume from; the caller reports it.
                 Ended::Closed => return Ok(()),
@@ -333,10 +331,28 @@ impl StreamableHttp {
                     )
                 }
             };
-            let last = cursor.clone().unwrap_or_default();
+            let last = cursor.last.clone().unwrap_or_default();
             events = self.resume(&last, delay, &why, epoch).await?;
-            resumed = true;
+            cursor.resumed = true;
         }
+    }
+
+    /// Note `ev`'s id and `retry:` hint in `cursor`. False when a resumed
+    /// stream replays an event delivered already, which is then dropped.
+    fn note(&self, ev: &super::event_stream::Event, cursor: &mut Cursor, epoch: u64) -> bool {
+        if let Some(ms) = ev.retry {
+            cursor.retry = Some(Duration::from_millis(ms));
+        }
+        let Some(id) = &ev.id else {
+            return true;
+        };
+        let first = self.seen.lock().expect("seen lock").first_time(epoch, id);
+        cursor.last = Some(id.clone());
+        if !first && cursor.resumed {
+            tracing::debug!("dropped a replayed event that was delivered already");
+            return false;
+        }
+        true
     }
 
     /// Reopen a reply stream after the event `last` with GET and
@@ -499,20 +515,20 @@ impl StreamableHttp {
     async fn run_get_stream(&self, router: &Router, ready: oneshot::Sender<()>) {
         let epoch = self.session.epoch();
         let mut ready = Some(ready);
-        let mut last_id: Option<String> = None;
+        let mut cursor = Cursor::default();
         let mut backoff = Backoff::streams();
-        let mut server_retry: Option<Duration> = None;
         loop {
             let mut req = self
                 .request(Method::GET, false)
                 .header(ACCEPT, "text/event-stream");
-            if let Some(id) = last_id
+            if let Some(id) = cursor
+                .last
                 .as_deref()
                 .and_then(|i| HeaderValue::from_str(i).ok())
             {
                 req = req.header("last-event-id", id);
             }
-            let resumed = last_id.is_some();
+            cursor.resumed = cursor.last.is_some();
             let answer = req.send().await;
             // The first attempt is the one the caller waits for.
             let first = ready.take().map(|r| r.send(())).is_some();
@@ -560,19 +576,8 @@ impl StreamableHttp {
                         match events.next().await {
                             Ok(Some(ev)) => {
                                 backoff.reset();
-                                if let Some(id) = ev.id.clone() {
-                                    let first =
-                                        self.seen.lock().expect("seen lock").first_time(epoch, &id);
-                                    last_id = Some(id);
-                                    if !first && resumed {
-                                        tracing::debug!(
-                                            "dropped a replayed event that was delivered already"
-                                        );
-                                        continue;
-                                    }
-                                }
-                                if let Some(ms) = ev.retry {
-                                    server_retry = Some(Duration::from_millis(ms));
+                                if !self.note(&ev, &mut cursor, epoch) {
+                                    continue;
                                 }
                                 if ev.has_message() {
                                     super::deliver_unsolicited(
@@ -594,7 +599,7 @@ impl StreamableHttp {
                     }
                 }
             }
-            let delay = backoff.next_delay(server_retry);
+            let delay = backoff.next_delay(cursor.retry);
             tracing::info!("reopening the GET stream in {} ms", delay.as_millis());
             tokio::time::sleep(delay).await;
         }
