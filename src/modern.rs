@@ -330,6 +330,8 @@ pub struct Translator {
     /// Requests in flight, so a cancellation can close their streams.
     calls: Mutex<HashMap<Id, AbortHandle>>,
     next_id: AtomicU64,
+    /// `--request-timeout`, for each call with all its rounds.
+    timeout: Option<std::time::Duration>,
 }
 
 impl Translator {
@@ -340,6 +342,7 @@ impl Translator {
         router: Arc<Router>,
         init: &Message,
         found: Discovered,
+        timeout: Option<std::time::Duration>,
     ) -> Arc<Self> {
         let params = init_params(&init.raw);
         let caps: serde_json::Value =
@@ -381,6 +384,7 @@ impl Translator {
             waiters: Mutex::new(HashMap::new()),
             calls: Mutex::new(HashMap::new()),
             next_id: AtomicU64::new(1),
+            timeout,
         });
         if let Some(id) = &init.id {
             let line = format!(
@@ -422,7 +426,17 @@ impl Translator {
                         let this = Arc::clone(self);
                         let task_id = id.clone();
                         let task = tokio::spawn(async move {
-                            this.call(m, &task_id).await;
+                            let url = this.http.url();
+                            let call = async {
+                                this.call(m, &task_id).await;
+                                Ok(())
+                            };
+                            if let Err(e) = crate::relay::within(this.timeout, url, call).await {
+                                // Dropping the call closed its stream: the server's cancel.
+                                this.router
+                                    .answer(&task_id, e.to_response(Some(&task_id)))
+                                    .await;
+                            }
                             this.calls.lock().expect("calls lock").remove(&task_id);
                         });
                         self.calls

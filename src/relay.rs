@@ -459,6 +459,7 @@ impl Relay {
                     Arc::clone(&self.router),
                     &m,
                     found,
+                    self.settings.request_timeout,
                 )
                 .await;
                 self.set_era(Era::Translated(t));
@@ -580,7 +581,7 @@ impl Relay {
                 let task = tokio::spawn(async move {
                     // Dropping the POST on a timeout closes its stream, which
                     // is how 2026-07-28 cancels.
-                    let result = within(limit, &upstream, async {
+                    let result = within(limit, upstream.url(), async {
                         retry::while_unreachable(retry_for, || {
                             upstream.http().post(&m, &how, &router)
                         })
@@ -693,17 +694,18 @@ async fn exchange(x: Exchanger, m: Message, id: Id) {
             other => other,
         }
     };
-    let result = within(timeout, &upstream, run).await;
+    let result = within(timeout, upstream.url(), run).await;
     if matches!(result, Err(UpstreamError::Timeout { .. })) && router.is_pending(&id) {
         cancel_upstream(&upstream, &router, &id).await;
     }
     finish(&upstream, &router, &m, &id, result).await;
 }
 
-/// Run `work`, giving up after `limit` (if any) with a timeout error.
-async fn within<T>(
+/// Run `work` for the server at `url`, giving up after `limit` (if any)
+/// with a timeout error.
+pub async fn within<T>(
     limit: Option<Duration>,
-    upstream: &Upstream,
+    url: &str,
     work: impl Future<Output = Result<T, UpstreamError>>,
 ) -> Result<T, UpstreamError> {
     let Some(limit) = limit else {
@@ -712,7 +714,7 @@ async fn within<T>(
     match tokio::time::timeout(limit, work).await {
         Ok(r) => r,
         Err(_) => Err(UpstreamError::Timeout {
-            url: upstream.url().to_owned(),
+            url: url.to_owned(),
             cause: format!(
                 "no answer within {} s (--request-timeout)",
                 limit.as_secs_f64()

@@ -8,6 +8,7 @@ use axum::http::Method;
 use common::fake::{self, result, sse_server, Fake, Reply};
 use common::Bridge;
 use serde_json::{json, Value};
+use std::sync::Arc;
 
 fn init_params() -> Value {
     json!({
@@ -414,4 +415,26 @@ async fn a_round_with_too_many_input_requests_is_refused() {
         extra.iter().all(|m| m["method"] != "roots/list"),
         "{extra:?}"
     );
+}
+
+#[tokio::test]
+async fn translated_calls_keep_to_the_request_timeout() {
+    // A call that a 2026-07-28 server never answers (its stream stays open).
+    let never = Arc::new(tokio::sync::Semaphore::new(0));
+    let gate = Arc::clone(&never);
+    let fake = Fake::start(move |s| match s.rpc_method() {
+        "tools/call" => Reply::Sse(vec![fake::Step::Gate(Arc::clone(&gate))], vec![]),
+        _ => modern_only(s),
+    })
+    .await;
+    let mut b = Bridge::start(&fake.url, &["--request-timeout", "1"]).await;
+    b.initialize().await;
+    let r = b.call_tool(json!(1), "hang", json!({})).await;
+    let text = r["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(text.contains("--request-timeout"), "{text}");
+    let r = b.request(json!(2), "ping", json!({})).await;
+    assert!(r.get("result").is_some(), "still serving: {r}");
+    drop(never);
 }
