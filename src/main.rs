@@ -1,5 +1,6 @@
 //! mcp-bridge: a local stdio MCP server that relays to a remote one.
 
+mod auth;
 mod cli;
 mod headers;
 mod jsonrpc;

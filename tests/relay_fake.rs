@@ -743,3 +743,46 @@ async fn each_message_is_logged_with_direction_method_id_size_and_latency() {
         .unwrap_or_else(|| panic!("{err}"));
     assert!(back.contains(" ms"), "latency logged: {back}");
 }
+
+#[tokio::test]
+async fn a_401_says_what_the_server_asked_for_and_the_bridge_goes_on() {
+    let fake = Fake::start(|s| match s.rpc_method() {
+        "initialize" => Reply::Json(
+            401,
+            r#"{"error":"invalid_token","error_description":"Missing Authorization header"}"#.into(),
+            vec![(
+                "www-authenticate",
+                r#"Bearer error="invalid_token", error_description="The access token expired", resource_metadata="http://127.0.0.1/.well-known/oauth-protected-resource/mcp""#.into(),
+            )],
+        ),
+        _ => fake::mcp(s),
+    })
+    .await;
+    let mut b = Bridge::start(
+        &fake.url,
+        &["--header", "Authorization: Bearer sekrit-token"],
+    )
+    .await;
+    let r = b
+        .request(json!(1), "initialize", json!({"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}))
+        .await;
+    let text = r["error"]["message"]
+        .as_str()
+        .unwrap_or_else(|| panic!("{r}"));
+    assert!(text.contains("HTTP 401"), "{text}");
+    assert!(
+        text.contains("invalid_token: The access token expired"),
+        "{text}"
+    );
+    assert!(text.contains("oauth-protected-resource/mcp"), "{text}");
+    assert!(!text.contains("sekrit"), "{text}");
+    assert_eq!(
+        fake.seen()
+            .iter()
+            .filter(|s| s.method == axum::http::Method::GET)
+            .count(),
+        0,
+        "a 401 is never a reason to try HTTP+SSE"
+    );
+    assert!(!b.stderr().contains("sekrit"));
+}

@@ -248,6 +248,17 @@ pub async fn read_body(
 pub async fn status_error(mut resp: reqwest::Response, url: &str) -> UpstreamError {
     let status = resp.status();
     let content_type = content_type(&resp);
+    let challenge = if matches!(status.as_u16(), 401 | 403) {
+        let values: Vec<&str> = resp
+            .headers()
+            .get_all(reqwest::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        crate::auth::challenge::Challenge::parse(&values.join(", "))
+    } else {
+        None
+    };
     let mut body = BytesMut::new();
     while let Ok(Some(chunk)) = resp.chunk().await {
         let room = ERROR_BODY_LIMIT.saturating_sub(body.len());
@@ -262,14 +273,21 @@ pub async fn status_error(mut resp: reqwest::Response, url: &str) -> UpstreamErr
         Some(m) => m,
         None => gist(&body, &content_type),
     };
+    let mut detail = if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    };
+    if let Some(c) = challenge {
+        detail.push_str(&format!(
+            "; {} (this version cannot sign in by browser: send a token with --header \"Authorization: Bearer ...\")",
+            c.explain()
+        ));
+    }
     UpstreamError::Status {
         url: url.to_owned(),
         status,
-        detail: if text.is_empty() {
-            String::new()
-        } else {
-            format!(": {text}")
-        },
+        detail,
         server_code,
     }
 }

@@ -119,6 +119,27 @@ pub fn everything_on(mode: &str, port: u16) -> Peer {
     launch(make, port, "server-everything (node)", path)
 }
 
+/// The TypeScript SDK's example server `simpleStreamableHttp` with `--oauth`:
+/// its MCP endpoint on a free port (answering 401 without a token) and its
+/// demo authorization server on another.
+pub fn sdk_oauth_example() -> Peer {
+    let script = require(dir().join(
+        "node_modules/@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js",
+    ));
+    let (port, auth_port) = (super::free_port(), super::free_port());
+    let make = move || {
+        let mut cmd = Command::new("node");
+        cmd.arg(&script)
+            .arg("--oauth")
+            .env("MCP_PORT", port.to_string())
+            .env("MCP_AUTH_PORT", auth_port.to_string());
+        cmd
+    };
+    let mut peer = launch(make, port, "the TypeScript SDK OAuth example (node)", "mcp");
+    peer.url = format!("http://localhost:{port}/mcp");
+    peer
+}
+
 /// The Python SDK server in `tests/peers/py_server.py`, mode `stateful`,
 /// `stateless-json`, `sse` or `modern-only`.
 pub fn python(mode: &str) -> Peer {
