@@ -218,8 +218,6 @@ impl Session {
 pub struct Setup {
     /// The client's `initialize`, replayed (with the bridge's own id).
     initialize: Option<Message>,
-    /// The client sent `notifications/initialized`: the session is in use.
-    initialized: bool,
     /// The first answer's `serverInfo` and `capabilities`, to notice a change.
     server: Option<(String, String)>,
     subscriptions: BTreeSet<String>,
@@ -330,7 +328,6 @@ impl Keeper {
 
     /// The client sent `notifications/initialized`: its session is up.
     pub fn client_initialized(&self) {
-        self.setup.lock().expect("setup lock").initialized = true;
         self.link()
             .move_to(Phase::Connected, "the session is initialized");
     }
@@ -390,10 +387,9 @@ impl Keeper {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let phase = self.link().phase();
-            if !matches!(phase, Phase::Connected | Phase::Reconnecting)
-                || !self.setup.lock().expect("setup lock").initialized
-            {
+            // Only a handshake-era session reaches these phases (the
+            // client's `initialized` is what first makes it connected).
+            if !matches!(self.link().phase(), Phase::Connected | Phase::Reconnecting) {
                 continue;
             }
             let Some(m) = own_request(ping, "ping") else {
