@@ -180,7 +180,7 @@ async fn a_server_away_past_the_bound_is_an_error_and_then_recovers() {
     let port = peers::port();
     let url = format!("http://127.0.0.1:{port}/mcp");
     let mut b = Bridge::start(&url, &["--retry-timeout", "1.5"]).await;
-    let params = json!({"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}});
+    let params = common::init_params();
     let r = b.request(json!(1), "initialize", params.clone()).await;
     let text = r["error"]["message"]
         .as_str()

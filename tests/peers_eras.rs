@@ -151,11 +151,7 @@ async fn legacy_protocol_cannot_reach_a_modern_only_server_and_says_why() {
     let peer = peers::python("modern-only");
     let mut b = Bridge::start(&peer.url, &["--protocol", "legacy"]).await;
     let r = b
-        .request(
-            json!("init"),
-            "initialize",
-            json!({"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}),
-        )
+        .request(json!("init"), "initialize", common::init_params())
         .await;
     let text = r["error"]["message"].as_str().unwrap_or_default();
     assert!(text.contains("Unsupported protocol version"), "{r}");

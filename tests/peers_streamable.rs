@@ -326,11 +326,7 @@ async fn the_sdk_oauth_example_401_is_explained() {
     let peer = peers::sdk_oauth_example();
     let mut b = Bridge::start(&peer.url, &[]).await;
     let r = b
-        .request(
-            json!(1),
-            "initialize",
-            json!({"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}),
-        )
+        .request(json!(1), "initialize", common::init_params())
         .await;
     let text = r["error"]["message"]
         .as_str()

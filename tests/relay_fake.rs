@@ -403,7 +403,7 @@ async fn connection_refused_is_explained_and_the_bridge_keeps_serving() {
     // The bridge retries an unreachable server (see tests/healing.rs); keep it short here.
     let mut b = Bridge::start(&url, &["--retry-timeout", "0.3"]).await;
     let r = b
-        .request(json!(1), "initialize", json!({"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}))
+        .request(json!(1), "initialize", common::init_params())
         .await;
     let msg = r["error"]["message"].as_str().unwrap();
     assert!(msg.contains("cannot reach the MCP server"), "{msg}");
@@ -764,7 +764,7 @@ async fn a_401_says_what_the_server_asked_for_and_the_bridge_goes_on() {
     )
     .await;
     let r = b
-        .request(json!(1), "initialize", json!({"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}))
+        .request(json!(1), "initialize", common::init_params())
         .await;
     let text = r["error"]["message"]
         .as_str()

@@ -225,6 +225,11 @@ impl Bridge {
 }
 
 /// The text parts of a tool result's content, joined by newlines.
+/// Plain `initialize` params, for tests that look at how it is answered.
+pub fn init_params() -> Value {
+    json!({"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}})
+}
+
 pub fn text_of(r: &Value) -> String {
     r["result"]["content"]
         .as_array()
