@@ -1,8 +1,9 @@
 //! The command line: clap definitions and the checks on what was given.
 
+use crate::auth::store::Kind;
 use crate::relay::Protocol;
 use crate::transport::select::Choice;
-use clap::{ArgAction, Parser};
+use clap::{ArgAction, Args, Parser, Subcommand};
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -20,12 +21,67 @@ stdout carries only JSON-RPC; logs go to stderr (or --log-file).";
 /// mcp-bridge: use a remote MCP server (Streamable HTTP or HTTP+SSE) as if it
 /// were a local stdio server.
 #[derive(Debug, Parser)]
-#[command(name = "mcp-bridge", version, about, after_help = EXAMPLES)]
+#[command(
+    name = "mcp-bridge",
+    version,
+    about,
+    after_help = EXAMPLES,
+    subcommand_negates_reqs = true,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
-    /// The remote MCP server's URL: https, or http to a loopback host.
-    #[arg(value_name = "URL")]
-    pub url: String,
+    /// Sign in ahead of time, sign out, or list stored sign-ins.
+    #[command(subcommand)]
+    pub command: Option<Command>,
 
+    /// The remote MCP server's URL: https, or http to a loopback host.
+    #[arg(value_name = "URL", required = true)]
+    pub url: Option<String>,
+
+    /// The port for the sign-in callback (as mcp-remote takes it); the same as --callback-port.
+    #[arg(value_name = "CALLBACK_PORT", conflicts_with = "callback_port")]
+    pub port: Option<u16>,
+
+    #[command(flatten)]
+    pub opts: Options,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Sign in to a server now (opening the browser if needed), store the
+    /// tokens, and exit; later runs use them without a browser.
+    Login {
+        /// The MCP server's URL.
+        #[arg(value_name = "URL")]
+        url: String,
+        /// The port for the sign-in callback.
+        #[arg(value_name = "CALLBACK_PORT", conflicts_with = "callback_port")]
+        port: Option<u16>,
+        #[command(flatten)]
+        opts: Box<Options>,
+    },
+    /// Remove stored credentials for a server (every identity of that URL), or all.
+    Logout {
+        /// The MCP server's URL.
+        #[arg(
+            value_name = "URL",
+            required_unless_present = "all",
+            conflicts_with = "all"
+        )]
+        url: Option<String>,
+        /// Remove every stored credential.
+        #[arg(long)]
+        all: bool,
+    },
+    /// List servers with stored credentials: where they are kept and when
+    /// the access token expires (never the tokens themselves).
+    Status,
+}
+
+/// Everything that shapes a connection, shared by the bridge and `login`.
+#[derive(Debug, Args)]
+pub struct Options {
     /// Add an HTTP header to every request, as "Name: value" (repeatable).
     /// ${VAR} in the value is taken from the environment.
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
@@ -91,6 +147,45 @@ pub struct Cli {
     /// Write logs to FILE (appending) instead of stderr.
     #[arg(long, value_name = "FILE")]
     pub log_file: Option<PathBuf>,
+
+    /// A pre-registered OAuth client, as JSON or @file: {"client_id": ...,
+    /// "client_secret": ...} (skips dynamic registration).
+    #[arg(long, value_name = "JSON|@FILE", help_heading = "Sign-in")]
+    pub static_oauth_client_info: Option<String>,
+
+    /// Extra client metadata for dynamic registration, as JSON or @file
+    /// (e.g. {"scope": "read write"}).
+    #[arg(long, value_name = "JSON|@FILE", help_heading = "Sign-in")]
+    pub static_oauth_client_metadata: Option<String>,
+
+    /// An https URL of a Client ID Metadata Document to use as the client id
+    /// where the authorization server supports them.
+    #[arg(long, value_name = "URL", help_heading = "Sign-in")]
+    pub client_metadata_url: Option<String>,
+
+    /// The resource indicator (RFC 8707) to ask tokens for, instead of the
+    /// server's canonical URL.
+    #[arg(long, value_name = "URL", help_heading = "Sign-in")]
+    pub resource: Option<String>,
+
+    /// The 127.0.0.1 port for the sign-in callback (default: one derived
+    /// from the server, so the redirect URI stays the same across runs).
+    #[arg(long, value_name = "PORT", help_heading = "Sign-in")]
+    pub callback_port: Option<u16>,
+
+    /// How long to wait for the sign-in in the browser before the pending
+    /// request gets an error.
+    #[arg(long, value_name = "SECONDS", default_value = "300", value_parser = parse_seconds, help_heading = "Sign-in")]
+    pub auth_timeout: std::time::Duration,
+
+    /// Do not open a browser; print the sign-in URL on stderr only.
+    #[arg(long, help_heading = "Sign-in")]
+    pub no_browser: bool,
+
+    /// Where to keep tokens: the OS keychain or owner-only files (default:
+    /// the keychain when one is available, else files).
+    #[arg(long, value_enum, value_name = "STORE", help_heading = "Sign-in")]
+    pub token_store: Option<Kind>,
 }
 
 /// Parse a byte size: a number with an optional K, M or G suffix (powers of 1024).
@@ -115,7 +210,7 @@ pub fn parse_size(s: &str) -> Result<usize, String> {
         .ok_or_else(|| format!("{s:?} is not a size of at least 1K (e.g. 65536, 512K, 64M)"))
 }
 
-impl Cli {
+impl Options {
     /// How often to ping, if at all.
     pub fn ping_every(&self) -> Option<std::time::Duration> {
         match (self.ping_interval, self.keep_alive) {

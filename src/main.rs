@@ -1,5 +1,6 @@
 //! mcp-bridge: a local stdio MCP server that relays to a remote one.
 
+mod accounts;
 mod auth;
 mod cli;
 mod headers;
@@ -12,7 +13,7 @@ mod stdio;
 mod transport;
 
 use clap::Parser;
-use cli::Cli;
+use cli::{Cli, Command, Options};
 use relay::{Relay, Router, Settings};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -39,19 +40,76 @@ const H2_KEEPALIVE: Duration = Duration::from_secs(30);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let url = match cli::check_url(&cli.url, cli.allow_http) {
-        Ok(url) => url,
-        Err(e) => return usage_error(&e),
-    };
-    let headers = match headers::collect(&cli.headers, &cli.header_file, &|v| std::env::var(v).ok())
-    {
-        Ok(h) => h,
-        Err(e) => return usage_error(&e.to_string()),
-    };
-    if let Err(e) = init_logging(&cli) {
-        eprintln!("mcp-bridge: error: {e}");
-        return ExitCode::from(EXIT_FAILURE);
+    match cli.command {
+        Some(Command::Status) => report(accounts::status()),
+        Some(Command::Logout { url, all }) => report(accounts::logout(url.as_deref(), all)),
+        Some(Command::Login { url, port, opts }) => login(&url, port, &opts),
+        None => bridge(cli.url.as_deref().unwrap_or_default(), cli.port, cli.opts),
     }
+}
+
+/// Print a subcommand's outcome: stdout and 0, or stderr and 1.
+fn report(outcome: Result<String, String>) -> ExitCode {
+    match outcome {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("mcp-bridge: error: {e}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// What every connection needs: the checked URL, the headers and the
+/// sign-in settings. Errors are usage errors.
+fn prepare(
+    raw: &str,
+    port: Option<u16>,
+    opts: &Options,
+) -> Result<(url::Url, reqwest::header::HeaderMap, auth::Settings), ExitCode> {
+    let url = cli::check_url(raw, opts.allow_http).map_err(|e| usage_error(&e))?;
+    let headers = headers::collect(&opts.headers, &opts.header_file, &|v| std::env::var(v).ok())
+        .map_err(|e| usage_error(&e.to_string()))?;
+    let auth = accounts::settings(&url, port, opts, &headers).map_err(|e| usage_error(&e))?;
+    if let Err(e) = init_logging(opts) {
+        eprintln!("mcp-bridge: error: {e}");
+        return Err(ExitCode::from(EXIT_FAILURE));
+    }
+    Ok((url, headers, auth))
+}
+
+/// `mcp-bridge login URL`.
+fn login(raw: &str, port: Option<u16>, opts: &Options) -> ExitCode {
+    let (url, headers, settings) = match prepare(raw, port, opts) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    if !settings.enabled {
+        return usage_error("login signs in with OAuth; it has nothing to do when --header gives an Authorization header");
+    }
+    let client = match http_client(opts.connect_timeout) {
+        Ok(c) => c,
+        Err(e) => return report(Err(format!("cannot set up HTTP: {e}"))),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => return report(Err(format!("cannot start the async runtime: {e}"))),
+    };
+    let auth = Arc::new(auth::Auth::new(client.clone(), settings));
+    report(runtime.block_on(accounts::login(client, auth, url, headers)))
+}
+
+/// Run the bridge: stdio on one side, the server on the other.
+fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
+    let (url, headers, settings) = match prepare(raw, port, &cli) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
 
     // Start reading stdin at once, so the client's first message waits in the
     // queue while the HTTP client is built.
@@ -95,6 +153,7 @@ fn main() -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
+    let auth = Arc::new(auth::Auth::new(client.clone(), settings));
     runtime.block_on(async move {
         let link = Arc::new(session::Link::default());
         let upstream = Arc::new(Upstream::new(
@@ -103,11 +162,12 @@ fn main() -> ExitCode {
                 client.clone(),
                 url.clone(),
                 headers.clone(),
+                Arc::clone(&auth),
                 max,
                 Arc::clone(&link),
                 cli.retry_timeout,
             ),
-            Sse::new(client, url, headers, max, link),
+            Sse::new(client, url, headers, auth, max, link),
         ));
         let router = Arc::new(Router::new(out_tx));
         let settings = Settings {
@@ -165,7 +225,7 @@ fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, reqwest::Er
 /// Logs go to stderr or the log file, never stdout. Only this crate's own
 /// events are shown above warn: the HTTP stack's debug output can include
 /// header values, which may be secrets.
-fn init_logging(cli: &Cli) -> Result<(), String> {
+fn init_logging(cli: &Options) -> Result<(), String> {
     let level = match (cli.quiet, cli.verbose) {
         (true, _) => LevelFilter::ERROR,
         (false, 0) => LevelFilter::WARN,

@@ -318,26 +318,3 @@ async fn python_sdk_stateless_json_server() {
 async fn python_sdk_over_sse() {
     python_session("sse").await;
 }
-
-#[tokio::test]
-async fn the_sdk_oauth_example_401_is_explained() {
-    // Until browser sign-in lands, a server that wants OAuth gets a clear
-    // error naming what it asked for (its WWW-Authenticate challenge).
-    let peer = peers::sdk_oauth_example();
-    let mut b = Bridge::start(&peer.url, &[]).await;
-    let r = b
-        .request(json!(1), "initialize", common::init_params())
-        .await;
-    let text = r["error"]["message"]
-        .as_str()
-        .unwrap_or_else(|| panic!("{r}"));
-    assert!(text.contains("HTTP 401"), "{text}");
-    assert!(
-        text.contains(&format!(
-            "resource metadata at http://localhost:{}/.well-known/oauth-protected-resource/mcp",
-            peer.port
-        )),
-        "{text}"
-    );
-    assert!(text.contains("--header"), "{text}");
-}

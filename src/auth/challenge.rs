@@ -41,7 +41,7 @@ impl Challenge {
                 Item::Scheme(_) => {}
                 Item::Param(name, value) => {
                     let Some(c) = found.as_mut() else { continue };
-                    let value = Some(clean(&value));
+                    let value = Some(clean(&value, VALUE_MAX));
                     match name.to_ascii_lowercase().as_str() {
                         "resource_metadata" => c.resource_metadata = value,
                         "scope" => c.scope = value,
@@ -79,12 +79,10 @@ impl Challenge {
     }
 }
 
-/// Control characters out, length bounded: the value goes into messages.
-fn clean(v: &str) -> String {
-    v.chars()
-        .filter(|c| !c.is_control())
-        .take(VALUE_MAX)
-        .collect()
+/// Control characters out, at most `max` characters: server-supplied text
+/// that goes into messages and pages.
+pub fn clean(v: &str, max: usize) -> String {
+    v.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
 enum Item {

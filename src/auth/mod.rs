@@ -1,4 +1,693 @@
-//! Authorization: what a server's challenge asks for. (Browser sign-in, the
-//! token store and refresh build on this.)
+//! Authorization: the OAuth 2.1 sign-in the MCP specification describes
+//! (discovery, registration, PKCE, a loopback callback, the browser), the
+//! bearer token on every request, refresh ahead of expiry and on a 401,
+//! step-up on 403 `insufficient_scope`, and the token store shared with
+//! other bridge processes.
 
+pub mod browser;
+pub mod callback;
 pub mod challenge;
+pub mod discovery;
+pub mod lock;
+pub mod pkce;
+pub mod store;
+pub mod token;
+
+use crate::transport::{status_error, UpstreamError};
+use challenge::Challenge;
+use discovery::AuthServer;
+use reqwest::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use std::sync::Mutex;
+use std::time::Duration;
+use store::{now, Client, Kind, Meta, Secret, Store, Tokens};
+use url::Url;
+
+/// Refresh an access token this long before it expires.
+const REFRESH_AHEAD: u64 = 60;
+/// After a failed refresh ahead of expiry, wait this long before the next try.
+const REFRESH_PAUSE: u64 = 30;
+/// How many times one request may ask for more scope (403 insufficient_scope).
+const STEP_UPS: u8 = 2;
+/// Waiting for another process's sign-in: its --auth-timeout and this margin.
+const LOCK_MARGIN: Duration = Duration::from_secs(60);
+
+/// What the user configured about signing in.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The MCP server.
+    pub server: Url,
+    /// Sign in at all (off when the user sends their own Authorization header).
+    pub enabled: bool,
+    /// Other things that change who a token is for (headers), hashed into the key.
+    pub identity: String,
+    /// `--resource`.
+    pub resource: Option<String>,
+    /// `--static-oauth-client-info`.
+    pub static_client: Option<Client>,
+    /// `--static-oauth-client-metadata`.
+    pub client_metadata: Option<serde_json::Value>,
+    /// `--client-metadata-url`.
+    pub client_metadata_url: Option<String>,
+    /// `--callback-port` or the positional port.
+    pub callback_port: Option<u16>,
+    /// `--auth-timeout`.
+    pub auth_timeout: Duration,
+    /// Open a browser (false: `--no-browser`, print the URL only).
+    pub browser: bool,
+    /// `--token-store`.
+    pub store: Option<Kind>,
+    /// `--allow-http`.
+    pub allow_http: bool,
+}
+
+impl Settings {
+    /// The key credentials are filed under: everything that changes who the
+    /// token is for, hashed.
+    pub fn key(&self) -> String {
+        let ident = format!(
+            "{}\n{}\n{}\n{}",
+            discovery::canonical_resource(&self.server),
+            self.resource.as_deref().unwrap_or(""),
+            self.static_client
+                .as_ref()
+                .map(|c| c.client_id.as_str())
+                .unwrap_or(""),
+            self.identity
+        );
+        pkce::sha256_hex(ident.as_bytes())[..32].to_owned()
+    }
+}
+
+/// In-memory state: the tokens requests use.
+#[derive(Default)]
+struct Current {
+    loaded: bool,
+    tokens: Option<Tokens>,
+    refresh_paused_until: u64,
+}
+
+/// What a sign-in learned, kept for refreshes.
+#[derive(Default)]
+struct Known {
+    server: Option<AuthServer>,
+    client: Option<Client>,
+}
+
+/// The token provider every transport sends through.
+pub struct Auth {
+    http: reqwest::Client,
+    cfg: Settings,
+    key: String,
+    store: Option<Store>,
+    current: Mutex<Current>,
+    /// One sign-in or refresh at a time in this process.
+    single: tokio::sync::Mutex<Known>,
+}
+
+/// How a request that needs a token failed.
+fn failed(url: &Url, cause: impl Into<String>) -> UpstreamError {
+    UpstreamError::Auth {
+        url: url.to_string(),
+        cause: cause.into(),
+    }
+}
+
+impl Auth {
+    /// A provider for `cfg`, using `http` for everything it sends.
+    pub fn new(http: reqwest::Client, cfg: Settings) -> Auth {
+        let store = if cfg.enabled {
+            match Store::open(cfg.store) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    tracing::warn!("{e}; tokens will not be kept after this run");
+                    None
+                }
+            }
+        } else {
+            None
+        };
+        Auth {
+            key: cfg.key(),
+            http,
+            cfg,
+            store,
+            current: Mutex::new(Current::default()),
+            single: tokio::sync::Mutex::new(Known::default()),
+        }
+    }
+
+    /// Send the request `build` makes, with the bearer token when the request
+    /// goes to the server's origin; on a 401 sign in (or refresh) and send it
+    /// once more; on a 403 `insufficient_scope`, ask for the scope and send
+    /// it again (at most twice). The inner error is the HTTP client's.
+    pub async fn send(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Result<reqwest::Response, reqwest::Error>, UpstreamError> {
+        let mut signed_in = false;
+        let mut step_ups = 0;
+        loop {
+            let mut req = match build().build() {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(e)),
+            };
+            let own = req.url().origin() == self.cfg.server.origin();
+            let token = if self.cfg.enabled && own {
+                self.bearer().await
+            } else {
+                None
+            };
+            if let Some(t) = &token {
+                if let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {t}")) {
+                    v.set_sensitive(true);
+                    req.headers_mut().insert(AUTHORIZATION, v);
+                }
+            }
+            let resp = match self.http.execute(req).await {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(e)),
+            };
+            if !self.cfg.enabled || !own {
+                return Ok(Ok(resp));
+            }
+            let status = resp.status().as_u16();
+            let challenge = || {
+                resp.headers()
+                    .get_all(WWW_AUTHENTICATE)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .find_map(Challenge::parse)
+                    .unwrap_or_default()
+            };
+            match status {
+                401 if !signed_in => {
+                    let c = challenge();
+                    tracing::info!("the server asks for authorization ({})", c.explain());
+                    if let Err(e) = self.unauthorized(token.as_deref(), &c).await {
+                        return Err(self.refusal(resp, e).await);
+                    }
+                    signed_in = true;
+                }
+                403 if step_ups < STEP_UPS => {
+                    let c = challenge();
+                    if c.error.as_deref() != Some("insufficient_scope") {
+                        return Ok(Ok(resp));
+                    }
+                    step_ups += 1;
+                    tracing::info!(
+                        "the server needs more scope ({}); signing in again for it",
+                        c.scope.as_deref().unwrap_or("unnamed")
+                    );
+                    if let Err(e) = self.step_up(token.as_deref(), &c).await {
+                        return Err(self.refusal(resp, e).await);
+                    }
+                }
+                _ => return Ok(Ok(resp)),
+            }
+        }
+    }
+
+    /// The server's refusal (its status, words and challenge) with why
+    /// signing in did not get past it.
+    async fn refusal(&self, resp: reqwest::Response, e: UpstreamError) -> UpstreamError {
+        let cause = match e {
+            UpstreamError::Auth { cause, .. } => cause,
+            other => other.to_string(),
+        };
+        UpstreamError::Noted {
+            source: Box::new(status_error(resp, self.cfg.server.as_str()).await),
+            note: format!("; could not sign in: {cause}"),
+        }
+    }
+
+    /// The access token to send, refreshed first when it is about to expire.
+    async fn bearer(&self) -> Option<String> {
+        self.load_once().await;
+        let (token, due) = {
+            let cur = self.current.lock().expect("auth state");
+            let t = cur.tokens.clone()?;
+            let now = now();
+            let due = t.refresh_token.is_some()
+                && t.refresh_due(now, REFRESH_AHEAD)
+                && cur.refresh_paused_until <= now;
+            (t, due)
+        };
+        if !due {
+            return Some(token.access_token);
+        }
+        match self.refresh_shared(&token).await {
+            Ok(t) => Some(t.access_token),
+            Err(e) => {
+                tracing::warn!("could not refresh the access token ahead of expiry: {e}");
+                let mut cur = self.current.lock().expect("auth state");
+                cur.refresh_paused_until = now() + REFRESH_PAUSE;
+                // A refused refresh dropped the tokens: send none, and the
+                // 401 starts a new sign-in.
+                cur.tokens.as_ref().map(|t| t.access_token.clone())
+            }
+        }
+    }
+
+    /// Read stored tokens the first time a token is needed; only when the
+    /// metadata says something is stored is the keychain asked.
+    async fn load_once(&self) {
+        if self.current.lock().expect("auth state").loaded {
+            return;
+        }
+        let loaded = self.read_store().await;
+        let mut cur = self.current.lock().expect("auth state");
+        if !cur.loaded {
+            cur.loaded = true;
+            if let Some(s) = loaded {
+                cur.tokens = s.tokens;
+            }
+        }
+    }
+
+    /// What the store holds for this server (blocking work off the runtime).
+    async fn read_store(&self) -> Option<Secret> {
+        let store = self.store.clone()?;
+        store.meta(&self.key)?;
+        let key = self.key.clone();
+        match tokio::task::spawn_blocking(move || store.load(&key)).await {
+            Ok(Ok(Some((meta, secret)))) => {
+                tracing::debug!("using credentials stored in the {}", meta.store);
+                Some(secret)
+            }
+            Ok(Ok(None)) => None,
+            Ok(Err(e)) => {
+                tracing::warn!("cannot read stored credentials: {e}");
+                None
+            }
+            Err(e) => {
+                tracing::warn!("cannot read stored credentials: {e}");
+                None
+            }
+        }
+    }
+
+    /// Store the tokens (and a dynamic registration) for later runs and
+    /// other processes.
+    async fn save(&self, server: &AuthServer, client: Option<&Client>, tokens: Option<&Tokens>) {
+        let Some(store) = self.store.clone() else {
+            return;
+        };
+        let key = self.key.clone();
+        let meta = Meta {
+            url: self.cfg.server.to_string(),
+            resource: server.resource.clone(),
+            issuer: Some(server.issuer.clone()),
+            store: Kind::File,
+            expires_at: None,
+            refreshable: false,
+            updated_at: 0,
+        };
+        let secret = Secret {
+            client: client.filter(|c| c.dynamic).cloned(),
+            tokens: tokens.cloned(),
+        };
+        match tokio::task::spawn_blocking(move || store.save(&key, &meta, &secret)).await {
+            Ok(Ok(kind)) => tracing::debug!("credentials stored in the {kind}"),
+            Ok(Err(e)) => {
+                tracing::warn!("cannot store credentials: {e}; they last for this run only")
+            }
+            Err(e) => tracing::warn!("cannot store credentials: {e}"),
+        }
+    }
+
+    fn adopt(&self, tokens: Option<Tokens>) {
+        let mut cur = self.current.lock().expect("auth state");
+        cur.tokens = tokens;
+        cur.loaded = true;
+        cur.refresh_paused_until = 0;
+    }
+
+    fn current_access(&self) -> Option<String> {
+        let cur = self.current.lock().expect("auth state");
+        cur.tokens.as_ref().map(|t| t.access_token.clone())
+    }
+
+    /// Hold the cross-process lock for this server.
+    async fn lock(&self) -> Result<Option<lock::Held>, UpstreamError> {
+        let Some(store) = &self.store else {
+            return Ok(None);
+        };
+        store
+            .ensure_dir()
+            .map_err(|e| failed(&self.cfg.server, e))?;
+        let limit = self.cfg.auth_timeout + LOCK_MARGIN;
+        match lock::acquire(&store.lock_path(&self.key), limit).await {
+            Ok(Some(h)) => Ok(Some(h)),
+            Ok(None) => Err(failed(
+                &self.cfg.server,
+                format!(
+                    "another mcp-bridge process kept signing in for more than {} s",
+                    limit.as_secs()
+                ),
+            )),
+            Err(e) => Err(failed(&self.cfg.server, e)),
+        }
+    }
+
+    /// After a 401 on a request sent with `sent`: take whatever another task
+    /// or process got meanwhile, else refresh, else sign in.
+    async fn unauthorized(&self, sent: Option<&str>, c: &Challenge) -> Result<(), UpstreamError> {
+        let mut known = self.single.lock().await;
+        if self.current_access().as_deref() != sent {
+            return Ok(());
+        }
+        let _held = self.lock().await?;
+        let stored = self.read_store().await.unwrap_or_default();
+        if let Some(t) = &stored.tokens {
+            if Some(t.access_token.as_str()) != sent {
+                tracing::info!("using the token another mcp-bridge process just stored");
+                self.adopt(Some(t.clone()));
+                return Ok(());
+            }
+        }
+        if known.client.is_none() {
+            known.client = stored.client.clone();
+        }
+        let had = stored
+            .tokens
+            .clone()
+            .or_else(|| self.current.lock().expect("auth state").tokens.clone());
+        if let Some(rt) = had.and_then(|t| t.refresh_token) {
+            match self.refresh_locked(&mut known, &rt, c).await {
+                Ok(_) => return Ok(()),
+                Err(e) => tracing::info!("refreshing the token failed ({e}); signing in again"),
+            }
+        }
+        let scope = c.scope.clone();
+        self.sign_in(&mut known, c, scope).await
+    }
+
+    /// After a 403 `insufficient_scope`: sign in again with the scope asked
+    /// for added to what the token had.
+    async fn step_up(&self, sent: Option<&str>, c: &Challenge) -> Result<(), UpstreamError> {
+        let mut known = self.single.lock().await;
+        if self.current_access().as_deref() != sent {
+            return Ok(());
+        }
+        let _held = self.lock().await?;
+        let had = self
+            .current
+            .lock()
+            .expect("auth state")
+            .tokens
+            .as_ref()
+            .and_then(|t| t.scope.clone());
+        let scope = union(had.as_deref(), c.scope.as_deref());
+        if known.client.is_none() {
+            known.client = self.read_store().await.and_then(|s| s.client);
+        }
+        self.sign_in(&mut known, c, scope).await
+    }
+
+    /// Refresh `old` (ahead of expiry), unless another process already did.
+    async fn refresh_shared(&self, old: &Tokens) -> Result<Tokens, String> {
+        let mut known = self.single.lock().await;
+        {
+            let cur = self.current.lock().expect("auth state");
+            if let Some(t) = &cur.tokens {
+                if t.access_token != old.access_token {
+                    return Ok(t.clone());
+                }
+            }
+        }
+        let _held = self.lock().await.map_err(|e| e.to_string())?;
+        // Another process may have refreshed: its refresh token replaced ours
+        // (rotating refresh tokens must never be spent twice).
+        let stored = self.read_store().await.unwrap_or_default();
+        if let Some(t) = &stored.tokens {
+            if t.access_token != old.access_token {
+                self.adopt(Some(t.clone()));
+                return Ok(t.clone());
+            }
+        }
+        if known.client.is_none() {
+            known.client = stored.client.clone();
+        }
+        let rt = old.refresh_token.clone().ok_or("no refresh token")?;
+        self.refresh_locked(&mut known, &rt, &Challenge::default())
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// Discovery, once per process.
+    async fn server(&self, known: &mut Known, c: &Challenge) -> Result<AuthServer, UpstreamError> {
+        if let Some(s) = &known.server {
+            return Ok(s.clone());
+        }
+        let wanted = discovery::Wanted {
+            server: &self.cfg.server,
+            resource: self.cfg.resource.as_deref(),
+            allow_http: self.cfg.allow_http,
+        };
+        let s = discovery::discover(&self.http, &wanted, c)
+            .await
+            .map_err(|e| failed(&self.cfg.server, e))?;
+        known.server = Some(s.clone());
+        Ok(s)
+    }
+
+    /// The client to refresh with: the configured one or the stored registration.
+    fn client_for_refresh(&self, known: &Known, server: &AuthServer) -> Option<Client> {
+        if let Some(c) = &self.cfg.static_client {
+            return Some(c.clone());
+        }
+        if let (Some(url), true) = (&self.cfg.client_metadata_url, server.cimd_supported) {
+            return Some(metadata_document_client(url, server));
+        }
+        known.client.clone().filter(|c| c.issuer == server.issuer)
+    }
+
+    /// Use `refresh_token`; the lock is held. On success the tokens are
+    /// stored and used.
+    async fn refresh_locked(
+        &self,
+        known: &mut Known,
+        refresh_token: &str,
+        c: &Challenge,
+    ) -> Result<Tokens, String> {
+        let server = self.server(known, c).await.map_err(|e| e.to_string())?;
+        let client = self
+            .client_for_refresh(known, &server)
+            .ok_or("no registered client to refresh with")?;
+        match token::refresh(&self.http, &server, &client, refresh_token).await {
+            Ok(t) => {
+                tracing::info!("access token refreshed");
+                self.save(&server, Some(&client), Some(&t)).await;
+                self.adopt(Some(t.clone()));
+                Ok(t)
+            }
+            Err(r) => {
+                if r.code.as_deref() == Some("invalid_client") && client.dynamic {
+                    tracing::info!("the authorization server no longer knows this client; it will be registered again");
+                    known.client = None;
+                    self.save(&server, None, None).await;
+                    self.adopt(None);
+                } else if r.code.as_deref() == Some("invalid_grant") {
+                    let client = known.client.clone();
+                    self.save(&server, client.as_ref(), None).await;
+                    self.adopt(None);
+                }
+                Err(r.message)
+            }
+        }
+    }
+
+    /// The browser sign-in; the lock is held. A cached dynamic registration
+    /// the server rejects is dropped and the sign-in redone once.
+    async fn sign_in(
+        &self,
+        known: &mut Known,
+        c: &Challenge,
+        scope: Option<String>,
+    ) -> Result<(), UpstreamError> {
+        let server = self.server(known, c).await?;
+        let scope = scope.or_else(|| server.scope.clone());
+        let url = &self.cfg.server;
+        let listener =
+            callback::Listener::bind(self.cfg.callback_port, callback::derived_port(&self.key))
+                .await
+                .map_err(|e| failed(url, e))?;
+        let redirect = listener.redirect_uri();
+        let mut listener = Some(listener);
+        for attempt in 0..2 {
+            let client = self.client_for_sign_in(known, &server, &redirect).await?;
+            let pkce = pkce::Pkce::new();
+            let state = pkce::random_token();
+            let auth_url = token::authorization_url(
+                &server,
+                &client,
+                &redirect,
+                &pkce.challenge,
+                &state,
+                scope.as_deref(),
+            );
+            let checked = browser::check_url(&auth_url).map_err(|e| failed(url, e))?;
+            let host = url.host_str().unwrap_or("the server");
+            eprintln!("mcp-bridge: Opening your browser to sign in to {host}… If it does not open, visit: {checked}");
+            if self.cfg.browser {
+                if let Err(e) = browser::open(&checked) {
+                    eprintln!("mcp-bridge: could not open a browser ({e}); open the URL above to sign in. Waiting.");
+                }
+            }
+            let l = match listener.take() {
+                Some(l) => l,
+                None => callback::Listener::bind(
+                    self.cfg.callback_port,
+                    callback::derived_port(&self.key),
+                )
+                .await
+                .map_err(|e| failed(url, e))?,
+            };
+            let cb = l
+                .wait(&state, self.cfg.auth_timeout)
+                .await
+                .map_err(|e| failed(url, e))?;
+            if cb.iss.is_some() || server.iss_in_response {
+                let iss = cb.iss.as_deref().unwrap_or("");
+                if iss.trim_end_matches('/') != server.issuer.trim_end_matches('/') {
+                    return Err(failed(url, format!("the sign-in response came from issuer {:?}, not {} (RFC 9207); refused", challenge::clean(iss, 200), server.issuer)));
+                }
+            }
+            match token::exchange_code(
+                &self.http,
+                &server,
+                &client,
+                &cb.code,
+                &pkce.verifier,
+                &redirect,
+            )
+            .await
+            {
+                Ok(t) => {
+                    tracing::info!("signed in to {}", url);
+                    eprintln!("mcp-bridge: signed in to {host}.");
+                    self.save(&server, Some(&client), Some(&t)).await;
+                    self.adopt(Some(t));
+                    known.client = Some(client);
+                    return Ok(());
+                }
+                Err(r)
+                    if r.code.as_deref() == Some("invalid_client")
+                        && client.dynamic
+                        && attempt == 0 =>
+                {
+                    tracing::info!("the authorization server rejected the stored client registration; registering again");
+                    known.client = None;
+                }
+                Err(r) => return Err(failed(url, r.message)),
+            }
+        }
+        Err(failed(
+            url,
+            "the authorization server rejected a fresh client registration",
+        ))
+    }
+
+    /// The client for a sign-in: static, then a metadata document, then a
+    /// stored registration for this redirect URI, then a new registration.
+    async fn client_for_sign_in(
+        &self,
+        known: &mut Known,
+        server: &AuthServer,
+        redirect: &str,
+    ) -> Result<Client, UpstreamError> {
+        if let Some(c) = &self.cfg.static_client {
+            return Ok(c.clone());
+        }
+        if let Some(u) = &self.cfg.client_metadata_url {
+            if server.cimd_supported {
+                return Ok(metadata_document_client(u, server));
+            }
+            tracing::info!("the authorization server does not accept client metadata documents; registering instead");
+        }
+        if let Some(c) = &known.client {
+            if c.redirect_uri == redirect && c.issuer == server.issuer {
+                return Ok(c.clone());
+            }
+            tracing::info!("the stored client registration is for another redirect URI or issuer; registering again");
+        }
+        let c = token::register(
+            &self.http,
+            server,
+            redirect,
+            self.cfg.client_metadata.as_ref(),
+        )
+        .await
+        .map_err(|r| failed(&self.cfg.server, r.message))?;
+        tracing::info!("registered as OAuth client {}", c.client_id);
+        known.client = Some(c.clone());
+        Ok(c)
+    }
+}
+
+/// A Client ID Metadata Document client: its URL is the client id.
+fn metadata_document_client(url: &str, server: &AuthServer) -> Client {
+    Client {
+        client_id: url.to_owned(),
+        client_secret: None,
+        auth_method: Some("none".into()),
+        redirect_uri: String::new(),
+        issuer: server.issuer.clone(),
+        dynamic: false,
+    }
+}
+
+/// Two space-separated scope lists joined, without repeats.
+fn union(a: Option<&str>, b: Option<&str>) -> Option<String> {
+    let mut out: Vec<&str> = Vec::new();
+    for s in a.into_iter().chain(b).flat_map(str::split_whitespace) {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    (!out.is_empty()).then(|| out.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scopes_are_joined_without_repeats() {
+        assert_eq!(union(Some("a b"), Some("b c")).as_deref(), Some("a b c"));
+        assert_eq!(union(None, Some("x")).as_deref(), Some("x"));
+        assert_eq!(union(None, None), None);
+    }
+
+    #[test]
+    fn keys_differ_by_server_resource_and_headers() {
+        let base = Settings {
+            server: Url::parse("https://a.example/mcp").unwrap(),
+            enabled: true,
+            identity: String::new(),
+            resource: None,
+            static_client: None,
+            client_metadata: None,
+            client_metadata_url: None,
+            callback_port: None,
+            auth_timeout: Duration::from_secs(1),
+            browser: false,
+            store: None,
+            allow_http: false,
+        };
+        let k = base.key();
+        assert_eq!(k.len(), 32);
+        let other = |f: &dyn Fn(&mut Settings)| {
+            let mut s = base.clone();
+            f(&mut s);
+            s.key()
+        };
+        assert_ne!(
+            k,
+            other(&|s| s.server = Url::parse("https://b.example/mcp").unwrap())
+        );
+        assert_ne!(k, other(&|s| s.resource = Some("https://a.example".into())));
+        assert_ne!(k, other(&|s| s.identity = "x-account: bob".into()));
+        assert_eq!(k, other(&|s| s.browser = true));
+    }
+}

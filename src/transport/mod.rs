@@ -90,6 +90,14 @@ pub enum UpstreamError {
         /// What went wrong.
         cause: String,
     },
+    /// Signing in to the server failed.
+    #[error("could not sign in to the MCP server at {url}: {cause}")]
+    Auth {
+        /// The server URL.
+        url: String,
+        /// What went wrong.
+        cause: String,
+    },
     /// Another error, with what the bridge tried besides.
     #[error("{source}{note}")]
     Noted {
@@ -280,7 +288,7 @@ pub async fn status_error(mut resp: reqwest::Response, url: &str) -> UpstreamErr
     };
     if let Some(c) = challenge {
         detail.push_str(&format!(
-            "; {} (this version cannot sign in by browser: send a token with --header \"Authorization: Bearer ...\")",
+            "; {} (if a token was given with --header, check it)",
             c.explain()
         ));
     }

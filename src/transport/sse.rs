@@ -5,6 +5,7 @@
 use super::{
     content_type, deliver_unsolicited, read_body, status_error, EventReader, UpstreamError,
 };
+use crate::auth::Auth;
 use crate::jsonrpc::{self, Id, Kind};
 use crate::relay::Router;
 use crate::retry::Backoff;
@@ -33,6 +34,7 @@ pub struct Sse {
     url: Url,
     url_text: String,
     headers: HeaderMap,
+    auth: Arc<Auth>,
     limit: usize,
     /// The URL to POST to; `None` while the stream is (re)connecting.
     endpoint: watch::Sender<Option<Url>>,
@@ -57,11 +59,13 @@ struct Opened {
 
 impl Sse {
     /// A transport for the SSE URL `url`, sending `headers` on the GET and on
-    /// every POST, and refusing events larger than `limit` bytes.
+    /// every POST (with the token `auth` provides), and refusing events
+    /// larger than `limit` bytes.
     pub fn new(
         client: reqwest::Client,
         url: Url,
         headers: HeaderMap,
+        auth: Arc<Auth>,
         limit: usize,
         link: Arc<Link>,
     ) -> Self {
@@ -73,6 +77,7 @@ impl Sse {
             url_text: url.to_string(),
             url,
             headers,
+            auth,
             limit,
             endpoint: watch::channel(None).0,
             stream: Mutex::new(None),
@@ -114,17 +119,22 @@ impl Sse {
 
     /// GET the stream and read until the `endpoint` event.
     async fn open(&self, last_id: Option<&str>, router: &Router) -> Result<Opened, UpstreamError> {
-        let mut req = self
-            .client
-            .request(Method::GET, self.url.clone())
-            .headers(self.headers.clone())
-            .header(ACCEPT, "text/event-stream");
-        if let Some(id) = last_id.and_then(|i| HeaderValue::from_str(i).ok()) {
-            req = req.header("last-event-id", id);
-        }
-        let resp = req
-            .send()
-            .await
+        let last = last_id.and_then(|i| HeaderValue::from_str(i).ok());
+        let build = || {
+            let req = self
+                .client
+                .request(Method::GET, self.url.clone())
+                .headers(self.headers.clone())
+                .header(ACCEPT, "text/event-stream");
+            match &last {
+                Some(id) => req.header("last-event-id", id.clone()),
+                None => req,
+            }
+        };
+        let resp = self
+            .auth
+            .send(build)
+            .await?
             .map_err(|e| UpstreamError::from_reqwest(&self.url_text, &e))?;
         if !resp.status().is_success() {
             return Err(status_error(resp, &self.url_text).await);
@@ -339,20 +349,19 @@ impl Sse {
         endpoint: &Url,
         msg: &jsonrpc::Message,
     ) -> Result<Option<bytes::Bytes>, UpstreamError> {
-        let resp = self
-            .client
-            .request(Method::POST, endpoint.clone())
-            .headers(self.headers.clone())
-            .header(CONTENT_TYPE, "application/json")
-            .header(ACCEPT, "application/json, text/event-stream")
-            .body(msg.raw.clone())
-            .send()
-            .await
-            .map_err(|e| {
-                let e = UpstreamError::from_reqwest(&self.url_text, &e);
-                self.link.unreachable(&e);
-                e
-            })?;
+        let build = || {
+            self.client
+                .request(Method::POST, endpoint.clone())
+                .headers(self.headers.clone())
+                .header(CONTENT_TYPE, "application/json")
+                .header(ACCEPT, "application/json, text/event-stream")
+                .body(msg.raw.clone())
+        };
+        let resp = self.auth.send(build).await?.map_err(|e| {
+            let e = UpstreamError::from_reqwest(&self.url_text, &e);
+            self.link.unreachable(&e);
+            e
+        })?;
         if !resp.status().is_success() {
             return Err(status_error(resp, &self.url_text).await);
         }

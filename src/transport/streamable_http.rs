@@ -2,6 +2,7 @@
 //! message, JSON or SSE answers, the standalone GET stream, DELETE at the end.
 
 use super::{content_type, read_body, status_error, EventReader, UpstreamError};
+use crate::auth::Auth;
 use crate::jsonrpc::{self, Id, Kind, Message};
 use crate::relay::Router;
 use crate::retry::Backoff;
@@ -39,6 +40,7 @@ pub struct StreamableHttp {
     url: reqwest::Url,
     url_text: String,
     headers: HeaderMap,
+    auth: Arc<Auth>,
     limit: usize,
     session: Session,
     link: Arc<Link>,
@@ -107,13 +109,16 @@ enum Ended {
 }
 
 impl StreamableHttp {
-    /// A transport for `url`, sending `headers` on every request, refusing
-    /// messages larger than `limit` bytes, reporting to `link`, and resuming
-    /// a broken reply stream for up to `resume_for`.
+    /// A transport for `url`, sending `headers` on every request (and the
+    /// token `auth` provides), refusing messages larger than `limit` bytes,
+    /// reporting to `link`, and resuming a broken reply stream for up to
+    /// `resume_for`.
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         client: reqwest::Client,
         url: reqwest::Url,
         headers: HeaderMap,
+        auth: Arc<Auth>,
         limit: usize,
         link: Arc<Link>,
         resume_for: Duration,
@@ -123,6 +128,7 @@ impl StreamableHttp {
             url_text: url.to_string(),
             url,
             headers,
+            auth,
             limit,
             session: Session::default(),
             link,
@@ -182,14 +188,17 @@ impl StreamableHttp {
             // A new handshake starts a new session; the old stream belongs to the old one.
             self.stop_get_stream();
         }
-        let mut req = self
-            .request(Method::POST, initialize || !how.session)
-            .header(ACCEPT, ACCEPT_BOTH)
-            .header(CONTENT_TYPE, "application/json");
-        if let Some(extra) = &how.extra {
-            req = req.headers(extra.clone());
-        }
-        let resp = req.body(msg.raw.clone()).send().await.map_err(|e| {
+        let build = || {
+            let mut req = self
+                .request(Method::POST, initialize || !how.session)
+                .header(ACCEPT, ACCEPT_BOTH)
+                .header(CONTENT_TYPE, "application/json");
+            if let Some(extra) = &how.extra {
+                req = req.headers(extra.clone());
+            }
+            req.body(msg.raw.clone())
+        };
+        let resp = self.auth.send(build).await?.map_err(|e| {
             let e = UpstreamError::from_reqwest(&self.url_text, &e);
             self.link.unreachable(&e);
             e
@@ -380,11 +389,13 @@ impl StreamableHttp {
                     .await;
             }
             let answer = self
-                .request(Method::GET, false)
-                .header(ACCEPT, "text/event-stream")
-                .header("last-event-id", id.clone())
-                .send()
-                .await;
+                .auth
+                .send(|| {
+                    self.request(Method::GET, false)
+                        .header(ACCEPT, "text/event-stream")
+                        .header("last-event-id", id.clone())
+                })
+                .await?;
             let failure = match answer {
                 Ok(resp) if resp.status().is_success() => {
                     if content_type(&resp) != "text/event-stream" {
@@ -518,18 +529,28 @@ impl StreamableHttp {
         let mut cursor = Cursor::default();
         let mut backoff = Backoff::streams();
         loop {
-            let mut req = self
-                .request(Method::GET, false)
-                .header(ACCEPT, "text/event-stream");
-            if let Some(id) = cursor
+            let last = cursor
                 .last
                 .as_deref()
-                .and_then(|i| HeaderValue::from_str(i).ok())
-            {
-                req = req.header("last-event-id", id);
-            }
+                .and_then(|i| HeaderValue::from_str(i).ok());
+            let build = || {
+                let req = self
+                    .request(Method::GET, false)
+                    .header(ACCEPT, "text/event-stream");
+                match &last {
+                    Some(id) => req.header("last-event-id", id.clone()),
+                    None => req,
+                }
+            };
             cursor.resumed = cursor.last.is_some();
-            let answer = req.send().await;
+            let answer = match self.auth.send(build).await {
+                Ok(a) => a,
+                Err(e) => {
+                    ready.take().map(|r| r.send(()));
+                    tracing::warn!("GET stream: {e}; not reopening it");
+                    return;
+                }
+            };
             // The first attempt is the one the caller waits for.
             let first = ready.take().map(|r| r.send(())).is_some();
             match answer {
@@ -611,10 +632,13 @@ impl StreamableHttp {
         if !self.session.has_id() {
             return;
         }
-        let req = self.request(Method::DELETE, false).timeout(limit).send();
+        let req = self
+            .auth
+            .send(|| self.request(Method::DELETE, false).timeout(limit));
         match tokio::time::timeout(limit, req).await {
-            Ok(Ok(resp)) => tracing::debug!("session closed (HTTP {})", resp.status()),
-            Ok(Err(e)) => tracing::info!(
+            Ok(Ok(Ok(resp))) => tracing::debug!("session closed (HTTP {})", resp.status()),
+            Ok(Err(e)) => tracing::info!("closing the session: {e}"),
+            Ok(Ok(Err(e))) => tracing::info!(
                 "closing the session: {}",
                 UpstreamError::from_reqwest(&self.url_text, &e)
             ),

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod oauth_fake;
 pub mod peers;
 pub mod proxy;
 
@@ -30,6 +31,7 @@ pub struct Bridge {
     /// Messages received while waiting for something else, in arrival order.
     pub held: Vec<Value>,
     stderr: Arc<Mutex<String>>,
+    _home: tempfile::TempDir,
 }
 
 impl Bridge {
@@ -40,9 +42,15 @@ impl Bridge {
 
     /// Start with extra environment variables.
     pub async fn start_with_env(url: &str, args: &[&str], env: &[(&str, &str)]) -> Bridge {
+        let home = tempfile::tempdir().expect("a data dir for the bridge");
         let mut cmd = Command::new(bin());
+        // Never the developer's own keychain, credentials or browser: a
+        // test that wants them passes them in `env`.
         cmd.arg(url)
             .args(args)
+            .env("MCP_BRIDGE_DATA_DIR", home.path())
+            .env("BROWSER", "mcp-bridge-test-has-no-browser")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -82,6 +90,7 @@ impl Bridge {
             }
         });
         Bridge {
+            _home: home,
             stdin: child.stdin.take(),
             child,
             lines: rx,
@@ -273,4 +282,44 @@ pub fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String,
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// The URLs a recording "browser" (`tests/peers/record-browser.sh` or
+/// `browser.sh`) was handed, one a line.
+pub fn browser_urls(log: &std::path::Path) -> Vec<String> {
+    std::fs::read_to_string(log)
+        .unwrap_or_default()
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Wait until the browser was handed at least `n` URLs; the `n`-th.
+pub async fn nth_browser_url(log: &std::path::Path, n: usize) -> String {
+    let start = Instant::now();
+    loop {
+        if let Some(u) = browser_urls(log).get(n - 1) {
+            return u.clone();
+        }
+        assert!(
+            start.elapsed() < WAIT,
+            "no browser opening number {n} within {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// An HTTP client for playing the person (follows redirects).
+pub fn person() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
+}
+
+/// Play the person: open the `n`-th URL the browser was handed and follow
+/// its redirects to the bridge's callback; the final status and page.
+pub async fn sign_in_as_person(log: &std::path::Path, n: usize) -> (u16, String) {
+    let url = nth_browser_url(log, n).await;
+    let resp = person().get(&url).send().await.expect("the sign-in page");
+    let status = resp.status().as_u16();
+    (status, resp.text().await.unwrap_or_default())
 }

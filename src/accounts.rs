@@ -1,0 +1,266 @@
+//! Sign-in settings from the command line, and the `login`, `logout` and
+//! `status` subcommands.
+
+use crate::auth::store::{now, Client, Store};
+use crate::auth::{self, Auth};
+use crate::cli::Options;
+use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use serde_json::Value;
+use std::sync::Arc;
+
+/// Largest `@file` read for a JSON option.
+const JSON_FILE_LIMIT: u64 = 64 * 1024;
+
+/// The sign-in settings for `url`.
+pub fn settings(
+    url: &url::Url,
+    port: Option<u16>,
+    opts: &Options,
+    headers: &HeaderMap,
+) -> Result<auth::Settings, String> {
+    let static_client = opts
+        .static_oauth_client_info
+        .as_deref()
+        .map(|s| json_option("--static-oauth-client-info", s))
+        .transpose()?
+        .map(|v| static_client(&v))
+        .transpose()?;
+    let client_metadata = opts
+        .static_oauth_client_metadata
+        .as_deref()
+        .map(|s| json_option("--static-oauth-client-metadata", s))
+        .transpose()?;
+    if let Some(u) = &opts.client_metadata_url {
+        let parsed = url::Url::parse(u).map_err(|e| format!("--client-metadata-url {u:?}: {e}"))?;
+        if parsed.scheme() != "https" || parsed.path() == "/" {
+            return Err(format!(
+                "--client-metadata-url {u:?} must be an https URL with a path"
+            ));
+        }
+    }
+    if let Some(r) = &opts.resource {
+        url::Url::parse(r).map_err(|e| format!("--resource {r:?} is not a URL: {e}"))?;
+    }
+    // Headers other than the user's own Authorization change who a token is
+    // for (a tenant, an account), so they are part of the key.
+    let mut identity: Vec<String> = headers
+        .iter()
+        .filter(|(n, _)| *n != AUTHORIZATION)
+        .map(|(n, v)| format!("{n}: {}", String::from_utf8_lossy(v.as_bytes())))
+        .collect();
+    identity.sort();
+    Ok(auth::Settings {
+        server: url.clone(),
+        enabled: !headers.contains_key(AUTHORIZATION),
+        identity: identity.join("\n"),
+        resource: opts.resource.clone(),
+        static_client,
+        client_metadata,
+        client_metadata_url: opts.client_metadata_url.clone(),
+        callback_port: port.or(opts.callback_port),
+        auth_timeout: opts.auth_timeout,
+        browser: !opts.no_browser,
+        store: opts.token_store,
+        allow_http: opts.allow_http,
+    })
+}
+
+/// A JSON object given inline or as `@file`.
+fn json_option(flag: &str, raw: &str) -> Result<Value, String> {
+    let text = match raw.strip_prefix('@') {
+        Some(path) => {
+            use std::io::Read;
+            let f = std::fs::File::open(path)
+                .map_err(|e| format!("{flag}: cannot read {path}: {e}"))?;
+            let mut s = String::new();
+            f.take(JSON_FILE_LIMIT)
+                .read_to_string(&mut s)
+                .map_err(|e| format!("{flag}: cannot read {path}: {e}"))?;
+            s
+        }
+        None => raw.to_owned(),
+    };
+    match serde_json::from_str::<Value>(&text) {
+        Ok(v) if v.is_object() => Ok(v),
+        Ok(_) => Err(format!("{flag} must be a JSON object")),
+        Err(e) => Err(format!("{flag} is not valid JSON: {e}")),
+    }
+}
+
+/// A pre-registered client from `--static-oauth-client-info`.
+fn static_client(v: &Value) -> Result<Client, String> {
+    let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
+    let client_id = field("client_id")
+        .filter(|s| !s.is_empty())
+        .ok_or("--static-oauth-client-info needs a \"client_id\"")?;
+    Ok(Client {
+        client_id,
+        client_secret: field("client_secret"),
+        auth_method: field("token_endpoint_auth_method"),
+        redirect_uri: String::new(),
+        issuer: String::new(),
+        dynamic: false,
+    })
+}
+
+/// `mcp-bridge login`: send an `initialize` (signing in when the server
+/// asks), close the session, report.
+pub async fn login(
+    http: reqwest::Client,
+    auth: Arc<Auth>,
+    url: url::Url,
+    headers: HeaderMap,
+) -> Result<String, String> {
+    let host = url.host_str().unwrap_or("the server").to_owned();
+    let body = serde_json::json!({
+        "jsonrpc": "2.0", "id": "mcp-bridge-login", "method": "initialize",
+        "params": {"protocolVersion": "2025-11-25", "capabilities": {},
+                   "clientInfo": {"name": "mcp-bridge-login", "version": env!("CARGO_PKG_VERSION")}}
+    })
+    .to_string();
+    let post = || {
+        http.post(url.clone())
+            .headers(headers.clone())
+            .header(ACCEPT, "application/json, text/event-stream")
+            .header(CONTENT_TYPE, "application/json")
+            .body(body.clone())
+    };
+    let resp = auth
+        .send(post)
+        .await
+        .map_err(|e| e.to_string())?
+        .map_err(|e| crate::transport::UpstreamError::from_reqwest(url.as_str(), &e).to_string())?;
+    let mut status = resp.status();
+    let session = resp.headers().get("mcp-session-id").cloned();
+    drop(resp);
+    if matches!(status.as_u16(), 404 | 405) {
+        // An HTTP+SSE server: its stream is what needs the token.
+        let get = || {
+            http.get(url.clone())
+                .headers(headers.clone())
+                .header(ACCEPT, "text/event-stream")
+        };
+        let resp = auth
+            .send(get)
+            .await
+            .map_err(|e| e.to_string())?
+            .map_err(|e| {
+                crate::transport::UpstreamError::from_reqwest(url.as_str(), &e).to_string()
+            })?;
+        status = resp.status();
+    }
+    if let Some(id) = session {
+        let _ = auth
+            .send(|| {
+                http.delete(url.clone())
+                    .headers(headers.clone())
+                    .header("mcp-session-id", id.clone())
+            })
+            .await;
+    }
+    if status.is_success() {
+        Ok(format!("signed in to {host}: the server accepts the token"))
+    } else {
+        Err(format!("{url} answered HTTP {status} after sign-in"))
+    }
+}
+
+/// `mcp-bridge logout URL` / `--all`.
+pub fn logout(url: Option<&str>, all: bool) -> Result<String, String> {
+    let store = Store::open(None)?;
+    let wanted = url
+        .map(|u| url::Url::parse(u).map_err(|e| format!("{u:?} is not a URL: {e}")))
+        .transpose()?;
+    let mut removed = 0;
+    for (key, meta) in store.list() {
+        let hit = all
+            || wanted
+                .as_ref()
+                .is_some_and(|w| url::Url::parse(&meta.url).is_ok_and(|m| m == *w));
+        if hit && store.remove(&key)? {
+            removed += 1;
+        }
+    }
+    Ok(match (removed, url) {
+        (0, Some(u)) => format!("nothing was stored for {u}"),
+        (0, None) => "nothing was stored".to_owned(),
+        (n, Some(u)) => format!(
+            "removed {n} stored sign-in{} for {u}",
+            if n == 1 { "" } else { "s" }
+        ),
+        (n, None) => format!(
+            "removed {n} stored sign-in{}",
+            if n == 1 { "" } else { "s" }
+        ),
+    })
+}
+
+/// `mcp-bridge status`: a table, never a token.
+pub fn status() -> Result<String, String> {
+    let store = Store::open(None)?;
+    let list = store.list();
+    if list.is_empty() {
+        return Ok(format!(
+            "no stored sign-ins (credentials would be listed from {})",
+            store.dir().display()
+        ));
+    }
+    let rows: Vec<[String; 5]> = list
+        .iter()
+        .map(|(_, m)| {
+            [
+                m.url.clone(),
+                m.store.to_string(),
+                expiry(m.expires_at),
+                if m.refreshable { "yes" } else { "no" }.to_owned(),
+                m.issuer.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    let head = [
+        "SERVER",
+        "STORED IN",
+        "ACCESS TOKEN",
+        "REFRESHABLE",
+        "ISSUER",
+    ];
+    let mut widths = head.map(str::len);
+    for r in &rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .zip(widths)
+            .map(|(c, w)| format!("{c:<w$}"))
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_owned()
+    };
+    let mut out = vec![line(&head.map(str::to_owned))];
+    out.extend(rows.iter().map(|r| line(r)));
+    out.push(format!("(metadata in {})", store.dir().display()));
+    Ok(out.join("\n"))
+}
+
+/// "expires in 52 min", "expired 3 h ago", "no expiry given".
+fn expiry(at: Option<u64>) -> String {
+    let Some(at) = at else {
+        return "no expiry given".into();
+    };
+    let now = now();
+    let span = |s: u64| match s {
+        0..=119 => format!("{s} s"),
+        120..=7199 => format!("{} min", s / 60),
+        7200..=172_799 => format!("{} h", s / 3600),
+        _ => format!("{} days", s / 86_400),
+    };
+    if at > now {
+        format!("expires in {}", span(at - now))
+    } else {
+        format!("expired {} ago", span(now - at))
+    }
+}

@@ -1,0 +1,162 @@
+//! Handing the authorization URL to a browser. The URL comes from the
+//! server's metadata, so it is checked first and is never given to a shell
+//! (mcp-remote's CVE-2025-6514 was command injection through this URL).
+
+use crate::cli::is_loopback;
+use std::process::{Command, Stdio};
+
+/// Characters no authorization URL needs once serialized, and that mean
+/// something to a shell or a command line: refused outright.
+const REFUSED: &[char] = &['`', '$', '|', ';', '<', '>', '\\', '"', '\'', '{', '}', '^'];
+
+/// Check a server-supplied authorization URL before it goes near a browser:
+/// http(s) only (plain http to loopback alone), no credentials, a host, and
+/// no character a shell or command line would treat specially.
+pub fn check_url(raw: &str) -> Result<url::Url, String> {
+    let shown = shorten(raw);
+    if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!(
+            "the authorization URL {shown:?} contains control characters or spaces"
+        ));
+    }
+    let url = url::Url::parse(raw)
+        .map_err(|e| format!("the authorization URL {shown:?} is not a valid URL: {e}"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if is_loopback(&url) => {}
+        "http" => {
+            return Err(format!(
+                "the authorization URL {shown:?} uses plain http to a host that is not loopback"
+            ))
+        }
+        other => {
+            return Err(format!(
+                "the authorization URL has the scheme {other:?}; only https (or http to loopback) is opened"
+            ))
+        }
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Err(format!("the authorization URL {shown:?} has no host"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("the authorization URL carries credentials (user:password@); refused".into());
+    }
+    // Both as given and as it will be handed over (parsing encodes some).
+    let text = url.as_str();
+    if let Some(c) = raw
+        .chars()
+        .chain(text.chars())
+        .find(|c| REFUSED.contains(c) || !c.is_ascii())
+    {
+        return Err(format!(
+            "the authorization URL {shown:?} contains {c:?}, which no sign-in page needs; refused"
+        ));
+    }
+    Ok(url)
+}
+
+/// At most 200 characters of `s`, for messages.
+fn shorten(s: &str) -> String {
+    let mut out: String = s.chars().take(200).collect();
+    if out.len() < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Open `url` (already checked) in the person's browser: the `BROWSER`
+/// environment variable's commands first (colon-separated, `%s` for the URL,
+/// run directly, never through a shell), else the platform's opener.
+pub fn open(url: &url::Url) -> Result<(), String> {
+    let target = url.as_str();
+    if let Some(list) = std::env::var_os("BROWSER").filter(|v| !v.is_empty()) {
+        let list = list.to_string_lossy().into_owned();
+        let mut tried = Vec::new();
+        for entry in list.split(':').filter(|e| !e.trim().is_empty()) {
+            match spawn(entry, target) {
+                Ok(()) => return Ok(()),
+                Err(e) => tried.push(e),
+            }
+        }
+        return Err(tried.join("; "));
+    }
+    open::that_detached(target).map_err(|e| format!("no browser could be started ({e})"))
+}
+
+/// Run one `BROWSER` entry: words split on whitespace, `%s` replaced by the
+/// URL (which is appended when there is no `%s`).
+fn spawn(entry: &str, url: &str) -> Result<(), String> {
+    let mut words = entry.split_whitespace();
+    let program = words.next().ok_or("empty BROWSER entry")?;
+    let mut cmd = Command::new(program);
+    let mut placed = false;
+    for w in words {
+        if w.contains("%s") {
+            cmd.arg(w.replace("%s", url));
+            placed = true;
+        } else {
+            cmd.arg(w);
+        }
+    }
+    if !placed {
+        cmd.arg(url);
+    }
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("BROWSER program {program:?} could not be started ({e})"))?;
+    // Reap it whenever it ends, so no zombie is left behind.
+    let _ = std::thread::Builder::new()
+        .name("browser".into())
+        .spawn(move || child.wait());
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ordinary_authorization_urls_pass() {
+        for ok in [
+            "https://auth.example.com/authorize?response_type=code&client_id=abc%20d&state=x-y_z.~",
+            "http://127.0.0.1:9000/authorize?a=b",
+            "http://localhost:3001/authorize",
+            "https://login.microsoftonline.com/tenant/oauth2/v2.0/authorize?x=1#frag",
+        ] {
+            assert!(check_url(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn hostile_authorization_urls_never_pass() {
+        for bad in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "data:text/html,hi",
+            "ftp://example.com/",
+            "http://example.com/authorize",
+            "https://user:pass@example.com/authorize",
+            "https://example.com/$(touch /tmp/pwned)",
+            "https://example.com/a`id`",
+            "https://example.com/a;rm -rf",
+            "https://example.com/a|calc",
+            "https://example.com/a&calc|x",
+            "https://example.com/a\nb",
+            "https://example.com/\u{202e}x",
+            "cmd.exe /c calc",
+            "https://",
+            "not a url",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad} passed");
+        }
+    }
+
+    #[test]
+    fn refusals_do_not_echo_a_whole_huge_url() {
+        let long = format!("javascript:{}", "a".repeat(10_000));
+        assert!(check_url(&long).unwrap_err().len() < 400);
+    }
+}

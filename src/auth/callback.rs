@@ -1,0 +1,231 @@
+//! The loopback listener the authorization server redirects the browser to
+//! (RFC 8252): 127.0.0.1 only, one matching callback, a short page for the
+//! person, then closed.
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+
+/// The path of the redirect URI.
+pub const PATH: &str = "/oauth/callback";
+/// How many ports after the derived one are tried when it is taken.
+const PORT_TRIES: u16 = 20;
+/// Largest callback query accepted.
+const QUERY_LIMIT: usize = 8 * 1024;
+
+/// What the authorization server sent back.
+#[derive(Debug)]
+pub struct Callback {
+    /// The authorization code.
+    pub code: String,
+    /// The `iss` parameter (RFC 9207), when sent.
+    pub iss: Option<String>,
+}
+
+/// A bound listener, not yet accepting.
+pub struct Listener {
+    inner: TcpListener,
+    port: u16,
+}
+
+/// The port a server identity maps to: stable across runs, so the redirect
+/// URI (and with it a cached client registration) stays valid.
+pub fn derived_port(identity: &str) -> u16 {
+    let h = super::pkce::sha256_hex(identity.as_bytes());
+    let n = u32::from_str_radix(&h[..8], 16).unwrap_or(0);
+    20_000 + (n % 20_000) as u16
+}
+
+impl Listener {
+    /// Bind 127.0.0.1 on `explicit` (which must be free), else on `derived`
+    /// or the next free port after it.
+    pub async fn bind(explicit: Option<u16>, derived: u16) -> Result<Listener, String> {
+        let ports: Vec<u16> = match explicit {
+            Some(p) => vec![p],
+            None => (0..PORT_TRIES)
+                .filter_map(|i| derived.checked_add(i))
+                .collect(),
+        };
+        let mut last = String::new();
+        for port in ports {
+            match TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await {
+                Ok(inner) => {
+                    let port = inner.local_addr().map(|a| a.port()).unwrap_or(port);
+                    return Ok(Listener { inner, port });
+                }
+                Err(e) => last = format!("port {port}: {e}"),
+            }
+        }
+        Err(match explicit {
+            Some(_) => format!("cannot listen for the sign-in callback on 127.0.0.1 ({last})"),
+            None => format!(
+                "cannot listen for the sign-in callback on 127.0.0.1: ports {derived}..{} are taken ({last}); choose one with --callback-port",
+                derived.saturating_add(PORT_TRIES - 1)
+            ),
+        })
+    }
+
+    /// The redirect URI for this listener.
+    pub fn redirect_uri(&self) -> String {
+        format!("http://127.0.0.1:{}{PATH}", self.port)
+    }
+
+    /// Serve until a callback with `state` arrives (or `limit` passes).
+    /// Callbacks with another state are answered with an error page and
+    /// otherwise ignored: they did not come from this sign-in.
+    pub async fn wait(self, state: &str, limit: Duration) -> Result<Callback, String> {
+        let (tx, mut rx) = mpsc::channel::<Result<Callback, String>>(4);
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            tokio::select! {
+                accepted = self.inner.accept() => {
+                    let Ok((stream, _)) = accepted else { continue };
+                    let tx = tx.clone();
+                    let state = state.to_owned();
+                    tokio::spawn(async move {
+                        let service = hyper::service::service_fn(move |req| {
+                            let answer = answer(&req, &state, &tx);
+                            async move { Ok::<_, std::convert::Infallible>(answer) }
+                        });
+                        let io = hyper_util::rt::TokioIo::new(stream);
+                        let conn = hyper::server::conn::http1::Builder::new()
+                            .keep_alive(false)
+                            .serve_connection(io, service);
+                        let _ = tokio::time::timeout(Duration::from_secs(10), conn).await;
+                    });
+                }
+                outcome = rx.recv() => {
+                    if let Some(outcome) = outcome {
+                        // Let the page go out before the listener closes.
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        return outcome;
+                    }
+                }
+                () = tokio::time::sleep_until(deadline) => {
+                    return Err(format!(
+                        "no sign-in arrived within {} s (--auth-timeout)",
+                        limit.as_secs()
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The page for one request, reporting a matching callback on `tx`.
+fn answer(
+    req: &Request<Incoming>,
+    state: &str,
+    tx: &mpsc::Sender<Result<Callback, String>>,
+) -> Response<Full<Bytes>> {
+    if req.uri().path() != PATH {
+        return page(StatusCode::NOT_FOUND, "Not found", "");
+    }
+    let query = req.uri().query().unwrap_or("");
+    if query.len() > QUERY_LIMIT {
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Sign-in failed",
+            "The callback is too long.",
+        );
+    }
+    let mut code = None;
+    let mut got_state = None;
+    let mut error = None;
+    let mut description = None;
+    let mut iss = None;
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        let slot = match k.as_ref() {
+            "code" => &mut code,
+            "state" => &mut got_state,
+            "error" => &mut error,
+            "error_description" => &mut description,
+            "iss" => &mut iss,
+            _ => continue,
+        };
+        slot.get_or_insert_with(|| v.into_owned());
+    }
+    if got_state.as_deref() != Some(state) {
+        tracing::warn!("a sign-in callback arrived with the wrong state; ignored");
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Sign-in link not recognised",
+            "This callback does not belong to the sign-in mcp-bridge is waiting for (the state does not match). Nothing was done with it.",
+        );
+    }
+    if let Some(error) = error {
+        let text = match description {
+            Some(d) => format!("{error}: {d}"),
+            None => error,
+        };
+        let text = super::challenge::clean(&text, 300);
+        let _ = tx.try_send(Err(format!("the authorization server refused: {text}")));
+        return page(
+            StatusCode::OK,
+            "Sign-in failed",
+            &format!("The authorization server said: {text}. You can close this tab."),
+        );
+    }
+    match code {
+        Some(code) if !code.is_empty() && code.len() <= 4096 => {
+            let _ = tx.try_send(Ok(Callback { code, iss }));
+            page(
+                StatusCode::OK,
+                "Signed in",
+                "mcp-bridge is signed in. You can close this tab and go back to your MCP client.",
+            )
+        }
+        _ => page(
+            StatusCode::BAD_REQUEST,
+            "Sign-in failed",
+            "The callback carries no authorization code.",
+        ),
+    }
+}
+
+/// A small HTML page.
+fn page(status: StatusCode, title: &str, text: &str) -> Response<Full<Bytes>> {
+    let body = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>mcp-bridge: {t}</title></head>\
+         <body style=\"font-family:sans-serif;max-width:40em;margin:4em auto\"><h1>{t}</h1><p>{x}</p></body></html>",
+        t = escape(title),
+        x = escape(text)
+    );
+    let mut resp = Response::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    resp
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn derived_ports_are_stable_and_in_range() {
+        let a = derived_port("https://a.example/mcp");
+        assert_eq!(a, derived_port("https://a.example/mcp"));
+        assert!((20_000..40_000).contains(&a));
+        assert_ne!(a, derived_port("https://b.example/mcp"));
+    }
+
+    #[test]
+    fn pages_escape_what_the_server_said() {
+        assert_eq!(escape("<script>&\""), "&lt;script&gt;&amp;&quot;");
+    }
+}

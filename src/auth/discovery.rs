@@ -1,0 +1,408 @@
+//! Finding the authorization server: protected resource metadata (RFC 9728),
+//! then authorization server metadata (RFC 8414 and OpenID Connect discovery,
+//! in the MCP specification's order), with the 2025-03-26 fallback to
+//! `/authorize`, `/token` and `/register` on the origin. Every URL here comes
+//! from the server, so each is checked before it is fetched or used.
+
+use super::challenge::{clean, Challenge};
+use crate::cli::is_loopback;
+use crate::transport::read_body;
+use serde_json::Value;
+use std::time::Duration;
+use url::Url;
+
+/// Largest metadata document read.
+const METADATA_LIMIT: usize = 256 * 1024;
+/// How long one metadata request may take.
+const METADATA_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What discovery found: where to send the person and the bridge.
+#[derive(Debug, Clone)]
+pub struct AuthServer {
+    /// The issuer identifier.
+    pub issuer: String,
+    /// Where the browser goes.
+    pub authorization_endpoint: Url,
+    /// Where codes and refresh tokens are exchanged.
+    pub token_endpoint: Url,
+    /// Dynamic client registration, when offered.
+    pub registration_endpoint: Option<Url>,
+    /// The scope to ask for, if any.
+    pub scope: Option<String>,
+    /// The resource indicator (RFC 8707).
+    pub resource: String,
+    /// Client ID Metadata Documents are accepted.
+    pub cimd_supported: bool,
+    /// The authorization response carries `iss` (RFC 9207).
+    pub iss_in_response: bool,
+}
+
+/// A metadata URL the server named: https, or http to loopback (or anywhere
+/// when the user allowed plain http).
+pub fn check_server_url(raw: &str, what: &str, allow_http: bool) -> Result<Url, String> {
+    let url =
+        Url::parse(raw).map_err(|e| format!("{what} {:?} is not a URL: {e}", clean(raw, 200)))?;
+    let shown = {
+        let mut u = url.clone();
+        let _ = u.set_username("");
+        let _ = u.set_password(None);
+        clean(u.as_str(), 200)
+    };
+    let ok = match url.scheme() {
+        "https" => true,
+        "http" => allow_http || is_loopback(&url),
+        _ => false,
+    };
+    if !ok {
+        return Err(format!(
+            "{what} {shown:?} is not https (plain http is accepted for loopback only, or with --allow-http)"
+        ));
+    }
+    if url.host_str().is_none_or(str::is_empty)
+        || !url.username().is_empty()
+        || url.password().is_some()
+    {
+        return Err(format!(
+            "{what} {shown:?} has no host or carries credentials"
+        ));
+    }
+    Ok(url)
+}
+
+/// The canonical URI of the MCP server (RFC 8707 as the MCP specification
+/// asks): lower-case scheme and host, no fragment, no trailing slash.
+pub fn canonical_resource(server: &Url) -> String {
+    let mut u = server.clone();
+    u.set_fragment(None);
+    let s = u.to_string();
+    match s.strip_suffix('/') {
+        Some(t) if u.query().is_none() => t.to_owned(),
+        _ => s,
+    }
+}
+
+/// The well-known protected resource metadata URLs for `server`: the
+/// path-aware one, then the root.
+pub fn resource_metadata_urls(server: &Url) -> Vec<Url> {
+    let mut out = Vec::new();
+    let path = server.path().trim_end_matches('/');
+    let origin = origin_of(server);
+    if !path.is_empty() {
+        if let Ok(u) = Url::parse(&format!(
+            "{origin}/.well-known/oauth-protected-resource{path}"
+        )) {
+            out.push(u);
+        }
+    }
+    if let Ok(u) = Url::parse(&format!("{origin}/.well-known/oauth-protected-resource")) {
+        out.push(u);
+    }
+    out
+}
+
+/// The authorization server metadata URLs for `issuer`, in the order the
+/// specification gives.
+pub fn authorization_metadata_urls(issuer: &Url) -> Vec<Url> {
+    let origin = origin_of(issuer);
+    let path = issuer.path().trim_end_matches('/');
+    let list = if path.is_empty() {
+        vec![
+            format!("{origin}/.well-known/oauth-authorization-server"),
+            format!("{origin}/.well-known/openid-configuration"),
+        ]
+    } else {
+        vec![
+            format!("{origin}/.well-known/oauth-authorization-server{path}"),
+            format!("{origin}/.well-known/openid-configuration{path}"),
+            format!("{origin}{path}/.well-known/openid-configuration"),
+        ]
+    };
+    list.iter().filter_map(|s| Url::parse(s).ok()).collect()
+}
+
+fn origin_of(u: &Url) -> String {
+    u.origin().ascii_serialization()
+}
+
+/// Issuers compare without a trailing slash (`https://a/` is `https://a`).
+fn same_issuer(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
+}
+
+/// GET a JSON document; `Ok(None)` when the server has none there (4xx).
+async fn fetch_json(http: &reqwest::Client, url: &Url) -> Result<Option<Value>, String> {
+    let send = http
+        .get(url.clone())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .header("mcp-protocol-version", "2025-11-25")
+        .send();
+    let mut resp = match tokio::time::timeout(METADATA_TIMEOUT, send).await {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            return Err(format!(
+                "cannot fetch {url}: {}",
+                crate::transport::UpstreamError::from_reqwest(url.as_str(), &e)
+            ))
+        }
+        Err(_) => {
+            return Err(format!(
+                "{url} did not answer within {} s",
+                METADATA_TIMEOUT.as_secs()
+            ))
+        }
+    };
+    if resp.status().is_client_error() {
+        return Ok(None);
+    }
+    if !resp.status().is_success() {
+        return Err(format!("{url} answered HTTP {}", resp.status()));
+    }
+    let body = read_body(&mut resp, url.as_str(), METADATA_LIMIT)
+        .await
+        .map_err(|e| e.to_string())?;
+    match serde_json::from_slice::<Value>(&body) {
+        Ok(v) if v.is_object() => Ok(Some(v)),
+        _ => Err(format!("{url} did not answer with a JSON object")),
+    }
+}
+
+fn str_field<'a>(v: &'a Value, name: &str) -> Option<&'a str> {
+    v.get(name).and_then(Value::as_str)
+}
+
+fn str_list(v: &Value, name: &str) -> Vec<String> {
+    v.get(name)
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Value::as_str)
+                .take(64)
+                .map(|s| clean(s, 256))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What the user asked of discovery.
+pub struct Wanted<'a> {
+    /// The MCP server URL.
+    pub server: &'a Url,
+    /// `--resource`, overriding the resource indicator.
+    pub resource: Option<&'a str>,
+    /// Plain http allowed beyond loopback.
+    pub allow_http: bool,
+}
+
+/// Run discovery for `wanted.server`, starting from the 401's `challenge`.
+pub async fn discover(
+    http: &reqwest::Client,
+    wanted: &Wanted<'_>,
+    challenge: &Challenge,
+) -> Result<AuthServer, String> {
+    let server = wanted.server;
+    let mut candidates = Vec::new();
+    if let Some(m) = &challenge.resource_metadata {
+        candidates.push(check_server_url(
+            m,
+            "the resource metadata URL",
+            wanted.allow_http,
+        )?);
+    }
+    candidates.extend(resource_metadata_urls(server));
+    let mut prm = None;
+    for url in &candidates {
+        if let Some(v) = fetch_json(http, url).await? {
+            tracing::debug!("protected resource metadata from {url}");
+            prm = Some(v);
+            break;
+        }
+    }
+
+    let mut resource = wanted
+        .resource
+        .map(str::to_owned)
+        .unwrap_or_else(|| canonical_resource(server));
+    let mut scope = challenge.scope.clone().filter(|s| !s.is_empty());
+    let issuer = match &prm {
+        Some(v) => {
+            if let Some(r) = str_field(v, "resource") {
+                let declared = Url::parse(r).map_err(|_| {
+                    format!(
+                        "the protected resource metadata names a resource {:?} that is not a URL",
+                        clean(r, 200)
+                    )
+                })?;
+                let matches = declared.origin() == server.origin()
+                    && server
+                        .path()
+                        .starts_with(declared.path().trim_end_matches('/'));
+                if !matches {
+                    return Err(format!(
+                        "the protected resource metadata is for {:?}, not for {server}; refusing to sign in with it",
+                        clean(r, 200)
+                    ));
+                }
+                if wanted.resource.is_none() {
+                    resource = r.to_owned();
+                }
+            }
+            if scope.is_none() {
+                let s = str_list(v, "scopes_supported");
+                if !s.is_empty() {
+                    scope = Some(s.join(" "));
+                }
+            }
+            let first = str_list(v, "authorization_servers")
+                .into_iter()
+                .next()
+                .ok_or("the protected resource metadata names no authorization server")?;
+            check_server_url(&first, "the authorization server", wanted.allow_http)?
+        }
+        None => {
+            tracing::info!(
+                "no protected resource metadata; treating {} as the authorization server",
+                origin_of(server)
+            );
+            Url::parse(&origin_of(server)).map_err(|e| e.to_string())?
+        }
+    };
+
+    let mut asm = None;
+    for url in authorization_metadata_urls(&issuer) {
+        if let Some(v) = fetch_json(http, &url).await? {
+            tracing::debug!("authorization server metadata from {url}");
+            asm = Some(v);
+            break;
+        }
+    }
+    let endpoint = |v: &Value, name: &str| -> Result<Option<Url>, String> {
+        str_field(v, name)
+            .map(|s| check_server_url(s, &format!("the {name}"), wanted.allow_http))
+            .transpose()
+    };
+    let Some(meta) = asm else {
+        // 2025-03-26: no metadata means the default paths on the origin.
+        let origin = origin_of(&issuer);
+        let at = |p: &str| Url::parse(&format!("{origin}{p}")).map_err(|e| e.to_string());
+        tracing::info!("no authorization server metadata at {issuer}; using {origin}/authorize, /token and /register");
+        return Ok(AuthServer {
+            issuer: issuer.to_string(),
+            authorization_endpoint: at("/authorize")?,
+            token_endpoint: at("/token")?,
+            registration_endpoint: Some(at("/register")?),
+            scope,
+            resource,
+            cimd_supported: false,
+            iss_in_response: false,
+        });
+    };
+    let declared = str_field(&meta, "issuer").unwrap_or_default();
+    if !same_issuer(declared, issuer.as_str()) {
+        return Err(format!(
+            "the authorization server metadata names the issuer {:?}, not {issuer} (RFC 8414 §3.3); refusing to use it",
+            clean(declared, 200)
+        ));
+    }
+    let methods = str_list(&meta, "code_challenge_methods_supported");
+    if !methods.iter().any(|m| m == "S256") {
+        return Err(format!(
+            "the authorization server {issuer} does not offer PKCE with S256 (code_challenge_methods_supported: {methods:?}); mcp-bridge will not sign in without it"
+        ));
+    }
+    Ok(AuthServer {
+        issuer: declared.to_owned(),
+        authorization_endpoint: endpoint(&meta, "authorization_endpoint")?
+            .ok_or("the authorization server metadata has no authorization_endpoint")?,
+        token_endpoint: endpoint(&meta, "token_endpoint")?
+            .ok_or("the authorization server metadata has no token_endpoint")?,
+        registration_endpoint: endpoint(&meta, "registration_endpoint")?,
+        scope,
+        resource,
+        cimd_supported: meta
+            .get("client_id_metadata_document_supported")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        iss_in_response: meta
+            .get("authorization_response_iss_parameter_supported")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn u(s: &str) -> Url {
+        Url::parse(s).unwrap()
+    }
+
+    #[test]
+    fn resource_metadata_is_looked_for_path_first() {
+        let urls: Vec<String> = resource_metadata_urls(&u("https://h.example/public/mcp"))
+            .iter()
+            .map(Url::to_string)
+            .collect();
+        assert_eq!(
+            urls,
+            [
+                "https://h.example/.well-known/oauth-protected-resource/public/mcp",
+                "https://h.example/.well-known/oauth-protected-resource"
+            ]
+        );
+        assert_eq!(resource_metadata_urls(&u("https://h.example/")).len(), 1);
+    }
+
+    #[test]
+    fn authorization_metadata_follows_the_specification_order() {
+        let with_path: Vec<String> = authorization_metadata_urls(&u("https://a.example/t1"))
+            .iter()
+            .map(Url::to_string)
+            .collect();
+        assert_eq!(
+            with_path,
+            [
+                "https://a.example/.well-known/oauth-authorization-server/t1",
+                "https://a.example/.well-known/openid-configuration/t1",
+                "https://a.example/t1/.well-known/openid-configuration"
+            ]
+        );
+        let root: Vec<String> = authorization_metadata_urls(&u("https://a.example/"))
+            .iter()
+            .map(Url::to_string)
+            .collect();
+        assert_eq!(
+            root,
+            [
+                "https://a.example/.well-known/oauth-authorization-server",
+                "https://a.example/.well-known/openid-configuration"
+            ]
+        );
+    }
+
+    #[test]
+    fn canonical_resource_drops_fragment_and_trailing_slash() {
+        assert_eq!(
+            canonical_resource(&u("HTTPS://H.Example/mcp/#x")),
+            "https://h.example/mcp"
+        );
+        assert_eq!(
+            canonical_resource(&u("https://h.example/")),
+            "https://h.example"
+        );
+        assert_eq!(
+            canonical_resource(&u("https://h.example:8443/mcp")),
+            "https://h.example:8443/mcp"
+        );
+    }
+
+    #[test]
+    fn metadata_urls_must_be_https_but_for_loopback() {
+        assert!(check_server_url("https://a.example/x", "m", false).is_ok());
+        assert!(check_server_url("http://127.0.0.1:9/x", "m", false).is_ok());
+        assert!(check_server_url("http://a.example/x", "m", false).is_err());
+        assert!(check_server_url("http://a.example/x", "m", true).is_ok());
+        assert!(check_server_url("file:///etc/passwd", "m", true).is_err());
+        assert!(check_server_url("https://u:p@a.example/", "m", false).is_err());
+    }
+}

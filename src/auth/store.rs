@@ -1,0 +1,590 @@
+//! Where credentials live: the OS keychain (Secret Service, macOS Keychain,
+//! Windows Credential Manager) through `keyring`, or owner-only files in the
+//! per-user data directory when no keychain is available. Beside either, a
+//! small non-secret `.meta.json` per server (URL, where its secret is kept,
+//! expiry) that `status` lists and that tells a bridge whether it has
+//! anything stored for a server without touching the keychain.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// The keychain service name every entry is filed under.
+const SERVICE: &str = "mcp-bridge";
+/// Largest file or keychain record read back.
+const RECORD_LIMIT: usize = 1 << 20;
+/// Characters per keychain entry. Windows' Credential Manager takes at most
+/// 2,560 bytes of UTF-16 per credential, so long records are split there.
+#[cfg(windows)]
+const CHUNK: usize = 1000;
+#[cfg(not(windows))]
+const CHUNK: usize = 1 << 20;
+/// How many chunks a record may claim when read back.
+const MAX_CHUNKS: usize = 64;
+
+/// Where a server's secret is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// The OS keychain.
+    Keychain,
+    /// An owner-only file in the data directory.
+    File,
+}
+
+impl fmt::Display for Kind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Kind::Keychain => "keychain",
+            Kind::File => "file",
+        })
+    }
+}
+
+/// What is known about a server's credentials that is not secret.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Meta {
+    /// The MCP server URL.
+    pub url: String,
+    /// The resource indicator tokens are asked for.
+    pub resource: String,
+    /// The authorization server's issuer, once known.
+    #[serde(default)]
+    pub issuer: Option<String>,
+    /// Where the secret is kept.
+    pub store: Kind,
+    /// When the access token expires (seconds since the epoch), if said.
+    #[serde(default)]
+    pub expires_at: Option<u64>,
+    /// Whether a refresh token is stored.
+    #[serde(default)]
+    pub refreshable: bool,
+    /// When this was last written (seconds since the epoch).
+    #[serde(default)]
+    pub updated_at: u64,
+}
+
+/// A registered OAuth client.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct Client {
+    /// The client id.
+    pub client_id: String,
+    /// The client secret, for confidential registrations.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_secret: Option<String>,
+    /// How the client authenticates at the token endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auth_method: Option<String>,
+    /// The redirect URI it was registered with (a new one means a new registration).
+    #[serde(default)]
+    pub redirect_uri: String,
+    /// The issuer it was registered at.
+    #[serde(default)]
+    pub issuer: String,
+    /// Registered by the bridge (dynamic registration), so it may be redone.
+    #[serde(default)]
+    pub dynamic: bool,
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("client_id", &self.client_id)
+            .field(
+                "client_secret",
+                &self.client_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("redirect_uri", &self.redirect_uri)
+            .finish()
+    }
+}
+
+/// Tokens for one server.
+#[derive(Clone, Serialize, Deserialize, PartialEq)]
+pub struct Tokens {
+    /// The bearer token.
+    pub access_token: String,
+    /// The refresh token, if one was issued.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+    /// Expiry, seconds since the epoch.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<u64>,
+    /// The scope granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    /// When it was issued, seconds since the epoch.
+    #[serde(default)]
+    pub issued_at: u64,
+}
+
+impl Tokens {
+    /// Whether to refresh now: within a minute of expiry, or within the
+    /// last quarter of a shorter lifetime.
+    pub fn refresh_due(&self, now: u64, ahead: u64) -> bool {
+        let Some(at) = self.expires_at else {
+            return false;
+        };
+        let lifetime = at.saturating_sub(self.issued_at);
+        at <= now + ahead.min(lifetime / 4)
+    }
+}
+
+impl fmt::Debug for Tokens {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Tokens")
+            .field("access_token", &"<redacted>")
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("expires_at", &self.expires_at)
+            .field("scope", &self.scope)
+            .finish()
+    }
+}
+
+/// Everything secret about one server.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Secret {
+    /// The OAuth client the bridge uses there.
+    #[serde(default)]
+    pub client: Option<Client>,
+    /// The current tokens.
+    #[serde(default)]
+    pub tokens: Option<Tokens>,
+}
+
+/// Seconds since the epoch.
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs()
+}
+
+/// The credential store: a directory and a keychain.
+#[derive(Clone)]
+pub struct Store {
+    dir: PathBuf,
+    forced: Option<Kind>,
+}
+
+/// Said once a process: no keychain, files instead.
+static FALLBACK_SAID: AtomicBool = AtomicBool::new(false);
+
+impl Store {
+    /// The store in the per-user data directory (`MCP_BRIDGE_DATA_DIR`
+    /// overrides it), using `forced` when given, else the keychain when one
+    /// is available and files otherwise.
+    pub fn open(forced: Option<Kind>) -> Result<Store, String> {
+        let base = match std::env::var_os("MCP_BRIDGE_DATA_DIR").filter(|v| !v.is_empty()) {
+            Some(d) => PathBuf::from(d),
+            None => directories::ProjectDirs::from("", "", "mcp-bridge")
+                .map(|p| p.data_dir().to_path_buf())
+                .ok_or(
+                    "cannot find a home directory for stored credentials (set MCP_BRIDGE_DATA_DIR)",
+                )?,
+        };
+        Ok(Store {
+            dir: base.join("credentials"),
+            forced,
+        })
+    }
+
+    /// The directory metadata, files and locks live in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    fn meta_path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.meta.json"))
+    }
+
+    fn secret_path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.secret.json"))
+    }
+
+    /// The lock file for `key`.
+    pub fn lock_path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.lock"))
+    }
+
+    /// Create the directory, owner-only.
+    pub fn ensure_dir(&self) -> Result<(), String> {
+        let mut b = fs::DirBuilder::new();
+        b.recursive(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        b.create(&self.dir)
+            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700));
+        }
+        Ok(())
+    }
+
+    /// The metadata stored for `key`, if any.
+    pub fn meta(&self, key: &str) -> Option<Meta> {
+        let bytes = read_bounded(&self.meta_path(key)).ok()??;
+        match serde_json::from_slice(&bytes) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                tracing::warn!("ignoring unreadable {}: {e}", self.meta_path(key).display());
+                None
+            }
+        }
+    }
+
+    /// Everything stored for `key` (blocking: may ask the keychain).
+    pub fn load(&self, key: &str) -> Result<Option<(Meta, Secret)>, String> {
+        let Some(meta) = self.meta(key) else {
+            return Ok(None);
+        };
+        let raw = match meta.store {
+            Kind::File => read_bounded(&self.secret_path(key))
+                .map_err(|e| format!("cannot read {}: {e}", self.secret_path(key).display()))?,
+            Kind::Keychain => keychain_get(key)?,
+        };
+        let Some(raw) = raw else {
+            return Ok(Some((meta, Secret::default())));
+        };
+        let secret = serde_json::from_slice(&raw).unwrap_or_else(|e| {
+            tracing::warn!(
+                "stored credentials for {} are unreadable ({e}); signing in again",
+                meta.url
+            );
+            Secret::default()
+        });
+        Ok(Some((meta, secret)))
+    }
+
+    /// Store `secret` for `key`, with `meta`'s URL and resource; returns
+    /// where it went (blocking: may ask the keychain).
+    pub fn save(&self, key: &str, meta: &Meta, secret: &Secret) -> Result<Kind, String> {
+        self.ensure_dir()?;
+        let body = serde_json::to_vec(secret).map_err(|e| e.to_string())?;
+        let previous = self.meta(key).map(|m| m.store);
+        let kind = match self.forced {
+            Some(Kind::File) => Kind::File,
+            Some(Kind::Keychain) => {
+                keychain_set(key, &body).map_err(|e| format!("cannot use the OS keychain: {e}"))?;
+                Kind::Keychain
+            }
+            None => match keychain_set(key, &body) {
+                Ok(()) => Kind::Keychain,
+                Err(e) => {
+                    if !FALLBACK_SAID.swap(true, Ordering::Relaxed) {
+                        tracing::info!(
+                            "no OS keychain is available ({e}); keeping credentials in owner-only files under {}",
+                            self.dir.display()
+                        );
+                    }
+                    Kind::File
+                }
+            },
+        };
+        if kind == Kind::File {
+            write_private(&self.secret_path(key), &body)?;
+        }
+        // Don't leave a copy where it no longer lives.
+        match (previous, kind) {
+            (Some(Kind::File), Kind::Keychain) => {
+                let _ = fs::remove_file(self.secret_path(key));
+            }
+            (Some(Kind::Keychain), Kind::File) => {
+                let _ = keychain_delete(key);
+            }
+            _ => {}
+        }
+        let meta = Meta {
+            store: kind,
+            expires_at: secret.tokens.as_ref().and_then(|t| t.expires_at),
+            refreshable: secret
+                .tokens
+                .as_ref()
+                .is_some_and(|t| t.refresh_token.is_some()),
+            updated_at: now(),
+            ..meta.clone()
+        };
+        let meta_body = serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())?;
+        write_private(&self.meta_path(key), &meta_body)?;
+        Ok(kind)
+    }
+
+    /// Remove everything stored for `key`; false when there was nothing.
+    pub fn remove(&self, key: &str) -> Result<bool, String> {
+        let Some(meta) = self.meta(key) else {
+            return Ok(false);
+        };
+        if meta.store == Kind::Keychain {
+            keychain_delete(key)?;
+        }
+        let _ = fs::remove_file(self.secret_path(key));
+        fs::remove_file(self.meta_path(key))
+            .map_err(|e| format!("cannot remove {}: {e}", self.meta_path(key).display()))?;
+        let _ = fs::remove_file(self.lock_path(key));
+        Ok(true)
+    }
+
+    /// Every server with stored credentials, by key.
+    pub fn list(&self) -> Vec<(String, Meta)> {
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return Vec::new();
+        };
+        let mut out: Vec<(String, Meta)> = entries
+            .filter_map(Result::ok)
+            .filter_map(|e| {
+                let name = e.file_name().to_string_lossy().into_owned();
+                let key = name.strip_suffix(".meta.json")?.to_owned();
+                let meta = self.meta(&key)?;
+                Some((key, meta))
+            })
+            .collect();
+        out.sort_by(|a, b| a.1.url.cmp(&b.1.url));
+        out
+    }
+}
+
+/// Read a file of at most [`RECORD_LIMIT`] bytes; `None` when it is absent.
+fn read_bounded(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let file = match fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    file.take(RECORD_LIMIT as u64 + 1).read_to_end(&mut out)?;
+    if out.len() > RECORD_LIMIT {
+        return Err(std::io::Error::other("larger than 1 MiB"));
+    }
+    Ok(Some(out))
+}
+
+/// Write `body` to `path` atomically (a temporary file renamed over it),
+/// readable and writable by the owner only.
+pub fn write_private(path: &Path, body: &[u8]) -> Result<(), String> {
+    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(&tmp).map_err(fail)?;
+    f.write_all(body).and_then(|()| f.sync_all()).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        fail(e)
+    })?;
+    drop(f);
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        fail(e)
+    })
+}
+
+/// Split a record into keychain-sized entries: the first says how many
+/// there are ("N:" before its text).
+fn split(body: &str, chunk: usize) -> Vec<String> {
+    let chars: Vec<char> = body.chars().collect();
+    let parts: Vec<String> = if chars.is_empty() {
+        vec![String::new()]
+    } else {
+        chars.chunks(chunk).map(|c| c.iter().collect()).collect()
+    };
+    let n = parts.len();
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, p)| if i == 0 { format!("{n}:{p}") } else { p })
+        .collect()
+}
+
+/// The number of entries a first entry announces, and its own text.
+fn head(first: &str) -> Result<(usize, &str), String> {
+    let (n, rest) = first
+        .split_once(':')
+        .ok_or("a keychain entry of another format")?;
+    let n: usize = n
+        .parse()
+        .map_err(|_| "a keychain entry of another format")?;
+    if n == 0 || n > MAX_CHUNKS {
+        return Err(format!("a keychain entry claims {n} parts"));
+    }
+    Ok((n, rest))
+}
+
+fn entry(key: &str, part: usize) -> Result<keyring::Entry, String> {
+    let user = if part == 0 {
+        key.to_owned()
+    } else {
+        format!("{key}.{part}")
+    };
+    keyring::Entry::new(SERVICE, &user).map_err(|e| e.to_string())
+}
+
+fn keychain_set(key: &str, body: &[u8]) -> Result<(), String> {
+    let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
+    let parts = split(text, CHUNK);
+    // Later parts first, so a reader never sees a head without its parts.
+    for (i, p) in parts.iter().enumerate().rev() {
+        entry(key, i)?.set_password(p).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+fn keychain_get(key: &str) -> Result<Option<Vec<u8>>, String> {
+    let first = match entry(key, 0)?.get_password() {
+        Ok(p) => p,
+        Err(keyring::Error::NoEntry) => return Ok(None),
+        Err(e) => return Err(format!("cannot read the OS keychain: {e}")),
+    };
+    let (n, text) = head(&first)?;
+    let mut out = text.to_owned();
+    for i in 1..n {
+        let part = entry(key, i)?
+            .get_password()
+            .map_err(|e| format!("cannot read the OS keychain: {e}"))?;
+        out.push_str(&part);
+        if out.len() > RECORD_LIMIT {
+            return Err("a keychain record larger than 1 MiB".into());
+        }
+    }
+    Ok(Some(out.into_bytes()))
+}
+
+fn keychain_delete(key: &str) -> Result<(), String> {
+    let n = match entry(key, 0)?.get_password() {
+        Ok(first) => head(&first).map(|(n, _)| n).unwrap_or(1),
+        Err(keyring::Error::NoEntry) => return Ok(()),
+        Err(e) => return Err(format!("cannot reach the OS keychain: {e}")),
+    };
+    for i in (0..n).rev() {
+        match entry(key, i)?.delete_credential() {
+            Ok(()) | Err(keyring::Error::NoEntry) => {}
+            Err(e) => return Err(format!("cannot remove from the OS keychain: {e}")),
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_split_and_join_for_small_keychain_entries() {
+        let body = "x".repeat(2500) + "é";
+        let parts = split(&body, 1000);
+        assert_eq!(parts.len(), 3);
+        assert!(parts.iter().all(|p| p.chars().count() <= 1002));
+        let (n, first) = head(&parts[0]).unwrap();
+        assert_eq!(n, 3);
+        let joined: String = std::iter::once(first)
+            .chain(parts[1..].iter().map(String::as_str))
+            .collect();
+        assert_eq!(joined, body);
+        assert_eq!(split("", 10), vec!["1:".to_owned()]);
+        assert!(head("garbage").is_err());
+        assert!(head("999:x").is_err());
+    }
+
+    #[test]
+    fn refresh_is_due_a_minute_ahead_or_in_the_last_quarter() {
+        let t = |issued, expires| Tokens {
+            access_token: "a".into(),
+            refresh_token: None,
+            expires_at: Some(expires),
+            scope: None,
+            issued_at: issued,
+        };
+        assert!(!t(0, 3600).refresh_due(3000, 60));
+        assert!(t(0, 3600).refresh_due(3541, 60));
+        // A 2 s token is not refreshed on every request, only once expired.
+        assert!(!t(100, 102).refresh_due(101, 60));
+        assert!(t(100, 102).refresh_due(102, 60));
+        let mut forever = t(0, 0);
+        forever.expires_at = None;
+        assert!(!forever.refresh_due(u64::MAX / 2, 60));
+    }
+
+    #[test]
+    fn secrets_never_show_in_debug_output() {
+        let s = Secret {
+            client: Some(Client {
+                client_id: "cid".into(),
+                client_secret: Some("client-secret-value".into()),
+                auth_method: None,
+                redirect_uri: String::new(),
+                issuer: String::new(),
+                dynamic: true,
+            }),
+            tokens: Some(Tokens {
+                access_token: "access-token-value".into(),
+                refresh_token: Some("refresh-token-value".into()),
+                expires_at: Some(1),
+                scope: None,
+                issued_at: 0,
+            }),
+        };
+        let shown = format!("{s:?}");
+        assert!(!shown.contains("value"), "{shown}");
+        assert!(shown.contains("cid"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn file_store_is_owner_only_and_round_trips() {
+        use std::os::unix::fs::PermissionsExt;
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Store {
+            dir: tmp.path().join("credentials"),
+            forced: Some(Kind::File),
+        };
+        let meta = Meta {
+            url: "https://example.com/mcp".into(),
+            resource: "https://example.com/mcp".into(),
+            issuer: None,
+            store: Kind::File,
+            expires_at: None,
+            refreshable: false,
+            updated_at: 0,
+        };
+        let secret = Secret {
+            client: None,
+            tokens: Some(Tokens {
+                access_token: "a".into(),
+                refresh_token: Some("r".into()),
+                expires_at: Some(42),
+                scope: None,
+                issued_at: 0,
+            }),
+        };
+        assert_eq!(store.save("k1", &meta, &secret).unwrap(), Kind::File);
+        let (m, s) = store.load("k1").unwrap().unwrap();
+        assert_eq!(s, secret);
+        assert_eq!(m.expires_at, Some(42));
+        assert!(m.refreshable);
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(store.dir()), 0o700);
+        assert_eq!(mode(&store.secret_path("k1")), 0o600);
+        assert_eq!(mode(&store.meta_path("k1")), 0o600);
+        assert_eq!(store.list().len(), 1);
+        assert!(store.remove("k1").unwrap());
+        assert!(store.load("k1").unwrap().is_none());
+        assert!(!store.secret_path("k1").exists());
+        assert!(!store.remove("k1").unwrap());
+    }
+}

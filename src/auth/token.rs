@@ -1,0 +1,321 @@
+//! The bridge's own OAuth requests: dynamic client registration (RFC 7591),
+//! the authorization URL, and the token endpoint (code exchange and refresh,
+//! with the resource indicator of RFC 8707 on each).
+
+use super::challenge::clean;
+use super::discovery::AuthServer;
+use super::store::{now, Client, Tokens};
+use crate::transport::read_body;
+use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use serde_json::{json, Value};
+use std::time::Duration;
+use url::Url;
+
+/// Largest registration or token answer read.
+const ANSWER_LIMIT: usize = 256 * 1024;
+/// How long one request to the authorization server may take.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A refusal from the authorization server, with its OAuth error code.
+#[derive(Debug)]
+pub struct Refused {
+    /// `invalid_grant`, `invalid_client`, ... when the server said.
+    pub code: Option<String>,
+    /// The whole explanation.
+    pub message: String,
+}
+
+impl Refused {
+    fn plain(message: String) -> Refused {
+        Refused {
+            code: None,
+            message,
+        }
+    }
+}
+
+/// POST a form or JSON body and read a JSON object back.
+async fn call(url: &Url, what: &str, build: reqwest::RequestBuilder) -> Result<Value, Refused> {
+    let mut resp = match tokio::time::timeout(
+        TIMEOUT,
+        build.header(ACCEPT, "application/json").send(),
+    )
+    .await
+    {
+        Ok(Ok(r)) => r,
+        Ok(Err(e)) => {
+            return Err(Refused::plain(format!(
+                "{what} at {url} failed: {}",
+                crate::transport::UpstreamError::from_reqwest(url.as_str(), &e)
+            )))
+        }
+        Err(_) => {
+            return Err(Refused::plain(format!(
+                "{what} at {url} got no answer within {} s",
+                TIMEOUT.as_secs()
+            )))
+        }
+    };
+    let status = resp.status();
+    let body = read_body(&mut resp, url.as_str(), ANSWER_LIMIT)
+        .await
+        .map_err(|e| Refused::plain(e.to_string()))?;
+    let value: Option<Value> = serde_json::from_slice(&body).ok().filter(Value::is_object);
+    if status.is_success() {
+        return value.ok_or_else(|| {
+            Refused::plain(format!(
+                "{what} at {url} answered something that is not a JSON object"
+            ))
+        });
+    }
+    let code = value
+        .as_ref()
+        .and_then(|v| v.get("error"))
+        .and_then(Value::as_str)
+        .map(|s| clean(s, 100));
+    let description = value
+        .as_ref()
+        .and_then(|v| v.get("error_description"))
+        .and_then(Value::as_str)
+        .map(|s| clean(s, 300));
+    let said = match (&code, &description) {
+        (Some(c), Some(d)) => format!(": {c}: {d}"),
+        (Some(c), None) => format!(": {c}"),
+        (None, _) => format!(": {}", crate::transport::gist(&body, "")),
+    };
+    Err(Refused {
+        code,
+        message: format!("{what} at {url} was refused (HTTP {status}){said}"),
+    })
+}
+
+/// Register the bridge as a public native client at `server`, merging the
+/// user's `--static-oauth-client-metadata` over the bridge's own fields.
+pub async fn register(
+    http: &reqwest::Client,
+    server: &AuthServer,
+    redirect_uri: &str,
+    extra: Option<&Value>,
+) -> Result<Client, Refused> {
+    let Some(endpoint) = &server.registration_endpoint else {
+        return Err(Refused::plain(format!(
+            "the authorization server {} offers no dynamic client registration; register mcp-bridge there and pass --static-oauth-client-info '{{\"client_id\": \"...\"}}'",
+            server.issuer
+        )));
+    };
+    let mut body = json!({
+        "client_name": "mcp-bridge",
+        "redirect_uris": [redirect_uri],
+        "grant_types": ["authorization_code", "refresh_token"],
+        "response_types": ["code"],
+        "token_endpoint_auth_method": "none",
+        "application_type": "native",
+        "software_id": "mcp-bridge",
+        "software_version": env!("CARGO_PKG_VERSION"),
+    });
+    if let Some(scope) = &server.scope {
+        body["scope"] = Value::String(scope.clone());
+    }
+    if let (Some(Value::Object(user)), Value::Object(ours)) = (extra, &mut body) {
+        for (k, v) in user {
+            ours.insert(k.clone(), v.clone());
+        }
+    }
+    let req = http
+        .post(endpoint.clone())
+        .header(CONTENT_TYPE, "application/json")
+        .body(body.to_string());
+    let answer = call(endpoint, "client registration", req).await?;
+    let client_id = answer
+        .get("client_id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && s.len() <= 1024)
+        .ok_or_else(|| {
+            Refused::plain(format!(
+                "client registration at {endpoint} returned no client_id"
+            ))
+        })?;
+    Ok(Client {
+        client_id: client_id.to_owned(),
+        client_secret: answer
+            .get("client_secret")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        auth_method: answer
+            .get("token_endpoint_auth_method")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        redirect_uri: redirect_uri.to_owned(),
+        issuer: server.issuer.clone(),
+        dynamic: true,
+    })
+}
+
+/// The URL the browser opens.
+pub fn authorization_url(
+    server: &AuthServer,
+    client: &Client,
+    redirect_uri: &str,
+    challenge: &str,
+    state: &str,
+    scope: Option<&str>,
+) -> String {
+    let mut url = server.authorization_endpoint.clone();
+    {
+        let mut q = url.query_pairs_mut();
+        q.append_pair("response_type", "code")
+            .append_pair("client_id", &client.client_id)
+            .append_pair("redirect_uri", redirect_uri)
+            .append_pair("code_challenge", challenge)
+            .append_pair("code_challenge_method", "S256")
+            .append_pair("state", state)
+            .append_pair("resource", &server.resource);
+        if let Some(s) = scope.filter(|s| !s.is_empty()) {
+            q.append_pair("scope", s);
+        }
+    }
+    url.to_string()
+}
+
+/// POST to the token endpoint with the client's authentication.
+async fn token_request(
+    http: &reqwest::Client,
+    server: &AuthServer,
+    client: &Client,
+    mut form: Vec<(&str, String)>,
+    what: &str,
+) -> Result<Tokens, Refused> {
+    form.push(("resource", server.resource.clone()));
+    let basic = client.client_secret.is_some()
+        && client
+            .auth_method
+            .as_deref()
+            .unwrap_or("client_secret_basic")
+            == "client_secret_basic";
+    if !basic {
+        form.push(("client_id", client.client_id.clone()));
+        if let Some(secret) = &client.client_secret {
+            form.push(("client_secret", secret.clone()));
+        }
+    }
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
+        .finish();
+    let mut req = http
+        .post(server.token_endpoint.clone())
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body);
+    if basic {
+        use base64::Engine;
+        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+        let pair = format!(
+            "{}:{}",
+            enc(&client.client_id),
+            enc(client.client_secret.as_deref().unwrap_or(""))
+        );
+        let value = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(pair)
+        );
+        let mut v = HeaderValue::from_str(&value).map_err(|e| Refused::plain(e.to_string()))?;
+        v.set_sensitive(true);
+        req = req.header(AUTHORIZATION, v);
+    }
+    let answer = call(&server.token_endpoint, what, req).await?;
+    parse_tokens(&answer)
+        .map_err(|m| Refused::plain(format!("{what} at {}: {m}", server.token_endpoint)))
+}
+
+/// Read a token answer: a bearer access token, maybe a refresh token and a lifetime.
+fn parse_tokens(v: &Value) -> Result<Tokens, String> {
+    let access = v
+        .get("access_token")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && s.len() <= 64 * 1024)
+        .ok_or("the answer has no access_token")?;
+    if HeaderValue::from_str(&format!("Bearer {access}")).is_err() {
+        return Err("the access_token cannot be sent in a header".into());
+    }
+    let kind = v
+        .get("token_type")
+        .and_then(Value::as_str)
+        .unwrap_or("bearer");
+    if !kind.eq_ignore_ascii_case("bearer") {
+        return Err(format!(
+            "the token type is {:?}, not bearer",
+            clean(kind, 40)
+        ));
+    }
+    let lifetime = v.get("expires_in").and_then(|e| {
+        e.as_u64()
+            .or_else(|| e.as_str().and_then(|s| s.parse().ok()))
+    });
+    Ok(Tokens {
+        access_token: access.to_owned(),
+        refresh_token: v
+            .get("refresh_token")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
+        expires_at: lifetime.map(|s| now().saturating_add(s.min(10 * 365 * 86_400))),
+        scope: v
+            .get("scope")
+            .and_then(Value::as_str)
+            .map(|s| clean(s, 2048)),
+        issued_at: now(),
+    })
+}
+
+/// Exchange an authorization code for tokens.
+pub async fn exchange_code(
+    http: &reqwest::Client,
+    server: &AuthServer,
+    client: &Client,
+    code: &str,
+    verifier: &str,
+    redirect_uri: &str,
+) -> Result<Tokens, Refused> {
+    let form = vec![
+        ("grant_type", "authorization_code".to_owned()),
+        ("code", code.to_owned()),
+        ("redirect_uri", redirect_uri.to_owned()),
+        ("code_verifier", verifier.to_owned()),
+    ];
+    token_request(http, server, client, form, "the token request").await
+}
+
+/// Use a refresh token. A server that sends no new refresh token leaves the
+/// old one valid (RFC 6749 §6).
+pub async fn refresh(
+    http: &reqwest::Client,
+    server: &AuthServer,
+    client: &Client,
+    refresh_token: &str,
+) -> Result<Tokens, Refused> {
+    let form = vec![
+        ("grant_type", "refresh_token".to_owned()),
+        ("refresh_token", refresh_token.to_owned()),
+    ];
+    let mut t = token_request(http, server, client, form, "the token refresh").await?;
+    if t.refresh_token.is_none() {
+        t.refresh_token = Some(refresh_token.to_owned());
+    }
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_answers_are_checked() {
+        let t = parse_tokens(&json!({"access_token": "a", "token_type": "Bearer", "expires_in": 60, "refresh_token": "r"})).unwrap();
+        assert_eq!(t.refresh_token.as_deref(), Some("r"));
+        assert!(t.expires_at.unwrap() >= now() + 59);
+        assert!(parse_tokens(&json!({"token_type": "bearer"})).is_err());
+        assert!(parse_tokens(&json!({"access_token": "a", "token_type": "mac"})).is_err());
+        assert!(parse_tokens(&json!({"access_token": "a\nInjected: 1"})).is_err());
+        let s = parse_tokens(&json!({"access_token": "a", "expires_in": "30"})).unwrap();
+        assert!(s.expires_at.is_some());
+    }
+}
