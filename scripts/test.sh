@@ -7,6 +7,27 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 peers=tests/peers
+
+# Debian packages for the sign-in tests: a real browser (Chromium), a real
+# Secret Service keychain (gnome-keyring in its own D-Bus session) and
+# libsecret's secret-tool to look inside it. gnome-keyring is pinned; Debian
+# keeps only the newest Chromium security build, so it is taken as found and
+# its version printed.
+debs="chromium gnome-keyring=42.1-1+b2 libsecret-tools dbus"
+missing=""
+command -v chromium >/dev/null || missing=1
+command -v gnome-keyring-daemon >/dev/null || missing=1
+command -v secret-tool >/dev/null || missing=1
+command -v dbus-run-session >/dev/null || missing=1
+if [ -n "$missing" ]; then
+  echo "== installing Debian packages: $debs"
+  as_root=""
+  [ "$(id -u)" -eq 0 ] || as_root="sudo"
+  $as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends $debs >/dev/null
+fi
+chromium --version 2>/dev/null | grep -v unexpected || true
+
 echo "== installing pinned test peers into $peers"
 npm ci --prefix "$peers" --no-audit --no-fund --loglevel=error
 if [ ! -x "$peers/.venv/bin/python" ]; then

@@ -24,6 +24,8 @@ pub struct Peer {
     child: Child,
     pub port: u16,
     pub url: String,
+    /// The authorization server's port, for peers that have one.
+    pub auth_port: u16,
     what: &'static str,
     command: Box<dyn Fn() -> Command + Send>,
 }
@@ -87,6 +89,7 @@ fn launch(
         child,
         port,
         url: format!("http://127.0.0.1:{port}/{path}"),
+        auth_port: 0,
         what,
         command: Box::new(make),
     }
@@ -123,6 +126,12 @@ pub fn everything_on(mode: &str, port: u16) -> Peer {
 /// its MCP endpoint on a free port (answering 401 without a token) and its
 /// demo authorization server on another.
 pub fn sdk_oauth_example() -> Peer {
+    sdk_oauth_example_with("--oauth")
+}
+
+/// The same with `flag`: `--oauth`, or `--oauth-strict` (tokens must have
+/// been asked for this server with the RFC 8707 resource indicator).
+pub fn sdk_oauth_example_with(flag: &'static str) -> Peer {
     let script = require(dir().join(
         "node_modules/@modelcontextprotocol/sdk/dist/esm/examples/server/simpleStreamableHttp.js",
     ));
@@ -131,12 +140,36 @@ pub fn sdk_oauth_example() -> Peer {
         let mut cmd = Command::new("node");
         cmd.arg(&script)
             .arg("--oauth")
+            .arg(flag)
             .env("MCP_PORT", port.to_string())
             .env("MCP_AUTH_PORT", auth_port.to_string());
         cmd
     };
     let mut peer = launch(make, port, "the TypeScript SDK OAuth example (node)", "mcp");
+    wait_listening(auth_port, &mut peer.child, "its authorization server");
     peer.url = format!("http://localhost:{port}/mcp");
+    peer.auth_port = auth_port;
+    peer
+}
+
+/// `tests/peers/oauth_server.mjs`: the TypeScript SDK's authorization parts
+/// with rotating refresh tokens and access tokens that live `ttl` seconds.
+pub fn sdk_oauth_refreshing(ttl: u32) -> Peer {
+    require(dir().join("node_modules/@modelcontextprotocol/sdk/package.json"));
+    let (port, auth_port) = (super::free_port(), super::free_port());
+    let make = move || {
+        let mut cmd = Command::new("node");
+        cmd.arg(dir().join("oauth_server.mjs"))
+            .arg(port.to_string())
+            .arg(auth_port.to_string())
+            .arg(ttl.to_string())
+            .current_dir(dir());
+        cmd
+    };
+    let mut peer = launch(make, port, "oauth_server.mjs (node)", "mcp");
+    wait_listening(auth_port, &mut peer.child, "its authorization server");
+    peer.url = format!("http://localhost:{port}/mcp");
+    peer.auth_port = auth_port;
     peer
 }
 

@@ -1,0 +1,346 @@
+//! A fake MCP server with its own fake OAuth authorization server on one
+//! loopback port, for the sign-in error paths a real server will not produce
+//! on demand: no S256, closed registration, hostile authorization URLs,
+//! forgotten clients, refused refreshes, scope step-up.
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::Response;
+use base64::Engine;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// How the fake behaves; change it between runs through [`OAuthFake::set`].
+#[derive(Clone, Debug, Default)]
+pub struct Behaviour {
+    /// Advertise only `plain` PKCE.
+    pub no_s256: bool,
+    /// Refuse dynamic registration.
+    pub closed_registration: bool,
+    /// Put this in the metadata as the authorization endpoint.
+    pub authorization_endpoint: Option<String>,
+    /// Answer refreshes with invalid_grant.
+    pub refuse_refresh: bool,
+    /// Calls to tools need this scope (403 insufficient_scope without it).
+    pub tool_scope: Option<String>,
+    /// Access token lifetime in seconds (default 3600).
+    pub ttl: Option<u64>,
+}
+
+#[derive(Default)]
+struct Inner {
+    behaviour: Behaviour,
+    clients: HashMap<String, String>,
+    codes: HashMap<String, (String, String, String, String)>,
+    tokens: HashMap<String, (String, std::time::Instant)>,
+    refresh: HashMap<String, (String, String)>,
+    events: Vec<String>,
+    next: u64,
+}
+
+/// The running fake.
+#[derive(Clone)]
+pub struct OAuthFake {
+    inner: Arc<Mutex<Inner>>,
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    /// The MCP endpoint.
+    pub url: String,
+}
+
+impl OAuthFake {
+    /// Start it on a free loopback port.
+    pub async fn start(behaviour: Behaviour) -> OAuthFake {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let fake = OAuthFake {
+            inner: Arc::new(Mutex::new(Inner {
+                behaviour,
+                ..Inner::default()
+            })),
+            url: format!("{base}/mcp"),
+            base,
+        };
+        let app = axum::Router::new()
+            .fallback(handle)
+            .with_state(fake.clone());
+        tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        fake
+    }
+
+    /// Change the behaviour.
+    pub fn set(&self, f: impl FnOnce(&mut Behaviour)) {
+        f(&mut self.inner.lock().unwrap().behaviour);
+    }
+
+    /// Forget every client, code and token (a restarted authorization server).
+    pub fn forget_everything(&self) {
+        let mut i = self.inner.lock().unwrap();
+        i.clients.clear();
+        i.codes.clear();
+        i.tokens.clear();
+        i.refresh.clear();
+    }
+
+    /// What happened, in order: "register", "authorize scope=...",
+    /// "token authorization_code", "token refresh_token", "refused ...".
+    pub fn events(&self) -> Vec<String> {
+        self.inner.lock().unwrap().events.clone()
+    }
+
+    /// How many events start with `prefix`.
+    pub fn count(&self, prefix: &str) -> usize {
+        self.events()
+            .iter()
+            .filter(|e| e.starts_with(prefix))
+            .count()
+    }
+}
+
+fn reply(status: StatusCode, body: Value) -> Response {
+    Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap()
+}
+
+fn params(s: &str) -> HashMap<String, String> {
+    url::form_urlencoded::parse(s.as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn s256(verifier: &str) -> String {
+    // The fake checks PKCE with an independent SHA-256 (from ring, which
+    // rustls brings), not with the bridge's own code.
+    let d = ring::digest::digest(&ring::digest::SHA256, verifier.as_bytes());
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(d.as_ref())
+}
+
+async fn handle(State(fake): State<OAuthFake>, req: Request) -> Response {
+    let path = req.uri().path().to_owned();
+    let query = req.uri().query().unwrap_or("").to_owned();
+    let method = req.method().clone();
+    let auth = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body = axum::body::to_bytes(req.into_body(), 1 << 20)
+        .await
+        .unwrap_or_default();
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let base = fake.base.clone();
+    let mut i = fake.inner.lock().unwrap();
+    let b = i.behaviour.clone();
+    match (method.as_str(), path.as_str()) {
+        ("GET", "/.well-known/oauth-protected-resource/mcp") => reply(
+            StatusCode::OK,
+            json!({"resource": fake.url, "authorization_servers": [base], "scopes_supported": ["read"]}),
+        ),
+        ("GET", "/.well-known/oauth-authorization-server") => reply(
+            StatusCode::OK,
+            json!({
+                "issuer": base,
+                "authorization_endpoint": b.authorization_endpoint.clone().unwrap_or(format!("{base}/authorize")),
+                "token_endpoint": format!("{base}/token"),
+                "registration_endpoint": format!("{base}/register"),
+                "response_types_supported": ["code"],
+                "code_challenge_methods_supported": if b.no_s256 { json!(["plain"]) } else { json!(["S256"]) },
+            }),
+        ),
+        ("POST", "/register") => {
+            if b.closed_registration {
+                i.events.push("refused register".into());
+                return reply(
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": "invalid_client_metadata", "error_description": "registration is closed here"}),
+                );
+            }
+            let meta: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+            let redirect = meta["redirect_uris"][0].as_str().unwrap_or("").to_owned();
+            i.next += 1;
+            let id = format!("client-{}", i.next);
+            i.clients.insert(id.clone(), redirect.clone());
+            i.events.push("register".into());
+            reply(
+                StatusCode::CREATED,
+                json!({"client_id": id, "redirect_uris": [redirect], "token_endpoint_auth_method": "none"}),
+            )
+        }
+        ("GET", "/authorize") => {
+            let p = params(&query);
+            let client = p.get("client_id").cloned().unwrap_or_default();
+            let Some(registered) = i.clients.get(&client).cloned() else {
+                i.events.push("refused authorize: unknown client".into());
+                return reply(StatusCode::BAD_REQUEST, json!({"error": "invalid_client"}));
+            };
+            let redirect = p.get("redirect_uri").cloned().unwrap_or_default();
+            if redirect != registered
+                || p.get("code_challenge_method").map(String::as_str) != Some("S256")
+            {
+                i.events.push("refused authorize: bad request".into());
+                return reply(StatusCode::BAD_REQUEST, json!({"error": "invalid_request"}));
+            }
+            let scope = p.get("scope").cloned().unwrap_or_default();
+            i.events.push(format!(
+                "authorize scope={scope} resource={}",
+                p.get("resource").cloned().unwrap_or_default()
+            ));
+            i.next += 1;
+            let code = format!("code-{}", i.next);
+            let challenge = p.get("code_challenge").cloned().unwrap_or_default();
+            i.codes
+                .insert(code.clone(), (client, challenge, scope, redirect.clone()));
+            let state = url::form_urlencoded::byte_serialize(
+                p.get("state").map(String::as_bytes).unwrap_or(b""),
+            )
+            .collect::<String>();
+            Response::builder()
+                .status(StatusCode::FOUND)
+                .header(
+                    header::LOCATION,
+                    format!("{redirect}?code={code}&state={state}"),
+                )
+                .body(Body::empty())
+                .unwrap()
+        }
+        ("POST", "/token") => {
+            let p = params(&body);
+            let client = p.get("client_id").cloned().unwrap_or_default();
+            let grant = p.get("grant_type").cloned().unwrap_or_default();
+            i.events.push(format!("token {grant}"));
+            if !i.clients.contains_key(&client) {
+                i.events.push("refused token: invalid_client".into());
+                return reply(
+                    StatusCode::UNAUTHORIZED,
+                    json!({"error": "invalid_client", "error_description": "unknown client"}),
+                );
+            }
+            if p.get("resource") != Some(&fake.url) {
+                return reply(StatusCode::BAD_REQUEST, json!({"error": "invalid_target"}));
+            }
+            let scope = match grant.as_str() {
+                "authorization_code" => {
+                    let code = p.get("code").cloned().unwrap_or_default();
+                    let Some((owner, challenge, scope, redirect)) = i.codes.remove(&code) else {
+                        return reply(StatusCode::BAD_REQUEST, json!({"error": "invalid_grant"}));
+                    };
+                    let verifier = p.get("code_verifier").cloned().unwrap_or_default();
+                    if owner != client
+                        || s256(&verifier) != challenge
+                        || p.get("redirect_uri") != Some(&redirect)
+                    {
+                        i.events.push("refused token: pkce or redirect".into());
+                        return reply(StatusCode::BAD_REQUEST, json!({"error": "invalid_grant"}));
+                    }
+                    scope
+                }
+                "refresh_token" => {
+                    let rt = p.get("refresh_token").cloned().unwrap_or_default();
+                    if b.refuse_refresh {
+                        i.events.push("refused refresh: invalid_grant".into());
+                        return reply(
+                            StatusCode::BAD_REQUEST,
+                            json!({"error": "invalid_grant", "error_description": "refresh token revoked"}),
+                        );
+                    }
+                    match i.refresh.remove(&rt) {
+                        Some((owner, scope)) if owner == client => scope,
+                        _ => {
+                            return reply(
+                                StatusCode::BAD_REQUEST,
+                                json!({"error": "invalid_grant"}),
+                            )
+                        }
+                    }
+                }
+                _ => {
+                    return reply(
+                        StatusCode::BAD_REQUEST,
+                        json!({"error": "unsupported_grant_type"}),
+                    )
+                }
+            };
+            i.next += 1;
+            let (access, refresh) = (format!("access-{}", i.next), format!("refresh-{}", i.next));
+            let expires =
+                std::time::Instant::now() + std::time::Duration::from_secs(b.ttl.unwrap_or(3600));
+            i.tokens.insert(access.clone(), (scope.clone(), expires));
+            i.refresh.insert(refresh.clone(), (client, scope.clone()));
+            reply(
+                StatusCode::OK,
+                json!({"access_token": access, "token_type": "Bearer", "expires_in": b.ttl.unwrap_or(3600),
+                       "refresh_token": refresh, "scope": scope}),
+            )
+        }
+        ("POST", "/mcp") => {
+            let token = auth
+                .as_deref()
+                .and_then(|a| a.strip_prefix("Bearer "))
+                .unwrap_or("");
+            let live = i
+                .tokens
+                .get(token)
+                .filter(|(_, until)| *until > std::time::Instant::now())
+                .map(|(scope, _)| scope.clone());
+            let Some(scope) = live else {
+                i.events.push("mcp 401".into());
+                return Response::builder()
+                    .status(StatusCode::UNAUTHORIZED)
+                    .header(
+                        header::WWW_AUTHENTICATE,
+                        format!("Bearer error=\"invalid_token\", resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\""),
+                    )
+                    .body(Body::empty())
+                    .unwrap();
+            };
+            let msg: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+            let rpc = msg["method"].as_str().unwrap_or("").to_owned();
+            if rpc == "tools/call" {
+                if let Some(need) = &b.tool_scope {
+                    if !scope.split(' ').any(|s| s == need) {
+                        i.events.push("mcp 403".into());
+                        return Response::builder()
+                            .status(StatusCode::FORBIDDEN)
+                            .header(
+                                header::WWW_AUTHENTICATE,
+                                format!(
+                                    "Bearer error=\"insufficient_scope\", scope=\"{scope} {need}\""
+                                ),
+                            )
+                            .body(Body::empty())
+                            .unwrap();
+                    }
+                }
+            }
+            i.events.push(format!("mcp {rpc}"));
+            if msg.get("id").is_none() {
+                return Response::builder()
+                    .status(StatusCode::ACCEPTED)
+                    .body(Body::empty())
+                    .unwrap();
+            }
+            let result = match rpc.as_str() {
+                "initialize" => {
+                    json!({"protocolVersion": "2025-06-18", "capabilities": {"tools": {}},
+                                        "serverInfo": {"name": "oauth-fake", "version": "1"}})
+                }
+                _ => {
+                    json!({"content": [{"type": "text", "text": format!("ok with scope {scope}")}]})
+                }
+            };
+            reply(
+                StatusCode::OK,
+                json!({"jsonrpc": "2.0", "id": msg["id"], "result": result}),
+            )
+        }
+        ("GET", "/mcp") | ("DELETE", "/mcp") => reply(StatusCode::METHOD_NOT_ALLOWED, json!({})),
+        _ => reply(StatusCode::NOT_FOUND, json!({"error": "not found"})),
+    }
+}
