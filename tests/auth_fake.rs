@@ -417,3 +417,37 @@ async fn several_bridges_at_once_share_one_sign_in() {
     assert_eq!(fake.count("register"), 1);
     assert_eq!(fake.count("token authorization_code"), 1);
 }
+
+#[tokio::test]
+async fn a_pre_registered_client_is_used_as_given() {
+    let port = common::free_port();
+    let redirect = format!("http://127.0.0.1:{port}/oauth/callback");
+    let fake = OAuthFake::start(Behaviour {
+        closed_registration: true,
+        preregistered: Some(("static-client".into(), redirect)),
+        ..Behaviour::default()
+    })
+    .await;
+    let home = Home::new();
+    let info = r#"{"client_id": "static-client"}"#;
+    let port_arg = port.to_string();
+    let mut b = home
+        .bridge(
+            &fake.url,
+            &[
+                "--static-oauth-client-info",
+                info,
+                "--callback-port",
+                &port_arg,
+            ],
+        )
+        .await;
+    b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
+        .await;
+    let (status, page) = sign_in_as_person(&home.log(), 1).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(b.recv().await["result"].is_object());
+    assert!(browser_urls(&home.log())[0].contains("client_id=static-client&"));
+    assert_eq!(fake.count("register"), 0);
+    assert_eq!(fake.count("refused register"), 0);
+}

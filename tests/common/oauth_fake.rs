@@ -27,6 +27,8 @@ pub struct Behaviour {
     pub tool_scope: Option<String>,
     /// Access token lifetime in seconds (default 3600).
     pub ttl: Option<u64>,
+    /// A client registered beforehand: its id and redirect URI.
+    pub preregistered: Option<(String, String)>,
 }
 
 #[derive(Default)]
@@ -55,9 +57,11 @@ impl OAuthFake {
     pub async fn start(behaviour: Behaviour) -> OAuthFake {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        let clients = behaviour.preregistered.iter().cloned().collect();
         let fake = OAuthFake {
             inner: Arc::new(Mutex::new(Inner {
                 behaviour,
+                clients,
                 ..Inner::default()
             })),
             url: format!("{base}/mcp"),
