@@ -151,14 +151,18 @@ pub async fn login(
     }
     if let Some(id) = session {
         let _ = auth
-            .send(|| {
+            .send_without_sign_in(|| {
                 http.delete(url.clone())
                     .headers(headers.clone())
                     .header("mcp-session-id", id.clone())
             })
             .await;
     }
-    if status.is_success() {
+    if status.is_success() && !auth.has_token() {
+        Ok(format!(
+            "{host} did not ask for a sign-in; nothing was stored"
+        ))
+    } else if status.is_success() {
         Ok(format!("signed in to {host}: the server accepts the token"))
     } else {
         Err(format!("{url} answered HTTP {status} after sign-in"))

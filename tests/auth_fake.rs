@@ -451,3 +451,15 @@ async fn a_pre_registered_client_is_used_as_given() {
     assert_eq!(fake.count("register"), 0);
     assert_eq!(fake.count("refused register"), 0);
 }
+
+// Multi-threaded: `run` blocks while the fake serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_to_a_server_that_needs_none_stores_nothing() {
+    let fake = common::fake::Fake::start(common::fake::mcp).await;
+    let home = Home::new();
+    let (code, out, err) = home.run(&["login", &fake.url]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("did not ask for a sign-in"), "{out}");
+    let (_, out, _) = home.run(&["status"]);
+    assert!(out.contains("no stored sign-ins"), "{out}");
+}

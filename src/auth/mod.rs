@@ -144,6 +144,28 @@ impl Auth {
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<Result<reqwest::Response, reqwest::Error>, UpstreamError> {
+        self.send_with(build, true).await
+    }
+
+    /// Send with the token, but never sign in: for the session's DELETE at
+    /// exit, which must not open a browser.
+    pub async fn send_without_sign_in(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Result<reqwest::Response, reqwest::Error>, UpstreamError> {
+        self.send_with(build, false).await
+    }
+
+    /// Whether a token is in use.
+    pub fn has_token(&self) -> bool {
+        self.current.lock().expect("auth state").tokens.is_some()
+    }
+
+    async fn send_with(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        recover: bool,
+    ) -> Result<Result<reqwest::Response, reqwest::Error>, UpstreamError> {
         let mut signed_in = false;
         let mut step_ups = 0;
         loop {
@@ -167,7 +189,7 @@ impl Auth {
                 Ok(r) => r,
                 Err(e) => return Ok(Err(e)),
             };
-            if !self.cfg.enabled || !own {
+            if !self.cfg.enabled || !own || !recover {
                 return Ok(Ok(resp));
             }
             let status = resp.status().as_u16();

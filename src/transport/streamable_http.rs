@@ -634,7 +634,7 @@ impl StreamableHttp {
         }
         let req = self
             .auth
-            .send(|| self.request(Method::DELETE, false).timeout(limit));
+            .send_without_sign_in(|| self.request(Method::DELETE, false).timeout(limit));
         match tokio::time::timeout(limit, req).await {
             Ok(Ok(Ok(resp))) => tracing::debug!("session closed (HTTP {})", resp.status()),
             Ok(Err(e)) => tracing::info!("closing the session: {e}"),
