@@ -243,20 +243,12 @@ async fn a_refused_refresh_falls_back_to_a_new_sign_in() {
     let home = Home::new();
     {
         let mut b = home.bridge(&fake.url, &[]).await;
-        b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
-            .await;
-        sign_in_as_person(&home.log(), 1).await;
-        assert!(b.recv().await["result"].is_object());
+        common::initialize_signing_in(&mut b, &home.log(), 1).await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     fake.set(|b| b.refuse_refresh = true);
     let mut b = home.bridge(&fake.url, &[]).await;
-    b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
-        .await;
-    let (status, _) = sign_in_as_person(&home.log(), 2).await;
-    assert_eq!(status, 200);
-    let r = b.recv().await;
-    assert!(r["result"].is_object(), "{r}");
+    common::initialize_signing_in(&mut b, &home.log(), 2).await;
     let events = fake.events();
     assert_eq!(
         fake.count("refused refresh: invalid_grant"),
@@ -277,21 +269,13 @@ async fn a_forgotten_client_is_registered_again() {
     let home = Home::new();
     {
         let mut b = home.bridge(&fake.url, &[]).await;
-        b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
-            .await;
-        sign_in_as_person(&home.log(), 1).await;
-        assert!(b.recv().await["result"].is_object());
+        common::initialize_signing_in(&mut b, &home.log(), 1).await;
     }
     // The authorization server lost everything: the stored token gets a 401,
     // the refresh gets invalid_client, the cached registration is dropped.
     fake.forget_everything();
     let mut b = home.bridge(&fake.url, &[]).await;
-    b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
-        .await;
-    let (status, page) = sign_in_as_person(&home.log(), 2).await;
-    assert_eq!(status, 200, "{page}");
-    let r = b.recv().await;
-    assert!(r["result"].is_object(), "{r}");
+    common::initialize_signing_in(&mut b, &home.log(), 2).await;
     let events = fake.events();
     assert_eq!(fake.count("refused token: invalid_client"), 1, "{events:?}");
     assert_eq!(fake.count("register"), 2, "{events:?}");
@@ -312,10 +296,7 @@ async fn insufficient_scope_signs_in_again_for_the_scope() {
     .await;
     let home = Home::new();
     let mut b = home.bridge(&fake.url, &[]).await;
-    b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
-        .await;
-    sign_in_as_person(&home.log(), 1).await;
-    assert!(b.recv().await["result"].is_object());
+    common::initialize_signing_in(&mut b, &home.log(), 1).await;
     b.send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
         .await;
     b.send(json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "x", "arguments": {}}}))
@@ -442,11 +423,7 @@ async fn a_pre_registered_client_is_used_as_given() {
             ],
         )
         .await;
-    b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
-        .await;
-    let (status, page) = sign_in_as_person(&home.log(), 1).await;
-    assert_eq!(status, 200, "{page}");
-    assert!(b.recv().await["result"].is_object());
+    common::initialize_signing_in(&mut b, &home.log(), 1).await;
     assert!(browser_urls(&home.log())[0].contains("client_id=static-client&"));
     assert_eq!(fake.count("register"), 0);
     assert_eq!(fake.count("refused register"), 0);

@@ -8,7 +8,7 @@
 mod common;
 
 use common::oauth_fake::{Behaviour, OAuthFake};
-use common::{browser_urls, init_params, peers, sign_in_as_person, text_of, Bridge};
+use common::{browser_urls, init_params, peers, text_of, Bridge};
 use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::process::Stdio;
@@ -256,10 +256,7 @@ async fn tokens_are_kept_in_a_real_secret_service_keychain() {
     let home = Home::recording();
     let bus = [("DBUS_SESSION_BUS_ADDRESS", keyring.address.as_str())];
     let mut b = home.bridge_with(&fake.url, &[], &bus).await;
-    b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
-        .await;
-    sign_in_as_person(&home.log(), 1).await;
-    assert!(b.recv().await["result"].is_object(), "{}", b.stderr());
+    common::initialize_signing_in(&mut b, &home.log(), 1).await;
     drop(b);
 
     let found = keyring.search();
@@ -305,10 +302,7 @@ async fn the_file_store_is_used_when_no_keychain_answers() {
     let home = Home::recording();
     // No D-Bus session at all (the harness removes it): the file fallback.
     let mut b = home.bridge_with(&fake.url, &["-v"], &[]).await;
-    b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
-        .await;
-    sign_in_as_person(&home.log(), 1).await;
-    assert!(b.recv().await["result"].is_object());
+    common::initialize_signing_in(&mut b, &home.log(), 1).await;
     assert!(
         b.stderr().contains("no OS keychain is available"),
         "{}",

@@ -323,3 +323,15 @@ pub async fn sign_in_as_person(log: &std::path::Path, n: usize) -> (u16, String)
     let status = resp.status().as_u16();
     (status, resp.text().await.unwrap_or_default())
 }
+
+/// Send `initialize`, play the person for the `n`-th browser opening, and
+/// return the answer, which must be a result.
+pub async fn initialize_signing_in(b: &mut Bridge, log: &std::path::Path, n: usize) -> Value {
+    b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
+        .await;
+    let (status, page) = sign_in_as_person(log, n).await;
+    assert_eq!(status, 200, "the sign-in page: {page}");
+    let r = b.recv().await;
+    assert!(r["result"].is_object(), "{r}\n{}", b.stderr());
+    r
+}
