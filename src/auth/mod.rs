@@ -93,6 +93,13 @@ struct Known {
     client: Option<Client>,
 }
 
+/// A turn at changing the tokens: this process's sign-in state and, when
+/// there is a store, the cross-process lock.
+struct Turn<'a> {
+    known: tokio::sync::MutexGuard<'a, Known>,
+    _held: Option<lock::Held>,
+}
+
 /// The token provider every transport sends through.
 pub struct Auth {
     http: reqwest::Client,
@@ -371,47 +378,55 @@ impl Auth {
         }
     }
 
-    /// After a 401 on a request sent with `sent`: take whatever another task
-    /// or process got meanwhile, else refresh, else sign in.
-    async fn unauthorized(&self, sent: Option<&str>, c: &Challenge) -> Result<(), UpstreamError> {
+    /// Take this server's turn to change its tokens: first in this process,
+    /// then across processes (the lock file). `None` when the token `sent`
+    /// was replaced meanwhile, here or by another process (whose stored
+    /// token is then used): there is nothing left to do.
+    async fn turn(&self, sent: Option<&str>) -> Result<Option<Turn<'_>>, UpstreamError> {
         let mut known = self.single.lock().await;
         if self.current_access().as_deref() != sent {
-            return Ok(());
+            return Ok(None);
         }
-        let _held = self.lock().await?;
+        let held = self.lock().await?;
+        // Another process may have signed in or refreshed: its refresh token
+        // replaced ours (rotating refresh tokens must never be spent twice).
         let stored = self.read_store().await.unwrap_or_default();
         if let Some(t) = &stored.tokens {
             if Some(t.access_token.as_str()) != sent {
                 tracing::info!("using the token another mcp-bridge process just stored");
                 self.adopt(Some(t.clone()));
-                return Ok(());
+                return Ok(None);
             }
         }
         if known.client.is_none() {
-            known.client = stored.client.clone();
+            known.client = stored.client;
         }
-        let had = stored
-            .tokens
-            .clone()
-            .or_else(|| self.current.lock().expect("auth state").tokens.clone());
+        Ok(Some(Turn { known, _held: held }))
+    }
+
+    /// After a 401 on a request sent with `sent`: take whatever another task
+    /// or process got meanwhile, else refresh, else sign in.
+    async fn unauthorized(&self, sent: Option<&str>, c: &Challenge) -> Result<(), UpstreamError> {
+        let Some(mut turn) = self.turn(sent).await? else {
+            return Ok(());
+        };
+        let had = self.current.lock().expect("auth state").tokens.clone();
         if let Some(rt) = had.and_then(|t| t.refresh_token) {
-            match self.refresh_locked(&mut known, &rt, c).await {
+            match self.refresh_locked(&mut turn.known, &rt, c).await {
                 Ok(_) => return Ok(()),
                 Err(e) => tracing::info!("refreshing the token failed ({e}); signing in again"),
             }
         }
         let scope = c.scope.clone();
-        self.sign_in(&mut known, c, scope).await
+        self.sign_in(&mut turn.known, c, scope).await
     }
 
     /// After a 403 `insufficient_scope`: sign in again with the scope asked
     /// for added to what the token had.
     async fn step_up(&self, sent: Option<&str>, c: &Challenge) -> Result<(), UpstreamError> {
-        let mut known = self.single.lock().await;
-        if self.current_access().as_deref() != sent {
+        let Some(mut turn) = self.turn(sent).await? else {
             return Ok(());
-        }
-        let _held = self.lock().await?;
+        };
         let had = self
             .current
             .lock()
@@ -420,38 +435,24 @@ impl Auth {
             .as_ref()
             .and_then(|t| t.scope.clone());
         let scope = union(had.as_deref(), c.scope.as_deref());
-        if known.client.is_none() {
-            known.client = self.read_store().await.and_then(|s| s.client);
-        }
-        self.sign_in(&mut known, c, scope).await
+        self.sign_in(&mut turn.known, c, scope).await
     }
 
-    /// Refresh `old` (ahead of expiry), unless another process already did.
+    /// Refresh `old` (ahead of expiry), unless it was replaced meanwhile.
     async fn refresh_shared(&self, old: &Tokens) -> Result<Tokens, String> {
-        let mut known = self.single.lock().await;
-        {
+        let turn = self
+            .turn(Some(&old.access_token))
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(mut turn) = turn else {
             let cur = self.current.lock().expect("auth state");
-            if let Some(t) = &cur.tokens {
-                if t.access_token != old.access_token {
-                    return Ok(t.clone());
-                }
-            }
-        }
-        let _held = self.lock().await.map_err(|e| e.to_string())?;
-        // Another process may have refreshed: its refresh token replaced ours
-        // (rotating refresh tokens must never be spent twice).
-        let stored = self.read_store().await.unwrap_or_default();
-        if let Some(t) = &stored.tokens {
-            if t.access_token != old.access_token {
-                self.adopt(Some(t.clone()));
-                return Ok(t.clone());
-            }
-        }
-        if known.client.is_none() {
-            known.client = stored.client.clone();
-        }
+            return cur
+                .tokens
+                .clone()
+                .ok_or_else(|| "signed out meanwhile".into());
+        };
         let rt = old.refresh_token.clone().ok_or("no refresh token")?;
-        self.refresh_locked(&mut known, &rt, &Challenge::default())
+        self.refresh_locked(&mut turn.known, &rt, &Challenge::default())
             .await
             .map_err(|e| e.to_string())
     }
