@@ -239,33 +239,55 @@ pub fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
 /// Check the server URL: https, or http to loopback (or anywhere with `allow_http`).
 pub fn check_url(raw: &str, allow_http: bool) -> Result<url::Url, String> {
     let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a valid URL: {e}"))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_http || is_loopback(&url) => {}
-        "http" => {
-            return Err(format!(
+    match url_problem(&url, allow_http) {
+        None => Ok(url),
+        Some(UrlProblem::PlainHttp) => Err(format!(
             "{raw} uses plain http to a host that is not loopback; use https, or pass --allow-http"
-        ))
-        }
-        other => {
-            return Err(format!(
-                "{raw} has the scheme {other:?}; only https (or http to loopback) is supported"
-            ))
-        }
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("{raw} has no host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(format!(
+        )),
+        Some(UrlProblem::Scheme(other)) => Err(format!(
+            "{raw} has the scheme {other:?}; only https (or http to loopback) is supported"
+        )),
+        Some(UrlProblem::NoHost) => Err(format!("{raw} has no host")),
+        Some(UrlProblem::Credentials) => Err(format!(
             "{}: credentials in the URL are not supported; use --header instead",
             redact_userinfo(&url)
-        ));
+        )),
     }
-    Ok(url)
 }
 
-fn redact_userinfo(url: &url::Url) -> String {
+/// Why a URL fails the policy every URL the bridge talks to or opens follows.
+#[derive(Debug, PartialEq, Eq)]
+pub enum UrlProblem {
+    /// Neither https nor http (the scheme it has).
+    Scheme(String),
+    /// Plain http to a host that is not loopback, not allowed.
+    PlainHttp,
+    /// No host.
+    NoHost,
+    /// A user name or password in the URL.
+    Credentials,
+}
+
+/// The URL policy: https, or http to loopback (or anywhere with
+/// `allow_http`); a host; no credentials. `None` when `url` meets it.
+pub fn url_problem(url: &url::Url, allow_http: bool) -> Option<UrlProblem> {
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_http || is_loopback(url) => {}
+        "http" => return Some(UrlProblem::PlainHttp),
+        other => return Some(UrlProblem::Scheme(other.to_owned())),
+    }
+    if url.host_str().is_none_or(str::is_empty) {
+        return Some(UrlProblem::NoHost);
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Some(UrlProblem::Credentials);
+    }
+    None
+}
+
+/// `url` without its user name and password, for messages.
+pub fn redact_userinfo(url: &url::Url) -> String {
     let mut u = url.clone();
     let _ = u.set_username("");
     let _ = u.set_password(None);

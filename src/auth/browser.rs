@@ -2,7 +2,8 @@
 //! server's metadata, so it is checked first and is never given to a shell
 //! (mcp-remote's CVE-2025-6514 was command injection through this URL).
 
-use crate::cli::is_loopback;
+use super::challenge::clean;
+use crate::cli::{url_problem, UrlProblem};
 use std::process::{Command, Stdio};
 
 /// Characters no authorization URL needs once serialized, and that mean
@@ -13,7 +14,7 @@ const REFUSED: &[char] = &['`', '$', '|', ';', '<', '>', '\\', '"', '\'', '{', '
 /// http(s) only (plain http to loopback alone), no credentials, a host, and
 /// no character a shell or command line would treat specially.
 pub fn check_url(raw: &str) -> Result<url::Url, String> {
-    let shown = shorten(raw);
+    let shown = clean(raw, 200);
     if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(format!(
             "the authorization URL {shown:?} contains control characters or spaces"
@@ -21,25 +22,26 @@ pub fn check_url(raw: &str) -> Result<url::Url, String> {
     }
     let url = url::Url::parse(raw)
         .map_err(|e| format!("the authorization URL {shown:?} is not a valid URL: {e}"))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        "http" => {
+    match url_problem(&url, false) {
+        None => {}
+        Some(UrlProblem::PlainHttp) => {
             return Err(format!(
                 "the authorization URL {shown:?} uses plain http to a host that is not loopback"
             ))
         }
-        other => {
+        Some(UrlProblem::Scheme(other)) => {
             return Err(format!(
                 "the authorization URL has the scheme {other:?}; only https (or http to loopback) is opened"
             ))
         }
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Err(format!("the authorization URL {shown:?} has no host"));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err("the authorization URL carries credentials (user:password@); refused".into());
+        Some(UrlProblem::NoHost) => {
+            return Err(format!("the authorization URL {shown:?} has no host"))
+        }
+        Some(UrlProblem::Credentials) => {
+            return Err(
+                "the authorization URL carries credentials (user:password@); refused".into(),
+            )
+        }
     }
     // Both as given and as it will be handed over (parsing encodes some).
     let text = url.as_str();
@@ -53,15 +55,6 @@ pub fn check_url(raw: &str) -> Result<url::Url, String> {
         ));
     }
     Ok(url)
-}
-
-/// At most 200 characters of `s`, for messages.
-fn shorten(s: &str) -> String {
-    let mut out: String = s.chars().take(200).collect();
-    if out.len() < s.len() {
-        out.push('…');
-    }
-    out
 }
 
 /// Open `url` (already checked) in the person's browser: the `BROWSER`

@@ -5,7 +5,7 @@
 //! from the server, so each is checked before it is fetched or used.
 
 use super::challenge::{clean, Challenge};
-use crate::cli::is_loopback;
+use crate::cli::{redact_userinfo, url_problem, UrlProblem};
 use crate::transport::read_body;
 use serde_json::Value;
 use std::time::Duration;
@@ -42,31 +42,16 @@ pub struct AuthServer {
 pub fn check_server_url(raw: &str, what: &str, allow_http: bool) -> Result<Url, String> {
     let url =
         Url::parse(raw).map_err(|e| format!("{what} {:?} is not a URL: {e}", clean(raw, 200)))?;
-    let shown = {
-        let mut u = url.clone();
-        let _ = u.set_username("");
-        let _ = u.set_password(None);
-        clean(u.as_str(), 200)
-    };
-    let ok = match url.scheme() {
-        "https" => true,
-        "http" => allow_http || is_loopback(&url),
-        _ => false,
-    };
-    if !ok {
-        return Err(format!(
+    let shown = clean(&redact_userinfo(&url), 200);
+    match url_problem(&url, allow_http) {
+        None => Ok(url),
+        Some(UrlProblem::PlainHttp | UrlProblem::Scheme(_)) => Err(format!(
             "{what} {shown:?} is not https (plain http is accepted for loopback only, or with --allow-http)"
-        ));
-    }
-    if url.host_str().is_none_or(str::is_empty)
-        || !url.username().is_empty()
-        || url.password().is_some()
-    {
-        return Err(format!(
+        )),
+        Some(UrlProblem::NoHost | UrlProblem::Credentials) => Err(format!(
             "{what} {shown:?} has no host or carries credentials"
-        ));
+        )),
     }
-    Ok(url)
 }
 
 /// The canonical URI of the MCP server (RFC 8707 as the MCP specification
