@@ -145,11 +145,10 @@ pub fn sdk_oauth_example_with(flag: &'static str) -> Peer {
             .env("MCP_AUTH_PORT", auth_port.to_string());
         cmd
     };
-    let mut peer = launch(make, port, "the TypeScript SDK OAuth example (node)", "mcp");
-    wait_listening(auth_port, &mut peer.child, "its authorization server");
-    peer.url = format!("http://localhost:{port}/mcp");
-    peer.auth_port = auth_port;
-    peer
+    with_auth_server(
+        launch(make, port, "the TypeScript SDK OAuth example (node)", "mcp"),
+        auth_port,
+    )
 }
 
 /// `tests/peers/oauth_server.mjs`: the TypeScript SDK's authorization parts
@@ -166,9 +165,17 @@ pub fn sdk_oauth_refreshing(ttl: u32) -> Peer {
             .current_dir(dir());
         cmd
     };
-    let mut peer = launch(make, port, "oauth_server.mjs (node)", "mcp");
+    with_auth_server(
+        launch(make, port, "oauth_server.mjs (node)", "mcp"),
+        auth_port,
+    )
+}
+
+/// A peer that also runs an authorization server on `auth_port`: wait for
+/// it too, and name the MCP URL by `localhost`, as the peer's metadata does.
+fn with_auth_server(mut peer: Peer, auth_port: u16) -> Peer {
     wait_listening(auth_port, &mut peer.child, "its authorization server");
-    peer.url = format!("http://localhost:{port}/mcp");
+    peer.url = format!("http://localhost:{}/mcp", peer.port);
     peer.auth_port = auth_port;
     peer
 }
