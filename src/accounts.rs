@@ -125,11 +125,14 @@ pub async fn login(
             .header(CONTENT_TYPE, "application/json")
             .body(body.clone())
     };
+    let http_error = |e: reqwest::Error| {
+        crate::transport::UpstreamError::from_reqwest(url.as_str(), &e).to_string()
+    };
     let resp = auth
         .send(post)
         .await
         .map_err(|e| e.to_string())?
-        .map_err(|e| crate::transport::UpstreamError::from_reqwest(url.as_str(), &e).to_string())?;
+        .map_err(http_error)?;
     let mut status = resp.status();
     let session = resp.headers().get("mcp-session-id").cloned();
     drop(resp);
@@ -144,9 +147,7 @@ pub async fn login(
             .send(get)
             .await
             .map_err(|e| e.to_string())?
-            .map_err(|e| {
-                crate::transport::UpstreamError::from_reqwest(url.as_str(), &e).to_string()
-            })?;
+            .map_err(http_error)?;
         status = resp.status();
     }
     if let Some(id) = session {

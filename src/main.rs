@@ -93,12 +93,9 @@ fn login(raw: &str, port: Option<u16>, opts: &Options) -> ExitCode {
         Ok(c) => c,
         Err(e) => return report(Err(format!("cannot set up HTTP: {e}"))),
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => return report(Err(format!("cannot start the async runtime: {e}"))),
+        Err(e) => return report(Err(e)),
     };
     let auth = Arc::new(auth::Auth::new(client.clone(), settings));
     report(runtime.block_on(accounts::login(client, auth, url, headers)))
@@ -143,13 +140,10 @@ fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
         }
     );
 
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
-            tracing::error!("cannot start the async runtime: {e}");
+            tracing::error!("{e}");
             return ExitCode::from(EXIT_FAILURE);
         }
     };
@@ -188,6 +182,14 @@ fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
     tracing::debug!("bye");
     // The stdin thread may still sit in a blocking read; exiting ends it.
     std::process::exit(0)
+}
+
+/// The one-thread runtime everything runs on.
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
 
 /// A choice as it is spelled on the command line.
