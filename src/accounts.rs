@@ -38,9 +38,26 @@ pub fn settings(
             ));
         }
     }
-    if let Some(r) = &opts.resource {
+    // As mcp-remote: an empty --resource leaves the parameter out too.
+    let resource = opts.resource.clone().filter(|r| !r.trim().is_empty());
+    let resource_parameter = !opts.disable_resource_parameter
+        && opts
+            .resource
+            .as_deref()
+            .is_none_or(|r| !r.trim().is_empty());
+    if let Some(r) = &resource {
         url::Url::parse(r).map_err(|e| format!("--resource {r:?} is not a URL: {e}"))?;
     }
+    let success_url = opts
+        .auth_success_url
+        .as_deref()
+        .map(|u| success_url(u, opts.allow_http))
+        .transpose()?;
+    let redirect = auth::callback::Redirect {
+        host: auth::callback::check_host(&opts.host)?,
+        path: auth::callback::check_path(&opts.callback_path)?,
+        success_url,
+    };
     // Headers other than the user's own Authorization change who a token is
     // for (a tenant, an account), so they are part of the key.
     let mut identity: Vec<String> = headers
@@ -53,7 +70,7 @@ pub fn settings(
         server: url.clone(),
         enabled: !headers.contains_key(AUTHORIZATION),
         identity: identity.join("\n"),
-        resource: opts.resource.clone(),
+        resource,
         static_client,
         client_metadata,
         client_metadata_url: opts.client_metadata_url.clone(),
@@ -62,7 +79,26 @@ pub fn settings(
         browser: !opts.no_browser,
         store: opts.token_store,
         allow_http: opts.allow_http,
+        redirect,
+        authorize_params: opts.authorize_param.clone(),
+        resource_parameter,
+        headers_timeout: (!opts.headers_timeout.is_zero()).then_some(opts.headers_timeout),
     })
+}
+
+/// Check `--auth-success-url`: the URL policy, and no query or fragment.
+fn success_url(raw: &str, allow_http: bool) -> Result<String, String> {
+    let bad = |why: &str| format!("--auth-success-url {raw:?}: {why}");
+    let u = url::Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
+    if crate::cli::url_problem(&u, allow_http).is_some() {
+        return Err(bad(
+            "must be https (or http to loopback, or anywhere with --allow-http), with a host and no credentials",
+        ));
+    }
+    if u.query().is_some() || u.fragment().is_some() || raw.contains(['?', '#']) {
+        return Err(bad("must have no query or fragment"));
+    }
+    Ok(u.to_string())
 }
 
 /// A JSON object given inline or as `@file`.

@@ -186,6 +186,161 @@ pub struct Options {
     /// the keychain when one is available, else files).
     #[arg(long, value_enum, value_name = "STORE", help_heading = "Sign-in")]
     pub token_store: Option<Kind>,
+
+    /// The host name in the sign-in redirect URI, e.g. localhost (the
+    /// listener stays on 127.0.0.1 whatever it says).
+    #[arg(
+        long,
+        value_name = "HOST",
+        default_value = "127.0.0.1",
+        help_heading = "Sign-in"
+    )]
+    pub host: String,
+
+    /// The path of the sign-in redirect URI.
+    #[arg(
+        long,
+        value_name = "PATH",
+        default_value = "/oauth/callback",
+        help_heading = "Sign-in"
+    )]
+    pub callback_path: String,
+
+    /// Send the browser to URL once signed in, instead of showing the
+    /// bridge's page (https, or http to loopback; no query or fragment).
+    #[arg(long, value_name = "URL", help_heading = "Sign-in")]
+    pub auth_success_url: Option<String>,
+
+    /// Leave the resource indicator (RFC 8707) out of the authorization and
+    /// token requests, for authorization servers that refuse it.
+    #[arg(long, help_heading = "Sign-in")]
+    pub disable_resource_parameter: bool,
+
+    /// Add KEY=VALUE to the authorization URL (repeatable), e.g.
+    /// audience=https://api.example.com or prompt=consent.
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_authorize_param, help_heading = "Sign-in")]
+    pub authorize_param: Vec<(String, String)>,
+
+    /// Hide tools whose names match GLOB (`*` matches anything, case does
+    /// not matter; repeatable): left out of tools/list, calls refused.
+    #[arg(long, value_name = "GLOB", help_heading = "Tools")]
+    pub ignore_tool: Vec<String>,
+
+    /// Offer only tools whose names match GLOB (repeatable); --ignore-tool
+    /// still applies to them.
+    #[arg(long, value_name = "GLOB", help_heading = "Tools")]
+    pub allow_tool: Vec<String>,
+
+    /// Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are
+    /// honoured by default; loopback is never proxied).
+    #[arg(long, conflicts_with = "enable_proxy", help_heading = "Network")]
+    pub no_proxy: bool,
+
+    /// Use the proxy the environment names: the default, accepted as
+    /// mcp-remote spells it.
+    #[arg(long, help_heading = "Network")]
+    pub enable_proxy: bool,
+
+    /// Trust the CA certificates in FILE (PEM) as well as the platform's
+    /// store (repeatable; SSL_CERT_FILE is read the same way).
+    #[arg(long, value_name = "FILE", help_heading = "Network")]
+    pub ca_cert: Vec<PathBuf>,
+
+    /// Connect over IPv4 only (for networks where IPv6 routes go nowhere).
+    #[arg(long, help_heading = "Network")]
+    pub ipv4: bool,
+
+    /// How long to wait for a response's headers after sending a request;
+    /// 0, the default, means no limit (some servers answer only when a
+    /// long tool call is done).
+    #[arg(long, value_name = "SECONDS", default_value = "0", value_parser = parse_seconds, help_heading = "Network")]
+    pub headers_timeout: std::time::Duration,
+
+    /// How long a response may go without sending anything before the
+    /// connection is treated as dead (and streams are resumed); 0, the
+    /// default, means no limit.
+    #[arg(long, value_name = "SECONDS", default_value = "0", value_parser = parse_seconds, help_heading = "Network")]
+    pub body_timeout: std::time::Duration,
+
+    /// Also write a debug log for this server to its own file (the path
+    /// is printed on stderr), as mcp-remote does.
+    #[arg(long, help_heading = "Logging")]
+    pub debug: bool,
+
+    /// Write nothing on stderr except a sign-in prompt (--debug still
+    /// writes its file).
+    #[arg(long, conflicts_with_all = ["verbose", "quiet"], help_heading = "Logging")]
+    pub silent: bool,
+
+    /// Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies.
+    #[arg(long, hide = true)]
+    pub disable_cookies: bool,
+
+    #[command(flatten)]
+    pub unbuilt: Unbuilt,
+}
+
+/// mcp-remote flags for features mcp-bridge does not have yet: accepted by
+/// the parser so that the bridge can name them, then refused.
+#[derive(Debug, Args, Default)]
+pub struct Unbuilt {
+    #[arg(long, hide = true)]
+    device_code: bool,
+    #[arg(long, hide = true)]
+    client_credentials: bool,
+    #[arg(long, hide = true, value_name = "URL")]
+    token_endpoint: Option<String>,
+    #[arg(long, hide = true)]
+    use_id_token: bool,
+}
+
+impl Unbuilt {
+    /// An error naming the first unbuilt feature asked for.
+    pub fn refusal(&self) -> Option<String> {
+        let (flag, what) = if self.device_code {
+            (
+                "--device-code",
+                "the OAuth device authorization grant (RFC 8628)",
+            )
+        } else if self.client_credentials {
+            ("--client-credentials", "the OAuth client credentials grant")
+        } else if self.token_endpoint.is_some() {
+            ("--token-endpoint", "the OAuth client credentials grant")
+        } else if self.use_id_token {
+            (
+                "--use-id-token",
+                "sending the OpenID Connect ID token as the bearer",
+            )
+        } else {
+            return None;
+        };
+        Some(format!(
+            "{flag} ({what}) is not supported by mcp-bridge yet; sign in in a browser (`mcp-bridge login URL` on a machine with one shares the stored tokens), or pass a token with --header \"Authorization: Bearer ${{TOKEN}}\""
+        ))
+    }
+}
+
+/// Parse `--authorize-param KEY=VALUE`; the flow's own parameters are refused.
+pub fn parse_authorize_param(s: &str) -> Result<(String, String), String> {
+    const OWN: [&str; 6] = [
+        "client_id",
+        "redirect_uri",
+        "response_type",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+    ];
+    let (k, v) = s
+        .split_once('=')
+        .filter(|(k, _)| !k.trim().is_empty())
+        .ok_or_else(|| format!("{s:?} is not KEY=VALUE (e.g. audience=https://api.example.com)"))?;
+    let k = k.trim();
+    if OWN.contains(&k) {
+        return Err(format!(
+            "{k} is part of the sign-in flow itself and cannot be set"
+        ));
+    }
+    Ok((k.to_owned(), v.to_owned()))
 }
 
 /// Parse a byte size: a number with an optional K, M or G suffix (powers of 1024).

@@ -19,6 +19,8 @@ pub const INVALID_REQUEST: i64 = -32600;
 pub const METHOD_NOT_FOUND: i64 = -32601;
 /// Implementation-defined: the remote server could not be reached or answered badly.
 pub const UPSTREAM_ERROR: i64 = -32000;
+/// Invalid params (an unknown or hidden tool, as MCP answers it).
+pub const INVALID_PARAMS: i64 = -32602;
 /// Implementation-defined: the bridge is shutting down and the request was not answered.
 pub const SHUTTING_DOWN: i64 = -32001;
 
@@ -278,6 +280,17 @@ pub fn params_id_field(raw: &[u8], field: &str) -> Option<Id> {
     }
     let p: P<'_> = serde_json::from_slice(raw).ok()?;
     Id::from_raw(p.params?.get(field)?)
+}
+
+/// A string field of a message's `params`, if it has one.
+pub fn params_str_field(raw: &[u8], field: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct P<'a> {
+        #[serde(borrow)]
+        params: Option<std::collections::HashMap<Cow<'a, str>, &'a RawValue>>,
+    }
+    let p: P<'_> = serde_json::from_slice(raw).ok()?;
+    serde_json::from_str(p.params?.get(field)?.get()).ok()
 }
 
 /// Make a message safe to write as one line: JSON cannot hold a raw newline

@@ -6,10 +6,12 @@ mod cli;
 mod headers;
 mod jsonrpc;
 mod modern;
+mod net;
 mod relay;
 mod retry;
 mod session;
 mod stdio;
+mod tools;
 mod transport;
 
 use clap::Parser;
@@ -32,11 +34,6 @@ const EXIT_USAGE: u8 = 2;
 const EXIT_FAILURE: u8 = 1;
 /// How many queued lines in each direction before the producer waits.
 const QUEUE: usize = 1024;
-/// TCP keep-alive probes on idle connections, so that a connection a
-/// middlebox dropped without a word is noticed (and kept open where possible).
-const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
-/// HTTP/2 pings on idle connections, for the same reasons.
-const H2_KEEPALIVE: Duration = Duration::from_secs(30);
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -69,11 +66,14 @@ fn prepare(
     port: Option<u16>,
     opts: &Options,
 ) -> Result<(url::Url, reqwest::header::HeaderMap, auth::Settings), ExitCode> {
+    if let Some(e) = opts.unbuilt.refusal() {
+        return Err(usage_error(&e));
+    }
     let url = cli::check_url(raw, opts.allow_http).map_err(|e| usage_error(&e))?;
     let headers = headers::collect(&opts.headers, &opts.header_file, &|v| std::env::var(v).ok())
         .map_err(|e| usage_error(&e.to_string()))?;
     let auth = accounts::settings(&url, port, opts, &headers).map_err(|e| usage_error(&e))?;
-    if let Err(e) = init_logging(opts) {
+    if let Err(e) = init_logging(opts, &auth.key()) {
         eprintln!("mcp-bridge: error: {e}");
         return Err(ExitCode::from(EXIT_FAILURE));
     }
@@ -89,9 +89,9 @@ fn login(raw: &str, port: Option<u16>, opts: &Options) -> ExitCode {
     if !settings.enabled {
         return usage_error("login signs in with OAuth; it has nothing to do when --header gives an Authorization header");
     }
-    let client = match http_client(opts.connect_timeout) {
+    let client = match http_client(opts) {
         Ok(c) => c,
-        Err(e) => return report(Err(format!("cannot set up HTTP: {e}"))),
+        Err(e) => return usage_error(&e),
     };
     let runtime = match runtime() {
         Ok(rt) => rt,
@@ -122,11 +122,11 @@ fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
         .spawn(move || stdio::write_lines(std::io::stdout().lock(), out_rx))
         .expect("spawning the stdout thread");
 
-    let client = match http_client(cli.connect_timeout) {
+    let client = match http_client(&cli) {
         Ok(c) => c,
         Err(e) => {
-            tracing::error!("cannot set up HTTP: {e}");
-            return ExitCode::from(EXIT_FAILURE);
+            tracing::error!("{e}");
+            return ExitCode::from(EXIT_USAGE);
         }
     };
     tracing::info!(
@@ -163,7 +163,10 @@ fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
             ),
             Sse::new(client, url, headers, auth, max, link),
         ));
-        let router = Arc::new(Router::new(out_tx));
+        let router = Arc::new(
+            Router::new(out_tx)
+                .with_tools(tools::ToolFilter::new(&cli.ignore_tool, &cli.allow_tool)),
+        );
         let settings = Settings {
             max_message: max,
             protocol: cli.protocol,
@@ -204,68 +207,76 @@ fn usage_error(msg: &str) -> ExitCode {
     ExitCode::from(EXIT_USAGE)
 }
 
-/// The HTTP client: rustls with the platform's trust store, HTTP/2 where the
-/// server offers it, no timeout on whole requests (long tool calls are
-/// normal), keep-alive probes on idle connections.
-fn http_client(connect_timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut builder = reqwest::Client::builder()
-        .user_agent(concat!("mcp-bridge/", env!("CARGO_PKG_VERSION")))
-        .tcp_nodelay(true)
-        .tcp_keepalive(TCP_KEEPALIVE)
-        .tcp_keepalive_interval(Duration::from_secs(10))
-        .tcp_keepalive_retries(3)
-        .http2_keep_alive_interval(H2_KEEPALIVE)
-        .http2_keep_alive_timeout(Duration::from_secs(20))
-        .http2_keep_alive_while_idle(true);
-    if !connect_timeout.is_zero() {
-        builder = builder.connect_timeout(connect_timeout);
-    }
-    builder.build()
+/// The HTTP client for `opts`, reading the environment.
+fn http_client(opts: &Options) -> Result<reqwest::Client, String> {
+    net::client(opts, &|v| std::env::var(v).ok())
 }
 
-/// Logs go to stderr or the log file, never stdout. Only this crate's own
-/// events are shown above warn: the HTTP stack's debug output can include
-/// header values, which may be secrets.
-fn init_logging(cli: &Options) -> Result<(), String> {
-    let level = match (cli.quiet, cli.verbose) {
-        (true, _) => LevelFilter::ERROR,
-        (false, 0) => LevelFilter::WARN,
-        (false, 1) => LevelFilter::INFO,
-        (false, 2) => LevelFilter::DEBUG,
-        (false, _) => LevelFilter::TRACE,
+/// Logs go to stderr or the log file, never stdout, and with `--debug` also
+/// to a file of this server's own (named by its credential key, as
+/// mcp-remote names its debug logs). Only this crate's own events are shown
+/// above warn: the HTTP stack's debug output can include header values,
+/// which may be secrets.
+fn init_logging(cli: &Options, key: &str) -> Result<(), String> {
+    type Boxed = Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
+    let level = match (cli.silent, cli.quiet, cli.verbose) {
+        (true, _, _) => LevelFilter::OFF,
+        (false, true, _) => LevelFilter::ERROR,
+        (false, false, 0) => LevelFilter::WARN,
+        (false, false, 1) => LevelFilter::INFO,
+        (false, false, 2) => LevelFilter::DEBUG,
+        (false, false, _) => LevelFilter::TRACE,
     };
-    let filter = Targets::new()
-        .with_default(level.min(LevelFilter::WARN))
-        .with_target("mcp_bridge", level);
-    let fmt = tracing_subscriber::fmt::layer()
-        .with_target(false)
-        .without_time();
-    match &cli.log_file {
-        Some(path) => {
-            let file = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(path)
-                .map_err(|e| format!("cannot open log file {}: {e}", path.display()))?;
-            tracing_subscriber::registry()
-                .with(
-                    fmt.with_ansi(false)
-                        .with_writer(Arc::new(file))
-                        .with_filter(filter),
-                )
-                .init();
+    let only_ours = |level: LevelFilter| {
+        Targets::new()
+            .with_default(level.min(LevelFilter::WARN))
+            .with_target("mcp_bridge", level)
+    };
+    let open = |path: &std::path::Path| {
+        let mut o = std::fs::OpenOptions::new();
+        o.create(true).append(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+        o.open(path)
+            .map_err(|e| format!("cannot open log file {}: {e}", path.display()))
+    };
+    let mut layers: Vec<Boxed> = Vec::new();
+    let fmt = || {
+        tracing_subscriber::fmt::layer()
+            .with_target(false)
+            .without_time()
+    };
+    layers.push(match &cli.log_file {
+        Some(path) => fmt()
+            .with_ansi(false)
+            .with_writer(Arc::new(open(path)?))
+            .with_filter(only_ours(level))
+            .boxed(),
+        None => fmt()
+            .with_ansi(std::io::stderr().is_terminal())
+            .with_writer(std::io::stderr)
+            .with_filter(only_ours(level))
+            .boxed(),
+    });
+    if cli.debug {
+        let dir = auth::store::data_dir()?.join("logs");
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let path = dir.join(format!("{key}_debug.log"));
+        let file = open(&path)?;
+        if !cli.silent {
+            eprintln!("mcp-bridge: debug log: {}", path.display());
         }
-        None => {
-            tracing_subscriber::registry()
-                .with(
-                    fmt.with_ansi(std::io::stderr().is_terminal())
-                        .with_writer(std::io::stderr)
-                        .with_filter(filter),
-                )
-                .init();
-        }
+        layers.push(
+            tracing_subscriber::fmt::layer()
+                .with_target(false)
+                .with_ansi(false)
+                .with_writer(Arc::new(file))
+                .with_filter(only_ours(level.max(LevelFilter::DEBUG)))
+                .boxed(),
+        );
     }
+    tracing_subscriber::registry().with(layers).init();
     Ok(())
 }
 

@@ -7,6 +7,7 @@ use crate::modern::{self, Translator};
 use crate::retry;
 use crate::session::{Keeper, Phase};
 use crate::stdio::Inbound;
+use crate::tools::ToolFilter;
 use crate::transport::select::{legacy_signal, Sent, Upstream};
 use crate::transport::streamable_http::{Post, GET_READY_LIMIT};
 use crate::transport::UpstreamError;
@@ -38,6 +39,8 @@ pub struct Router {
     out: mpsc::Sender<Bytes>,
     pending: Mutex<HashMap<Id, Pending>>,
     idle: Notify,
+    /// The tools the client may see (`--ignore-tool`, `--allow-tool`).
+    tools: ToolFilter,
 }
 
 impl Router {
@@ -47,7 +50,14 @@ impl Router {
             out,
             pending: Mutex::new(HashMap::new()),
             idle: Notify::new(),
+            tools: ToolFilter::default(),
         }
+    }
+
+    /// This router, hiding the tools `tools` hides.
+    pub fn with_tools(mut self, tools: ToolFilter) -> Self {
+        self.tools = tools;
+        self
     }
 
     fn track(&self, id: &Id, method: &str) {
@@ -109,7 +119,12 @@ impl Router {
                             took.as_secs_f64() * 1000.0,
                             if m.is_error { " (error)" } else { "" }
                         );
-                        self.write(m.raw).await;
+                        let raw = if method == "tools/list" {
+                            self.tools.list(m.raw)
+                        } else {
+                            m.raw
+                        };
+                        self.write(raw).await;
                     }
                     None => {
                         tracing::debug!("dropped a response for id {id}, which nothing waits for")
@@ -341,6 +356,19 @@ impl Relay {
         }
     }
 
+    /// The error for a call to a tool the command line hides, if it is one.
+    fn hidden_tool(&self, m: &Message, id: &Id) -> Option<Bytes> {
+        let name = jsonrpc::params_str_field(&m.raw, "name")?;
+        let flag = self.router.tools.hides(&name)?;
+        tracing::info!("refused a call to the tool {name:?}, hidden by {flag}");
+        Some(jsonrpc::error_response(
+            Some(id),
+            jsonrpc::INVALID_PARAMS,
+            &format!("mcp-bridge: the tool {name:?} is not available (hidden by {flag})"),
+            None,
+        ))
+    }
+
     async fn refuse(&self, e: jsonrpc::Invalid) {
         tracing::warn!("ignored a line from the client: {e}");
         let line = jsonrpc::error_response(e.id(), e.code(), &format!("mcp-bridge: {e}"), None);
@@ -364,6 +392,12 @@ impl Relay {
             self.router.track(&id, &method);
             if method == "initialize" {
                 return self.initialize(m, id).await;
+            }
+            if method == "tools/call" {
+                if let Some(refusal) = self.hidden_tool(&m, &id) {
+                    self.router.answer(&id, refusal).await;
+                    return;
+                }
             }
         }
         if method == "notifications/cancelled" {

@@ -9,10 +9,13 @@ use hyper::{Request, Response, StatusCode};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
-/// The path of the redirect URI.
+/// The path of the redirect URI unless `--callback-path` says otherwise.
 pub const PATH: &str = "/oauth/callback";
+/// How long the browser waits for the code exchange before it is sent on
+/// to `--auth-success-url` (or told the sign-in failed).
+const EXCHANGE_WAIT: Duration = Duration::from_secs(30);
 /// How many ports after the derived one are tried when it is taken.
 const PORT_TRIES: u16 = 20;
 /// Largest callback query accepted.
@@ -25,12 +28,80 @@ pub struct Callback {
     pub code: String,
     /// The `iss` parameter (RFC 9207), when sent.
     pub iss: Option<String>,
+    /// With `--auth-success-url`, the browser waits on this for the outcome
+    /// of the code exchange: sent on to the URL, or told it failed.
+    outcome: Option<oneshot::Sender<bool>>,
+}
+
+impl Callback {
+    /// Tell the waiting browser whether the sign-in worked.
+    pub fn finish(&mut self, signed_in: bool) {
+        if let Some(tx) = self.outcome.take() {
+            let _ = tx.send(signed_in);
+        }
+    }
+}
+
+/// How the redirect URI looks and where the browser goes afterwards
+/// (`--host`, `--callback-path`, `--auth-success-url`).
+#[derive(Debug, Clone)]
+pub struct Redirect {
+    /// The host name in the redirect URI; the listener is on 127.0.0.1 whatever it says.
+    pub host: String,
+    /// The path of the redirect URI.
+    pub path: String,
+    /// Where a signed-in browser is sent (303), instead of the bridge's page.
+    pub success_url: Option<String>,
+}
+
+impl Default for Redirect {
+    fn default() -> Self {
+        Redirect {
+            host: "127.0.0.1".into(),
+            path: PATH.into(),
+            success_url: None,
+        }
+    }
+}
+
+/// Check `--host`: a host name or IP literal that fits in a URL, nothing more.
+pub fn check_host(host: &str) -> Result<String, String> {
+    let ok = !host.is_empty()
+        && host.len() <= 253
+        && (host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+            || (host.starts_with('[')
+                && host.ends_with(']')
+                && host[1..host.len() - 1]
+                    .parse::<std::net::Ipv6Addr>()
+                    .is_ok()));
+    if ok {
+        Ok(host.to_ascii_lowercase())
+    } else {
+        Err(format!("--host {host:?} is not a host name (letters, digits, '.' and '-') or an [IPv6] literal"))
+    }
+}
+
+/// Check `--callback-path`: an absolute path of plain URL characters.
+pub fn check_path(path: &str) -> Result<String, String> {
+    let ok = path.starts_with('/')
+        && path.len() <= 200
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/-._~".contains(c));
+    if ok {
+        Ok(path.to_owned())
+    } else {
+        Err(format!("--callback-path {path:?} must start with '/' and hold only letters, digits and / - . _ ~"))
+    }
 }
 
 /// A bound listener, not yet accepting.
 pub struct Listener {
     inner: TcpListener,
     port: u16,
+    redirect: Redirect,
 }
 
 /// The port a server identity maps to: stable across runs, so the redirect
@@ -44,7 +115,11 @@ pub fn derived_port(identity: &str) -> u16 {
 impl Listener {
     /// Bind 127.0.0.1 on `explicit` (which must be free), else on `derived`
     /// or the next free port after it.
-    pub async fn bind(explicit: Option<u16>, derived: u16) -> Result<Listener, String> {
+    pub async fn bind(
+        explicit: Option<u16>,
+        derived: u16,
+        redirect: &Redirect,
+    ) -> Result<Listener, String> {
         let ports: Vec<u16> = match explicit {
             Some(p) => vec![p],
             None => (0..PORT_TRIES)
@@ -56,7 +131,11 @@ impl Listener {
             match TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await {
                 Ok(inner) => {
                     let port = inner.local_addr().map(|a| a.port()).unwrap_or(port);
-                    return Ok(Listener { inner, port });
+                    return Ok(Listener {
+                        inner,
+                        port,
+                        redirect: redirect.clone(),
+                    });
                 }
                 Err(e) => last = format!("port {port}: {e}"),
             }
@@ -72,7 +151,10 @@ impl Listener {
 
     /// The redirect URI for this listener.
     pub fn redirect_uri(&self) -> String {
-        format!("http://127.0.0.1:{}{PATH}", self.port)
+        format!(
+            "http://{}:{}{}",
+            self.redirect.host, self.port, self.redirect.path
+        )
     }
 
     /// Serve until a callback with `state` arrives (or `limit` passes).
@@ -87,16 +169,18 @@ impl Listener {
                     let Ok((stream, _)) = accepted else { continue };
                     let tx = tx.clone();
                     let state = state.to_owned();
+                    let redirect = self.redirect.clone();
                     tokio::spawn(async move {
                         let service = hyper::service::service_fn(move |req| {
-                            let answer = answer(&req, &state, &tx);
-                            async move { Ok::<_, std::convert::Infallible>(answer) }
+                            let success = redirect.success_url.clone();
+                            let r = reply(&req, &state, &redirect.path, success.is_some(), &tx);
+                            async move { Ok::<_, std::convert::Infallible>(answer(r, success).await) }
                         });
                         let io = hyper_util::rt::TokioIo::new(stream);
                         let conn = hyper::server::conn::http1::Builder::new()
                             .keep_alive(false)
                             .serve_connection(io, service);
-                        let _ = tokio::time::timeout(Duration::from_secs(10), conn).await;
+                        let _ = tokio::time::timeout(EXCHANGE_WAIT + Duration::from_secs(10), conn).await;
                     });
                 }
                 outcome = rx.recv() => {
@@ -117,13 +201,48 @@ impl Listener {
     }
 }
 
-/// The page for one request, reporting a matching callback on `tx`.
-fn answer(
+/// What a request to the listener gets.
+enum Reply {
+    /// This page, now.
+    Page(Response<Full<Bytes>>),
+    /// The awaited callback, with `--auth-success-url`: the outcome of the
+    /// code exchange decides.
+    Wait(oneshot::Receiver<bool>),
+}
+
+/// The answer to one request: its page, or for the awaited callback with
+/// `--auth-success-url`, a redirect there once the code exchange worked.
+async fn answer(reply: Reply, success: Option<String>) -> Response<Full<Bytes>> {
+    match reply {
+        Reply::Page(p) => p,
+        Reply::Wait(rx) => match (tokio::time::timeout(EXCHANGE_WAIT, rx).await, success) {
+            (Ok(Ok(true)), Some(url)) => {
+                let mut resp = Response::new(Full::new(Bytes::new()));
+                *resp.status_mut() = StatusCode::SEE_OTHER;
+                if let Ok(v) = hyper::header::HeaderValue::from_str(&url) {
+                    resp.headers_mut().insert(hyper::header::LOCATION, v);
+                }
+                resp
+            }
+            _ => page(
+                StatusCode::BAD_GATEWAY,
+                "Sign-in failed",
+                "mcp-bridge could not finish the sign-in. You can close this tab; the MCP client has the details.",
+            ),
+        },
+    }
+}
+
+/// The reply to one request, reporting a matching callback on `tx`.
+fn reply(
     req: &Request<Incoming>,
     state: &str,
+    path: &str,
+    wait: bool,
     tx: &mpsc::Sender<Result<Callback, String>>,
-) -> Response<Full<Bytes>> {
-    if req.uri().path() != PATH {
+) -> Reply {
+    let page = |status, title, text| Reply::Page(page(status, title, text));
+    if req.uri().path() != path {
         return page(StatusCode::NOT_FOUND, "Not found", "");
     }
     let query = req.uri().query().unwrap_or("");
@@ -173,7 +292,12 @@ fn answer(
     }
     match code {
         Some(code) if !code.is_empty() && code.len() <= 4096 => {
-            let _ = tx.try_send(Ok(Callback { code, iss }));
+            let (otx, orx) = oneshot::channel();
+            let outcome = wait.then_some(otx);
+            let _ = tx.try_send(Ok(Callback { code, iss, outcome }));
+            if wait {
+                return Reply::Wait(orx);
+            }
             page(
                 StatusCode::OK,
                 "Signed in",

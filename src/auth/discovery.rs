@@ -29,8 +29,8 @@ pub struct AuthServer {
     pub registration_endpoint: Option<Url>,
     /// The scope to ask for, if any.
     pub scope: Option<String>,
-    /// The resource indicator (RFC 8707).
-    pub resource: String,
+    /// The resource indicator (RFC 8707), unless `--disable-resource-parameter`.
+    pub resource: Option<String>,
     /// Client ID Metadata Documents are accepted.
     pub cimd_supported: bool,
     /// The authorization response carries `iss` (RFC 9207).
@@ -174,6 +174,8 @@ pub struct Wanted<'a> {
     pub server: &'a Url,
     /// `--resource`, overriding the resource indicator.
     pub resource: Option<&'a str>,
+    /// Send a resource indicator at all (`--disable-resource-parameter`).
+    pub resource_parameter: bool,
     /// Plain http allowed beyond loopback.
     pub allow_http: bool,
 }
@@ -252,6 +254,7 @@ pub async fn discover(
         }
     };
 
+    let resource = wanted.resource_parameter.then_some(resource);
     let mut asm = None;
     for url in authorization_metadata_urls(&issuer) {
         if let Some(v) = fetch_json(http, &url).await? {

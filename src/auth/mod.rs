@@ -58,6 +58,14 @@ pub struct Settings {
     pub store: Option<Kind>,
     /// `--allow-http`.
     pub allow_http: bool,
+    /// `--host`, `--callback-path`, `--auth-success-url`.
+    pub redirect: callback::Redirect,
+    /// `--authorize-param`: extra parameters for the authorization URL.
+    pub authorize_params: Vec<(String, String)>,
+    /// Send the resource indicator (off with `--disable-resource-parameter`).
+    pub resource_parameter: bool,
+    /// `--headers-timeout`: how long a request may wait for its response's headers.
+    pub headers_timeout: Option<Duration>,
 }
 
 impl Settings {
@@ -192,7 +200,23 @@ impl Auth {
                     req.headers_mut().insert(AUTHORIZATION, v);
                 }
             }
-            let resp = match self.http.execute(req).await {
+            let sent = self.http.execute(req);
+            let answered = match self.cfg.headers_timeout {
+                None => sent.await,
+                Some(limit) => match tokio::time::timeout(limit, sent).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        return Err(UpstreamError::Timeout {
+                            url: self.cfg.server.to_string(),
+                            cause: format!(
+                                "no response headers within {} s (--headers-timeout)",
+                                limit.as_secs_f64()
+                            ),
+                        })
+                    }
+                },
+            };
+            let resp = match answered {
                 Ok(r) => r,
                 Err(e) => return Ok(Err(e)),
             };
@@ -324,7 +348,7 @@ impl Auth {
         let key = self.key.clone();
         let meta = Meta {
             url: self.cfg.server.to_string(),
-            resource: server.resource.clone(),
+            resource: server.resource.clone().unwrap_or_default(),
             issuer: Some(server.issuer.clone()),
             store: Kind::File,
             expires_at: None,
@@ -465,6 +489,7 @@ impl Auth {
         let wanted = discovery::Wanted {
             server: &self.cfg.server,
             resource: self.cfg.resource.as_deref(),
+            resource_parameter: self.cfg.resource_parameter,
             allow_http: self.cfg.allow_http,
         };
         let s = discovery::discover(&self.http, &wanted, c)
@@ -531,10 +556,13 @@ impl Auth {
         let server = self.server(known, c).await?;
         let scope = scope.or_else(|| server.scope.clone());
         let url = &self.cfg.server;
-        let listener =
-            callback::Listener::bind(self.cfg.callback_port, callback::derived_port(&self.key))
-                .await
-                .map_err(|e| failed(url, e))?;
+        let listener = callback::Listener::bind(
+            self.cfg.callback_port,
+            callback::derived_port(&self.key),
+            &self.cfg.redirect,
+        )
+        .await
+        .map_err(|e| failed(url, e))?;
         let redirect = listener.redirect_uri();
         let mut listener = Some(listener);
         for attempt in 0..2 {
@@ -548,6 +576,7 @@ impl Auth {
                 &pkce.challenge,
                 &state,
                 scope.as_deref(),
+                &self.cfg.authorize_params,
             );
             let checked = browser::check_url(&auth_url).map_err(|e| failed(url, e))?;
             let host = url.host_str().unwrap_or("the server");
@@ -562,18 +591,20 @@ impl Auth {
                 None => callback::Listener::bind(
                     self.cfg.callback_port,
                     callback::derived_port(&self.key),
+                    &self.cfg.redirect,
                 )
                 .await
                 .map_err(|e| failed(url, e))?,
             };
-            let cb = l
+            let mut cb = l
                 .wait(&state, self.cfg.auth_timeout)
                 .await
                 .map_err(|e| failed(url, e))?;
             if cb.iss.is_some() || server.iss_in_response {
-                let iss = cb.iss.as_deref().unwrap_or("");
+                let iss = cb.iss.clone().unwrap_or_default();
                 if iss.trim_end_matches('/') != server.issuer.trim_end_matches('/') {
-                    return Err(failed(url, format!("the sign-in response came from issuer {:?}, not {} (RFC 9207); refused", challenge::clean(iss, 200), server.issuer)));
+                    cb.finish(false);
+                    return Err(failed(url, format!("the sign-in response came from issuer {:?}, not {} (RFC 9207); refused", challenge::clean(&iss, 200), server.issuer)));
                 }
             }
             match token::exchange_code(
@@ -587,6 +618,7 @@ impl Auth {
             .await
             {
                 Ok(t) => {
+                    cb.finish(true);
                     tracing::info!("signed in to {}", url);
                     eprintln!("mcp-bridge: signed in to {host}.");
                     self.save(&server, Some(&client), Some(&t)).await;
@@ -599,10 +631,14 @@ impl Auth {
                         && client.dynamic
                         && attempt == 0 =>
                 {
+                    cb.finish(false);
                     tracing::info!("the authorization server rejected the stored client registration; registering again");
                     known.client = None;
                 }
-                Err(r) => return Err(failed(url, r.message)),
+                Err(r) => {
+                    cb.finish(false);
+                    return Err(failed(url, r.message));
+                }
             }
         }
         Err(failed(
@@ -697,6 +733,10 @@ mod tests {
             browser: false,
             store: None,
             allow_http: false,
+            redirect: callback::Redirect::default(),
+            authorize_params: Vec::new(),
+            resource_parameter: true,
+            headers_timeout: None,
         };
         let k = base.key();
         assert_eq!(k.len(), 32);

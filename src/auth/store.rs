@@ -177,21 +177,27 @@ pub struct Store {
 /// Said once a process: no keychain, files instead.
 static FALLBACK_SAID: AtomicBool = AtomicBool::new(false);
 
+/// The bridge's per-user data directory (`MCP_BRIDGE_DATA_DIR` overrides it):
+/// credentials and `--debug` logs live under it.
+pub fn data_dir() -> Result<PathBuf, String> {
+    match std::env::var_os("MCP_BRIDGE_DATA_DIR").filter(|v| !v.is_empty()) {
+        Some(d) => Ok(PathBuf::from(d)),
+        None => directories::ProjectDirs::from("", "", "mcp-bridge")
+            .map(|p| p.data_dir().to_path_buf())
+            .ok_or_else(|| {
+                "cannot find a home directory for the bridge's data (set MCP_BRIDGE_DATA_DIR)"
+                    .to_owned()
+            }),
+    }
+}
+
 impl Store {
     /// The store in the per-user data directory (`MCP_BRIDGE_DATA_DIR`
     /// overrides it), using `forced` when given, else the keychain when one
     /// is available and files otherwise.
     pub fn open(forced: Option<Kind>) -> Result<Store, String> {
-        let base = match std::env::var_os("MCP_BRIDGE_DATA_DIR").filter(|v| !v.is_empty()) {
-            Some(d) => PathBuf::from(d),
-            None => directories::ProjectDirs::from("", "", "mcp-bridge")
-                .map(|p| p.data_dir().to_path_buf())
-                .ok_or(
-                    "cannot find a home directory for stored credentials (set MCP_BRIDGE_DATA_DIR)",
-                )?,
-        };
         Ok(Store {
-            dir: base.join("credentials"),
+            dir: data_dir()?.join("credentials"),
             forced,
         })
     }

@@ -159,6 +159,7 @@ pub fn authorization_url(
     challenge: &str,
     state: &str,
     scope: Option<&str>,
+    extra: &[(String, String)],
 ) -> String {
     let mut url = server.authorization_endpoint.clone();
     {
@@ -168,11 +169,17 @@ pub fn authorization_url(
             .append_pair("redirect_uri", redirect_uri)
             .append_pair("code_challenge", challenge)
             .append_pair("code_challenge_method", "S256")
-            .append_pair("state", state)
-            .append_pair("resource", &server.resource);
-        if let Some(s) = scope.filter(|s| !s.is_empty()) {
+            .append_pair("state", state);
+        // A parameter the user gives with --authorize-param replaces the
+        // bridge's own scope or resource (the flow's own are refused earlier).
+        let given = |k: &str| extra.iter().any(|(e, _)| e == k);
+        if let Some(r) = server.resource.as_deref().filter(|_| !given("resource")) {
+            q.append_pair("resource", r);
+        }
+        if let Some(s) = scope.filter(|s| !s.is_empty() && !given("scope")) {
             q.append_pair("scope", s);
         }
+        q.extend_pairs(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     }
     url.to_string()
 }
@@ -185,7 +192,9 @@ async fn token_request(
     mut form: Vec<(&str, String)>,
     what: &str,
 ) -> Result<Tokens, Refused> {
-    form.push(("resource", server.resource.clone()));
+    if let Some(r) = &server.resource {
+        form.push(("resource", r.clone()));
+    }
     let basic = client.client_secret.is_some()
         && client
             .auth_method

@@ -28,6 +28,14 @@ pub enum UpstreamError {
         /// The lowest-level cause, e.g. "connection refused".
         cause: String,
     },
+    /// The server's TLS certificate is not trusted; retrying will not help.
+    #[error("the TLS certificate of {url} is not trusted ({cause}); if a private or corporate CA signs it, pass --ca-cert FILE (PEM) or set SSL_CERT_FILE (the platform's certificate store is trusted already)")]
+    Untrusted {
+        /// The server URL.
+        url: String,
+        /// What the TLS library said.
+        cause: String,
+    },
     /// The server did not answer in time.
     #[error("the MCP server at {url} did not answer in time: {cause}")]
     Timeout {
@@ -176,7 +184,9 @@ impl UpstreamError {
     pub fn from_reqwest(url: &str, e: &reqwest::Error) -> Self {
         let cause = root_cause(e);
         let url = url.to_owned();
-        if e.is_timeout() {
+        if crate::net::is_untrusted_certificate(e) {
+            UpstreamError::Untrusted { url, cause }
+        } else if e.is_timeout() {
             UpstreamError::Timeout { url, cause }
         } else if e.is_connect() || e.is_builder() {
             // No connection: the message never reached the server.

@@ -1,0 +1,256 @@
+//! The HTTP client every request goes through: trust (the platform's store,
+//! `--ca-cert`, `SSL_CERT_FILE`), proxies from the environment, IPv4 only,
+//! and the timeouts the command line sets.
+
+use crate::cli::Options;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+/// TCP keep-alive probes on idle connections, so that a connection a
+/// middlebox dropped without a word is noticed (and kept open where possible).
+const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
+/// HTTP/2 pings on idle connections, for the same reasons.
+const H2_KEEPALIVE: Duration = Duration::from_secs(30);
+/// Largest CA file read.
+const CA_FILE_LIMIT: u64 = 4 << 20;
+/// Hosts never sent through a proxy: a proxy cannot reach this machine's loopback.
+const LOOPBACK: &str = "localhost,127.0.0.0/8,::1";
+
+/// What the environment says about proxies, read once.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ProxyEnv {
+    /// For http URLs, and which variable said so.
+    pub http: Option<(String, &'static str)>,
+    /// For https URLs, and which variable said so.
+    pub https: Option<(String, &'static str)>,
+    /// Hosts to reach directly (NO_PROXY), with loopback added.
+    pub no_proxy: String,
+}
+
+impl ProxyEnv {
+    /// Read HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (either case,
+    /// upper first; HTTP_PROXY is not read in a CGI request, as curl does).
+    pub fn read(env: &dyn Fn(&str) -> Option<String>) -> ProxyEnv {
+        let first = |names: &[&'static str]| {
+            names.iter().find_map(|n| {
+                env(n)
+                    .filter(|v| !v.trim().is_empty())
+                    .map(|v| (v.trim().to_owned(), *n))
+            })
+        };
+        let cgi = env("REQUEST_METHOD").is_some();
+        let all = first(&["ALL_PROXY", "all_proxy"]);
+        let http = if cgi {
+            first(&["http_proxy"])
+        } else {
+            first(&["HTTP_PROXY", "http_proxy"])
+        }
+        .or_else(|| all.clone());
+        let https = first(&["HTTPS_PROXY", "https_proxy"]).or(all);
+        let mut no_proxy = first(&["NO_PROXY", "no_proxy"])
+            .map(|(v, _)| v)
+            .unwrap_or_default();
+        if no_proxy.trim() != "*" {
+            if !no_proxy.is_empty() {
+                no_proxy.push(',');
+            }
+            no_proxy.push_str(LOOPBACK);
+        }
+        ProxyEnv {
+            http,
+            https,
+            no_proxy,
+        }
+    }
+
+    /// The proxies for reqwest, or an error naming the variable (never its
+    /// value, which may hold a password).
+    fn proxies(&self) -> Result<Vec<reqwest::Proxy>, String> {
+        let mut out = Vec::new();
+        let no = || reqwest::NoProxy::from_string(&self.no_proxy);
+        if let Some((url, var)) = &self.http {
+            let p = reqwest::Proxy::http(url.as_str())
+                .map_err(|e| format!("{var} is not a proxy URL: {}", e.without_url()))?;
+            tracing::info!("http requests go through the proxy {} ({var})", shown(url));
+            out.push(p.no_proxy(no()));
+        }
+        if let Some((url, var)) = &self.https {
+            let p = reqwest::Proxy::https(url.as_str())
+                .map_err(|e| format!("{var} is not a proxy URL: {}", e.without_url()))?;
+            tracing::info!("https requests go through the proxy {} ({var})", shown(url));
+            out.push(p.no_proxy(no()));
+        }
+        Ok(out)
+    }
+}
+
+/// A proxy URL for the log, without its user name and password.
+fn shown(raw: &str) -> String {
+    let with_scheme = if raw.contains("://") {
+        raw.to_owned()
+    } else {
+        format!("http://{raw}")
+    };
+    match url::Url::parse(&with_scheme) {
+        Ok(u) => crate::cli::redact_userinfo(&u),
+        Err(_) => "(unparsable)".into(),
+    }
+}
+
+/// Read the CA certificates of `--ca-cert` and `SSL_CERT_FILE`.
+fn extra_roots(
+    opts: &Options,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<reqwest::Certificate>, String> {
+    let mut files: Vec<(std::path::PathBuf, &str)> = opts
+        .ca_cert
+        .iter()
+        .map(|p| (p.clone(), "--ca-cert"))
+        .collect();
+    if let Some(f) = env("SSL_CERT_FILE").filter(|f| !f.is_empty()) {
+        files.push((f.into(), "SSL_CERT_FILE"));
+    }
+    let mut roots = Vec::new();
+    for (path, from) in files {
+        use std::io::Read;
+        let mut pem = Vec::new();
+        std::fs::File::open(&path)
+            .and_then(|f| f.take(CA_FILE_LIMIT).read_to_end(&mut pem))
+            .map_err(|e| format!("{from} {}: cannot read it: {e}", path.display()))?;
+        let certs = reqwest::Certificate::from_pem_bundle(&pem)
+            .ok()
+            .filter(|c| !c.is_empty())
+            .ok_or_else(|| {
+                format!(
+                    "{from} {}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)",
+                    path.display()
+                )
+            })?;
+        tracing::info!(
+            "trusting {} CA certificate(s) from {} ({from}) besides the platform's store",
+            certs.len(),
+            path.display()
+        );
+        roots.extend(certs);
+    }
+    Ok(roots)
+}
+
+/// The HTTP client: rustls with the platform's trust store (plus any CA the
+/// user adds), HTTP/2 where the server offers it, no timeout on whole
+/// requests (long tool calls are normal), keep-alive probes on idle
+/// connections, proxies from the environment unless `--no-proxy`.
+pub fn client(
+    opts: &Options,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<reqwest::Client, String> {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let mut builder = reqwest::Client::builder()
+        .user_agent(concat!("mcp-bridge/", env!("CARGO_PKG_VERSION")))
+        .tcp_nodelay(true)
+        .tcp_keepalive(TCP_KEEPALIVE)
+        .tcp_keepalive_interval(Duration::from_secs(10))
+        .tcp_keepalive_retries(3)
+        .http2_keep_alive_interval(H2_KEEPALIVE)
+        .http2_keep_alive_timeout(Duration::from_secs(20))
+        .http2_keep_alive_while_idle(true)
+        // The environment is read here, not by reqwest, so loopback is
+        // never proxied and the user sees which variable was used.
+        .no_proxy();
+    if !opts.connect_timeout.is_zero() {
+        builder = builder.connect_timeout(opts.connect_timeout);
+    }
+    if !opts.body_timeout.is_zero() {
+        builder = builder.read_timeout(opts.body_timeout);
+    }
+    if opts.ipv4 {
+        builder = builder.local_address(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+    }
+    if !opts.no_proxy {
+        for p in ProxyEnv::read(env).proxies()? {
+            builder = builder.proxy(p);
+        }
+    }
+    let roots = extra_roots(opts, env)?;
+    if !roots.is_empty() {
+        builder = builder.tls_certs_merge(roots);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot set up HTTP: {}", crate::transport::root_cause(&e)))
+}
+
+/// True when `e` (or what caused it) is a TLS certificate the bridge does not trust.
+pub fn is_untrusted_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let rustls_err = err.downcast_ref::<rustls::Error>().or_else(|| {
+            err.downcast_ref::<std::io::Error>()
+                .and_then(|io| io.get_ref())
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        });
+        if let Some(rustls::Error::InvalidCertificate(_)) = rustls_err {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let pairs: Vec<(String, String)> = pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        move |k| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone())
+    }
+
+    #[test]
+    fn proxy_variables_are_read_as_curl_does() {
+        let e = ProxyEnv::read(&env_of(&[
+            ("HTTPS_PROXY", "http://p.example:3128"),
+            ("http_proxy", "http://q.example:8080"),
+            ("NO_PROXY", "internal.example"),
+        ]));
+        assert_eq!(
+            e.https,
+            Some(("http://p.example:3128".into(), "HTTPS_PROXY"))
+        );
+        assert_eq!(e.http, Some(("http://q.example:8080".into(), "http_proxy")));
+        assert_eq!(e.no_proxy, format!("internal.example,{LOOPBACK}"));
+
+        let all = ProxyEnv::read(&env_of(&[("ALL_PROXY", "http://a.example:1")]));
+        assert_eq!(all.http.as_ref().unwrap().1, "ALL_PROXY");
+        assert_eq!(all.https.as_ref().unwrap().1, "ALL_PROXY");
+        assert_eq!(all.no_proxy, LOOPBACK);
+
+        let cgi = ProxyEnv::read(&env_of(&[
+            ("REQUEST_METHOD", "GET"),
+            ("HTTP_PROXY", "http://attacker.example"),
+        ]));
+        assert_eq!(cgi.http, None);
+        assert_eq!(
+            ProxyEnv::read(&env_of(&[])),
+            ProxyEnv {
+                no_proxy: LOOPBACK.into(),
+                ..ProxyEnv::default()
+            }
+        );
+    }
+
+    #[test]
+    fn proxy_passwords_stay_out_of_logs_and_errors() {
+        assert!(!shown("http://user:hunter2@p.example:3128").contains("hunter2"));
+        assert!(!shown("user:hunter2@p.example:3128").contains("hunter2"));
+        let bad = ProxyEnv {
+            https: Some(("http://user:hunter2@[bad".into(), "HTTPS_PROXY")),
+            ..ProxyEnv::default()
+        };
+        let e = bad.proxies().unwrap_err();
+        assert!(e.contains("HTTPS_PROXY") && !e.contains("hunter2"), "{e}");
+    }
+}
