@@ -192,6 +192,10 @@ pub fn is_untrusted_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
         if let Some(rustls::Error::InvalidCertificate(_)) = rustls_err {
             return true;
         }
+        // Layers that box the error hide its type; rustls's words stay.
+        if err.to_string().starts_with("invalid peer certificate") {
+            return true;
+        }
         cur = err.source();
     }
     false

@@ -81,6 +81,8 @@ pub enum Reply {
     Status(u16),
     /// `text/event-stream` fed by the test through this channel.
     SseChannel(mpsc::Receiver<String>),
+    /// This reply, after a pause before anything (headers included) is sent.
+    Late(Duration, Box<Reply>),
 }
 
 /// An SSE event carrying one JSON-RPC message.
@@ -109,6 +111,14 @@ pub struct Fake {
 impl Fake {
     /// Start a fake answering with `behave`; it runs until the test ends.
     pub async fn start(behave: impl Fn(&Seen) -> Reply + Send + Sync + 'static) -> Fake {
+        Self::start_on("127.0.0.1:0", behave).await
+    }
+
+    /// Start on `addr` (e.g. "[::1]:0").
+    pub async fn start_on(
+        addr: &str,
+        behave: impl Fn(&Seen) -> Reply + Send + Sync + 'static,
+    ) -> Fake {
         let inner = Arc::new(Inner {
             seen: Mutex::new(Vec::new()),
             behave: Box::new(behave),
@@ -116,7 +126,7 @@ impl Fake {
         let app = axum::Router::new()
             .fallback(handle)
             .with_state(Arc::clone(&inner));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(addr).await.unwrap();
         let url = format!("http://{}/mcp", listener.local_addr().unwrap());
         tokio::spawn(async move {
             axum::serve(listener, app).await.unwrap();
@@ -166,7 +176,11 @@ async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
         raw,
     };
     inner.seen.lock().unwrap().push(seen.clone());
-    let reply = (inner.behave)(&seen);
+    let mut reply = (inner.behave)(&seen);
+    while let Reply::Late(pause, later) = reply {
+        tokio::time::sleep(pause).await;
+        reply = *later;
+    }
     build(reply)
 }
 
@@ -190,6 +204,7 @@ fn build(reply: Reply) -> Response {
             builder = builder.status(status);
             Body::empty()
         }
+        Reply::Late(..) => unreachable!("handled before building"),
         Reply::SseChannel(rx) => {
             builder = builder
                 .status(StatusCode::OK)

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod net;
 pub mod oauth_fake;
 pub mod peers;
 pub mod proxy;
@@ -22,6 +23,20 @@ pub const WAIT: Duration = Duration::from_secs(20);
 pub fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_mcp-bridge")
 }
+
+/// Variables of the machine running the tests that would change what a
+/// bridge does (a proxy, a CA bundle); removed unless a test sets them.
+pub const OUTSIDE: [&str; 9] = [
+    "HTTP_PROXY",
+    "http_proxy",
+    "HTTPS_PROXY",
+    "https_proxy",
+    "ALL_PROXY",
+    "all_proxy",
+    "NO_PROXY",
+    "no_proxy",
+    "SSL_CERT_FILE",
+];
 
 /// A running bridge and the client side of its stdio.
 pub struct Bridge {
@@ -46,6 +61,9 @@ impl Bridge {
         let mut cmd = Command::new(bin());
         // Never the developer's own keychain, credentials or browser: a
         // test that wants them passes them in `env`.
+        for v in OUTSIDE {
+            cmd.env_remove(v);
+        }
         cmd.arg(url)
             .args(args)
             .env("MCP_BRIDGE_DATA_DIR", home.path())
@@ -204,6 +222,11 @@ impl Bridge {
         (status.code(), start.elapsed())
     }
 
+    /// The bridge's own data directory (MCP_BRIDGE_DATA_DIR).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._home.path()
+    }
+
     /// Everything the bridge wrote to stderr so far.
     pub fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
@@ -271,7 +294,11 @@ pub fn free_port() -> u16 {
 
 /// Run the bridge with `args`, no stdin, and return (exit code, stderr).
 pub fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
-    let out = std::process::Command::new(bin())
+    let mut cmd = std::process::Command::new(bin());
+    for v in OUTSIDE {
+        cmd.env_remove(v);
+    }
+    let out = cmd
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
