@@ -124,8 +124,9 @@ pub struct Options {
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds)]
     pub ping_interval: Option<std::time::Duration>,
 
-    /// Ping every 30 s (the same as --ping-interval 30).
-    #[arg(long, conflicts_with = "ping_interval")]
+    /// Ping every 30 s, or every --ping-interval when that is given too
+    /// (as mcp-remote reads the pair).
+    #[arg(long)]
     pub keep_alive: bool,
 
     /// Allow plain http to hosts other than loopback (tokens then travel unencrypted).

@@ -440,3 +440,105 @@ async fn login_to_a_server_that_needs_none_stores_nothing() {
     let (_, out, _) = home.run(&["status"]);
     assert!(out.contains("no stored sign-ins"), "{out}");
 }
+
+#[tokio::test]
+async fn mcp_remote_sign_in_flags_shape_the_flow() {
+    let fake = OAuthFake::start(Behaviour {
+        refuse_resource: true,
+        ..Behaviour::default()
+    })
+    .await;
+    let done = common::fake::Fake::start(common::fake::mcp).await;
+    let success = done.url.replace("/mcp", "/done");
+    let home = Home::new();
+    let mut b = home
+        .bridge(
+            &fake.url,
+            &[
+                "--host",
+                "localhost",
+                "--callback-path",
+                "/cb/mcp-bridge",
+                "--authorize-param",
+                "audience=https://api.example.com",
+                "--authorize-param",
+                "prompt=consent",
+                "--disable-resource-parameter",
+                "--auth-success-url",
+                &success,
+            ],
+        )
+        .await;
+    b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
+        .await;
+    // The person ends on the success URL (a server that answers GET with 405).
+    let (status, _) = sign_in_as_person(&home.log(), 1).await;
+    assert_eq!(status, 405);
+    let r = b.recv().await;
+    assert!(r["result"].is_object(), "{r}\n{}", b.stderr());
+    done.wait_for("the browser sent on to --auth-success-url", |s| {
+        s.uri == "/done"
+    })
+    .await;
+    let url = url::Url::parse(&browser_urls(&home.log())[0]).unwrap();
+    let q: std::collections::HashMap<String, String> = url.query_pairs().into_owned().collect();
+    let redirect = url::Url::parse(&q["redirect_uri"]).unwrap();
+    assert_eq!(redirect.host_str(), Some("localhost"), "{redirect}");
+    assert_eq!(redirect.path(), "/cb/mcp-bridge");
+    assert_eq!(q["audience"], "https://api.example.com");
+    assert_eq!(q["prompt"], "consent");
+    assert!(!q.contains_key("resource"), "{url}");
+    assert_eq!(fake.count("refused"), 0, "{:?}", fake.events());
+}
+
+#[tokio::test]
+async fn the_browser_hears_when_a_sign_in_with_a_success_url_fails() {
+    // The token endpoint refuses the resource the bridge sends, so the
+    // exchange fails: the browser must not be sent on as if it had worked.
+    let fake = OAuthFake::start(Behaviour {
+        refuse_resource: true,
+        ..Behaviour::default()
+    })
+    .await;
+    let home = Home::new();
+    let mut b = home
+        .bridge(
+            &fake.url,
+            &["--auth-success-url", "https://example.com/never"],
+        )
+        .await;
+    b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
+        .await;
+    let (status, page) = sign_in_as_person(&home.log(), 1).await;
+    assert_eq!(status, 502, "{page}");
+    let r = b.recv().await;
+    assert!(error_text(&r).contains("invalid_target"), "{r}");
+}
+
+#[test]
+fn sign_in_flags_are_checked() {
+    for (args, needle) in [
+        (
+            vec!["--authorize-param", "state=x"],
+            "state is part of the sign-in flow",
+        ),
+        (vec!["--authorize-param", "novalue"], "KEY=VALUE"),
+        (vec!["--callback-path", "cb"], "--callback-path"),
+        (vec!["--host", "evil.example/x?"], "--host"),
+        (
+            vec!["--auth-success-url", "http://example.com/done"],
+            "--auth-success-url",
+        ),
+        (
+            vec!["--auth-success-url", "https://example.com/done?x=1"],
+            "no query",
+        ),
+    ] {
+        let mut all = vec!["https://example.com/mcp"];
+        all.extend(args.iter().copied());
+        let (code, out, err) = common::run_to_exit(&all, &[]);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(out.is_empty());
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}

@@ -29,6 +29,9 @@ pub struct Behaviour {
     pub ttl: Option<u64>,
     /// A client registered beforehand: its id and redirect URI.
     pub preregistered: Option<(String, String)>,
+    /// Refuse a `resource` parameter at the token endpoint, as some
+    /// authorization servers do, instead of requiring it.
+    pub refuse_resource: bool,
 }
 
 #[derive(Default)]
@@ -226,7 +229,13 @@ async fn handle(State(fake): State<OAuthFake>, req: Request) -> Response {
                     json!({"error": "invalid_client", "error_description": "unknown client"}),
                 );
             }
-            if p.get("resource") != Some(&fake.url) {
+            let resource_ok = if b.refuse_resource {
+                !p.contains_key("resource")
+            } else {
+                p.get("resource") == Some(&fake.url)
+            };
+            if !resource_ok {
+                i.events.push("refused token: resource".into());
                 return reply(StatusCode::BAD_REQUEST, json!({"error": "invalid_target"}));
             }
             let scope = match grant.as_str() {
