@@ -118,9 +118,11 @@ fn timeouts_and_pings_are_checked() {
         ),
         (&["--ping-interval", "1e9"][..], "not a number of seconds"),
         (
-            &["--keep-alive", "--ping-interval", "5"][..],
-            "cannot be used with",
+            &["--headers-timeout", "never"][..],
+            "not a number of seconds",
         ),
+        (&["--silent", "-v"][..], "cannot be used with"),
+        (&["--no-proxy", "--enable-proxy"][..], "cannot be used with"),
     ] {
         let mut all = vec![url];
         all.extend_from_slice(args);

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::fake::{self, Fake, Reply, Step};
+use common::fake::{self, Fake, Reply};
 use common::{peers, Bridge};
 use serde_json::{json, Value};
 
