@@ -61,6 +61,25 @@ pub enum Command {
         #[command(flatten)]
         opts: Box<Options>,
     },
+    /// Connect to a server as a client would (signing in if needed) and
+    /// print its name, version, protocol era, transport, tools, resources
+    /// and prompts; exits 0 when the server answered. A health check.
+    Check {
+        /// The MCP server's URL.
+        #[arg(value_name = "URL")]
+        url: String,
+        /// The port for the sign-in callback.
+        #[arg(value_name = "CALLBACK_PORT", conflicts_with = "callback_port")]
+        port: Option<u16>,
+        /// Print JSON (the server's own objects, for scripts) instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// How long each list request may take.
+        #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
+        timeout: std::time::Duration,
+        #[command(flatten)]
+        opts: Box<Options>,
+    },
     /// Remove stored credentials for a server (every identity of that URL), or all.
     Logout {
         /// The MCP server's URL.

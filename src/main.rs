@@ -2,6 +2,7 @@
 
 mod accounts;
 mod auth;
+mod check;
 mod cli;
 mod headers;
 mod jsonrpc;
@@ -14,7 +15,8 @@ mod stdio;
 mod tools;
 mod transport;
 
-use clap::Parser;
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 use cli::{Cli, Command, Options};
 use relay::{Relay, Router, Settings};
 use std::io::IsTerminal;
@@ -36,11 +38,33 @@ const EXIT_FAILURE: u8 = 1;
 const QUEUE: usize = 1024;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
         Some(Command::Status) => report(accounts::status()),
         Some(Command::Logout { url, all }) => report(accounts::logout(url.as_deref(), all)),
         Some(Command::Login { url, port, opts }) => login(&url, port, &opts),
+        Some(Command::Check {
+            url,
+            port,
+            json,
+            timeout,
+            mut opts,
+        }) => {
+            // A health check says "down" at once unless asked to wait.
+            let given = matches
+                .subcommand_matches("check")
+                .and_then(|m| m.value_source("retry_timeout"))
+                == Some(ValueSource::CommandLine);
+            if !given {
+                opts.retry_timeout = Duration::ZERO;
+            }
+            // The outcome is the report or one error line; logs only on -v.
+            if opts.verbose == 0 {
+                opts.quiet = true;
+            }
+            check(&url, port, &opts, json, timeout)
+        }
         None => bridge(cli.url.as_deref().unwrap_or_default(), cli.port, cli.opts),
     }
 }
@@ -149,34 +173,8 @@ fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
     };
     let auth = Arc::new(auth::Auth::new(client.clone(), settings));
     runtime.block_on(async move {
-        let link = Arc::new(session::Link::default());
-        let upstream = Arc::new(Upstream::new(
-            cli.transport,
-            StreamableHttp::new(
-                client.clone(),
-                url.clone(),
-                headers.clone(),
-                Arc::clone(&auth),
-                max,
-                Arc::clone(&link),
-                cli.retry_timeout,
-            ),
-            Sse::new(client, url, headers, auth, max, link),
-        ));
-        let router = Arc::new(
-            Router::new(out_tx)
-                .with_tools(tools::ToolFilter::new(&cli.ignore_tool, &cli.allow_tool)),
-        );
-        let settings = Settings {
-            max_message: max,
-            protocol: cli.protocol,
-            retry_for: cli.retry_timeout,
-            request_timeout: cli.request_limit(),
-            ping_every: cli.ping_every(),
-        };
-        Relay::new(upstream, router, settings)
-            .run(in_rx, shutdown_signal())
-            .await;
+        let (_, relay) = relay_for(client, url, headers, auth, &cli, out_tx);
+        relay.run(in_rx, shutdown_signal()).await;
     });
     // Tasks still running (a request that never finished) are dropped here,
     // which drops their way to stdout, so the writer can finish.
@@ -185,6 +183,68 @@ fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
     tracing::debug!("bye");
     // The stdin thread may still sit in a blocking read; exiting ends it.
     std::process::exit(0)
+}
+
+/// The upstream and the relay to it, writing to the client through `out`.
+fn relay_for(
+    client: reqwest::Client,
+    url: url::Url,
+    headers: reqwest::header::HeaderMap,
+    auth: Arc<auth::Auth>,
+    opts: &Options,
+    out: mpsc::Sender<bytes::Bytes>,
+) -> (Arc<Upstream>, Relay) {
+    let max = opts.max_message_size;
+    let link = Arc::new(session::Link::default());
+    let upstream = Arc::new(Upstream::new(
+        opts.transport,
+        StreamableHttp::new(
+            client.clone(),
+            url.clone(),
+            headers.clone(),
+            Arc::clone(&auth),
+            max,
+            Arc::clone(&link),
+            opts.retry_timeout,
+        ),
+        Sse::new(client, url, headers, auth, max, link),
+    ));
+    let router = Arc::new(
+        Router::new(out).with_tools(tools::ToolFilter::new(&opts.ignore_tool, &opts.allow_tool)),
+    );
+    let settings = Settings {
+        max_message: max,
+        protocol: opts.protocol,
+        retry_for: opts.retry_timeout,
+        request_timeout: opts.request_limit(),
+        ping_every: opts.ping_every(),
+    };
+    let relay = Relay::new(Arc::clone(&upstream), router, settings);
+    (upstream, relay)
+}
+
+/// `mcp-bridge check URL`.
+fn check(raw: &str, port: Option<u16>, opts: &Options, json: bool, limit: Duration) -> ExitCode {
+    let (url, headers, settings) = match prepare(raw, port, opts) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let client = match http_client(opts) {
+        Ok(c) => c,
+        Err(e) => return usage_error(&e),
+    };
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => return report(Err(e)),
+    };
+    let auth = Arc::new(auth::Auth::new(client.clone(), settings));
+    let outcome = runtime.block_on(async move {
+        let (out_tx, out_rx) = mpsc::channel(QUEUE);
+        let (upstream, relay) = relay_for(client, url, headers, auth, opts, out_tx);
+        check::run(upstream, relay, out_rx, limit, json).await
+    });
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    report(outcome)
 }
 
 /// The one-thread runtime everything runs on.

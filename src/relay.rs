@@ -236,6 +236,25 @@ enum Era {
     Translated(Arc<Translator>),
 }
 
+/// Which era a running relay speaks, for `check`.
+pub struct EraProbe(Arc<Mutex<Era>>);
+
+impl EraProbe {
+    /// `None` until decided; else the revision spoken upstream when the
+    /// relay speaks it for the client (2026-07-28), and a description.
+    pub fn describe(&self) -> Option<(Option<String>, &'static str)> {
+        match &*self.0.lock().expect("era lock") {
+            Era::Unknown => None,
+            Era::Handshake => Some((None, "handshake era, with a session")),
+            Era::Modern(v) => Some((Some(v.clone()), "stateless era")),
+            Era::Translated(_) => Some((
+                Some(modern::MODERN.to_owned()),
+                "stateless era, translated for handshake-era clients",
+            )),
+        }
+    }
+}
+
 /// How the relay behaves, from the command line.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -256,7 +275,7 @@ pub struct Relay {
     upstream: Arc<Upstream>,
     router: Arc<Router>,
     settings: Settings,
-    era: Mutex<Era>,
+    era: Arc<Mutex<Era>>,
     /// Stateless requests in flight, so a cancellation can close their streams.
     calls: Arc<Mutex<HashMap<Id, AbortHandle>>>,
     keeper: Arc<Keeper>,
@@ -270,9 +289,14 @@ impl Relay {
             upstream,
             router,
             settings,
-            era: Mutex::new(Era::Unknown),
+            era: Arc::new(Mutex::new(Era::Unknown)),
             calls: Arc::new(Mutex::new(HashMap::new())),
         }
+    }
+
+    /// A way to ask, while the relay runs, which era it settled on.
+    pub fn era_probe(&self) -> EraProbe {
+        EraProbe(Arc::clone(&self.era))
     }
 
     fn era(&self) -> Era {

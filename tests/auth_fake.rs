@@ -542,3 +542,37 @@ fn sign_in_flags_are_checked() {
         assert!(err.contains(needle), "{args:?}: {err}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_signs_in_when_the_server_asks() {
+    let fake = OAuthFake::start(Behaviour::default()).await;
+    let home = Home::new();
+    let (data, log, browser) = (
+        home.data(),
+        home.log().display().to_string(),
+        Home::browser(),
+    );
+    let url = fake.url.clone();
+    let run = tokio::task::spawn_blocking(move || {
+        common::run_to_exit(
+            &["check", &url, "--json"],
+            &[
+                ("MCP_BRIDGE_DATA_DIR", &data),
+                ("BROWSER", &browser),
+                ("BROWSER_LOG", &log),
+            ],
+        )
+    });
+    let (status, page) = sign_in_as_person(&home.log(), 1).await;
+    assert_eq!(status, 200, "{page}");
+    let (code, out, err) = run.await.unwrap();
+    assert_eq!(code, Some(0), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["server"]["name"], "oauth-fake", "{out}");
+    // The sign-in prompt is on stderr, never on stdout.
+    assert!(err.contains("Opening your browser"), "{err}");
+    // And a later check needs no browser.
+    let (code, _, err) = home.run(&["check", &fake.url]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(browser_urls(&home.log()).len(), 1);
+}

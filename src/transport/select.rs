@@ -105,6 +105,15 @@ impl Upstream {
         }
     }
 
+    /// The transport in use, as people call it.
+    pub fn transport_name(&self) -> &'static str {
+        match self.active() {
+            Active::Http => "Streamable HTTP",
+            Active::Sse => "HTTP+SSE",
+            Active::Undecided => "undecided",
+        }
+    }
+
     /// True once Streamable HTTP is the transport in use.
     pub fn on_http(&self) -> bool {
         self.active() == Active::Http

@@ -1,0 +1,385 @@
+//! `mcp-bridge check URL`: connect as a client would (through the same
+//! relay, so sign-in, transports, eras and tool filters all apply), then
+//! report what the server offers, as tables or as JSON.
+
+use crate::jsonrpc;
+use crate::modern;
+use crate::relay::{EraProbe, Relay};
+use crate::stdio::Inbound;
+use crate::transport::select::Upstream;
+use bytes::Bytes;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// At most this many pages of one list are read.
+const PAGES: usize = 100;
+/// Widest a table column grows before its text is cut.
+const COLUMN: usize = 40;
+/// Widest a description shown in a table.
+const DESCRIPTION: usize = 80;
+
+/// What the check found.
+struct Found {
+    init: Value,
+    protocol: String,
+    era: &'static str,
+    transport: &'static str,
+    lists: Vec<(&'static str, Option<Vec<Value>>)>,
+}
+
+/// The client side of the in-process relay.
+struct Client {
+    to_relay: mpsc::Sender<Inbound>,
+    from_relay: mpsc::Receiver<Bytes>,
+    next: u64,
+    /// How long a request after `initialize` may wait for its answer.
+    limit: Duration,
+}
+
+impl Client {
+    /// Send a request and wait for its answer (`limit` when given),
+    /// answering whatever the server asks meanwhile.
+    async fn request(
+        &mut self,
+        method: &str,
+        params: Value,
+        limit: Option<Duration>,
+    ) -> Result<Value, String> {
+        self.next += 1;
+        let id = format!("check-{}", self.next);
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await?;
+        let wait = async {
+            loop {
+                let line = self
+                    .from_relay
+                    .recv()
+                    .await
+                    .ok_or("the relay stopped before answering")?;
+                let Ok(v) = serde_json::from_slice::<Value>(&line) else {
+                    continue;
+                };
+                if v.get("id") == Some(&json!(id)) && v.get("method").is_none() {
+                    return match (v.get("result"), v.get("error")) {
+                        (Some(r), _) => Ok(r.clone()),
+                        (None, Some(e)) => Err(e["message"]
+                            .as_str()
+                            .map(|m| crate::auth::challenge::clean(m, 2000))
+                            .unwrap_or_else(|| e.to_string())),
+                        (None, None) => Err(format!("{method}: an answer with no result")),
+                    };
+                }
+                self.answer_server(&v).await?;
+            }
+        };
+        match limit {
+            None => wait.await,
+            Some(l) => tokio::time::timeout(l, wait).await.map_err(|_| {
+                format!(
+                    "{method}: no answer within {} s (--timeout)",
+                    l.as_secs_f64()
+                )
+            })?,
+        }
+    }
+
+    /// A server's own request gets a ping answer or "not supported": a
+    /// check declares no client capabilities.
+    async fn answer_server(&self, v: &Value) -> Result<(), String> {
+        let (Some(id), Some(method)) = (v.get("id"), v.get("method").and_then(Value::as_str))
+        else {
+            return Ok(());
+        };
+        let answer = if method == "ping" {
+            json!({"jsonrpc": "2.0", "id": id, "result": {}})
+        } else {
+            json!({"jsonrpc": "2.0", "id": id, "error": {"code": jsonrpc::METHOD_NOT_FOUND, "message": "mcp-bridge check does not support this"}})
+        };
+        self.send(answer).await
+    }
+
+    async fn send(&self, v: Value) -> Result<(), String> {
+        let line = Bytes::from(serde_json::to_vec(&v).map_err(|e| e.to_string())?);
+        self.to_relay
+            .send(Inbound::Line(line))
+            .await
+            .map_err(|_| "the relay stopped".to_owned())
+    }
+
+    /// Every page of `method`'s `field`.
+    async fn list_all(&mut self, method: &str, field: &str) -> Result<Vec<Value>, String> {
+        let mut items = Vec::new();
+        let mut cursor: Option<Value> = None;
+        for _ in 0..PAGES {
+            let params = match &cursor {
+                Some(c) => json!({"cursor": c}),
+                None => json!({}),
+            };
+            let page = self.request(method, params, Some(self.limit)).await?;
+            if let Some(a) = page.get(field).and_then(Value::as_array) {
+                items.extend(a.iter().cloned());
+            }
+            match page.get("nextCursor") {
+                Some(c) if !c.is_null() && Some(c) != cursor.as_ref() => cursor = Some(c.clone()),
+                _ => return Ok(items),
+            }
+        }
+        tracing::warn!("{method}: stopped after {PAGES} pages");
+        Ok(items)
+    }
+}
+
+/// Run the check; the report on success, the reason otherwise.
+pub async fn run(
+    upstream: Arc<Upstream>,
+    relay: Relay,
+    from_relay: mpsc::Receiver<Bytes>,
+    limit: Duration,
+    as_json: bool,
+) -> Result<String, String> {
+    let probe = relay.era_probe();
+    let (to_relay, inbound) = mpsc::channel(64);
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(relay.run(inbound, async {
+        let _ = stop_rx.await;
+    }));
+    let mut client = Client {
+        to_relay,
+        from_relay,
+        next: 0,
+        limit,
+    };
+    let outcome = inspect(&mut client, &upstream, &probe).await;
+    // Closing stdin's side ends the session (DELETE) as a client leaving would.
+    drop(client);
+    let _ = tokio::time::timeout(Duration::from_secs(3), running).await;
+    drop(stop_tx);
+    let found = outcome.map_err(|e| {
+        e.strip_prefix("mcp-bridge: ")
+            .map(str::to_owned)
+            .unwrap_or(e)
+    })?;
+    Ok(if as_json {
+        report_json(upstream.url(), &found)
+    } else {
+        report_text(upstream.url(), &found)
+    })
+}
+
+async fn inspect(
+    client: &mut Client,
+    upstream: &Upstream,
+    probe: &EraProbe,
+) -> Result<Found, String> {
+    let version = modern::HANDSHAKE_VERSIONS[modern::HANDSHAKE_VERSIONS.len() - 1];
+    let init = client
+        .request(
+            "initialize",
+            json!({
+                "protocolVersion": version,
+                "capabilities": {},
+                "clientInfo": {"name": "mcp-bridge check", "version": env!("CARGO_PKG_VERSION")}
+            }),
+            None,
+        )
+        .await?;
+    client
+        .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .await?;
+    let (modern_version, era) = probe.describe().unwrap_or((None, "unknown"));
+    // 2026-07-28 is carried by Streamable HTTP alone.
+    let transport = if modern_version.is_some() {
+        "Streamable HTTP"
+    } else {
+        upstream.transport_name()
+    };
+    let protocol = modern_version.unwrap_or_else(|| {
+        init["protocolVersion"]
+            .as_str()
+            .unwrap_or("unknown")
+            .to_owned()
+    });
+    let mut lists = Vec::new();
+    for (area, method, field) in [
+        ("tools", "tools/list", "tools"),
+        ("resources", "resources/list", "resources"),
+        ("prompts", "prompts/list", "prompts"),
+    ] {
+        let offered = init["capabilities"].get(area).is_some();
+        let items = if offered {
+            Some(client.list_all(method, field).await?)
+        } else {
+            None
+        };
+        lists.push((area, items));
+    }
+    Ok(Found {
+        init,
+        protocol,
+        era,
+        transport,
+        lists,
+    })
+}
+
+fn report_json(url: &str, f: &Found) -> String {
+    let mut out = json!({
+        "url": url,
+        "server": f.init.get("serverInfo").cloned().unwrap_or(Value::Null),
+        "protocolVersion": f.protocol,
+        "era": f.era,
+        "transport": f.transport,
+        "capabilities": f.init.get("capabilities").cloned().unwrap_or(Value::Null),
+    });
+    if let Some(i) = f.init.get("instructions") {
+        out["instructions"] = i.clone();
+    }
+    for (area, items) in &f.lists {
+        out[*area] = match items {
+            Some(v) => Value::Array(v.clone()),
+            None => Value::Null,
+        };
+    }
+    serde_json::to_string_pretty(&out).unwrap_or_default()
+}
+
+/// Server text made safe for a terminal: no control characters (escape
+/// sequences included), one line, at most `max` characters.
+fn shown(v: &Value, max: usize) -> String {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
+    };
+    let line = s.lines().next().unwrap_or("").trim();
+    let cleaned = crate::auth::challenge::clean(line, max + 1);
+    if cleaned.chars().count() > max {
+        let cut: String = cleaned.chars().take(max.saturating_sub(1)).collect();
+        format!("{cut}…")
+    } else {
+        cleaned
+    }
+}
+
+fn report_text(url: &str, f: &Found) -> String {
+    let info = &f.init["serverInfo"];
+    let mut out = String::new();
+    let row = |out: &mut String, k: &str, v: String| out.push_str(&format!("{k:<10} {v}\n"));
+    row(
+        &mut out,
+        "Server",
+        format!(
+            "{} {}",
+            shown(&info["name"], COLUMN),
+            shown(&info["version"], COLUMN)
+        )
+        .trim()
+        .to_owned(),
+    );
+    row(&mut out, "URL", url.to_owned());
+    row(&mut out, "Protocol", format!("{} ({})", f.protocol, f.era));
+    row(&mut out, "Transport", f.transport.to_owned());
+    for (area, items) in &f.lists {
+        let title = format!("{}{}", area[..1].to_uppercase(), &area[1..]);
+        let Some(items) = items else {
+            out.push_str(&format!("\n{title}: not offered\n"));
+            continue;
+        };
+        out.push_str(&format!("\n{title} ({})\n", items.len()));
+        let rows: Vec<Vec<String>> = items
+            .iter()
+            .map(|i| match *area {
+                "resources" => vec![
+                    shown(&i["name"], COLUMN),
+                    shown(&i["uri"], COLUMN * 2),
+                    shown(&i["mimeType"], COLUMN),
+                ],
+                "prompts" => vec![
+                    shown(&i["name"], COLUMN),
+                    i["arguments"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .map(|x| {
+                                    let n = shown(&x["name"], COLUMN);
+                                    if x["required"] == true {
+                                        n
+                                    } else {
+                                        format!("[{n}]")
+                                    }
+                                })
+                                .collect::<Vec<_>>()
+                                .join(" ")
+                        })
+                        .unwrap_or_default(),
+                    shown(&i["description"], DESCRIPTION),
+                ],
+                _ => vec![
+                    shown(&i["name"], COLUMN),
+                    shown(&i["description"], DESCRIPTION),
+                ],
+            })
+            .collect();
+        let header: &[&str] = match *area {
+            "resources" => &["NAME", "URI", "TYPE"],
+            "prompts" => &["NAME", "ARGUMENTS", "DESCRIPTION"],
+            _ => &["NAME", "DESCRIPTION"],
+        };
+        out.push_str(&table(header, &rows));
+    }
+    out.trim_end().to_owned()
+}
+
+/// Columns padded to their widest cell; the last one is not padded.
+fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let n = cells.len();
+        let mut s = String::from(" ");
+        for (i, c) in cells.into_iter().enumerate() {
+            s.push(' ');
+            if i + 1 == n {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}", w = widths[i]));
+            }
+        }
+        s.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for r in rows {
+        out.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_text_cannot_drive_the_terminal() {
+        let evil = json!("ok\u{1b}[31mred\u{7}\nsecond line");
+        assert_eq!(shown(&evil, 80), "ok[31mred");
+        assert_eq!(shown(&json!("abcdef"), 4), "abc…");
+    }
+
+    #[test]
+    fn tables_line_up() {
+        let t = table(
+            &["NAME", "DESCRIPTION"],
+            &[
+                vec!["echo".into(), "Echoes".into()],
+                vec!["get-sum".into(), "".into()],
+            ],
+        );
+        assert_eq!(t, "  NAME    DESCRIPTION\n  echo    Echoes\n  get-sum\n");
+    }
+}
