@@ -96,6 +96,16 @@ pub enum Command {
     /// List servers with stored credentials: where they are kept and when
     /// the access token expires (never the tokens themselves).
     Status,
+    /// Print shell completions, e.g. `mcp-bridge completions bash >
+    /// ~/.local/share/bash-completion/completions/mcp-bridge`.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `mcp-bridge man >
+    /// ~/.local/share/man/man1/mcp-bridge.1`.
+    Man,
 }
 
 /// Everything that shapes a connection, shared by the bridge and `login`.

@@ -42,6 +42,21 @@ fn main() -> ExitCode {
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
         Some(Command::Status) => report(accounts::status()),
+        Some(Command::Completions { shell }) => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "mcp-bridge",
+                &mut std::io::stdout(),
+            );
+            ExitCode::SUCCESS
+        }
+        Some(Command::Man) => {
+            match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => report(Err(format!("cannot write the man page: {e}"))),
+            }
+        }
         Some(Command::Logout { url, all }) => report(accounts::logout(url.as_deref(), all)),
         Some(Command::Login { url, port, opts }) => login(&url, port, &opts),
         Some(Command::Check {

@@ -1,0 +1,220 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[mcp-bridge] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'mcp-bridge'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'mcp-bridge'= {
+            cand -H 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment'
+            cand --header 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment'
+            cand --header-file 'Read headers from FILE, one "Name: value" a line, # for comments (keeps secrets out of the process list). ${VAR} is expanded'
+            cand --transport 'Which transport to use: Streamable HTTP, the older HTTP+SSE, or one first with the other as a fallback'
+            cand --protocol 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client''s own handshake and never probes'
+            cand --retry-timeout 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later) before it is answered with an error'
+            cand --request-timeout 'How long one request may wait for its answer before the client gets an error (and the server a cancellation). 0, the default, means no limit: long tool calls are normal'
+            cand --connect-timeout 'How long opening a connection to the server may take'
+            cand --ping-interval 'Ping the server every SECONDS (answers are not forwarded to the client), so that idle connections stay open and a dead one is noticed and reconnected. Off by default'
+            cand --max-message-size 'The largest message accepted in either direction, in bytes (suffixes K, M, G)'
+            cand --log-file 'Write logs to FILE (appending) instead of stderr'
+            cand --static-oauth-client-info 'A pre-registered OAuth client, as JSON or @file: {"client_id": ..., "client_secret": ...} (skips dynamic registration)'
+            cand --static-oauth-client-metadata 'Extra client metadata for dynamic registration, as JSON or @file (e.g. {"scope": "read write"})'
+            cand --client-metadata-url 'An https URL of a Client ID Metadata Document to use as the client id where the authorization server supports them'
+            cand --resource 'The resource indicator (RFC 8707) to ask tokens for, instead of the server''s canonical URL'
+            cand --callback-port 'The 127.0.0.1 port for the sign-in callback (default: one derived from the server, so the redirect URI stays the same across runs)'
+            cand --auth-timeout 'How long to wait for the sign-in in the browser before the pending request gets an error'
+            cand --token-store 'Where to keep tokens: the OS keychain or owner-only files (default: the keychain when one is available, else files)'
+            cand --host 'The host name in the sign-in redirect URI, e.g. localhost (the listener stays on 127.0.0.1 whatever it says)'
+            cand --callback-path 'The path of the sign-in redirect URI'
+            cand --auth-success-url 'Send the browser to URL once signed in, instead of showing the bridge''s page (https, or http to loopback; no query or fragment)'
+            cand --authorize-param 'Add KEY=VALUE to the authorization URL (repeatable), e.g. audience=https://api.example.com or prompt=consent'
+            cand --ignore-tool 'Hide tools whose names match GLOB (`*` matches anything, case does not matter; repeatable): left out of tools/list, calls refused'
+            cand --allow-tool 'Offer only tools whose names match GLOB (repeatable); --ignore-tool still applies to them'
+            cand --ca-cert 'Trust the CA certificates in FILE (PEM) as well as the platform''s store (repeatable; SSL_CERT_FILE is read the same way)'
+            cand --headers-timeout 'How long to wait for a response''s headers after sending a request; 0, the default, means no limit (some servers answer only when a long tool call is done)'
+            cand --body-timeout 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit'
+            cand --token-endpoint 'token-endpoint'
+            cand --keep-alive 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
+            cand --allow-http 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
+            cand -v 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+            cand --verbose 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+            cand -q 'Log only errors'
+            cand --quiet 'Log only errors'
+            cand --no-browser 'Do not open a browser; print the sign-in URL on stderr only'
+            cand --disable-resource-parameter 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
+            cand --no-proxy 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
+            cand --enable-proxy 'Use the proxy the environment names: the default, accepted as mcp-remote spells it'
+            cand --ipv4 'Connect over IPv4 only (for networks where IPv6 routes go nowhere)'
+            cand --debug 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
+            cand --silent 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
+            cand --disable-cookies 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
+            cand --device-code 'device-code'
+            cand --client-credentials 'client-credentials'
+            cand --use-id-token 'use-id-token'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand login 'Sign in to a server now (opening the browser if needed), store the tokens, and exit; later runs use them without a browser'
+            cand check 'Connect to a server as a client would (signing in if needed) and print its name, version, protocol era, transport, tools, resources and prompts; exits 0 when the server answered. A health check'
+            cand logout 'Remove stored credentials for a server (every identity of that URL), or all'
+            cand status 'List servers with stored credentials: where they are kept and when the access token expires (never the tokens themselves)'
+            cand completions 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`'
+            cand man 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mcp-bridge;login'= {
+            cand -H 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment'
+            cand --header 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment'
+            cand --header-file 'Read headers from FILE, one "Name: value" a line, # for comments (keeps secrets out of the process list). ${VAR} is expanded'
+            cand --transport 'Which transport to use: Streamable HTTP, the older HTTP+SSE, or one first with the other as a fallback'
+            cand --protocol 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client''s own handshake and never probes'
+            cand --retry-timeout 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later) before it is answered with an error'
+            cand --request-timeout 'How long one request may wait for its answer before the client gets an error (and the server a cancellation). 0, the default, means no limit: long tool calls are normal'
+            cand --connect-timeout 'How long opening a connection to the server may take'
+            cand --ping-interval 'Ping the server every SECONDS (answers are not forwarded to the client), so that idle connections stay open and a dead one is noticed and reconnected. Off by default'
+            cand --max-message-size 'The largest message accepted in either direction, in bytes (suffixes K, M, G)'
+            cand --log-file 'Write logs to FILE (appending) instead of stderr'
+            cand --static-oauth-client-info 'A pre-registered OAuth client, as JSON or @file: {"client_id": ..., "client_secret": ...} (skips dynamic registration)'
+            cand --static-oauth-client-metadata 'Extra client metadata for dynamic registration, as JSON or @file (e.g. {"scope": "read write"})'
+            cand --client-metadata-url 'An https URL of a Client ID Metadata Document to use as the client id where the authorization server supports them'
+            cand --resource 'The resource indicator (RFC 8707) to ask tokens for, instead of the server''s canonical URL'
+            cand --callback-port 'The 127.0.0.1 port for the sign-in callback (default: one derived from the server, so the redirect URI stays the same across runs)'
+            cand --auth-timeout 'How long to wait for the sign-in in the browser before the pending request gets an error'
+            cand --token-store 'Where to keep tokens: the OS keychain or owner-only files (default: the keychain when one is available, else files)'
+            cand --host 'The host name in the sign-in redirect URI, e.g. localhost (the listener stays on 127.0.0.1 whatever it says)'
+            cand --callback-path 'The path of the sign-in redirect URI'
+            cand --auth-success-url 'Send the browser to URL once signed in, instead of showing the bridge''s page (https, or http to loopback; no query or fragment)'
+            cand --authorize-param 'Add KEY=VALUE to the authorization URL (repeatable), e.g. audience=https://api.example.com or prompt=consent'
+            cand --ignore-tool 'Hide tools whose names match GLOB (`*` matches anything, case does not matter; repeatable): left out of tools/list, calls refused'
+            cand --allow-tool 'Offer only tools whose names match GLOB (repeatable); --ignore-tool still applies to them'
+            cand --ca-cert 'Trust the CA certificates in FILE (PEM) as well as the platform''s store (repeatable; SSL_CERT_FILE is read the same way)'
+            cand --headers-timeout 'How long to wait for a response''s headers after sending a request; 0, the default, means no limit (some servers answer only when a long tool call is done)'
+            cand --body-timeout 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit'
+            cand --token-endpoint 'token-endpoint'
+            cand --keep-alive 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
+            cand --allow-http 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
+            cand -v 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+            cand --verbose 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+            cand -q 'Log only errors'
+            cand --quiet 'Log only errors'
+            cand --no-browser 'Do not open a browser; print the sign-in URL on stderr only'
+            cand --disable-resource-parameter 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
+            cand --no-proxy 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
+            cand --enable-proxy 'Use the proxy the environment names: the default, accepted as mcp-remote spells it'
+            cand --ipv4 'Connect over IPv4 only (for networks where IPv6 routes go nowhere)'
+            cand --debug 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
+            cand --silent 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
+            cand --disable-cookies 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
+            cand --device-code 'device-code'
+            cand --client-credentials 'client-credentials'
+            cand --use-id-token 'use-id-token'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mcp-bridge;check'= {
+            cand --timeout 'How long each list request may take'
+            cand -H 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment'
+            cand --header 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment'
+            cand --header-file 'Read headers from FILE, one "Name: value" a line, # for comments (keeps secrets out of the process list). ${VAR} is expanded'
+            cand --transport 'Which transport to use: Streamable HTTP, the older HTTP+SSE, or one first with the other as a fallback'
+            cand --protocol 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client''s own handshake and never probes'
+            cand --retry-timeout 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later) before it is answered with an error'
+            cand --request-timeout 'How long one request may wait for its answer before the client gets an error (and the server a cancellation). 0, the default, means no limit: long tool calls are normal'
+            cand --connect-timeout 'How long opening a connection to the server may take'
+            cand --ping-interval 'Ping the server every SECONDS (answers are not forwarded to the client), so that idle connections stay open and a dead one is noticed and reconnected. Off by default'
+            cand --max-message-size 'The largest message accepted in either direction, in bytes (suffixes K, M, G)'
+            cand --log-file 'Write logs to FILE (appending) instead of stderr'
+            cand --static-oauth-client-info 'A pre-registered OAuth client, as JSON or @file: {"client_id": ..., "client_secret": ...} (skips dynamic registration)'
+            cand --static-oauth-client-metadata 'Extra client metadata for dynamic registration, as JSON or @file (e.g. {"scope": "read write"})'
+            cand --client-metadata-url 'An https URL of a Client ID Metadata Document to use as the client id where the authorization server supports them'
+            cand --resource 'The resource indicator (RFC 8707) to ask tokens for, instead of the server''s canonical URL'
+            cand --callback-port 'The 127.0.0.1 port for the sign-in callback (default: one derived from the server, so the redirect URI stays the same across runs)'
+            cand --auth-timeout 'How long to wait for the sign-in in the browser before the pending request gets an error'
+            cand --token-store 'Where to keep tokens: the OS keychain or owner-only files (default: the keychain when one is available, else files)'
+            cand --host 'The host name in the sign-in redirect URI, e.g. localhost (the listener stays on 127.0.0.1 whatever it says)'
+            cand --callback-path 'The path of the sign-in redirect URI'
+            cand --auth-success-url 'Send the browser to URL once signed in, instead of showing the bridge''s page (https, or http to loopback; no query or fragment)'
+            cand --authorize-param 'Add KEY=VALUE to the authorization URL (repeatable), e.g. audience=https://api.example.com or prompt=consent'
+            cand --ignore-tool 'Hide tools whose names match GLOB (`*` matches anything, case does not matter; repeatable): left out of tools/list, calls refused'
+            cand --allow-tool 'Offer only tools whose names match GLOB (repeatable); --ignore-tool still applies to them'
+            cand --ca-cert 'Trust the CA certificates in FILE (PEM) as well as the platform''s store (repeatable; SSL_CERT_FILE is read the same way)'
+            cand --headers-timeout 'How long to wait for a response''s headers after sending a request; 0, the default, means no limit (some servers answer only when a long tool call is done)'
+            cand --body-timeout 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit'
+            cand --token-endpoint 'token-endpoint'
+            cand --json 'Print JSON (the server''s own objects, for scripts) instead of tables'
+            cand --keep-alive 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
+            cand --allow-http 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
+            cand -v 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+            cand --verbose 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+            cand -q 'Log only errors'
+            cand --quiet 'Log only errors'
+            cand --no-browser 'Do not open a browser; print the sign-in URL on stderr only'
+            cand --disable-resource-parameter 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
+            cand --no-proxy 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
+            cand --enable-proxy 'Use the proxy the environment names: the default, accepted as mcp-remote spells it'
+            cand --ipv4 'Connect over IPv4 only (for networks where IPv6 routes go nowhere)'
+            cand --debug 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
+            cand --silent 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
+            cand --disable-cookies 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
+            cand --device-code 'device-code'
+            cand --client-credentials 'client-credentials'
+            cand --use-id-token 'use-id-token'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mcp-bridge;logout'= {
+            cand --all 'Remove every stored credential'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mcp-bridge;status'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mcp-bridge;completions'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mcp-bridge;man'= {
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
+        &'mcp-bridge;help'= {
+            cand login 'Sign in to a server now (opening the browser if needed), store the tokens, and exit; later runs use them without a browser'
+            cand check 'Connect to a server as a client would (signing in if needed) and print its name, version, protocol era, transport, tools, resources and prompts; exits 0 when the server answered. A health check'
+            cand logout 'Remove stored credentials for a server (every identity of that URL), or all'
+            cand status 'List servers with stored credentials: where they are kept and when the access token expires (never the tokens themselves)'
+            cand completions 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`'
+            cand man 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'mcp-bridge;help;login'= {
+        }
+        &'mcp-bridge;help;check'= {
+        }
+        &'mcp-bridge;help;logout'= {
+        }
+        &'mcp-bridge;help;status'= {
+        }
+        &'mcp-bridge;help;completions'= {
+        }
+        &'mcp-bridge;help;man'= {
+        }
+        &'mcp-bridge;help;help'= {
+        }
+    ]
+    $completions[$command]
+}

@@ -1,0 +1,192 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_mcp_bridge_global_optspecs
+    string join \n H/header= header-file= transport= protocol= retry-timeout= request-timeout= connect-timeout= ping-interval= keep-alive allow-http max-message-size= v/verbose q/quiet log-file= static-oauth-client-info= static-oauth-client-metadata= client-metadata-url= resource= callback-port= auth-timeout= no-browser token-store= host= callback-path= auth-success-url= disable-resource-parameter authorize-param= ignore-tool= allow-tool= no-proxy enable-proxy ca-cert= ipv4 headers-timeout= body-timeout= debug silent disable-cookies device-code client-credentials token-endpoint= use-id-token h/help V/version
+end
+
+function __fish_mcp_bridge_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_mcp_bridge_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_mcp_bridge_using_subcommand
+    set -l cmd (__fish_mcp_bridge_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s H -l header -d 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l header-file -d 'Read headers from FILE, one "Name: value" a line, # for comments (keeps secrets out of the process list). ${VAR} is expanded' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l transport -d 'Which transport to use: Streamable HTTP, the older HTTP+SSE, or one first with the other as a fallback' -r -f -a "http-first\t'Streamable HTTP; HTTP+SSE when the server refuses the POST with 400, 404 or 405'
+sse-first\t'HTTP+SSE; Streamable HTTP when the SSE handshake fails'
+http-only\t'Streamable HTTP only'
+sse-only\t'HTTP+SSE only'"
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l protocol -d 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client\'s own handshake and never probes' -r -f -a "legacy\t'Relay what the client speaks; never probe'
+auto\t'Probe with `server/discover` when a handshake-era client initializes, and translate for it when the server speaks only 2026-07-28'"
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l retry-timeout -d 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later) before it is answered with an error' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l request-timeout -d 'How long one request may wait for its answer before the client gets an error (and the server a cancellation). 0, the default, means no limit: long tool calls are normal' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l connect-timeout -d 'How long opening a connection to the server may take' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l ping-interval -d 'Ping the server every SECONDS (answers are not forwarded to the client), so that idle connections stay open and a dead one is noticed and reconnected. Off by default' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l max-message-size -d 'The largest message accepted in either direction, in bytes (suffixes K, M, G)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l static-oauth-client-info -d 'A pre-registered OAuth client, as JSON or @file: {"client_id": ..., "client_secret": ...} (skips dynamic registration)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l static-oauth-client-metadata -d 'Extra client metadata for dynamic registration, as JSON or @file (e.g. {"scope": "read write"})' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l client-metadata-url -d 'An https URL of a Client ID Metadata Document to use as the client id where the authorization server supports them' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l resource -d 'The resource indicator (RFC 8707) to ask tokens for, instead of the server\'s canonical URL' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l callback-port -d 'The 127.0.0.1 port for the sign-in callback (default: one derived from the server, so the redirect URI stays the same across runs)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l auth-timeout -d 'How long to wait for the sign-in in the browser before the pending request gets an error' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l token-store -d 'Where to keep tokens: the OS keychain or owner-only files (default: the keychain when one is available, else files)' -r -f -a "keychain\t'The OS keychain'
+file\t'An owner-only file in the data directory'"
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l host -d 'The host name in the sign-in redirect URI, e.g. localhost (the listener stays on 127.0.0.1 whatever it says)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l callback-path -d 'The path of the sign-in redirect URI' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l auth-success-url -d 'Send the browser to URL once signed in, instead of showing the bridge\'s page (https, or http to loopback; no query or fragment)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l authorize-param -d 'Add KEY=VALUE to the authorization URL (repeatable), e.g. audience=https://api.example.com or prompt=consent' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l ignore-tool -d 'Hide tools whose names match GLOB (`*` matches anything, case does not matter; repeatable): left out of tools/list, calls refused' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l allow-tool -d 'Offer only tools whose names match GLOB (repeatable); --ignore-tool still applies to them' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l ca-cert -d 'Trust the CA certificates in FILE (PEM) as well as the platform\'s store (repeatable; SSL_CERT_FILE is read the same way)' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l headers-timeout -d 'How long to wait for a response\'s headers after sending a request; 0, the default, means no limit (some servers answer only when a long tool call is done)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l body-timeout -d 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l token-endpoint -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l keep-alive -d 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l allow-http -d 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s q -l quiet -d 'Log only errors'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l disable-resource-parameter -d 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l enable-proxy -d 'Use the proxy the environment names: the default, accepted as mcp-remote spells it'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l ipv4 -d 'Connect over IPv4 only (for networks where IPv6 routes go nowhere)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l disable-cookies -d 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l device-code
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l client-credentials
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l use-id-token
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s V -l version -d 'Print version'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -a "login" -d 'Sign in to a server now (opening the browser if needed), store the tokens, and exit; later runs use them without a browser'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -a "check" -d 'Connect to a server as a client would (signing in if needed) and print its name, version, protocol era, transport, tools, resources and prompts; exits 0 when the server answered. A health check'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -a "logout" -d 'Remove stored credentials for a server (every identity of that URL), or all'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -a "status" -d 'List servers with stored credentials: where they are kept and when the access token expires (never the tokens themselves)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -a "completions" -d 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -a "man" -d 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s H -l header -d 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l header-file -d 'Read headers from FILE, one "Name: value" a line, # for comments (keeps secrets out of the process list). ${VAR} is expanded' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l transport -d 'Which transport to use: Streamable HTTP, the older HTTP+SSE, or one first with the other as a fallback' -r -f -a "http-first\t'Streamable HTTP; HTTP+SSE when the server refuses the POST with 400, 404 or 405'
+sse-first\t'HTTP+SSE; Streamable HTTP when the SSE handshake fails'
+http-only\t'Streamable HTTP only'
+sse-only\t'HTTP+SSE only'"
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l protocol -d 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client\'s own handshake and never probes' -r -f -a "legacy\t'Relay what the client speaks; never probe'
+auto\t'Probe with `server/discover` when a handshake-era client initializes, and translate for it when the server speaks only 2026-07-28'"
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l retry-timeout -d 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later) before it is answered with an error' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l request-timeout -d 'How long one request may wait for its answer before the client gets an error (and the server a cancellation). 0, the default, means no limit: long tool calls are normal' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l connect-timeout -d 'How long opening a connection to the server may take' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l ping-interval -d 'Ping the server every SECONDS (answers are not forwarded to the client), so that idle connections stay open and a dead one is noticed and reconnected. Off by default' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l max-message-size -d 'The largest message accepted in either direction, in bytes (suffixes K, M, G)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l static-oauth-client-info -d 'A pre-registered OAuth client, as JSON or @file: {"client_id": ..., "client_secret": ...} (skips dynamic registration)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l static-oauth-client-metadata -d 'Extra client metadata for dynamic registration, as JSON or @file (e.g. {"scope": "read write"})' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l client-metadata-url -d 'An https URL of a Client ID Metadata Document to use as the client id where the authorization server supports them' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l resource -d 'The resource indicator (RFC 8707) to ask tokens for, instead of the server\'s canonical URL' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l callback-port -d 'The 127.0.0.1 port for the sign-in callback (default: one derived from the server, so the redirect URI stays the same across runs)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l auth-timeout -d 'How long to wait for the sign-in in the browser before the pending request gets an error' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l token-store -d 'Where to keep tokens: the OS keychain or owner-only files (default: the keychain when one is available, else files)' -r -f -a "keychain\t'The OS keychain'
+file\t'An owner-only file in the data directory'"
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l host -d 'The host name in the sign-in redirect URI, e.g. localhost (the listener stays on 127.0.0.1 whatever it says)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l callback-path -d 'The path of the sign-in redirect URI' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l auth-success-url -d 'Send the browser to URL once signed in, instead of showing the bridge\'s page (https, or http to loopback; no query or fragment)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l authorize-param -d 'Add KEY=VALUE to the authorization URL (repeatable), e.g. audience=https://api.example.com or prompt=consent' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l ignore-tool -d 'Hide tools whose names match GLOB (`*` matches anything, case does not matter; repeatable): left out of tools/list, calls refused' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l allow-tool -d 'Offer only tools whose names match GLOB (repeatable); --ignore-tool still applies to them' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l ca-cert -d 'Trust the CA certificates in FILE (PEM) as well as the platform\'s store (repeatable; SSL_CERT_FILE is read the same way)' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l headers-timeout -d 'How long to wait for a response\'s headers after sending a request; 0, the default, means no limit (some servers answer only when a long tool call is done)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l body-timeout -d 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l token-endpoint -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l keep-alive -d 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l allow-http -d 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s q -l quiet -d 'Log only errors'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l disable-resource-parameter -d 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l enable-proxy -d 'Use the proxy the environment names: the default, accepted as mcp-remote spells it'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l ipv4 -d 'Connect over IPv4 only (for networks where IPv6 routes go nowhere)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l disable-cookies -d 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l device-code
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l client-credentials
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l use-id-token
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l timeout -d 'How long each list request may take' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s H -l header -d 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l header-file -d 'Read headers from FILE, one "Name: value" a line, # for comments (keeps secrets out of the process list). ${VAR} is expanded' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l transport -d 'Which transport to use: Streamable HTTP, the older HTTP+SSE, or one first with the other as a fallback' -r -f -a "http-first\t'Streamable HTTP; HTTP+SSE when the server refuses the POST with 400, 404 or 405'
+sse-first\t'HTTP+SSE; Streamable HTTP when the SSE handshake fails'
+http-only\t'Streamable HTTP only'
+sse-only\t'HTTP+SSE only'"
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l protocol -d 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client\'s own handshake and never probes' -r -f -a "legacy\t'Relay what the client speaks; never probe'
+auto\t'Probe with `server/discover` when a handshake-era client initializes, and translate for it when the server speaks only 2026-07-28'"
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l retry-timeout -d 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later) before it is answered with an error' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l request-timeout -d 'How long one request may wait for its answer before the client gets an error (and the server a cancellation). 0, the default, means no limit: long tool calls are normal' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l connect-timeout -d 'How long opening a connection to the server may take' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l ping-interval -d 'Ping the server every SECONDS (answers are not forwarded to the client), so that idle connections stay open and a dead one is noticed and reconnected. Off by default' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l max-message-size -d 'The largest message accepted in either direction, in bytes (suffixes K, M, G)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l static-oauth-client-info -d 'A pre-registered OAuth client, as JSON or @file: {"client_id": ..., "client_secret": ...} (skips dynamic registration)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l static-oauth-client-metadata -d 'Extra client metadata for dynamic registration, as JSON or @file (e.g. {"scope": "read write"})' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l client-metadata-url -d 'An https URL of a Client ID Metadata Document to use as the client id where the authorization server supports them' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l resource -d 'The resource indicator (RFC 8707) to ask tokens for, instead of the server\'s canonical URL' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l callback-port -d 'The 127.0.0.1 port for the sign-in callback (default: one derived from the server, so the redirect URI stays the same across runs)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l auth-timeout -d 'How long to wait for the sign-in in the browser before the pending request gets an error' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l token-store -d 'Where to keep tokens: the OS keychain or owner-only files (default: the keychain when one is available, else files)' -r -f -a "keychain\t'The OS keychain'
+file\t'An owner-only file in the data directory'"
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l host -d 'The host name in the sign-in redirect URI, e.g. localhost (the listener stays on 127.0.0.1 whatever it says)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l callback-path -d 'The path of the sign-in redirect URI' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l auth-success-url -d 'Send the browser to URL once signed in, instead of showing the bridge\'s page (https, or http to loopback; no query or fragment)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l authorize-param -d 'Add KEY=VALUE to the authorization URL (repeatable), e.g. audience=https://api.example.com or prompt=consent' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l ignore-tool -d 'Hide tools whose names match GLOB (`*` matches anything, case does not matter; repeatable): left out of tools/list, calls refused' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l allow-tool -d 'Offer only tools whose names match GLOB (repeatable); --ignore-tool still applies to them' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l ca-cert -d 'Trust the CA certificates in FILE (PEM) as well as the platform\'s store (repeatable; SSL_CERT_FILE is read the same way)' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l headers-timeout -d 'How long to wait for a response\'s headers after sending a request; 0, the default, means no limit (some servers answer only when a long tool call is done)' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l body-timeout -d 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l token-endpoint -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l json -d 'Print JSON (the server\'s own objects, for scripts) instead of tables'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l keep-alive -d 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l allow-http -d 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s q -l quiet -d 'Log only errors'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l disable-resource-parameter -d 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l enable-proxy -d 'Use the proxy the environment names: the default, accepted as mcp-remote spells it'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l ipv4 -d 'Connect over IPv4 only (for networks where IPv6 routes go nowhere)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l disable-cookies -d 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l device-code
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l client-credentials
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l use-id-token
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand logout" -l all -d 'Remove every stored credential'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand logout" -s h -l help -d 'Print help'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand status" -s h -l help -d 'Print help'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand completions" -s h -l help -d 'Print help'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand man" -s h -l help -d 'Print help'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand help; and not __fish_seen_subcommand_from login check logout status completions man help" -f -a "login" -d 'Sign in to a server now (opening the browser if needed), store the tokens, and exit; later runs use them without a browser'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand help; and not __fish_seen_subcommand_from login check logout status completions man help" -f -a "check" -d 'Connect to a server as a client would (signing in if needed) and print its name, version, protocol era, transport, tools, resources and prompts; exits 0 when the server answered. A health check'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand help; and not __fish_seen_subcommand_from login check logout status completions man help" -f -a "logout" -d 'Remove stored credentials for a server (every identity of that URL), or all'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand help; and not __fish_seen_subcommand_from login check logout status completions man help" -f -a "status" -d 'List servers with stored credentials: where they are kept and when the access token expires (never the tokens themselves)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand help; and not __fish_seen_subcommand_from login check logout status completions man help" -f -a "completions" -d 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand help; and not __fish_seen_subcommand_from login check logout status completions man help" -f -a "man" -d 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand help; and not __fish_seen_subcommand_from login check logout status completions man help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
