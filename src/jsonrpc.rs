@@ -273,24 +273,23 @@ pub fn result_str_field(raw: &[u8], field: &str) -> Option<String> {
 
 /// Read one field of `params` as an id (e.g. `requestId` of `notifications/cancelled`).
 pub fn params_id_field(raw: &[u8], field: &str) -> Option<Id> {
-    #[derive(Deserialize)]
-    struct P<'a> {
-        #[serde(borrow)]
-        params: Option<std::collections::HashMap<Cow<'a, str>, &'a RawValue>>,
-    }
-    let p: P<'_> = serde_json::from_slice(raw).ok()?;
-    Id::from_raw(p.params?.get(field)?)
+    with_param(raw, field, Id::from_raw)
 }
 
 /// A string field of a message's `params`, if it has one.
 pub fn params_str_field(raw: &[u8], field: &str) -> Option<String> {
+    with_param(raw, field, |v| serde_json::from_str(v.get()).ok())
+}
+
+/// `read` applied to the raw value of `params.field`, if there is one.
+fn with_param<T>(raw: &[u8], field: &str, read: impl FnOnce(&RawValue) -> Option<T>) -> Option<T> {
     #[derive(Deserialize)]
     struct P<'a> {
         #[serde(borrow)]
         params: Option<std::collections::HashMap<Cow<'a, str>, &'a RawValue>>,
     }
     let p: P<'_> = serde_json::from_slice(raw).ok()?;
-    serde_json::from_str(p.params?.get(field)?.get()).ok()
+    read(p.params?.get(field)?)
 }
 
 /// Make a message safe to write as one line: JSON cannot hold a raw newline

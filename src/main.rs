@@ -119,25 +119,48 @@ fn prepare(
     Ok((url, headers, auth))
 }
 
+/// What `login` and `check` connect with.
+struct Connection {
+    url: url::Url,
+    headers: reqwest::header::HeaderMap,
+    client: reqwest::Client,
+    auth: Arc<auth::Auth>,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// Everything a one-shot subcommand needs to reach the server; `Err` is
+/// the exit code after the message was printed.
+fn connect(
+    raw: &str,
+    port: Option<u16>,
+    opts: &Options,
+    signs_in: bool,
+) -> Result<Connection, ExitCode> {
+    let (url, headers, settings) = prepare(raw, port, opts)?;
+    if signs_in && !settings.enabled {
+        return Err(usage_error("login signs in with OAuth; it has nothing to do when --header gives an Authorization header"));
+    }
+    let client = http_client(opts).map_err(|e| usage_error(&e))?;
+    let runtime = runtime().map_err(|e| report(Err(e)))?;
+    let auth = Arc::new(auth::Auth::new(client.clone(), settings));
+    Ok(Connection {
+        url,
+        headers,
+        client,
+        auth,
+        runtime,
+    })
+}
+
 /// `mcp-bridge login URL`.
 fn login(raw: &str, port: Option<u16>, opts: &Options) -> ExitCode {
-    let (url, headers, settings) = match prepare(raw, port, opts) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    if !settings.enabled {
-        return usage_error("login signs in with OAuth; it has nothing to do when --header gives an Authorization header");
+    match connect(raw, port, opts, true) {
+        Ok(c) => report(
+            c.runtime
+                .block_on(accounts::login(c.client, c.auth, c.url, c.headers)),
+        ),
+        Err(code) => code,
     }
-    let client = match http_client(opts) {
-        Ok(c) => c,
-        Err(e) => return usage_error(&e),
-    };
-    let runtime = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => return report(Err(e)),
-    };
-    let auth = Arc::new(auth::Auth::new(client.clone(), settings));
-    report(runtime.block_on(accounts::login(client, auth, url, headers)))
 }
 
 /// Run the bridge: stdio on one side, the server on the other.
@@ -240,25 +263,16 @@ fn relay_for(
 
 /// `mcp-bridge check URL`.
 fn check(raw: &str, port: Option<u16>, opts: &Options, json: bool, limit: Duration) -> ExitCode {
-    let (url, headers, settings) = match prepare(raw, port, opts) {
-        Ok(p) => p,
+    let c = match connect(raw, port, opts, false) {
+        Ok(c) => c,
         Err(code) => return code,
     };
-    let client = match http_client(opts) {
-        Ok(c) => c,
-        Err(e) => return usage_error(&e),
-    };
-    let runtime = match runtime() {
-        Ok(rt) => rt,
-        Err(e) => return report(Err(e)),
-    };
-    let auth = Arc::new(auth::Auth::new(client.clone(), settings));
-    let outcome = runtime.block_on(async move {
+    let outcome = c.runtime.block_on(async move {
         let (out_tx, out_rx) = mpsc::channel(QUEUE);
-        let (upstream, relay) = relay_for(client, url, headers, auth, opts, out_tx);
+        let (upstream, relay) = relay_for(c.client, c.url, c.headers, c.auth, opts, out_tx);
         check::run(upstream, relay, out_rx, limit, json).await
     });
-    runtime.shutdown_timeout(Duration::from_millis(100));
+    c.runtime.shutdown_timeout(Duration::from_millis(100));
     report(outcome)
 }
 

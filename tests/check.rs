@@ -21,6 +21,16 @@ fn check(args: &[&str]) -> (Option<i32>, String, String) {
     )
 }
 
+/// The names of the tools in a `--json` report.
+fn tool_names(report: &Value) -> Vec<&str> {
+    report["tools"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no tools in {report}"))
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn tables_for_the_everything_server() {
     let peer = peers::everything("streamableHttp");
@@ -63,12 +73,7 @@ fn json_for_the_everything_server_over_sse_with_a_filter() {
     let v: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
     assert_eq!(v["transport"], "HTTP+SSE");
     assert_eq!(v["server"]["name"], "mcp-servers/everything");
-    let names: Vec<&str> = v["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
+    let names = tool_names(&v);
     assert!(names.contains(&"echo"), "{names:?}");
     assert!(names.iter().all(|n| !n.starts_with("get-")), "{names:?}");
     assert!(
@@ -87,12 +92,7 @@ fn json_for_a_python_server_that_speaks_only_2026_07_28() {
     assert_eq!(v["protocolVersion"], "2026-07-28", "{out}");
     assert!(v["era"].as_str().unwrap().starts_with("stateless"), "{out}");
     assert_eq!(v["transport"], "Streamable HTTP");
-    let names: Vec<&str> = v["tools"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| t["name"].as_str().unwrap())
-        .collect();
+    let names = tool_names(&v);
     assert!(names.contains(&"echo"), "{names:?}");
 }
 
