@@ -28,16 +28,17 @@ pub struct Callback {
     pub code: String,
     /// The `iss` parameter (RFC 9207), when sent.
     pub iss: Option<String>,
-    /// With `--auth-success-url`, the browser waits on this for the outcome
-    /// of the code exchange: sent on to the URL, or told it failed.
-    outcome: Option<oneshot::Sender<bool>>,
+    /// With `--auth-success-url`, the browser waits on this for the code
+    /// exchange: sent on to the URL when it is told of success, told the
+    /// sign-in failed when this is dropped without a word.
+    outcome: Option<oneshot::Sender<()>>,
 }
 
 impl Callback {
-    /// Tell the waiting browser whether the sign-in worked.
-    pub fn finish(&mut self, signed_in: bool) {
+    /// Tell the waiting browser that the sign-in worked.
+    pub fn signed_in(&mut self) {
         if let Some(tx) = self.outcome.take() {
-            let _ = tx.send(signed_in);
+            let _ = tx.send(());
         }
     }
 }
@@ -172,9 +173,8 @@ impl Listener {
                     let redirect = self.redirect.clone();
                     tokio::spawn(async move {
                         let service = hyper::service::service_fn(move |req| {
-                            let success = redirect.success_url.clone();
-                            let r = reply(&req, &state, &redirect.path, success.is_some(), &tx);
-                            async move { Ok::<_, std::convert::Infallible>(answer(r, success).await) }
+                            let r = reply(&req, &state, &redirect, &tx);
+                            async move { Ok::<_, std::convert::Infallible>(answer(r).await) }
                         });
                         let io = hyper_util::rt::TokioIo::new(stream);
                         let conn = hyper::server::conn::http1::Builder::new()
@@ -205,18 +205,18 @@ impl Listener {
 enum Reply {
     /// This page, now.
     Page(Response<Full<Bytes>>),
-    /// The awaited callback, with `--auth-success-url`: the outcome of the
-    /// code exchange decides.
-    Wait(oneshot::Receiver<bool>),
+    /// The awaited callback, with `--auth-success-url` (the URL): the
+    /// outcome of the code exchange decides.
+    Wait(oneshot::Receiver<()>, String),
 }
 
 /// The answer to one request: its page, or for the awaited callback with
 /// `--auth-success-url`, a redirect there once the code exchange worked.
-async fn answer(reply: Reply, success: Option<String>) -> Response<Full<Bytes>> {
+async fn answer(reply: Reply) -> Response<Full<Bytes>> {
     match reply {
         Reply::Page(p) => p,
-        Reply::Wait(rx) => match (tokio::time::timeout(EXCHANGE_WAIT, rx).await, success) {
-            (Ok(Ok(true)), Some(url)) => {
+        Reply::Wait(rx, url) => match tokio::time::timeout(EXCHANGE_WAIT, rx).await {
+            Ok(Ok(())) => {
                 let mut resp = Response::new(Full::new(Bytes::new()));
                 *resp.status_mut() = StatusCode::SEE_OTHER;
                 if let Ok(v) = hyper::header::HeaderValue::from_str(&url) {
@@ -237,12 +237,11 @@ async fn answer(reply: Reply, success: Option<String>) -> Response<Full<Bytes>> 
 fn reply(
     req: &Request<Incoming>,
     state: &str,
-    path: &str,
-    wait: bool,
+    redirect: &Redirect,
     tx: &mpsc::Sender<Result<Callback, String>>,
 ) -> Reply {
     let page = |status, title, text| Reply::Page(page(status, title, text));
-    if req.uri().path() != path {
+    if req.uri().path() != redirect.path {
         return page(StatusCode::NOT_FOUND, "Not found", "");
     }
     let query = req.uri().query().unwrap_or("");
@@ -292,12 +291,14 @@ fn reply(
     }
     match code {
         Some(code) if !code.is_empty() && code.len() <= 4096 => {
-            let (otx, orx) = oneshot::channel();
-            let outcome = wait.then_some(otx);
-            let _ = tx.try_send(Ok(Callback { code, iss, outcome }));
-            if wait {
-                return Reply::Wait(orx);
+            if let Some(url) = &redirect.success_url {
+                let (otx, orx) = oneshot::channel();
+                let outcome = Some(otx);
+                let _ = tx.try_send(Ok(Callback { code, iss, outcome }));
+                return Reply::Wait(orx, url.clone());
             }
+            let outcome = None;
+            let _ = tx.try_send(Ok(Callback { code, iss, outcome }));
             page(
                 StatusCode::OK,
                 "Signed in",

@@ -596,15 +596,16 @@ impl Auth {
                 .await
                 .map_err(|e| failed(url, e))?,
             };
+            // Dropping `cb` without `signed_in()` tells a waiting browser
+            // that the sign-in failed.
             let mut cb = l
                 .wait(&state, self.cfg.auth_timeout)
                 .await
                 .map_err(|e| failed(url, e))?;
             if cb.iss.is_some() || server.iss_in_response {
-                let iss = cb.iss.clone().unwrap_or_default();
+                let iss = cb.iss.as_deref().unwrap_or("");
                 if iss.trim_end_matches('/') != server.issuer.trim_end_matches('/') {
-                    cb.finish(false);
-                    return Err(failed(url, format!("the sign-in response came from issuer {:?}, not {} (RFC 9207); refused", challenge::clean(&iss, 200), server.issuer)));
+                    return Err(failed(url, format!("the sign-in response came from issuer {:?}, not {} (RFC 9207); refused", challenge::clean(iss, 200), server.issuer)));
                 }
             }
             match token::exchange_code(
@@ -618,7 +619,7 @@ impl Auth {
             .await
             {
                 Ok(t) => {
-                    cb.finish(true);
+                    cb.signed_in();
                     tracing::info!("signed in to {}", url);
                     eprintln!("mcp-bridge: signed in to {host}.");
                     self.save(&server, Some(&client), Some(&t)).await;
@@ -631,14 +632,10 @@ impl Auth {
                         && client.dynamic
                         && attempt == 0 =>
                 {
-                    cb.finish(false);
                     tracing::info!("the authorization server rejected the stored client registration; registering again");
                     known.client = None;
                 }
-                Err(r) => {
-                    cb.finish(false);
-                    return Err(failed(url, r.message));
-                }
+                Err(r) => return Err(failed(url, r.message)),
             }
         }
         Err(failed(
