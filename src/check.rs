@@ -141,10 +141,8 @@ pub async fn run(
 ) -> Result<String, String> {
     let probe = relay.era_probe();
     let (to_relay, inbound) = mpsc::channel(64);
-    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(relay.run(inbound, async {
-        let _ = stop_rx.await;
-    }));
+    // The relay ends when the client side closes, as with stdin.
+    let running = tokio::spawn(relay.run(inbound, std::future::pending()));
     let mut client = Client {
         to_relay,
         from_relay,
@@ -155,7 +153,6 @@ pub async fn run(
     // Closing stdin's side ends the session (DELETE) as a client leaving would.
     drop(client);
     let _ = tokio::time::timeout(Duration::from_secs(3), running).await;
-    drop(stop_tx);
     let found = outcome.map_err(|e| {
         e.strip_prefix("mcp-bridge: ")
             .map(str::to_owned)
