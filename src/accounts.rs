@@ -40,11 +40,8 @@ pub fn settings(
     }
     // As mcp-remote: an empty --resource leaves the parameter out too.
     let resource = opts.resource.clone().filter(|r| !r.trim().is_empty());
-    let resource_parameter = !opts.disable_resource_parameter
-        && opts
-            .resource
-            .as_deref()
-            .is_none_or(|r| !r.trim().is_empty());
+    let resource_parameter =
+        !opts.disable_resource_parameter && (opts.resource.is_none() || resource.is_some());
     if let Some(r) = &resource {
         url::Url::parse(r).map_err(|e| format!("--resource {r:?} is not a URL: {e}"))?;
     }

@@ -112,7 +112,7 @@ fn prepare(
     let headers = headers::collect(&opts.headers, &opts.header_file, &|v| std::env::var(v).ok())
         .map_err(|e| usage_error(&e.to_string()))?;
     let auth = accounts::settings(&url, port, opts, &headers).map_err(|e| usage_error(&e))?;
-    if let Err(e) = init_logging(opts, &auth.key()) {
+    if let Err(e) = init_logging(opts, &auth) {
         eprintln!("mcp-bridge: error: {e}");
         return Err(ExitCode::from(EXIT_FAILURE));
     }
@@ -306,7 +306,7 @@ fn http_client(opts: &Options) -> Result<reqwest::Client, String> {
 /// mcp-remote names its debug logs). Only this crate's own events are shown
 /// above warn: the HTTP stack's debug output can include header values,
 /// which may be secrets.
-fn init_logging(cli: &Options, key: &str) -> Result<(), String> {
+fn init_logging(cli: &Options, server: &auth::Settings) -> Result<(), String> {
     type Boxed = Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
     let level = match (cli.silent, cli.quiet, cli.verbose) {
         (true, _, _) => LevelFilter::OFF,
@@ -351,7 +351,7 @@ fn init_logging(cli: &Options, key: &str) -> Result<(), String> {
         let dir = auth::store::data_dir()?.join("logs");
         std::fs::create_dir_all(&dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        let path = dir.join(format!("{key}_debug.log"));
+        let path = dir.join(format!("{}_debug.log", server.key()));
         let file = open(&path)?;
         if !cli.silent {
             eprintln!("mcp-bridge: debug log: {}", path.display());
