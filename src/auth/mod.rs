@@ -556,13 +556,7 @@ impl Auth {
         let server = self.server(known, c).await?;
         let scope = scope.or_else(|| server.scope.clone());
         let url = &self.cfg.server;
-        let listener = callback::Listener::bind(
-            self.cfg.callback_port,
-            callback::derived_port(&self.key),
-            &self.cfg.redirect,
-        )
-        .await
-        .map_err(|e| failed(url, e))?;
+        let listener = self.listen().await?;
         let redirect = listener.redirect_uri();
         let mut listener = Some(listener);
         for attempt in 0..2 {
@@ -588,13 +582,7 @@ impl Auth {
             }
             let l = match listener.take() {
                 Some(l) => l,
-                None => callback::Listener::bind(
-                    self.cfg.callback_port,
-                    callback::derived_port(&self.key),
-                    &self.cfg.redirect,
-                )
-                .await
-                .map_err(|e| failed(url, e))?,
+                None => self.listen().await?,
             };
             // Dropping `cb` without `signed_in()` tells a waiting browser
             // that the sign-in failed.
@@ -642,6 +630,17 @@ impl Auth {
             url,
             "the authorization server rejected a fresh client registration",
         ))
+    }
+
+    /// The loopback listener for the sign-in callback, as configured.
+    async fn listen(&self) -> Result<callback::Listener, UpstreamError> {
+        callback::Listener::bind(
+            self.cfg.callback_port,
+            callback::derived_port(&self.key),
+            &self.cfg.redirect,
+        )
+        .await
+        .map_err(|e| failed(&self.cfg.server, e))
     }
 
     /// The client for a sign-in: static, then a metadata document, then a
