@@ -4,7 +4,6 @@ use crate::auth::store::Kind;
 use crate::relay::Protocol;
 use crate::transport::select::Choice;
 use clap::{ArgAction, Args, Parser, Subcommand};
-use std::net::IpAddr;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -421,76 +420,6 @@ pub fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
         .ok_or_else(|| format!("{s:?} is not a number of seconds between 0 and 86400"))
 }
 
-/// Check the server URL: https, or http to loopback (or anywhere with `allow_http`).
-pub fn check_url(raw: &str, allow_http: bool) -> Result<url::Url, String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a valid URL: {e}"))?;
-    match url_problem(&url, allow_http) {
-        None => Ok(url),
-        Some(UrlProblem::PlainHttp) => Err(format!(
-            "{raw} uses plain http to a host that is not loopback; use https, or pass --allow-http"
-        )),
-        Some(UrlProblem::Scheme(other)) => Err(format!(
-            "{raw} has the scheme {other:?}; only https (or http to loopback) is supported"
-        )),
-        Some(UrlProblem::NoHost) => Err(format!("{raw} has no host")),
-        Some(UrlProblem::Credentials) => Err(format!(
-            "{}: credentials in the URL are not supported; use --header instead",
-            redact_userinfo(&url)
-        )),
-    }
-}
-
-/// Why a URL fails the policy every URL the bridge talks to or opens follows.
-#[derive(Debug, PartialEq, Eq)]
-pub enum UrlProblem {
-    /// Neither https nor http (the scheme it has).
-    Scheme(String),
-    /// Plain http to a host that is not loopback, not allowed.
-    PlainHttp,
-    /// No host.
-    NoHost,
-    /// A user name or password in the URL.
-    Credentials,
-}
-
-/// The URL policy: https, or http to loopback (or anywhere with
-/// `allow_http`); a host; no credentials. `None` when `url` meets it.
-pub fn url_problem(url: &url::Url, allow_http: bool) -> Option<UrlProblem> {
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_http || is_loopback(url) => {}
-        "http" => return Some(UrlProblem::PlainHttp),
-        other => return Some(UrlProblem::Scheme(other.to_owned())),
-    }
-    if url.host_str().is_none_or(str::is_empty) {
-        return Some(UrlProblem::NoHost);
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Some(UrlProblem::Credentials);
-    }
-    None
-}
-
-/// `url` without its user name and password, for messages.
-pub fn redact_userinfo(url: &url::Url) -> String {
-    let mut u = url.clone();
-    let _ = u.set_username("");
-    let _ = u.set_password(None);
-    u.to_string()
-}
-
-/// True for `localhost`, 127.0.0.0/8 and ::1.
-pub fn is_loopback(url: &url::Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => {
-            d.eq_ignore_ascii_case("localhost") || d.to_ascii_lowercase().ends_with(".localhost")
-        }
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -503,21 +432,5 @@ mod tests {
         assert!(parse_size("12").is_err());
         assert!(parse_size("lots").is_err());
         assert!(parse_size("99999999999G").is_err());
-    }
-
-    #[test]
-    fn url_policy() {
-        assert!(check_url("https://example.com/mcp", false).is_ok());
-        assert!(check_url("http://127.0.0.1:3000/mcp", false).is_ok());
-        assert!(check_url("http://127.8.9.1/mcp", false).is_ok());
-        assert!(check_url("http://[::1]:3000/mcp", false).is_ok());
-        assert!(check_url("http://localhost/mcp", false).is_ok());
-        assert!(check_url("http://example.com/mcp", false).is_err());
-        assert!(check_url("http://example.com/mcp", true).is_ok());
-        assert!(check_url("ftp://example.com/", true).is_err());
-        assert!(check_url("file:///etc/passwd", true).is_err());
-        assert!(check_url("not a url", false).is_err());
-        let e = check_url("https://user:hunter2@example.com/", false).unwrap_err();
-        assert!(!e.contains("hunter2"), "{e}");
     }
 }

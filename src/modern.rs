@@ -3,9 +3,9 @@
 //! `server/discover` probe, and the translator that lets a handshake-era
 //! client use a server that speaks only this revision.
 
+use crate::http::retry::Backoff;
 use crate::jsonrpc::{self, Id, Kind, Message};
 use crate::relay::Router;
-use crate::retry::Backoff;
 use crate::transport::streamable_http::{Post, StreamableHttp, VERSION_HEADER};
 use crate::transport::UpstreamError;
 use base64::Engine as _;

@@ -2,9 +2,9 @@
 //! every server message comes down, and every client request gets exactly one
 //! answer.
 
+use crate::http::retry;
 use crate::jsonrpc::{self, Id, Kind, Message};
 use crate::modern::{self, Translator};
-use crate::retry;
 use crate::session::{Keeper, Phase};
 use crate::stdio::Inbound;
 use crate::tools::ToolFilter;

@@ -2,8 +2,8 @@
 //! server's metadata, so it is checked first and is never given to a shell
 //! (mcp-remote's CVE-2025-6514 was command injection through this URL).
 
-use super::challenge::clean;
-use crate::cli::{url_problem, UrlProblem};
+use crate::text::clean;
+use crate::url_policy::{url_problem, UrlProblem};
 use std::process::{Command, Stdio};
 
 /// Characters no authorization URL needs once serialized, and that mean

@@ -281,7 +281,7 @@ fn reply(
             Some(d) => format!("{error}: {d}"),
             None => error,
         };
-        let text = super::challenge::clean(&text, 300);
+        let text = crate::text::clean(&text, 300);
         let _ = tx.try_send(Err(format!("the authorization server refused: {text}")));
         return page(
             StatusCode::OK,

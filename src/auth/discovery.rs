@@ -4,9 +4,10 @@
 //! `/authorize`, `/token` and `/register` on the origin. Every URL here comes
 //! from the server, so each is checked before it is fetched or used.
 
-use super::challenge::{clean, Challenge};
-use crate::cli::{redact_userinfo, url_problem, UrlProblem};
-use crate::transport::read_body;
+use crate::http::body::read_body;
+use crate::http::challenge::Challenge;
+use crate::text::clean;
+use crate::url_policy::{redact_userinfo, url_problem, UrlProblem};
 use serde_json::Value;
 use std::time::Duration;
 use url::Url;
@@ -126,7 +127,7 @@ async fn fetch_json(http: &reqwest::Client, url: &Url) -> Result<Option<Value>, 
         Ok(Err(e)) => {
             return Err(format!(
                 "cannot fetch {url}: {}",
-                crate::transport::UpstreamError::from_reqwest(url.as_str(), &e)
+                crate::http::error::UpstreamError::from_reqwest(url.as_str(), &e)
             ))
         }
         Err(_) => {

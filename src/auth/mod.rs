@@ -6,17 +6,16 @@
 
 pub mod browser;
 pub mod callback;
-pub mod challenge;
 pub mod discovery;
 pub mod lock;
 pub mod pkce;
 pub mod store;
 pub mod token;
 
-use crate::transport::{status_error, UpstreamError};
-use challenge::Challenge;
+use crate::http::challenge::Challenge;
+use crate::http::error::UpstreamError;
+use crate::http::{BoxFuture, TokenSource};
 use discovery::AuthServer;
-use reqwest::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use std::sync::Mutex;
 use std::time::Duration;
 use store::{now, Client, Kind, Meta, Secret, Store, Tokens};
@@ -26,8 +25,6 @@ use url::Url;
 const REFRESH_AHEAD: u64 = 60;
 /// After a failed refresh ahead of expiry, wait this long before the next try.
 const REFRESH_PAUSE: u64 = 30;
-/// How many times one request may ask for more scope (403 insufficient_scope).
-const STEP_UPS: u8 = 2;
 /// Waiting for another process's sign-in: its --auth-timeout and this margin.
 const LOCK_MARGIN: Duration = Duration::from_secs(60);
 
@@ -108,7 +105,8 @@ struct Turn<'a> {
     _held: Option<lock::Held>,
 }
 
-/// The token provider every transport sends through.
+/// The OAuth token provider: plugged into the HTTP layer as its
+/// [`TokenSource`].
 pub struct Auth {
     http: reqwest::Client,
     cfg: Settings,
@@ -151,130 +149,13 @@ impl Auth {
         }
     }
 
-    /// Send the request `build` makes, with the bearer token when the request
-    /// goes to the server's origin; on a 401 sign in (or refresh) and send it
-    /// once more; on a 403 `insufficient_scope`, ask for the scope and send
-    /// it again (at most twice). The inner error is the HTTP client's.
-    pub async fn send(
-        &self,
-        build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<Result<reqwest::Response, reqwest::Error>, UpstreamError> {
-        self.send_with(build, true).await
-    }
-
-    /// Send with the token, but never sign in: for the session's DELETE at
-    /// exit, which must not open a browser.
-    pub async fn send_without_sign_in(
-        &self,
-        build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<Result<reqwest::Response, reqwest::Error>, UpstreamError> {
-        self.send_with(build, false).await
-    }
-
     /// Whether a token is in use.
     pub fn has_token(&self) -> bool {
         self.current.lock().expect("auth state").tokens.is_some()
     }
 
-    async fn send_with(
-        &self,
-        build: impl Fn() -> reqwest::RequestBuilder,
-        recover: bool,
-    ) -> Result<Result<reqwest::Response, reqwest::Error>, UpstreamError> {
-        let mut signed_in = false;
-        let mut step_ups = 0;
-        loop {
-            let mut req = match build().build() {
-                Ok(r) => r,
-                Err(e) => return Ok(Err(e)),
-            };
-            let own = req.url().origin() == self.cfg.server.origin();
-            let token = if self.cfg.enabled && own {
-                self.bearer().await
-            } else {
-                None
-            };
-            if let Some(t) = &token {
-                if let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {t}")) {
-                    v.set_sensitive(true);
-                    req.headers_mut().insert(AUTHORIZATION, v);
-                }
-            }
-            let sent = self.http.execute(req);
-            let answered = match self.cfg.headers_timeout {
-                None => sent.await,
-                Some(limit) => match tokio::time::timeout(limit, sent).await {
-                    Ok(r) => r,
-                    Err(_) => {
-                        return Err(UpstreamError::Timeout {
-                            url: self.cfg.server.to_string(),
-                            cause: format!(
-                                "no response headers within {} s (--headers-timeout)",
-                                limit.as_secs_f64()
-                            ),
-                        })
-                    }
-                },
-            };
-            let resp = match answered {
-                Ok(r) => r,
-                Err(e) => return Ok(Err(e)),
-            };
-            if !self.cfg.enabled || !own || !recover {
-                return Ok(Ok(resp));
-            }
-            let status = resp.status().as_u16();
-            let challenge = || {
-                resp.headers()
-                    .get_all(WWW_AUTHENTICATE)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .find_map(Challenge::parse)
-                    .unwrap_or_default()
-            };
-            match status {
-                401 if !signed_in => {
-                    let c = challenge();
-                    tracing::info!("the server asks for authorization ({})", c.explain());
-                    if let Err(e) = self.unauthorized(token.as_deref(), &c).await {
-                        return Err(self.refusal(resp, e).await);
-                    }
-                    signed_in = true;
-                }
-                403 if step_ups < STEP_UPS => {
-                    let c = challenge();
-                    if c.error.as_deref() != Some("insufficient_scope") {
-                        return Ok(Ok(resp));
-                    }
-                    step_ups += 1;
-                    tracing::info!(
-                        "the server needs more scope ({}); signing in again for it",
-                        c.scope.as_deref().unwrap_or("unnamed")
-                    );
-                    if let Err(e) = self.step_up(token.as_deref(), &c).await {
-                        return Err(self.refusal(resp, e).await);
-                    }
-                }
-                _ => return Ok(Ok(resp)),
-            }
-        }
-    }
-
-    /// The server's refusal (its status, words and challenge) with why
-    /// signing in did not get past it.
-    async fn refusal(&self, resp: reqwest::Response, e: UpstreamError) -> UpstreamError {
-        let cause = match e {
-            UpstreamError::Auth { cause, .. } => cause,
-            other => other.to_string(),
-        };
-        UpstreamError::Noted {
-            source: Box::new(status_error(resp, self.cfg.server.as_str()).await),
-            note: format!("; could not sign in: {cause}"),
-        }
-    }
-
     /// The access token to send, refreshed first when it is about to expire.
-    async fn bearer(&self) -> Option<String> {
+    async fn current_bearer(&self) -> Option<String> {
         self.load_once().await;
         let (token, due) = {
             let cur = self.current.lock().expect("auth state");
@@ -561,7 +442,7 @@ impl Auth {
         let mut listener = Some(listener);
         for attempt in 0..2 {
             let client = self.client_for_sign_in(known, &server, &redirect).await?;
-            let pkce = pkce::Pkce::new();
+            let pkce = pkce::Pkce::default();
             let state = pkce::random_token();
             let auth_url = token::authorization_url(
                 &server,
@@ -593,7 +474,7 @@ impl Auth {
             if cb.iss.is_some() || server.iss_in_response {
                 let iss = cb.iss.as_deref().unwrap_or("");
                 if iss.trim_end_matches('/') != server.issuer.trim_end_matches('/') {
-                    return Err(failed(url, format!("the sign-in response came from issuer {:?}, not {} (RFC 9207); refused", challenge::clean(iss, 200), server.issuer)));
+                    return Err(failed(url, format!("the sign-in response came from issuer {:?}, not {} (RFC 9207); refused", crate::text::clean(iss, 200), server.issuer)));
                 }
             }
             match token::exchange_code(
@@ -677,6 +558,28 @@ impl Auth {
         tracing::info!("registered as OAuth client {}", c.client_id);
         known.client = Some(c.clone());
         Ok(c)
+    }
+}
+
+impl TokenSource for Auth {
+    fn bearer(&self) -> BoxFuture<'_, Option<String>> {
+        Box::pin(self.current_bearer())
+    }
+
+    fn unauthorized<'a>(
+        &'a self,
+        sent: Option<&'a str>,
+        challenge: &'a Challenge,
+    ) -> BoxFuture<'a, Result<(), UpstreamError>> {
+        Box::pin(Auth::unauthorized(self, sent, challenge))
+    }
+
+    fn insufficient_scope<'a>(
+        &'a self,
+        sent: Option<&'a str>,
+        challenge: &'a Challenge,
+    ) -> BoxFuture<'a, Result<(), UpstreamError>> {
+        Box::pin(self.step_up(sent, challenge))
     }
 }
 

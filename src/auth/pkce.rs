@@ -21,9 +21,9 @@ pub struct Pkce {
     pub challenge: String,
 }
 
-impl Pkce {
+impl Default for Pkce {
     /// A fresh pair.
-    pub fn new() -> Pkce {
+    fn default() -> Pkce {
         let verifier = random_token();
         let challenge = challenge_of(&verifier);
         Pkce {
@@ -60,7 +60,7 @@ mod tests {
 
     #[test]
     fn verifiers_are_fresh_and_in_the_allowed_alphabet() {
-        let (a, b) = (Pkce::new(), Pkce::new());
+        let (a, b) = (Pkce::default(), Pkce::default());
         assert_ne!(a.verifier, b.verifier);
         assert_eq!(a.verifier.len(), 43);
         assert!(a

@@ -2,10 +2,10 @@
 //! the authorization URL, and the token endpoint (code exchange and refresh,
 //! with the resource indicator of RFC 8707 on each).
 
-use super::challenge::clean;
 use super::discovery::AuthServer;
 use super::store::{now, Client, Tokens};
-use crate::transport::read_body;
+use crate::http::body::read_body;
+use crate::text::clean;
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -46,7 +46,7 @@ async fn call(url: &Url, what: &str, build: reqwest::RequestBuilder) -> Result<V
         Ok(Err(e)) => {
             return Err(Refused::plain(format!(
                 "{what} at {url} failed: {}",
-                crate::transport::UpstreamError::from_reqwest(url.as_str(), &e)
+                crate::http::error::UpstreamError::from_reqwest(url.as_str(), &e)
             )))
         }
         Err(_) => {
@@ -81,7 +81,7 @@ async fn call(url: &Url, what: &str, build: reqwest::RequestBuilder) -> Result<V
     let said = match (&code, &description) {
         (Some(c), Some(d)) => format!(": {c}: {d}"),
         (Some(c), None) => format!(": {c}"),
-        (None, _) => format!(": {}", crate::transport::gist(&body, "")),
+        (None, _) => format!(": {}", crate::text::gist(&body, "")),
     };
     Err(Refused {
         code,

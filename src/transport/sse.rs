@@ -5,10 +5,10 @@
 use super::{
     content_type, deliver_unsolicited, read_body, status_error, EventReader, UpstreamError,
 };
-use crate::auth::Auth;
+use crate::http::retry::Backoff;
+use crate::http::Http;
 use crate::jsonrpc::{self, Id, Kind};
 use crate::relay::Router;
-use crate::retry::Backoff;
 use crate::session::Link;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, Url};
@@ -30,11 +30,10 @@ pub type Replay = Box<dyn Fn() -> Vec<jsonrpc::Message> + Send + Sync>;
 
 /// One remote server reached over HTTP+SSE.
 pub struct Sse {
-    client: reqwest::Client,
     url: Url,
     url_text: String,
     headers: HeaderMap,
-    auth: Arc<Auth>,
+    auth: Http,
     limit: usize,
     /// The URL to POST to; `None` while the stream is (re)connecting.
     endpoint: watch::Sender<Option<Url>>,
@@ -61,19 +60,11 @@ impl Sse {
     /// A transport for the SSE URL `url`, sending `headers` on the GET and on
     /// every POST (with the token `auth` provides), and refusing events
     /// larger than `limit` bytes.
-    pub fn new(
-        client: reqwest::Client,
-        url: Url,
-        headers: HeaderMap,
-        auth: Arc<Auth>,
-        limit: usize,
-        link: Arc<Link>,
-    ) -> Self {
+    pub fn new(url: Url, headers: HeaderMap, auth: Http, limit: usize, link: Arc<Link>) -> Self {
         Sse {
             link,
             replay: OnceLock::new(),
             kick: Notify::new(),
-            client,
             url_text: url.to_string(),
             url,
             headers,
@@ -122,7 +113,7 @@ impl Sse {
         let last = last_id.and_then(|i| HeaderValue::from_str(i).ok());
         let build = || {
             let req = self
-                .client
+                .auth
                 .request(Method::GET, self.url.clone())
                 .headers(self.headers.clone())
                 .header(ACCEPT, "text/event-stream");
@@ -350,7 +341,7 @@ impl Sse {
         msg: &jsonrpc::Message,
     ) -> Result<Option<bytes::Bytes>, UpstreamError> {
         let build = || {
-            self.client
+            self.auth
                 .request(Method::POST, endpoint.clone())
                 .headers(self.headers.clone())
                 .header(CONTENT_TYPE, "application/json")

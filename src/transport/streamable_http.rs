@@ -2,10 +2,10 @@
 //! message, JSON or SSE answers, the standalone GET stream, DELETE at the end.
 
 use super::{content_type, read_body, status_error, EventReader, UpstreamError};
-use crate::auth::Auth;
+use crate::http::retry::Backoff;
+use crate::http::Http;
 use crate::jsonrpc::{self, Id, Kind, Message};
 use crate::relay::Router;
-use crate::retry::Backoff;
 use crate::session::{Link, Session};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
@@ -36,11 +36,10 @@ const SEEN_ID_MAX: usize = 256;
 
 /// One remote server reached over Streamable HTTP.
 pub struct StreamableHttp {
-    client: reqwest::Client,
     url: reqwest::Url,
     url_text: String,
     headers: HeaderMap,
-    auth: Arc<Auth>,
+    auth: Http,
     limit: usize,
     session: Session,
     link: Arc<Link>,
@@ -115,16 +114,14 @@ impl StreamableHttp {
     /// `resume_for`.
     #[allow(clippy::too_many_arguments)]
     pub fn new(
-        client: reqwest::Client,
         url: reqwest::Url,
         headers: HeaderMap,
-        auth: Arc<Auth>,
+        auth: Http,
         limit: usize,
         link: Arc<Link>,
         resume_for: Duration,
     ) -> Self {
         StreamableHttp {
-            client,
             url_text: url.to_string(),
             url,
             headers,
@@ -159,9 +156,7 @@ impl StreamableHttp {
         if !fresh {
             self.session.apply(&mut headers);
         }
-        self.client
-            .request(method, self.url.clone())
-            .headers(headers)
+        self.auth.request(method, self.url.clone()).headers(headers)
     }
 
     /// POST one client message of the handshake era and deliver whatever the
@@ -245,7 +240,7 @@ impl StreamableHttp {
             } else {
                 format!("content-type {ctype}")
             },
-            detail: match super::gist(&body, &ctype) {
+            detail: match crate::text::gist(&body, &ctype) {
                 g if g.is_empty() => detail,
                 g => format!(": {g}"),
             },

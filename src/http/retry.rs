@@ -66,12 +66,12 @@ static WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize:
 pub async fn while_unreachable<T, F, Fut>(
     limit: std::time::Duration,
     mut attempt: F,
-) -> Result<T, crate::transport::UpstreamError>
+) -> Result<T, crate::http::error::UpstreamError>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, crate::transport::UpstreamError>>,
+    Fut: std::future::Future<Output = Result<T, crate::http::error::UpstreamError>>,
 {
-    use crate::transport::UpstreamError;
+    use crate::http::error::UpstreamError;
     use std::sync::atomic::Ordering;
     let deadline = tokio::time::Instant::now() + limit;
     let mut backoff = Backoff::streams();

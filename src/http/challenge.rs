@@ -2,6 +2,8 @@
 //! Bearer parameters of RFC 6750 §3 and RFC 9728 §5.1), parsed from
 //! untrusted input: bounded, and cleaned before it reaches a message.
 
+use crate::text::clean;
+
 /// Longest header read; the rest is ignored.
 const HEADER_MAX: usize = 8 * 1024;
 /// Longest parameter value kept.
@@ -77,12 +79,6 @@ impl Challenge {
         };
         format!("the server asks for an OAuth bearer token{said}")
     }
-}
-
-/// Control characters out, at most `max` characters: server-supplied text
-/// that goes into messages and pages.
-pub fn clean(v: &str, max: usize) -> String {
-    v.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
 enum Item {

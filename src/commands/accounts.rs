@@ -4,9 +4,10 @@
 use crate::auth::store::{now, Client, Store};
 use crate::auth::{self, Auth};
 use crate::cli::Options;
+use crate::http::Http;
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
-use std::sync::Arc;
+use std::process::ExitCode;
 
 /// Largest `@file` read for a JSON option.
 const JSON_FILE_LIMIT: u64 = 64 * 1024;
@@ -87,7 +88,7 @@ pub fn settings(
 fn success_url(raw: &str, allow_http: bool) -> Result<String, String> {
     let bad = |why: &str| format!("--auth-success-url {raw:?}: {why}");
     let u = url::Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
-    if crate::cli::url_problem(&u, allow_http).is_some() {
+    if crate::url_policy::url_problem(&u, allow_http).is_some() {
         return Err(bad(
             "must be https (or http to loopback, or anywhere with --allow-http), with a host and no credentials",
         ));
@@ -136,11 +137,24 @@ fn static_client(v: &Value) -> Result<Client, String> {
     })
 }
 
-/// `mcp-bridge login`: send an `initialize` (signing in when the server
-/// asks), close the session, report.
-pub async fn login(
-    http: reqwest::Client,
-    auth: Arc<Auth>,
+/// `mcp-bridge login URL`.
+pub fn login_command(raw: &str, port: Option<u16>, opts: &Options) -> ExitCode {
+    match super::connect(raw, port, opts, true) {
+        Ok(c) => super::report(c.runtime.block_on(login(
+            &c.http,
+            &c.provider,
+            c.prepared.url,
+            c.prepared.headers,
+        ))),
+        Err(code) => code,
+    }
+}
+
+/// Send an `initialize` (signing in when the server asks), close the
+/// session, report.
+async fn login(
+    http: &Http,
+    auth: &Auth,
     url: url::Url,
     headers: HeaderMap,
 ) -> Result<String, String> {
@@ -152,16 +166,16 @@ pub async fn login(
     })
     .to_string();
     let post = || {
-        http.post(url.clone())
+        http.request(reqwest::Method::POST, url.clone())
             .headers(headers.clone())
             .header(ACCEPT, "application/json, text/event-stream")
             .header(CONTENT_TYPE, "application/json")
             .body(body.clone())
     };
     let http_error = |e: reqwest::Error| {
-        crate::transport::UpstreamError::from_reqwest(url.as_str(), &e).to_string()
+        crate::http::error::UpstreamError::from_reqwest(url.as_str(), &e).to_string()
     };
-    let resp = auth
+    let resp = http
         .send(post)
         .await
         .map_err(|e| e.to_string())?
@@ -172,11 +186,11 @@ pub async fn login(
     if matches!(status.as_u16(), 404 | 405) {
         // An HTTP+SSE server: its stream is what needs the token.
         let get = || {
-            http.get(url.clone())
+            http.request(reqwest::Method::GET, url.clone())
                 .headers(headers.clone())
                 .header(ACCEPT, "text/event-stream")
         };
-        let resp = auth
+        let resp = http
             .send(get)
             .await
             .map_err(|e| e.to_string())?
@@ -184,9 +198,9 @@ pub async fn login(
         status = resp.status();
     }
     if let Some(id) = session {
-        let _ = auth
+        let _ = http
             .send_without_sign_in(|| {
-                http.delete(url.clone())
+                http.request(reqwest::Method::DELETE, url.clone())
                     .headers(headers.clone())
                     .header("mcp-session-id", id.clone())
             })
@@ -243,10 +257,10 @@ pub fn status() -> Result<String, String> {
             store.dir().display()
         ));
     }
-    let rows: Vec<[String; 5]> = list
+    let rows: Vec<Vec<String>> = list
         .iter()
         .map(|(_, m)| {
-            [
+            vec![
                 m.url.clone(),
                 m.store.to_string(),
                 expiry(m.expires_at),
@@ -262,24 +276,9 @@ pub fn status() -> Result<String, String> {
         "REFRESHABLE",
         "ISSUER",
     ];
-    let mut widths = head.map(str::len);
-    for r in &rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: &[String]| {
-        cells
-            .iter()
-            .zip(widths)
-            .map(|(c, w)| format!("{c:<w$}"))
-            .collect::<Vec<_>>()
-            .join("  ")
-            .trim_end()
-            .to_owned()
-    };
-    let mut out = vec![line(&head.map(str::to_owned))];
-    out.extend(rows.iter().map(|r| line(r)));
+    let mut out = vec![crate::text::table("", "  ", &head, &rows)
+        .trim_end()
+        .to_owned()];
     out.push(format!("(metadata in {})", store.dir().display()));
     Ok(out.join("\n"))
 }

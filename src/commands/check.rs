@@ -66,7 +66,7 @@ impl Client {
                         (Some(r), _) => Ok(r.clone()),
                         (None, Some(e)) => Err(e["message"]
                             .as_str()
-                            .map(|m| crate::auth::challenge::clean(m, 2000))
+                            .map(|m| crate::text::clean(m, 2000))
                             .unwrap_or_else(|| e.to_string())),
                         (None, None) => Err(format!("{method}: an answer with no result")),
                     };
@@ -131,8 +131,30 @@ impl Client {
     }
 }
 
+/// `mcp-bridge check URL`.
+pub fn command(
+    raw: &str,
+    port: Option<u16>,
+    opts: &crate::cli::Options,
+    json: bool,
+    limit: Duration,
+) -> std::process::ExitCode {
+    let c = match super::connect(raw, port, opts, false) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let outcome = c.runtime.block_on(async move {
+        let (out_tx, out_rx) = mpsc::channel(64);
+        let (upstream, relay) =
+            super::run::relay_for(c.http, c.prepared.url, c.prepared.headers, opts, out_tx);
+        run(upstream, relay, out_rx, limit, json).await
+    });
+    c.runtime.shutdown_timeout(Duration::from_millis(100));
+    super::report(outcome)
+}
+
 /// Run the check; the report on success, the reason otherwise.
-pub async fn run(
+async fn run(
     upstream: Arc<Upstream>,
     relay: Relay,
     from_relay: mpsc::Receiver<Bytes>,
@@ -251,7 +273,7 @@ fn shown(v: &Value, max: usize) -> String {
         other => other.to_string(),
     };
     let line = s.lines().next().unwrap_or("").trim();
-    let cleaned = crate::auth::challenge::clean(line, max + 1);
+    let cleaned = crate::text::clean(line, max + 1);
     if cleaned.chars().count() > max {
         let cut: String = cleaned.chars().take(max.saturating_sub(1)).collect();
         format!("{cut}…")
@@ -324,37 +346,9 @@ fn report_text(url: &str, f: &Found) -> String {
             "prompts" => &["NAME", "ARGUMENTS", "DESCRIPTION"],
             _ => &["NAME", "DESCRIPTION"],
         };
-        out.push_str(&table(header, &rows));
+        out.push_str(&crate::text::table("  ", " ", header, &rows));
     }
     out.trim_end().to_owned()
-}
-
-/// Columns padded to their widest cell; the last one is not padded.
-fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for r in rows {
-        for (w, c) in widths.iter_mut().zip(r) {
-            *w = (*w).max(c.chars().count());
-        }
-    }
-    let line = |cells: Vec<&str>| {
-        let n = cells.len();
-        let mut s = String::from(" ");
-        for (i, c) in cells.into_iter().enumerate() {
-            s.push(' ');
-            if i + 1 == n {
-                s.push_str(c);
-            } else {
-                s.push_str(&format!("{c:<w$}", w = widths[i]));
-            }
-        }
-        s.trim_end().to_owned() + "\n"
-    };
-    let mut out = line(header.to_vec());
-    for r in rows {
-        out.push_str(&line(r.iter().map(String::as_str).collect()));
-    }
-    out
 }
 
 #[cfg(test)]
@@ -366,17 +360,5 @@ mod tests {
         let evil = json!("ok\u{1b}[31mred\u{7}\nsecond line");
         assert_eq!(shown(&evil, 80), "ok[31mred");
         assert_eq!(shown(&json!("abcdef"), 4), "abc…");
-    }
-
-    #[test]
-    fn tables_line_up() {
-        let t = table(
-            &["NAME", "DESCRIPTION"],
-            &[
-                vec!["echo".into(), "Echoes".into()],
-                vec!["get-sum".into(), "".into()],
-            ],
-        );
-        assert_eq!(t, "  NAME    DESCRIPTION\n  echo    Echoes\n  get-sum\n");
     }
 }

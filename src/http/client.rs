@@ -1,9 +1,9 @@
-//! The HTTP client every request goes through: trust (the platform's store,
+//! Building the HTTP client every request goes through: trust (the platform's store,
 //! `--ca-cert`, `SSL_CERT_FILE`), proxies from the environment, IPv4 only,
 //! and the timeouts the command line sets.
 
-use crate::cli::Options;
 use std::net::{IpAddr, Ipv4Addr};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// TCP keep-alive probes on idle connections, so that a connection a
@@ -15,6 +15,21 @@ const H2_KEEPALIVE: Duration = Duration::from_secs(30);
 const CA_FILE_LIMIT: u64 = 4 << 20;
 /// Hosts never sent through a proxy: a proxy cannot reach this machine's loopback.
 const LOOPBACK: &str = "localhost,127.0.0.0/8,::1";
+
+/// What shapes the HTTP client, from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct NetConfig {
+    /// `--connect-timeout`; zero for none.
+    pub connect_timeout: Duration,
+    /// `--body-timeout`; zero for none.
+    pub body_timeout: Duration,
+    /// `--ipv4`.
+    pub ipv4: bool,
+    /// `--no-proxy`: ignore the proxy variables.
+    pub no_proxy: bool,
+    /// `--ca-cert` files.
+    pub ca_certs: Vec<PathBuf>,
+}
 
 /// What the environment says about proxies, read once.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -92,18 +107,18 @@ fn shown(raw: &str) -> String {
         format!("http://{raw}")
     };
     match url::Url::parse(&with_scheme) {
-        Ok(u) => crate::cli::redact_userinfo(&u),
+        Ok(u) => crate::url_policy::redact_userinfo(&u),
         Err(_) => "(unparsable)".into(),
     }
 }
 
 /// Read the CA certificates of `--ca-cert` and `SSL_CERT_FILE`.
 fn extra_roots(
-    opts: &Options,
+    opts: &NetConfig,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<reqwest::Certificate>, String> {
     let mut files: Vec<(std::path::PathBuf, &str)> = opts
-        .ca_cert
+        .ca_certs
         .iter()
         .map(|p| (p.clone(), "--ca-cert"))
         .collect();
@@ -141,7 +156,7 @@ fn extra_roots(
 /// requests (long tool calls are normal), keep-alive probes on idle
 /// connections, proxies from the environment unless `--no-proxy`.
 pub fn client(
-    opts: &Options,
+    opts: &NetConfig,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
@@ -177,28 +192,7 @@ pub fn client(
     }
     builder
         .build()
-        .map_err(|e| format!("cannot set up HTTP: {}", crate::transport::root_cause(&e)))
-}
-
-/// True when `e` (or what caused it) is a TLS certificate the bridge does not trust.
-pub fn is_untrusted_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        let rustls_err = err.downcast_ref::<rustls::Error>().or_else(|| {
-            err.downcast_ref::<std::io::Error>()
-                .and_then(|io| io.get_ref())
-                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        });
-        if let Some(rustls::Error::InvalidCertificate(_)) = rustls_err {
-            return true;
-        }
-        // Layers that box the error hide its type; rustls's words stay.
-        if err.to_string().starts_with("invalid peer certificate") {
-            return true;
-        }
-        cur = err.source();
-    }
-    false
+        .map_err(|e| format!("cannot set up HTTP: {}", super::error::root_cause(&e)))
 }
 
 #[cfg(test)]

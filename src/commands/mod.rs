@@ -1,0 +1,149 @@
+//! The subcommands, and what they share: turning the command line into a
+//! checked URL, headers, sign-in settings, an HTTP client and logging.
+//!
+//! This is the top layer: it may name every module below, and nothing names it
+//! but `main.rs`.
+
+pub mod accounts;
+pub mod check;
+pub mod run;
+
+mod logging;
+
+use crate::auth;
+use crate::cli::Options;
+use crate::http::client::NetConfig;
+use crate::http::Http;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// Exit code for a usage error (bad URL, bad header), as clap uses.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code when the bridge could not start for another reason.
+pub const EXIT_FAILURE: u8 = 1;
+
+/// Print a subcommand's outcome: stdout and 0, or stderr and 1.
+pub fn report(outcome: Result<String, String>) -> ExitCode {
+    match outcome {
+        Ok(text) => {
+            println!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("mcp-bridge: error: {e}");
+            ExitCode::from(EXIT_FAILURE)
+        }
+    }
+}
+
+/// Print a usage error; its exit code.
+pub fn usage_error(msg: &str) -> ExitCode {
+    eprintln!("mcp-bridge: error: {msg}");
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// What every connection to a server is made of, checked.
+pub struct Prepared {
+    /// The server URL.
+    pub url: url::Url,
+    /// `--header` and `--header-file`.
+    pub headers: reqwest::header::HeaderMap,
+    /// The sign-in settings.
+    pub auth: auth::Settings,
+}
+
+/// Check the URL, the headers and the sign-in settings, and start logging.
+/// Errors are printed; the exit code comes back.
+pub fn prepare(raw: &str, port: Option<u16>, opts: &Options) -> Result<Prepared, ExitCode> {
+    if let Some(e) = opts.unbuilt.refusal() {
+        return Err(usage_error(&e));
+    }
+    let url = crate::url_policy::check_url(raw, opts.allow_http).map_err(|e| usage_error(&e))?;
+    let headers =
+        crate::headers::collect(&opts.headers, &opts.header_file, &|v| std::env::var(v).ok())
+            .map_err(|e| usage_error(&e.to_string()))?;
+    let auth = accounts::settings(&url, port, opts, &headers).map_err(|e| usage_error(&e))?;
+    if let Err(e) = logging::init(opts, &auth) {
+        eprintln!("mcp-bridge: error: {e}");
+        return Err(ExitCode::from(EXIT_FAILURE));
+    }
+    Ok(Prepared { url, headers, auth })
+}
+
+/// The HTTP layer for a prepared server: the client the options shape, with
+/// the OAuth provider plugged in unless the user sends their own
+/// Authorization header. The provider comes back too, for `login`.
+pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>), String> {
+    let client = crate::http::client::client(&net_config(opts), &|v| std::env::var(v).ok())?;
+    let provider = Arc::new(auth::Auth::new(client.clone(), p.auth.clone()));
+    let tokens: Option<Arc<dyn crate::http::TokenSource>> = p
+        .auth
+        .enabled
+        .then(|| Arc::clone(&provider) as Arc<dyn crate::http::TokenSource>);
+    let headers_timeout = (!opts.headers_timeout.is_zero()).then_some(opts.headers_timeout);
+    Ok((
+        Http::new(client, p.url.clone(), tokens, headers_timeout),
+        provider,
+    ))
+}
+
+/// What a one-shot subcommand (`login`, `check`) connects with.
+pub struct Connected {
+    /// The checked URL, headers and sign-in settings.
+    pub prepared: Prepared,
+    /// The HTTP layer, with sign-in plugged in.
+    pub http: Http,
+    /// The sign-in provider itself.
+    pub provider: Arc<auth::Auth>,
+    /// The runtime to run on.
+    pub runtime: tokio::runtime::Runtime,
+}
+
+/// Everything a one-shot subcommand needs to reach the server; `Err` is
+/// the exit code after the message was printed. `signs_in` refuses a
+/// command line that leaves nothing to sign in.
+pub fn connect(
+    raw: &str,
+    port: Option<u16>,
+    opts: &Options,
+    signs_in: bool,
+) -> Result<Connected, ExitCode> {
+    let prepared = prepare(raw, port, opts)?;
+    if signs_in && !prepared.auth.enabled {
+        return Err(usage_error("login signs in with OAuth; it has nothing to do when --header gives an Authorization header"));
+    }
+    let (http, provider) = http_for(&prepared, opts).map_err(|e| usage_error(&e))?;
+    let runtime = runtime().map_err(|e| report(Err(e)))?;
+    Ok(Connected {
+        prepared,
+        http,
+        provider,
+        runtime,
+    })
+}
+
+/// What the command line says about the network.
+fn net_config(opts: &Options) -> NetConfig {
+    NetConfig {
+        connect_timeout: opts.connect_timeout,
+        body_timeout: opts.body_timeout,
+        ipv4: opts.ipv4,
+        no_proxy: opts.no_proxy,
+        ca_certs: opts.ca_cert.clone(),
+    }
+}
+
+/// The one-thread runtime everything runs on.
+pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))
+}
+
+/// A choice as it is spelled on the command line.
+pub fn value_name(v: impl clap::ValueEnum) -> String {
+    v.to_possible_value()
+        .map(|p| p.get_name().to_owned())
+        .unwrap_or_default()
+}

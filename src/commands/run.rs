@@ -1,0 +1,137 @@
+//! Bridge mode: stdio on one side, the server on the other.
+
+use super::{prepare, runtime, value_name, EXIT_FAILURE, EXIT_USAGE};
+use crate::cli::Options;
+use crate::http::Http;
+use crate::relay::{Relay, Router, Settings};
+use crate::transport::select::Upstream;
+use crate::transport::sse::Sse;
+use crate::transport::streamable_http::StreamableHttp;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How many queued lines in each direction before the producer waits.
+const QUEUE: usize = 1024;
+
+/// Run the bridge until stdin closes or a signal comes.
+pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
+    let prepared = match prepare(raw, port, &cli) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+
+    // Start reading stdin at once, so the client's first message waits in the
+    // queue while the HTTP client is built.
+    let (in_tx, in_rx) = mpsc::channel(QUEUE);
+    let max = cli.max_message_size;
+    std::thread::Builder::new()
+        .name("stdin".into())
+        .spawn(move || crate::stdio::read_lines(std::io::stdin(), max, in_tx))
+        .expect("spawning the stdin thread");
+    let (out_tx, out_rx) = mpsc::channel(QUEUE);
+    let writer = std::thread::Builder::new()
+        .name("stdout".into())
+        .spawn(move || crate::stdio::write_lines(std::io::stdout().lock(), out_rx))
+        .expect("spawning the stdout thread");
+
+    let (http, _) = match super::http_for(&prepared, &cli) {
+        Ok(h) => h,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::from(EXIT_USAGE);
+        }
+    };
+    let headers = &prepared.headers;
+    tracing::info!(
+        "relaying to {} (--transport {}, --protocol {}){}",
+        prepared.url,
+        value_name(cli.transport),
+        value_name(cli.protocol),
+        if headers.is_empty() {
+            String::new()
+        } else {
+            format!(" with headers: {}", crate::headers::names(headers))
+        }
+    );
+
+    let runtime = match runtime() {
+        Ok(rt) => rt,
+        Err(e) => {
+            tracing::error!("{e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    runtime.block_on(async move {
+        let (_, relay) = relay_for(http, prepared.url, prepared.headers, &cli, out_tx);
+        relay.run(in_rx, shutdown_signal()).await;
+    });
+    // Tasks still running (a request that never finished) are dropped here,
+    // which drops their way to stdout, so the writer can finish.
+    runtime.shutdown_timeout(Duration::from_millis(100));
+    let _ = writer.join();
+    tracing::debug!("bye");
+    // The stdin thread may still sit in a blocking read; exiting ends it.
+    std::process::exit(0)
+}
+
+/// The upstream and the relay to it, writing to the client through `out`.
+pub fn relay_for(
+    http: Http,
+    url: url::Url,
+    headers: reqwest::header::HeaderMap,
+    opts: &Options,
+    out: mpsc::Sender<bytes::Bytes>,
+) -> (Arc<Upstream>, Relay) {
+    let max = opts.max_message_size;
+    let link = Arc::new(crate::session::Link::default());
+    let upstream = Arc::new(Upstream::new(
+        opts.transport,
+        StreamableHttp::new(
+            url.clone(),
+            headers.clone(),
+            http.clone(),
+            max,
+            Arc::clone(&link),
+            opts.retry_timeout,
+        ),
+        Sse::new(url, headers, http, max, link),
+    ));
+    let router = Arc::new(Router::new(out).with_tools(crate::tools::ToolFilter::new(
+        &opts.ignore_tool,
+        &opts.allow_tool,
+    )));
+    let settings = Settings {
+        max_message: max,
+        protocol: opts.protocol,
+        retry_for: opts.retry_timeout,
+        request_timeout: opts.request_limit(),
+        ping_every: opts.ping_every(),
+    };
+    let relay = Relay::new(Arc::clone(&upstream), router, settings);
+    (upstream, relay)
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

@@ -1,0 +1,104 @@
+//! Reading what the server sent, bounded: whole bodies up to a limit, and
+//! error responses turned into an [`UpstreamError`] that quotes the
+//! server's own words.
+
+use super::challenge::Challenge;
+use super::error::UpstreamError;
+use crate::jsonrpc;
+use crate::text::gist;
+use bytes::{Bytes, BytesMut};
+
+/// How much of an error body is read to explain an HTTP failure.
+const ERROR_BODY_LIMIT: usize = 64 * 1024;
+
+/// Read a whole body, refusing one over `limit` bytes without buffering it.
+pub async fn read_body(
+    resp: &mut reqwest::Response,
+    url: &str,
+    limit: usize,
+) -> Result<Bytes, UpstreamError> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(UpstreamError::TooLarge {
+            url: url.to_owned(),
+            limit,
+        });
+    }
+    let mut buf = BytesMut::with_capacity(
+        resp.content_length()
+            .map_or(8 * 1024, |n| n as usize)
+            .min(limit),
+    );
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| UpstreamError::from_reqwest(url, &e))?
+    {
+        if buf.len() + chunk.len() > limit {
+            return Err(UpstreamError::TooLarge {
+                url: url.to_owned(),
+                limit,
+            });
+        }
+        buf.extend_from_slice(&chunk);
+    }
+    Ok(buf.freeze())
+}
+
+/// Turn an HTTP error response into an [`UpstreamError::Status`], quoting the
+/// server's JSON-RPC error message or the gist of its text or HTML.
+pub async fn status_error(mut resp: reqwest::Response, url: &str) -> UpstreamError {
+    let status = resp.status();
+    let content_type = content_type(&resp);
+    let challenge = if matches!(status.as_u16(), 401 | 403) {
+        let values: Vec<&str> = resp
+            .headers()
+            .get_all(reqwest::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        Challenge::parse(&values.join(", "))
+    } else {
+        None
+    };
+    let mut body = BytesMut::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        let room = ERROR_BODY_LIMIT.saturating_sub(body.len());
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if room <= chunk.len() {
+            break;
+        }
+    }
+    let server = jsonrpc::error_object(&body);
+    let server_code = server.as_ref().and_then(|e| e.code);
+    let text = match server.and_then(|e| e.message) {
+        Some(m) => m,
+        None => gist(&body, &content_type),
+    };
+    let mut detail = if text.is_empty() {
+        String::new()
+    } else {
+        format!(": {text}")
+    };
+    if let Some(c) = challenge {
+        detail.push_str(&format!(
+            "; {} (if a token was given with --header, check it)",
+            c.explain()
+        ));
+    }
+    UpstreamError::Status {
+        url: url.to_owned(),
+        status,
+        detail,
+        server_code,
+    }
+}
+
+/// The response's media type, lower-case, without parameters.
+pub fn content_type(resp: &reqwest::Response) -> String {
+    resp.headers()
+        .get(reqwest::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+        .unwrap_or_default()
+}

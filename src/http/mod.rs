@@ -1,0 +1,206 @@
+//! HTTP plumbing under every transport: the client, sending with a bearer
+//! token from whatever [`TokenSource`] is plugged in (and getting a new one on
+//! a 401 or a 403 `insufficient_scope`), bounded body reading, the one error
+//! type, and the retry policy.
+//!
+//! This layer names nothing above it. Sign-in is plugged in from above
+//! through [`TokenSource`], so that `auth` can use this layer's bounded
+//! reading and errors without a loop between the two.
+
+pub mod body;
+pub mod challenge;
+pub mod client;
+pub mod error;
+pub mod retry;
+
+use challenge::Challenge;
+use error::UpstreamError;
+use reqwest::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How many times one request may ask for more scope (403 insufficient_scope).
+const STEP_UPS: u8 = 2;
+
+/// A boxed future, for the object-safe [`TokenSource`].
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Where bearer tokens come from (the OAuth sign-in, or any other grant).
+/// [`Http`] asks it for the token to send and tells it when the server
+/// refused one; it never sees how tokens are got.
+pub trait TokenSource: Send + Sync {
+    /// The access token to send now, if there is one.
+    fn bearer(&self) -> BoxFuture<'_, Option<String>>;
+    /// The server answered 401 to a request sent with `sent`: get a token
+    /// that may work (another's, a refreshed one, a new sign-in).
+    fn unauthorized<'a>(
+        &'a self,
+        sent: Option<&'a str>,
+        challenge: &'a Challenge,
+    ) -> BoxFuture<'a, Result<(), UpstreamError>>;
+    /// The server answered 403 `insufficient_scope`: get a token with the
+    /// scope it asks for.
+    fn insufficient_scope<'a>(
+        &'a self,
+        sent: Option<&'a str>,
+        challenge: &'a Challenge,
+    ) -> BoxFuture<'a, Result<(), UpstreamError>>;
+}
+
+/// The HTTP client for one MCP server, with its token source.
+#[derive(Clone)]
+pub struct Http {
+    client: reqwest::Client,
+    server: url::Url,
+    tokens: Option<Arc<dyn TokenSource>>,
+    headers_timeout: Option<Duration>,
+}
+
+impl Http {
+    /// Requests to `server` through `client`, with tokens from `tokens`
+    /// (`None` when the user sends their own Authorization header), each
+    /// waiting at most `headers_timeout` for its response headers.
+    pub fn new(
+        client: reqwest::Client,
+        server: url::Url,
+        tokens: Option<Arc<dyn TokenSource>>,
+        headers_timeout: Option<Duration>,
+    ) -> Self {
+        Http {
+            client,
+            server,
+            tokens,
+            headers_timeout,
+        }
+    }
+
+    /// The client underneath, for requests that carry no token.
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
+    /// A request builder on the client underneath.
+    pub fn request(&self, method: reqwest::Method, url: url::Url) -> reqwest::RequestBuilder {
+        self.client.request(method, url)
+    }
+
+    /// Send the request `build` makes, with the bearer token when it goes to
+    /// the server's origin; on a 401 get a new token and send it once more;
+    /// on a 403 `insufficient_scope`, ask for the scope and send it again (at
+    /// most twice). The inner error is the HTTP client's.
+    pub async fn send(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Result<reqwest::Response, reqwest::Error>, UpstreamError> {
+        self.send_with(build, true).await
+    }
+
+    /// Send with the token, but never sign in: for the session's DELETE at
+    /// exit, which must not open a browser.
+    pub async fn send_without_sign_in(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<Result<reqwest::Response, reqwest::Error>, UpstreamError> {
+        self.send_with(build, false).await
+    }
+
+    async fn send_with(
+        &self,
+        build: impl Fn() -> reqwest::RequestBuilder,
+        recover: bool,
+    ) -> Result<Result<reqwest::Response, reqwest::Error>, UpstreamError> {
+        let mut signed_in = false;
+        let mut step_ups = 0;
+        loop {
+            let mut req = match build().build() {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(e)),
+            };
+            let tokens = self
+                .tokens
+                .as_deref()
+                .filter(|_| req.url().origin() == self.server.origin());
+            let token = match tokens {
+                Some(t) => t.bearer().await,
+                None => None,
+            };
+            if let Some(t) = &token {
+                if let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {t}")) {
+                    v.set_sensitive(true);
+                    req.headers_mut().insert(AUTHORIZATION, v);
+                }
+            }
+            let sent = self.client.execute(req);
+            let answered = match self.headers_timeout {
+                None => sent.await,
+                Some(limit) => match tokio::time::timeout(limit, sent).await {
+                    Ok(r) => r,
+                    Err(_) => {
+                        return Err(UpstreamError::Timeout {
+                            url: self.server.to_string(),
+                            cause: format!(
+                                "no response headers within {} s (--headers-timeout)",
+                                limit.as_secs_f64()
+                            ),
+                        })
+                    }
+                },
+            };
+            let resp = match answered {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(e)),
+            };
+            let Some(tokens) = tokens.filter(|_| recover) else {
+                return Ok(Ok(resp));
+            };
+            let challenge = || {
+                resp.headers()
+                    .get_all(WWW_AUTHENTICATE)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .find_map(Challenge::parse)
+                    .unwrap_or_default()
+            };
+            match resp.status().as_u16() {
+                401 if !signed_in => {
+                    let c = challenge();
+                    tracing::info!("the server asks for authorization ({})", c.explain());
+                    if let Err(e) = tokens.unauthorized(token.as_deref(), &c).await {
+                        return Err(self.refusal(resp, e).await);
+                    }
+                    signed_in = true;
+                }
+                403 if step_ups < STEP_UPS => {
+                    let c = challenge();
+                    if c.error.as_deref() != Some("insufficient_scope") {
+                        return Ok(Ok(resp));
+                    }
+                    step_ups += 1;
+                    tracing::info!(
+                        "the server needs more scope ({}); signing in again for it",
+                        c.scope.as_deref().unwrap_or("unnamed")
+                    );
+                    if let Err(e) = tokens.insufficient_scope(token.as_deref(), &c).await {
+                        return Err(self.refusal(resp, e).await);
+                    }
+                }
+                _ => return Ok(Ok(resp)),
+            }
+        }
+    }
+
+    /// The server's refusal (its status, words and challenge) with why
+    /// signing in did not get past it.
+    async fn refusal(&self, resp: reqwest::Response, e: UpstreamError) -> UpstreamError {
+        let cause = match e {
+            UpstreamError::Auth { cause, .. } => cause,
+            other => other.to_string(),
+        };
+        UpstreamError::Noted {
+            source: Box::new(body::status_error(resp, self.server.as_str()).await),
+            note: format!("; could not sign in: {cause}"),
+        }
+    }
+}

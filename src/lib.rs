@@ -1,0 +1,19 @@
+//! mcp-bridge: a local stdio MCP server that relays to a remote one.
+//!
+//! The library holds everything; `main.rs` only parses the command line and
+//! maps outcomes to exit codes. ARCHITECTURE.md draws the layers.
+
+pub mod auth;
+pub mod cli;
+pub mod commands;
+pub mod headers;
+pub mod http;
+pub mod jsonrpc;
+pub mod modern;
+pub mod relay;
+pub mod session;
+pub mod stdio;
+pub mod text;
+pub mod tools;
+pub mod transport;
+pub mod url_policy;

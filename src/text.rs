@@ -1,0 +1,114 @@
+//! Text for people: server-supplied words made safe for messages and
+//! terminals, the gist of an error body, and the one table renderer the
+//! subcommands print with.
+
+/// How much of the server's own words goes into an error message.
+const DETAIL_CHARS: usize = 300;
+
+/// Control characters out, at most `max` characters: server-supplied text
+/// that goes into messages and pages.
+pub fn clean(v: &str, max: usize) -> String {
+    v.chars().filter(|c| !c.is_control()).take(max).collect()
+}
+
+/// A short, readable summary of a body: an HTML page's title (or its text),
+/// else the first characters, whitespace folded.
+pub fn gist(body: &[u8], content_type: &str) -> String {
+    let text = String::from_utf8_lossy(body);
+    let lower = text.to_ascii_lowercase();
+    let looks_html = content_type.contains("html") || lower.trim_start().starts_with('<');
+    let picked: String = if looks_html {
+        match (lower.find("<title>"), lower.find("</title>")) {
+            (Some(a), Some(b)) if b > a + 7 => text[a + 7..b].to_owned(),
+            _ => strip_tags(&text),
+        }
+    } else {
+        text.into_owned()
+    };
+    let folded = picked.split_whitespace().collect::<Vec<_>>().join(" ");
+    match folded.char_indices().nth(DETAIL_CHARS) {
+        Some((cut, _)) => format!("{}…", &folded[..cut]),
+        None => folded,
+    }
+}
+
+fn strip_tags(html: &str) -> String {
+    let mut out = String::with_capacity(html.len().min(4096));
+    let mut in_tag = false;
+    for c in html.chars().take(16 * 1024) {
+        match c {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                out.push(' ');
+            }
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Columns padded to their widest cell, each row after `indent` and cells
+/// `gap` apart; the last column is not padded and trailing spaces go.
+pub fn table(indent: &str, gap: &str, header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (w, c) in widths.iter_mut().zip(r) {
+            *w = (*w).max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<&str>| {
+        let n = cells.len();
+        let mut s = String::from(indent);
+        for (i, c) in cells.into_iter().enumerate() {
+            if i > 0 {
+                s.push_str(gap);
+            }
+            if i + 1 == n {
+                s.push_str(c);
+            } else {
+                s.push_str(&format!("{c:<w$}", w = widths[i]));
+            }
+        }
+        s.trim_end().to_owned() + "\n"
+    };
+    let mut out = line(header.to_vec());
+    for r in rows {
+        out.push_str(&line(r.iter().map(String::as_str).collect()));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gist_prefers_an_html_title() {
+        let page =
+            b"<html><head><title>502 Bad Gateway</title></head><body><h1>x</h1></body></html>";
+        assert_eq!(gist(page, "text/html"), "502 Bad Gateway");
+        assert_eq!(gist(b"<p>oops <b>down</b></p>", ""), "oops down");
+        let long = "a ".repeat(1000);
+        assert!(gist(long.as_bytes(), "text/plain").chars().count() <= DETAIL_CHARS + 1);
+    }
+
+    #[test]
+    fn tables_line_up() {
+        let rows = [
+            vec!["echo".into(), "Echoes".into()],
+            vec!["get-sum".into(), "".into()],
+        ];
+        let t = table("  ", " ", &["NAME", "DESCRIPTION"], &rows);
+        assert_eq!(t, "  NAME    DESCRIPTION\n  echo    Echoes\n  get-sum\n");
+        let t = table("", "  ", &["A", "B"], &[vec!["xyz".into(), "1".into()]]);
+        assert_eq!(t, "A    B\nxyz  1\n");
+    }
+
+    #[test]
+    fn control_characters_are_removed() {
+        assert_eq!(clean("a\u{1b}[31mb\n", 10), "a[31mb");
+        assert_eq!(clean("abcdef", 3), "abc");
+    }
+}
