@@ -1,8 +1,7 @@
 //! The command line: clap definitions and the checks on what was given.
 
 use crate::auth::store::Kind;
-use crate::relay::Protocol;
-use crate::transport::select::Choice;
+use crate::connection::{Choice, Protocol};
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::path::PathBuf;
 

@@ -6,12 +6,12 @@
 pub mod auth;
 pub mod cli;
 pub mod commands;
+pub mod connection;
 pub mod headers;
 pub mod http;
 pub mod jsonrpc;
-pub mod modern;
+pub mod protocol;
 pub mod relay;
-pub mod session;
 pub mod stdio;
 pub mod text;
 pub mod tools;

@@ -13,7 +13,7 @@ pub mod store;
 pub mod token;
 
 use crate::http::challenge::Challenge;
-use crate::http::error::UpstreamError;
+use crate::http::error::{Kind as ErrorKind, UpstreamError};
 use crate::http::{BoxFuture, TokenSource};
 use discovery::AuthServer;
 use std::sync::Mutex;
@@ -119,10 +119,7 @@ pub struct Auth {
 
 /// How a request that needs a token failed.
 fn failed(url: &Url, cause: impl Into<String>) -> UpstreamError {
-    UpstreamError::Auth {
-        url: url.to_string(),
-        cause: cause.into(),
-    }
+    UpstreamError::new(ErrorKind::Auth, url.as_str(), cause)
 }
 
 impl Auth {

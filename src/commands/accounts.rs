@@ -172,14 +172,7 @@ async fn login(
             .header(CONTENT_TYPE, "application/json")
             .body(body.clone())
     };
-    let http_error = |e: reqwest::Error| {
-        crate::http::error::UpstreamError::from_reqwest(url.as_str(), &e).to_string()
-    };
-    let resp = http
-        .send(post)
-        .await
-        .map_err(|e| e.to_string())?
-        .map_err(http_error)?;
+    let resp = http.send(post).await.map_err(|e| e.to_string())?;
     let mut status = resp.status();
     let session = resp.headers().get("mcp-session-id").cloned();
     drop(resp);
@@ -190,11 +183,7 @@ async fn login(
                 .headers(headers.clone())
                 .header(ACCEPT, "text/event-stream")
         };
-        let resp = http
-            .send(get)
-            .await
-            .map_err(|e| e.to_string())?
-            .map_err(http_error)?;
+        let resp = http.send(get).await.map_err(|e| e.to_string())?;
         status = resp.status();
     }
     if let Some(id) = session {

@@ -2,11 +2,11 @@
 //! relay, so sign-in, transports, eras and tool filters all apply), then
 //! report what the server offers, as tables or as JSON.
 
+use crate::connection::Connection;
 use crate::jsonrpc;
-use crate::modern;
-use crate::relay::{EraProbe, Relay};
+use crate::protocol::LATEST_HANDSHAKE;
+use crate::relay::Relay;
 use crate::stdio::Inbound;
-use crate::transport::select::Upstream;
 use bytes::Bytes;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -145,9 +145,8 @@ pub fn command(
     };
     let outcome = c.runtime.block_on(async move {
         let (out_tx, out_rx) = mpsc::channel(64);
-        let (upstream, relay) =
-            super::run::relay_for(c.http, c.prepared.url, c.prepared.headers, opts, out_tx);
-        run(upstream, relay, out_rx, limit, json).await
+        let relay = super::run::relay_for(c.http, c.prepared.url, c.prepared.headers, opts, out_tx);
+        run(relay, out_rx, limit, json).await
     });
     c.runtime.shutdown_timeout(Duration::from_millis(100));
     super::report(outcome)
@@ -155,13 +154,12 @@ pub fn command(
 
 /// Run the check; the report on success, the reason otherwise.
 async fn run(
-    upstream: Arc<Upstream>,
     relay: Relay,
     from_relay: mpsc::Receiver<Bytes>,
     limit: Duration,
     as_json: bool,
 ) -> Result<String, String> {
-    let probe = relay.era_probe();
+    let conn = Arc::clone(relay.connection());
     let (to_relay, inbound) = mpsc::channel(64);
     // The relay ends when the client side closes, as with stdin.
     let running = tokio::spawn(relay.run(inbound, std::future::pending()));
@@ -171,7 +169,7 @@ async fn run(
         next: 0,
         limit,
     };
-    let outcome = inspect(&mut client, &upstream, &probe).await;
+    let outcome = inspect(&mut client, &conn).await;
     // Closing stdin's side ends the session (DELETE) as a client leaving would.
     drop(client);
     let _ = tokio::time::timeout(Duration::from_secs(3), running).await;
@@ -181,18 +179,14 @@ async fn run(
             .unwrap_or(e)
     })?;
     Ok(if as_json {
-        report_json(upstream.url(), &found)
+        report_json(conn.url(), &found)
     } else {
-        report_text(upstream.url(), &found)
+        report_text(conn.url(), &found)
     })
 }
 
-async fn inspect(
-    client: &mut Client,
-    upstream: &Upstream,
-    probe: &EraProbe,
-) -> Result<Found, String> {
-    let version = modern::HANDSHAKE_VERSIONS[modern::HANDSHAKE_VERSIONS.len() - 1];
+async fn inspect(client: &mut Client, conn: &Connection) -> Result<Found, String> {
+    let version = LATEST_HANDSHAKE;
     let init = client
         .request(
             "initialize",
@@ -207,12 +201,9 @@ async fn inspect(
     client
         .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
         .await?;
-    let (modern_version, era) = probe.describe().unwrap_or((None, "unknown"));
-    // 2026-07-28 is carried by Streamable HTTP alone.
-    let transport = if modern_version.is_some() {
-        "Streamable HTTP"
-    } else {
-        upstream.transport_name()
+    let (modern_version, era, transport) = match conn.describe() {
+        Some(d) => (d.modern, d.era, d.transport),
+        None => (None, "unknown", "undecided"),
     };
     let protocol = modern_version.unwrap_or_else(|| {
         init["protocolVersion"]

@@ -2,13 +2,10 @@
 
 use super::{prepare, runtime, value_name, EXIT_FAILURE, EXIT_USAGE};
 use crate::cli::Options;
+use crate::connection::{self, Connection};
 use crate::http::Http;
-use crate::relay::{Relay, Router, Settings};
-use crate::transport::select::Upstream;
-use crate::transport::sse::Sse;
-use crate::transport::streamable_http::StreamableHttp;
+use crate::relay::{self, Relay};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -64,7 +61,7 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
         }
     };
     runtime.block_on(async move {
-        let (_, relay) = relay_for(http, prepared.url, prepared.headers, &cli, out_tx);
+        let relay = relay_for(http, prepared.url, prepared.headers, &cli, out_tx);
         relay.run(in_rx, shutdown_signal()).await;
     });
     // Tasks still running (a request that never finished) are dropped here,
@@ -76,41 +73,30 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
     std::process::exit(0)
 }
 
-/// The upstream and the relay to it, writing to the client through `out`.
+/// The connection to the server and the relay to it, writing lines for
+/// the client to `out`.
 pub fn relay_for(
     http: Http,
     url: url::Url,
     headers: reqwest::header::HeaderMap,
     opts: &Options,
     out: mpsc::Sender<bytes::Bytes>,
-) -> (Arc<Upstream>, Relay) {
-    let max = opts.max_message_size;
-    let link = Arc::new(crate::session::Link::default());
-    let upstream = Arc::new(Upstream::new(
-        opts.transport,
-        StreamableHttp::new(
-            url.clone(),
-            headers.clone(),
-            http.clone(),
-            max,
-            Arc::clone(&link),
-            opts.retry_timeout,
-        ),
-        Sse::new(url, headers, http, max, link),
-    ));
-    let router = Arc::new(Router::new(out).with_tools(crate::tools::ToolFilter::new(
-        &opts.ignore_tool,
-        &opts.allow_tool,
-    )));
-    let settings = Settings {
-        max_message: max,
+) -> Relay {
+    let (sink, from_server) = mpsc::channel(QUEUE);
+    let settings = connection::Settings {
+        transport: opts.transport,
         protocol: opts.protocol,
         retry_for: opts.retry_timeout,
+        max_message: opts.max_message_size,
+    };
+    let (conn, events) = Connection::new(http, url, headers, settings, sink);
+    let tools = crate::tools::ToolFilter::new(&opts.ignore_tool, &opts.allow_tool);
+    let settings = relay::Settings {
+        max_message: opts.max_message_size,
         request_timeout: opts.request_limit(),
         ping_every: opts.ping_every(),
     };
-    let relay = Relay::new(Arc::clone(&upstream), router, settings);
-    (upstream, relay)
+    Relay::new(conn, events, from_server, out, tools, settings)
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -18,10 +18,7 @@ pub async fn read_body(
     limit: usize,
 ) -> Result<Bytes, UpstreamError> {
     if resp.content_length().is_some_and(|n| n > limit as u64) {
-        return Err(UpstreamError::TooLarge {
-            url: url.to_owned(),
-            limit,
-        });
+        return Err(UpstreamError::too_large(url, limit));
     }
     let mut buf = BytesMut::with_capacity(
         resp.content_length()
@@ -34,17 +31,14 @@ pub async fn read_body(
         .map_err(|e| UpstreamError::from_reqwest(url, &e))?
     {
         if buf.len() + chunk.len() > limit {
-            return Err(UpstreamError::TooLarge {
-                url: url.to_owned(),
-                limit,
-            });
+            return Err(UpstreamError::too_large(url, limit));
         }
         buf.extend_from_slice(&chunk);
     }
     Ok(buf.freeze())
 }
 
-/// Turn an HTTP error response into an [`UpstreamError::Status`], quoting the
+/// Turn an HTTP error response into an [`UpstreamError`] of kind `Status`, quoting the
 /// server's JSON-RPC error message or the gist of its text or HTML.
 pub async fn status_error(mut resp: reqwest::Response, url: &str) -> UpstreamError {
     let status = resp.status();
@@ -85,12 +79,7 @@ pub async fn status_error(mut resp: reqwest::Response, url: &str) -> UpstreamErr
             c.explain()
         ));
     }
-    UpstreamError::Status {
-        url: url.to_owned(),
-        status,
-        detail,
-        server_code,
-    }
+    UpstreamError::status(url, status, detail, server_code)
 }
 
 /// The response's media type, lower-case, without parameters.

@@ -1,188 +1,230 @@
 //! The one error type for everything that goes wrong between the bridge and
-//! the server; its text is what the client is shown, so every variant names
-//! the URL and what a person can do.
+//! the server: a [`Kind`] to decide on, the URL, and the words of what caused
+//! it. Its text is what the client is shown, so it names the URL and what a
+//! person can do; whether it means "the server lost the session" is decided
+//! here, once, when an error status is read.
 
 use crate::jsonrpc::{self, Id};
 use bytes::Bytes;
 use reqwest::StatusCode;
 
-/// Why a message could not be relayed; the text is what the client is shown.
-#[derive(Debug, thiserror::Error)]
-pub enum UpstreamError {
-    /// No connection could be made.
-    #[error("cannot reach the MCP server at {url}: {cause}")]
-    Connect {
-        /// The server URL.
-        url: String,
-        /// The lowest-level cause, e.g. "connection refused".
-        cause: String,
-    },
+/// What went wrong, for code to decide on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// No connection could be made: the message never reached the server,
+    /// so sending it again is safe.
+    Connect,
     /// The server's TLS certificate is not trusted; retrying will not help.
-    #[error("the TLS certificate of {url} is not trusted ({cause}); if a private or corporate CA signs it, pass --ca-cert FILE (PEM) or set SSL_CERT_FILE (the platform's certificate store is trusted already)")]
-    Untrusted {
-        /// The server URL.
-        url: String,
-        /// What the TLS library said.
-        cause: String,
-    },
+    Untrusted,
     /// The server did not answer in time.
-    #[error("the MCP server at {url} did not answer in time: {cause}")]
-    Timeout {
-        /// The server URL.
-        url: String,
-        /// Which limit passed.
-        cause: String,
-    },
+    Timeout,
     /// The server answered with an HTTP error status.
-    #[error("the MCP server at {url} answered HTTP {status}{detail}")]
-    Status {
-        /// The server URL.
-        url: String,
-        /// The status it answered.
-        status: StatusCode,
-        /// ": " and the server's own explanation, or empty.
-        detail: String,
-        /// The JSON-RPC error code the server put in its body, if any.
-        server_code: Option<i64>,
-    },
+    Status,
     /// The body was not JSON-RPC (an HTML page, plain text, broken JSON).
-    #[error("the MCP server at {url} sent a reply that is not JSON-RPC ({what}){detail}")]
-    NotJsonRpc {
-        /// The server URL.
-        url: String,
-        /// What arrived instead, e.g. "content-type text/html".
-        what: String,
-        /// ": " and a snippet of the body, or empty.
-        detail: String,
-    },
+    NotJsonRpc,
     /// The reply passed the size bound.
-    #[error("a reply from {url} is larger than the limit of {limit} bytes (raise it with --max-message-size)")]
-    TooLarge {
-        /// The server URL.
-        url: String,
-        /// The bound in bytes.
-        limit: usize,
-    },
+    TooLarge,
     /// The connection broke while a reply was being read.
-    #[error("the connection to {url} was lost while the request was in flight ({cause}); the server sent no answer")]
-    Lost {
-        /// The server URL.
-        url: String,
-        /// The lowest-level cause.
-        cause: String,
-    },
+    Lost,
     /// The HTTP+SSE handshake failed (no endpoint, or a refused one).
-    #[error("the HTTP+SSE handshake with {url} failed: {cause}")]
-    Handshake {
-        /// The SSE URL.
-        url: String,
-        /// What went wrong.
-        cause: String,
-    },
+    Handshake,
     /// The server lost the session and a new one could not be started.
-    #[error("could not start a new session with the MCP server at {url}: {cause}")]
-    Renew {
-        /// The server URL.
-        url: String,
-        /// What went wrong.
-        cause: String,
-    },
+    Renew,
     /// Signing in to the server failed.
-    #[error("could not sign in to the MCP server at {url}: {cause}")]
-    Auth {
-        /// The server URL.
-        url: String,
-        /// What went wrong.
-        cause: String,
-    },
-    /// Another error, with what the bridge tried besides.
-    #[error("{source}{note}")]
-    Noted {
-        /// The first failure, whose code the client sees.
-        source: Box<UpstreamError>,
-        /// "; ..." what else was tried, or why nothing else was.
-        note: String,
-    },
+    Auth,
     /// The server acknowledged a request with 202, which carries no answer.
-    #[error("the MCP server at {url} accepted the request (HTTP {status}) but sent no answer")]
-    NoAnswer {
-        /// The server URL.
-        url: String,
-        /// 202 or 204.
-        status: StatusCode,
-    },
+    NoAnswer,
+}
+
+/// Why a message could not be relayed.
+#[derive(Debug, Clone)]
+pub struct UpstreamError {
+    kind: Kind,
+    url: String,
+    /// The lower layer's words (its source), e.g. "Connection refused".
+    cause: String,
+    /// The HTTP status, for `Status` and `NoAnswer`.
+    status: Option<StatusCode>,
+    /// The JSON-RPC error code the server put in its error body, if any.
+    server_code: Option<i64>,
+    /// The status means the server no longer knows the session.
+    session_gone: bool,
+    /// The request got no response at all (it failed while being sent).
+    unanswered: bool,
+    /// "; ..." what else the bridge tried, or why nothing else was.
+    note: String,
+}
+
+impl std::error::Error for UpstreamError {}
+
+impl std::fmt::Display for UpstreamError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (url, cause) = (&self.url, &self.cause);
+        let status = self.status.map(|s| s.to_string()).unwrap_or_default();
+        match self.kind {
+            Kind::Connect => write!(f, "cannot reach the MCP server at {url}: {cause}"),
+            Kind::Untrusted => write!(
+                f,
+                "the TLS certificate of {url} is not trusted ({cause}); if a private or corporate CA signs it, pass --ca-cert FILE (PEM) or set SSL_CERT_FILE (the platform's certificate store is trusted already)"
+            ),
+            Kind::Timeout => write!(f, "the MCP server at {url} did not answer in time: {cause}"),
+            Kind::Status => write!(f, "the MCP server at {url} answered HTTP {status}{cause}"),
+            Kind::NotJsonRpc => write!(
+                f,
+                "the MCP server at {url} sent a reply that is not JSON-RPC {cause}"
+            ),
+            Kind::TooLarge => write!(
+                f,
+                "a reply from {url} is larger than the limit of {cause} bytes (raise it with --max-message-size)"
+            ),
+            Kind::Lost => write!(
+                f,
+                "the connection to {url} was lost while the request was in flight ({cause}); the server sent no answer"
+            ),
+            Kind::Handshake => write!(f, "the HTTP+SSE handshake with {url} failed: {cause}"),
+            Kind::Renew => write!(
+                f,
+                "could not start a new session with the MCP server at {url}: {cause}"
+            ),
+            Kind::Auth => write!(f, "could not sign in to the MCP server at {url}: {cause}"),
+            Kind::NoAnswer => write!(
+                f,
+                "the MCP server at {url} accepted the request (HTTP {status}) but sent no answer"
+            ),
+        }?;
+        f.write_str(&self.note)
+    }
 }
 
 impl UpstreamError {
-    /// The JSON-RPC error answer for the client's request `id`.
-    pub fn to_response(&self, id: Option<&Id>) -> Bytes {
-        let mut inner = self;
-        while let UpstreamError::Noted { source, .. } = inner {
-            inner = source;
-        }
-        let (code, status) = match inner {
-            UpstreamError::Status {
-                server_code,
-                status,
-                ..
-            } => (
-                server_code.unwrap_or(jsonrpc::UPSTREAM_ERROR),
-                Some(status.as_u16()),
-            ),
-            UpstreamError::NoAnswer { status, .. } => {
-                (jsonrpc::UPSTREAM_ERROR, Some(status.as_u16()))
-            }
-            _ => (jsonrpc::UPSTREAM_ERROR, None),
-        };
-        let data = status.map(|s| serde_json::json!({ "httpStatus": s }));
-        jsonrpc::error_response(id, code, &format!("mcp-bridge: {self}"), data)
-    }
-
-    /// The HTTP status, when the failure was an error status.
-    pub fn status(&self) -> Option<StatusCode> {
-        match self {
-            UpstreamError::Status { status, .. } => Some(*status),
-            UpstreamError::Noted { source, .. } => source.status(),
-            _ => None,
+    /// An error of `kind` at `url`, caused by `cause`.
+    pub fn new(kind: Kind, url: &str, cause: impl Into<String>) -> Self {
+        UpstreamError {
+            kind,
+            url: url.to_owned(),
+            cause: cause.into(),
+            status: None,
+            server_code: None,
+            session_gone: false,
+            unanswered: false,
+            note: String::new(),
         }
     }
 
-    /// True when the server says it does not know the session the request
-    /// carried: 404, or a 400 whose words are about the session id (servers
-    /// built on older SDK examples answer "Bad Request: No valid session ID").
-    pub fn is_lost_session(&self) -> bool {
-        match self {
-            UpstreamError::Status { status, detail, .. } => {
-                status.as_u16() == 404
-                    || status.as_u16() == 400 && detail.to_ascii_lowercase().contains("session")
-            }
-            UpstreamError::Noted { source, .. } => source.is_lost_session(),
-            _ => false,
+    /// The server at `url` answered `status`; `detail` is ": " and its own
+    /// words (or empty), `server_code` the JSON-RPC code in its body. A 404,
+    /// or a 400 whose words are about the session id (servers built on
+    /// older SDK examples answer "Bad Request: No valid session ID"), means
+    /// the server no longer knows the session the request carried.
+    pub fn status(url: &str, status: StatusCode, detail: String, server_code: Option<i64>) -> Self {
+        let session_gone = status == StatusCode::NOT_FOUND
+            || status == StatusCode::BAD_REQUEST && detail.to_ascii_lowercase().contains("session");
+        UpstreamError {
+            status: Some(status),
+            server_code,
+            session_gone,
+            ..Self::new(Kind::Status, url, detail)
         }
     }
 
-    /// This error with `note` appended.
-    pub fn noted(self, note: String) -> Self {
-        UpstreamError::Noted {
-            source: Box::new(self),
-            note,
+    /// The server at `url` acknowledged a request with `status` (202 or 204).
+    pub fn no_answer(url: &str, status: StatusCode) -> Self {
+        UpstreamError {
+            status: Some(status),
+            ..Self::new(Kind::NoAnswer, url, "")
         }
+    }
+
+    /// The body at `url` was not JSON-RPC: `what` arrived (e.g.
+    /// "content-type text/html"), and `detail` is ": " and a snippet, or empty.
+    pub fn not_json_rpc(url: &str, what: &str, detail: &str) -> Self {
+        Self::new(Kind::NotJsonRpc, url, format!("({what}){detail}"))
+    }
+
+    /// A reply from `url` passed `limit` bytes.
+    pub fn too_large(url: &str, limit: usize) -> Self {
+        Self::new(Kind::TooLarge, url, limit.to_string())
+    }
+
+    /// The connection to `url` broke while reading a reply.
+    pub fn lost(url: &str, cause: impl Into<String>) -> Self {
+        Self::new(Kind::Lost, url, cause)
     }
 
     /// Classify a reqwest failure on `url`.
     pub fn from_reqwest(url: &str, e: &reqwest::Error) -> Self {
         let cause = root_cause(e);
-        let url = url.to_owned();
-        if is_untrusted_certificate(e) {
-            UpstreamError::Untrusted { url, cause }
+        let kind = if is_untrusted_certificate(e) {
+            Kind::Untrusted
         } else if e.is_timeout() {
-            UpstreamError::Timeout { url, cause }
+            Kind::Timeout
         } else if e.is_connect() || e.is_builder() {
             // No connection: the message never reached the server.
-            UpstreamError::Connect { url, cause }
+            Kind::Connect
         } else {
-            UpstreamError::Lost { url, cause }
+            Kind::Lost
+        };
+        Self::new(kind, url, cause)
+    }
+
+    /// A reqwest failure while sending to `url`: no response came at all.
+    pub fn unanswered(url: &str, e: &reqwest::Error) -> Self {
+        UpstreamError {
+            unanswered: true,
+            ..Self::from_reqwest(url, e)
         }
+    }
+
+    /// What went wrong.
+    pub fn kind(&self) -> Kind {
+        self.kind
+    }
+
+    /// The HTTP status, when the failure was an error status.
+    pub fn http_status(&self) -> Option<StatusCode> {
+        self.status.filter(|_| self.kind == Kind::Status)
+    }
+
+    /// True when the server says it does not know the session the request
+    /// carried (decided in [`UpstreamError::status`]).
+    pub fn session_gone(&self) -> bool {
+        self.session_gone
+    }
+
+    /// Mark that the server no longer knows the session (a stream that
+    /// could not be resumed found out).
+    pub fn with_session_gone(mut self) -> Self {
+        self.session_gone = true;
+        self
+    }
+
+    /// True when the request failed before any response: the server could
+    /// not be reached, or the connection failed while sending.
+    pub fn is_unanswered(&self) -> bool {
+        self.unanswered
+    }
+
+    /// The lower layer's own words.
+    pub fn cause(&self) -> &str {
+        &self.cause
+    }
+
+    /// This error with `note` appended; its kind and code stay.
+    pub fn noted(mut self, note: impl AsRef<str>) -> Self {
+        self.note.push_str(note.as_ref());
+        self
+    }
+
+    /// The JSON-RPC error answer for the client's request `id`.
+    pub fn to_response(&self, id: Option<&Id>) -> Bytes {
+        let code = match self.kind {
+            Kind::Status => self.server_code.unwrap_or(jsonrpc::UPSTREAM_ERROR),
+            _ => jsonrpc::UPSTREAM_ERROR,
+        };
+        let data = self
+            .status
+            .map(|s| serde_json::json!({ "httpStatus": s.as_u16() }));
+        jsonrpc::error_response(id, code, &format!("mcp-bridge: {self}"), data)
     }
 }
 
@@ -228,12 +270,12 @@ mod tests {
 
     #[test]
     fn error_answer_carries_status_and_server_code() {
-        let e = UpstreamError::Status {
-            url: "http://h/mcp".into(),
-            status: StatusCode::BAD_REQUEST,
-            detail: ": No valid session".into(),
-            server_code: Some(-32000),
-        };
+        let e = UpstreamError::status(
+            "http://h/mcp",
+            StatusCode::BAD_REQUEST,
+            ": No valid session".into(),
+            Some(-32000),
+        );
         let line = e.to_response(Some(&Id::from_json_text("4")));
         let v: serde_json::Value = serde_json::from_slice(&line).unwrap();
         assert_eq!(v["id"], 4);
@@ -245,5 +287,26 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("http://h/mcp"), "{msg}");
+    }
+
+    #[test]
+    fn a_lost_session_is_a_404_or_a_400_about_the_session() {
+        let at = |s: u16, d: &str| {
+            UpstreamError::status("u", StatusCode::from_u16(s).unwrap(), d.into(), None)
+                .session_gone()
+        };
+        assert!(at(404, ""));
+        assert!(at(400, ": Bad Request: No valid session ID"));
+        assert!(!at(400, ": bad params"));
+        assert!(!at(500, ": session"));
+    }
+
+    #[test]
+    fn notes_keep_the_first_errors_code_and_text() {
+        let e = UpstreamError::no_answer("u", StatusCode::ACCEPTED).noted("; then X");
+        assert_eq!(e.kind(), Kind::NoAnswer);
+        assert!(e.to_string().ends_with("but sent no answer; then X"), "{e}");
+        let v: serde_json::Value = serde_json::from_slice(&e.to_response(None)).unwrap();
+        assert_eq!(v["error"]["data"]["httpStatus"], 202);
     }
 }

@@ -14,7 +14,7 @@ pub mod error;
 pub mod retry;
 
 use challenge::Challenge;
-use error::UpstreamError;
+use error::{Kind, UpstreamError};
 use reqwest::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
 use std::future::Future;
 use std::pin::Pin;
@@ -89,11 +89,12 @@ impl Http {
     /// Send the request `build` makes, with the bearer token when it goes to
     /// the server's origin; on a 401 get a new token and send it once more;
     /// on a 403 `insufficient_scope`, ask for the scope and send it again (at
-    /// most twice). The inner error is the HTTP client's.
+    /// most twice). A request that gets no response at all fails with an
+    /// error that [`UpstreamError::is_unanswered`].
     pub async fn send(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<Result<reqwest::Response, reqwest::Error>, UpstreamError> {
+    ) -> Result<reqwest::Response, UpstreamError> {
         self.send_with(build, true).await
     }
 
@@ -102,22 +103,25 @@ impl Http {
     pub async fn send_without_sign_in(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<Result<reqwest::Response, reqwest::Error>, UpstreamError> {
+    ) -> Result<reqwest::Response, UpstreamError> {
         self.send_with(build, false).await
+    }
+
+    /// The server URL, as errors name it.
+    pub fn server(&self) -> &str {
+        self.server.as_str()
     }
 
     async fn send_with(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
         recover: bool,
-    ) -> Result<Result<reqwest::Response, reqwest::Error>, UpstreamError> {
+    ) -> Result<reqwest::Response, UpstreamError> {
+        let failed = |e: reqwest::Error| UpstreamError::unanswered(self.server.as_str(), &e);
         let mut signed_in = false;
         let mut step_ups = 0;
         loop {
-            let mut req = match build().build() {
-                Ok(r) => r,
-                Err(e) => return Ok(Err(e)),
-            };
+            let mut req = build().build().map_err(failed)?;
             let tokens = self
                 .tokens
                 .as_deref()
@@ -138,22 +142,20 @@ impl Http {
                 Some(limit) => match tokio::time::timeout(limit, sent).await {
                     Ok(r) => r,
                     Err(_) => {
-                        return Err(UpstreamError::Timeout {
-                            url: self.server.to_string(),
-                            cause: format!(
+                        return Err(UpstreamError::new(
+                            Kind::Timeout,
+                            self.server.as_str(),
+                            format!(
                                 "no response headers within {} s (--headers-timeout)",
                                 limit.as_secs_f64()
                             ),
-                        })
+                        ))
                     }
                 },
             };
-            let resp = match answered {
-                Ok(r) => r,
-                Err(e) => return Ok(Err(e)),
-            };
+            let resp = answered.map_err(failed)?;
             let Some(tokens) = tokens.filter(|_| recover) else {
-                return Ok(Ok(resp));
+                return Ok(resp);
             };
             let challenge = || {
                 resp.headers()
@@ -175,7 +177,7 @@ impl Http {
                 403 if step_ups < STEP_UPS => {
                     let c = challenge();
                     if c.error.as_deref() != Some("insufficient_scope") {
-                        return Ok(Ok(resp));
+                        return Ok(resp);
                     }
                     step_ups += 1;
                     tracing::info!(
@@ -186,7 +188,7 @@ impl Http {
                         return Err(self.refusal(resp, e).await);
                     }
                 }
-                _ => return Ok(Ok(resp)),
+                _ => return Ok(resp),
             }
         }
     }
@@ -194,13 +196,12 @@ impl Http {
     /// The server's refusal (its status, words and challenge) with why
     /// signing in did not get past it.
     async fn refusal(&self, resp: reqwest::Response, e: UpstreamError) -> UpstreamError {
-        let cause = match e {
-            UpstreamError::Auth { cause, .. } => cause,
-            other => other.to_string(),
+        let cause = match e.kind() {
+            Kind::Auth => e.cause().to_owned(),
+            _ => e.to_string(),
         };
-        UpstreamError::Noted {
-            source: Box::new(body::status_error(resp, self.server.as_str()).await),
-            note: format!("; could not sign in: {cause}"),
-        }
+        body::status_error(resp, self.server.as_str())
+            .await
+            .noted(format!("; could not sign in: {cause}"))
     }
 }

@@ -1,7 +1,13 @@
-//! The backoff policy every reconnect shares: exponential, capped, jittered,
-//! and overridden by the server's own `retry:` hint when it gives one.
+//! The retry policy: one backoff (exponential, capped, jittered, and
+//! overridden by the server's own `retry:` hint when it gives one), the
+//! retry of a message while the server cannot be reached, and the one
+//! reconnect loop every long-lived stream runs in.
 
+use super::error::{Kind, UpstreamError};
+use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::time::Instant;
 
 /// Waits between reconnect attempts.
 #[derive(Debug, Clone)]
@@ -58,52 +64,111 @@ fn jitter(d: Duration) -> Duration {
 /// Most requests that may wait at once for an unreachable server; more are
 /// refused at once rather than piling up.
 const MAX_WAITING: usize = 1024;
-static WAITING: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+static WAITING: AtomicUsize = AtomicUsize::new(0);
 
 /// Run `attempt` until it stops failing because the server cannot be reached
 /// (connection refused, DNS, TLS handshake: the message never arrived, so
 /// sending it again is safe), waiting with backoff, for at most `limit`.
 pub async fn while_unreachable<T, F, Fut>(
-    limit: std::time::Duration,
+    limit: Duration,
     mut attempt: F,
-) -> Result<T, crate::http::error::UpstreamError>
+) -> Result<T, UpstreamError>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<T, crate::http::error::UpstreamError>>,
+    Fut: Future<Output = Result<T, UpstreamError>>,
 {
-    use crate::http::error::UpstreamError;
-    use std::sync::atomic::Ordering;
-    let deadline = tokio::time::Instant::now() + limit;
+    let deadline = Instant::now() + limit;
     let mut backoff = Backoff::streams();
-    let mut waiting = false;
-    let result = loop {
+    let mut waiting: Option<Waiting> = None;
+    loop {
         match attempt().await {
-            Err(e @ UpstreamError::Connect { .. }) => {
+            Err(e) if e.kind() == Kind::Connect => {
                 let delay = backoff.next_delay(None);
-                let now = tokio::time::Instant::now();
+                let now = Instant::now();
                 if now >= deadline {
-                    break Err(e.noted(format!(" (kept trying for {} s)", limit.as_secs())));
+                    return Err(e.noted(format!(" (kept trying for {} s)", limit.as_secs())));
                 }
-                if !waiting {
-                    if WAITING.fetch_add(1, Ordering::Relaxed) >= MAX_WAITING {
-                        WAITING.fetch_sub(1, Ordering::Relaxed);
-                        break Err(e.noted(format!(
+                if waiting.is_none() {
+                    waiting = Some(Waiting::join().ok_or_else(|| {
+                        e.clone().noted(format!(
                             " ({MAX_WAITING} requests are already waiting for the server)"
-                        )));
-                    }
-                    waiting = true;
+                        ))
+                    })?);
                 }
                 let delay = delay.min(deadline - now);
                 tracing::info!("{e}; trying again in {} ms", delay.as_millis());
                 tokio::time::sleep(delay).await;
             }
-            other => break other,
+            other => return other,
         }
-    };
-    if waiting {
+    }
+}
+
+/// One request among those waiting for an unreachable server; counted out
+/// when dropped, even when the request is stopped while it waits.
+struct Waiting;
+
+impl Waiting {
+    fn join() -> Option<Waiting> {
+        if WAITING.fetch_add(1, Ordering::Relaxed) >= MAX_WAITING {
+            WAITING.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        Some(Waiting)
+    }
+}
+
+impl Drop for Waiting {
+    fn drop(&mut self) {
         WAITING.fetch_sub(1, Ordering::Relaxed);
     }
-    result
+}
+
+/// What one run of a long-lived stream says about the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reopen {
+    /// Do not open it again.
+    Stop,
+    /// Open it again after the backoff wait (or the server's `retry:` hint).
+    After(Option<Duration>),
+    /// It worked for a while: start the backoff afresh, then open it again.
+    Afresh(Option<Duration>),
+}
+
+/// The reconnect policy of every long-lived stream (the GET stream, the
+/// `subscriptions/listen` stream, the HTTP+SSE stream): each stream runs
+/// `loop { let r = run_once().await; if !reconnect.after(r).await { break } }`,
+/// so the waiting between runs is decided here, once.
+pub struct Reconnect {
+    what: &'static str,
+    backoff: Backoff,
+}
+
+impl Reconnect {
+    /// The policy for the stream people know as `what`.
+    pub fn new(what: &'static str) -> Self {
+        Reconnect {
+            what,
+            backoff: Backoff::streams(),
+        }
+    }
+
+    /// After one run of the stream: wait as `r` and the backoff say and
+    /// return true to open it again, or return false to stop.
+    pub async fn after(&mut self, r: Reopen) -> bool {
+        let hint = match r {
+            Reopen::Stop => return false,
+            Reopen::After(hint) => hint,
+            Reopen::Afresh(hint) => {
+                self.backoff.reset();
+                hint
+            }
+        };
+        let delay = self.backoff.next_delay(hint);
+        tracing::info!("reopening {} in {} ms", self.what, delay.as_millis());
+        tokio::time::sleep(delay).await;
+        true
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,9 @@
 //! event, which MCP tool results can be) and has no size limit, so a hostile
 //! server could exhaust memory with one endless line.
 
+use crate::http::error::{root_cause, UpstreamError};
+use std::collections::VecDeque;
+
 /// One dispatched event.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Event {
@@ -191,6 +194,46 @@ impl Parser {
         });
         self.has_data = false;
         self.has_fields = false;
+    }
+}
+
+/// Events read one at a time from a `text/event-stream` response, none
+/// larger than the bound.
+pub struct EventReader {
+    resp: reqwest::Response,
+    parser: Parser,
+    queue: VecDeque<Event>,
+    url: String,
+}
+
+impl EventReader {
+    /// Read events from `resp` (from the server at `url`), none larger than `limit` bytes.
+    pub fn new(resp: reqwest::Response, url: &str, limit: usize) -> Self {
+        EventReader {
+            resp,
+            parser: Parser::new(limit),
+            queue: VecDeque::new(),
+            url: url.to_owned(),
+        }
+    }
+
+    /// The next event; `Ok(None)` when the server closed the stream cleanly.
+    pub async fn next(&mut self) -> Result<Option<Event>, UpstreamError> {
+        let mut batch = Vec::new();
+        loop {
+            if let Some(ev) = self.queue.pop_front() {
+                return Ok(Some(ev));
+            }
+            let chunk = match self.resp.chunk().await {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => return Ok(None),
+                Err(e) => return Err(UpstreamError::lost(&self.url, root_cause(&e))),
+            };
+            self.parser
+                .feed(&chunk, &mut batch)
+                .map_err(|e| UpstreamError::too_large(&self.url, e.limit))?;
+            self.queue.extend(batch.drain(..));
+        }
     }
 }
 

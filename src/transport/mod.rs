@@ -1,77 +1,67 @@
-//! Upstream transports and what they share: bounded reading of event
-//! streams, and handing server messages on.
+//! The transports: Streamable HTTP and the older HTTP+SSE.
+//!
+//! A transport sends what it is given and returns what happened to the
+//! caller: the POST was accepted, one JSON answer came, or a stream of
+//! messages is on its way. What a server sends on its own (on the GET
+//! stream, on the HTTP+SSE stream) goes to a [`Sink`], and what a background
+//! stream learns about the server goes to [`Events`]. A transport never
+//! writes to stdout, never reads the relay's tables and never decides what a
+//! lost session means for the client: it says so, and the connection above
+//! decides.
 
 pub mod event_stream;
-pub mod select;
 pub mod sse;
 pub mod streamable_http;
 
-pub use crate::http::body::{content_type, read_body, status_error};
-pub use crate::http::error::{root_cause, UpstreamError};
-use crate::jsonrpc;
+use crate::jsonrpc::{self, Id, Message};
 use bytes::Bytes;
-use event_stream::{Event, Parser};
-use std::collections::VecDeque;
+use tokio::sync::mpsc;
 
-/// Deliver one event's or body's JSON-RPC message(s) that the server sent on
-/// its own (not as the answer to a POST), skipping what is not JSON-RPC.
-pub async fn deliver_unsolicited(payload: Bytes, router: &crate::relay::Router) {
+/// Where server messages go on their way to the client: the relay reads
+/// this channel and alone writes stdout.
+pub type Sink = mpsc::Sender<Message>;
+
+/// What a background stream learned about the server, for the connection to
+/// act on.
+#[derive(Debug)]
+pub enum Event {
+    /// A stream reached the server (`what` did).
+    Reachable(&'static str),
+    /// A stream could not reach the server (why).
+    Unreachable(String),
+    /// The server no longer knows the session of `epoch` (a stream found out).
+    SessionGone {
+        /// The session, as the connection counts them.
+        epoch: u64,
+        /// What showed it.
+        why: String,
+    },
+    /// The HTTP+SSE stream ended, and with it the server session it carried.
+    SseDropped {
+        /// Client requests whose answers it still owed.
+        awaiting: Vec<Id>,
+        /// Why it ended.
+        why: String,
+    },
+}
+
+/// Where background streams report [`Event`]s.
+pub type Events = mpsc::UnboundedSender<Event>;
+
+/// Hand the JSON-RPC message(s) of one event or body (a message or a batch)
+/// to `sink`, dropping what is not JSON-RPC.
+pub async fn forward(payload: Bytes, sink: &Sink) {
     match jsonrpc::parse(payload) {
         Ok(items) => {
             for item in items {
                 match item {
-                    Ok(m) => router.deliver(m).await,
+                    Ok(m) => {
+                        let _ = sink.send(m).await;
+                    }
                     Err(e) => tracing::warn!("dropped a message from the server: {e}"),
                 }
             }
         }
         Err(e) => tracing::warn!("dropped an event from the server: {e}"),
-    }
-}
-
-/// Events read one at a time from a `text/event-stream` response.
-pub struct EventReader {
-    resp: reqwest::Response,
-    parser: Parser,
-    queue: VecDeque<Event>,
-    url: String,
-}
-
-impl EventReader {
-    /// Read events from `resp`, none larger than `limit` bytes.
-    pub fn new(resp: reqwest::Response, url: &str, limit: usize) -> Self {
-        EventReader {
-            resp,
-            parser: Parser::new(limit),
-            queue: VecDeque::new(),
-            url: url.to_owned(),
-        }
-    }
-
-    /// The next event; `Ok(None)` when the server closed the stream cleanly.
-    pub async fn next(&mut self) -> Result<Option<Event>, UpstreamError> {
-        let mut batch = Vec::new();
-        loop {
-            if let Some(ev) = self.queue.pop_front() {
-                return Ok(Some(ev));
-            }
-            let chunk = match self.resp.chunk().await {
-                Ok(Some(chunk)) => chunk,
-                Ok(None) => return Ok(None),
-                Err(e) => {
-                    return Err(UpstreamError::Lost {
-                        url: self.url.clone(),
-                        cause: root_cause(&e),
-                    })
-                }
-            };
-            self.parser
-                .feed(&chunk, &mut batch)
-                .map_err(|e| UpstreamError::TooLarge {
-                    url: self.url.clone(),
-                    limit: e.limit,
-                })?;
-            self.queue.extend(batch.drain(..));
-        }
     }
 }

@@ -1,28 +1,25 @@
-//! Classifying JSON-RPC messages without rebuilding them, and building the
-//! bridge's own error answers.
+//! JSON-RPC messages as the bridge sees them: classified once, without
+//! rebuilding them, with the MCP method decided at the envelope.
 //!
 //! The bridge is a relay: it reads only the envelope (`jsonrpc`, `id`,
 //! `method`, and whether `result`/`error` is present) through borrowed
-//! [`RawValue`]s and forwards the original bytes untouched.
+//! [`RawValue`]s and forwards the original bytes untouched. This module is a
+//! leaf that every layer uses: transports classify what a stream brings to
+//! find the answer they wait for, so the envelope sits below them.
+
+mod build;
+mod fields;
+mod method;
+
+pub use build::*;
+pub use fields::*;
+pub use method::Method;
 
 use bytes::Bytes;
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 use std::borrow::Cow;
 use std::fmt;
-
-/// JSON-RPC: the line is not JSON.
-pub const PARSE_ERROR: i64 = -32700;
-/// JSON-RPC: the JSON is not a valid request/notification/response.
-pub const INVALID_REQUEST: i64 = -32600;
-/// JSON-RPC: the method does not exist.
-pub const METHOD_NOT_FOUND: i64 = -32601;
-/// Implementation-defined: the remote server could not be reached or answered badly.
-pub const UPSTREAM_ERROR: i64 = -32000;
-/// Invalid params (an unknown or hidden tool, as MCP answers it).
-pub const INVALID_PARAMS: i64 = -32602;
-/// Implementation-defined: the bridge is shutting down and the request was not answered.
-pub const SHUTTING_DOWN: i64 = -32001;
 
 /// What a message is, by the JSON-RPC 2.0 rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,9 +85,36 @@ pub struct Message {
     /// The id, for requests and responses that carry a usable one.
     pub id: Option<Id>,
     /// The method, for requests and notifications.
-    pub method: Option<String>,
+    pub method: Option<Method>,
     /// True for a response that carries `error` rather than `result`.
     pub is_error: bool,
+}
+
+impl Message {
+    /// The method's name, or "" for a response.
+    pub fn method_name(&self) -> &str {
+        self.method.as_ref().map_or("", Method::name)
+    }
+
+    /// True for a request or notification of `method`.
+    pub fn is(&self, method: &Method) -> bool {
+        self.method.as_ref() == Some(method)
+    }
+
+    /// Kind, method, id and size, as the logs show a message.
+    pub fn describe(&self) -> String {
+        let kind = match self.kind {
+            Kind::Request => "request",
+            Kind::Notification => "notification",
+            Kind::Response => "response",
+        };
+        let id = self
+            .id
+            .as_ref()
+            .map(|i| format!("id={i} "))
+            .unwrap_or_default();
+        format!("{kind} {} {id}{}B", self.method_name(), self.raw.len())
+    }
 }
 
 /// Why a piece of input is not a usable JSON-RPC message.
@@ -179,7 +203,7 @@ pub fn classify(raw: Bytes) -> Result<Message, Invalid> {
     })
 }
 
-type Parts = (Kind, Option<Id>, Option<String>, bool);
+type Parts = (Kind, Option<Id>, Option<Method>, bool);
 
 fn envelope(raw: &[u8]) -> Result<Parts, Invalid> {
     let env: Envelope<'_> = match serde_json::from_slice(raw) {
@@ -202,8 +226,13 @@ fn envelope(raw: &[u8]) -> Result<Parts, Invalid> {
         return Err(invalid("\"jsonrpc\" must be \"2.0\""));
     }
     if let Some(method) = env.method {
-        let method: String = serde_json::from_str(method.get())
-            .map_err(|_| invalid("\"method\" must be a string"))?;
+        let method = match serde_json::from_str::<&str>(method.get()) {
+            Ok(name) => Method::from_name(name),
+            // Escapes in the name: decode it first.
+            Err(_) => serde_json::from_str::<String>(method.get())
+                .map(|name| Method::from_name(&name))
+                .map_err(|_| invalid("\"method\" must be a string"))?,
+        };
         return match id_raw {
             None => Ok((Kind::Notification, None, Some(method), false)),
             Some(_) if id.is_some() => Ok((Kind::Request, id, Some(method), false)),
@@ -218,78 +247,6 @@ fn envelope(raw: &[u8]) -> Result<Parts, Invalid> {
         (_, _, None) => Err(invalid("a response must carry an \"id\"")),
         (_, error, Some(_)) => Ok((Kind::Response, id, None, error.is_some())),
     }
-}
-
-/// Build an error response line for `id` (null when `None`).
-pub fn error_response(
-    id: Option<&Id>,
-    code: i64,
-    message: &str,
-    data: Option<serde_json::Value>,
-) -> Bytes {
-    let mut error = serde_json::json!({ "code": code, "message": message });
-    if let Some(data) = data {
-        error["data"] = data;
-    }
-    let id_text = id.map(Id::as_json).unwrap_or("null");
-    let error_text = serde_json::to_string(&error).expect("a Value always serializes");
-    Bytes::from(format!(
-        r#"{{"jsonrpc":"2.0","id":{id_text},"error":{error_text}}}"#
-    ))
-}
-
-/// The `error` member of a response, read for the bridge's own messages.
-#[derive(Deserialize)]
-pub struct ErrorObject {
-    /// JSON-RPC error code.
-    pub code: Option<i64>,
-    /// The server's own words.
-    pub message: Option<String>,
-    /// Anything extra the server attached.
-    pub data: Option<serde_json::Value>,
-}
-
-/// Read the `error` member of a response message, if it has one.
-pub fn error_object(raw: &[u8]) -> Option<ErrorObject> {
-    #[derive(Deserialize)]
-    struct E {
-        error: Option<ErrorObject>,
-    }
-    serde_json::from_slice::<E>(raw).ok()?.error
-}
-
-/// Read one string field of `result` (e.g. `protocolVersion` from an initialize answer).
-pub fn result_str_field(raw: &[u8], field: &str) -> Option<String> {
-    #[derive(Deserialize)]
-    struct R<'a> {
-        #[serde(borrow)]
-        result: Option<&'a RawValue>,
-    }
-    let r: R<'_> = serde_json::from_slice(raw).ok()?;
-    let result: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(r.result?.get()).ok()?;
-    result.get(field)?.as_str().map(str::to_owned)
-}
-
-/// Read one field of `params` as an id (e.g. `requestId` of `notifications/cancelled`).
-pub fn params_id_field(raw: &[u8], field: &str) -> Option<Id> {
-    with_param(raw, field, Id::from_raw)
-}
-
-/// A string field of a message's `params`, if it has one.
-pub fn params_str_field(raw: &[u8], field: &str) -> Option<String> {
-    with_param(raw, field, |v| serde_json::from_str(v.get()).ok())
-}
-
-/// `read` applied to the raw value of `params.field`, if there is one.
-fn with_param<T>(raw: &[u8], field: &str, read: impl FnOnce(&RawValue) -> Option<T>) -> Option<T> {
-    #[derive(Deserialize)]
-    struct P<'a> {
-        #[serde(borrow)]
-        params: Option<std::collections::HashMap<Cow<'a, str>, &'a RawValue>>,
-    }
-    let p: P<'_> = serde_json::from_slice(raw).ok()?;
-    read(p.params?.get(field)?)
 }
 
 /// Make a message safe to write as one line: JSON cannot hold a raw newline
@@ -390,16 +347,10 @@ mod tests {
     #[test]
     fn reads_fields_the_bridge_needs() {
         let init = br#"{"jsonrpc":"2.0","id":0,"result":{"protocolVersion":"2025-06-18"}}"#;
-        assert_eq!(
-            result_str_field(init, "protocolVersion").unwrap(),
-            "2025-06-18"
-        );
+        assert_eq!(result_str(init, "protocolVersion").unwrap(), "2025-06-18");
         let cancel =
             br#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"r1"}}"#;
-        assert_eq!(
-            params_id_field(cancel, "requestId").unwrap().as_json(),
-            "\"r1\""
-        );
+        assert_eq!(params_id(cancel, "requestId").unwrap().as_json(), "\"r1\"");
         let err = br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"nope"}}"#;
         assert_eq!(error_object(err).unwrap().message.unwrap(), "nope");
     }

@@ -1,0 +1,405 @@
+//! The connection to the server: one [`State`] value (era, transport,
+//! session, phase), the era and transport negotiation ([`negotiate`]), the
+//! one path that starts a new session in place of a lost one ([`renew`]),
+//! pings ([`keepalive`]), and sending each client message the way the era
+//! asks.
+//!
+//! The relay above hands every client message here and gets back how the
+//! exchange ended; server messages go to the sink the relay reads. Nothing
+//! here writes stdout or knows which requests the client still waits for.
+
+pub mod keepalive;
+pub mod negotiate;
+pub mod renew;
+pub mod setup;
+pub mod state;
+
+pub use negotiate::{Choice, Protocol};
+pub use state::{State, Transport};
+
+use crate::http::error::{Kind, UpstreamError};
+use crate::http::retry;
+use crate::http::Http;
+use crate::jsonrpc::{Id, Kind as MessageKind, Message, Method};
+use crate::protocol::stateless::envelope::{request_version, routing_headers};
+use crate::protocol::{self, HANDSHAKE_VERSIONS, MODERN};
+use crate::transport::sse::Sse;
+use crate::transport::streamable_http::{Posted, StreamableHttp};
+use crate::transport::{Event, Sink};
+use reqwest::header::HeaderMap;
+use setup::Setup;
+use state::{Link, StateCell};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How long `notifications/initialized` waits for the GET stream to open.
+pub(crate) const GET_READY_LIMIT: Duration = Duration::from_secs(2);
+/// How long the DELETE that ends the session may take.
+const CLOSE_LIMIT: Duration = Duration::from_millis(900);
+
+/// How the connection behaves, from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Which transports to try (`--transport`).
+    pub transport: Choice,
+    /// Which protocol eras may be spoken upstream (`--protocol`).
+    pub protocol: Protocol,
+    /// How long a message keeps being retried while the server cannot be reached.
+    pub retry_for: Duration,
+    /// The largest message accepted from the server, in bytes.
+    pub max_message: usize,
+}
+
+/// How an exchange ended, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// The answer went to the sink.
+    Yes,
+    /// The answer will come on the HTTP+SSE stream.
+    Later,
+    /// The reply ended without an answer.
+    No,
+}
+
+/// The era and transport a running connection settled on, for `check`.
+pub struct Description {
+    /// The 2026-07-28 revision spoken upstream, when it is.
+    pub modern: Option<String>,
+    /// The era, in words.
+    pub era: &'static str,
+    /// The transport, as people call it.
+    pub transport: &'static str,
+}
+
+/// The connection to one server.
+pub struct Connection {
+    http: Arc<StreamableHttp>,
+    sse: Arc<Sse>,
+    state: StateCell,
+    settings: Settings,
+    setup: Mutex<Setup>,
+    sink: Sink,
+    events: crate::transport::Events,
+    /// One renewal at a time; requests that failed together share it.
+    renewing: tokio::sync::Mutex<()>,
+}
+
+impl Connection {
+    /// A connection to `url` through `http`, sending `headers` on every
+    /// request; server messages go to `sink`. What background streams report
+    /// comes out of the returned receiver, for [`Connection::supervise`].
+    pub fn new(
+        http: Http,
+        url: url::Url,
+        headers: HeaderMap,
+        settings: Settings,
+        sink: Sink,
+    ) -> (Arc<Self>, mpsc::UnboundedReceiver<Event>) {
+        let (events, events_rx) = mpsc::unbounded_channel();
+        let max = settings.max_message;
+        let conn = Connection {
+            http: Arc::new(StreamableHttp::new(
+                http.clone(),
+                url.clone(),
+                headers.clone(),
+                max,
+                settings.retry_for,
+            )),
+            sse: Arc::new(Sse::new(
+                http,
+                url,
+                headers,
+                max,
+                sink.clone(),
+                events.clone(),
+            )),
+            state: StateCell::default(),
+            settings,
+            setup: Mutex::new(Setup::default()),
+            sink,
+            events,
+            renewing: tokio::sync::Mutex::new(()),
+        };
+        (Arc::new(conn), events_rx)
+    }
+
+    /// The server URL, for messages.
+    pub fn url(&self) -> &str {
+        self.http.url()
+    }
+
+    /// Which era and transport the connection settled on; `None` until decided.
+    pub fn describe(&self) -> Option<Description> {
+        match self.state.now() {
+            State::Unknown | State::Closed => None,
+            State::Handshake { link, .. } => Some(Description {
+                modern: None,
+                era: "handshake era, with a session",
+                transport: link.transport.name(),
+            }),
+            State::Modern { version } => Some(Description {
+                modern: Some(version),
+                era: "stateless era",
+                transport: Transport::Http.name(),
+            }),
+            State::Translated(_) => Some(Description {
+                modern: Some(MODERN.to_owned()),
+                era: "stateless era, translated for handshake-era clients",
+                transport: Transport::Http.name(),
+            }),
+        }
+    }
+
+    /// Send one client request (not `initialize`) the way the era asks.
+    pub async fn request(&self, m: &Message) -> Result<Answered, UpstreamError> {
+        match self.state.now() {
+            State::Handshake { .. } => self.handshake_request(m).await,
+            State::Translated(t) => {
+                let answer = t.request(m).await?;
+                let _ = self.sink.send(answer).await;
+                Ok(Answered::Yes)
+            }
+            State::Modern { version } => {
+                // Each request names its own version; other messages use the era's.
+                let own = request_version(&m.raw).unwrap_or(version);
+                self.stateless(m, &own).await
+            }
+            State::Unknown => match self.modern_version(m) {
+                Some(v) => self.stateless(m, &v).await,
+                None => self.handshake_request(m).await,
+            },
+            State::Closed => Err(UpstreamError::new(
+                Kind::Connect,
+                self.url(),
+                "the bridge is shutting down",
+            )),
+        }
+    }
+
+    /// Before any era is decided: the 2026-07-28 version `m` asks for, if
+    /// it is a request of that revision (which then decides the era).
+    fn modern_version(&self, m: &Message) -> Option<String> {
+        let version = (m.kind == MessageKind::Request)
+            .then(|| request_version(&m.raw))
+            .flatten()
+            .filter(|v| !HANDSHAKE_VERSIONS.contains(&v.as_str()));
+        match version {
+            Some(v) => {
+                tracing::info!(
+                    "protocol era: {v} (the client's requests carry it); relaying statelessly"
+                );
+                self.state.modern(&v);
+                Some(v)
+            }
+            // A probe without an envelope: relay it as the newest revision.
+            None if m.is(&Method::Discover) => Some(MODERN.to_owned()),
+            None => None,
+        }
+    }
+
+    /// A notification or response from the client.
+    pub async fn notify(&self, m: Message) {
+        match self.state.now() {
+            State::Translated(t) => t.from_client(m),
+            State::Modern { version } => {
+                if let Err(e) = self.stateless(&m, &version).await {
+                    tracing::debug!("{} from the client was not delivered: {e}", m.describe());
+                }
+            }
+            State::Closed => {}
+            State::Handshake { .. } | State::Unknown => {
+                if let Err(e) = self.send_handshake(&m).await {
+                    tracing::warn!("a {} from the client was not delivered: {e}", m.describe());
+                }
+            }
+        }
+    }
+
+    /// The client's `notifications/initialized`: its session is up. The
+    /// GET stream is opened first, so that whatever the server sends on it
+    /// as soon as it hears `initialized` is not lost; the caller waits for
+    /// this before it reads the client's next message.
+    pub async fn initialized(&self, m: Message) {
+        if matches!(
+            self.state.now(),
+            State::Translated(_) | State::Modern { .. }
+        ) {
+            return self.notify(m).await;
+        }
+        self.state.client_initialized();
+        if let Some(link) = self.state.link().filter(|l| l.transport == Transport::Http) {
+            let ready = self.open_get_stream(&link);
+            if tokio::time::timeout(GET_READY_LIMIT, ready).await.is_err() {
+                tracing::info!("the GET stream is slow to open; sending initialized anyway");
+            }
+        }
+        if let Err(e) = self.send_handshake(&m).await {
+            tracing::warn!("notifications/initialized was not delivered: {e}");
+        }
+    }
+
+    /// The bridge gave up on request `id` (past `--request-timeout`): tell a
+    /// handshake-era server, so it can stop the work. (A stateless request
+    /// is cancelled by closing its stream, which stopping it did.)
+    pub fn cancel_upstream(self: &Arc<Self>, id: &Id) {
+        if !matches!(self.state.now(), State::Handshake { .. }) {
+            return;
+        }
+        let m = protocol::cancelled(id, "mcp-bridge: request timeout");
+        let this = Arc::clone(self);
+        tokio::spawn(async move {
+            if let Err(e) = this.send_handshake(&m).await {
+                tracing::debug!("the cancellation was not delivered: {e}");
+            }
+        });
+    }
+
+    /// End the session: DELETE over Streamable HTTP, close every stream.
+    pub async fn close(&self) {
+        let was = self.state.now();
+        self.state.close("the client is gone");
+        self.sse.stop();
+        self.http.stop_get_stream();
+        if let Some(link) = was.link() {
+            if link.transport == Transport::Http && link.id.is_some() {
+                self.http.delete(&link.headers(), CLOSE_LIMIT).await;
+            }
+        }
+    }
+
+    /// A handshake-era request: sent on the current session (waiting while a
+    /// new one is being started), retried while the server cannot be
+    /// reached, and sent once more on a new session when the server lost
+    /// the old one (it refused the request, so it did not run).
+    async fn handshake_request(&self, m: &Message) -> Result<Answered, UpstreamError> {
+        self.setup.lock().expect("setup lock").request_sent(m);
+        let retry_for = self.settings.retry_for;
+        self.state.settled(retry_for).await;
+        let link = self.state.link();
+        let send = || retry::while_unreachable(retry_for, || self.send_handshake(m));
+        let result = send().await;
+        let Some(link) = link.filter(|l| l.id.is_some()) else {
+            return result;
+        };
+        match result {
+            Err(e) if self.lost(&e, &link) => match self.renew(link.epoch, &e.to_string()).await {
+                Ok(()) => {
+                    tracing::info!("sending {} again on the new session", m.describe());
+                    send().await
+                }
+                Err(e2) => Err(e.noted(format!("; {e2}"))),
+            },
+            Err(e) if e.session_gone() => {
+                // The request ran (its reply stream could not be resumed), so
+                // it is not sent again; the session is renewed all the same.
+                let _ = self.events.send(Event::SessionGone {
+                    epoch: link.epoch,
+                    why: e.to_string(),
+                });
+                Err(e)
+            }
+            other => other,
+        }
+    }
+
+    /// True when `e`, for a request sent on the session `link`, means the
+    /// server refused it because it no longer knows that session (so it did
+    /// not run), and there is a setup to replay.
+    fn lost(&self, e: &UpstreamError, link: &Link) -> bool {
+        link.id.is_some()
+            && link.transport == Transport::Http
+            && e.kind() == Kind::Status
+            && e.session_gone()
+            && self.setup.lock().expect("setup lock").initialized()
+    }
+
+    /// Send one handshake-era message on the current session, once.
+    async fn send_handshake(&self, m: &Message) -> Result<Answered, UpstreamError> {
+        let link = self.state.link();
+        match link.as_ref().map(|l| l.transport) {
+            Some(Transport::Sse) => {
+                self.health(self.sse.send(m).await)?;
+                Ok(Answered::Later)
+            }
+            None if self.settings.transport == Choice::SseOnly => Err(UpstreamError::new(
+                Kind::Handshake,
+                self.url(),
+                "no HTTP+SSE stream is open yet (the client has not sent initialize)",
+            )),
+            Some(Transport::Http) | None => {
+                let (headers, epoch) =
+                    link.map_or((HeaderMap::new(), 0), |l| (l.headers(), l.epoch));
+                let posted = self.post(m, &headers, epoch).await?;
+                Ok(if posted.relay(m, &self.sink).await? {
+                    Answered::Yes
+                } else {
+                    Answered::No
+                })
+            }
+        }
+    }
+
+    /// Send `m` of the stateless revision `version`: no session, the
+    /// routing headers that revision asks, retried while the server cannot
+    /// be reached.
+    async fn stateless(&self, m: &Message, version: &str) -> Result<Answered, UpstreamError> {
+        let headers = routing_headers(m, version);
+        let sent = retry::while_unreachable(self.settings.retry_for, || async {
+            let posted = self.http.post(m, &headers, 0).await?;
+            posted.relay(m, &self.sink).await
+        })
+        .await?;
+        Ok(if sent { Answered::Yes } else { Answered::No })
+    }
+
+    /// POST on Streamable HTTP, noting whether the server answered.
+    async fn post(
+        &self,
+        m: &Message,
+        headers: &HeaderMap,
+        epoch: u64,
+    ) -> Result<Posted, UpstreamError> {
+        self.health(self.http.post(m, headers, epoch).await)
+    }
+
+    /// Note in the state whether a request reached the server.
+    fn health<T>(&self, r: Result<T, UpstreamError>) -> Result<T, UpstreamError> {
+        match &r {
+            Err(e) if e.is_unanswered() => self.state.unreachable(&e.to_string()),
+            _ => self.state.reachable("a request"),
+        }
+        r
+    }
+
+    /// Send one of the bridge's own requests on the session `link` and wait
+    /// (at most `limit` over HTTP+SSE) for its answer, which the client
+    /// never sees.
+    async fn call_own(
+        &self,
+        link: &Link,
+        m: &Message,
+        limit: Duration,
+    ) -> Result<Message, UpstreamError> {
+        match link.transport {
+            Transport::Http => {
+                let posted = self.post(m, &link.headers(), link.epoch).await?;
+                posted.answer(m, &self.sink, None).await?.ok_or_else(|| {
+                    UpstreamError::lost(self.url(), format!("{} was not answered", m.method_name()))
+                })
+            }
+            Transport::Sse => self.health(self.sse.call(m, limit).await),
+        }
+    }
+
+    /// Open the GET stream of the session `link`; the receiver fires once
+    /// its first attempt has an answer.
+    fn open_get_stream(&self, link: &Link) -> tokio::sync::oneshot::Receiver<()> {
+        self.http.open_get_stream(
+            link.headers(),
+            link.epoch,
+            self.sink.clone(),
+            self.events.clone(),
+        )
+    }
+}

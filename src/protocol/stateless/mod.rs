@@ -1,0 +1,290 @@
+//! Protocol revision 2026-07-28, which drops sessions and `initialize`: the
+//! envelope and routing headers every request carries ([`envelope`]), the
+//! `server/discover` probe ([`discover`]), and the [`Translator`] that
+//! speaks this revision to the server for a handshake-era client: it answers
+//! the client's `initialize` from what the server declared, stamps every
+//! request, turns `input_required` rounds into ordinary requests to the
+//! client ([`input`]), answers `ping`, `logging/setLevel` and resource
+//! (un)subscriptions itself, and keeps a `subscriptions/listen` stream open
+//! for the notifications a handshake-era client expects.
+
+pub mod discover;
+pub mod envelope;
+pub mod input;
+
+use crate::http::error::UpstreamError;
+use crate::http::retry::{Reconnect, Reopen};
+use crate::jsonrpc::{self, Id, Kind, Message, Method};
+use crate::protocol::{self, HANDSHAKE_VERSIONS, LATEST_HANDSHAKE, MODERN};
+use crate::transport::streamable_http::StreamableHttp;
+use crate::transport::Sink;
+use discover::Discovered;
+use envelope::{Envelope, InitParams};
+use input::{input_required, Asking, MAX_INPUT_REQUESTS, MAX_INPUT_ROUNDS};
+use serde_json::value::RawValue;
+use serde_json::Map;
+use std::collections::BTreeSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::task::AbortHandle;
+
+/// Acknowledgements of a `subscriptions/listen` stream, which a handshake-era client does not know.
+const LISTEN_ACK: &str = "notifications/subscriptions/acknowledged";
+
+type Raw = Box<RawValue>;
+
+/// Speaks 2026-07-28 to the server on behalf of a handshake-era client.
+pub struct Translator {
+    http: Arc<StreamableHttp>,
+    sink: Sink,
+    envelope: Mutex<Envelope>,
+    /// Which list-changed notifications the server offers.
+    list_changed: [(&'static str, bool); 3],
+    subscriptions: Mutex<BTreeSet<String>>,
+    listen: Mutex<Option<AbortHandle>>,
+    asking: Asking,
+}
+
+impl Translator {
+    /// Start translating for the client whose `initialize` is `init`; the
+    /// answer to that `initialize`, from what the server declared, comes back.
+    pub fn start(
+        http: Arc<StreamableHttp>,
+        sink: Sink,
+        init: &Message,
+        found: Discovered,
+    ) -> (Arc<Self>, Option<Message>) {
+        let params = InitParams::of(init);
+        let caps: serde_json::Value =
+            serde_json::from_str(found.capabilities.get()).unwrap_or_default();
+        let flag = |area: &str| caps[area]["listChanged"].as_bool() == Some(true);
+        let list_changed = [
+            ("toolsListChanged", flag("tools")),
+            ("promptsListChanged", flag("prompts")),
+            ("resourcesListChanged", flag("resources")),
+        ];
+        let version = params
+            .protocol_version
+            .as_deref()
+            .filter(|v| HANDSHAKE_VERSIONS.contains(v))
+            .unwrap_or(LATEST_HANDSHAKE);
+        let server_info = found.server_info.unwrap_or_else(|| {
+            jsonrpc::to_raw(&serde_json::json!({"name": http.url(), "version": "unknown"}))
+        });
+        let mut result = format!(
+            r#"{{"protocolVersion":{},"capabilities":{},"serverInfo":{}"#,
+            jsonrpc::to_raw(version).get(),
+            found.capabilities.get(),
+            server_info.get()
+        );
+        if let Some(i) = &found.instructions {
+            result.push_str(&format!(r#","instructions":{}"#, i.get()));
+        }
+        result.push('}');
+        tracing::info!(
+            "protocol era: {MODERN} (the server answered server/discover); translating for a client of {version}"
+        );
+        let answer = init.id.as_ref().map(|id| protocol::result(id, &result));
+        let t = Arc::new(Translator {
+            http,
+            sink,
+            envelope: Mutex::new(Envelope::from_init(&params)),
+            list_changed,
+            subscriptions: Mutex::new(BTreeSet::new()),
+            listen: Mutex::new(None),
+            asking: Asking::default(),
+        });
+        (t, answer)
+    }
+
+    /// The answer to one client request (after `initialize`): the server's,
+    /// after any `input_required` rounds, or the bridge's own for what
+    /// 2026-07-28 has no request for.
+    pub async fn request(self: &Arc<Self>, m: &Message) -> Result<Message, UpstreamError> {
+        let id = m.id.clone().expect("a request has an id");
+        let empty = || protocol::result(&id, "{}");
+        match m.method.as_ref() {
+            // 2026-07-28 has no ping; the bridge itself is alive.
+            Some(Method::Ping) => Ok(empty()),
+            Some(Method::SetLogLevel) => {
+                let level = jsonrpc::params_raw(&m.raw, "level");
+                self.envelope.lock().expect("envelope lock").log_level = level;
+                Ok(empty())
+            }
+            Some(method @ (Method::ResourcesSubscribe | Method::ResourcesUnsubscribe)) => {
+                if let Some(uri) = jsonrpc::params_str(&m.raw, "uri") {
+                    let mut subs = self.subscriptions.lock().expect("subscriptions lock");
+                    if *method == Method::ResourcesSubscribe {
+                        subs.insert(uri);
+                    } else {
+                        subs.remove(&uri);
+                    }
+                }
+                self.restart_listen();
+                Ok(empty())
+            }
+            _ => self.call(m, &id).await,
+        }
+    }
+
+    /// A notification or response from the client.
+    pub fn from_client(self: &Arc<Self>, m: Message) {
+        match m.kind {
+            Kind::Notification if m.is(&Method::Initialized) => self.restart_listen(),
+            // 2026-07-28 cancels by closing the request's stream, which the
+            // relay did when it stopped the request.
+            Kind::Notification if m.is(&Method::Cancelled) => {}
+            Kind::Notification => {
+                tracing::debug!("not relayed to a {MODERN} server: {}", m.method_name())
+            }
+            Kind::Response => {
+                if !self.asking.answered(m) {
+                    tracing::debug!("dropped a client response nothing waits for");
+                }
+            }
+            Kind::Request => {}
+        }
+    }
+
+    /// Send one request, working through `input_required` rounds by asking
+    /// the client, until the server gives a final answer.
+    async fn call(&self, m: &Message, id: &Id) -> Result<Message, UpstreamError> {
+        let fail =
+            |code, text: &str| protocol::error(id, code, &format!("mcp-bridge: {text}"), None);
+        let mut extra: Vec<(&str, Raw)> = Vec::new();
+        let mut state_wait = Duration::from_millis(50);
+        for round in 0..=MAX_INPUT_ROUNDS {
+            let stamped = self
+                .envelope
+                .lock()
+                .expect("envelope lock")
+                .stamp(&m.raw, &extra);
+            let raw = match stamped {
+                Ok(r) => r,
+                Err(e) => return Ok(fail(jsonrpc::INVALID_REQUEST, &e)),
+            };
+            let msg = Message { raw, ..m.clone() };
+            let headers = envelope::routing_headers(&msg, MODERN);
+            let posted = self.http.post(&msg, &headers, 0).await?;
+            let answer = posted
+                .answer(&msg, &self.sink, None)
+                .await?
+                .ok_or_else(|| {
+                    UpstreamError::lost(
+                        self.http.url(),
+                        "the server ended its reply without answering",
+                    )
+                })?;
+            let Some(asked) = (!answer.is_error)
+                .then(|| input_required(&answer.raw))
+                .flatten()
+            else {
+                return Ok(answer);
+            };
+            if round == MAX_INPUT_ROUNDS {
+                let text =
+                    format!("the server asked for more input {MAX_INPUT_ROUNDS} times; giving up");
+                return Ok(fail(jsonrpc::UPSTREAM_ERROR, &text));
+            }
+            extra.clear();
+            if let Some(state) = asked.request_state {
+                extra.push(("requestState", state));
+            }
+            if asked.requests.len() > MAX_INPUT_REQUESTS {
+                let text = format!(
+                    "the server asked for {} inputs at once; the bridge allows {MAX_INPUT_REQUESTS}",
+                    asked.requests.len()
+                );
+                return Ok(fail(jsonrpc::UPSTREAM_ERROR, &text));
+            }
+            if asked.requests.is_empty() {
+                tokio::time::sleep(state_wait).await;
+                state_wait = (state_wait * 2).min(Duration::from_millis(250));
+                continue;
+            }
+            state_wait = Duration::from_millis(50);
+            match self.asking.ask(&self.sink, asked.requests).await {
+                Ok(responses) => extra.push(("inputResponses", responses)),
+                Err(r) => return Ok(protocol::error(id, r.code, &r.text, r.data)),
+            }
+        }
+        unreachable!("the last round returns")
+    }
+
+    /// (Re)open the `subscriptions/listen` stream that carries list-changed
+    /// and resource-updated notifications, asking for what the server offers
+    /// and the resources the client subscribed to.
+    fn restart_listen(self: &Arc<Self>) {
+        self.stop();
+        let mut filter = Map::new();
+        for (name, on) in self.list_changed {
+            if on {
+                filter.insert(name.to_owned(), true.into());
+            }
+        }
+        let subs: Vec<String> = self
+            .subscriptions
+            .lock()
+            .expect("subscriptions lock")
+            .iter()
+            .cloned()
+            .collect();
+        if !subs.is_empty() {
+            filter.insert("resourceSubscriptions".to_owned(), subs.into());
+        }
+        if filter.is_empty() {
+            return;
+        }
+        let this = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            let mut reconnect = Reconnect::new("subscriptions/listen");
+            loop {
+                let r = this.listen_once(&filter).await;
+                if !reconnect.after(r).await {
+                    break;
+                }
+            }
+        });
+        *self.listen.lock().expect("listen lock") = Some(task.abort_handle());
+    }
+
+    /// One run of the listen stream.
+    async fn listen_once(&self, filter: &Map<String, serde_json::Value>) -> Reopen {
+        let body = serde_json::json!({
+            "jsonrpc": "2.0",
+            "id": protocol::own_id("listen"),
+            "method": "subscriptions/listen",
+            "params": {"notifications": filter},
+        });
+        let stamped = self
+            .envelope
+            .lock()
+            .expect("envelope lock")
+            .request(body.to_string().as_bytes());
+        let Ok((msg, headers)) = stamped else {
+            return Reopen::Stop;
+        };
+        tracing::debug!("subscriptions/listen stream opening");
+        let listened = async {
+            let posted = self.http.post(&msg, &headers, 0).await?;
+            posted.answer(&msg, &self.sink, Some(LISTEN_ACK)).await
+        };
+        match listened.await {
+            Ok(_) => {
+                tracing::info!("the server ended the subscriptions/listen stream");
+                Reopen::Afresh(None)
+            }
+            Err(e) => {
+                tracing::info!("subscriptions/listen: {e}");
+                Reopen::After(None)
+            }
+        }
+    }
+
+    /// Stop the listen stream.
+    pub fn stop(&self) {
+        if let Some(old) = self.listen.lock().expect("listen lock").take() {
+            old.abort();
+        }
+    }
+}

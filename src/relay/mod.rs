@@ -1,0 +1,358 @@
+//! The relay: the one loop between the client (stdio) and the connection.
+//! Client lines in, server messages out; the table of requests waiting for
+//! an answer; cancellation; shutdown.
+//!
+//! Its rules: only the relay writes to the client; every client request
+//! gets exactly one answer (the server's, or an error that says why),
+//! decided by [`Pending`]; request ids are never rewritten, and answers to
+//! the bridge's own requests never reach the client (nothing waits for
+//! them). `initialize` and `notifications/initialized` must reach the
+//! server before the next client message is read; meanwhile the loop keeps
+//! passing server messages on and watching for shutdown.
+
+mod pending;
+
+pub use pending::Pending;
+
+use crate::connection::{Answered, Connection};
+use crate::http::error::{Kind, UpstreamError};
+use crate::jsonrpc::{self, Id, Kind as MessageKind, Message, Method};
+use crate::stdio::Inbound;
+use crate::tools::ToolFilter;
+use crate::transport::Event;
+use bytes::Bytes;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::task::{AbortHandle, JoinHandle};
+
+/// How long in-flight requests may still finish after stdin closes.
+const DRAIN_GRACE: Duration = Duration::from_millis(1000);
+
+/// How the relay behaves, from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The largest message accepted from the client, in bytes.
+    pub max_message: usize,
+    /// How long a request may wait for its answer; `None` for no limit.
+    pub request_timeout: Option<Duration>,
+    /// How often to ping an idle server; `None` for never.
+    pub ping_every: Option<Duration>,
+}
+
+/// A request whose exchange failed, to answer with the error.
+type Failed = (Id, UpstreamError);
+
+/// The relay between the client and one connection.
+pub struct Relay {
+    conn: Arc<Connection>,
+    events: Option<mpsc::UnboundedReceiver<Event>>,
+    from_server: mpsc::Receiver<Message>,
+    out: mpsc::Sender<Bytes>,
+    tools: ToolFilter,
+    settings: Settings,
+    pending: Pending,
+    failed_tx: mpsc::UnboundedSender<Failed>,
+    failed_rx: mpsc::UnboundedReceiver<Failed>,
+    /// Client messages read but not yet sent (behind a barrier).
+    queue: VecDeque<Message>,
+}
+
+impl Relay {
+    /// A relay over `conn` (whose background streams report on `events`
+    /// and whose server messages arrive on `from_server`), writing lines
+    /// for the client to `out` and hiding the tools `tools` hides.
+    pub fn new(
+        conn: Arc<Connection>,
+        events: mpsc::UnboundedReceiver<Event>,
+        from_server: mpsc::Receiver<Message>,
+        out: mpsc::Sender<Bytes>,
+        tools: ToolFilter,
+        settings: Settings,
+    ) -> Self {
+        let (failed_tx, failed_rx) = mpsc::unbounded_channel();
+        Relay {
+            conn,
+            events: Some(events),
+            from_server,
+            out,
+            tools,
+            settings,
+            pending: Pending::default(),
+            failed_tx,
+            failed_rx,
+            queue: VecDeque::new(),
+        }
+    }
+
+    /// The connection, to ask what it settled on while the relay runs.
+    pub fn connection(&self) -> &Arc<Connection> {
+        &self.conn
+    }
+
+    /// Relay until stdin closes or `shutdown` fires, then let in-flight
+    /// requests finish briefly, answer the rest, and end the session.
+    pub async fn run(
+        mut self,
+        mut inbound: mpsc::Receiver<Inbound>,
+        shutdown: impl Future<Output = ()>,
+    ) {
+        tokio::pin!(shutdown);
+        let mut background: Vec<AbortHandle> = Vec::new();
+        if let Some(events) = self.events.take() {
+            let supervisor = tokio::spawn(Arc::clone(&self.conn).supervise(events));
+            background.push(supervisor.abort_handle());
+        }
+        if let Some(every) = self.settings.ping_every {
+            let pings = tokio::spawn(Arc::clone(&self.conn).keep_alive(every));
+            background.push(pings.abort_handle());
+        }
+        let mut barrier: Option<JoinHandle<()>> = None;
+        loop {
+            while barrier.is_none() {
+                let Some(m) = self.queue.pop_front() else {
+                    break;
+                };
+                barrier = self.dispatch(m).await;
+            }
+            let reading = barrier.is_none();
+            tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                Some(m) = self.from_server.recv() => self.deliver(m).await,
+                Some((id, e)) = self.failed_rx.recv() => self.answer_failed(&id, e).await,
+                _ = async { barrier.as_mut().expect("a barrier").await }, if !reading => {
+                    barrier = None;
+                }
+                next = inbound.recv(), if reading => match next {
+                    None | Some(Inbound::Closed) => {
+                        tracing::debug!("stdin closed");
+                        break;
+                    }
+                    Some(Inbound::TooLong { len }) => self.too_long(len).await,
+                    Some(Inbound::Line(line)) => self.read_line(line).await,
+                },
+            }
+        }
+        background.iter().for_each(AbortHandle::abort);
+        self.shut_down().await;
+    }
+
+    /// Parse one line from the client (a message or a batch) into the queue.
+    async fn read_line(&mut self, line: Bytes) {
+        let items = match jsonrpc::parse(line) {
+            Ok(items) => items,
+            Err(e) => return self.refuse(e).await,
+        };
+        for item in items {
+            match item {
+                Ok(m) => self.queue.push_back(m),
+                Err(e) => self.refuse(e).await,
+            }
+        }
+    }
+
+    async fn too_long(&self, len: usize) {
+        let text = format!(
+            "mcp-bridge: a message of {len} bytes or more exceeds the limit of {} bytes (--max-message-size); it was not sent",
+            self.settings.max_message
+        );
+        tracing::warn!("{text}");
+        self.write(jsonrpc::error_response(
+            None,
+            jsonrpc::INVALID_REQUEST,
+            &text,
+            None,
+        ))
+        .await;
+    }
+
+    async fn refuse(&self, e: jsonrpc::Invalid) {
+        tracing::warn!("ignored a line from the client: {e}");
+        let line = jsonrpc::error_response(e.id(), e.code(), &format!("mcp-bridge: {e}"), None);
+        self.write(line).await;
+    }
+
+    /// Send one client message on its way. `initialize` and
+    /// `notifications/initialized` come back as a barrier: no other client
+    /// message goes out until it is done.
+    async fn dispatch(&mut self, m: Message) -> Option<JoinHandle<()>> {
+        tracing::info!("→ {}", m.describe());
+        let conn = Arc::clone(&self.conn);
+        match m.kind {
+            MessageKind::Request => {
+                let id = m.id.clone().expect("a request has an id");
+                let method = m.method.clone().expect("a request has a method");
+                if let Some(refusal) = self.hidden_tool(&m, &id) {
+                    self.write(refusal).await;
+                    return None;
+                }
+                self.pending.track(&id, &method);
+                let barrier = method == Method::Initialize;
+                let limit = self.settings.request_timeout.filter(|_| !barrier);
+                let task = tokio::spawn(exchange(conn, m, self.failed_tx.clone(), limit));
+                self.pending.attach(&id, task.abort_handle());
+                barrier.then_some(task)
+            }
+            MessageKind::Notification if m.is(&Method::Initialized) => {
+                Some(tokio::spawn(async move { conn.initialized(m).await }))
+            }
+            MessageKind::Notification | MessageKind::Response => {
+                if m.is(&Method::Cancelled) {
+                    self.cancelled(&m);
+                }
+                tokio::spawn(async move { conn.notify(m).await });
+                None
+            }
+        }
+    }
+
+    /// The error for a call to a tool the command line hides, if it is one.
+    fn hidden_tool(&self, m: &Message, id: &Id) -> Option<Bytes> {
+        if !m.is(&Method::ToolsCall) {
+            return None;
+        }
+        let name = jsonrpc::params_str(&m.raw, "name")?;
+        let flag = self.tools.hides(&name)?;
+        tracing::info!("refused a call to the tool {name:?}, hidden by {flag}");
+        Some(jsonrpc::error_response(
+            Some(id),
+            jsonrpc::INVALID_PARAMS,
+            &format!("mcp-bridge: the tool {name:?} is not available (hidden by {flag})"),
+            None,
+        ))
+    }
+
+    /// The client cancelled a request: the server will not answer it, the
+    /// client expects no answer, and its exchange stops (which, for a
+    /// stateless request, closes its stream: how 2026-07-28 cancels).
+    fn cancelled(&mut self, m: &Message) {
+        if let Some(id) = jsonrpc::params_id(&m.raw, "requestId") {
+            if self.pending.take(&id).is_some() {
+                tracing::debug!("request {id} cancelled by the client");
+            }
+        }
+    }
+
+    /// A message from the server. An answer goes out only if its request is
+    /// still waiting; anything else goes out as it is.
+    async fn deliver(&mut self, m: Message) {
+        if m.kind != MessageKind::Response {
+            tracing::info!("← {}", m.describe());
+            return self.write(m.raw).await;
+        }
+        let Some(id) = &m.id else {
+            tracing::warn!(
+                "dropped an error from the server not tied to any request: {}",
+                jsonrpc::error_object(&m.raw)
+                    .and_then(|e| e.message)
+                    .unwrap_or_default()
+            );
+            return;
+        };
+        let Some(taken) = self.pending.take(id) else {
+            tracing::debug!("dropped a response for id {id}, which nothing waits for");
+            return;
+        };
+        tracing::info!(
+            "← response {} id={id} {}B in {:.1} ms{}",
+            taken.method,
+            m.raw.len(),
+            taken.took.as_secs_f64() * 1000.0,
+            if m.is_error { " (error)" } else { "" }
+        );
+        let raw = if taken.method == Method::ToolsList {
+            self.tools.list(m.raw)
+        } else {
+            m.raw
+        };
+        self.write(raw).await;
+    }
+
+    /// A request's exchange failed with `e`: answer it, if it still waits.
+    async fn answer_failed(&mut self, id: &Id, e: UpstreamError) {
+        if let Some(taken) = self.pending.take(id) {
+            tracing::warn!("{} id={id} failed: {e}", taken.method);
+            self.write(e.to_response(Some(id))).await;
+        }
+    }
+
+    async fn write(&self, line: Bytes) {
+        // The writer only goes away when stdout is closed: then nobody reads.
+        let _ = self.out.send(jsonrpc::one_line(line)).await;
+    }
+
+    /// Let requests in flight finish for a moment (their answers still go
+    /// out), answer the rest, then end the session.
+    async fn shut_down(&mut self) {
+        let grace = tokio::time::sleep(DRAIN_GRACE);
+        tokio::pin!(grace);
+        while !self.pending.is_empty() {
+            tokio::select! {
+                biased;
+                Some(m) = self.from_server.recv() => self.deliver(m).await,
+                Some((id, e)) = self.failed_rx.recv() => self.answer_failed(&id, e).await,
+                () = &mut grace => break,
+            }
+        }
+        for id in self.pending.ids() {
+            if self.pending.take(&id).is_some() {
+                let line = jsonrpc::error_response(
+                    Some(&id),
+                    jsonrpc::SHUTTING_DOWN,
+                    "mcp-bridge is shutting down; the request was not answered",
+                    None,
+                );
+                self.write(line).await;
+            }
+        }
+        self.conn.close().await;
+    }
+}
+
+/// One request's exchange with the server, in a task of its own. The
+/// answer reaches the relay through the connection's sink; a failure comes
+/// back on `failed`. Past `limit`, the request fails and the server is told
+/// the bridge gave up on it.
+async fn exchange(
+    conn: Arc<Connection>,
+    m: Message,
+    failed: mpsc::UnboundedSender<Failed>,
+    limit: Option<Duration>,
+) {
+    let id = m.id.clone().expect("a request has an id");
+    let work = async {
+        if m.is(&Method::Initialize) {
+            conn.initialize(&m).await
+        } else {
+            conn.request(&m).await
+        }
+    };
+    let result = match limit {
+        None => work.await,
+        Some(limit) => match tokio::time::timeout(limit, work).await {
+            Ok(r) => r,
+            Err(_) => {
+                conn.cancel_upstream(&id);
+                Err(UpstreamError::new(
+                    Kind::Timeout,
+                    conn.url(),
+                    format!(
+                        "no answer within {} s (--request-timeout)",
+                        limit.as_secs_f64()
+                    ),
+                ))
+            }
+        },
+    };
+    let e = match result {
+        Ok(Answered::Yes | Answered::Later) => return,
+        Ok(Answered::No) => {
+            UpstreamError::lost(conn.url(), "the server ended its reply without answering")
+        }
+        Err(e) => e,
+    };
+    let _ = failed.send((id, e));
+}
