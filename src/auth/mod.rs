@@ -9,6 +9,8 @@ pub mod callback;
 pub mod discovery;
 pub mod lock;
 pub mod pkce;
+mod refresh;
+mod sign_in;
 pub mod store;
 pub mod token;
 
@@ -340,25 +342,6 @@ impl Auth {
         self.sign_in(&mut turn.known, c, scope).await
     }
 
-    /// Refresh `old` (ahead of expiry), unless it was replaced meanwhile.
-    async fn refresh_shared(&self, old: &Tokens) -> Result<Tokens, String> {
-        let turn = self
-            .turn(Some(&old.access_token))
-            .await
-            .map_err(|e| e.to_string())?;
-        let Some(mut turn) = turn else {
-            let cur = self.current.lock().expect("auth state");
-            return cur
-                .tokens
-                .clone()
-                .ok_or_else(|| "signed out meanwhile".into());
-        };
-        let rt = old.refresh_token.clone().ok_or("no refresh token")?;
-        self.refresh_locked(&mut turn.known, &rt, &Challenge::default())
-            .await
-            .map_err(|e| e.to_string())
-    }
-
     /// Discovery, once per process.
     async fn server(&self, known: &mut Known, c: &Challenge) -> Result<AuthServer, UpstreamError> {
         if let Some(s) = &known.server {
@@ -375,186 +358,6 @@ impl Auth {
             .map_err(|e| failed(&self.cfg.server, e))?;
         known.server = Some(s.clone());
         Ok(s)
-    }
-
-    /// The client to refresh with: the configured one or the stored registration.
-    fn client_for_refresh(&self, known: &Known, server: &AuthServer) -> Option<Client> {
-        if let Some(c) = &self.cfg.static_client {
-            return Some(c.clone());
-        }
-        if let (Some(url), true) = (&self.cfg.client_metadata_url, server.cimd_supported) {
-            return Some(metadata_document_client(url, server));
-        }
-        known.client.clone().filter(|c| c.issuer == server.issuer)
-    }
-
-    /// Use `refresh_token`; the lock is held. On success the tokens are
-    /// stored and used.
-    async fn refresh_locked(
-        &self,
-        known: &mut Known,
-        refresh_token: &str,
-        c: &Challenge,
-    ) -> Result<Tokens, String> {
-        let server = self.server(known, c).await.map_err(|e| e.to_string())?;
-        let client = self
-            .client_for_refresh(known, &server)
-            .ok_or("no registered client to refresh with")?;
-        match token::refresh(&self.http, &server, &client, refresh_token).await {
-            Ok(t) => {
-                tracing::info!("access token refreshed");
-                self.save(&server, Some(&client), Some(&t)).await;
-                self.adopt(Some(t.clone()));
-                Ok(t)
-            }
-            Err(r) => {
-                if r.code.as_deref() == Some("invalid_client") && client.dynamic {
-                    tracing::info!("the authorization server no longer knows this client; it will be registered again");
-                    known.client = None;
-                    self.save(&server, None, None).await;
-                    self.adopt(None);
-                } else if r.code.as_deref() == Some("invalid_grant") {
-                    let client = known.client.clone();
-                    self.save(&server, client.as_ref(), None).await;
-                    self.adopt(None);
-                }
-                Err(r.message)
-            }
-        }
-    }
-
-    /// The browser sign-in; the lock is held. A cached dynamic registration
-    /// the server rejects is dropped and the sign-in redone once.
-    async fn sign_in(
-        &self,
-        known: &mut Known,
-        c: &Challenge,
-        scope: Option<String>,
-    ) -> Result<(), UpstreamError> {
-        let server = self.server(known, c).await?;
-        let scope = scope.or_else(|| server.scope.clone());
-        let url = &self.cfg.server;
-        let listener = self.listen().await?;
-        let redirect = listener.redirect_uri();
-        let mut listener = Some(listener);
-        for attempt in 0..2 {
-            let client = self.client_for_sign_in(known, &server, &redirect).await?;
-            let pkce = pkce::Pkce::default();
-            let state = pkce::random_token();
-            let auth_url = token::authorization_url(
-                &server,
-                &client,
-                &redirect,
-                &pkce.challenge,
-                &state,
-                scope.as_deref(),
-                &self.cfg.authorize_params,
-            );
-            let checked = browser::check_url(&auth_url).map_err(|e| failed(url, e))?;
-            let host = url.host_str().unwrap_or("the server");
-            eprintln!("mcp-bridge: Opening your browser to sign in to {host}… If it does not open, visit: {checked}");
-            if self.cfg.browser {
-                if let Err(e) = browser::open(&checked) {
-                    eprintln!("mcp-bridge: could not open a browser ({e}); open the URL above to sign in. Waiting.");
-                }
-            }
-            let l = match listener.take() {
-                Some(l) => l,
-                None => self.listen().await?,
-            };
-            // Dropping `cb` without `signed_in()` tells a waiting browser
-            // that the sign-in failed.
-            let mut cb = l
-                .wait(&state, self.cfg.auth_timeout)
-                .await
-                .map_err(|e| failed(url, e))?;
-            if cb.iss.is_some() || server.iss_in_response {
-                let iss = cb.iss.as_deref().unwrap_or("");
-                if iss.trim_end_matches('/') != server.issuer.trim_end_matches('/') {
-                    return Err(failed(url, format!("the sign-in response came from issuer {:?}, not {} (RFC 9207); refused", crate::text::clean(iss, 200), server.issuer)));
-                }
-            }
-            match token::exchange_code(
-                &self.http,
-                &server,
-                &client,
-                &cb.code,
-                &pkce.verifier,
-                &redirect,
-            )
-            .await
-            {
-                Ok(t) => {
-                    cb.signed_in();
-                    tracing::info!("signed in to {}", url);
-                    eprintln!("mcp-bridge: signed in to {host}.");
-                    self.save(&server, Some(&client), Some(&t)).await;
-                    self.adopt(Some(t));
-                    known.client = Some(client);
-                    return Ok(());
-                }
-                Err(r)
-                    if r.code.as_deref() == Some("invalid_client")
-                        && client.dynamic
-                        && attempt == 0 =>
-                {
-                    tracing::info!("the authorization server rejected the stored client registration; registering again");
-                    known.client = None;
-                }
-                Err(r) => return Err(failed(url, r.message)),
-            }
-        }
-        Err(failed(
-            url,
-            "the authorization server rejected a fresh client registration",
-        ))
-    }
-
-    /// The loopback listener for the sign-in callback, as configured.
-    async fn listen(&self) -> Result<callback::Listener, UpstreamError> {
-        callback::Listener::bind(
-            self.cfg.callback_port,
-            callback::derived_port(&self.key),
-            &self.cfg.redirect,
-        )
-        .await
-        .map_err(|e| failed(&self.cfg.server, e))
-    }
-
-    /// The client for a sign-in: static, then a metadata document, then a
-    /// stored registration for this redirect URI, then a new registration.
-    async fn client_for_sign_in(
-        &self,
-        known: &mut Known,
-        server: &AuthServer,
-        redirect: &str,
-    ) -> Result<Client, UpstreamError> {
-        if let Some(c) = &self.cfg.static_client {
-            return Ok(c.clone());
-        }
-        if let Some(u) = &self.cfg.client_metadata_url {
-            if server.cimd_supported {
-                return Ok(metadata_document_client(u, server));
-            }
-            tracing::info!("the authorization server does not accept client metadata documents; registering instead");
-        }
-        if let Some(c) = &known.client {
-            if c.redirect_uri == redirect && c.issuer == server.issuer {
-                return Ok(c.clone());
-            }
-            tracing::info!("the stored client registration is for another redirect URI or issuer; registering again");
-        }
-        let c = token::register(
-            &self.http,
-            server,
-            redirect,
-            self.cfg.client_metadata.as_ref(),
-        )
-        .await
-        .map_err(|r| failed(&self.cfg.server, r.message))?;
-        tracing::info!("registered as OAuth client {}", c.client_id);
-        known.client = Some(c.clone());
-        Ok(c)
     }
 }
 

@@ -1,0 +1,75 @@
+//! The refresh grant: a new access token from the refresh token, ahead of
+//! expiry or after a 401, with the lock held so that a rotating refresh
+//! token is never spent twice.
+
+use super::discovery::AuthServer;
+use super::store::{Client, Tokens};
+use super::{metadata_document_client, token, Auth, Known};
+use crate::http::challenge::Challenge;
+
+impl Auth {
+    /// Refresh `old` (ahead of expiry), unless it was replaced meanwhile.
+    pub(super) async fn refresh_shared(&self, old: &Tokens) -> Result<Tokens, String> {
+        let turn = self
+            .turn(Some(&old.access_token))
+            .await
+            .map_err(|e| e.to_string())?;
+        let Some(mut turn) = turn else {
+            let cur = self.current.lock().expect("auth state");
+            return cur
+                .tokens
+                .clone()
+                .ok_or_else(|| "signed out meanwhile".into());
+        };
+        let rt = old.refresh_token.clone().ok_or("no refresh token")?;
+        self.refresh_locked(&mut turn.known, &rt, &Challenge::default())
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// The client to refresh with: the configured one or the stored registration.
+    fn client_for_refresh(&self, known: &Known, server: &AuthServer) -> Option<Client> {
+        if let Some(c) = &self.cfg.static_client {
+            return Some(c.clone());
+        }
+        if let (Some(url), true) = (&self.cfg.client_metadata_url, server.cimd_supported) {
+            return Some(metadata_document_client(url, server));
+        }
+        known.client.clone().filter(|c| c.issuer == server.issuer)
+    }
+
+    /// Use `refresh_token`; the lock is held. On success the tokens are
+    /// stored and used.
+    pub(super) async fn refresh_locked(
+        &self,
+        known: &mut Known,
+        refresh_token: &str,
+        c: &Challenge,
+    ) -> Result<Tokens, String> {
+        let server = self.server(known, c).await.map_err(|e| e.to_string())?;
+        let client = self
+            .client_for_refresh(known, &server)
+            .ok_or("no registered client to refresh with")?;
+        match token::refresh(&self.http, &server, &client, refresh_token).await {
+            Ok(t) => {
+                tracing::info!("access token refreshed");
+                self.save(&server, Some(&client), Some(&t)).await;
+                self.adopt(Some(t.clone()));
+                Ok(t)
+            }
+            Err(r) => {
+                if r.code.as_deref() == Some("invalid_client") && client.dynamic {
+                    tracing::info!("the authorization server no longer knows this client; it will be registered again");
+                    known.client = None;
+                    self.save(&server, None, None).await;
+                    self.adopt(None);
+                } else if r.code.as_deref() == Some("invalid_grant") {
+                    let client = known.client.clone();
+                    self.save(&server, client.as_ref(), None).await;
+                    self.adopt(None);
+                }
+                Err(r.message)
+            }
+        }
+    }
+}
