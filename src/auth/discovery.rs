@@ -326,12 +326,13 @@ mod tests {
         Url::parse(s).unwrap()
     }
 
+    fn texts(urls: Vec<Url>) -> Vec<String> {
+        urls.iter().map(Url::to_string).collect()
+    }
+
     #[test]
     fn resource_metadata_is_looked_for_path_first() {
-        let urls: Vec<String> = resource_metadata_urls(&u("https://h.example/public/mcp"))
-            .iter()
-            .map(Url::to_string)
-            .collect();
+        let urls = texts(resource_metadata_urls(&u("https://h.example/public/mcp")));
         assert_eq!(
             urls,
             [
@@ -344,10 +345,7 @@ mod tests {
 
     #[test]
     fn authorization_metadata_follows_the_specification_order() {
-        let with_path: Vec<String> = authorization_metadata_urls(&u("https://a.example/t1"))
-            .iter()
-            .map(Url::to_string)
-            .collect();
+        let with_path = texts(authorization_metadata_urls(&u("https://a.example/t1")));
         assert_eq!(
             with_path,
             [
@@ -356,10 +354,7 @@ mod tests {
                 "https://a.example/t1/.well-known/openid-configuration"
             ]
         );
-        let root: Vec<String> = authorization_metadata_urls(&u("https://a.example/"))
-            .iter()
-            .map(Url::to_string)
-            .collect();
+        let root = texts(authorization_metadata_urls(&u("https://a.example/")));
         assert_eq!(
             root,
             [

@@ -50,7 +50,8 @@ impl Auth {
         let client = self
             .client_for_refresh(known, &server)
             .ok_or("no registered client to refresh with")?;
-        match token::refresh(&self.http, &server, &client, refresh_token).await {
+        let grant = token::Grant::Refresh(refresh_token);
+        match token::tokens(&self.http, &server, &client, grant).await {
             Ok(t) => {
                 tracing::info!("access token refreshed");
                 self.save(&server, Some(&client), Some(&t)).await;

@@ -60,16 +60,12 @@ impl Auth {
                     return Err(failed(url, format!("the sign-in response came from issuer {:?}, not {} (RFC 9207); refused", crate::text::clean(iss, 200), server.issuer)));
                 }
             }
-            match token::exchange_code(
-                &self.http,
-                &server,
-                &client,
-                &cb.code,
-                &pkce.verifier,
-                &redirect,
-            )
-            .await
-            {
+            let grant = token::Grant::Code {
+                code: &cb.code,
+                verifier: &pkce.verifier,
+                redirect_uri: &redirect,
+            };
+            match token::tokens(&self.http, &server, &client, grant).await {
                 Ok(t) => {
                     cb.signed_in();
                     tracing::info!("signed in to {}", url);

@@ -275,39 +275,55 @@ fn parse_tokens(v: &Value) -> Result<Tokens, String> {
     })
 }
 
-/// Exchange an authorization code for tokens.
-pub async fn exchange_code(
-    http: &reqwest::Client,
-    server: &AuthServer,
-    client: &Client,
-    code: &str,
-    verifier: &str,
-    redirect_uri: &str,
-) -> Result<Tokens, Refused> {
-    let form = vec![
-        ("grant_type", "authorization_code".to_owned()),
-        ("code", code.to_owned()),
-        ("redirect_uri", redirect_uri.to_owned()),
-        ("code_verifier", verifier.to_owned()),
-    ];
-    token_request(http, server, client, form, "the token request").await
+/// What is traded at the token endpoint.
+#[derive(Clone, Copy)]
+pub enum Grant<'a> {
+    /// An authorization code, with its PKCE verifier and redirect URI.
+    Code {
+        /// The code from the callback.
+        code: &'a str,
+        /// The PKCE verifier.
+        verifier: &'a str,
+        /// The redirect URI the code was sent to.
+        redirect_uri: &'a str,
+    },
+    /// A refresh token. A server that sends no new refresh token leaves the
+    /// old one valid (RFC 6749 §6).
+    Refresh(&'a str),
 }
 
-/// Use a refresh token. A server that sends no new refresh token leaves the
-/// old one valid (RFC 6749 §6).
-pub async fn refresh(
+/// Trade `grant` for tokens at the authorization server's token endpoint.
+pub async fn tokens(
     http: &reqwest::Client,
     server: &AuthServer,
     client: &Client,
-    refresh_token: &str,
+    grant: Grant<'_>,
 ) -> Result<Tokens, Refused> {
-    let form = vec![
-        ("grant_type", "refresh_token".to_owned()),
-        ("refresh_token", refresh_token.to_owned()),
-    ];
-    let mut t = token_request(http, server, client, form, "the token refresh").await?;
-    if t.refresh_token.is_none() {
-        t.refresh_token = Some(refresh_token.to_owned());
+    let (form, what) = match grant {
+        Grant::Code {
+            code,
+            verifier,
+            redirect_uri,
+        } => (
+            vec![
+                ("grant_type", "authorization_code".to_owned()),
+                ("code", code.to_owned()),
+                ("redirect_uri", redirect_uri.to_owned()),
+                ("code_verifier", verifier.to_owned()),
+            ],
+            "the token request",
+        ),
+        Grant::Refresh(token) => (
+            vec![
+                ("grant_type", "refresh_token".to_owned()),
+                ("refresh_token", token.to_owned()),
+            ],
+            "the token refresh",
+        ),
+    };
+    let mut t = token_request(http, server, client, form, what).await?;
+    if let (Grant::Refresh(old), None) = (grant, &t.refresh_token) {
+        t.refresh_token = Some(old.to_owned());
     }
     Ok(t)
 }

@@ -25,7 +25,7 @@ use crate::protocol::stateless::envelope::{request_version, routing_headers};
 use crate::protocol::{self, HANDSHAKE_VERSIONS, MODERN};
 use crate::transport::sse::Sse;
 use crate::transport::streamable_http::{Posted, StreamableHttp};
-use crate::transport::{Event, Sink};
+use crate::transport::{Endpoint, Event, Sink};
 use reqwest::header::HeaderMap;
 use setup::Setup;
 use state::{Link, StateCell};
@@ -97,23 +97,15 @@ impl Connection {
         sink: Sink,
     ) -> (Arc<Self>, mpsc::UnboundedReceiver<Event>) {
         let (events, events_rx) = mpsc::unbounded_channel();
-        let max = settings.max_message;
+        let server = Endpoint {
+            http,
+            url,
+            headers,
+            limit: settings.max_message,
+        };
         let conn = Connection {
-            http: Arc::new(StreamableHttp::new(
-                http.clone(),
-                url.clone(),
-                headers.clone(),
-                max,
-                settings.retry_for,
-            )),
-            sse: Arc::new(Sse::new(
-                http,
-                url,
-                headers,
-                max,
-                sink.clone(),
-                events.clone(),
-            )),
+            http: Arc::new(StreamableHttp::new(server.clone(), settings.retry_for)),
+            sse: Arc::new(Sse::new(server, sink.clone(), events.clone())),
             state: StateCell::default(),
             settings,
             setup: Mutex::new(Setup::default()),

@@ -253,26 +253,25 @@ impl StateCell {
 
     /// Something (`what`) reached the server and got an HTTP answer.
     pub fn reachable(&self, what: &str) {
-        if self.state.borrow().phase() != Some(Phase::Reconnecting) {
-            return;
-        }
-        self.change(&format!("{what} reached the server again"), |s| match s {
-            State::Handshake { phase, .. } if *phase == Phase::Reconnecting => {
-                *phase = Phase::Connected;
-                true
-            }
-            _ => false,
+        self.health(Phase::Reconnecting, Phase::Connected, || {
+            format!("{what} reached the server again")
         });
     }
 
     /// Something could not reach the server (`why`).
     pub fn unreachable(&self, why: &str) {
-        if self.state.borrow().phase() != Some(Phase::Connected) {
+        self.health(Phase::Connected, Phase::Reconnecting, || why.to_owned());
+    }
+
+    /// Move a session in phase `from` to `to`, because of `why` (built only
+    /// when the phase changes: this runs on every request).
+    fn health(&self, from: Phase, to: Phase, why: impl FnOnce() -> String) {
+        if self.state.borrow().phase() != Some(from) {
             return;
         }
-        self.change(why, |s| match s {
-            State::Handshake { phase, .. } if *phase == Phase::Connected => {
-                *phase = Phase::Reconnecting;
+        self.change(&why(), |s| match s {
+            State::Handshake { phase, .. } if *phase == from => {
+                *phase = to;
                 true
             }
             _ => false,

@@ -1,55 +1,32 @@
 //! The MCP methods the bridge acts on, decided once when a message is
 //! classified; every other method is carried by name and passed through.
 
-/// A JSON-RPC method, as the bridge tells them apart.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum Method {
-    /// `initialize`: starts a handshake-era session.
-    Initialize,
-    /// `notifications/initialized`: the client's session is up.
-    Initialized,
-    /// `notifications/cancelled`: the client gave up on a request.
-    Cancelled,
-    /// `ping`.
-    Ping,
-    /// `tools/list`.
-    ToolsList,
-    /// `tools/call`.
-    ToolsCall,
-    /// `prompts/get`.
-    PromptsGet,
-    /// `resources/read`.
-    ResourcesRead,
-    /// `resources/subscribe`.
-    ResourcesSubscribe,
-    /// `resources/unsubscribe`.
-    ResourcesUnsubscribe,
-    /// `logging/setLevel`.
-    SetLogLevel,
-    /// `server/discover` (2026-07-28).
-    Discover,
-    /// `subscriptions/listen` (2026-07-28).
-    Listen,
-    /// Any other method, by name.
-    Other(Box<str>),
+/// The enum of named methods and the table of their wire names, from one list.
+macro_rules! methods {
+    ($($variant:ident = $name:literal),* $(,)?) => {
+        /// A JSON-RPC method, as the bridge tells them apart.
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum Method {
+            $(#[doc = concat!("`", $name, "`")] $variant,)*
+            /// Any other method, by name.
+            Other(Box<str>),
+        }
+
+        /// The named methods and their wire names.
+        const NAMED: &[(Method, &str)] = &[$((Method::$variant, $name),)*];
+    };
 }
 
-/// The named methods and their wire names.
-const NAMED: [(Method, &str); 13] = [
-    (Method::Initialize, "initialize"),
-    (Method::Initialized, "notifications/initialized"),
-    (Method::Cancelled, "notifications/cancelled"),
-    (Method::Ping, "ping"),
-    (Method::ToolsList, "tools/list"),
-    (Method::ToolsCall, "tools/call"),
-    (Method::PromptsGet, "prompts/get"),
-    (Method::ResourcesRead, "resources/read"),
-    (Method::ResourcesSubscribe, "resources/subscribe"),
-    (Method::ResourcesUnsubscribe, "resources/unsubscribe"),
-    (Method::SetLogLevel, "logging/setLevel"),
-    (Method::Discover, "server/discover"),
-    (Method::Listen, "subscriptions/listen"),
-];
+// The handshake, cancellation and liveness; what 2026-07-28 routes by
+// name; what a session sets up; the 2026-07-28 discovery and subscriptions.
+methods! {
+    Initialize = "initialize", Initialized = "notifications/initialized",
+    Cancelled = "notifications/cancelled", Ping = "ping",
+    ToolsList = "tools/list", ToolsCall = "tools/call", PromptsGet = "prompts/get",
+    ResourcesRead = "resources/read", ResourcesSubscribe = "resources/subscribe",
+    ResourcesUnsubscribe = "resources/unsubscribe", SetLogLevel = "logging/setLevel",
+    Discover = "server/discover", Listen = "subscriptions/listen",
+}
 
 impl Method {
     /// The method named `name`.
@@ -97,8 +74,8 @@ mod tests {
     #[test]
     fn names_round_trip_and_others_are_kept() {
         for (m, n) in NAMED {
-            assert_eq!(Method::from_name(n), m);
-            assert_eq!(m.name(), n);
+            assert_eq!(&Method::from_name(n), m);
+            assert_eq!(m.name(), *n);
         }
         let other = Method::from_name("notifications/progress");
         assert_eq!(other, Method::Other("notifications/progress".into()));

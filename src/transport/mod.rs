@@ -13,9 +13,43 @@ pub mod event_stream;
 pub mod sse;
 pub mod streamable_http;
 
+use crate::http::Http;
 use crate::jsonrpc::{self, Id, Message};
 use bytes::Bytes;
+use reqwest::header::HeaderMap;
 use tokio::sync::mpsc;
+
+/// One remote server as both transports reach it.
+#[derive(Clone)]
+pub struct Endpoint {
+    /// The HTTP layer (with sign-in plugged in).
+    pub http: Http,
+    /// The server URL (for HTTP+SSE, the stream's).
+    pub url: reqwest::Url,
+    /// The user's `--header`s, on every request.
+    pub headers: HeaderMap,
+    /// The largest message accepted, in bytes.
+    pub limit: usize,
+}
+
+impl Endpoint {
+    /// The server URL as text, for messages.
+    pub fn url_text(&self) -> &str {
+        self.http.server()
+    }
+
+    /// A request to `url` with the user's headers and `extra` ones.
+    pub fn request(
+        &self,
+        method: reqwest::Method,
+        url: reqwest::Url,
+        extra: &HeaderMap,
+    ) -> reqwest::RequestBuilder {
+        let mut headers = self.headers.clone();
+        headers.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+        self.http.request(method, url).headers(headers)
+    }
+}
 
 /// Where server messages go on their way to the client: the relay reads
 /// this channel and alone writes stdout.

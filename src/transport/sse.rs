@@ -7,10 +7,9 @@
 //! up a new one through its one renewal path.
 
 use super::event_stream::EventReader;
-use super::{forward, Event, Events, Sink};
+use super::{forward, Endpoint, Event, Events, Sink};
 use crate::http::body::{content_type, read_body, status_error};
 use crate::http::error::{Kind, UpstreamError};
-use crate::http::Http;
 use crate::jsonrpc::{self, Id, Kind as MessageKind, Message};
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
@@ -28,10 +27,7 @@ const AWAITING_CAP: usize = 1024;
 
 /// One remote server reached over HTTP+SSE.
 pub struct Sse {
-    http: Http,
-    url: Url,
-    headers: HeaderMap,
-    limit: usize,
+    server: Endpoint,
     sink: Sink,
     events: Events,
     state: Mutex<StreamState>,
@@ -61,22 +57,11 @@ struct Opened {
 }
 
 impl Sse {
-    /// A transport for the SSE URL `url` through `http`, sending `headers`
-    /// on the GET and every POST, refusing events larger than `limit`
-    /// bytes; server messages go to `sink`, the end of a stream to `events`.
-    pub fn new(
-        http: Http,
-        url: Url,
-        headers: HeaderMap,
-        limit: usize,
-        sink: Sink,
-        events: Events,
-    ) -> Self {
+    /// A transport for `server` (whose URL is the stream's); server
+    /// messages go to `sink`, the end of a stream to `events`.
+    pub fn new(server: Endpoint, sink: Sink, events: Events) -> Self {
         Sse {
-            http,
-            url,
-            headers,
-            limit,
+            server,
             sink,
             events,
             state: Mutex::new(StreamState::default()),
@@ -85,7 +70,7 @@ impl Sse {
     }
 
     fn url_text(&self) -> &str {
-        self.http.server()
+        self.server.url_text()
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, StreamState> {
@@ -138,16 +123,15 @@ impl Sse {
         let last = last_id.and_then(|i| HeaderValue::from_str(i).ok());
         let build = || {
             let req = self
-                .http
-                .request(Method::GET, self.url.clone())
-                .headers(self.headers.clone())
+                .server
+                .request(Method::GET, self.server.url.clone(), &HeaderMap::new())
                 .header(ACCEPT, "text/event-stream");
             match &last {
                 Some(id) => req.header("last-event-id", id.clone()),
                 None => req,
             }
         };
-        let resp = self.http.send(build).await?;
+        let resp = self.server.http.send(build).await?;
         if !resp.status().is_success() {
             return Err(status_error(resp, self.url_text()).await);
         }
@@ -162,7 +146,7 @@ impl Sse {
                 }
             )));
         }
-        let mut events = EventReader::new(resp, self.url_text(), self.limit);
+        let mut events = EventReader::new(resp, self.url_text(), self.server.limit);
         let found = tokio::time::timeout(ENDPOINT_WAIT, async {
             loop {
                 let Some(ev) = events.next().await? else {
@@ -197,7 +181,7 @@ impl Sse {
     }
 
     fn resolve(&self, data: &str) -> Result<Url, UpstreamError> {
-        resolve_endpoint(&self.url, data).map_err(|cause| self.no_endpoint(cause))
+        resolve_endpoint(&self.server.url, data).map_err(|cause| self.no_endpoint(cause))
     }
 
     /// Read the stream until it ends, then report that it did.
@@ -325,21 +309,20 @@ impl Sse {
             )
         })?;
         let build = || {
-            self.http
-                .request(Method::POST, endpoint.clone())
-                .headers(self.headers.clone())
+            self.server
+                .request(Method::POST, endpoint.clone(), &HeaderMap::new())
                 .header(CONTENT_TYPE, "application/json")
                 .header(ACCEPT, "application/json, text/event-stream")
                 .body(msg.raw.clone())
         };
-        let mut resp = self.http.send(build).await?;
+        let mut resp = self.server.http.send(build).await?;
         if !resp.status().is_success() {
             return Err(status_error(resp, self.url_text()).await);
         }
         if content_type(&resp) != "application/json" {
             return Ok(None);
         }
-        let body = read_body(&mut resp, self.url_text(), self.limit).await?;
+        let body = read_body(&mut resp, self.url_text(), self.server.limit).await?;
         Ok((!body.iter().all(u8::is_ascii_whitespace)).then_some(body))
     }
 }

@@ -102,7 +102,7 @@ impl StreamableHttp {
             }
         };
         cursor.resumed = cursor.last.is_some();
-        let answer = self.http.send(build).await;
+        let answer = self.server.http.send(build).await;
         // The first attempt is the one the caller waits for.
         let first = report.ready.take().map(|r| r.send(())).is_some();
         let resp = match answer {
@@ -154,7 +154,7 @@ impl StreamableHttp {
         }
         tracing::debug!("GET stream open");
         let _ = report.events.send(Event::Reachable("the GET stream"));
-        let mut events = EventReader::new(resp, self.url(), self.limit);
+        let mut events = EventReader::new(resp, self.url(), self.server.limit);
         let mut heard = false;
         loop {
             match events.next().await {

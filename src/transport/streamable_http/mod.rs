@@ -15,7 +15,7 @@ pub use post::{Posted, Reply};
 pub use reply_stream::ReplyStream;
 
 use crate::http::error::UpstreamError;
-use crate::http::Http;
+use crate::transport::Endpoint;
 use reqwest::header::HeaderMap;
 use reqwest::Method;
 use std::collections::{HashSet, VecDeque};
@@ -34,12 +34,7 @@ const SEEN_ID_MAX: usize = 256;
 
 /// One remote server reached over Streamable HTTP.
 pub struct StreamableHttp {
-    http: Http,
-    url: reqwest::Url,
-    /// The user's `--header`s, on every request.
-    headers: HeaderMap,
-    /// The largest message accepted, in bytes.
-    limit: usize,
+    server: Endpoint,
     /// How long a broken reply stream keeps being resumed.
     resume_for: Duration,
     seen: Mutex<Seen>,
@@ -47,21 +42,11 @@ pub struct StreamableHttp {
 }
 
 impl StreamableHttp {
-    /// A transport for `url` through `http`, sending `headers` on every
-    /// request, refusing messages larger than `limit` bytes, and resuming a
-    /// broken reply stream for up to `resume_for`.
-    pub fn new(
-        http: Http,
-        url: reqwest::Url,
-        headers: HeaderMap,
-        limit: usize,
-        resume_for: Duration,
-    ) -> Self {
+    /// A transport for `server`, resuming a broken reply stream for up to
+    /// `resume_for`.
+    pub fn new(server: Endpoint, resume_for: Duration) -> Self {
         StreamableHttp {
-            http,
-            url,
-            headers,
-            limit,
+            server,
             resume_for,
             seen: Mutex::new(Seen::default()),
             get_stream: Mutex::new(None),
@@ -70,14 +55,12 @@ impl StreamableHttp {
 
     /// The server URL as text, for messages.
     pub fn url(&self) -> &str {
-        self.http.server()
+        self.server.url_text()
     }
 
     /// A request with the user's headers and `extra` (session or routing headers).
     fn request(&self, method: Method, extra: &HeaderMap) -> reqwest::RequestBuilder {
-        let mut headers = self.headers.clone();
-        headers.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
-        self.http.request(method, self.url.clone()).headers(headers)
+        self.server.request(method, self.server.url.clone(), extra)
     }
 
     /// True the first time event `id` is seen in session `epoch`.
@@ -89,6 +72,7 @@ impl StreamableHttp {
     pub async fn delete(&self, session: &HeaderMap, limit: Duration) {
         self.stop_get_stream();
         let req = self
+            .server
             .http
             .send_without_sign_in(|| self.request(Method::DELETE, session).timeout(limit));
         match tokio::time::timeout(limit, req).await {

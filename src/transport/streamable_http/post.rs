@@ -47,7 +47,7 @@ impl StreamableHttp {
                 .header(CONTENT_TYPE, "application/json")
                 .body(msg.raw.clone())
         };
-        let mut resp = self.http.send(build).await?;
+        let mut resp = self.server.http.send(build).await?;
         let status = resp.status();
         if !status.is_success() {
             return Err(self.refused(resp).await);
@@ -71,7 +71,7 @@ impl StreamableHttp {
             );
             return posted(Reply::Stream(Box::new(stream)));
         }
-        let body = read_body(&mut resp, self.url(), self.limit).await?;
+        let body = read_body(&mut resp, self.url(), self.server.limit).await?;
         if body.iter().all(u8::is_ascii_whitespace) && msg.kind != Kind::Request {
             return posted(Reply::Accepted);
         }

@@ -58,7 +58,7 @@ impl ReplyStream {
         resumable: bool,
     ) -> Self {
         ReplyStream {
-            events: EventReader::new(resp, http.url(), http.limit),
+            events: EventReader::new(resp, http.url(), http.server.limit),
             http,
             session,
             epoch,
@@ -161,6 +161,7 @@ impl ReplyStream {
                     .await;
             }
             let answer = http
+                .server
                 .http
                 .send(|| {
                     http.request(Method::GET, &self.session)
@@ -177,7 +178,7 @@ impl ReplyStream {
                         )));
                     }
                     tracing::info!("reply stream resumed after event {last}");
-                    return Ok(EventReader::new(resp, http.url(), http.limit));
+                    return Ok(EventReader::new(resp, http.url(), http.server.limit));
                 }
                 Ok(resp) => {
                     let status = resp.status();
