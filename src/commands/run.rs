@@ -89,14 +89,14 @@ pub fn relay_for(
         retry_for: opts.retry_timeout,
         max_message: opts.max_message_size,
     };
-    let (conn, events) = Connection::new(http, url, headers, settings, sink);
+    let conn = Connection::new(http, url, headers, settings, sink);
     let tools = crate::tools::ToolFilter::new(&opts.ignore_tool, &opts.allow_tool);
     let settings = relay::Settings {
         max_message: opts.max_message_size,
         request_timeout: opts.request_limit(),
         ping_every: opts.ping_every(),
     };
-    Relay::new(conn, events, from_server, out, tools, settings)
+    Relay::new(conn, from_server, out, tools, settings)
 }
 
 /// Resolves on SIGINT or SIGTERM.

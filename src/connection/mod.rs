@@ -81,21 +81,22 @@ pub struct Connection {
     setup: Mutex<Setup>,
     sink: Sink,
     events: crate::transport::Events,
+    /// What background streams report, until [`Connection::start`] takes it.
+    reports: Mutex<Option<mpsc::UnboundedReceiver<Event>>>,
     /// One renewal at a time; requests that failed together share it.
     renewing: tokio::sync::Mutex<()>,
 }
 
 impl Connection {
     /// A connection to `url` through `http`, sending `headers` on every
-    /// request; server messages go to `sink`. What background streams report
-    /// comes out of the returned receiver, for [`Connection::supervise`].
+    /// request; server messages go to `sink`.
     pub fn new(
         http: Http,
         url: url::Url,
         headers: HeaderMap,
         settings: Settings,
         sink: Sink,
-    ) -> (Arc<Self>, mpsc::UnboundedReceiver<Event>) {
+    ) -> Arc<Self> {
         let (events, events_rx) = mpsc::unbounded_channel();
         let server = Endpoint {
             http,
@@ -111,9 +112,23 @@ impl Connection {
             setup: Mutex::new(Setup::default()),
             sink,
             events,
+            reports: Mutex::new(Some(events_rx)),
             renewing: tokio::sync::Mutex::new(()),
         };
-        (Arc::new(conn), events_rx)
+        Arc::new(conn)
+    }
+
+    /// Start the background work: acting on what streams report, and pings
+    /// every `ping_every`. The tasks run until aborted.
+    pub fn start(self: &Arc<Self>, ping_every: Option<Duration>) -> Vec<tokio::task::AbortHandle> {
+        let mut tasks = Vec::new();
+        if let Some(reports) = self.reports.lock().expect("reports lock").take() {
+            tasks.push(tokio::spawn(Arc::clone(self).supervise(reports)).abort_handle());
+        }
+        if let Some(every) = ping_every {
+            tasks.push(tokio::spawn(Arc::clone(self).keep_alive(every)).abort_handle());
+        }
+        tasks
     }
 
     /// The server URL, for messages.

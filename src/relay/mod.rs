@@ -19,7 +19,6 @@ use crate::http::error::{Kind, UpstreamError};
 use crate::jsonrpc::{self, Id, Kind as MessageKind, Message, Method};
 use crate::stdio::Inbound;
 use crate::tools::ToolFilter;
-use crate::transport::Event;
 use bytes::Bytes;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -45,10 +44,64 @@ pub struct Settings {
 /// A request whose exchange failed, to answer with the error.
 type Failed = (Id, UpstreamError);
 
+/// What the relay needs of the layer below: [`Connection`] in the bridge, a
+/// scripted fake in the relay's own tests. Answers and server messages come
+/// back on the channel the relay reads, not from these calls.
+pub trait Upstream: Send + Sync + 'static {
+    /// The client's `initialize`.
+    fn initialize(
+        &self,
+        m: &Message,
+    ) -> impl Future<Output = Result<Answered, UpstreamError>> + Send;
+    /// Any other client request.
+    fn request(&self, m: &Message) -> impl Future<Output = Result<Answered, UpstreamError>> + Send;
+    /// The client's `notifications/initialized`.
+    fn initialized(&self, m: Message) -> impl Future<Output = ()> + Send;
+    /// Any other notification, or a response, from the client.
+    fn notify(&self, m: Message) -> impl Future<Output = ()> + Send;
+    /// The bridge gave up on request `id` (past `--request-timeout`).
+    fn gave_up(self: &Arc<Self>, id: &Id);
+    /// Start the background work, every `ping_every` pings too.
+    fn start(self: &Arc<Self>, ping_every: Option<Duration>) -> Vec<AbortHandle>;
+    /// End the session.
+    fn close(&self) -> impl Future<Output = ()> + Send;
+    /// The server URL, for messages.
+    fn url(&self) -> &str;
+}
+
+impl Upstream for Connection {
+    fn initialize(
+        &self,
+        m: &Message,
+    ) -> impl Future<Output = Result<Answered, UpstreamError>> + Send {
+        Connection::initialize(self, m)
+    }
+    fn request(&self, m: &Message) -> impl Future<Output = Result<Answered, UpstreamError>> + Send {
+        Connection::request(self, m)
+    }
+    fn initialized(&self, m: Message) -> impl Future<Output = ()> + Send {
+        Connection::initialized(self, m)
+    }
+    fn notify(&self, m: Message) -> impl Future<Output = ()> + Send {
+        Connection::notify(self, m)
+    }
+    fn gave_up(self: &Arc<Self>, id: &Id) {
+        self.cancel_upstream(id);
+    }
+    fn start(self: &Arc<Self>, ping_every: Option<Duration>) -> Vec<AbortHandle> {
+        Connection::start(self, ping_every)
+    }
+    fn close(&self) -> impl Future<Output = ()> + Send {
+        Connection::close(self)
+    }
+    fn url(&self) -> &str {
+        Connection::url(self)
+    }
+}
+
 /// The relay between the client and one connection.
-pub struct Relay {
-    conn: Arc<Connection>,
-    events: Option<mpsc::UnboundedReceiver<Event>>,
+pub struct Relay<U: Upstream = Connection> {
+    conn: Arc<U>,
     from_server: mpsc::Receiver<Message>,
     out: mpsc::Sender<Bytes>,
     tools: ToolFilter,
@@ -60,13 +113,12 @@ pub struct Relay {
     queue: VecDeque<Message>,
 }
 
-impl Relay {
-    /// A relay over `conn` (whose background streams report on `events`
-    /// and whose server messages arrive on `from_server`), writing lines
-    /// for the client to `out` and hiding the tools `tools` hides.
+impl<U: Upstream> Relay<U> {
+    /// A relay over `conn` (whose server messages arrive on `from_server`),
+    /// writing lines for the client to `out` and hiding the tools `tools`
+    /// hides.
     pub fn new(
-        conn: Arc<Connection>,
-        events: mpsc::UnboundedReceiver<Event>,
+        conn: Arc<U>,
         from_server: mpsc::Receiver<Message>,
         out: mpsc::Sender<Bytes>,
         tools: ToolFilter,
@@ -75,7 +127,6 @@ impl Relay {
         let (failed_tx, failed_rx) = mpsc::unbounded_channel();
         Relay {
             conn,
-            events: Some(events),
             from_server,
             out,
             tools,
@@ -88,7 +139,7 @@ impl Relay {
     }
 
     /// The connection, to ask what it settled on while the relay runs.
-    pub fn connection(&self) -> &Arc<Connection> {
+    pub fn connection(&self) -> &Arc<U> {
         &self.conn
     }
 
@@ -100,15 +151,7 @@ impl Relay {
         shutdown: impl Future<Output = ()>,
     ) {
         tokio::pin!(shutdown);
-        let mut background: Vec<AbortHandle> = Vec::new();
-        if let Some(events) = self.events.take() {
-            let supervisor = tokio::spawn(Arc::clone(&self.conn).supervise(events));
-            background.push(supervisor.abort_handle());
-        }
-        if let Some(every) = self.settings.ping_every {
-            let pings = tokio::spawn(Arc::clone(&self.conn).keep_alive(every));
-            background.push(pings.abort_handle());
-        }
+        let background = self.conn.start(self.settings.ping_every);
         let mut barrier: Option<JoinHandle<()>> = None;
         loop {
             while barrier.is_none() {
@@ -316,8 +359,8 @@ impl Relay {
 /// answer reaches the relay through the connection's sink; a failure comes
 /// back on `failed`. Past `limit`, the request fails and the server is told
 /// the bridge gave up on it.
-async fn exchange(
-    conn: Arc<Connection>,
+async fn exchange<U: Upstream>(
+    conn: Arc<U>,
     m: Message,
     failed: mpsc::UnboundedSender<Failed>,
     limit: Option<Duration>,
@@ -335,7 +378,7 @@ async fn exchange(
         Some(limit) => match tokio::time::timeout(limit, work).await {
             Ok(r) => r,
             Err(_) => {
-                conn.cancel_upstream(&id);
+                conn.gave_up(&id);
                 Err(UpstreamError::new(
                     Kind::Timeout,
                     conn.url(),
@@ -356,3 +399,6 @@ async fn exchange(
     };
     let _ = failed.send((id, e));
 }
+
+#[cfg(test)]
+mod tests;
