@@ -6,7 +6,7 @@ use crate::connection::Connection;
 use crate::jsonrpc;
 use crate::protocol::LATEST_HANDSHAKE;
 use crate::relay::Relay;
-use crate::stdio::Inbound;
+use crate::stdio::{Inbound, Input, Output};
 use bytes::Bytes;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -145,7 +145,13 @@ pub fn command(
     };
     let outcome = c.runtime.block_on(async move {
         let (out_tx, out_rx) = mpsc::channel(64);
-        let relay = super::run::relay_for(c.http, c.prepared.url, c.prepared.headers, opts, out_tx);
+        let relay = super::run::relay_for(
+            c.http,
+            c.prepared.url,
+            c.prepared.headers,
+            opts,
+            Output::Lines(out_tx),
+        );
         run(relay, out_rx, limit, json).await
     });
     c.runtime.shutdown_timeout(Duration::from_millis(100));
@@ -162,7 +168,7 @@ async fn run(
     let conn = Arc::clone(relay.connection());
     let (to_relay, inbound) = mpsc::channel(64);
     // The relay ends when the client side closes, as with stdin.
-    let running = tokio::spawn(relay.run(inbound, std::future::pending()));
+    let running = tokio::spawn(relay.run(Input::Lines(inbound), std::future::pending()));
     let mut client = Client {
         to_relay,
         from_relay,

@@ -5,11 +5,12 @@ use crate::cli::Options;
 use crate::connection::{self, Connection};
 use crate::http::Http;
 use crate::relay::{self, Relay};
+use crate::stdio::{Input, Output};
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// How many queued lines in each direction before the producer waits.
+/// How many server messages wait for the relay before their streams wait.
 const QUEUE: usize = 1024;
 
 /// Run the bridge until stdin closes or a signal comes.
@@ -18,20 +19,6 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-
-    // Start reading stdin at once, so the client's first message waits in the
-    // queue while the HTTP client is built.
-    let (in_tx, in_rx) = mpsc::channel(QUEUE);
-    let max = cli.max_message_size;
-    std::thread::Builder::new()
-        .name("stdin".into())
-        .spawn(move || crate::stdio::read_lines(std::io::stdin(), max, in_tx))
-        .expect("spawning the stdin thread");
-    let (out_tx, out_rx) = mpsc::channel(QUEUE);
-    let writer = std::thread::Builder::new()
-        .name("stdout".into())
-        .spawn(move || crate::stdio::write_lines(std::io::stdout().lock(), out_rx))
-        .expect("spawning the stdout thread");
 
     let (http, _) = match super::http_for(&prepared, &cli) {
         Ok(h) => h,
@@ -60,14 +47,19 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    runtime.block_on(async move {
-        let relay = relay_for(http, prepared.url, prepared.headers, &cli, out_tx);
-        relay.run(in_rx, shutdown_signal()).await;
+    let writer = runtime.block_on(async move {
+        let input = Input::stdin(cli.max_message_size);
+        let (output, writer) = Output::stdout();
+        let relay = relay_for(http, prepared.url, prepared.headers, &cli, output);
+        relay.run(input, shutdown_signal()).await;
+        writer
     });
-    // Tasks still running (a request that never finished) are dropped here,
-    // which drops their way to stdout, so the writer can finish.
+    // Tasks still running (a request that never finished) are dropped here;
+    // a stdout thread has had its last line by now.
     runtime.shutdown_timeout(Duration::from_millis(100));
-    let _ = writer.join();
+    if let Some(w) = writer {
+        let _ = w.join();
+    }
     tracing::debug!("bye");
     // The stdin thread may still sit in a blocking read; exiting ends it.
     std::process::exit(0)
@@ -80,7 +72,7 @@ pub fn relay_for(
     url: url::Url,
     headers: reqwest::header::HeaderMap,
     opts: &Options,
-    out: mpsc::Sender<bytes::Bytes>,
+    out: Output,
 ) -> Relay {
     let (sink, from_server) = mpsc::channel(QUEUE);
     let settings = connection::Settings {

@@ -17,7 +17,7 @@ pub use pending::Pending;
 use crate::connection::{Answered, Connection};
 use crate::http::error::{Kind, UpstreamError};
 use crate::jsonrpc::{self, Id, Kind as MessageKind, Message, Method};
-use crate::stdio::Inbound;
+use crate::stdio::{Inbound, Input, Output};
 use crate::tools::ToolFilter;
 use bytes::Bytes;
 use std::collections::VecDeque;
@@ -103,7 +103,7 @@ impl Upstream for Connection {
 pub struct Relay<U: Upstream = Connection> {
     conn: Arc<U>,
     from_server: mpsc::Receiver<Message>,
-    out: mpsc::Sender<Bytes>,
+    out: Output,
     tools: ToolFilter,
     settings: Settings,
     pending: Pending,
@@ -120,7 +120,7 @@ impl<U: Upstream> Relay<U> {
     pub fn new(
         conn: Arc<U>,
         from_server: mpsc::Receiver<Message>,
-        out: mpsc::Sender<Bytes>,
+        out: Output,
         tools: ToolFilter,
         settings: Settings,
     ) -> Self {
@@ -145,11 +145,7 @@ impl<U: Upstream> Relay<U> {
 
     /// Relay until stdin closes or `shutdown` fires, then let in-flight
     /// requests finish briefly, answer the rest, and end the session.
-    pub async fn run(
-        mut self,
-        mut inbound: mpsc::Receiver<Inbound>,
-        shutdown: impl Future<Output = ()>,
-    ) {
+    pub async fn run(mut self, mut inbound: Input, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let background = self.conn.start(self.settings.ping_every);
         let mut barrier: Option<JoinHandle<()>> = None;
@@ -159,6 +155,10 @@ impl<U: Upstream> Relay<U> {
                     break;
                 };
                 barrier = self.dispatch(m).await;
+            }
+            // Lines go out in one write once nothing else is queued to go with them.
+            if self.from_server.is_empty() {
+                self.out.flush().await;
             }
             let reading = barrier.is_none();
             tokio::select! {
@@ -197,7 +197,7 @@ impl<U: Upstream> Relay<U> {
         }
     }
 
-    async fn too_long(&self, len: usize) {
+    async fn too_long(&mut self, len: usize) {
         let text = format!(
             "mcp-bridge: a message of {len} bytes or more exceeds the limit of {} bytes (--max-message-size); it was not sent",
             self.settings.max_message
@@ -212,7 +212,7 @@ impl<U: Upstream> Relay<U> {
         .await;
     }
 
-    async fn refuse(&self, e: jsonrpc::Invalid) {
+    async fn refuse(&mut self, e: jsonrpc::Invalid) {
         tracing::warn!("ignored a line from the client: {e}");
         let line = jsonrpc::error_response(e.id(), e.code(), &format!("mcp-bridge: {e}"), None);
         self.write(line).await;
@@ -322,9 +322,8 @@ impl<U: Upstream> Relay<U> {
         }
     }
 
-    async fn write(&self, line: Bytes) {
-        // The writer only goes away when stdout is closed: then nobody reads.
-        let _ = self.out.send(jsonrpc::one_line(line)).await;
+    async fn write(&mut self, line: Bytes) {
+        self.out.write(jsonrpc::one_line(line)).await;
     }
 
     /// Let requests in flight finish for a moment (their answers still go
@@ -333,6 +332,9 @@ impl<U: Upstream> Relay<U> {
         let grace = tokio::time::sleep(DRAIN_GRACE);
         tokio::pin!(grace);
         while !self.pending.is_empty() {
+            if self.from_server.is_empty() {
+                self.out.flush().await;
+            }
             tokio::select! {
                 biased;
                 Some(m) = self.from_server.recv() => self.deliver(m).await,
@@ -351,6 +353,7 @@ impl<U: Upstream> Relay<U> {
                 self.write(line).await;
             }
         }
+        self.out.flush().await;
         self.conn.close().await;
     }
 }

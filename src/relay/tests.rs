@@ -155,13 +155,13 @@ fn start(script: fn(&Message) -> Script, request_timeout: Option<Duration>) -> H
     let relay = Relay::new(
         Arc::clone(&fake),
         from_server,
-        out,
+        Output::Lines(out),
         ToolFilter::new(&["hidden".into()], &[]),
         settings,
     );
     let (to_relay, inbound) = mpsc::channel(64);
     let (stop, stopped) = oneshot::channel::<()>();
-    let running = tokio::spawn(relay.run(inbound, async {
+    let running = tokio::spawn(relay.run(Input::Lines(inbound), async {
         let _ = stopped.await;
     }));
     Harness {
