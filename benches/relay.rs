@@ -1,5 +1,6 @@
 //! The benchmark behind BENCHMARKS.md: one run measures, side by side against
-//! the same local Streamable HTTP server,
+//! the same local Streamable HTTP server (answering in JSON, or for the tool
+//! `sse` in a one-event reply stream),
 //!   - a direct HTTP client (reqwest, in this process): the limit,
 //!   - mcp-bridge (the release binary, over stdio),
 //!   - mcp-remote 0.15.1 (from tests/peers, over stdio), when installed.
@@ -7,6 +8,11 @@
 //! Run with `scripts/bench.sh` (or `cargo bench --bench relay` once the peers
 //! are installed). Figures are printed as a Markdown table and written to
 //! target/bench-report.md. Nothing here asserts: it reports.
+//!
+//! CPU per call is each process's own CPU time (every thread's, from
+//! /proc/PID/task/*/schedstat: what `perf stat` reports as task-clock)
+//! divided by the calls; the direct client runs on a thread and a one-thread
+//! runtime of its own so that only its CPU is counted, as the bridge runs.
 
 use axum::body::Bytes;
 use axum::extract::Request;
@@ -74,9 +80,23 @@ async fn serve(req: Request) -> Response {
             } else {
                 "ok".to_owned()
             };
-            json(
-                json!({"jsonrpc":"2.0","id":id,"result":{"content":[{"type":"text","text":text}]}}),
-            )
+            let answer =
+                json!({"jsonrpc":"2.0","id":id,"result":{"content":[{"type":"text","text":text}]}});
+            if name == "sse" {
+                // The answer as one event of a reply stream.
+                let mut body = b"event: message\ndata: ".to_vec();
+                body.extend_from_slice(&serde_json::to_vec(&answer).unwrap());
+                body.extend_from_slice(b"\n\n");
+                return (
+                    [
+                        ("content-type", "text/event-stream"),
+                        ("mcp-session-id", "bench-session"),
+                    ],
+                    Bytes::from(body),
+                )
+                    .into_response();
+            }
+            json(answer)
         }
         ("tools/list", Some(id)) => json(json!({"jsonrpc":"2.0","id":id,"result":{"tools":[
             {"name":"echo","inputSchema":{"type":"object"}},{"name":"big","inputSchema":{"type":"object"}}]}})),
@@ -260,48 +280,156 @@ fn stdio_latency(s: &Subject, calls: usize) -> Duration {
     median(&mut times)
 }
 
+/// Send `total` calls of `tool` (ids from `first`) with `IN_FLIGHT`
+/// outstanding at all times; the time they took.
+fn pipelined(p: &mut Proc, total: usize, tool: &'static str, first: usize) -> Duration {
+    let Proc {
+        stdin,
+        stdout,
+        line,
+        ..
+    } = p;
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(move || {
+            let mut got = 0;
+            while got < total {
+                line.clear();
+                if stdout.read_line(line).unwrap() == 0 {
+                    break;
+                }
+                if line.contains("\"result\"") {
+                    got += 1;
+                    let _ = tx.send(());
+                }
+            }
+            got
+        });
+        let start = Instant::now();
+        for sent in 0..total {
+            if sent >= IN_FLIGHT {
+                rx.recv().unwrap();
+            }
+            write_line(stdin, &call_line(first + sent, tool));
+        }
+        assert_eq!(reader.join().unwrap(), total);
+        start.elapsed()
+    })
+}
+
 /// Calls per second with `IN_FLIGHT` requests outstanding at all times.
 fn stdio_throughput(s: &Subject, total: usize, tool: &'static str) -> f64 {
     let mut p = s.spawn();
     p.initialize();
-    let Proc {
-        child,
-        stdin,
-        stdout,
-        ..
-    } = p;
-    let (tx, rx) = std::sync::mpsc::channel::<()>();
-    let reader = std::thread::spawn(move || {
-        let mut stdout = stdout;
-        let mut line = String::new();
-        let mut got = 0;
-        while got < total {
-            line.clear();
-            if stdout.read_line(&mut line).unwrap() == 0 {
-                break;
-            }
-            if line.contains("\"result\"") {
-                got += 1;
-                let _ = tx.send(());
-            }
-        }
-        got
-    });
-    let mut stdin = stdin;
-    let start = Instant::now();
-    let mut sent = 0;
-    while sent < total {
-        if sent >= IN_FLIGHT {
-            rx.recv().unwrap();
-        }
-        write_line(&mut stdin, &call_line(sent, tool));
-        sent += 1;
+    let took = pipelined(&mut p, total, tool, 0);
+    p.finish();
+    total as f64 / took.as_secs_f64()
+}
+
+/// CPU time spent so far by every thread of process `pid`, in nanoseconds
+/// (what `perf stat` counts as task-clock), and its context switches.
+fn cpu_of(pid: u32) -> (u64, u64) {
+    let mut ns = 0;
+    let mut switches = 0;
+    for task in std::fs::read_dir(format!("/proc/{pid}/task"))
+        .into_iter()
+        .flatten()
+    {
+        let path = task.unwrap().path();
+        let sched = std::fs::read_to_string(path.join("schedstat")).unwrap_or_default();
+        ns += sched
+            .split_whitespace()
+            .next()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0);
+        let status = std::fs::read_to_string(path.join("status")).unwrap_or_default();
+        switches += status
+            .lines()
+            .filter(|l| l.contains("ctxt_switches"))
+            .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+            .sum::<u64>();
     }
-    let got = reader.join().unwrap();
-    let secs = start.elapsed().as_secs_f64();
-    assert_eq!(got, total);
-    finish(child, stdin);
-    total as f64 / secs
+    (ns, switches)
+}
+
+/// CPU per call, in microseconds.
+#[derive(Default, Clone, Copy)]
+struct Cpu {
+    sequential: f64,
+    /// Context switches per sequential call.
+    switches: f64,
+    in_flight: f64,
+}
+
+/// CPU per call of a relay over stdio answering `tool`: `calls` sequential
+/// calls, then `4 * calls` with `IN_FLIGHT` outstanding.
+fn stdio_cpu(s: &Subject, calls: usize, tool: &'static str) -> Cpu {
+    let mut p = s.spawn();
+    p.initialize();
+    for i in 0..50 {
+        p.send(&call_line(i, tool));
+        p.recv_response();
+    }
+    let pid = p.pid();
+    let (a, sa) = cpu_of(pid);
+    for i in 0..calls {
+        p.send(&call_line(100 + i, tool));
+        p.recv_response();
+    }
+    let (b, sb) = cpu_of(pid);
+    let many = 4 * calls;
+    pipelined(&mut p, many, tool, 100 + calls);
+    let (c, _) = cpu_of(pid);
+    p.finish();
+    Cpu {
+        sequential: (b - a) as f64 / calls as f64 / 1000.0,
+        switches: (sb - sa) as f64 / calls as f64,
+        in_flight: (c - b) as f64 / many as f64 / 1000.0,
+    }
+}
+
+/// The same for the direct client, on a thread and a one-thread runtime of
+/// its own (as the bridge runs), so that only its own CPU is counted.
+fn direct_cpu(url: &str, calls: usize, tool: &'static str) -> Cpu {
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let me = || {
+            let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+            text.split_whitespace()
+                .next()
+                .unwrap()
+                .parse::<u64>()
+                .unwrap()
+        };
+        rt.block_on(async {
+            let client = reqwest::Client::builder()
+                .tcp_nodelay(true)
+                .build()
+                .unwrap();
+            for i in 0..50 {
+                direct_post(&client, &url, call_line(i, tool)).await;
+            }
+            let a = me();
+            for i in 0..calls {
+                direct_post(&client, &url, call_line(i, tool)).await;
+            }
+            let b = me();
+            let many = 4 * calls;
+            direct_throughput(&client, &url, many, tool).await;
+            let c = me();
+            Cpu {
+                sequential: (b - a) as f64 / calls as f64 / 1000.0,
+                switches: 0.0,
+                in_flight: (c - b) as f64 / many as f64 / 1000.0,
+            }
+        })
+    })
+    .join()
+    .unwrap()
 }
 
 /// RSS after `MEMORY_CALLS` calls; then idle RSS and peak growth for one 8 MiB result.
@@ -410,6 +538,15 @@ struct Row {
     slow: f64,
     rss: u64,
     big_peak: u64,
+    /// CPU per call with JSON answers, and with answers on a reply stream.
+    cpu: [Cpu; 2],
+}
+
+/// Sequential calls for the CPU rows (a quarter of it for mcp-remote).
+const CPU_CALLS: usize = 2000;
+
+fn us(v: f64) -> String {
+    format!("{v:.1} µs")
 }
 
 fn ms(d: Duration) -> String {
@@ -462,8 +599,18 @@ fn main() {
     eprintln!("throughput rounds ...");
     let (d_tput, b_tput) = rounds(THROUGHPUT_CALLS, "echo");
     let (d_slow, b_slow) = rounds(SLOW_CALLS, "slow");
+    eprintln!("CPU per call ...");
+    let d_cpu = [
+        direct_cpu(&url, CPU_CALLS, "echo"),
+        direct_cpu(&url, CPU_CALLS, "sse"),
+    ];
     let measure = |s: &Subject, spawn_runs: usize, calls: usize, tput: Option<(f64, f64)>| {
         eprintln!("{} ...", s.name);
+        let cpu_calls = CPU_CALLS * calls / LATENCY_CALLS;
+        let cpu = [
+            stdio_cpu(s, cpu_calls, "echo"),
+            stdio_cpu(s, cpu_calls, "sse"),
+        ];
         let spawn = spawn_to_init(s, spawn_runs);
         let latency = stdio_latency(s, calls);
         let (tput, slow) = tput.unwrap_or_else(|| {
@@ -480,6 +627,7 @@ fn main() {
             slow,
             rss,
             big_peak,
+            cpu,
         }
     };
     let b = measure(
@@ -554,6 +702,31 @@ fn main() {
         r.as_ref().map_or(na.clone(), |r| format!("{} ({:.2}×)", mb(r.big_peak), factor(r))),
         if factor(&b) <= 4.0 { "yes" } else { "no" }
     ));
+    for (i, answer) in ["JSON", "SSE"].iter().enumerate() {
+        let d = d_cpu[i];
+        let row = |r: &Row, seq: bool| {
+            let (v, base) = if seq {
+                (r.cpu[i].sequential, d.sequential)
+            } else {
+                (r.cpu[i].in_flight, d.in_flight)
+            };
+            format!("{} ({:.1}×)", us(v), v / base)
+        };
+        out.push_str(&format!(
+            "| CPU per call, sequential, {answer} answers | {} | {}, {:.1} context switches | {} | ≤ 40 µs | {} |\n",
+            us(d.sequential),
+            row(&b, true),
+            b.cpu[i].switches,
+            r.as_ref().map_or(na.clone(), |r| row(r, true)),
+            if b.cpu[i].sequential <= 40.0 { "yes" } else { "no" }
+        ));
+        out.push_str(&format!(
+            "| CPU per call, {IN_FLIGHT} in flight, {answer} answers | {} | {} | {} | | |\n",
+            us(d.in_flight),
+            row(&b, false),
+            r.as_ref().map_or(na.clone(), |r| row(r, false)),
+        ));
+    }
     let size = std::fs::metadata(&bridge.program)
         .map(|m| m.len())
         .unwrap_or(0);

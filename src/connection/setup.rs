@@ -75,7 +75,7 @@ impl Setup {
         out.push(protocol::initialized());
         for uri in &self.subscriptions {
             out.push(protocol::own(
-                "resources/subscribe",
+                Method::ResourcesSubscribe,
                 serde_json::json!({ "uri": uri }),
                 "renew",
             ));
@@ -83,7 +83,7 @@ impl Setup {
         if let Some(level) = &self.log_level {
             let level: serde_json::Value = serde_json::from_str(level.get()).unwrap_or_default();
             out.push(protocol::own(
-                "logging/setLevel",
+                Method::SetLogLevel,
                 serde_json::json!({ "level": level }),
                 "renew",
             ));

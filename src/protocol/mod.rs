@@ -5,7 +5,7 @@
 
 pub mod stateless;
 
-use crate::jsonrpc::{self, Id, Message};
+use crate::jsonrpc::{self, Id, Message, Method};
 use bytes::Bytes;
 use serde::Deserialize;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -61,8 +61,8 @@ pub fn cancelled(id: &Id, reason: &str) -> Message {
 }
 
 /// The bridge's own request `method` with `params`, on a fresh id.
-pub fn own(method: &str, params: serde_json::Value, what: &str) -> Message {
-    let body = serde_json::json!({"jsonrpc": "2.0", "id": own_id(what), "method": method, "params": params});
+pub fn own(method: Method, params: serde_json::Value, what: &str) -> Message {
+    let body = serde_json::json!({"jsonrpc": "2.0", "id": own_id(what), "method": method.name(), "params": params});
     built(body.to_string())
 }
 
@@ -113,7 +113,7 @@ pub fn server_identity(raw: &[u8]) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jsonrpc::{Kind, Method};
+    use crate::jsonrpc::Kind;
 
     #[test]
     fn the_bridges_own_messages_are_well_formed_and_on_its_own_ids() {
@@ -133,11 +133,12 @@ mod tests {
         );
         assert!(initialized().is(&Method::Initialized));
         let a = own(
-            "resources/subscribe",
+            Method::ResourcesSubscribe,
             serde_json::json!({"uri": "u"}),
             "renew",
         );
-        assert_ne!(a.id, own("x", serde_json::json!({}), "renew").id);
+        assert!(a.is(&Method::ResourcesSubscribe));
+        assert_ne!(a.id, own(Method::Ping, serde_json::json!({}), "renew").id);
     }
 
     #[test]
