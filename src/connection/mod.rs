@@ -216,6 +216,8 @@ impl Connection {
             }
             State::Closed => {}
             State::Handshake { .. } | State::Unknown => {
+                // Not on a session being replaced: on the new one.
+                self.state.settled(self.settings.retry_for).await;
                 if let Err(e) = self.send_handshake(&m).await {
                     tracing::warn!("a {} from the client was not delivered: {e}", m.describe());
                 }

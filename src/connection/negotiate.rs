@@ -192,11 +192,12 @@ impl Connection {
     /// comes on the stream.
     async fn via_sse(&self, m: &Message) -> Result<Answered, UpstreamError> {
         self.health(self.sse.connect(true).await)?;
+        // Settled before the POST: the answer may come on the stream first.
+        self.state.handshake(self.state.new_link(Transport::Sse));
         if let Err(e) = self.health(self.sse.send(m).await) {
             self.sse.stop();
             return Err(e);
         }
-        self.state.handshake(self.state.new_link(Transport::Sse));
         Ok(Answered::Later)
     }
 

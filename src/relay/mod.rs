@@ -156,17 +156,17 @@ impl<U: Upstream> Relay<U> {
                 };
                 barrier = self.dispatch(m).await;
             }
-            // Lines go out in one write once nothing else is queued to go with them.
-            if self.from_server.is_empty() {
-                self.out.flush().await;
-            }
-            let reading = barrier.is_none();
+            // A client that does not read holds up new work, not shutdown.
+            let room = !self.out.full();
+            let reading = barrier.is_none() && room;
             tokio::select! {
                 biased;
                 () = &mut shutdown => break,
-                Some(m) = self.from_server.recv() => self.deliver(m).await,
-                Some((id, e)) = self.failed_rx.recv() => self.answer_failed(&id, e).await,
-                _ = async { barrier.as_mut().expect("a barrier").await }, if !reading => {
+                Some(m) = self.from_server.recv(), if room => self.deliver(m).await,
+                Some((id, e)) = self.failed_rx.recv(), if room => self.answer_failed(&id, e).await,
+                // Lines go out in one write once no answer waits to join them.
+                () = self.out.flush(), if self.out.pending() => {}
+                _ = async { barrier.as_mut().expect("a barrier").await }, if barrier.is_some() => {
                     barrier = None;
                 }
                 next = inbound.recv(), if reading => match next {
@@ -332,13 +332,11 @@ impl<U: Upstream> Relay<U> {
         let grace = tokio::time::sleep(DRAIN_GRACE);
         tokio::pin!(grace);
         while !self.pending.is_empty() {
-            if self.from_server.is_empty() {
-                self.out.flush().await;
-            }
             tokio::select! {
                 biased;
                 Some(m) = self.from_server.recv() => self.deliver(m).await,
                 Some((id, e)) = self.failed_rx.recv() => self.answer_failed(&id, e).await,
+                () = self.out.flush(), if self.out.pending() => {}
                 () = &mut grace => break,
             }
         }
@@ -353,7 +351,8 @@ impl<U: Upstream> Relay<U> {
                 self.write(line).await;
             }
         }
-        self.out.flush().await;
+        // The last lines, unless the client stopped reading.
+        let _ = tokio::time::timeout(DRAIN_GRACE, self.out.flush()).await;
         self.conn.close().await;
     }
 }

@@ -14,7 +14,8 @@ use std::os::fd::{AsRawFd, FromRawFd, RawFd};
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
-/// Past this many queued bytes, writing waits for the client to read.
+/// Past this many queued bytes, the relay takes on no more work until the
+/// client reads.
 const HIGH_WATER: usize = 4 << 20;
 /// At most this many lines go out in one `writev`.
 const LINES_PER_WRITE: usize = 64;
@@ -140,11 +141,57 @@ impl Reader {
 /// copy, however large) and go out many at a time.
 pub struct Writer {
     fd: AsyncFd<Nonblocking>,
-    queue: VecDeque<Bytes>,
-    queued: usize,
-    /// Bytes of the first queued line (and its newline) already written.
-    offset: usize,
+    queue: Queue,
     closed: bool,
+}
+
+/// Lines waiting to be written, each followed by a newline.
+#[derive(Default)]
+struct Queue {
+    lines: VecDeque<Bytes>,
+    /// Bytes queued, newlines included.
+    queued: usize,
+    /// Bytes of the first line (and its newline) already written.
+    offset: usize,
+}
+
+impl Queue {
+    fn push(&mut self, line: Bytes) {
+        self.queued += line.len() + 1;
+        self.lines.push_back(line);
+    }
+
+    /// What to write next: the rest of the first lines, with their newlines.
+    fn slices(&self) -> Vec<IoSlice<'_>> {
+        let mut slices = Vec::with_capacity(2 * LINES_PER_WRITE);
+        for (i, line) in self.lines.iter().take(LINES_PER_WRITE).enumerate() {
+            let from = if i == 0 { self.offset } else { 0 };
+            if from < line.len() {
+                slices.push(IoSlice::new(&line[from..]));
+            }
+            slices.push(IoSlice::new(b"\n"));
+        }
+        slices
+    }
+
+    /// `n` more bytes went out.
+    fn advance(&mut self, mut n: usize) {
+        self.queued = self.queued.saturating_sub(n);
+        while n > 0 {
+            let Some(first) = self.lines.front() else {
+                break;
+            };
+            let rest = first.len() + 1 - self.offset;
+            if n >= rest {
+                n -= rest;
+                self.offset = 0;
+                self.lines.pop_front();
+            } else {
+                self.offset += n;
+                n = 0;
+            }
+        }
+    }
 }
 
 impl Writer {
@@ -158,46 +205,39 @@ impl Writer {
         let fd = unsafe { AsyncFd::register_with_interest(fd, Interest::WRITABLE) }.ok()?;
         Some(Writer {
             fd,
-            queue: VecDeque::new(),
-            queued: 0,
-            offset: 0,
+            queue: Queue::default(),
             closed: false,
         })
     }
 
-    /// Queue `line`; past the high-water mark, wait for the client to read.
-    pub async fn write(&mut self, line: Bytes) {
-        if self.closed {
-            return;
-        }
-        self.queued += line.len() + 1;
-        self.queue.push_back(line);
-        if self.queued > HIGH_WATER {
-            self.flush().await;
+    /// Queue `line`.
+    pub fn write(&mut self, line: Bytes) {
+        if !self.closed {
+            self.queue.push(line);
         }
     }
 
-    /// Write out everything queued.
+    /// True when lines wait to be written.
+    pub fn pending(&self) -> bool {
+        !self.queue.lines.is_empty()
+    }
+
+    /// True when so much waits that nothing more should be taken on.
+    pub fn full(&self) -> bool {
+        self.queue.queued > HIGH_WATER
+    }
+
+    /// Write out everything queued, as fast as the client reads. Cancel
+    /// safe: what was written is accounted for at once.
     pub async fn flush(&mut self) {
-        while !self.queue.is_empty() && !self.closed {
+        while self.pending() && !self.closed {
             let Ok(mut ready) = self.fd.writable_mut().await else {
                 return self.close();
             };
-            let (queue, offset) = (&self.queue, self.offset);
-            let written = ready.try_io(|fd| {
-                let fd = fd.get_mut();
-                let mut slices = Vec::with_capacity(2 * LINES_PER_WRITE);
-                for (i, line) in queue.iter().take(LINES_PER_WRITE).enumerate() {
-                    let from = if i == 0 { offset } else { 0 };
-                    if from < line.len() {
-                        slices.push(IoSlice::new(&line[from..]));
-                    }
-                    slices.push(IoSlice::new(b"\n"));
-                }
-                (&*fd.file).write_vectored(&slices)
-            });
+            let queue = &self.queue;
+            let written = ready.try_io(|fd| (&*fd.get_mut().file).write_vectored(&queue.slices()));
             match written {
-                Ok(Ok(n)) => self.advance(n),
+                Ok(Ok(n)) => self.queue.advance(n),
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Ok(Err(_)) => self.close(),
                 Err(_) => {}
@@ -205,29 +245,48 @@ impl Writer {
         }
     }
 
-    /// `n` more bytes went out.
-    fn advance(&mut self, mut n: usize) {
-        self.queued = self.queued.saturating_sub(n);
-        while n > 0 {
-            let Some(first) = self.queue.front() else {
-                break;
-            };
-            let rest = first.len() + 1 - self.offset;
-            if n >= rest {
-                n -= rest;
-                self.offset = 0;
-                self.queue.pop_front();
-            } else {
-                self.offset += n;
-                n = 0;
-            }
-        }
-    }
-
     fn close(&mut self) {
         tracing::warn!("stdout is closed; the client is gone");
         self.closed = true;
-        self.queue.clear();
-        self.queued = 0;
+        self.queue = Queue::default();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pending(q: &Queue) -> Vec<u8> {
+        q.slices().iter().flat_map(|s| s.to_vec()).collect()
+    }
+
+    #[test]
+    fn partial_writes_resume_where_they_stopped() {
+        let mut q = Queue::default();
+        q.push(Bytes::from_static(b"abc"));
+        q.push(Bytes::from_static(b"de"));
+        assert_eq!(pending(&q), b"abc\nde\n");
+        q.advance(2);
+        assert_eq!(pending(&q), b"c\nde\n");
+        q.advance(1);
+        assert_eq!(
+            pending(&q),
+            b"\nde\n",
+            "only the newline of the first is left"
+        );
+        q.advance(2);
+        assert_eq!(pending(&q), b"e\n");
+        assert_eq!(q.queued, 2);
+        q.advance(2);
+        assert!(q.lines.is_empty() && q.queued == 0 && q.offset == 0);
+    }
+
+    #[test]
+    fn one_write_takes_a_bounded_number_of_lines() {
+        let mut q = Queue::default();
+        for _ in 0..LINES_PER_WRITE + 5 {
+            q.push(Bytes::from_static(b"{}"));
+        }
+        assert_eq!(q.slices().len(), 2 * LINES_PER_WRITE);
     }
 }

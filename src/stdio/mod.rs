@@ -165,8 +165,8 @@ impl Output {
         (Output::Lines(tx), Some(writer))
     }
 
-    /// Queue one line (without its newline). Waits only when too much is
-    /// queued for a client that does not read.
+    /// Queue one line (without its newline); a channel may make this wait
+    /// for room.
     pub async fn write(&mut self, line: Bytes) {
         match self {
             // The writer only goes away when stdout is closed: then nobody reads.
@@ -174,11 +174,30 @@ impl Output {
                 let _ = tx.send(line).await;
             }
             #[cfg(unix)]
-            Output::Fd(w) => w.write(line).await,
+            Output::Fd(w) => w.write(line),
         }
     }
 
-    /// Write out what is queued.
+    /// True when queued lines wait for [`Output::flush`].
+    pub fn pending(&self) -> bool {
+        match self {
+            Output::Lines(_) => false,
+            #[cfg(unix)]
+            Output::Fd(w) => w.pending(),
+        }
+    }
+
+    /// True when so much is queued for a client that does not read that no
+    /// more work should be taken on.
+    pub fn full(&self) -> bool {
+        match self {
+            Output::Lines(_) => false,
+            #[cfg(unix)]
+            Output::Fd(w) => w.full(),
+        }
+    }
+
+    /// Write out what is queued, as fast as the client reads (cancel safe).
     pub async fn flush(&mut self) {
         #[cfg(unix)]
         if let Output::Fd(w) = self {
