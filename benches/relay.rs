@@ -562,9 +562,13 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let remote_js = root.join("tests/peers/node_modules/mcp-remote/dist/proxy.js");
     let (url, rt) = start_server();
+    // MCP_BRIDGE_BENCH_BIN measures another build (an older one, say) in
+    // the same conditions.
     let bridge = Subject {
         name: "mcp-bridge",
-        program: PathBuf::from(env!("CARGO_BIN_EXE_mcp-bridge")),
+        program: std::env::var_os("MCP_BRIDGE_BENCH_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mcp-bridge"))),
         args: vec![url.clone()],
     };
     let remote = remote_js.exists().then(|| Subject {

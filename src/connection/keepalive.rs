@@ -17,7 +17,7 @@ impl Connection {
     /// that finds the session lost starts a new one; any other failure
     /// starts the reconnect path and reopens the streams, which may sit on a
     /// dead connection no error will ever report.
-    pub async fn keep_alive(self: Arc<Self>, every: Duration) {
+    pub(super) async fn keep_alive(self: Arc<Self>, every: Duration) {
         let limit = PING_LIMIT.min(every);
         let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

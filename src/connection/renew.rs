@@ -25,7 +25,7 @@ const REPLAY_WAIT: Duration = Duration::from_secs(10);
 
 impl Connection {
     /// Act on what background streams report, for as long as the bridge runs.
-    pub async fn supervise(self: Arc<Self>, mut events: mpsc::UnboundedReceiver<Event>) {
+    pub(super) async fn supervise(self: Arc<Self>, mut events: mpsc::UnboundedReceiver<Event>) {
         while let Some(ev) = events.recv().await {
             match ev {
                 Event::Reachable(what) => self.state.reachable(what),
@@ -51,7 +51,7 @@ impl Connection {
 
     /// Start a new session unless one has begun since `epoch`, because
     /// `why` showed the server lost that one (over Streamable HTTP).
-    pub async fn renew(&self, epoch: u64, why: &str) -> Result<(), UpstreamError> {
+    pub(super) async fn renew(&self, epoch: u64, why: &str) -> Result<(), UpstreamError> {
         let _one = self.renewing.lock().await;
         let Some(link) = self.state.link().filter(|l| l.epoch == epoch) else {
             return Ok(());
