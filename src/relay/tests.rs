@@ -188,6 +188,22 @@ impl Harness {
         .await;
     }
 
+    /// The next line, an error answering request `id`: its message.
+    async fn error_for(&mut self, id: i64) -> String {
+        let r = self.next().await;
+        assert_eq!(r["id"], id, "{r}");
+        r["error"]["message"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{r}"))
+            .to_owned()
+    }
+
+    /// The server sends `line` on its own.
+    async fn server_sends(&self, line: &'static str) {
+        let m = jsonrpc::classify(Bytes::from_static(line.as_bytes())).unwrap();
+        self.fake.sink.send(m).await.unwrap();
+    }
+
     /// Wait until the upstream has seen `what`.
     async fn reached(&self, what: &str) {
         for _ in 0..500 {
@@ -262,11 +278,7 @@ async fn answers_nobody_waits_for_are_dropped_and_server_requests_pass() {
     let own = r#"{"jsonrpc":"2.0","id":"mcp-bridge-ping-9","result":{}}"#;
     let asks = r#"{"jsonrpc":"2.0","id":"s1","method":"sampling/createMessage","params":{}}"#;
     for line in [own, asks] {
-        h.fake
-            .sink
-            .send(jsonrpc::classify(Bytes::from_static(line.as_bytes())).unwrap())
-            .await
-            .unwrap();
+        h.server_sends(line).await;
     }
     assert_eq!(h.line().await, asks, "the server's request, byte for byte");
     assert!(h.rest(Duration::from_millis(100)).await.is_empty());
@@ -283,18 +295,14 @@ async fn a_failed_or_unanswered_exchange_is_answered_with_why() {
     );
     h.send(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"how":"fail"}}"#)
         .await;
-    let r = h.next().await;
-    assert_eq!(r["id"], 1);
-    assert!(r["error"]["message"]
-        .as_str()
-        .unwrap()
+    assert!(h
+        .error_for(1)
+        .await
         .contains("cannot reach the MCP server at http://fake/mcp: scripted"));
     h.request("2", "tools/call").await;
-    let r = h.next().await;
-    assert_eq!(r["id"], 2);
-    assert!(r["error"]["message"]
-        .as_str()
-        .unwrap()
+    assert!(h
+        .error_for(2)
+        .await
         .contains("ended its reply without answering"));
 }
 
@@ -350,11 +358,9 @@ async fn shutdown_answers_every_waiting_request_once_then_closes() {
 async fn a_request_past_its_timeout_is_answered_and_the_server_told() {
     let mut h = start(|_| Script::Never, Some(Duration::from_secs(2)));
     h.request("3", "tools/call").await;
-    let r = h.next().await;
-    assert_eq!(r["id"], 3);
-    assert!(r["error"]["message"]
-        .as_str()
-        .unwrap()
+    assert!(h
+        .error_for(3)
+        .await
         .contains("no answer within 2 s (--request-timeout)"));
     assert!(h.fake.seen().contains(&"gave up 3".to_owned()));
 }
@@ -375,11 +381,7 @@ async fn nothing_follows_initialize_until_it_is_answered() {
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(h.fake.seen(), ["request 0"], "held behind initialize");
     let note = r#"{"jsonrpc":"2.0","method":"notifications/message","params":{}}"#;
-    h.fake
-        .sink
-        .send(jsonrpc::classify(Bytes::from_static(note.as_bytes())).unwrap())
-        .await
-        .unwrap();
+    h.server_sends(note).await;
     assert_eq!(h.line().await, note, "server messages still pass meanwhile");
     assert_eq!(h.next().await["id"], 0);
     assert_eq!(h.next().await["id"], 1);
