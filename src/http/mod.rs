@@ -76,11 +76,6 @@ impl Http {
         }
     }
 
-    /// The client underneath, for requests that carry no token.
-    pub fn client(&self) -> &reqwest::Client {
-        &self.client
-    }
-
     /// A request builder on the client underneath.
     pub fn request(&self, method: reqwest::Method, url: url::Url) -> reqwest::RequestBuilder {
         self.client.request(method, url)
