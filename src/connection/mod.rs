@@ -325,8 +325,13 @@ impl Connection {
 
     /// Send one handshake-era message on the current session, once.
     async fn send_handshake(&self, m: &Message) -> Result<Answered, UpstreamError> {
-        let link = self.state.link();
-        match link.as_ref().map(|l| l.transport) {
+        self.send_on(self.state.link().as_ref(), m).await
+    }
+
+    /// Send one handshake-era message on the session `link` (none yet:
+    /// without session headers), once.
+    async fn send_on(&self, link: Option<&Link>, m: &Message) -> Result<Answered, UpstreamError> {
+        match link.map(|l| l.transport) {
             Some(Transport::Sse) => {
                 self.health(self.sse.send(m).await)?;
                 Ok(Answered::Later)

@@ -56,11 +56,7 @@ impl Connection {
         let Some(link) = self.state.link().filter(|l| l.epoch == epoch) else {
             return Ok(());
         };
-        let (replay, first) = {
-            let s = self.setup.lock().expect("setup lock");
-            (s.replay(), s.first_server().cloned())
-        };
-        if replay.is_empty() {
+        if !self.setup.lock().expect("setup lock").initialized() {
             return Err(self.renew_error("the client has not initialized"));
         }
         if !self
@@ -69,13 +65,7 @@ impl Connection {
         {
             return Ok(());
         }
-        let started =
-            tokio::time::timeout(RENEW_LIMIT, self.start_again(link.transport, replay, first))
-                .await
-                .unwrap_or_else(|_| {
-                    Err(self.renew_error(&format!("no answer within {} s", RENEW_LIMIT.as_secs())))
-                });
-        match started {
+        match self.start_again(link.transport).await {
             Ok(link) => {
                 self.state.renewed(link);
                 Ok(())
@@ -101,18 +91,7 @@ impl Connection {
         }
         let mut reconnect = Reconnect::new("the HTTP+SSE stream");
         while reconnect.after(Reopen::After(self.sse.retry_hint())).await {
-            let (replay, first) = {
-                let s = self.setup.lock().expect("setup lock");
-                (s.replay(), s.first_server().cloned())
-            };
-            let started =
-                tokio::time::timeout(RENEW_LIMIT, self.start_again(Transport::Sse, replay, first))
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(self
-                            .renew_error(&format!("no answer within {} s", RENEW_LIMIT.as_secs())))
-                    });
-            match started {
+            match self.start_again(Transport::Sse).await {
                 Ok(link) => {
                     self.state.renewed(link);
                     tracing::info!("new HTTP+SSE session set up");
@@ -126,11 +105,25 @@ impl Connection {
         }
     }
 
+    /// Start a new session on `transport` and set the client's setup up
+    /// again on it, within `RENEW_LIMIT`.
+    async fn start_again(&self, transport: Transport) -> Result<Link, UpstreamError> {
+        let (replay, first) = {
+            let s = self.setup.lock().expect("setup lock");
+            (s.replay(), s.first_server().cloned())
+        };
+        tokio::time::timeout(RENEW_LIMIT, self.replay_on(transport, replay, first))
+            .await
+            .unwrap_or_else(|_| {
+                Err(self.renew_error(&format!("no answer within {} s", RENEW_LIMIT.as_secs())))
+            })
+    }
+
     /// Start a new session on `transport` and replay `replay` on it: the
     /// client's `initialize` (its answer is checked, not forwarded), then
     /// `notifications/initialized` (after the GET stream is open, as for the
     /// first session), subscriptions and log level.
-    async fn start_again(
+    async fn replay_on(
         &self,
         transport: Transport,
         replay: Vec<Message>,
@@ -178,7 +171,7 @@ impl Connection {
         for m in replay {
             let name = m.method_name().to_owned();
             if m.kind != MessageKind::Request {
-                self.send_own(&link, &m).await?;
+                self.send_on(Some(&link), &m).await?;
                 continue;
             }
             match self.call_own(&link, &m, REPLAY_WAIT).await {
@@ -188,17 +181,6 @@ impl Connection {
             }
         }
         Ok(link)
-    }
-
-    /// Send one of the bridge's own notifications on the session `link`.
-    async fn send_own(&self, link: &Link, m: &Message) -> Result<(), UpstreamError> {
-        match link.transport {
-            Transport::Http => {
-                let posted = self.post(m, &link.headers(), link.epoch).await?;
-                posted.relay(m, &self.sink).await.map(|_| ())
-            }
-            Transport::Sse => self.sse.send(m).await,
-        }
     }
 
     fn renew_error(&self, cause: &str) -> UpstreamError {
