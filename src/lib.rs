@@ -7,6 +7,7 @@ pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod connection;
+pub mod files;
 pub mod headers;
 pub mod http;
 pub mod jsonrpc;

@@ -15,7 +15,15 @@ const LAYERS: [&[&str]; 8] = [
     &["protocol"],
     &["transport", "auth"],
     &["http"],
-    &["jsonrpc", "stdio", "url_policy", "headers", "tools", "text"],
+    &[
+        "jsonrpc",
+        "stdio",
+        "url_policy",
+        "headers",
+        "tools",
+        "text",
+        "files",
+    ],
 ];
 
 /// Longest a source file may be: past it, a file holds two concerns.

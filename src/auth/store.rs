@@ -5,10 +5,10 @@
 //! expiry) that `status` lists and that tells a bridge whether it has
 //! anything stored for a server without touching the keychain.
 
+use crate::files::{self, data_dir, ensure_private_dir, write_private};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -177,20 +177,6 @@ pub struct Store {
 /// Said once a process: no keychain, files instead.
 static FALLBACK_SAID: AtomicBool = AtomicBool::new(false);
 
-/// The bridge's per-user data directory (`MCP_BRIDGE_DATA_DIR` overrides it):
-/// credentials and `--debug` logs live under it.
-pub fn data_dir() -> Result<PathBuf, String> {
-    match std::env::var_os("MCP_BRIDGE_DATA_DIR").filter(|v| !v.is_empty()) {
-        Some(d) => Ok(PathBuf::from(d)),
-        None => directories::ProjectDirs::from("", "", "mcp-bridge")
-            .map(|p| p.data_dir().to_path_buf())
-            .ok_or_else(|| {
-                "cannot find a home directory for the bridge's data (set MCP_BRIDGE_DATA_DIR)"
-                    .to_owned()
-            }),
-    }
-}
-
 impl Store {
     /// The store in the per-user data directory (`MCP_BRIDGE_DATA_DIR`
     /// overrides it), using `forced` when given, else the keychain when one
@@ -222,21 +208,7 @@ impl Store {
 
     /// Create the directory, owner-only.
     pub fn ensure_dir(&self) -> Result<(), String> {
-        let mut b = fs::DirBuilder::new();
-        b.recursive(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::DirBuilderExt;
-            b.mode(0o700);
-        }
-        b.create(&self.dir)
-            .map_err(|e| format!("cannot create {}: {e}", self.dir.display()))?;
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let _ = fs::set_permissions(&self.dir, fs::Permissions::from_mode(0o700));
-        }
-        Ok(())
+        ensure_private_dir(&self.dir)
     }
 
     /// The metadata stored for `key`, if any.
@@ -361,44 +333,9 @@ impl Store {
     }
 }
 
-/// Read a file of at most [`RECORD_LIMIT`] bytes; `None` when it is absent.
+/// Read a record file; `None` when it is absent.
 fn read_bounded(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
-    use std::io::Read;
-    let file = match fs::File::open(path) {
-        Ok(f) => f,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    let mut out = Vec::new();
-    file.take(RECORD_LIMIT as u64 + 1).read_to_end(&mut out)?;
-    if out.len() > RECORD_LIMIT {
-        return Err(std::io::Error::other("larger than 1 MiB"));
-    }
-    Ok(Some(out))
-}
-
-/// Write `body` to `path` atomically (a temporary file renamed over it),
-/// readable and writable by the owner only.
-pub fn write_private(path: &Path, body: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
-    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
-    let mut opts = fs::OpenOptions::new();
-    opts.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let mut f = opts.open(&tmp).map_err(fail)?;
-    f.write_all(body).and_then(|()| f.sync_all()).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        fail(e)
-    })?;
-    drop(f);
-    fs::rename(&tmp, path).map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        fail(e)
-    })
+    files::read_bounded(path, RECORD_LIMIT)
 }
 
 /// Split a record into keychain-sized entries: the first says how many

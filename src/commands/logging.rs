@@ -55,7 +55,7 @@ pub fn init(cli: &Options, server: &auth::Settings) -> Result<(), String> {
             .boxed(),
     });
     if cli.debug {
-        let dir = auth::store::data_dir()?.join("logs");
+        let dir = crate::files::data_dir()?.join("logs");
         std::fs::create_dir_all(&dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         let path = dir.join(format!("{}_debug.log", server.key()));
