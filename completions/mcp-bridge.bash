@@ -88,7 +88,7 @@ _mcp__bridge() {
                     return 0
                     ;;
                 --protocol)
-                    COMPREPLY=($(compgen -W "legacy auto" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "legacy auto modern" -- "${cur}"))
                     return 0
                     ;;
                 --retry-timeout)
@@ -218,7 +218,7 @@ _mcp__bridge() {
                     return 0
                     ;;
                 --protocol)
-                    COMPREPLY=($(compgen -W "legacy auto" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "legacy auto modern" -- "${cur}"))
                     return 0
                     ;;
                 --retry-timeout)
@@ -470,7 +470,7 @@ _mcp__bridge() {
                     return 0
                     ;;
                 --protocol)
-                    COMPREPLY=($(compgen -W "legacy auto" -- "${cur}"))
+                    COMPREPLY=($(compgen -W "legacy auto modern" -- "${cur}"))
                     return 0
                     ;;
                 --retry-timeout)

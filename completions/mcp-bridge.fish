@@ -30,8 +30,9 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l transport -d 'Whi
 sse-first\t'HTTP+SSE; Streamable HTTP when the SSE handshake fails'
 http-only\t'Streamable HTTP only'
 sse-only\t'HTTP+SSE only'"
-complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l protocol -d 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client\'s own handshake and never probes' -r -f -a "legacy\t'Relay what the client speaks; never probe'
-auto\t'Probe with `server/discover` when a handshake-era client initializes, and translate for it when the server speaks only 2026-07-28'"
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l protocol -d 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client\'s own handshake and never probes' -r -f -a "legacy\t'Relay the client\'s own handshake; never probe'
+auto\t'Ask in 2026-07-28 first (`server/discover`) and use it when the server speaks it, translating for a handshake-era client; otherwise the handshake, over Streamable HTTP or HTTP+SSE. The era found is remembered for the next start'
+modern\t'Speak only 2026-07-28; never fall back to the handshake'"
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l retry-timeout -d 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later) before it is answered with an error' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l request-timeout -d 'How long one request may wait for its answer before the client gets an error (and the server a cancellation). 0, the default, means no limit: long tool calls are normal' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l connect-timeout -d 'How long opening a connection to the server may take' -r
@@ -86,8 +87,9 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l transpor
 sse-first\t'HTTP+SSE; Streamable HTTP when the SSE handshake fails'
 http-only\t'Streamable HTTP only'
 sse-only\t'HTTP+SSE only'"
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l protocol -d 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client\'s own handshake and never probes' -r -f -a "legacy\t'Relay what the client speaks; never probe'
-auto\t'Probe with `server/discover` when a handshake-era client initializes, and translate for it when the server speaks only 2026-07-28'"
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l protocol -d 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client\'s own handshake and never probes' -r -f -a "legacy\t'Relay the client\'s own handshake; never probe'
+auto\t'Ask in 2026-07-28 first (`server/discover`) and use it when the server speaks it, translating for a handshake-era client; otherwise the handshake, over Streamable HTTP or HTTP+SSE. The era found is remembered for the next start'
+modern\t'Speak only 2026-07-28; never fall back to the handshake'"
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l retry-timeout -d 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later) before it is answered with an error' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l request-timeout -d 'How long one request may wait for its answer before the client gets an error (and the server a cancellation). 0, the default, means no limit: long tool calls are normal' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l connect-timeout -d 'How long opening a connection to the server may take' -r
@@ -135,8 +137,9 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l transpor
 sse-first\t'HTTP+SSE; Streamable HTTP when the SSE handshake fails'
 http-only\t'Streamable HTTP only'
 sse-only\t'HTTP+SSE only'"
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l protocol -d 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client\'s own handshake and never probes' -r -f -a "legacy\t'Relay what the client speaks; never probe'
-auto\t'Probe with `server/discover` when a handshake-era client initializes, and translate for it when the server speaks only 2026-07-28'"
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l protocol -d 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client\'s own handshake and never probes' -r -f -a "legacy\t'Relay the client\'s own handshake; never probe'
+auto\t'Ask in 2026-07-28 first (`server/discover`) and use it when the server speaks it, translating for a handshake-era client; otherwise the handshake, over Streamable HTTP or HTTP+SSE. The era found is remembered for the next start'
+modern\t'Speak only 2026-07-28; never fall back to the handshake'"
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l retry-timeout -d 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later) before it is answered with an error' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l request-timeout -d 'How long one request may wait for its answer before the client gets an error (and the server a cancellation). 0, the default, means no limit: long tool calls are normal' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l connect-timeout -d 'How long opening a connection to the server may take' -r

@@ -9,6 +9,11 @@ use serde_json::Value;
 
 fn check(args: &[&str]) -> (Option<i32>, String, String) {
     let home = tempfile::tempdir().unwrap();
+    check_in(&home, args)
+}
+
+/// `check` with the data directory `home`, which several runs may share.
+fn check_in(home: &tempfile::TempDir, args: &[&str]) -> (Option<i32>, String, String) {
     let data = home.path().display().to_string();
     let mut all = vec!["check"];
     all.extend_from_slice(args);
@@ -63,6 +68,25 @@ fn tables_for_the_everything_server() {
         .parse()
         .unwrap();
     assert!(count >= 10, "{out}");
+}
+
+#[test]
+fn check_says_which_era_was_found_and_whether_it_was_remembered() {
+    let peer = peers::everything("streamableHttp");
+    let home = tempfile::tempdir().unwrap();
+    let (code, out, err) = check_in(&home, &[&peer.url]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        out.contains(
+            "Detected   handshake over Streamable HTTP (probed now, remembered for the next start)"
+        ),
+        "{out}"
+    );
+    let (code, out, err) = check_in(&home, &[&peer.url, "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let report: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(report["detected"]["era"], "handshake over Streamable HTTP");
+    assert_eq!(report["detected"]["remembered"], true, "{report}");
 }
 
 #[test]

@@ -401,7 +401,9 @@ async fn everything_over_sse_cut_starts_a_new_session_the_client_never_sees() {
 #[tokio::test]
 async fn python_sdk_restart_is_noticed_by_the_get_stream_before_any_call() {
     let mut peer = peers::python("stateful");
-    let mut b = Bridge::start(&peer.url, &["-vv"]).await;
+    // The SDK serves both eras; sessions (what this is about) are the
+    // handshake era's, which --protocol auto would not choose here.
+    let mut b = Bridge::start(&peer.url, &["-vv", "--protocol", "legacy"]).await;
     b.initialize().await;
     b.wait_stderr("GET stream open").await;
     peer.kill();

@@ -207,18 +207,136 @@ fn modern_only(s: &fake::Seen) -> Reply {
     }
 }
 
+/// The bridge's data directory, shared by the starts of one test.
+fn data_env(dir: &tempfile::TempDir) -> [(&'static str, &str); 1] {
+    [("MCP_BRIDGE_DATA_DIR", dir.path().to_str().unwrap())]
+}
+
+fn count(fake: &Fake, method: &str) -> usize {
+    fake.seen()
+        .iter()
+        .filter(|s| s.rpc_method() == method)
+        .count()
+}
+
 #[tokio::test]
-async fn auto_probes_only_when_the_server_refuses_the_handshake() {
-    // A server that does the handshake is never probed: auto is legacy there.
+async fn auto_asks_in_2026_07_28_first_and_remembers_a_handshake_server() {
+    // A handshake-era server: the modern probe is refused with a body that
+    // is no modern error, so the bridge falls back to initialize.
     let fake = Fake::start(fake::mcp).await;
-    let mut b = Bridge::start(&fake.url, &[]).await;
+    let data = tempfile::tempdir().unwrap();
+    let mut b = Bridge::start_with_env(&fake.url, &["-v"], &data_env(&data)).await;
     b.initialize().await;
     b.call_tool(json!(1), "t", json!({})).await;
-    assert!(fake
+    let seen = fake.seen();
+    let order: Vec<&str> = seen.iter().map(|s| s.rpc_method()).take(2).collect();
+    assert_eq!(order, ["server/discover", "initialize"], "modern first");
+    b.wait_stderr("protocol era: handshake (server/discover was refused")
+        .await;
+    b.close_and_wait().await;
+    let remembered = std::fs::read_to_string(data.path().join("eras.json")).unwrap();
+    assert!(remembered.contains(&fake.url), "{remembered}");
+
+    // The second start costs no probe.
+    let mut b = Bridge::start_with_env(&fake.url, &["-v"], &data_env(&data)).await;
+    b.initialize().await;
+    b.call_tool(json!(2), "t", json!({})).await;
+    assert_eq!(
+        count(&fake, "server/discover"),
+        1,
+        "only the first start probed"
+    );
+    assert_eq!(count(&fake, "initialize"), 2);
+    b.wait_stderr("remembered from an earlier start; no probe")
+        .await;
+}
+
+#[tokio::test]
+async fn a_remembered_era_that_fails_is_probed_again() {
+    let data = tempfile::tempdir().unwrap();
+    // Remembered "handshake", but the server now speaks only 2026-07-28:
+    // initialize is refused, the bridge asks afresh, translates, and
+    // remembers the new era.
+    let fake = Fake::start(modern_only).await;
+    let write = |url: &str, era: &str| {
+        let f = json!({"servers": {url: {"era": era, "transport": "streamable-http", "at": 1}}});
+        std::fs::write(data.path().join("eras.json"), f.to_string()).unwrap();
+    };
+    write(&fake.url, "handshake");
+    let mut b = Bridge::start_with_env(&fake.url, &["-v"], &data_env(&data)).await;
+    let init = b.initialize().await;
+    assert_eq!(init["serverInfo"]["name"], "modern-fake");
+    let order: Vec<String> = fake
         .seen()
         .iter()
-        .all(|s| s.rpc_method() != "server/discover"));
+        .map(|s| s.rpc_method().to_owned())
+        .collect();
+    assert_eq!(order[..2], ["initialize", "server/discover"], "{order:?}");
+    b.wait_stderr("the remembered era failed").await;
+    b.close_and_wait().await;
+    let remembered = std::fs::read_to_string(data.path().join("eras.json")).unwrap();
+    assert!(remembered.contains(r#""era": "modern""#), "{remembered}");
 
+    // Remembered "modern", but the server is now a handshake-era one: the
+    // probe (which a translated start makes anyway) finds out.
+    let fake = Fake::start(fake::mcp).await;
+    write(&fake.url, "modern");
+    let mut b = Bridge::start_with_env(&fake.url, &[], &data_env(&data)).await;
+    let init = b.initialize().await;
+    assert_eq!(init["serverInfo"]["name"], "fake");
+    b.call_tool(json!(1), "t", json!({})).await;
+    b.close_and_wait().await;
+    let remembered = std::fs::read_to_string(data.path().join("eras.json")).unwrap();
+    assert!(remembered.contains(r#""era": "handshake""#), "{remembered}");
+}
+
+#[tokio::test]
+async fn protocol_modern_never_falls_back_and_says_why() {
+    let fake = Fake::start(fake::mcp).await;
+    let mut b = Bridge::start(&fake.url, &["--protocol", "modern"]).await;
+    let r = initialize_raw(&mut b).await;
+    let text = error_text(&r);
+    assert!(text.contains("does not speak 2026-07-28"), "{r}");
+    assert!(text.contains("--protocol auto"), "{r}");
+    assert_eq!(count(&fake, "initialize"), 0, "no handshake was tried");
+
+    let fake = Fake::start(modern_only).await;
+    let mut b = Bridge::start(&fake.url, &["--protocol", "modern"]).await;
+    let init = b.initialize().await;
+    assert_eq!(init["serverInfo"]["name"], "modern-fake");
+}
+
+#[tokio::test]
+async fn a_modern_error_to_the_probe_is_never_taken_for_a_legacy_server() {
+    // A modern server of a later revision that also speaks 2025-11-25 is
+    // spoken to in 2025-11-25; one that speaks neither era is an error.
+    for (supported, legacy) in [
+        (json!(["2027-01-01", "2025-11-25"]), true),
+        (json!(["2027-01-01"]), false),
+    ] {
+        let sup = supported.clone();
+        let fake = Fake::start(move |s| match s.rpc_method() {
+            "server/discover" => Reply::Json(
+                400,
+                json!({"jsonrpc":"2.0","id":null,"error":{"code":-32022,"message":"Unsupported protocol version","data":{"supported":sup}}}).to_string(),
+                vec![],
+            ),
+            _ => fake::mcp(s),
+        })
+        .await;
+        let mut b = Bridge::start(&fake.url, &[]).await;
+        let r = initialize_raw(&mut b).await;
+        if legacy {
+            assert_eq!(r["result"]["serverInfo"]["name"], "fake", "{r}");
+        } else {
+            assert!(error_text(&r).contains("2027-01-01"), "{r}");
+            assert_eq!(count(&fake, "initialize"), 0, "{supported}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn auto_uses_a_modern_server_statelessly_for_a_handshake_client() {
     // A modern-only server: initialize is refused, discover answers, and the
     // bridge answers initialize from it and stamps the envelope on requests.
     let fake = Fake::start(modern_only).await;
@@ -383,10 +501,7 @@ async fn translated_input_required_rounds_are_bounded() {
         .iter()
         .filter(|s| s.rpc_method() == "initialize")
         .count();
-    assert_eq!(
-        inits, 1,
-        "the handshake is tried once, then 2026-07-28 is spoken"
-    );
+    assert_eq!(inits, 0, "2026-07-28 is asked first, so no handshake");
 }
 
 #[tokio::test]

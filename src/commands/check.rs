@@ -2,6 +2,7 @@
 //! relay, so sign-in, transports, eras and tool filters all apply), then
 //! report what the server offers, as tables or as JSON.
 
+use crate::connection::era::Era;
 use crate::connection::Connection;
 use crate::jsonrpc;
 use crate::protocol::LATEST_HANDSHAKE;
@@ -25,6 +26,8 @@ struct Found {
     init: Value,
     protocol: String,
     era: &'static str,
+    /// What `--protocol auto` found, and whether an earlier start had found it.
+    detected: Option<(Era, bool)>,
     transport: &'static str,
     lists: Vec<(&'static str, Option<Vec<Value>>)>,
 }
@@ -207,9 +210,9 @@ async fn inspect(client: &mut Client, conn: &Connection) -> Result<Found, String
     client
         .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
         .await?;
-    let (modern_version, era, transport) = match conn.describe() {
-        Some(d) => (d.modern, d.era, d.transport),
-        None => (None, "unknown", "undecided"),
+    let (modern_version, era, transport, detected) = match conn.describe() {
+        Some(d) => (d.modern, d.era, d.transport, d.detected),
+        None => (None, "unknown", "undecided", None),
     };
     let protocol = modern_version.unwrap_or_else(|| {
         init["protocolVersion"]
@@ -236,6 +239,7 @@ async fn inspect(client: &mut Client, conn: &Connection) -> Result<Found, String
         protocol,
         era,
         transport,
+        detected,
         lists,
     })
 }
@@ -247,6 +251,10 @@ fn report_json(url: &str, f: &Found) -> String {
         "protocolVersion": f.protocol,
         "era": f.era,
         "transport": f.transport,
+        "detected": f.detected.map(|(era, remembered)| json!({
+            "era": era.name(),
+            "remembered": remembered,
+        })),
         "capabilities": f.init.get("capabilities").cloned().unwrap_or(Value::Null),
     });
     if let Some(i) = f.init.get("instructions") {
@@ -297,6 +305,14 @@ fn report_text(url: &str, f: &Found) -> String {
     row(&mut out, "URL", url.to_owned());
     row(&mut out, "Protocol", format!("{} ({})", f.protocol, f.era));
     row(&mut out, "Transport", f.transport.to_owned());
+    if let Some((era, remembered)) = f.detected {
+        let how = if remembered {
+            "remembered from an earlier start, no probe"
+        } else {
+            "probed now, remembered for the next start"
+        };
+        row(&mut out, "Detected", format!("{} ({how})", era.name()));
+    }
     for (area, items) in &f.lists {
         let title = format!("{}{}", area[..1].to_uppercase(), &area[1..]);
         let Some(items) = items else {

@@ -75,7 +75,12 @@ pub fn relay_for(
     out: Output,
 ) -> Relay {
     let (sink, from_server) = mpsc::channel(QUEUE);
+    let era = match opts.protocol {
+        connection::Protocol::Auto => connection::era::EraMemory::for_server(&url),
+        _ => connection::era::EraMemory::off(),
+    };
     let settings = connection::Settings {
+        era,
         transport: opts.transport,
         protocol: opts.protocol,
         retry_for: opts.retry_timeout,

@@ -8,6 +8,7 @@
 //! exchange ended; server messages go to the sink the relay reads. Nothing
 //! here writes stdout or knows which requests the client still waits for.
 
+pub mod era;
 pub mod keepalive;
 pub mod negotiate;
 pub mod renew;
@@ -26,6 +27,7 @@ use crate::protocol::{self, HANDSHAKE_VERSIONS, MODERN};
 use crate::transport::sse::Sse;
 use crate::transport::streamable_http::{Posted, StreamableHttp};
 use crate::transport::{Endpoint, Event, Sink};
+use era::{Era, EraMemory};
 use reqwest::header::HeaderMap;
 use setup::Setup;
 use state::{Link, StateCell};
@@ -49,6 +51,8 @@ pub struct Settings {
     pub retry_for: Duration,
     /// The largest message accepted from the server, in bytes.
     pub max_message: usize,
+    /// Where the era found is remembered between starts.
+    pub era: EraMemory,
 }
 
 /// How an exchange ended, when it did not fail.
@@ -70,6 +74,9 @@ pub struct Description {
     pub era: &'static str,
     /// The transport, as people call it.
     pub transport: &'static str,
+    /// What `--protocol auto` found, and whether an earlier start had
+    /// found it (so no probe was made).
+    pub detected: Option<(Era, bool)>,
 }
 
 /// The connection to one server.
@@ -78,6 +85,8 @@ pub struct Connection {
     sse: Arc<Sse>,
     state: StateCell,
     settings: Settings,
+    era: EraMemory,
+    detected: Mutex<Option<(Era, bool)>>,
     setup: Mutex<Setup>,
     sink: Sink,
     events: crate::transport::Events,
@@ -108,6 +117,8 @@ impl Connection {
             http: Arc::new(StreamableHttp::new(server.clone(), settings.retry_for)),
             sse: Arc::new(Sse::new(server, sink.clone(), events.clone())),
             state: StateCell::default(),
+            era: settings.era.clone(),
+            detected: Mutex::new(None),
             settings,
             setup: Mutex::new(Setup::default()),
             sink,
@@ -136,24 +147,33 @@ impl Connection {
         self.http.url()
     }
 
+    /// Note what `--protocol auto` found, and whether it was remembered.
+    fn detected(&self, era: Era, remembered: bool) {
+        *self.detected.lock().expect("detected lock") = Some((era, remembered));
+    }
+
     /// Which era and transport the connection settled on; `None` until decided.
     pub fn describe(&self) -> Option<Description> {
+        let detected = *self.detected.lock().expect("detected lock");
         match self.state.now() {
             State::Unknown | State::Closed => None,
             State::Handshake { link, .. } => Some(Description {
                 modern: None,
                 era: "handshake era, with a session",
                 transport: link.transport.name(),
+                detected,
             }),
             State::Modern { version } => Some(Description {
                 modern: Some(version),
                 era: "stateless era",
                 transport: Transport::Http.name(),
+                detected,
             }),
             State::Translated(_) => Some(Description {
                 modern: Some(MODERN.to_owned()),
                 era: "stateless era, translated for handshake-era clients",
                 transport: Transport::Http.name(),
+                detected,
             }),
         }
     }

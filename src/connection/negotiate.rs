@@ -1,17 +1,20 @@
-//! The client's `initialize`: which transport (`--transport`: Streamable
-//! HTTP, or HTTP+SSE when the server refuses the POST with 400, 404 or 405)
-//! and which era (`--protocol auto`: when the server refuses the handshake,
-//! ask `server/discover`, and translate for the client if the server speaks
-//! only 2026-07-28).
+//! The client's `initialize`: which era (`--protocol auto`: ask in
+//! 2026-07-28 first, as the specification's dual-era client does, and
+//! translate for the client when the server speaks it; the handshake
+//! otherwise, or straight away when an earlier start found it) and which
+//! transport (`--transport`: Streamable HTTP, or HTTP+SSE when the server
+//! refuses the POST with 400, 404 or 405).
 
+use super::era::Era;
 use super::state::{Link, State, Transport};
 use super::{Answered, Connection};
+use crate::http::error::Kind;
 use crate::http::error::UpstreamError;
 use crate::http::retry;
 use crate::jsonrpc::{self, Message};
-use crate::protocol::refuses_handshake;
-use crate::protocol::stateless::discover::{probe, Probe};
+use crate::protocol::stateless::discover::{probe, Discovered, Probe};
 use crate::protocol::stateless::Translator;
+use crate::protocol::{refuses_handshake, MODERN};
 use reqwest::header::HeaderMap;
 use std::sync::Arc;
 
@@ -31,21 +34,15 @@ pub enum Choice {
 /// Which protocol eras the bridge may speak upstream, in mcp-remote's spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Protocol {
-    /// Relay what the client speaks; never probe.
+    /// Relay the client's own handshake; never probe.
     Legacy,
-    /// Probe with `server/discover` when a handshake-era client initializes,
-    /// and translate for it when the server speaks only 2026-07-28.
+    /// Ask in 2026-07-28 first (`server/discover`) and use it when the server
+    /// speaks it, translating for a handshake-era client; otherwise the
+    /// handshake, over Streamable HTTP or HTTP+SSE. The era found is
+    /// remembered for the next start.
     Auto,
-}
-
-/// How the server refused a client's `initialize`.
-enum Refusal {
-    /// It answered with a JSON-RPC error, on this new session.
-    Answer(Link, Message),
-    /// It answered 400, 404 or 405.
-    Status(UpstreamError),
-    /// Nothing was sent yet (the server spoke only 2026-07-28 before).
-    None,
+    /// Speak only 2026-07-28; never fall back to the handshake.
+    Modern,
 }
 
 /// A failed POST initialize that means "this is not a Streamable HTTP
@@ -56,38 +53,131 @@ fn legacy_signal(e: &UpstreamError) -> bool {
         .is_some_and(|s| matches!(s.as_u16(), 400 | 404 | 405))
 }
 
+/// The server could not be asked at all: trying another era would not help.
+fn unreachable(e: &UpstreamError) -> bool {
+    matches!(
+        e.kind(),
+        Kind::Connect | Kind::Timeout | Kind::Untrusted | Kind::Auth
+    )
+}
+
 impl Connection {
-    /// The client's `initialize`, relayed as it is; this also picks the
-    /// transport and the era. Its answer goes to the sink.
+    /// The client's `initialize`: this picks the era and the transport, as
+    /// `--protocol` and `--transport` allow, and answers it (through the
+    /// sink), translating when the server speaks only 2026-07-28.
     pub async fn initialize(&self, m: &Message) -> Result<Answered, UpstreamError> {
         self.setup.lock().expect("setup lock").initialize_sent(m);
         let now = self.state.now();
         if let State::Translated(old) = &now {
             old.stop();
-            return self.translate_or(m, Refusal::None).await;
+        } else {
+            self.state.initialize_sent();
         }
-        self.state.initialize_sent();
         let current = now.link().map(|l| l.transport);
         let retry_for = self.settings.retry_for;
-        let http_first = current.is_none()
-            && matches!(
-                self.settings.transport,
-                Choice::HttpFirst | Choice::HttpOnly
-            );
-        if !http_first {
+        let sse_first = matches!(self.settings.transport, Choice::SseFirst | Choice::SseOnly);
+        let protocol = self.settings.protocol;
+        if current.is_some() || (sse_first && protocol != Protocol::Modern) {
             tracing::info!("protocol era: handshake (the client sent initialize)");
             return retry::while_unreachable(retry_for, || self.initialize_on(m, current)).await;
         }
-        let auto = self.settings.protocol == Protocol::Auto;
+        match protocol {
+            Protocol::Legacy => {
+                tracing::info!("protocol era: handshake (--protocol legacy)");
+                self.handshake_first(m).await
+            }
+            Protocol::Modern => match self.probe(m).await? {
+                Probe::Modern(found) => Ok(self.translate(m, found).await),
+                Probe::Legacy(why) => Err(UpstreamError::new(
+                    Kind::Era,
+                    self.url(),
+                    format!("it does not speak {MODERN} ({why}); --protocol modern does not fall back to the initialize handshake (use --protocol auto)"),
+                )),
+            },
+            Protocol::Auto => self.auto(m).await,
+        }
+    }
+
+    /// `--protocol auto`: the era remembered from an earlier start, tried
+    /// without a probe; otherwise (or when that fails) ask in 2026-07-28
+    /// first and fall back to the handshake.
+    async fn auto(&self, m: &Message) -> Result<Answered, UpstreamError> {
+        if let Some(Era::Handshake(transport)) = self.era.recall() {
+            tracing::info!(
+                "protocol era: handshake over {} (remembered from an earlier start; no probe)",
+                transport.name()
+            );
+            self.detected(Era::Handshake(transport), true);
+            let tried: Result<(), String> = match transport {
+                Transport::Http => {
+                    match retry::while_unreachable(self.settings.retry_for, || {
+                        self.post_initialize(m)
+                    })
+                    .await
+                    {
+                        Ok((_, Some(a))) if refuses_handshake(&a) => {
+                            Err(format!("initialize was refused: {}", a.describe()))
+                        }
+                        Ok((link, answer)) => return Ok(self.handshake(link, answer).await),
+                        Err(e) if unreachable(&e) => return Err(e),
+                        Err(e) => Err(e.to_string()),
+                    }
+                }
+                Transport::Sse => match self.via_sse(m).await {
+                    Ok(a) => return Ok(a),
+                    Err(e) if unreachable(&e) => return Err(e),
+                    Err(e) => Err(e.to_string()),
+                },
+            };
+            if let Err(why) = tried {
+                tracing::info!("the remembered era failed ({why}); asking the server afresh");
+                self.era.forget();
+            }
+        }
+        match self.probe(m).await? {
+            Probe::Modern(found) => {
+                self.era.remember(Era::Modern);
+                self.detected(Era::Modern, false);
+                Ok(self.translate(m, found).await)
+            }
+            Probe::Legacy(why) => {
+                tracing::info!("protocol era: handshake ({why})");
+                let answered = self.handshake_first(m).await?;
+                if let Some(link) = self.state.link() {
+                    self.era.remember(Era::Handshake(link.transport));
+                    self.detected(Era::Handshake(link.transport), false);
+                }
+                Ok(answered)
+            }
+        }
+    }
+
+    /// Ask the server in 2026-07-28 (`server/discover`) whether it speaks
+    /// it, retrying while it cannot be reached.
+    async fn probe(&self, m: &Message) -> Result<Probe, UpstreamError> {
+        retry::while_unreachable(self.settings.retry_for, || probe(&self.http, &self.sink, m)).await
+    }
+
+    /// Translate for the handshake-era client whose `initialize` is `m`,
+    /// answering it from what the server declared.
+    async fn translate(&self, m: &Message, found: Discovered) -> Answered {
+        let (t, answer) = Translator::start(Arc::clone(&self.http), self.sink.clone(), m, found);
+        self.state.translated(t);
+        match answer {
+            Some(a) => {
+                let _ = self.sink.send(a).await;
+                Answered::Yes
+            }
+            None => Answered::No,
+        }
+    }
+
+    /// The handshake over Streamable HTTP, and over HTTP+SSE when the POST
+    /// is refused with 400, 404 or 405 (unless `--transport http-only`).
+    async fn handshake_first(&self, m: &Message) -> Result<Answered, UpstreamError> {
+        let retry_for = self.settings.retry_for;
         match retry::while_unreachable(retry_for, || self.post_initialize(m)).await {
-            Ok((link, Some(answer))) if auto && refuses_handshake(&answer) => {
-                self.translate_or(m, Refusal::Answer(link, answer)).await
-            }
-            Ok((link, answer)) => {
-                tracing::info!("protocol era: handshake (the server answered initialize)");
-                Ok(self.handshake(link, answer).await)
-            }
-            Err(e) if legacy_signal(&e) && auto => self.translate_or(m, Refusal::Status(e)).await,
+            Ok((link, answer)) => Ok(self.handshake(link, answer).await),
             Err(e) if legacy_signal(&e) => self.fall_back_to_sse(m, e).await,
             Err(e) => Err(e),
         }
@@ -199,39 +289,5 @@ impl Connection {
             return Err(e);
         }
         Ok(Answered::Later)
-    }
-
-    /// The server refused the handshake (or served only 2026-07-28 before):
-    /// if `server/discover` shows it speaks 2026-07-28, translate for the
-    /// client; otherwise go on as the handshake era would have.
-    async fn translate_or(&self, m: &Message, refusal: Refusal) -> Result<Answered, UpstreamError> {
-        match probe(&self.http, &self.sink, m).await {
-            Probe::Modern(found) => {
-                let (t, answer) =
-                    Translator::start(Arc::clone(&self.http), self.sink.clone(), m, found);
-                self.state.translated(t);
-                match answer {
-                    Some(a) => {
-                        let _ = self.sink.send(a).await;
-                        Ok(Answered::Yes)
-                    }
-                    None => Ok(Answered::No),
-                }
-            }
-            Probe::Handshake(why) => {
-                tracing::info!("protocol era: handshake ({why})");
-                match refusal {
-                    Refusal::Answer(link, a) => Ok(self.handshake(link, Some(a)).await),
-                    Refusal::Status(e) => self.fall_back_to_sse(m, e).await,
-                    Refusal::None => {
-                        let retry_for = self.settings.retry_for;
-                        let (link, answer) =
-                            retry::while_unreachable(retry_for, || self.post_initialize(m)).await?;
-                        Ok(self.handshake(link, answer).await)
-                    }
-                }
-            }
-            Probe::Failed(e) => Err(e),
-        }
     }
 }

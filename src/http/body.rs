@@ -64,6 +64,7 @@ pub async fn status_error(mut resp: reqwest::Response, url: &str) -> UpstreamErr
     }
     let server = jsonrpc::error_object(&body);
     let server_code = server.as_ref().and_then(|e| e.code);
+    let server_data = server.as_ref().and_then(|e| e.data.clone());
     let text = match server.and_then(|e| e.message) {
         Some(m) => m,
         None => gist(&body, &content_type),
@@ -79,7 +80,7 @@ pub async fn status_error(mut resp: reqwest::Response, url: &str) -> UpstreamErr
             c.explain()
         ));
     }
-    UpstreamError::status(url, status, detail, server_code)
+    UpstreamError::status(url, status, detail, server_code).with_server_data(server_data)
 }
 
 /// The response's media type, lower-case, without parameters.

@@ -34,6 +34,8 @@ pub enum Kind {
     Auth,
     /// The server acknowledged a request with 202, which carries no answer.
     NoAnswer,
+    /// The server speaks no protocol version the bridge is allowed to speak.
+    Era,
 }
 
 /// Why a message could not be relayed.
@@ -47,6 +49,8 @@ pub struct UpstreamError {
     status: Option<StatusCode>,
     /// The JSON-RPC error code the server put in its error body, if any.
     server_code: Option<i64>,
+    /// The `data` of the server's JSON-RPC error body, if any.
+    server_data: Option<Box<serde_json::Value>>,
     /// The status means the server no longer knows the session.
     session_gone: bool,
     /// The request got no response at all (it failed while being sent).
@@ -87,6 +91,7 @@ impl std::fmt::Display for UpstreamError {
                 "could not start a new session with the MCP server at {url}: {cause}"
             ),
             Kind::Auth => write!(f, "could not sign in to the MCP server at {url}: {cause}"),
+            Kind::Era => write!(f, "the MCP server at {url} cannot be spoken to: {cause}"),
             Kind::NoAnswer => write!(
                 f,
                 "the MCP server at {url} accepted the request (HTTP {status}) but sent no answer"
@@ -105,6 +110,7 @@ impl UpstreamError {
             cause: cause.into(),
             status: None,
             server_code: None,
+            server_data: None,
             session_gone: false,
             unanswered: false,
             note: String::new(),
@@ -202,6 +208,22 @@ impl UpstreamError {
     /// not be reached, or the connection failed while sending.
     pub fn is_unanswered(&self) -> bool {
         self.unanswered
+    }
+
+    /// The JSON-RPC error code of the server's error body, if it had one.
+    pub fn server_code(&self) -> Option<i64> {
+        self.server_code
+    }
+
+    /// The `data` of the server's JSON-RPC error body, if it had one.
+    pub fn server_data(&self) -> Option<&serde_json::Value> {
+        self.server_data.as_deref()
+    }
+
+    /// This error with the `data` of the server's JSON-RPC error body.
+    pub fn with_server_data(mut self, data: Option<serde_json::Value>) -> Self {
+        self.server_data = data.map(Box::new);
+        self
     }
 
     /// The lower layer's own words.

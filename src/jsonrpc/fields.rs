@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// The `error` member of a response, read for the bridge's own messages.
-#[derive(Deserialize)]
+#[derive(Deserialize, Default)]
 pub struct ErrorObject {
     /// JSON-RPC error code.
     pub code: Option<i64>,

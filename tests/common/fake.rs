@@ -259,6 +259,13 @@ pub fn mcp(seen: &Seen) -> Reply {
     match (&seen.method, seen.rpc_method()) {
         (&Method::GET, _) => Reply::Status(405),
         (&Method::DELETE, _) => Reply::Status(200),
+        // A handshake-era server built on the SDKs refuses a request
+        // without a session, the modern probe among them.
+        (_, "server/discover") => Reply::Json(
+            400,
+            json!({"jsonrpc":"2.0","id":null,"error":{"code":-32000,"message":"Bad Request: Server not initialized"}}).to_string(),
+            vec![],
+        ),
         (_, "initialize") => Reply::Json(
             200,
             result(

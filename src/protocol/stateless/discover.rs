@@ -4,7 +4,7 @@
 use super::envelope::{Envelope, InitParams, SERVER_INFO_KEY};
 use crate::http::error::{Kind, UpstreamError};
 use crate::jsonrpc::{self, Message};
-use crate::protocol::MODERN;
+use crate::protocol::{HANDSHAKE_VERSIONS, MODERN};
 use crate::transport::streamable_http::StreamableHttp;
 use crate::transport::Sink;
 use serde::Deserialize;
@@ -22,11 +22,14 @@ type Raw = Box<RawValue>;
 pub enum Probe {
     /// The server speaks 2026-07-28; what it declared.
     Modern(Discovered),
-    /// The server does not (why, for the log).
-    Handshake(String),
-    /// The server could not be asked at all.
-    Failed(UpstreamError),
+    /// The server speaks only the handshake era (why, for the log).
+    Legacy(String),
 }
+
+/// The JSON-RPC codes only a 2026-07-28 server answers with (HTTP 400):
+/// `HeaderMismatch`, `MissingRequiredClientCapability`,
+/// `UnsupportedProtocolVersion`. Any other refusal means the handshake era.
+const MODERN_CODES: [i64; 3] = [-32020, -32021, jsonrpc::UNSUPPORTED_VERSION];
 
 /// What a 2026-07-28 server declared in answer to `server/discover`.
 pub struct Discovered {
@@ -39,9 +42,17 @@ pub struct Discovered {
 }
 
 /// Ask the server whether it speaks 2026-07-28, on behalf of a client whose
-/// `initialize` is `init`. Anything but a positive answer means the
-/// handshake era; only a failure to reach the server at all is an error.
-pub async fn probe(http: &Arc<StreamableHttp>, sink: &Sink, init: &Message) -> Probe {
+/// `initialize` is `init`, the way the specification's dual-era client
+/// does: a modern request first; a refusal that is not a recognised modern
+/// JSON-RPC error (whatever the status, or an empty body) means the
+/// handshake era. An error comes back only when the server could not be
+/// asked (unreachable, untrusted, sign-in failed) or answered as a modern
+/// server that the bridge cannot speak to.
+pub async fn probe(
+    http: &Arc<StreamableHttp>,
+    sink: &Sink,
+    init: &Message,
+) -> Result<Probe, UpstreamError> {
     let envelope = Envelope::from_init(&InitParams::of(init));
     let (msg, headers) = envelope
         .request(br#"{"jsonrpc":"2.0","id":"mcp-bridge-discover","method":"server/discover"}"#)
@@ -52,25 +63,32 @@ pub async fn probe(http: &Arc<StreamableHttp>, sink: &Sink, init: &Message) -> P
     };
     let answer = match tokio::time::timeout(PROBE_LIMIT, asked).await {
         Err(_) => {
-            return Probe::Handshake(format!(
+            return Ok(Probe::Legacy(format!(
                 "server/discover had no answer within {} s",
                 PROBE_LIMIT.as_secs()
-            ))
+            )))
         }
         Ok(Err(e)) => {
             return match e.kind() {
-                Kind::Connect | Kind::Timeout => Probe::Failed(e),
-                _ => Probe::Handshake(format!("server/discover: {e}")),
-            }
+                Kind::Connect | Kind::Timeout | Kind::Untrusted | Kind::Auth => Err(e),
+                // Authorization, never an era: the sign-in already had its turn.
+                Kind::Status
+                    if e.http_status()
+                        .is_some_and(|s| matches!(s.as_u16(), 401 | 403)) =>
+                {
+                    Err(e)
+                }
+                Kind::Status => refused(http.url(), e.server_code(), e.server_data(), &e),
+                _ => Ok(Probe::Legacy(format!("server/discover: {e}"))),
+            };
         }
-        Ok(Ok(None)) => return Probe::Handshake("server/discover was not answered".into()),
+        Ok(Ok(None)) => return Ok(Probe::Legacy("server/discover was not answered".into())),
         Ok(Ok(Some(a))) => a,
     };
     if answer.is_error {
-        let why = jsonrpc::error_object(&answer.raw)
-            .and_then(|e| e.message)
-            .unwrap_or_default();
-        return Probe::Handshake(format!("server/discover answered an error: {why}"));
+        let e = jsonrpc::error_object(&answer.raw).unwrap_or_default();
+        let why = e.message.clone().unwrap_or_default();
+        return refused(http.url(), e.code, e.data.as_ref(), &why);
     }
     #[derive(Deserialize)]
     struct R {
@@ -87,17 +105,64 @@ pub async fn probe(http: &Arc<StreamableHttp>, sink: &Sink, init: &Message) -> P
     }
     match serde_json::from_slice::<R>(&answer.raw) {
         Ok(R { result }) if result.supported.iter().any(|v| v == MODERN) => {
-            Probe::Modern(Discovered {
+            Ok(Probe::Modern(Discovered {
                 capabilities: result
                     .capabilities
                     .unwrap_or_else(|| jsonrpc::to_raw(&serde_json::json!({}))),
                 server_info: result.meta.and_then(|mut m| m.remove(SERVER_INFO_KEY)),
                 instructions: result.instructions,
-            })
+            }))
         }
-        Ok(R { result }) => {
-            Probe::Handshake(format!("server/discover lists only {:?}", result.supported))
-        }
-        Err(_) => Probe::Handshake("server/discover answered something else".into()),
+        Ok(R { result }) if result.supported.is_empty() => Ok(Probe::Legacy(
+            "server/discover was answered without supportedVersions".into(),
+        )),
+        Ok(R { result }) => refused(
+            http.url(),
+            Some(jsonrpc::UNSUPPORTED_VERSION),
+            Some(&serde_json::json!({ "supported": result.supported })),
+            &"server/discover",
+        ),
+        Err(_) => Ok(Probe::Legacy(
+            "server/discover answered something else".into(),
+        )),
     }
+}
+
+/// The server refused `server/discover` with the JSON-RPC `code` (and
+/// `data`): a handshake-era server, unless the code is one only a modern
+/// server uses. A modern server that supports a handshake version too is
+/// spoken to in that version; one that does not is an error the user sees.
+fn refused(
+    url: &str,
+    code: Option<i64>,
+    data: Option<&serde_json::Value>,
+    why: &dyn std::fmt::Display,
+) -> Result<Probe, UpstreamError> {
+    let Some(code) = code.filter(|c| MODERN_CODES.contains(c)) else {
+        return Ok(Probe::Legacy(format!("server/discover was refused: {why}")));
+    };
+    let supported: Vec<&str> = data
+        .and_then(|d| d["supported"].as_array())
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    if code == jsonrpc::UNSUPPORTED_VERSION {
+        if let Some(v) = supported.iter().find(|v| HANDSHAKE_VERSIONS.contains(v)) {
+            return Ok(Probe::Legacy(format!(
+                "the server does not support {MODERN} but supports {v}"
+            )));
+        }
+        return Err(UpstreamError::new(
+            Kind::Era,
+            url,
+            format!(
+                "it speaks only protocol versions {supported:?}, and the bridge speaks {MODERN} and {}",
+                HANDSHAKE_VERSIONS.join(", ")
+            ),
+        ));
+    }
+    Err(UpstreamError::new(
+        Kind::Era,
+        url,
+        format!("it speaks {MODERN} but refused server/discover (error {code}): {why}"),
+    ))
 }
