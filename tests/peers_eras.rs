@@ -157,3 +157,51 @@ async fn legacy_protocol_cannot_reach_a_modern_only_server_and_says_why() {
     assert!(text.contains("Unsupported protocol version"), "{r}");
     assert_eq!(r["error"]["code"], -32022);
 }
+
+#[tokio::test]
+async fn python_sdk_checks_the_mcp_param_headers_the_bridge_sends() {
+    // The SDK's 2026-07-28 server validates Mcp-Param-* headers against the
+    // body: without them, or with a wrong one, it refuses the call.
+    let peer = peers::python("modern-only");
+    let call = |region: &str, header: Option<&str>| {
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+            "name": "locate", "arguments": {"region": region, "query": "q"},
+            "_meta": {
+                "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                "io.modelcontextprotocol/clientCapabilities": {},
+                "io.modelcontextprotocol/clientInfo": {"name": "direct", "version": "1"}}}});
+        let mut req = common::person()
+            .post(&peer.url)
+            .header("accept", "application/json, text/event-stream")
+            .header("content-type", "application/json")
+            .header("mcp-protocol-version", "2026-07-28")
+            .header("mcp-method", "tools/call")
+            .header("mcp-name", "locate")
+            .body(body.to_string());
+        if let Some(h) = header {
+            req = req.header("mcp-param-region", h);
+        }
+        req.send()
+    };
+    for wrong in [None, Some("elsewhere")] {
+        let resp = call("us-west1", wrong).await.unwrap();
+        assert_eq!(resp.status(), 400, "{wrong:?}");
+        let text = resp.text().await.unwrap();
+        assert!(text.contains("-32020"), "{wrong:?}: {text}");
+    }
+    assert_eq!(
+        call("us-west1", Some("us-west1")).await.unwrap().status(),
+        200
+    );
+
+    // Through the bridge, for a handshake-era client: ASCII, non-ASCII and
+    // a trailing space all arrive as the server checks them.
+    let mut b = Bridge::start(&peer.url, &[]).await;
+    b.initialize().await;
+    for (id, region) in [(1, "us-west1"), (2, "Zürich 東京"), (3, "us-west1 ")] {
+        let r = b
+            .call_tool(json!(id), "locate", json!({"region": region, "query": "q"}))
+            .await;
+        assert_eq!(text_of(&r), format!("{region}|q"), "{r}");
+    }
+}

@@ -438,7 +438,24 @@ async fn a_modern_client_is_relayed_statelessly_with_routing_headers() {
         )
         .await;
     assert_eq!(ask, serde_json::from_str::<Value>(input_required).unwrap());
-    let posts = fake.seen_with(Method::POST);
+    let all = fake.seen_with(Method::POST);
+    // Before a call to a tool it has not seen listed, the bridge lists the
+    // tools itself (for their x-mcp-header annotations), with the client's
+    // envelope; nothing else of its own.
+    let (own, posts): (Vec<_>, Vec<_>) = all.into_iter().partition(|p| {
+        p.rpc_id()
+            .as_str()
+            .is_some_and(|id| id.starts_with("mcp-bridge-tools-"))
+    });
+    assert_eq!(own.len(), 2, "one tools/list before each unseen tool");
+    for p in &own {
+        assert_eq!(p.rpc_method(), "tools/list");
+        let meta = &p.body.as_ref().unwrap()["params"]["_meta"];
+        assert_eq!(
+            meta["io.modelcontextprotocol/clientInfo"]["name"],
+            "modern-client"
+        );
+    }
     assert_eq!(
         posts.len(),
         3,

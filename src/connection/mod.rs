@@ -23,6 +23,7 @@ use crate::http::retry;
 use crate::http::Http;
 use crate::jsonrpc::{Id, Kind as MessageKind, Message, Method};
 use crate::protocol::stateless::envelope::{request_version, routing_headers};
+use crate::protocol::stateless::modern::Modern;
 use crate::protocol::{self, HANDSHAKE_VERSIONS, MODERN};
 use crate::transport::sse::Sse;
 use crate::transport::streamable_http::{Posted, StreamableHttp};
@@ -82,6 +83,8 @@ pub struct Description {
 /// The connection to one server.
 pub struct Connection {
     http: Arc<StreamableHttp>,
+    /// Requests of revision 2026-07-28, relayed or translated.
+    modern: Arc<Modern>,
     sse: Arc<Sse>,
     state: StateCell,
     settings: Settings,
@@ -113,8 +116,10 @@ impl Connection {
             headers,
             limit: settings.max_message,
         };
+        let http = Arc::new(StreamableHttp::new(server.clone(), settings.retry_for));
         let conn = Connection {
-            http: Arc::new(StreamableHttp::new(server.clone(), settings.retry_for)),
+            modern: Arc::new(Modern::new(Arc::clone(&http), sink.clone())),
+            http,
             sse: Arc::new(Sse::new(server, sink.clone(), events.clone())),
             state: StateCell::default(),
             era: settings.era.clone(),
@@ -190,10 +195,10 @@ impl Connection {
             State::Modern { version } => {
                 // Each request names its own version; other messages use the era's.
                 let own = request_version(&m.raw).unwrap_or(version);
-                self.stateless(m, &own).await
+                self.stateless_request(m, &own).await
             }
             State::Unknown => match self.modern_version(m) {
-                Some(v) => self.stateless(m, &v).await,
+                Some(v) => self.stateless_request(m, &v).await,
                 None => self.handshake_request(m).await,
             },
             State::Closed => Err(UpstreamError::new(
@@ -229,8 +234,13 @@ impl Connection {
     pub async fn notify(&self, m: Message) {
         match self.state.now() {
             State::Translated(t) => t.from_client(m),
+            // 2026-07-28 over HTTP cancels by closing the request's
+            // stream, which the relay did when it stopped the request.
+            State::Modern { .. } if m.is(&Method::Cancelled) => {
+                tracing::debug!("not posted to a 2026-07-28 server: the cancellation closed the request's stream");
+            }
             State::Modern { version } => {
-                if let Err(e) = self.stateless(&m, &version).await {
+                if let Err(e) = self.stateless_notify(&m, &version).await {
                     tracing::debug!("{} from the client was not delivered: {e}", m.describe());
                 }
             }
@@ -374,17 +384,39 @@ impl Connection {
         }
     }
 
-    /// Send `m` of the stateless revision `version`: no session, the
-    /// routing headers that revision asks, retried while the server cannot
-    /// be reached.
-    async fn stateless(&self, m: &Message, version: &str) -> Result<Answered, UpstreamError> {
+    /// Send the request `m` of the stateless revision `version` (no
+    /// session; the headers that revision asks), retried while the server
+    /// cannot be reached.
+    async fn stateless_request(
+        &self,
+        m: &Message,
+        version: &str,
+    ) -> Result<Answered, UpstreamError> {
+        let answer =
+            retry::while_unreachable(self.settings.retry_for, || self.modern.request(m, version))
+                .await?;
+        let _ = self.sink.send(answer).await;
+        Ok(Answered::Yes)
+    }
+
+    /// Send the notification `m` of the stateless revision `version`.
+    async fn stateless_notify(
+        &self,
+        m: &Message,
+        version: &str,
+    ) -> Result<Answered, UpstreamError> {
         let headers = routing_headers(m, version);
         let sent = retry::while_unreachable(self.settings.retry_for, || async {
-            let posted = self.http.post(m, &headers, 0).await?;
+            let posted = self.http.post_stateless(m, &headers).await?;
             posted.relay(m, &self.sink).await
         })
         .await?;
         Ok(if sent { Answered::Yes } else { Answered::No })
+    }
+
+    /// The server said its tools changed.
+    pub fn tools_changed(&self) {
+        self.modern.tools_changed();
     }
 
     /// POST on Streamable HTTP, noting whether the server answered.

@@ -161,7 +161,7 @@ impl Connection {
     /// Translate for the handshake-era client whose `initialize` is `m`,
     /// answering it from what the server declared.
     async fn translate(&self, m: &Message, found: Discovered) -> Answered {
-        let (t, answer) = Translator::start(Arc::clone(&self.http), self.sink.clone(), m, found);
+        let (t, answer) = Translator::start(Arc::clone(&self.modern), self.sink.clone(), m, found);
         self.state.translated(t);
         match answer {
             Some(a) => {

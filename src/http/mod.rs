@@ -102,6 +102,18 @@ impl Http {
         self.send_with(build, false).await
     }
 
+    /// Which credentials requests go with now, as a number that tells two
+    /// tokens apart and reveals nothing of them (it never leaves memory):
+    /// what a server's `private` answers may be kept for. `None` without a
+    /// token source.
+    pub async fn credentials(&self) -> Option<u64> {
+        use std::hash::{Hash, Hasher};
+        let token = self.tokens.as_deref()?.bearer().await?;
+        let mut h = std::hash::DefaultHasher::new();
+        token.hash(&mut h);
+        Some(h.finish())
+    }
+
     /// The server URL, as errors name it.
     pub fn server(&self) -> &str {
         self.server.as_str()

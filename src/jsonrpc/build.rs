@@ -45,9 +45,15 @@ type Raw = Box<RawValue>;
 /// `raw` (a request) with its id replaced by the string `id`; every other
 /// value keeps its bytes.
 pub fn with_id(raw: &[u8], id: &str) -> Result<Bytes, String> {
+    with_id_json(raw, to_raw(&id))
+}
+
+/// `raw` with its `id` replaced by `id` (JSON text, as [`super::Id::as_json`]
+/// gives it); every other value keeps its bytes.
+pub fn with_id_json(raw: &[u8], id: Raw) -> Result<Bytes, String> {
     let mut msg: HashMap<String, Raw> =
         serde_json::from_slice(raw).map_err(|e| format!("not a JSON object: {e}"))?;
-    msg.insert("id".to_owned(), to_raw(&id));
+    msg.insert("id".to_owned(), id);
     serde_json::to_vec(&msg)
         .map(Bytes::from)
         .map_err(|e| e.to_string())

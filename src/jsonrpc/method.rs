@@ -26,6 +26,7 @@ methods! {
     ResourcesRead = "resources/read", ResourcesSubscribe = "resources/subscribe",
     ResourcesUnsubscribe = "resources/unsubscribe", SetLogLevel = "logging/setLevel",
     Discover = "server/discover", Listen = "subscriptions/listen",
+    ToolsListChanged = "notifications/tools/list_changed",
 }
 
 impl Method {
@@ -56,6 +57,8 @@ impl Method {
         match self {
             Method::ToolsCall | Method::PromptsGet => Some("name"),
             Method::ResourcesRead => Some("uri"),
+            // The tasks extension routes by the task.
+            Method::Other(name) if name.starts_with("tasks/") => Some("taskId"),
             _ => None,
         }
     }

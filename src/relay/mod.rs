@@ -67,6 +67,8 @@ pub trait Upstream: Send + Sync + 'static {
     fn close(&self) -> impl Future<Output = ()> + Send;
     /// The server URL, for messages.
     fn url(&self) -> &str;
+    /// The server said its tools changed.
+    fn tools_changed(&self) {}
 }
 
 impl Upstream for Connection {
@@ -96,6 +98,9 @@ impl Upstream for Connection {
     }
     fn url(&self) -> &str {
         Connection::url(self)
+    }
+    fn tools_changed(&self) {
+        Connection::tools_changed(self)
     }
 }
 
@@ -284,6 +289,9 @@ impl<U: Upstream> Relay<U> {
     async fn deliver(&mut self, m: Message) {
         if m.kind != MessageKind::Response {
             tracing::info!("← {}", m.describe());
+            if m.is(&Method::ToolsListChanged) {
+                self.conn.tools_changed();
+            }
             return self.write(m.raw).await;
         }
         let Some(id) = &m.id else {

@@ -17,7 +17,7 @@ import sys
 from typing import Annotated
 
 import uvicorn
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.resolve import Elicit, Resolve
@@ -35,6 +35,15 @@ def add(a: int, b: int) -> int:
 def echo(text: str) -> str:
     """Return the text unchanged."""
     return text
+
+
+@app.tool()
+def locate(
+    region: Annotated[str, Field(json_schema_extra={"x-mcp-header": "Region"})],
+    query: str,
+) -> str:
+    """Answer from a region; the region travels in the Mcp-Param-Region header."""
+    return f"{region}|{query}"
 
 
 @app.tool()

@@ -180,6 +180,11 @@ mod tests {
         assert_eq!(h["mcp-name"], "=?base64?ZmlsZTovLy/DqQ==?=");
         let m = msg(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#);
         assert!(routing_headers(&m, MODERN).get("mcp-name").is_none());
+        // The tasks extension: the task is the name.
+        let m = msg(r#"{"jsonrpc":"2.0","id":1,"method":"tasks/get","params":{"taskId":"t-7"}}"#);
+        assert_eq!(routing_headers(&m, MODERN)["mcp-name"], "t-7");
+        let m = msg(r#"{"jsonrpc":"2.0","id":1,"method":"tasks/list","params":{}}"#);
+        assert!(routing_headers(&m, MODERN).get("mcp-name").is_none());
     }
 
     #[test]

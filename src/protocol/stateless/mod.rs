@@ -11,16 +11,18 @@
 pub mod discover;
 pub mod envelope;
 pub mod input;
+pub mod modern;
+pub mod params;
 
 use crate::http::error::UpstreamError;
 use crate::http::retry::{Reconnect, Reopen};
 use crate::jsonrpc::{self, Id, Kind, Message, Method};
 use crate::protocol::{self, HANDSHAKE_VERSIONS, LATEST_HANDSHAKE, MODERN};
-use crate::transport::streamable_http::StreamableHttp;
 use crate::transport::Sink;
 use discover::Discovered;
 use envelope::{Envelope, InitParams};
 use input::{input_required, Asking, MAX_INPUT_REQUESTS, MAX_INPUT_ROUNDS};
+use modern::Modern;
 use serde_json::value::RawValue;
 use serde_json::Map;
 use std::collections::BTreeSet;
@@ -35,7 +37,7 @@ type Raw = Box<RawValue>;
 
 /// Speaks 2026-07-28 to the server on behalf of a handshake-era client.
 pub struct Translator {
-    http: Arc<StreamableHttp>,
+    modern: Arc<Modern>,
     sink: Sink,
     envelope: Mutex<Envelope>,
     /// Which list-changed notifications the server offers.
@@ -49,7 +51,7 @@ impl Translator {
     /// Start translating for the client whose `initialize` is `init`; the
     /// answer to that `initialize`, from what the server declared, comes back.
     pub fn start(
-        http: Arc<StreamableHttp>,
+        modern: Arc<Modern>,
         sink: Sink,
         init: &Message,
         found: Discovered,
@@ -69,7 +71,7 @@ impl Translator {
             .filter(|v| HANDSHAKE_VERSIONS.contains(v))
             .unwrap_or(LATEST_HANDSHAKE);
         let server_info = found.server_info.unwrap_or_else(|| {
-            jsonrpc::to_raw(&serde_json::json!({"name": http.url(), "version": "unknown"}))
+            jsonrpc::to_raw(&serde_json::json!({"name": modern.http().url(), "version": "unknown"}))
         });
         let mut result = format!(
             r#"{{"protocolVersion":{},"capabilities":{},"serverInfo":{}"#,
@@ -86,7 +88,7 @@ impl Translator {
         );
         let answer = init.id.as_ref().map(|id| protocol::result(id, &result));
         let t = Arc::new(Translator {
-            http,
+            modern,
             sink,
             envelope: Mutex::new(Envelope::from_init(&params)),
             list_changed,
@@ -147,7 +149,9 @@ impl Translator {
     }
 
     /// Send one request, working through `input_required` rounds by asking
-    /// the client, until the server gives a final answer.
+    /// the client, until the server gives a final answer. Each round after
+    /// the first is a new request, so it goes under a new id (the
+    /// specification's rule); the answer goes back under the client's.
     async fn call(&self, m: &Message, id: &Id) -> Result<Message, UpstreamError> {
         let fail =
             |code, text: &str| protocol::error(id, code, &format!("mcp-bridge: {text}"), None);
@@ -163,18 +167,20 @@ impl Translator {
                 Ok(r) => r,
                 Err(e) => return Ok(fail(jsonrpc::INVALID_REQUEST, &e)),
             };
-            let msg = Message { raw, ..m.clone() };
-            let headers = envelope::routing_headers(&msg, MODERN);
-            let posted = self.http.post(&msg, &headers, 0).await?;
-            let answer = posted
-                .answer(&msg, &self.sink, None)
-                .await?
-                .ok_or_else(|| {
-                    UpstreamError::lost(
-                        self.http.url(),
-                        "the server ended its reply without answering",
-                    )
-                })?;
+            let msg = if round == 0 {
+                Message { raw, ..m.clone() }
+            } else {
+                match protocol::own_request(&raw, "round") {
+                    Some(again) => again,
+                    None => return Ok(fail(jsonrpc::INVALID_REQUEST, "cannot repeat the request")),
+                }
+            };
+            let answer = self.modern.request(&msg, MODERN).await?;
+            let answer = if round == 0 {
+                answer
+            } else {
+                modern::under_id(answer, m)
+            };
             let Some(asked) = (!answer.is_error)
                 .then(|| input_required(&answer.raw))
                 .flatten()
@@ -266,7 +272,7 @@ impl Translator {
         };
         tracing::debug!("subscriptions/listen stream opening");
         let listened = async {
-            let posted = self.http.post(&msg, &headers, 0).await?;
+            let posted = self.modern.http().post_stateless(&msg, &headers).await?;
             posted.answer(&msg, &self.sink, Some(LISTEN_ACK)).await
         };
         match listened.await {

@@ -63,6 +63,11 @@ impl StreamableHttp {
         self.server.request(method, self.server.url.clone(), extra)
     }
 
+    /// Which credentials requests go with now (see [`crate::http::Http::credentials`]).
+    pub async fn credentials(&self) -> Option<u64> {
+        self.server.http.credentials().await
+    }
+
     /// True the first time event `id` is seen in session `epoch`.
     fn first_time(&self, epoch: u64, id: &str) -> bool {
         self.seen.lock().expect("seen lock").first_time(epoch, id)

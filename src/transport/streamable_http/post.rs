@@ -41,6 +41,27 @@ impl StreamableHttp {
         extra: &HeaderMap,
         epoch: u64,
     ) -> Result<Posted, UpstreamError> {
+        self.post_with(msg, extra, epoch, msg.kind == Kind::Request)
+            .await
+    }
+
+    /// POST `msg` of revision 2026-07-28, which has no sessions and no
+    /// resuming: a reply stream that breaks just ends.
+    pub async fn post_stateless(
+        self: &Arc<Self>,
+        msg: &Message,
+        extra: &HeaderMap,
+    ) -> Result<Posted, UpstreamError> {
+        self.post_with(msg, extra, 0, false).await
+    }
+
+    async fn post_with(
+        self: &Arc<Self>,
+        msg: &Message,
+        extra: &HeaderMap,
+        epoch: u64,
+        resumable: bool,
+    ) -> Result<Posted, UpstreamError> {
         let build = || {
             self.request(Method::POST, extra)
                 .header(ACCEPT, ACCEPT_BOTH)
@@ -62,13 +83,7 @@ impl StreamableHttp {
         }
         let ctype = content_type(&resp);
         if ctype == "text/event-stream" {
-            let stream = ReplyStream::new(
-                Arc::clone(self),
-                resp,
-                extra.clone(),
-                epoch,
-                msg.kind == Kind::Request,
-            );
+            let stream = ReplyStream::new(Arc::clone(self), resp, extra.clone(), epoch, resumable);
             return posted(Reply::Stream(Box::new(stream)));
         }
         let body = read_body(&mut resp, self.url(), self.server.limit).await?;
