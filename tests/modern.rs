@@ -450,3 +450,93 @@ async fn cancelling_a_modern_request_closes_its_stream_and_posts_nothing() {
     assert!(b.held.iter().all(|m| m["id"] != 5), "{:?}", b.held);
     assert_eq!(calls_seen.load(Ordering::SeqCst), 1);
 }
+
+#[tokio::test]
+async fn url_elicitation_gets_an_id_and_a_completion_for_a_2025_11_25_client() {
+    const TRACE: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let fake = Fake::start(|s| match s.rpc_method() {
+        "server/discover" => discover(s),
+        "tools/list" => Reply::Json(
+            200,
+            result(&s.rpc_id(), json!({"tools": []})).to_string(),
+            vec![],
+        ),
+        "tools/call" => {
+            let params = &s.body.as_ref().unwrap()["params"];
+            if params["inputResponses"]["pay"]["action"] == "accept" {
+                // Trace context comes back in the result's _meta too.
+                let trace = params["_meta"]["traceparent"].clone();
+                Reply::Json(
+                    200,
+                    result(
+                        &s.rpc_id(),
+                        json!({
+                            "content": [{"type": "text", "text": "paid"}],
+                            "_meta": {"traceparent": trace}
+                        }),
+                    )
+                    .to_string(),
+                    vec![],
+                )
+            } else {
+                Reply::Json(200, result(&s.rpc_id(), json!({
+                    "resultType": "input_required",
+                    "inputRequests": {"pay": {"method": "elicitation/create", "params": {
+                        "mode": "url", "url": "https://pay.example/checkout", "message": "Pay"}}},
+                    "requestState": "u"
+                })).to_string(), vec![])
+            }
+        }
+        _ => Reply::Status(400),
+    })
+    .await;
+    let mut b = Bridge::start(&fake.url, &[]).await;
+    b.send(
+        json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25",
+        "capabilities": {"elicitation": {"form": {}, "url": {}}},
+        "clientInfo": {"name": "bridge-tests", "version": "1"}}}),
+    )
+    .await;
+    b.response(json!(0)).await;
+    b.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "buy", "arguments": {}, "_meta": {"traceparent": TRACE}}}),
+    )
+    .await;
+    let ask = b
+        .recv_matching(|m| m["method"] == "elicitation/create")
+        .await;
+    let eid = ask["params"]["elicitationId"]
+        .as_str()
+        .expect("an invented elicitationId")
+        .to_owned();
+    assert_eq!(ask["params"]["url"], "https://pay.example/checkout");
+    b.send(json!({"jsonrpc": "2.0", "id": ask["id"], "result": {"action": "accept"}}))
+        .await;
+    let done = b
+        .recv_matching(|m| m["method"] == "notifications/elicitation/complete")
+        .await;
+    assert_eq!(done["params"]["elicitationId"], eid.as_str());
+    let r = b.response(json!(1)).await;
+    assert_eq!(r["result"]["content"][0]["text"], "paid", "{r}");
+    assert_eq!(
+        r["result"]["_meta"]["traceparent"], TRACE,
+        "trace context both ways"
+    );
+    let sent = calls(&fake, "tools/call");
+    assert_eq!(
+        sent[0].body.as_ref().unwrap()["params"]["_meta"]["traceparent"],
+        TRACE
+    );
+    assert_eq!(
+        sent[1].body.as_ref().unwrap()["params"]["_meta"]["traceparent"],
+        TRACE
+    );
+    assert!(
+        sent[1].body.as_ref().unwrap()["params"]["inputResponses"]["pay"]
+            .get("elicitationId")
+            .is_none(),
+        "the invented id stays between the bridge and the client"
+    );
+}

@@ -86,8 +86,15 @@ impl Asking {
 
     /// Put the server's input requests to the client (through `sink`) as
     /// ordinary requests (sampling, elicitation, roots) and collect the
-    /// answers by key.
-    pub async fn ask(&self, sink: &Sink, requests: Vec<(String, Raw)>) -> Result<Raw, Refusal> {
+    /// answers by key. A URL-mode elicitation gets the `elicitationId` a
+    /// 2025-11-25 client needs (2026-07-28 dropped it); the ids of those the
+    /// client accepted come back too, for `notifications/elicitation/complete`
+    /// once the repeated request succeeds.
+    pub async fn ask(
+        &self,
+        sink: &Sink,
+        requests: Vec<(String, Raw)>,
+    ) -> Result<(Raw, Vec<String>), Refusal> {
         let mut waiting = Vec::new();
         for (key, req) in requests {
             #[derive(Deserialize)]
@@ -101,6 +108,7 @@ impl Asking {
             };
             let n = self.next_id.fetch_add(1, Ordering::Relaxed);
             let id = Id::bridge(&format!("mcp-bridge-input-{n}"));
+            let (params, url_mode) = with_elicitation_id(&r.method, r.params, n);
             let (tx, rx) = oneshot::channel();
             self.waiters
                 .lock()
@@ -111,7 +119,7 @@ impl Asking {
                 id.as_json(),
                 jsonrpc::to_raw(&r.method).get()
             );
-            if let Some(p) = &r.params {
+            if let Some(p) = &params {
                 line.push_str(&format!(r#","params":{}"#, p.get()));
             }
             line.push('}');
@@ -122,10 +130,11 @@ impl Asking {
             if let Ok(m) = jsonrpc::classify(bytes::Bytes::from(line)) {
                 let _ = sink.send(m).await;
             }
-            waiting.push((key, id, rx));
+            waiting.push((key, id, rx, url_mode));
         }
         let mut responses: HashMap<String, Raw> = HashMap::new();
-        for (key, id, rx) in waiting {
+        let mut accepted_urls = Vec::new();
+        for (key, id, rx, url_mode) in waiting {
             let Ok(answer) = rx.await else {
                 self.waiters.lock().expect("waiters lock").remove(&id);
                 return Err(Refusal {
@@ -151,10 +160,50 @@ impl Asking {
             }
             let result = jsonrpc::result_raw(&answer.raw)
                 .unwrap_or_else(|| jsonrpc::to_raw(&serde_json::json!({})));
+            if let Some(eid) = url_mode {
+                #[derive(Deserialize)]
+                struct Action {
+                    action: Option<String>,
+                }
+                let action = serde_json::from_str::<Action>(result.get()).ok();
+                if action.and_then(|a| a.action).as_deref() == Some("accept") {
+                    accepted_urls.push(eid);
+                }
+            }
             responses.insert(key, result);
         }
-        Ok(jsonrpc::to_raw(&responses))
+        Ok((jsonrpc::to_raw(&responses), accepted_urls))
     }
+}
+
+/// The params of an input request `method`; for a URL-mode elicitation
+/// without an `elicitationId`, with one invented (number `n`), which also
+/// comes back.
+fn with_elicitation_id(method: &str, params: Option<Raw>, n: u64) -> (Option<Raw>, Option<String>) {
+    if method != "elicitation/create" {
+        return (params, None);
+    }
+    let Some(p) = &params else {
+        return (params, None);
+    };
+    let Ok(mut fields) = serde_json::from_str::<HashMap<String, Raw>>(p.get()) else {
+        return (params, None);
+    };
+    if fields.get("mode").map(|m| m.get()) != Some(r#""url""#) {
+        return (params, None);
+    }
+    let id = match fields.get("elicitationId") {
+        Some(existing) => match serde_json::from_str::<String>(existing.get()) {
+            Ok(id) => id,
+            Err(_) => return (params, None),
+        },
+        None => {
+            let id = format!("mcp-bridge-elicitation-{n}");
+            fields.insert("elicitationId".to_owned(), jsonrpc::to_raw(&id));
+            id
+        }
+    };
+    (Some(jsonrpc::to_raw(&fields)), Some(id))
 }
 
 #[cfg(test)]

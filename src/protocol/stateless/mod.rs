@@ -157,6 +157,8 @@ impl Translator {
             |code, text: &str| protocol::error(id, code, &format!("mcp-bridge: {text}"), None);
         let mut extra: Vec<(&str, Raw)> = Vec::new();
         let mut state_wait = Duration::from_millis(50);
+        // URL-mode elicitations the client accepted, by the ids it was given.
+        let mut opened: Vec<String> = Vec::new();
         for round in 0..=MAX_INPUT_ROUNDS {
             let stamped = self
                 .envelope
@@ -185,6 +187,9 @@ impl Translator {
                 .then(|| input_required(&answer.raw))
                 .flatten()
             else {
+                if !answer.is_error {
+                    self.elicitations_complete(&opened).await;
+                }
                 return Ok(answer);
             };
             if round == MAX_INPUT_ROUNDS {
@@ -210,11 +215,29 @@ impl Translator {
             }
             state_wait = Duration::from_millis(50);
             match self.asking.ask(&self.sink, asked.requests).await {
-                Ok(responses) => extra.push(("inputResponses", responses)),
+                Ok((responses, urls)) => {
+                    extra.push(("inputResponses", responses));
+                    opened.extend(urls);
+                }
                 Err(r) => return Ok(protocol::error(id, r.code, &r.text, r.data)),
             }
         }
         unreachable!("the last round returns")
+    }
+
+    /// Tell a 2025-11-25 client that the URL-mode elicitations `ids` are
+    /// done (2026-07-28 has no such notification: the repeated request
+    /// succeeding is the sign).
+    async fn elicitations_complete(&self, ids: &[String]) {
+        for eid in ids {
+            let line = format!(
+                r#"{{"jsonrpc":"2.0","method":"notifications/elicitation/complete","params":{{"elicitationId":{}}}}}"#,
+                jsonrpc::to_raw(eid).get()
+            );
+            if let Ok(m) = jsonrpc::classify(bytes::Bytes::from(line)) {
+                let _ = self.sink.send(m).await;
+            }
+        }
     }
 
     /// (Re)open the `subscriptions/listen` stream that carries list-changed
