@@ -242,7 +242,7 @@ async fn python_session(mode: &str) {
         b.wait_stderr("transport: HTTP+SSE").await;
     }
     let tools = b.request(json!(1), "tools/list", json!({})).await;
-    assert_eq!(tools["result"]["tools"].as_array().unwrap().len(), 5);
+    assert_eq!(tools["result"]["tools"].as_array().unwrap().len(), 6);
     let add = b.call_tool(json!(2), "add", json!({"a": 40, "b": 2})).await;
     assert_eq!(add["result"]["structuredContent"]["result"], 42, "{add}");
     let echo = b

@@ -314,6 +314,20 @@ impl Auth {
         let Some(mut turn) = self.turn(sent).await? else {
             return Ok(());
         };
+        if sent.is_some() {
+            // A token was refused: the server may name another
+            // authorization server now. Its metadata is read again, and a
+            // client or refresh token of the old one is never offered to
+            // the new one (SEP-2352).
+            let before = turn.known.server.take().map(|s| s.issuer);
+            let now = self.server(&mut turn.known, c).await?;
+            if before.is_some_and(|b| b != now.issuer) {
+                tracing::info!(
+                    "the server now names the authorization server {}; signing in there",
+                    now.issuer
+                );
+            }
+        }
         let had = self.current.lock().expect("auth state").tokens.clone();
         if let Some(rt) = had.and_then(|t| t.refresh_token) {
             match self.refresh_locked(&mut turn.known, &rt, c).await {

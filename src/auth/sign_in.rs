@@ -56,7 +56,8 @@ impl Auth {
                 .map_err(|e| failed(url, e))?;
             if cb.iss.is_some() || server.iss_in_response {
                 let iss = cb.iss.as_deref().unwrap_or("");
-                if iss.trim_end_matches('/') != server.issuer.trim_end_matches('/') {
+                // RFC 9207 §2.4: simple string comparison, no normalizing.
+                if iss != server.issuer {
                     return Err(failed(url, format!("the sign-in response came from issuer {:?}, not {} (RFC 9207); refused", crate::text::clean(iss, 200), server.issuer)));
                 }
             }

@@ -53,6 +53,31 @@ pub async fn probe(
     sink: &Sink,
     init: &Message,
 ) -> Result<Probe, UpstreamError> {
+    if let Some(found) = probe_once(http, sink, init).await? {
+        return Ok(found);
+    }
+    // The server refused 2026-07-28 while listing it as supported: the
+    // specification's answer is to retry with a listed version, once.
+    tracing::info!(
+        "server/discover was refused with {MODERN} listed as supported; asking once more"
+    );
+    match probe_once(http, sink, init).await? {
+        Some(found) => Ok(found),
+        None => Err(UpstreamError::new(
+            Kind::Era,
+            http.url(),
+            format!("it refuses {MODERN} twice while listing it as supported"),
+        )),
+    }
+}
+
+/// One `server/discover`; `None` when the server asked for a version the
+/// bridge had sent (worth asking once more).
+async fn probe_once(
+    http: &Arc<StreamableHttp>,
+    sink: &Sink,
+    init: &Message,
+) -> Result<Option<Probe>, UpstreamError> {
     let envelope = Envelope::from_init(&InitParams::of(init));
     let (msg, headers) = envelope
         .request(br#"{"jsonrpc":"2.0","id":"mcp-bridge-discover","method":"server/discover"}"#)
@@ -63,10 +88,10 @@ pub async fn probe(
     };
     let answer = match tokio::time::timeout(PROBE_LIMIT, asked).await {
         Err(_) => {
-            return Ok(Probe::Legacy(format!(
+            return Ok(Some(Probe::Legacy(format!(
                 "server/discover had no answer within {} s",
                 PROBE_LIMIT.as_secs()
-            )))
+            ))))
         }
         Ok(Err(e)) => {
             return match e.kind() {
@@ -79,10 +104,14 @@ pub async fn probe(
                     Err(e)
                 }
                 Kind::Status => refused(http.url(), e.server_code(), e.server_data(), &e),
-                _ => Ok(Probe::Legacy(format!("server/discover: {e}"))),
+                _ => Ok(Some(Probe::Legacy(format!("server/discover: {e}")))),
             };
         }
-        Ok(Ok(None)) => return Ok(Probe::Legacy("server/discover was not answered".into())),
+        Ok(Ok(None)) => {
+            return Ok(Some(Probe::Legacy(
+                "server/discover was not answered".into(),
+            )))
+        }
         Ok(Ok(Some(a))) => a,
     };
     if answer.is_error {
@@ -105,26 +134,26 @@ pub async fn probe(
     }
     match serde_json::from_slice::<R>(&answer.raw) {
         Ok(R { result }) if result.supported.iter().any(|v| v == MODERN) => {
-            Ok(Probe::Modern(Discovered {
+            Ok(Some(Probe::Modern(Discovered {
                 capabilities: result
                     .capabilities
                     .unwrap_or_else(|| jsonrpc::to_raw(&serde_json::json!({}))),
                 server_info: result.meta.and_then(|mut m| m.remove(SERVER_INFO_KEY)),
                 instructions: result.instructions,
-            }))
+            })))
         }
-        Ok(R { result }) if result.supported.is_empty() => Ok(Probe::Legacy(
+        Ok(R { result }) if result.supported.is_empty() => Ok(Some(Probe::Legacy(
             "server/discover was answered without supportedVersions".into(),
-        )),
+        ))),
         Ok(R { result }) => refused(
             http.url(),
             Some(jsonrpc::UNSUPPORTED_VERSION),
             Some(&serde_json::json!({ "supported": result.supported })),
             &"server/discover",
         ),
-        Err(_) => Ok(Probe::Legacy(
+        Err(_) => Ok(Some(Probe::Legacy(
             "server/discover answered something else".into(),
-        )),
+        ))),
     }
 }
 
@@ -137,19 +166,24 @@ fn refused(
     code: Option<i64>,
     data: Option<&serde_json::Value>,
     why: &dyn std::fmt::Display,
-) -> Result<Probe, UpstreamError> {
+) -> Result<Option<Probe>, UpstreamError> {
     let Some(code) = code.filter(|c| MODERN_CODES.contains(c)) else {
-        return Ok(Probe::Legacy(format!("server/discover was refused: {why}")));
+        return Ok(Some(Probe::Legacy(format!(
+            "server/discover was refused: {why}"
+        ))));
     };
     let supported: Vec<&str> = data
         .and_then(|d| d["supported"].as_array())
         .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
         .unwrap_or_default();
     if code == jsonrpc::UNSUPPORTED_VERSION {
+        if supported.contains(&MODERN) {
+            return Ok(None);
+        }
         if let Some(v) = supported.iter().find(|v| HANDSHAKE_VERSIONS.contains(v)) {
-            return Ok(Probe::Legacy(format!(
+            return Ok(Some(Probe::Legacy(format!(
                 "the server does not support {MODERN} but supports {v}"
-            )));
+            ))));
         }
         return Err(UpstreamError::new(
             Kind::Era,
