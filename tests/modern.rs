@@ -540,3 +540,68 @@ async fn url_elicitation_gets_an_id_and_a_completion_for_a_2025_11_25_client() {
         "the invented id stays between the bridge and the client"
     );
 }
+
+#[tokio::test]
+async fn tools_list_changed_drops_what_the_bridge_knew_of_the_tools() {
+    // A translated client: the bridge keeps a subscriptions/listen stream,
+    // on which the server says its tools changed (the header is renamed).
+    let header = Arc::new(std::sync::Mutex::new("Region"));
+    let (tx, rx) = tokio::sync::mpsc::channel::<String>(4);
+    let rx = std::sync::Mutex::new(Some(rx));
+    let tools = annotated(Arc::clone(&header));
+    let fake = Fake::start(move |s| match s.rpc_method() {
+        "server/discover" => Reply::Json(
+            200,
+            result(
+                &s.rpc_id(),
+                json!({
+                    "supportedVersions": [MODERN], "capabilities": {"tools": {"listChanged": true}},
+                    "resultType": "complete", "cacheScope": "public", "ttlMs": 0
+                }),
+            )
+            .to_string(),
+            vec![],
+        ),
+        "subscriptions/listen" => match rx.lock().unwrap().take() {
+            Some(rx) => Reply::SseChannel(rx),
+            None => Reply::Status(400),
+        },
+        _ => tools(s),
+    })
+    .await;
+    let mut b = Bridge::start(&fake.url, &[]).await;
+    b.initialize().await;
+    let r = b
+        .call_tool(json!(1), "route", json!({"region": "us"}))
+        .await;
+    assert_eq!(r["result"]["content"][0]["text"], "routed", "{r}");
+    fake.wait_for("the listen stream", |s| {
+        s.rpc_method() == "subscriptions/listen"
+    })
+    .await;
+    *header.lock().unwrap() = "Zone";
+    let changed = json!({"jsonrpc": "2.0", "method": "notifications/tools/list_changed"});
+    if tx
+        .send(format!("event: message\ndata: {changed}\n\n"))
+        .await
+        .is_err()
+    {
+        panic!("the listen stream was closed; stderr: {}", b.stderr());
+    }
+    b.recv_matching(|m| m["method"] == "notifications/tools/list_changed")
+        .await;
+    let r = b
+        .call_tool(json!(2), "route", json!({"region": "us"}))
+        .await;
+    assert_eq!(r["result"]["content"][0]["text"], "routed", "{r}");
+    assert_eq!(
+        calls(&fake, "tools/list").len(),
+        2,
+        "listed again after the change"
+    );
+    assert_eq!(
+        calls(&fake, "tools/call").len(),
+        2,
+        "no call was refused: the new header was known before the call"
+    );
+}
