@@ -21,8 +21,8 @@ pub use state::{State, Transport};
 use crate::http::error::{Kind, UpstreamError};
 use crate::http::retry;
 use crate::http::Http;
-use crate::jsonrpc::{Id, Kind as MessageKind, Message, Method};
-use crate::protocol::stateless::envelope::{request_version, routing_headers};
+use crate::jsonrpc::{self, Id, Kind as MessageKind, Message, Method};
+use crate::protocol::stateless::envelope::{complete_envelope, request_version, routing_headers};
 use crate::protocol::stateless::modern::Modern;
 use crate::protocol::{self, HANDSHAKE_VERSIONS, MODERN};
 use crate::transport::sse::Sse;
@@ -392,6 +392,9 @@ impl Connection {
         m: &Message,
         version: &str,
     ) -> Result<Answered, UpstreamError> {
+        let completed =
+            complete_envelope(&m.raw, version).and_then(|raw| jsonrpc::classify(raw).ok());
+        let m = completed.as_ref().unwrap_or(m);
         let answer =
             retry::while_unreachable(self.settings.retry_for, || self.modern.request(m, version))
                 .await?;

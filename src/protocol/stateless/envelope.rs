@@ -41,6 +41,38 @@ pub fn request_version(raw: &[u8]) -> Option<String> {
     serde_json::from_str::<String>(v.get()).ok()
 }
 
+/// `raw` (a request of a client that speaks 2026-07-28) with what its
+/// `_meta` envelope lacks filled in: the protocol version `version` (which
+/// the `MCP-Protocol-Version` header carries too) and empty client
+/// capabilities. `None` when nothing is missing, which is the usual case.
+pub fn complete_envelope(raw: &[u8], version: &str) -> Option<bytes::Bytes> {
+    #[derive(Deserialize)]
+    struct M<'a> {
+        #[serde(borrow)]
+        params: Option<P<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct P<'a> {
+        #[serde(borrow, rename = "_meta")]
+        meta: Option<HashMap<&'a str, &'a RawValue>>,
+    }
+    let m: M<'_> = serde_json::from_slice(raw).ok()?;
+    let meta = m.params.and_then(|p| p.meta).unwrap_or_default();
+    let version_raw = jsonrpc::to_raw(version);
+    let empty = jsonrpc::to_raw(&serde_json::json!({}));
+    let mut missing: Vec<(&str, &RawValue)> = Vec::new();
+    if !meta.contains_key(PROTOCOL_VERSION_KEY) {
+        missing.push((PROTOCOL_VERSION_KEY, &version_raw));
+    }
+    if !meta.contains_key(CAPABILITIES_KEY) {
+        missing.push((CAPABILITIES_KEY, &empty));
+    }
+    if missing.is_empty() {
+        return None;
+    }
+    jsonrpc::stamp(raw, &missing, &[]).ok()
+}
+
 /// The headers 2026-07-28 asks on every POST: `MCP-Protocol-Version`,
 /// `Mcp-Method`, and `Mcp-Name` for requests about a named thing.
 pub fn routing_headers(m: &Message, version: &str) -> HeaderMap {
@@ -193,6 +225,23 @@ mod tests {
         assert_eq!(encode_header_value(" x"), "=?base64?IHg=?=");
         assert_eq!(encode_header_value("a\nb"), "=?base64?YQpi?=");
         assert!(encode_header_value("=?base64?abc?=").starts_with("=?base64?PT9i"));
+    }
+
+    #[test]
+    fn a_modern_clients_envelope_is_completed_only_where_it_lacks() {
+        let full = br#"{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":{}}}}"#;
+        assert!(complete_envelope(full, MODERN).is_none());
+        let bare = br#"{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":{"traceparent":"t"}}}"#;
+        let out = complete_envelope(bare, MODERN).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v["params"]["_meta"][PROTOCOL_VERSION_KEY], MODERN);
+        assert_eq!(
+            v["params"]["_meta"][CAPABILITIES_KEY],
+            serde_json::json!({})
+        );
+        assert_eq!(v["params"]["_meta"]["traceparent"], "t");
+        let none = br#"{"jsonrpc":"2.0","id":1,"method":"server/discover"}"#;
+        assert!(complete_envelope(none, MODERN).is_some());
     }
 
     #[test]
