@@ -38,6 +38,15 @@ fn discover(s: &Seen) -> Reply {
     )
 }
 
+/// A `tools/list` answer naming no tool.
+fn no_tools(s: &Seen) -> Reply {
+    Reply::Json(
+        200,
+        result(&s.rpc_id(), json!({"tools": []})).to_string(),
+        vec![],
+    )
+}
+
 fn refuse(code: i64, text: &str) -> Reply {
     Reply::Json(
         400,
@@ -291,11 +300,7 @@ async fn a_header_mismatch_lists_again_and_retries_once() {
     // A server that refuses every time: one retry, then its error.
     let fake = Fake::start(|s| match s.rpc_method() {
         "server/discover" => discover(s),
-        "tools/list" => Reply::Json(
-            200,
-            result(&s.rpc_id(), json!({"tools": []})).to_string(),
-            vec![],
-        ),
+        "tools/list" => no_tools(s),
         _ => refuse(-32020, "Header mismatch: always"),
     })
     .await;
@@ -410,11 +415,7 @@ async fn cancelling_a_modern_request_closes_its_stream_and_posts_nothing() {
     let calls_seen = Arc::new(AtomicUsize::new(0));
     let seen = Arc::clone(&calls_seen);
     let fake = Fake::start(move |s| match s.rpc_method() {
-        "tools/list" => Reply::Json(
-            200,
-            result(&s.rpc_id(), json!({"tools": []})).to_string(),
-            vec![],
-        ),
+        "tools/list" => no_tools(s),
         "tools/call" => {
             seen.fetch_add(1, Ordering::SeqCst);
             Reply::SseChannel(rx.lock().unwrap().take().expect("one call"))
@@ -456,11 +457,7 @@ async fn url_elicitation_gets_an_id_and_a_completion_for_a_2025_11_25_client() {
     const TRACE: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
     let fake = Fake::start(|s| match s.rpc_method() {
         "server/discover" => discover(s),
-        "tools/list" => Reply::Json(
-            200,
-            result(&s.rpc_id(), json!({"tools": []})).to_string(),
-            vec![],
-        ),
+        "tools/list" => no_tools(s),
         "tools/call" => {
             let params = &s.body.as_ref().unwrap()["params"];
             if params["inputResponses"]["pay"]["action"] == "accept" {

@@ -24,8 +24,9 @@ const NAME_HEADER: &str = "mcp-name";
 
 type Raw = Box<RawValue>;
 
-/// The protocol version a request names in `params._meta`, if it names one.
-pub fn request_version(raw: &[u8]) -> Option<String> {
+/// The `params._meta` of a request, by key (empty when it has none);
+/// `None` when `raw` is not a JSON object.
+fn meta_of(raw: &[u8]) -> Option<HashMap<&str, &RawValue>> {
     #[derive(Deserialize)]
     struct M<'a> {
         #[serde(borrow)]
@@ -37,7 +38,12 @@ pub fn request_version(raw: &[u8]) -> Option<String> {
         meta: Option<HashMap<&'a str, &'a RawValue>>,
     }
     let m: M<'_> = serde_json::from_slice(raw).ok()?;
-    let v = m.params?.meta?.remove(PROTOCOL_VERSION_KEY)?;
+    Some(m.params.and_then(|p| p.meta).unwrap_or_default())
+}
+
+/// The protocol version a request names in `params._meta`, if it names one.
+pub fn request_version(raw: &[u8]) -> Option<String> {
+    let v = *meta_of(raw)?.get(PROTOCOL_VERSION_KEY)?;
     serde_json::from_str::<String>(v.get()).ok()
 }
 
@@ -46,18 +52,7 @@ pub fn request_version(raw: &[u8]) -> Option<String> {
 /// the `MCP-Protocol-Version` header carries too) and empty client
 /// capabilities. `None` when nothing is missing, which is the usual case.
 pub fn complete_envelope(raw: &[u8], version: &str) -> Option<bytes::Bytes> {
-    #[derive(Deserialize)]
-    struct M<'a> {
-        #[serde(borrow)]
-        params: Option<P<'a>>,
-    }
-    #[derive(Deserialize)]
-    struct P<'a> {
-        #[serde(borrow, rename = "_meta")]
-        meta: Option<HashMap<&'a str, &'a RawValue>>,
-    }
-    let m: M<'_> = serde_json::from_slice(raw).ok()?;
-    let meta = m.params.and_then(|p| p.meta).unwrap_or_default();
+    let meta = meta_of(raw)?;
     let version_raw = jsonrpc::to_raw(version);
     let empty = jsonrpc::to_raw(&serde_json::json!({}));
     let mut missing: Vec<(&str, &RawValue)> = Vec::new();
