@@ -65,7 +65,7 @@ _mcp__bridge() {
 
     case "${cmd}" in
         mcp__bridge)
-            opts="-H -v -q -h -V --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --resource --callback-port --auth-timeout --no-browser --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --device-code --client-credentials --token-endpoint --use-id-token --help --version login check logout status completions man help"
+            opts="-H -v -q -h -V --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --token-endpoint --resource --callback-port --auth-timeout --no-browser --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --device-code --use-id-token --help --version login check logout status completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -127,6 +127,22 @@ _mcp__bridge() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-assertion-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-assertion-alg)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-bearer-assertion)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --resource)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -179,10 +195,6 @@ _mcp__bridge() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --token-endpoint)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -191,7 +203,7 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__check)
-            opts="-H -v -q -h --json --timeout --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --resource --callback-port --auth-timeout --no-browser --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --device-code --client-credentials --token-endpoint --use-id-token --help"
+            opts="-H -v -q -h --json --timeout --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --token-endpoint --resource --callback-port --auth-timeout --no-browser --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --device-code --use-id-token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -257,6 +269,22 @@ _mcp__bridge() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-assertion-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-assertion-alg)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-bearer-assertion)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --resource)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -306,10 +334,6 @@ _mcp__bridge() {
                     return 0
                     ;;
                 --body-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --token-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -447,7 +471,7 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__login)
-            opts="-H -v -q -h --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --resource --callback-port --auth-timeout --no-browser --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --device-code --client-credentials --token-endpoint --use-id-token --help"
+            opts="-H -v -q -h --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --token-endpoint --resource --callback-port --auth-timeout --no-browser --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --device-code --use-id-token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -509,6 +533,22 @@ _mcp__bridge() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --client-assertion-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-assertion-alg)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-bearer-assertion)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --token-endpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --resource)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -558,10 +598,6 @@ _mcp__bridge() {
                     return 0
                     ;;
                 --body-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --token-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

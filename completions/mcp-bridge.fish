@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mcp_bridge_global_optspecs
-    string join \n H/header= header-file= transport= protocol= retry-timeout= request-timeout= connect-timeout= ping-interval= keep-alive allow-http max-message-size= v/verbose q/quiet log-file= static-oauth-client-info= static-oauth-client-metadata= client-metadata-url= resource= callback-port= auth-timeout= no-browser token-store= host= callback-path= auth-success-url= disable-resource-parameter authorize-param= ignore-tool= allow-tool= no-proxy enable-proxy ca-cert= ipv4 headers-timeout= body-timeout= debug silent disable-cookies device-code client-credentials token-endpoint= use-id-token h/help V/version
+    string join \n H/header= header-file= transport= protocol= retry-timeout= request-timeout= connect-timeout= ping-interval= keep-alive allow-http max-message-size= v/verbose q/quiet log-file= static-oauth-client-info= static-oauth-client-metadata= client-metadata-url= client-credentials client-assertion-key= client-assertion-alg= jwt-bearer-assertion= token-endpoint= resource= callback-port= auth-timeout= no-browser token-store= host= callback-path= auth-success-url= disable-resource-parameter authorize-param= ignore-tool= allow-tool= no-proxy enable-proxy ca-cert= ipv4 headers-timeout= body-timeout= debug silent disable-cookies device-code use-id-token h/help V/version
 end
 
 function __fish_mcp_bridge_needs_command
@@ -42,6 +42,10 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l log-file -d 'Writ
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l static-oauth-client-info -d 'A pre-registered OAuth client, as JSON or @file: {"client_id": ..., "client_secret": ...} (skips dynamic registration)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l static-oauth-client-metadata -d 'Extra client metadata for dynamic registration, as JSON or @file (e.g. {"scope": "read write"})' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l client-metadata-url -d 'An https URL of a Client ID Metadata Document to use as the client id where the authorization server supports them' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l client-assertion-key -d 'Authenticate the client with a JWT signed by this key (PKCS#8 PEM file; private_key_jwt, RFC 7523) instead of a client secret' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l client-assertion-alg -d 'The signing algorithm of --client-assertion-key (ES256, EdDSA, RS256); by default the key\'s own' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l jwt-bearer-assertion -d 'Get tokens with the jwt-bearer grant (RFC 7523) from this externally issued JWT, or from @FILE, read again for every token request so a rotated token is picked up (a Kubernetes service-account token, a CI job\'s OIDC token). `${VAR}` is expanded' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l token-endpoint -d 'Use this token endpoint instead of the one the authorization server\'s metadata names (or when it publishes none)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l resource -d 'The resource indicator (RFC 8707) to ask tokens for, instead of the server\'s canonical URL' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l callback-port -d 'The 127.0.0.1 port for the sign-in callback (default: one derived from the server, so the redirect URI stays the same across runs)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l auth-timeout -d 'How long to wait for the sign-in in the browser before the pending request gets an error' -r
@@ -56,11 +60,11 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l allow-tool -d 'Of
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l ca-cert -d 'Trust the CA certificates in FILE (PEM) as well as the platform\'s store (repeatable; SSL_CERT_FILE is read the same way)' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l headers-timeout -d 'How long to wait for a response\'s headers after sending a request; 0, the default, means no limit (some servers answer only when a long tool call is done)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l body-timeout -d 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit' -r
-complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l token-endpoint -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l keep-alive -d 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l allow-http -d 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s q -l quiet -d 'Log only errors'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l client-credentials -d 'Get tokens with the OAuth client credentials grant (no browser), as the client from --static-oauth-client-info, authenticated by its client_secret or by --client-assertion-key'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l disable-resource-parameter -d 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
@@ -70,7 +74,6 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l debug -d 'Also wr
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l disable-cookies -d 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l device-code
-complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l client-credentials
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l use-id-token
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s V -l version -d 'Print version'
@@ -99,6 +102,10 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l log-file
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l static-oauth-client-info -d 'A pre-registered OAuth client, as JSON or @file: {"client_id": ..., "client_secret": ...} (skips dynamic registration)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l static-oauth-client-metadata -d 'Extra client metadata for dynamic registration, as JSON or @file (e.g. {"scope": "read write"})' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l client-metadata-url -d 'An https URL of a Client ID Metadata Document to use as the client id where the authorization server supports them' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l client-assertion-key -d 'Authenticate the client with a JWT signed by this key (PKCS#8 PEM file; private_key_jwt, RFC 7523) instead of a client secret' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l client-assertion-alg -d 'The signing algorithm of --client-assertion-key (ES256, EdDSA, RS256); by default the key\'s own' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l jwt-bearer-assertion -d 'Get tokens with the jwt-bearer grant (RFC 7523) from this externally issued JWT, or from @FILE, read again for every token request so a rotated token is picked up (a Kubernetes service-account token, a CI job\'s OIDC token). `${VAR}` is expanded' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l token-endpoint -d 'Use this token endpoint instead of the one the authorization server\'s metadata names (or when it publishes none)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l resource -d 'The resource indicator (RFC 8707) to ask tokens for, instead of the server\'s canonical URL' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l callback-port -d 'The 127.0.0.1 port for the sign-in callback (default: one derived from the server, so the redirect URI stays the same across runs)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l auth-timeout -d 'How long to wait for the sign-in in the browser before the pending request gets an error' -r
@@ -113,11 +120,11 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l allow-to
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l ca-cert -d 'Trust the CA certificates in FILE (PEM) as well as the platform\'s store (repeatable; SSL_CERT_FILE is read the same way)' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l headers-timeout -d 'How long to wait for a response\'s headers after sending a request; 0, the default, means no limit (some servers answer only when a long tool call is done)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l body-timeout -d 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit' -r
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l token-endpoint -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l keep-alive -d 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l allow-http -d 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s q -l quiet -d 'Log only errors'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l client-credentials -d 'Get tokens with the OAuth client credentials grant (no browser), as the client from --static-oauth-client-info, authenticated by its client_secret or by --client-assertion-key'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l disable-resource-parameter -d 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
@@ -127,7 +134,6 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l debug -d
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l disable-cookies -d 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l device-code
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l client-credentials
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l use-id-token
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l timeout -d 'How long each list request may take' -r
@@ -149,6 +155,10 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l log-file
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l static-oauth-client-info -d 'A pre-registered OAuth client, as JSON or @file: {"client_id": ..., "client_secret": ...} (skips dynamic registration)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l static-oauth-client-metadata -d 'Extra client metadata for dynamic registration, as JSON or @file (e.g. {"scope": "read write"})' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l client-metadata-url -d 'An https URL of a Client ID Metadata Document to use as the client id where the authorization server supports them' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l client-assertion-key -d 'Authenticate the client with a JWT signed by this key (PKCS#8 PEM file; private_key_jwt, RFC 7523) instead of a client secret' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l client-assertion-alg -d 'The signing algorithm of --client-assertion-key (ES256, EdDSA, RS256); by default the key\'s own' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l jwt-bearer-assertion -d 'Get tokens with the jwt-bearer grant (RFC 7523) from this externally issued JWT, or from @FILE, read again for every token request so a rotated token is picked up (a Kubernetes service-account token, a CI job\'s OIDC token). `${VAR}` is expanded' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l token-endpoint -d 'Use this token endpoint instead of the one the authorization server\'s metadata names (or when it publishes none)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l resource -d 'The resource indicator (RFC 8707) to ask tokens for, instead of the server\'s canonical URL' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l callback-port -d 'The 127.0.0.1 port for the sign-in callback (default: one derived from the server, so the redirect URI stays the same across runs)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l auth-timeout -d 'How long to wait for the sign-in in the browser before the pending request gets an error' -r
@@ -163,12 +173,12 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l allow-to
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l ca-cert -d 'Trust the CA certificates in FILE (PEM) as well as the platform\'s store (repeatable; SSL_CERT_FILE is read the same way)' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l headers-timeout -d 'How long to wait for a response\'s headers after sending a request; 0, the default, means no limit (some servers answer only when a long tool call is done)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l body-timeout -d 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit' -r
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l token-endpoint -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l json -d 'Print JSON (the server\'s own objects, for scripts) instead of tables'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l keep-alive -d 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l allow-http -d 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s q -l quiet -d 'Log only errors'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l client-credentials -d 'Get tokens with the OAuth client credentials grant (no browser), as the client from --static-oauth-client-info, authenticated by its client_secret or by --client-assertion-key'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l disable-resource-parameter -d 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
@@ -178,7 +188,6 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l debug -d
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l disable-cookies -d 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l device-code
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l client-credentials
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l use-id-token
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand logout" -l all -d 'Remove every stored credential'

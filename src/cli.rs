@@ -191,6 +191,43 @@ pub struct Options {
     #[arg(long, value_name = "URL", help_heading = "Sign-in")]
     pub client_metadata_url: Option<String>,
 
+    /// Get tokens with the OAuth client credentials grant (no browser), as
+    /// the client from --static-oauth-client-info, authenticated by its
+    /// client_secret or by --client-assertion-key.
+    #[arg(
+        long,
+        help_heading = "Sign-in",
+        conflicts_with = "jwt_bearer_assertion"
+    )]
+    pub client_credentials: bool,
+
+    /// Authenticate the client with a JWT signed by this key (PKCS#8 PEM
+    /// file; private_key_jwt, RFC 7523) instead of a client secret.
+    #[arg(long, value_name = "FILE", help_heading = "Sign-in")]
+    pub client_assertion_key: Option<PathBuf>,
+
+    /// The signing algorithm of --client-assertion-key (ES256, EdDSA,
+    /// RS256); by default the key's own.
+    #[arg(
+        long,
+        value_name = "ALG",
+        help_heading = "Sign-in",
+        requires = "client_assertion_key"
+    )]
+    pub client_assertion_alg: Option<String>,
+
+    /// Get tokens with the jwt-bearer grant (RFC 7523) from this externally
+    /// issued JWT, or from @FILE, read again for every token request so a
+    /// rotated token is picked up (a Kubernetes service-account token, a
+    /// CI job's OIDC token). `${VAR}` is expanded.
+    #[arg(long, value_name = "VALUE|@FILE", help_heading = "Sign-in")]
+    pub jwt_bearer_assertion: Option<String>,
+
+    /// Use this token endpoint instead of the one the authorization
+    /// server's metadata names (or when it publishes none).
+    #[arg(long, value_name = "URL", help_heading = "Sign-in")]
+    pub token_endpoint: Option<String>,
+
     /// The resource indicator (RFC 8707) to ask tokens for, instead of the
     /// server's canonical URL.
     #[arg(long, value_name = "URL", help_heading = "Sign-in")]
@@ -315,10 +352,6 @@ pub struct Unbuilt {
     #[arg(long, hide = true)]
     device_code: bool,
     #[arg(long, hide = true)]
-    client_credentials: bool,
-    #[arg(long, hide = true, value_name = "URL")]
-    token_endpoint: Option<String>,
-    #[arg(long, hide = true)]
     use_id_token: bool,
 }
 
@@ -330,10 +363,6 @@ impl Unbuilt {
                 "--device-code",
                 "the OAuth device authorization grant (RFC 8628)",
             )
-        } else if self.client_credentials {
-            ("--client-credentials", "the OAuth client credentials grant")
-        } else if self.token_endpoint.is_some() {
-            ("--token-endpoint", "the OAuth client credentials grant")
         } else if self.use_id_token {
             (
                 "--use-id-token",

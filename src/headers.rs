@@ -31,6 +31,19 @@ pub enum HeaderError {
     },
 }
 
+/// Expand `${VAR}` references from the environment in the value of the
+/// option `what` (a secret: the error names the option and the variable,
+/// never the value).
+pub fn expand_vars(what: &str, value: &str) -> Result<String, String> {
+    expand(what, value, &|v| std::env::var(v).ok()).map_err(|e| match e {
+        HeaderError::UnsetVar { var, .. } => {
+            format!("{what}: environment variable {var} is not set")
+        }
+        HeaderError::Unterminated(_) => format!("{what}: unterminated ${{...}} in the value"),
+        other => other.to_string(),
+    })
+}
+
 /// Expand `${VAR}` references; `$` not followed by `{` is kept as is.
 fn expand(
     header: &str,

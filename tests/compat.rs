@@ -121,16 +121,7 @@ async fn every_mcp_remote_flag_is_accepted() {
 
 #[test]
 fn unbuilt_features_are_refused_by_name() {
-    for flag in [
-        vec!["--device-code"],
-        vec!["--client-credentials"],
-        vec![
-            "--client-credentials",
-            "--token-endpoint",
-            "https://as.example/token",
-        ],
-        vec!["--use-id-token"],
-    ] {
+    for flag in [vec!["--device-code"], vec!["--use-id-token"]] {
         let mut args = vec!["https://example.com/mcp"];
         args.extend(flag.iter().copied());
         let (code, out, err) = common::run_to_exit(&args, &[]);

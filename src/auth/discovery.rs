@@ -22,8 +22,8 @@ const METADATA_TIMEOUT: Duration = Duration::from_secs(30);
 pub struct AuthServer {
     /// The issuer identifier.
     pub issuer: String,
-    /// Where the browser goes.
-    pub authorization_endpoint: Url,
+    /// Where the browser goes (the grants without a person need none).
+    pub authorization_endpoint: Option<Url>,
     /// Where codes and refresh tokens are exchanged.
     pub token_endpoint: Url,
     /// Dynamic client registration, when offered.
@@ -36,6 +36,8 @@ pub struct AuthServer {
     pub cimd_supported: bool,
     /// The authorization response carries `iss` (RFC 9207).
     pub iss_in_response: bool,
+    /// `token_endpoint_auth_methods_supported`, as listed.
+    pub auth_methods: Vec<String>,
 }
 
 /// A metadata URL the server named: https, or http to loopback (or anywhere
@@ -179,6 +181,9 @@ pub struct Wanted<'a> {
     pub resource_parameter: bool,
     /// Plain http allowed beyond loopback.
     pub allow_http: bool,
+    /// A person signs in in the browser: PKCE and an authorization
+    /// endpoint are required.
+    pub browser: bool,
 }
 
 /// Run discovery for `wanted.server`, starting from the 401's `challenge`.
@@ -276,13 +281,14 @@ pub async fn discover(
         tracing::info!("no authorization server metadata at {issuer}; using {origin}/authorize, /token and /register");
         return Ok(AuthServer {
             issuer: issuer.to_string(),
-            authorization_endpoint: at("/authorize")?,
+            authorization_endpoint: Some(at("/authorize")?),
             token_endpoint: at("/token")?,
             registration_endpoint: Some(at("/register")?),
             scope,
             resource,
             cimd_supported: false,
             iss_in_response: false,
+            auth_methods: Vec::new(),
         });
     };
     let declared = str_field(&meta, "issuer").unwrap_or_default();
@@ -293,15 +299,21 @@ pub async fn discover(
         ));
     }
     let methods = str_list(&meta, "code_challenge_methods_supported");
-    if !methods.iter().any(|m| m == "S256") {
+    if wanted.browser && !methods.iter().any(|m| m == "S256") {
         return Err(format!(
             "the authorization server {issuer} does not offer PKCE with S256 (code_challenge_methods_supported: {methods:?}); mcp-bridge will not sign in without it"
         ));
     }
     Ok(AuthServer {
         issuer: declared.to_owned(),
-        authorization_endpoint: endpoint(&meta, "authorization_endpoint")?
-            .ok_or("the authorization server metadata has no authorization_endpoint")?,
+        authorization_endpoint: match endpoint(&meta, "authorization_endpoint")? {
+            None if wanted.browser => {
+                return Err(
+                    "the authorization server metadata has no authorization_endpoint".into(),
+                )
+            }
+            found => found,
+        },
         token_endpoint: endpoint(&meta, "token_endpoint")?
             .ok_or("the authorization server metadata has no token_endpoint")?,
         registration_endpoint: endpoint(&meta, "registration_endpoint")?,
@@ -315,6 +327,10 @@ pub async fn discover(
             .get("authorization_response_iss_parameter_supported")
             .and_then(Value::as_bool)
             .unwrap_or(false),
+        auth_methods: str_list(&meta, "token_endpoint_auth_methods_supported")
+            .into_iter()
+            .map(|m| clean(&m, 60))
+            .collect(),
     })
 }
 

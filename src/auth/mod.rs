@@ -7,7 +7,9 @@
 pub mod browser;
 pub mod callback;
 pub mod discovery;
+pub mod jwt;
 pub mod lock;
+mod machine;
 pub mod pkce;
 mod refresh;
 mod sign_in;
@@ -30,9 +32,84 @@ const REFRESH_PAUSE: u64 = 30;
 /// Waiting for another process's sign-in: its --auth-timeout and this margin.
 const LOCK_MARGIN: Duration = Duration::from_secs(60);
 
+/// How the bridge gets its tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum GrantMode {
+    /// The authorization code flow, in the browser.
+    #[default]
+    Browser,
+    /// `--client-credentials`: the client's own credentials (a secret or a
+    /// signed assertion), no person involved.
+    ClientCredentials,
+    /// `--jwt-bearer-assertion`: an externally issued JWT (RFC 7523 §2.1).
+    JwtBearer(Assertion),
+}
+
+impl GrantMode {
+    /// True for the grants that need no person.
+    pub fn is_machine(&self) -> bool {
+        !matches!(self, GrantMode::Browser)
+    }
+
+    /// As `status` and the logs name it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            GrantMode::Browser => "authorization code (browser)",
+            GrantMode::ClientCredentials => "client credentials",
+            GrantMode::JwtBearer(_) => "jwt-bearer (workload identity)",
+        }
+    }
+}
+
+/// An assertion the user hands in: the value itself, or a file read again
+/// for every token request (so that a rotated token is picked up).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Assertion {
+    /// The JWT.
+    Value(String),
+    /// A file holding it.
+    File(std::path::PathBuf),
+}
+
+impl std::fmt::Debug for Assertion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Assertion::Value(_) => f.write_str("Assertion(given)"),
+            Assertion::File(p) => write!(f, "Assertion(@{})", p.display()),
+        }
+    }
+}
+
+/// The largest assertion file read.
+const ASSERTION_LIMIT: usize = 64 * 1024;
+
+impl Assertion {
+    /// The assertion now.
+    pub fn read(&self) -> Result<String, String> {
+        match self {
+            Assertion::Value(v) => Ok(v.clone()),
+            Assertion::File(p) => {
+                let bytes = crate::files::read_bounded(p, ASSERTION_LIMIT)
+                    .map_err(|e| format!("cannot read the assertion file {}: {e}", p.display()))?
+                    .ok_or_else(|| format!("the assertion file {} does not exist", p.display()))?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| format!("the assertion file {} is not text", p.display()))?;
+                Ok(text.trim().to_owned())
+            }
+        }
+    }
+}
+
 /// What the user configured about signing in.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// How tokens are got.
+    pub grant: GrantMode,
+    /// `--client-assertion-key`: the client authenticates with a signed JWT
+    /// (`private_key_jwt`).
+    pub assertion_key: Option<std::sync::Arc<jwt::SigningKey>>,
+    /// `--token-endpoint`: instead of the discovered one.
+    pub token_endpoint: Option<Url>,
     /// The MCP server.
     pub server: Url,
     /// Sign in at all (off when the user sends their own Authorization header).
@@ -71,7 +148,7 @@ impl Settings {
     /// The key credentials are filed under: everything that changes who the
     /// token is for, hashed.
     pub fn key(&self) -> String {
-        let ident = format!(
+        let mut ident = format!(
             "{}\n{}\n{}\n{}",
             discovery::canonical_resource(&self.server),
             self.resource.as_deref().unwrap_or(""),
@@ -81,6 +158,11 @@ impl Settings {
                 .unwrap_or(""),
             self.identity
         );
+        // A machine's token is not a person's: kept apart (the browser
+        // grant keeps the key it always had).
+        if self.grant.is_machine() {
+            ident.push_str(&format!("\n{}", self.grant.name()));
+        }
         pkce::sha256_hex(ident.as_bytes())[..32].to_owned()
     }
 }
@@ -160,7 +242,8 @@ impl Auth {
             let cur = self.current.lock().expect("auth state");
             let t = cur.tokens.clone()?;
             let now = now();
-            let due = t.refresh_token.is_some()
+            // A machine grant has no refresh token: it asks again instead.
+            let due = (t.refresh_token.is_some() || self.cfg.grant.is_machine())
                 && t.refresh_due(now, REFRESH_AHEAD)
                 && cur.refresh_paused_until <= now;
             (t, due)
@@ -234,6 +317,7 @@ impl Auth {
             expires_at: None,
             refreshable: false,
             updated_at: 0,
+            grant: Some(self.cfg.grant.name().to_owned()),
         };
         let secret = Secret {
             client: client.filter(|c| c.dynamic).cloned(),
@@ -336,7 +420,21 @@ impl Auth {
             }
         }
         let scope = c.scope.clone();
-        self.sign_in(&mut turn.known, c, scope).await
+        self.obtain(&mut turn.known, c, scope).await
+    }
+
+    /// Get new tokens with the configured grant; the lock is held.
+    async fn obtain(
+        &self,
+        known: &mut Known,
+        c: &Challenge,
+        scope: Option<String>,
+    ) -> Result<(), UpstreamError> {
+        if self.cfg.grant.is_machine() {
+            self.machine_grant(known, c, scope).await
+        } else {
+            self.sign_in(known, c, scope).await
+        }
     }
 
     /// After a 403 `insufficient_scope`: sign in again with the scope asked
@@ -353,7 +451,7 @@ impl Auth {
             .as_ref()
             .and_then(|t| t.scope.clone());
         let scope = union(had.as_deref(), c.scope.as_deref());
-        self.sign_in(&mut turn.known, c, scope).await
+        self.obtain(&mut turn.known, c, scope).await
     }
 
     /// Discovery, once per process.
@@ -366,10 +464,37 @@ impl Auth {
             resource: self.cfg.resource.as_deref(),
             resource_parameter: self.cfg.resource_parameter,
             allow_http: self.cfg.allow_http,
+            browser: !self.cfg.grant.is_machine(),
         };
-        let s = discovery::discover(&self.http, &wanted, c)
-            .await
-            .map_err(|e| failed(&self.cfg.server, e))?;
+        let found = discovery::discover(&self.http, &wanted, c).await;
+        let s = match (found, &self.cfg.token_endpoint) {
+            (Ok(mut s), Some(te)) => {
+                s.token_endpoint = te.clone();
+                s
+            }
+            (Ok(s), None) => s,
+            // --token-endpoint stands in for metadata the server lacks.
+            (Err(e), Some(te)) => {
+                tracing::info!("{e}; using --token-endpoint {te}");
+                discovery::AuthServer {
+                    issuer: te.origin().ascii_serialization(),
+                    authorization_endpoint: None,
+                    token_endpoint: te.clone(),
+                    registration_endpoint: None,
+                    scope: c.scope.clone(),
+                    resource: self.cfg.resource_parameter.then(|| {
+                        self.cfg
+                            .resource
+                            .clone()
+                            .unwrap_or_else(|| discovery::canonical_resource(&self.cfg.server))
+                    }),
+                    cimd_supported: false,
+                    iss_in_response: false,
+                    auth_methods: Vec::new(),
+                }
+            }
+            (Err(e), None) => return Err(failed(&self.cfg.server, e)),
+        };
         known.server = Some(s.clone());
         Ok(s)
     }
@@ -434,6 +559,9 @@ mod tests {
     #[test]
     fn keys_differ_by_server_resource_and_headers() {
         let base = Settings {
+            grant: GrantMode::Browser,
+            assertion_key: None,
+            token_endpoint: None,
             server: Url::parse("https://a.example/mcp").unwrap(),
             enabled: true,
             identity: String::new(),
@@ -465,5 +593,6 @@ mod tests {
         assert_ne!(k, other(&|s| s.resource = Some("https://a.example".into())));
         assert_ne!(k, other(&|s| s.identity = "x-account: bob".into()));
         assert_eq!(k, other(&|s| s.browser = true));
+        assert_ne!(k, other(&|s| s.grant = GrantMode::ClientCredentials));
     }
 }

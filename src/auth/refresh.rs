@@ -21,6 +21,13 @@ impl Auth {
                 .clone()
                 .ok_or_else(|| "signed out meanwhile".into());
         };
+        if old.refresh_token.is_none() && self.cfg.grant.is_machine() {
+            self.machine_grant(&mut turn.known, &Challenge::default(), None)
+                .await
+                .map_err(|e| e.to_string())?;
+            let cur = self.current.lock().expect("auth state");
+            return cur.tokens.clone().ok_or_else(|| "no token".into());
+        }
         let rt = old.refresh_token.clone().ok_or("no refresh token")?;
         self.refresh_locked(&mut turn.known, &rt, &Challenge::default())
             .await
@@ -51,7 +58,7 @@ impl Auth {
             .client_for_refresh(known, &server)
             .ok_or("no registered client to refresh with")?;
         let grant = token::Grant::Refresh(refresh_token);
-        match token::tokens(&self.http, &server, &client, grant).await {
+        match token::tokens(&self.http, &server, &client, self.key_for(&client), grant).await {
             Ok(t) => {
                 tracing::info!("access token refreshed");
                 self.save(&server, Some(&client), Some(&t)).await;

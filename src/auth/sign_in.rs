@@ -66,7 +66,7 @@ impl Auth {
                 verifier: &pkce.verifier,
                 redirect_uri: &redirect,
             };
-            match token::tokens(&self.http, &server, &client, grant).await {
+            match token::tokens(&self.http, &server, &client, self.key_for(&client), grant).await {
                 Ok(t) => {
                     cb.signed_in();
                     tracing::info!("signed in to {}", url);

@@ -66,6 +66,10 @@ pub struct Meta {
     /// When this was last written (seconds since the epoch).
     #[serde(default)]
     pub updated_at: u64,
+    /// How the tokens were got ("authorization code (browser)", "client
+    /// credentials", ...); absent in records of older versions.
+    #[serde(default)]
+    pub grant: Option<String>,
 }
 
 /// A registered OAuth client.
@@ -504,6 +508,7 @@ mod tests {
             expires_at: None,
             refreshable: false,
             updated_at: 0,
+            grant: Some("client credentials".into()),
         };
         let secret = Secret {
             client: None,

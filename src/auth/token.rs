@@ -3,6 +3,7 @@
 //! with the resource indicator of RFC 8707 on each).
 
 use super::discovery::AuthServer;
+use super::jwt::SigningKey;
 use super::store::{now, Client, Tokens};
 use crate::http::body::read_body;
 use crate::text::clean;
@@ -161,7 +162,10 @@ pub fn authorization_url(
     scope: Option<&str>,
     extra: &[(String, String)],
 ) -> String {
-    let mut url = server.authorization_endpoint.clone();
+    let mut url = server
+        .authorization_endpoint
+        .clone()
+        .unwrap_or_else(|| server.token_endpoint.clone());
     {
         let mut q = url.query_pairs_mut();
         q.append_pair("response_type", "code")
@@ -184,24 +188,39 @@ pub fn authorization_url(
     url.to_string()
 }
 
-/// POST to the token endpoint with the client's authentication.
+/// The `client_assertion_type` of `private_key_jwt` (RFC 7523 §2.2).
+const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The jwt-bearer grant type (RFC 7523 §2.1).
+pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/// POST to the token endpoint with the client's authentication: a signed
+/// assertion when there is a `key`, HTTP Basic or form fields for a secret,
+/// the client id alone otherwise (none at all when there is no client id).
 async fn token_request(
     http: &reqwest::Client,
     server: &AuthServer,
     client: &Client,
+    key: Option<&SigningKey>,
     mut form: Vec<(&str, String)>,
     what: &str,
 ) -> Result<Tokens, Refused> {
     if let Some(r) = &server.resource {
         form.push(("resource", r.clone()));
     }
-    let basic = client.client_secret.is_some()
+    let basic = key.is_none()
+        && client.client_secret.is_some()
         && client
             .auth_method
             .as_deref()
             .unwrap_or("client_secret_basic")
             == "client_secret_basic";
-    if !basic {
+    if let Some(key) = key {
+        let assertion = super::jwt::client_assertion(key, &client.client_id, &server.issuer)
+            .map_err(|e| Refused::plain(format!("cannot sign the client assertion: {e}")))?;
+        form.push(("client_id", client.client_id.clone()));
+        form.push(("client_assertion_type", ASSERTION_TYPE.to_owned()));
+        form.push(("client_assertion", assertion));
+    } else if !basic && !client.client_id.is_empty() {
         form.push(("client_id", client.client_id.clone()));
         if let Some(secret) = &client.client_secret {
             form.push(("client_secret", secret.clone()));
@@ -290,6 +309,18 @@ pub enum Grant<'a> {
     /// A refresh token. A server that sends no new refresh token leaves the
     /// old one valid (RFC 6749 §6).
     Refresh(&'a str),
+    /// The client's own credentials (RFC 6749 §4.4), for `scope`.
+    ClientCredentials {
+        /// The scope to ask for.
+        scope: Option<&'a str>,
+    },
+    /// An externally issued JWT (RFC 7523 §2.1), for `scope`.
+    JwtBearer {
+        /// The JWT.
+        assertion: &'a str,
+        /// The scope to ask for.
+        scope: Option<&'a str>,
+    },
 }
 
 /// Trade `grant` for tokens at the authorization server's token endpoint.
@@ -297,9 +328,30 @@ pub async fn tokens(
     http: &reqwest::Client,
     server: &AuthServer,
     client: &Client,
+    key: Option<&SigningKey>,
     grant: Grant<'_>,
 ) -> Result<Tokens, Refused> {
+    let scoped = |mut form: Vec<(&'static str, String)>, scope: Option<&str>| {
+        if let Some(s) = scope.filter(|s| !s.is_empty()) {
+            form.push(("scope", s.to_owned()));
+        }
+        form
+    };
     let (form, what) = match grant {
+        Grant::ClientCredentials { scope } => (
+            scoped(vec![("grant_type", "client_credentials".to_owned())], scope),
+            "the client credentials token request",
+        ),
+        Grant::JwtBearer { assertion, scope } => (
+            scoped(
+                vec![
+                    ("grant_type", JWT_BEARER.to_owned()),
+                    ("assertion", assertion.to_owned()),
+                ],
+                scope,
+            ),
+            "the jwt-bearer token request",
+        ),
         Grant::Code {
             code,
             verifier,
@@ -321,7 +373,7 @@ pub async fn tokens(
             "the token refresh",
         ),
     };
-    let mut t = token_request(http, server, client, form, what).await?;
+    let mut t = token_request(http, server, client, key, form, what).await?;
     if let (Grant::Refresh(old), None) = (grant, &t.refresh_token) {
         t.refresh_token = Some(old.to_owned());
     }

@@ -64,7 +64,27 @@ pub fn settings(
         .map(|(n, v)| format!("{n}: {}", String::from_utf8_lossy(v.as_bytes())))
         .collect();
     identity.sort();
+    let grant = grant_mode(opts, static_client.as_ref())?;
+    let assertion_key = opts
+        .client_assertion_key
+        .as_deref()
+        .map(|p| assertion_key(p, opts.client_assertion_alg.as_deref()))
+        .transpose()?;
+    if assertion_key.is_some() && static_client.is_none() {
+        return Err(
+            "--client-assertion-key needs the client it signs for: --static-oauth-client-info '{\"client_id\": \"...\"}'"
+                .into(),
+        );
+    }
+    let token_endpoint = opts
+        .token_endpoint
+        .as_deref()
+        .map(|u| crate::auth::discovery::check_server_url(u, "--token-endpoint", opts.allow_http))
+        .transpose()?;
     Ok(auth::Settings {
+        grant,
+        assertion_key,
+        token_endpoint,
         server: url.clone(),
         enabled: !headers.contains_key(AUTHORIZATION),
         identity: identity.join("\n"),
@@ -82,6 +102,53 @@ pub fn settings(
         resource_parameter,
         headers_timeout: (!opts.headers_timeout.is_zero()).then_some(opts.headers_timeout),
     })
+}
+
+/// Which grant the options ask for.
+fn grant_mode(opts: &Options, client: Option<&Client>) -> Result<auth::GrantMode, String> {
+    if opts.client_credentials {
+        let Some(c) = client else {
+            return Err("--client-credentials needs the client: --static-oauth-client-info '{\"client_id\": \"...\", \"client_secret\": \"...\"}' (or a --client-assertion-key instead of the secret)".into());
+        };
+        if c.client_secret.is_none() && opts.client_assertion_key.is_none() {
+            return Err("--client-credentials needs a client_secret in --static-oauth-client-info, or --client-assertion-key".into());
+        }
+        return Ok(auth::GrantMode::ClientCredentials);
+    }
+    if let Some(raw) = &opts.jwt_bearer_assertion {
+        let assertion = match raw.strip_prefix('@') {
+            Some(path) => auth::Assertion::File(path.into()),
+            None => {
+                let v = crate::headers::expand_vars("--jwt-bearer-assertion", raw)?;
+                if v.trim().is_empty() {
+                    return Err("--jwt-bearer-assertion is empty".into());
+                }
+                auth::Assertion::Value(v.trim().to_owned())
+            }
+        };
+        if let auth::Assertion::File(p) = &assertion {
+            assertion
+                .read()
+                .map_err(|e| format!("--jwt-bearer-assertion @{}: {e}", p.display()))?;
+        }
+        return Ok(auth::GrantMode::JwtBearer(assertion));
+    }
+    Ok(auth::GrantMode::Browser)
+}
+
+/// The key of `--client-assertion-key`.
+fn assertion_key(
+    path: &std::path::Path,
+    alg: Option<&str>,
+) -> Result<std::sync::Arc<auth::jwt::SigningKey>, String> {
+    let bytes = crate::files::read_bounded(path, 64 * 1024)
+        .map_err(|e| format!("--client-assertion-key {}: {e}", path.display()))?
+        .ok_or_else(|| format!("--client-assertion-key {}: no such file", path.display()))?;
+    let pem = String::from_utf8(bytes)
+        .map_err(|_| format!("--client-assertion-key {}: not a PEM file", path.display()))?;
+    auth::jwt::SigningKey::from_pem(&pem, alg)
+        .map(std::sync::Arc::new)
+        .map_err(|e| format!("--client-assertion-key {}: {e}", path.display()))
 }
 
 /// Check `--auth-success-url`: the URL policy, and no query or fragment.
@@ -254,6 +321,9 @@ pub fn status() -> Result<String, String> {
                 m.store.to_string(),
                 expiry(m.expires_at),
                 if m.refreshable { "yes" } else { "no" }.to_owned(),
+                m.grant
+                    .clone()
+                    .unwrap_or_else(|| "authorization code (browser)".into()),
                 m.issuer.clone().unwrap_or_default(),
             ]
         })
@@ -263,6 +333,7 @@ pub fn status() -> Result<String, String> {
         "STORED IN",
         "ACCESS TOKEN",
         "REFRESHABLE",
+        "GRANT",
         "ISSUER",
     ];
     let mut out = vec![crate::text::table("", "  ", &head, &rows)

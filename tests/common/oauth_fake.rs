@@ -32,6 +32,10 @@ pub struct Behaviour {
     /// Refuse a `resource` parameter at the token endpoint, as some
     /// authorization servers do, instead of requiring it.
     pub refuse_resource: bool,
+    /// A confidential client for the client credentials grant: id, secret.
+    pub machine_client: Option<(String, String)>,
+    /// The jwt-bearer assertions the server accepts (any other: invalid_grant).
+    pub assertions: Vec<String>,
 }
 
 #[derive(Default)]
@@ -106,6 +110,87 @@ impl OAuthFake {
             .filter(|e| e.starts_with(prefix))
             .count()
     }
+}
+
+/// The grants with no person: client credentials (Basic or form secret)
+/// and jwt-bearer; `None` for the other grants.
+fn machine_token(
+    i: &mut Inner,
+    b: &Behaviour,
+    p: &HashMap<String, String>,
+    auth: Option<&str>,
+    grant: &str,
+) -> Option<Response> {
+    let scope = p.get("scope").cloned().unwrap_or_default();
+    if matches!(
+        grant,
+        "client_credentials" | "urn:ietf:params:oauth:grant-type:jwt-bearer"
+    ) {
+        i.events.push(format!(
+            "resource={} scope={scope}",
+            p.get("resource").map_or("none", String::as_str)
+        ));
+    }
+    match grant {
+        "client_credentials" => {
+            let basic = auth.and_then(|a| a.strip_prefix("Basic ")).and_then(|b64| {
+                let raw = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+                let text = String::from_utf8(raw).ok()?;
+                let (id, secret) = text.split_once(':')?;
+                Some((id.to_owned(), secret.to_owned(), "basic"))
+            });
+            let form = p
+                .get("client_id")
+                .zip(p.get("client_secret"))
+                .map(|(id, s)| (id.clone(), s.clone(), "post"));
+            let Some((id, secret, how)) = basic.or(form) else {
+                i.events
+                    .push("refused token: no client authentication".into());
+                return Some(reply(
+                    StatusCode::UNAUTHORIZED,
+                    json!({"error": "invalid_client"}),
+                ));
+            };
+            if b.machine_client.as_ref() != Some(&(id.clone(), secret)) {
+                i.events.push("refused token: invalid_client".into());
+                return Some(reply(
+                    StatusCode::UNAUTHORIZED,
+                    json!({"error": "invalid_client"}),
+                ));
+            }
+            i.events.push(format!("client authenticated by {how}"));
+            Some(issue(i, b, &id, scope, false))
+        }
+        "urn:ietf:params:oauth:grant-type:jwt-bearer" => {
+            let assertion = p.get("assertion").cloned().unwrap_or_default();
+            i.events.push(format!("assertion {assertion}"));
+            if !b.assertions.contains(&assertion) {
+                return Some(reply(
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": "invalid_grant", "error_description": "the assertion is not trusted"}),
+                ));
+            }
+            Some(issue(i, b, "workload", scope, false))
+        }
+        _ => None,
+    }
+}
+
+/// A new access token for `client`, with a refresh token when `refresh`.
+fn issue(i: &mut Inner, b: &Behaviour, client: &str, scope: String, refresh: bool) -> Response {
+    i.next += 1;
+    let access = format!("access-{}", i.next);
+    let ttl = b.ttl.unwrap_or(3600);
+    let expires = std::time::Instant::now() + std::time::Duration::from_secs(ttl);
+    i.tokens.insert(access.clone(), (scope.clone(), expires));
+    let mut answer =
+        json!({"access_token": access, "token_type": "Bearer", "expires_in": ttl, "scope": scope});
+    if refresh {
+        let rt = format!("refresh-{}", i.next);
+        i.refresh.insert(rt.clone(), (client.to_owned(), scope));
+        answer["refresh_token"] = rt.into();
+    }
+    reply(StatusCode::OK, answer)
 }
 
 fn reply(status: StatusCode, body: Value) -> Response {
@@ -222,6 +307,9 @@ async fn handle(State(fake): State<OAuthFake>, req: Request) -> Response {
             let client = p.get("client_id").cloned().unwrap_or_default();
             let grant = p.get("grant_type").cloned().unwrap_or_default();
             i.events.push(format!("token {grant}"));
+            if let Some(r) = machine_token(&mut i, &b, &p, auth.as_deref(), &grant) {
+                return r;
+            }
             if !i.clients.contains_key(&client) {
                 i.events.push("refused token: invalid_client".into());
                 return reply(

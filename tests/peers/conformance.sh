@@ -5,7 +5,10 @@
 #           every dated revision a scenario applies to (2025-06-18,
 #           2025-11-25, 2026-07-28; the bridge translates for 2026-07-28);
 #   modern: a client that speaks 2026-07-28 itself, at 2026-07-28.
-# Scenarios tagged only "extension" or only 2025-03-26 are not run.
+# Scenarios tagged only 2025-03-26 are not run; of those tagged
+# "extension", the ones in $extensions (the grants the bridge implements)
+# run in both modes: legacy at the suite's default, modern forced to
+# 2026-07-28.
 #
 # Usage: tests/peers/conformance.sh BRIDGE_BINARY [SCENARIO...]
 # Prints one line per run and a summary; exits 1 when any run failed.
@@ -19,6 +22,7 @@ suite="$here/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 client="$here/conformance_client.py"
 python="${PYTHON:-python3}"
 versions="2025-06-18 2025-11-25 2026-07-28"
+extensions="auth/client-credentials-basic auth/client-credentials-jwt auth/wif-jwt-bearer"
 
 export MCP_BRIDGE_BIN="$bin"
 work="$(mktemp -d)"
@@ -30,6 +34,11 @@ runs=()
 while read -r name tags; do
   [ -n "$name" ] || continue
   if [ $# -gt 0 ] && [[ ! " $* " == *" $name "* ]]; then
+    continue
+  fi
+  if [ "$tags" = extension ]; then
+    [[ " $extensions " == *" $name "* ]] || continue
+    runs+=("legacy $name default" "modern $name 2026-07-28")
     continue
   fi
   for v in $versions; do
@@ -45,8 +54,11 @@ for run in "${runs[@]}"; do
   read -r mode name v <<<"$run"
   export MCP_BRIDGE_DATA_DIR="$work/data-$mode-${name//\//_}-$v"
   mkdir -p "$MCP_BRIDGE_DATA_DIR"
+  version=(--spec-version "$v")
+  [ "$v" = default ] && version=()
+  [[ " $extensions " == *" $name "* ]] && [ "$v" != default ] && version+=(--force)
   out="$(timeout 120 "$node" "$suite" client --command "$python $client $mode" \
-    --scenario "$name" --spec-version "$v" 2>&1 | sed 's/\x1b\[[0-9;]*m//g')"
+    --scenario "$name" "${version[@]}" 2>&1 | sed 's/\x1b\[[0-9;]*m//g')"
   summary="$(printf '%s\n' "$out" | grep -E '^(Passed|Test Results):|OVERALL' | tr '\n' ' ')"
   if printf '%s\n' "$out" | grep -q 'OVERALL: PASSED'; then
     passed=$((passed + 1))

@@ -75,6 +75,17 @@ class Client:
             opts += ["--static-oauth-client-info", json.dumps(client)]
         if self.scenario == "auth/basic-cimd":
             opts += ["--client-metadata-url", "https://conformance-test.local/client-metadata.json"]
+        if self.scenario.startswith("auth/client-credentials"):
+            opts.append("--client-credentials")
+        if "private_key_pem" in self.context:
+            key = os.path.join(os.environ.get("MCP_BRIDGE_DATA_DIR", "."), "client-key.pem")
+            with open(key, "w") as f:
+                f.write(self.context["private_key_pem"])
+            opts += ["--client-assertion-key", key]
+            if "signing_algorithm" in self.context:
+                opts += ["--client-assertion-alg", self.context["signing_algorithm"]]
+        if "valid_jwt" in self.context:
+            opts += ["--jwt-bearer-assertion", self.context["valid_jwt"]]
         return opts
 
     def _read(self):

@@ -1,0 +1,200 @@
+//! JWTs the bridge signs itself: the client assertion of `private_key_jwt`
+//! (RFC 7523 §2.2 and §3). Written on `ring`, which the build already has
+//! for TLS, rather than with a JWT crate: the bridge only ever signs a
+//! couple of fixed shapes and never verifies one, and a second crypto
+//! stack would grow the binary for nothing.
+//!
+//! Keys come as PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`): P-256 (ES256),
+//! Ed25519 (EdDSA) or RSA (RS256). The key is a secret: it is never logged,
+//! and `Debug` shows only its algorithm.
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use ring::rand::SystemRandom;
+use ring::signature::{self, EcdsaKeyPair, Ed25519KeyPair, RsaKeyPair};
+use serde_json::{json, Value};
+
+/// How long a client assertion is valid: short, as RFC 7523 advises.
+const ASSERTION_LIFETIME: u64 = 60;
+
+/// A private key that signs JWTs.
+pub enum SigningKey {
+    /// ECDSA P-256 with SHA-256.
+    Es256(EcdsaKeyPair),
+    /// Ed25519.
+    EdDsa(Ed25519KeyPair),
+    /// RSA PKCS#1 v1.5 with SHA-256.
+    Rs256(RsaKeyPair),
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SigningKey({})", self.alg())
+    }
+}
+
+impl SigningKey {
+    /// The key in the PKCS#8 PEM text `pem`; `alg`, when given, must be the
+    /// key's own (ES256, EdDSA, RS256).
+    pub fn from_pem(pem: &str, alg: Option<&str>) -> Result<SigningKey, String> {
+        if pem.contains("BEGIN EC PRIVATE KEY") || pem.contains("BEGIN RSA PRIVATE KEY") {
+            return Err("the key is not PKCS#8; convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.p8`".into());
+        }
+        let body: String = pem
+            .lines()
+            .skip_while(|l| !l.starts_with("-----BEGIN PRIVATE KEY-----"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("-----END"))
+            .collect();
+        if body.is_empty() {
+            return Err("no -----BEGIN PRIVATE KEY----- block (a PKCS#8 PEM key is needed)".into());
+        }
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(body.trim())
+            .map_err(|_| "the PEM block is not valid base64".to_owned())?;
+        let rng = SystemRandom::new();
+        let key = if let Ok(k) =
+            EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &der, &rng)
+        {
+            SigningKey::Es256(k)
+        } else if let Ok(k) = Ed25519KeyPair::from_pkcs8_maybe_unchecked(&der) {
+            SigningKey::EdDsa(k)
+        } else if let Ok(k) = RsaKeyPair::from_pkcs8(&der) {
+            SigningKey::Rs256(k)
+        } else {
+            return Err("the key is not a P-256, Ed25519 or RSA private key".into());
+        };
+        match alg {
+            Some(a) if !a.eq_ignore_ascii_case(key.alg()) => {
+                Err(format!("the key signs with {}, not {a}", key.alg()))
+            }
+            _ => Ok(key),
+        }
+    }
+
+    /// The JWS algorithm name.
+    pub fn alg(&self) -> &'static str {
+        match self {
+            SigningKey::Es256(_) => "ES256",
+            SigningKey::EdDsa(_) => "EdDSA",
+            SigningKey::Rs256(_) => "RS256",
+        }
+    }
+
+    /// A compact JWS of `claims` with the header `header` (`alg` is added).
+    pub fn sign(&self, mut header: Value, claims: &Value) -> Result<String, String> {
+        header["alg"] = self.alg().into();
+        let input = format!(
+            "{}.{}",
+            B64.encode(header.to_string()),
+            B64.encode(claims.to_string())
+        );
+        let rng = SystemRandom::new();
+        let sig = match self {
+            SigningKey::Es256(k) => k
+                .sign(&rng, input.as_bytes())
+                .map_err(|_| "signing failed")?
+                .as_ref()
+                .to_vec(),
+            SigningKey::EdDsa(k) => k.sign(input.as_bytes()).as_ref().to_vec(),
+            SigningKey::Rs256(k) => {
+                let mut out = vec![0; k.public().modulus_len()];
+                k.sign(
+                    &signature::RSA_PKCS1_SHA256,
+                    &rng,
+                    input.as_bytes(),
+                    &mut out,
+                )
+                .map_err(|_| "signing failed")?;
+                out
+            }
+        };
+        Ok(format!("{input}.{}", B64.encode(sig)))
+    }
+}
+
+/// A random `jti`.
+pub fn jti() -> String {
+    super::pkce::random_token()
+}
+
+/// The client assertion for `client_id` at the authorization server
+/// `audience` (its issuer): `iss` = `sub` = the client, a fresh `jti`, a
+/// minute to live.
+pub fn client_assertion(
+    key: &SigningKey,
+    client_id: &str,
+    audience: &str,
+) -> Result<String, String> {
+    let now = super::store::now();
+    key.sign(
+        json!({"typ": "JWT"}),
+        &json!({
+            "iss": client_id,
+            "sub": client_id,
+            "aud": audience,
+            "jti": jti(),
+            "iat": now,
+            "exp": now + ASSERTION_LIFETIME,
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ring::signature::KeyPair;
+
+    fn pem(der: &[u8]) -> String {
+        let b = base64::engine::general_purpose::STANDARD.encode(der);
+        format!("-----BEGIN PRIVATE KEY-----\n{b}\n-----END PRIVATE KEY-----\n")
+    }
+
+    #[test]
+    fn assertions_are_signed_and_verifiable() {
+        let rng = SystemRandom::new();
+        let der = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .unwrap();
+        let key = SigningKey::from_pem(&pem(der.as_ref()), None).unwrap();
+        assert_eq!(key.alg(), "ES256");
+        assert_eq!(format!("{key:?}"), "SigningKey(ES256)");
+        let jwt = client_assertion(&key, "c-1", "https://as.example").unwrap();
+        let parts: Vec<&str> = jwt.split('.').collect();
+        assert_eq!(parts.len(), 3);
+        let claims: Value = serde_json::from_slice(&B64.decode(parts[1]).unwrap()).unwrap();
+        assert_eq!(claims["iss"], "c-1");
+        assert_eq!(claims["sub"], "c-1");
+        assert_eq!(claims["aud"], "https://as.example");
+        assert!(claims["exp"].as_u64().unwrap() > claims["iat"].as_u64().unwrap());
+        let header: Value = serde_json::from_slice(&B64.decode(parts[0]).unwrap()).unwrap();
+        assert_eq!(header["alg"], "ES256");
+        // The signature verifies with the key's public half.
+        let pair = EcdsaKeyPair::from_pkcs8(
+            &signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+            der.as_ref(),
+            &rng,
+        )
+        .unwrap();
+        let public = signature::UnparsedPublicKey::new(
+            &signature::ECDSA_P256_SHA256_FIXED,
+            pair.public_key().as_ref(),
+        );
+        let input = format!("{}.{}", parts[0], parts[1]);
+        public
+            .verify(input.as_bytes(), &B64.decode(parts[2]).unwrap())
+            .unwrap();
+
+        let ed = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
+        assert_eq!(
+            SigningKey::from_pem(&pem(ed.as_ref()), None).unwrap().alg(),
+            "EdDSA"
+        );
+        let wrong = SigningKey::from_pem(&pem(ed.as_ref()), Some("ES256")).unwrap_err();
+        assert!(wrong.contains("EdDSA"), "{wrong}");
+        assert!(
+            SigningKey::from_pem("-----BEGIN EC PRIVATE KEY-----\nx\n", None)
+                .unwrap_err()
+                .contains("pkcs8")
+        );
+    }
+}

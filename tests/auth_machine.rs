@@ -1,0 +1,179 @@
+//! The grants with no person at a browser, against a fake authorization
+//! server: client credentials (a secret, chosen as Basic) and jwt-bearer
+//! with an external assertion (a value, or a file read again for every
+//! token request). No browser is ever opened, tokens are fetched again
+//! before they expire, refusals surface once, and no secret reaches the
+//! logs at the most verbose level. The official conformance suite runs the
+//! same grants (and private_key_jwt) in tests/conformance.rs.
+
+mod common;
+
+use common::oauth_fake::{Behaviour, OAuthFake};
+use common::Bridge;
+use serde_json::{json, Value};
+
+const SECRET: &str = "cc-s3cret-never-logged";
+
+async fn bridge(url: &str, args: &[&str], data: &tempfile::TempDir) -> Bridge {
+    let data = data.path().display().to_string();
+    let log = format!("{data}/browser.log");
+    Bridge::start_with_env(
+        url,
+        args,
+        &[
+            ("MCP_BRIDGE_DATA_DIR", data.as_str()),
+            ("BROWSER", "/bin/false"),
+            ("BROWSER_LOG", log.as_str()),
+        ],
+    )
+    .await
+}
+
+fn text(r: &Value) -> String {
+    r.to_string()
+}
+
+#[tokio::test]
+async fn client_credentials_get_tokens_without_a_browser_and_renew_them_before_expiry() {
+    let fake = OAuthFake::start(Behaviour {
+        machine_client: Some(("machine-1".into(), SECRET.into())),
+        // Renewed in the last quarter of its life (whole seconds): after 3 s.
+        ttl: Some(4),
+        ..Behaviour::default()
+    })
+    .await;
+    let data = tempfile::tempdir().unwrap();
+    let info = json!({"client_id": "machine-1", "client_secret": SECRET}).to_string();
+    let mut b = bridge(
+        &fake.url,
+        &[
+            "-vvv",
+            "--client-credentials",
+            "--static-oauth-client-info",
+            &info,
+        ],
+        &data,
+    )
+    .await;
+    b.initialize().await;
+    let r = b.call_tool(json!(1), "whoami", json!({})).await;
+    assert!(r.get("result").is_some(), "{r}");
+    assert_eq!(
+        fake.count("token client_credentials"),
+        1,
+        "{:?}",
+        fake.events()
+    );
+    assert_eq!(fake.count("client authenticated by basic"), 1);
+    assert!(
+        fake.events()
+            .iter()
+            .any(|e| e == &format!("resource={} scope=read", fake.url)),
+        "resource and scope are sent: {:?}",
+        fake.events()
+    );
+    // The token is about to expire (still valid, so the server would take
+    // it): the next request gets a new one first, without a 401.
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let r = b.call_tool(json!(2), "whoami", json!({})).await;
+    assert!(r.get("result").is_some(), "{r}");
+    assert_eq!(
+        fake.count("token client_credentials"),
+        2,
+        "{:?}",
+        fake.events()
+    );
+    assert_eq!(fake.count("token authorization_code"), 0);
+    assert_eq!(fake.count("mcp 401"), 1, "only the first request met a 401");
+    assert!(!std::path::Path::new(&format!("{}/browser.log", data.path().display())).exists());
+    // `status` says how the stored credential was got.
+    let dir = data.path().display().to_string();
+    let (code, out, err) =
+        common::run_to_exit(&["status"], &[("MCP_BRIDGE_DATA_DIR", dir.as_str())]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("client credentials"), "{out}");
+    let stderr = b.stderr();
+    assert!(stderr.contains("client credentials grant"), "{stderr}");
+    for secret in [SECRET, "access-1", "access-2"] {
+        assert!(!stderr.contains(secret), "{secret} leaked into the log");
+    }
+}
+
+#[tokio::test]
+async fn client_credentials_need_a_client_and_its_secret_or_key() {
+    for (args, needle) in [
+        (vec!["--client-credentials"], "--static-oauth-client-info"),
+        (
+            vec![
+                "--client-credentials",
+                "--static-oauth-client-info",
+                r#"{"client_id":"c"}"#,
+            ],
+            "client_secret",
+        ),
+        (
+            vec!["--client-credentials", "--jwt-bearer-assertion", "x"],
+            "cannot be used with",
+        ),
+    ] {
+        let mut all = vec!["https://example.com/mcp"];
+        all.extend(args.iter().copied());
+        let (code, out, err) = common::run_to_exit(&all, &[]);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(out.is_empty());
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn jwt_bearer_refusals_surface_once_and_a_rotated_file_is_read_again() {
+    let fake = OAuthFake::start(Behaviour {
+        assertions: vec!["workload-jwt-1".into(), "workload-jwt-2".into()],
+        ttl: Some(4),
+        ..Behaviour::default()
+    })
+    .await;
+    let data = tempfile::tempdir().unwrap();
+
+    // An assertion the server does not trust: one token request, the
+    // server's words, no retry and no other grant.
+    let mut b = bridge(
+        &fake.url,
+        &["--jwt-bearer-assertion", "untrusted-jwt"],
+        &data,
+    )
+    .await;
+    let r = b
+        .request(json!("init"), "initialize", common::init_params())
+        .await;
+    let said = text(&r);
+    assert!(said.contains("invalid_grant"), "{said}");
+    assert!(said.contains("the assertion is not trusted"), "{said}");
+    assert_eq!(fake.count("token "), 1, "{:?}", fake.events());
+    drop(b);
+
+    // From a file, read again for every token request.
+    let file = data.path().join("token");
+    std::fs::write(&file, "workload-jwt-1\n").unwrap();
+    let arg = format!("@{}", file.display());
+    let mut b = bridge(&fake.url, &["-vvv", "--jwt-bearer-assertion", &arg], &data).await;
+    b.initialize().await;
+    std::fs::write(&file, "workload-jwt-2\n").unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
+    let r = b.call_tool(json!(1), "whoami", json!({})).await;
+    assert!(r.get("result").is_some(), "{r}");
+    let events = fake.events();
+    assert!(
+        events.contains(&"assertion workload-jwt-1".to_owned()),
+        "{events:?}"
+    );
+    assert!(
+        events.contains(&"assertion workload-jwt-2".to_owned()),
+        "{events:?}"
+    );
+    assert_eq!(fake.count("token authorization_code"), 0);
+    let stderr = b.stderr();
+    for secret in ["workload-jwt-1", "workload-jwt-2"] {
+        assert!(!stderr.contains(secret), "{secret} leaked into the log");
+    }
+}
