@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mcp_bridge_global_optspecs
-    string join \n H/header= header-file= transport= protocol= retry-timeout= request-timeout= connect-timeout= ping-interval= keep-alive allow-http max-message-size= v/verbose q/quiet log-file= static-oauth-client-info= static-oauth-client-metadata= client-metadata-url= client-credentials client-assertion-key= client-assertion-alg= jwt-bearer-assertion= token-endpoint= resource= callback-port= auth-timeout= no-browser token-store= host= callback-path= auth-success-url= disable-resource-parameter authorize-param= ignore-tool= allow-tool= no-proxy enable-proxy ca-cert= ipv4 headers-timeout= body-timeout= debug silent disable-cookies device-code use-id-token h/help V/version
+    string join \n H/header= header-file= transport= protocol= retry-timeout= request-timeout= connect-timeout= ping-interval= keep-alive allow-http max-message-size= v/verbose q/quiet log-file= static-oauth-client-info= static-oauth-client-metadata= client-metadata-url= client-credentials client-assertion-key= client-assertion-alg= jwt-bearer-assertion= token-endpoint= resource= callback-port= auth-timeout= no-browser no-dpop token-store= host= callback-path= auth-success-url= disable-resource-parameter authorize-param= ignore-tool= allow-tool= no-proxy enable-proxy ca-cert= ipv4 headers-timeout= body-timeout= debug silent disable-cookies device-code use-id-token h/help V/version
 end
 
 function __fish_mcp_bridge_needs_command
@@ -66,6 +66,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s v -l verbose -d '
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l client-credentials -d 'Get tokens with the OAuth client credentials grant (no browser), as the client from --static-oauth-client-info, authenticated by its client_secret or by --client-assertion-key'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l no-dpop -d 'Never bind tokens to a key (DPoP, RFC 9449), even where the authorization server offers it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l disable-resource-parameter -d 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l enable-proxy -d 'Use the proxy the environment names: the default, accepted as mcp-remote spells it'
@@ -126,6 +127,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s v -l ver
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l client-credentials -d 'Get tokens with the OAuth client credentials grant (no browser), as the client from --static-oauth-client-info, authenticated by its client_secret or by --client-assertion-key'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l no-dpop -d 'Never bind tokens to a key (DPoP, RFC 9449), even where the authorization server offers it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l disable-resource-parameter -d 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l enable-proxy -d 'Use the proxy the environment names: the default, accepted as mcp-remote spells it'
@@ -180,6 +182,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s v -l ver
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l client-credentials -d 'Get tokens with the OAuth client credentials grant (no browser), as the client from --static-oauth-client-info, authenticated by its client_secret or by --client-assertion-key'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l no-dpop -d 'Never bind tokens to a key (DPoP, RFC 9449), even where the authorization server offers it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l disable-resource-parameter -d 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l enable-proxy -d 'Use the proxy the environment names: the default, accepted as mcp-remote spells it'

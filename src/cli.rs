@@ -247,6 +247,11 @@ pub struct Options {
     #[arg(long, help_heading = "Sign-in")]
     pub no_browser: bool,
 
+    /// Never bind tokens to a key (DPoP, RFC 9449), even where the
+    /// authorization server offers it.
+    #[arg(long, help_heading = "Sign-in")]
+    pub no_dpop: bool,
+
     /// Where to keep tokens: the OS keychain or owner-only files (default:
     /// the keychain when one is available, else files).
     #[arg(long, value_enum, value_name = "STORE", help_heading = "Sign-in")]

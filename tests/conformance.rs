@@ -38,6 +38,10 @@ fn every_client_scenario_passes_through_the_bridge_in_both_modes() {
         "legacy 2025-11-25 ",
         "legacy 2026-07-28 ",
         "modern 2026-07-28 ",
+        // The extensions the bridge implements run too.
+        "modern 2026-07-28 auth/client-credentials-jwt",
+        "modern 2026-07-28 auth/wif-jwt-bearer",
+        "modern 2026-07-28 auth/dpop-nonce",
     ] {
         assert!(text.contains(needle), "no run of {needle:?}:\n{text}");
     }

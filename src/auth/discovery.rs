@@ -38,6 +38,9 @@ pub struct AuthServer {
     pub iss_in_response: bool,
     /// `token_endpoint_auth_methods_supported`, as listed.
     pub auth_methods: Vec<String>,
+    /// `dpop_signing_alg_values_supported` lists ES256: tokens are bound
+    /// to a key (RFC 9449).
+    pub dpop: bool,
 }
 
 /// A metadata URL the server named: https, or http to loopback (or anywhere
@@ -289,6 +292,7 @@ pub async fn discover(
             cimd_supported: false,
             iss_in_response: false,
             auth_methods: Vec::new(),
+            dpop: false,
         });
     };
     let declared = str_field(&meta, "issuer").unwrap_or_default();
@@ -331,6 +335,9 @@ pub async fn discover(
             .into_iter()
             .map(|m| clean(&m, 60))
             .collect(),
+        dpop: str_list(&meta, "dpop_signing_alg_values_supported")
+            .iter()
+            .any(|a| a == "ES256"),
     })
 }
 

@@ -113,6 +113,99 @@ impl SigningKey {
     }
 }
 
+/// A DPoP key (RFC 9449): P-256, made by the bridge for one server
+/// credential and kept with its tokens, since the tokens are bound to it.
+pub struct DpopKey {
+    pair: EcdsaKeyPair,
+    /// The PKCS#8 form, for the store.
+    pkcs8: Vec<u8>,
+}
+
+impl std::fmt::Debug for DpopKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DpopKey(ES256)")
+    }
+}
+
+impl DpopKey {
+    /// A new key.
+    pub fn generate() -> Result<DpopKey, String> {
+        let rng = SystemRandom::new();
+        let doc = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
+            .map_err(|_| "cannot make a DPoP key")?;
+        DpopKey::from_pkcs8(doc.as_ref())
+    }
+
+    /// The key stored as `pkcs8`.
+    pub fn from_pkcs8(pkcs8: &[u8]) -> Result<DpopKey, String> {
+        let rng = SystemRandom::new();
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8, &rng)
+                .map_err(|_| "the stored DPoP key is not a P-256 key")?;
+        Ok(DpopKey {
+            pair,
+            pkcs8: pkcs8.to_vec(),
+        })
+    }
+
+    /// The PKCS#8 form, base64url, for the store.
+    pub fn stored(&self) -> String {
+        B64.encode(&self.pkcs8)
+    }
+
+    /// The public key as a JWK.
+    fn jwk(&self) -> Value {
+        use ring::signature::KeyPair;
+        // An uncompressed point: 0x04, then X and Y.
+        let point = self.pair.public_key().as_ref();
+        json!({
+            "kty": "EC",
+            "crv": "P-256",
+            "x": B64.encode(&point[1..33]),
+            "y": B64.encode(&point[33..65]),
+        })
+    }
+
+    /// A proof for a `method` request to `url` (query and fragment left
+    /// out, as RFC 9449 §4.2 asks), for `token` when it presents one (`ath`)
+    /// and with the server's `nonce` when it gave one.
+    pub fn proof(
+        &self,
+        method: &str,
+        url: &url::Url,
+        token: Option<&str>,
+        nonce: Option<&str>,
+    ) -> Result<String, String> {
+        let mut htu = url.clone();
+        htu.set_query(None);
+        htu.set_fragment(None);
+        let mut claims = json!({
+            "jti": jti(),
+            "htm": method,
+            "htu": htu.as_str(),
+            "iat": super::store::now(),
+        });
+        if let Some(t) = token {
+            let digest = ring::digest::digest(&ring::digest::SHA256, t.as_bytes());
+            claims["ath"] = B64.encode(digest.as_ref()).into();
+        }
+        if let Some(n) = nonce {
+            claims["nonce"] = n.into();
+        }
+        let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk()});
+        let input = format!(
+            "{}.{}",
+            B64.encode(header.to_string()),
+            B64.encode(claims.to_string())
+        );
+        let sig = self
+            .pair
+            .sign(&SystemRandom::new(), input.as_bytes())
+            .map_err(|_| "signing the DPoP proof failed")?;
+        Ok(format!("{input}.{}", B64.encode(sig.as_ref())))
+    }
+}
+
 /// A random `jti`.
 pub fn jti() -> String {
     super::pkce::random_token()
@@ -183,6 +276,22 @@ mod tests {
         public
             .verify(input.as_bytes(), &B64.decode(parts[2]).unwrap())
             .unwrap();
+
+        // A DPoP proof: typ, the public key only, htu without query, ath.
+        let dpop = DpopKey::generate().unwrap();
+        let again = DpopKey::from_pkcs8(&B64.decode(dpop.stored()).unwrap()).unwrap();
+        let u = url::Url::parse("https://rs.example/mcp?x=1#f").unwrap();
+        let proof = again.proof("POST", &u, Some("tok"), Some("n-1")).unwrap();
+        let parts: Vec<&str> = proof.split('.').collect();
+        let header: Value = serde_json::from_slice(&B64.decode(parts[0]).unwrap()).unwrap();
+        assert_eq!(header["typ"], "dpop+jwt");
+        assert!(header["jwk"].get("d").is_none());
+        let claims: Value = serde_json::from_slice(&B64.decode(parts[1]).unwrap()).unwrap();
+        assert_eq!(claims["htu"], "https://rs.example/mcp");
+        assert_eq!(claims["htm"], "POST");
+        assert_eq!(claims["nonce"], "n-1");
+        let ath = ring::digest::digest(&ring::digest::SHA256, b"tok");
+        assert_eq!(claims["ath"], B64.encode(ath.as_ref()));
 
         let ed = Ed25519KeyPair::generate_pkcs8(&rng).unwrap();
         assert_eq!(

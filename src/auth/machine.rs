@@ -39,7 +39,9 @@ impl Auth {
             }
             GrantMode::Browser => unreachable!("the browser grant signs in elsewhere"),
         };
-        let got = token::tokens(&self.http, &server, &client, self.key_for(&client), grant).await;
+        let dpop = self.dpop_key(&server).map_err(|e| failed(url, e))?;
+        let proofs = self.proofs(&client, dpop.as_deref());
+        let got = token::tokens(&self.http, &server, &client, &proofs, grant).await;
         match got {
             Ok(t) => {
                 tracing::info!(

@@ -7,6 +7,9 @@
 pub mod browser;
 pub mod callback;
 pub mod discovery;
+mod grant;
+pub use grant::{Assertion, GrantMode};
+mod dpop;
 pub mod jwt;
 pub mod lock;
 mod machine;
@@ -32,74 +35,6 @@ const REFRESH_PAUSE: u64 = 30;
 /// Waiting for another process's sign-in: its --auth-timeout and this margin.
 const LOCK_MARGIN: Duration = Duration::from_secs(60);
 
-/// How the bridge gets its tokens.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum GrantMode {
-    /// The authorization code flow, in the browser.
-    #[default]
-    Browser,
-    /// `--client-credentials`: the client's own credentials (a secret or a
-    /// signed assertion), no person involved.
-    ClientCredentials,
-    /// `--jwt-bearer-assertion`: an externally issued JWT (RFC 7523 §2.1).
-    JwtBearer(Assertion),
-}
-
-impl GrantMode {
-    /// True for the grants that need no person.
-    pub fn is_machine(&self) -> bool {
-        !matches!(self, GrantMode::Browser)
-    }
-
-    /// As `status` and the logs name it.
-    pub fn name(&self) -> &'static str {
-        match self {
-            GrantMode::Browser => "authorization code (browser)",
-            GrantMode::ClientCredentials => "client credentials",
-            GrantMode::JwtBearer(_) => "jwt-bearer (workload identity)",
-        }
-    }
-}
-
-/// An assertion the user hands in: the value itself, or a file read again
-/// for every token request (so that a rotated token is picked up).
-#[derive(Clone, PartialEq, Eq)]
-pub enum Assertion {
-    /// The JWT.
-    Value(String),
-    /// A file holding it.
-    File(std::path::PathBuf),
-}
-
-impl std::fmt::Debug for Assertion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Assertion::Value(_) => f.write_str("Assertion(given)"),
-            Assertion::File(p) => write!(f, "Assertion(@{})", p.display()),
-        }
-    }
-}
-
-/// The largest assertion file read.
-const ASSERTION_LIMIT: usize = 64 * 1024;
-
-impl Assertion {
-    /// The assertion now.
-    pub fn read(&self) -> Result<String, String> {
-        match self {
-            Assertion::Value(v) => Ok(v.clone()),
-            Assertion::File(p) => {
-                let bytes = crate::files::read_bounded(p, ASSERTION_LIMIT)
-                    .map_err(|e| format!("cannot read the assertion file {}: {e}", p.display()))?
-                    .ok_or_else(|| format!("the assertion file {} does not exist", p.display()))?;
-                let text = String::from_utf8(bytes)
-                    .map_err(|_| format!("the assertion file {} is not text", p.display()))?;
-                Ok(text.trim().to_owned())
-            }
-        }
-    }
-}
-
 /// What the user configured about signing in.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -110,6 +45,8 @@ pub struct Settings {
     pub assertion_key: Option<std::sync::Arc<jwt::SigningKey>>,
     /// `--token-endpoint`: instead of the discovered one.
     pub token_endpoint: Option<Url>,
+    /// Bind tokens to a key where the server offers DPoP (off: `--no-dpop`).
+    pub dpop: bool,
     /// The MCP server.
     pub server: Url,
     /// Sign in at all (off when the user sends their own Authorization header).
@@ -199,6 +136,8 @@ pub struct Auth {
     current: Mutex<Current>,
     /// One sign-in or refresh at a time in this process.
     single: tokio::sync::Mutex<Known>,
+    /// DPoP: the key tokens are bound to, and the servers' nonces.
+    dpop: dpop::State,
 }
 
 /// How a request that needs a token failed.
@@ -227,6 +166,7 @@ impl Auth {
             store,
             current: Mutex::new(Current::default()),
             single: tokio::sync::Mutex::new(Known::default()),
+            dpop: dpop::State::default(),
         }
     }
 
@@ -276,6 +216,7 @@ impl Auth {
             cur.loaded = true;
             if let Some(s) = loaded {
                 cur.tokens = s.tokens;
+                self.dpop.restore(s.dpop_key.as_deref());
             }
         }
     }
@@ -318,10 +259,12 @@ impl Auth {
             refreshable: false,
             updated_at: 0,
             grant: Some(self.cfg.grant.name().to_owned()),
+            dpop: false,
         };
         let secret = Secret {
             client: client.filter(|c| c.dynamic).cloned(),
             tokens: tokens.cloned(),
+            dpop_key: self.dpop.stored(),
         };
         match tokio::task::spawn_blocking(move || store.save(&key, &meta, &secret)).await {
             Ok(Ok(kind)) => tracing::debug!("credentials stored in the {kind}"),
@@ -491,6 +434,7 @@ impl Auth {
                     cimd_supported: false,
                     iss_in_response: false,
                     auth_methods: Vec::new(),
+                    dpop: false,
                 }
             }
             (Err(e), None) => return Err(failed(&self.cfg.server, e)),
@@ -503,6 +447,23 @@ impl Auth {
 impl TokenSource for Auth {
     fn bearer(&self) -> BoxFuture<'_, Option<String>> {
         Box::pin(self.current_bearer())
+    }
+
+    fn proof(&self, method: &str, url: &Url, token: &str) -> Option<String> {
+        let bound = self
+            .current
+            .lock()
+            .expect("auth state")
+            .tokens
+            .as_ref()
+            .is_some_and(|t| t.dpop && t.access_token == token);
+        bound
+            .then(|| self.dpop.resource_proof(method, url, token))
+            .flatten()
+    }
+
+    fn dpop_nonce(&self, nonce: &str) -> bool {
+        self.dpop.resource_nonce(nonce)
     }
 
     fn unauthorized<'a>(
@@ -562,6 +523,7 @@ mod tests {
             grant: GrantMode::Browser,
             assertion_key: None,
             token_endpoint: None,
+            dpop: true,
             server: Url::parse("https://a.example/mcp").unwrap(),
             enabled: true,
             identity: String::new(),

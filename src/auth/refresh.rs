@@ -58,7 +58,9 @@ impl Auth {
             .client_for_refresh(known, &server)
             .ok_or("no registered client to refresh with")?;
         let grant = token::Grant::Refresh(refresh_token);
-        match token::tokens(&self.http, &server, &client, self.key_for(&client), grant).await {
+        let dpop = self.dpop_key(&server)?;
+        let proofs = self.proofs(&client, dpop.as_deref());
+        match token::tokens(&self.http, &server, &client, &proofs, grant).await {
             Ok(t) => {
                 tracing::info!("access token refreshed");
                 self.save(&server, Some(&client), Some(&t)).await;

@@ -66,7 +66,9 @@ impl Auth {
                 verifier: &pkce.verifier,
                 redirect_uri: &redirect,
             };
-            match token::tokens(&self.http, &server, &client, self.key_for(&client), grant).await {
+            let dpop = self.dpop_key(&server).map_err(|e| failed(url, e))?;
+            let proofs = self.proofs(&client, dpop.as_deref());
+            match token::tokens(&self.http, &server, &client, &proofs, grant).await {
                 Ok(t) => {
                     cb.signed_in();
                     tracing::info!("signed in to {}", url);

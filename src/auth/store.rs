@@ -70,6 +70,9 @@ pub struct Meta {
     /// credentials", ...); absent in records of older versions.
     #[serde(default)]
     pub grant: Option<String>,
+    /// The access token is bound to a DPoP key.
+    #[serde(default)]
+    pub dpop: bool,
 }
 
 /// A registered OAuth client.
@@ -124,6 +127,9 @@ pub struct Tokens {
     /// When it was issued, seconds since the epoch.
     #[serde(default)]
     pub issued_at: u64,
+    /// The token is bound to the credential's DPoP key (`token_type` DPoP).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub dpop: bool,
 }
 
 impl Tokens {
@@ -153,7 +159,7 @@ impl fmt::Debug for Tokens {
 }
 
 /// Everything secret about one server.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct Secret {
     /// The OAuth client the bridge uses there.
     #[serde(default)]
@@ -161,6 +167,19 @@ pub struct Secret {
     /// The current tokens.
     #[serde(default)]
     pub tokens: Option<Tokens>,
+    /// The DPoP private key the tokens are bound to (PKCS#8, base64url).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dpop_key: Option<String>,
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Secret")
+            .field("client", &self.client)
+            .field("tokens", &self.tokens)
+            .field("dpop_key", &self.dpop_key.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 /// Seconds since the epoch.
@@ -296,6 +315,7 @@ impl Store {
                 .as_ref()
                 .is_some_and(|t| t.refresh_token.is_some()),
             updated_at: now(),
+            dpop: secret.tokens.as_ref().is_some_and(|t| t.dpop),
             ..meta.clone()
         };
         let meta_body = serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())?;
@@ -456,6 +476,7 @@ mod tests {
             expires_at: Some(expires),
             scope: None,
             issued_at: issued,
+            dpop: false,
         };
         assert!(!t(0, 3600).refresh_due(3000, 60));
         assert!(t(0, 3600).refresh_due(3541, 60));
@@ -470,6 +491,7 @@ mod tests {
     #[test]
     fn secrets_never_show_in_debug_output() {
         let s = Secret {
+            dpop_key: Some("dpop-key-value".into()),
             client: Some(Client {
                 client_id: "cid".into(),
                 client_secret: Some("client-secret-value".into()),
@@ -484,6 +506,7 @@ mod tests {
                 expires_at: Some(1),
                 scope: None,
                 issued_at: 0,
+                dpop: false,
             }),
         };
         let shown = format!("{s:?}");
@@ -509,8 +532,10 @@ mod tests {
             refreshable: false,
             updated_at: 0,
             grant: Some("client credentials".into()),
+            dpop: false,
         };
         let secret = Secret {
+            dpop_key: None,
             client: None,
             tokens: Some(Tokens {
                 access_token: "a".into(),
@@ -518,6 +543,7 @@ mod tests {
                 expires_at: Some(42),
                 scope: None,
                 issued_at: 0,
+                dpop: false,
             }),
         };
         assert_eq!(store.save("k1", &meta, &secret).unwrap(), Kind::File);

@@ -24,6 +24,8 @@ pub struct Refused {
     pub code: Option<String>,
     /// The whole explanation.
     pub message: String,
+    /// The `DPoP-Nonce` the answer carried.
+    pub nonce: Option<String>,
 }
 
 impl Refused {
@@ -31,8 +33,18 @@ impl Refused {
         Refused {
             code: None,
             message,
+            nonce: None,
         }
     }
+}
+
+/// DPoP at the token endpoint: the credential's key and the authorization
+/// server's last nonce.
+pub struct Dpop<'a> {
+    /// The key the tokens get bound to.
+    pub key: &'a super::jwt::DpopKey,
+    /// The nonce the authorization server asked for, if it did.
+    pub nonce: &'a std::sync::Mutex<Option<String>>,
 }
 
 /// POST a form or JSON body and read a JSON object back.
@@ -58,6 +70,12 @@ async fn call(url: &Url, what: &str, build: reqwest::RequestBuilder) -> Result<V
         }
     };
     let status = resp.status();
+    let nonce = resp
+        .headers()
+        .get("dpop-nonce")
+        .and_then(|v| v.to_str().ok())
+        .filter(|n| n.len() <= 1024)
+        .map(str::to_owned);
     let body = read_body(&mut resp, url.as_str(), ANSWER_LIMIT)
         .await
         .map_err(|e| Refused::plain(e.to_string()))?;
@@ -87,6 +105,7 @@ async fn call(url: &Url, what: &str, build: reqwest::RequestBuilder) -> Result<V
     Err(Refused {
         code,
         message: format!("{what} at {url} was refused (HTTP {status}){said}"),
+        nonce,
     })
 }
 
@@ -200,10 +219,11 @@ async fn token_request(
     http: &reqwest::Client,
     server: &AuthServer,
     client: &Client,
-    key: Option<&SigningKey>,
+    proofs: &Proofs<'_>,
     mut form: Vec<(&str, String)>,
     what: &str,
 ) -> Result<Tokens, Refused> {
+    let key = proofs.key;
     if let Some(r) = &server.resource {
         form.push(("resource", r.clone()));
     }
@@ -229,10 +249,7 @@ async fn token_request(
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
         .finish();
-    let mut req = http
-        .post(server.token_endpoint.clone())
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(body);
+    let mut basic_value = None;
     if basic {
         use base64::Engine;
         let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
@@ -247,11 +264,53 @@ async fn token_request(
         );
         let mut v = HeaderValue::from_str(&value).map_err(|e| Refused::plain(e.to_string()))?;
         v.set_sensitive(true);
-        req = req.header(AUTHORIZATION, v);
+        basic_value = Some(v);
     }
-    let answer = call(&server.token_endpoint, what, req).await?;
-    parse_tokens(&answer)
-        .map_err(|m| Refused::plain(format!("{what} at {}: {m}", server.token_endpoint)))
+    // With DPoP, once more when the server asks for a nonce (RFC 9449 §8).
+    for attempt in 0..2 {
+        let mut req = http
+            .post(server.token_endpoint.clone())
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body.clone());
+        if let Some(v) = &basic_value {
+            req = req.header(AUTHORIZATION, v.clone());
+        }
+        if let Some(d) = &proofs.dpop {
+            let nonce = d.nonce.lock().expect("nonce lock").clone();
+            let proof = d
+                .key
+                .proof("POST", &server.token_endpoint, None, nonce.as_deref())
+                .map_err(Refused::plain)?;
+            req = req.header("dpop", proof);
+        }
+        match call(&server.token_endpoint, what, req).await {
+            Ok(answer) => {
+                return parse_tokens(&answer).map_err(|m| {
+                    Refused::plain(format!("{what} at {}: {m}", server.token_endpoint))
+                })
+            }
+            Err(r) if attempt == 0 && r.code.as_deref() == Some("use_dpop_nonce") => {
+                match (&proofs.dpop, r.nonce) {
+                    (Some(d), Some(n)) => *d.nonce.lock().expect("nonce lock") = Some(n),
+                    _ => return Err(Refused::plain(r.message)),
+                }
+            }
+            Err(r) => return Err(r),
+        }
+    }
+    Err(Refused::plain(format!(
+        "{what} at {}: the server kept asking for a new DPoP nonce",
+        server.token_endpoint
+    )))
+}
+
+/// What signs a token request: the client's assertion key, and DPoP.
+#[derive(Default)]
+pub struct Proofs<'a> {
+    /// `--client-assertion-key`, for the configured client.
+    pub key: Option<&'a SigningKey>,
+    /// The DPoP key and nonce, when the server binds tokens to a key.
+    pub dpop: Option<Dpop<'a>>,
 }
 
 /// Read a token answer: a bearer access token, maybe a refresh token and a lifetime.
@@ -268,9 +327,10 @@ fn parse_tokens(v: &Value) -> Result<Tokens, String> {
         .get("token_type")
         .and_then(Value::as_str)
         .unwrap_or("bearer");
-    if !kind.eq_ignore_ascii_case("bearer") {
+    let dpop = kind.eq_ignore_ascii_case("dpop");
+    if !kind.eq_ignore_ascii_case("bearer") && !dpop {
         return Err(format!(
-            "the token type is {:?}, not bearer",
+            "the token type is {:?}, not bearer or DPoP",
             clean(kind, 40)
         ));
     }
@@ -291,6 +351,7 @@ fn parse_tokens(v: &Value) -> Result<Tokens, String> {
             .and_then(Value::as_str)
             .map(|s| clean(s, 2048)),
         issued_at: now(),
+        dpop,
     })
 }
 
@@ -328,7 +389,7 @@ pub async fn tokens(
     http: &reqwest::Client,
     server: &AuthServer,
     client: &Client,
-    key: Option<&SigningKey>,
+    proofs: &Proofs<'_>,
     grant: Grant<'_>,
 ) -> Result<Tokens, Refused> {
     let scoped = |mut form: Vec<(&'static str, String)>, scope: Option<&str>| {
@@ -373,7 +434,7 @@ pub async fn tokens(
             "the token refresh",
         ),
     };
-    let mut t = token_request(http, server, client, key, form, what).await?;
+    let mut t = token_request(http, server, client, proofs, form, what).await?;
     if let (Grant::Refresh(old), None) = (grant, &t.refresh_token) {
         t.refresh_token = Some(old.to_owned());
     }
@@ -391,6 +452,11 @@ mod tests {
         assert!(t.expires_at.unwrap() >= now() + 59);
         assert!(parse_tokens(&json!({"token_type": "bearer"})).is_err());
         assert!(parse_tokens(&json!({"access_token": "a", "token_type": "mac"})).is_err());
+        assert!(
+            parse_tokens(&json!({"access_token": "a", "token_type": "DPoP"}))
+                .unwrap()
+                .dpop
+        );
         assert!(parse_tokens(&json!({"access_token": "a\nInjected: 1"})).is_err());
         let s = parse_tokens(&json!({"access_token": "a", "expires_in": "30"})).unwrap();
         assert!(s.expires_at.is_some());

@@ -82,6 +82,7 @@ pub fn settings(
         .map(|u| crate::auth::discovery::check_server_url(u, "--token-endpoint", opts.allow_http))
         .transpose()?;
     Ok(auth::Settings {
+        dpop: !opts.no_dpop,
         grant,
         assertion_key,
         token_endpoint,
@@ -321,9 +322,11 @@ pub fn status() -> Result<String, String> {
                 m.store.to_string(),
                 expiry(m.expires_at),
                 if m.refreshable { "yes" } else { "no" }.to_owned(),
-                m.grant
-                    .clone()
-                    .unwrap_or_else(|| "authorization code (browser)".into()),
+                format!(
+                    "{}{}",
+                    m.grant.as_deref().unwrap_or("authorization code (browser)"),
+                    if m.dpop { ", key-bound (DPoP)" } else { "" }
+                ),
                 m.issuer.clone().unwrap_or_default(),
             ]
         })

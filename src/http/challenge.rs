@@ -9,7 +9,7 @@ const HEADER_MAX: usize = 8 * 1024;
 /// Longest parameter value kept.
 const VALUE_MAX: usize = 2 * 1024;
 
-/// What a Bearer challenge says.
+/// What a Bearer (or DPoP) challenge says.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Challenge {
     /// `resource_metadata`: where the protected resource metadata lives.
@@ -37,7 +37,10 @@ impl Challenge {
                     let _ = s;
                     break;
                 }
-                Item::Scheme(s) if s.eq_ignore_ascii_case("bearer") => {
+                // DPoP (RFC 9449 §7.1) takes the same parameters.
+                Item::Scheme(s)
+                    if s.eq_ignore_ascii_case("bearer") || s.eq_ignore_ascii_case("dpop") =>
+                {
                     found = Some(Challenge::default());
                 }
                 Item::Scheme(_) => {}

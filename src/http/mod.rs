@@ -47,6 +47,16 @@ pub trait TokenSource: Send + Sync {
         sent: Option<&'a str>,
         challenge: &'a Challenge,
     ) -> BoxFuture<'a, Result<(), UpstreamError>>;
+    /// The DPoP proof (RFC 9449) to send with `token` on a `method` request
+    /// to `url`, when the token is bound to a key; `None` means a bearer token.
+    fn proof(&self, _method: &str, _url: &url::Url, _token: &str) -> Option<String> {
+        None
+    }
+    /// The server asked for this DPoP nonce (`use_dpop_nonce`); true when
+    /// it is news, so the request is worth sending once more with it.
+    fn dpop_nonce(&self, _nonce: &str) -> bool {
+        false
+    }
 }
 
 /// The HTTP client for one MCP server, with its token source.
@@ -126,6 +136,7 @@ impl Http {
     ) -> Result<reqwest::Response, UpstreamError> {
         let failed = |e: reqwest::Error| UpstreamError::unanswered(self.server.as_str(), &e);
         let mut signed_in = false;
+        let mut nonce_sent = false;
         let mut step_ups = 0;
         loop {
             let mut req = build().build().map_err(failed)?;
@@ -137,10 +148,15 @@ impl Http {
                 Some(t) => t.bearer().await,
                 None => None,
             };
-            if let Some(t) = &token {
-                if let Ok(mut v) = HeaderValue::from_str(&format!("Bearer {t}")) {
+            if let (Some(t), Some(source)) = (&token, tokens) {
+                let proof = source.proof(req.method().as_str(), req.url(), t);
+                let scheme = if proof.is_some() { "DPoP" } else { "Bearer" };
+                if let Ok(mut v) = HeaderValue::from_str(&format!("{scheme} {t}")) {
                     v.set_sensitive(true);
                     req.headers_mut().insert(AUTHORIZATION, v);
+                }
+                if let Some(v) = proof.and_then(|p| HeaderValue::from_str(&p).ok()) {
+                    req.headers_mut().insert("dpop", v);
                 }
             }
             let sent = self.client.execute(req);
@@ -173,6 +189,18 @@ impl Http {
                     .unwrap_or_default()
             };
             match resp.status().as_u16() {
+                // A DPoP nonce asked for (RFC 9449 §9): once more with it.
+                401 if !nonce_sent && challenge().error.as_deref() == Some("use_dpop_nonce") => {
+                    let nonce = resp
+                        .headers()
+                        .get("dpop-nonce")
+                        .and_then(|v| v.to_str().ok())
+                        .filter(|n| n.len() <= 1024);
+                    match nonce {
+                        Some(n) if tokens.dpop_nonce(n) => nonce_sent = true,
+                        _ => return Ok(resp),
+                    }
+                }
                 401 if !signed_in => {
                     let c = challenge();
                     tracing::info!("the server asks for authorization ({})", c.explain());

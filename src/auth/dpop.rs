@@ -1,0 +1,106 @@
+//! DPoP (RFC 9449, SEP-1932): where the authorization server lists ES256 in
+//! `dpop_signing_alg_values_supported`, tokens are bound to a key the
+//! bridge makes for the server credential and keeps with its tokens (a
+//! secret like them). Every token request and every request to the MCP
+//! server carries a fresh proof; a server that answers `use_dpop_nonce`
+//! gets the request once more with its nonce. `--no-dpop` turns it off.
+
+use super::discovery::AuthServer;
+use super::jwt::DpopKey;
+use super::store::Client;
+use super::token::{Dpop, Proofs};
+use super::Auth;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use std::sync::{Arc, Mutex};
+use url::Url;
+
+/// The DPoP key of the current credential and the servers' nonces.
+#[derive(Default)]
+pub struct State {
+    key: Mutex<Option<Arc<DpopKey>>>,
+    /// The authorization server's last `DPoP-Nonce`.
+    pub auth_nonce: Mutex<Option<String>>,
+    /// The MCP server's last `DPoP-Nonce`.
+    resource_nonce: Mutex<Option<String>>,
+}
+
+impl State {
+    /// Take the key stored with the credential.
+    pub fn restore(&self, stored: Option<&str>) {
+        let key = stored
+            .and_then(|s| B64.decode(s).ok())
+            .and_then(|der| DpopKey::from_pkcs8(&der).ok());
+        if let Some(k) = key {
+            *self.key.lock().expect("dpop lock") = Some(Arc::new(k));
+        }
+    }
+
+    /// The key, for the store.
+    pub fn stored(&self) -> Option<String> {
+        self.key
+            .lock()
+            .expect("dpop lock")
+            .as_ref()
+            .map(|k| k.stored())
+    }
+
+    /// The key, made on first use.
+    fn key(&self) -> Result<Arc<DpopKey>, String> {
+        let mut k = self.key.lock().expect("dpop lock");
+        if let Some(key) = k.as_ref() {
+            return Ok(Arc::clone(key));
+        }
+        let key = Arc::new(DpopKey::generate()?);
+        tracing::info!(
+            "the authorization server binds tokens to a key (DPoP); made one for this server"
+        );
+        *k = Some(Arc::clone(&key));
+        Ok(key)
+    }
+
+    /// The proof for a request to the MCP server with the bound `token`.
+    pub fn resource_proof(&self, method: &str, url: &Url, token: &str) -> Option<String> {
+        let key = self.key.lock().expect("dpop lock").clone()?;
+        let nonce = self.resource_nonce.lock().expect("dpop lock").clone();
+        match key.proof(method, url, Some(token), nonce.as_deref()) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                tracing::warn!("{e}");
+                None
+            }
+        }
+    }
+
+    /// The MCP server asked for `nonce`; true when it is a new one.
+    pub fn resource_nonce(&self, nonce: &str) -> bool {
+        let mut n = self.resource_nonce.lock().expect("dpop lock");
+        if n.as_deref() == Some(nonce) {
+            return false;
+        }
+        *n = Some(nonce.to_owned());
+        true
+    }
+}
+
+impl Auth {
+    /// The key for token requests at `server`, when it binds tokens to one.
+    pub(super) fn dpop_key(&self, server: &AuthServer) -> Result<Option<Arc<DpopKey>>, String> {
+        if !server.dpop || !self.cfg.dpop {
+            return Ok(None);
+        }
+        self.dpop.key().map(Some)
+    }
+
+    /// What signs a token request for `client`: its assertion key, and the
+    /// DPoP `key` with the authorization server's nonce.
+    pub(super) fn proofs<'a>(&'a self, client: &Client, key: Option<&'a DpopKey>) -> Proofs<'a> {
+        Proofs {
+            key: self.key_for(client),
+            dpop: key.map(|key| Dpop {
+                key,
+                nonce: &self.dpop.auth_nonce,
+            }),
+        }
+    }
+}

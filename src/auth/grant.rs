@@ -1,0 +1,71 @@
+//! Which grant gets the tokens (`--client-credentials`,
+//! `--jwt-bearer-assertion`, the browser otherwise), and an assertion the
+//! user hands in.
+
+/// How the bridge gets its tokens.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum GrantMode {
+    /// The authorization code flow, in the browser.
+    #[default]
+    Browser,
+    /// `--client-credentials`: the client's own credentials (a secret or a
+    /// signed assertion), no person involved.
+    ClientCredentials,
+    /// `--jwt-bearer-assertion`: an externally issued JWT (RFC 7523 §2.1).
+    JwtBearer(Assertion),
+}
+
+impl GrantMode {
+    /// True for the grants that need no person.
+    pub fn is_machine(&self) -> bool {
+        !matches!(self, GrantMode::Browser)
+    }
+
+    /// As `status` and the logs name it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            GrantMode::Browser => "authorization code (browser)",
+            GrantMode::ClientCredentials => "client credentials",
+            GrantMode::JwtBearer(_) => "jwt-bearer (workload identity)",
+        }
+    }
+}
+
+/// An assertion the user hands in: the value itself, or a file read again
+/// for every token request (so that a rotated token is picked up).
+#[derive(Clone, PartialEq, Eq)]
+pub enum Assertion {
+    /// The JWT.
+    Value(String),
+    /// A file holding it.
+    File(std::path::PathBuf),
+}
+
+impl std::fmt::Debug for Assertion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Assertion::Value(_) => f.write_str("Assertion(given)"),
+            Assertion::File(p) => write!(f, "Assertion(@{})", p.display()),
+        }
+    }
+}
+
+/// The largest assertion file read.
+const ASSERTION_LIMIT: usize = 64 * 1024;
+
+impl Assertion {
+    /// The assertion now.
+    pub fn read(&self) -> Result<String, String> {
+        match self {
+            Assertion::Value(v) => Ok(v.clone()),
+            Assertion::File(p) => {
+                let bytes = crate::files::read_bounded(p, ASSERTION_LIMIT)
+                    .map_err(|e| format!("cannot read the assertion file {}: {e}", p.display()))?
+                    .ok_or_else(|| format!("the assertion file {} does not exist", p.display()))?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| format!("the assertion file {} is not text", p.display()))?;
+                Ok(text.trim().to_owned())
+            }
+        }
+    }
+}
