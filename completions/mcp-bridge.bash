@@ -65,7 +65,7 @@ _mcp__bridge() {
 
     case "${cmd}" in
         mcp__bridge)
-            opts="-H -v -q -h -V --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --token-endpoint --resource --callback-port --auth-timeout --no-browser --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --device-code --use-id-token --help --version login check logout status completions man help"
+            opts="-H -v -q -h -V --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --device-code --use-id-token --help --version login check logout status completions man help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -139,6 +139,22 @@ _mcp__bridge() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --idp-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-id-token)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --token-endpoint)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -203,7 +219,7 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__check)
-            opts="-H -v -q -h --json --timeout --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --token-endpoint --resource --callback-port --auth-timeout --no-browser --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --device-code --use-id-token --help"
+            opts="-H -v -q -h --json --timeout --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --device-code --use-id-token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -278,6 +294,22 @@ _mcp__bridge() {
                     return 0
                     ;;
                 --jwt-bearer-assertion)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-id-token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -471,7 +503,7 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__login)
-            opts="-H -v -q -h --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --token-endpoint --resource --callback-port --auth-timeout --no-browser --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --device-code --use-id-token --help"
+            opts="-H -v -q -h --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --device-code --use-id-token --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -542,6 +574,22 @@ _mcp__bridge() {
                     return 0
                     ;;
                 --jwt-bearer-assertion)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-issuer)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-id)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-client-secret)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idp-id-token)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

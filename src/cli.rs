@@ -223,6 +223,41 @@ pub struct Options {
     #[arg(long, value_name = "VALUE|@FILE", help_heading = "Sign-in")]
     pub jwt_bearer_assertion: Option<String>,
 
+    /// Enterprise-managed authorization (SEP-990): the issuer of your
+    /// identity provider, which vouches for you to the MCP server's
+    /// authorization server (with --idp-client-id).
+    #[arg(long, value_name = "URL", help_heading = "Sign-in", requires = "idp_client_id", conflicts_with_all = ["client_credentials", "jwt_bearer_assertion"])]
+    pub idp_issuer: Option<String>,
+
+    /// The bridge's client id at the identity provider.
+    #[arg(
+        long,
+        value_name = "ID",
+        help_heading = "Sign-in",
+        requires = "idp_issuer"
+    )]
+    pub idp_client_id: Option<String>,
+
+    /// The bridge's client secret at the identity provider, if it wants one
+    /// (VALUE or @FILE; `${VAR}` is expanded).
+    #[arg(
+        long,
+        value_name = "VALUE|@FILE",
+        help_heading = "Sign-in",
+        requires = "idp_issuer"
+    )]
+    pub idp_client_secret: Option<String>,
+
+    /// An ID token from the identity provider, for automation (VALUE or
+    /// @FILE, read again for every token request).
+    #[arg(
+        long,
+        value_name = "VALUE|@FILE",
+        help_heading = "Sign-in",
+        requires = "idp_issuer"
+    )]
+    pub idp_id_token: Option<String>,
+
     /// Use this token endpoint instead of the one the authorization
     /// server's metadata names (or when it publishes none).
     #[arg(long, value_name = "URL", help_heading = "Sign-in")]

@@ -42,6 +42,7 @@ fn every_client_scenario_passes_through_the_bridge_in_both_modes() {
         "modern 2026-07-28 auth/client-credentials-jwt",
         "modern 2026-07-28 auth/wif-jwt-bearer",
         "modern 2026-07-28 auth/dpop-nonce",
+        "modern 2026-07-28 auth/enterprise-managed-authorization",
     ] {
         assert!(text.contains(needle), "no run of {needle:?}:\n{text}");
     }

@@ -121,7 +121,7 @@ fn same_issuer(a: &str, b: &str) -> bool {
 }
 
 /// GET a JSON document; `Ok(None)` when the server has none there (4xx).
-async fn fetch_json(http: &reqwest::Client, url: &Url) -> Result<Option<Value>, String> {
+pub(super) async fn fetch_json(http: &reqwest::Client, url: &Url) -> Result<Option<Value>, String> {
     let send = http
         .get(url.clone())
         .header(reqwest::header::ACCEPT, "application/json")

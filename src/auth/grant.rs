@@ -13,6 +13,9 @@ pub enum GrantMode {
     ClientCredentials,
     /// `--jwt-bearer-assertion`: an externally issued JWT (RFC 7523 §2.1).
     JwtBearer(Assertion),
+    /// `--idp-issuer`: an ID-JAG from the person's identity provider,
+    /// presented with the jwt-bearer grant (SEP-990).
+    Enterprise(super::enterprise::Idp),
 }
 
 impl GrantMode {
@@ -27,6 +30,7 @@ impl GrantMode {
             GrantMode::Browser => "authorization code (browser)",
             GrantMode::ClientCredentials => "client credentials",
             GrantMode::JwtBearer(_) => "jwt-bearer (workload identity)",
+            GrantMode::Enterprise(_) => "enterprise-managed (ID-JAG)",
         }
     }
 }

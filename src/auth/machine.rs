@@ -37,6 +37,16 @@ impl Auth {
                     scope: scope.as_deref(),
                 }
             }
+            GrantMode::Enterprise(idp) => {
+                assertion = idp
+                    .id_jag(&self.http, &server, self.cfg.allow_http)
+                    .await
+                    .map_err(|r| failed(url, r.message))?;
+                token::Grant::JwtBearer {
+                    assertion: &assertion,
+                    scope: scope.as_deref(),
+                }
+            }
             GrantMode::Browser => unreachable!("the browser grant signs in elsewhere"),
         };
         let dpop = self.dpop_key(&server).map_err(|e| failed(url, e))?;

@@ -7,6 +7,7 @@
 pub mod browser;
 pub mod callback;
 pub mod discovery;
+pub mod enterprise;
 mod grant;
 pub use grant::{Assertion, GrantMode};
 mod dpop;

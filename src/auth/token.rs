@@ -48,7 +48,11 @@ pub struct Dpop<'a> {
 }
 
 /// POST a form or JSON body and read a JSON object back.
-async fn call(url: &Url, what: &str, build: reqwest::RequestBuilder) -> Result<Value, Refused> {
+pub(super) async fn call(
+    url: &Url,
+    what: &str,
+    build: reqwest::RequestBuilder,
+) -> Result<Value, Refused> {
     let mut resp = match tokio::time::timeout(
         TIMEOUT,
         build.header(ACCEPT, "application/json").send(),

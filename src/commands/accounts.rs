@@ -117,24 +117,55 @@ fn grant_mode(opts: &Options, client: Option<&Client>) -> Result<auth::GrantMode
         return Ok(auth::GrantMode::ClientCredentials);
     }
     if let Some(raw) = &opts.jwt_bearer_assertion {
-        let assertion = match raw.strip_prefix('@') {
-            Some(path) => auth::Assertion::File(path.into()),
-            None => {
-                let v = crate::headers::expand_vars("--jwt-bearer-assertion", raw)?;
-                if v.trim().is_empty() {
-                    return Err("--jwt-bearer-assertion is empty".into());
-                }
-                auth::Assertion::Value(v.trim().to_owned())
-            }
-        };
-        if let auth::Assertion::File(p) = &assertion {
-            assertion
-                .read()
-                .map_err(|e| format!("--jwt-bearer-assertion @{}: {e}", p.display()))?;
+        return Ok(auth::GrantMode::JwtBearer(assertion(
+            "--jwt-bearer-assertion",
+            raw,
+        )?));
+    }
+    if let Some(issuer) = &opts.idp_issuer {
+        if client.is_none() {
+            return Err("--idp-issuer needs the client the MCP server's authorization server knows: --static-oauth-client-info '{\"client_id\": \"...\", \"client_secret\": \"...\"}'".into());
         }
-        return Ok(auth::GrantMode::JwtBearer(assertion));
+        let issuer =
+            crate::auth::discovery::check_server_url(issuer, "--idp-issuer", opts.allow_http)?;
+        let client_secret = opts
+            .idp_client_secret
+            .as_deref()
+            .map(|raw| assertion("--idp-client-secret", raw).and_then(|a| a.read()))
+            .transpose()?;
+        let id_token = opts
+            .idp_id_token
+            .as_deref()
+            .map(|raw| assertion("--idp-id-token", raw))
+            .transpose()?;
+        return Ok(auth::GrantMode::Enterprise(auth::enterprise::Idp {
+            issuer,
+            client_id: opts.idp_client_id.clone().unwrap_or_default(),
+            client_secret,
+            id_token,
+        }));
     }
     Ok(auth::GrantMode::Browser)
+}
+
+/// A secret option's value: the text (with `${VAR}` expanded), or `@FILE`
+/// (checked now, read again when used).
+fn assertion(flag: &str, raw: &str) -> Result<auth::Assertion, String> {
+    let a = match raw.strip_prefix('@') {
+        Some(path) => auth::Assertion::File(path.into()),
+        None => {
+            let v = crate::headers::expand_vars(flag, raw)?;
+            if v.trim().is_empty() {
+                return Err(format!("{flag} is empty"));
+            }
+            auth::Assertion::Value(v.trim().to_owned())
+        }
+    };
+    if let auth::Assertion::File(p) = &a {
+        a.read()
+            .map_err(|e| format!("{flag} @{}: {e}", p.display()))?;
+    }
+    Ok(a)
 }
 
 /// The key of `--client-assertion-key`.

@@ -22,7 +22,7 @@ suite="$here/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 client="$here/conformance_client.py"
 python="${PYTHON:-python3}"
 versions="2025-06-18 2025-11-25 2026-07-28"
-extensions="auth/client-credentials-basic auth/client-credentials-jwt auth/wif-jwt-bearer auth/dpop auth/dpop-nonce"
+extensions="auth/client-credentials-basic auth/client-credentials-jwt auth/wif-jwt-bearer auth/dpop auth/dpop-nonce auth/enterprise-managed-authorization"
 
 export MCP_BRIDGE_BIN="$bin"
 work="$(mktemp -d)"

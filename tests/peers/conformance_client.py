@@ -48,10 +48,15 @@ class Client:
         self.version = asked if asked in HANDSHAKE else HANDSHAKE[-1]
         env = dict(os.environ)
         env.setdefault("BROWSER", f"{sys.executable} {os.path.abspath(__file__)} --browse %s")
+        # The bridge logs at its most verbose level to a file, which is
+        # scanned for the scenario's secrets when it is done.
+        self.log_path = os.path.join(env.get("MCP_BRIDGE_DATA_DIR", "."), "bridge-stderr.log")
+        self.log = open(self.log_path, "wb")
         self.bridge = subprocess.Popen(
-            [os.environ["MCP_BRIDGE_BIN"], url, "-v", *self.sign_in_options()],
+            [os.environ["MCP_BRIDGE_BIN"], url, "-vvv", *self.sign_in_options()],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
+            stderr=self.log,
             env=env,
         )
         self.inbox = queue.Queue()
@@ -84,6 +89,12 @@ class Client:
             opts += ["--client-assertion-key", key]
             if "signing_algorithm" in self.context:
                 opts += ["--client-assertion-alg", self.context["signing_algorithm"]]
+        if "idp_issuer" in self.context:
+            opts += [
+                "--idp-issuer", self.context["idp_issuer"],
+                "--idp-client-id", self.context["idp_client_id"],
+                "--idp-id-token", self.context["idp_id_token"],
+            ]
         if "valid_jwt" in self.context:
             opts += ["--jwt-bearer-assertion", self.context["valid_jwt"]]
         return opts
@@ -204,6 +215,20 @@ class Client:
     def close(self):
         self.bridge.stdin.close()
         self.bridge.wait(timeout=10)
+        self.log.close()
+
+    def leaked(self):
+        """The secrets the suite handed out that appear in the bridge's log."""
+        with open(self.log_path, "rb") as f:
+            text = f.read().decode("utf-8", "replace")
+        secrets = []
+        for key in ("client_secret", "idp_id_token", "valid_jwt"):
+            if key in self.context:
+                secrets.append((key, self.context[key]))
+        for line in self.context.get("private_key_pem", "").splitlines():
+            if line and not line.startswith("-----"):
+                secrets.append(("private_key_pem", line))
+        return [key for key, value in secrets if value and value in text]
 
 
 def main():
@@ -215,6 +240,9 @@ def main():
         client.run()
     finally:
         client.close()
+        leaked = client.leaked()
+        if leaked:
+            sys.exit(f"the bridge logged secrets: {leaked} (see {client.log_path})")
 
 
 if __name__ == "__main__":

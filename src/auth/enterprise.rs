@@ -1,0 +1,163 @@
+//! Enterprise-managed authorization (SEP-990, "cross-app access"): the
+//! person's identity provider vouches for them to the MCP server's
+//! authorization server. The bridge exchanges an ID token from the IdP for
+//! an ID-JAG at the IdP (RFC 8693 token exchange, `audience` = the
+//! authorization server's issuer, `resource` = the MCP server) and presents
+//! that to the authorization server with the jwt-bearer grant and the
+//! client's own authentication. ID tokens and ID-JAGs are secrets: kept out
+//! of every log like tokens.
+
+use super::discovery::{check_server_url, fetch_json, AuthServer};
+use super::token::{call, Refused};
+use super::Assertion;
+use crate::text::clean;
+use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use serde_json::Value;
+use url::Url;
+
+const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
+/// The token type of an Identity Assertion JWT Authorization Grant.
+pub const ID_JAG_TYPE: &str = "urn:ietf:params:oauth:token-type:id-jag";
+
+/// The identity provider, from `--idp-issuer`, `--idp-client-id`,
+/// `--idp-client-secret` and `--idp-id-token`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Idp {
+    /// Its issuer (OpenID Connect discovery starts there).
+    pub issuer: Url,
+    /// The bridge's client id at the IdP.
+    pub client_id: String,
+    /// Its secret there, if the IdP wants one.
+    pub client_secret: Option<String>,
+    /// An ID token handed in (automation), instead of a sign-in at the IdP.
+    pub id_token: Option<Assertion>,
+}
+
+impl std::fmt::Debug for Idp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Idp")
+            .field("issuer", &self.issuer.as_str())
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Idp {
+    /// The ID-JAG for the authorization server `server` (the protected
+    /// resource is its `resource`).
+    pub async fn id_jag(
+        &self,
+        http: &reqwest::Client,
+        server: &AuthServer,
+        allow_http: bool,
+    ) -> Result<String, Refused> {
+        let plain = |m: String| Refused {
+            code: None,
+            message: m,
+            nonce: None,
+        };
+        let id_token = match &self.id_token {
+            Some(t) => t.read().map_err(plain)?,
+            None => {
+                return Err(plain(
+                    "signing in at the identity provider in the browser is not built yet; pass the ID token with --idp-id-token VALUE|@FILE".into(),
+                ))
+            }
+        };
+        let endpoint = self.token_endpoint(http, allow_http).await.map_err(plain)?;
+        let resource = server.resource.clone().unwrap_or_default();
+        let form = [
+            ("grant_type", TOKEN_EXCHANGE),
+            ("subject_token", id_token.as_str()),
+            ("subject_token_type", ID_TOKEN_TYPE),
+            ("requested_token_type", ID_JAG_TYPE),
+            ("audience", server.issuer.as_str()),
+            ("resource", resource.as_str()),
+        ];
+        let mut pairs: Vec<(&str, &str)> = form.to_vec();
+        if self.client_secret.is_none() {
+            pairs.push(("client_id", &self.client_id));
+        }
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(pairs)
+            .finish();
+        let mut req = http
+            .post(endpoint.clone())
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body);
+        if let Some(secret) = &self.client_secret {
+            use base64::Engine;
+            let enc =
+                |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+            let pair = format!("{}:{}", enc(&self.client_id), enc(secret));
+            let mut v = HeaderValue::from_str(&format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(pair)
+            ))
+            .map_err(|e| plain(e.to_string()))?;
+            v.set_sensitive(true);
+            req = req.header(AUTHORIZATION, v);
+        }
+        let answer = call(
+            &endpoint,
+            "the token exchange at the identity provider",
+            req,
+        )
+        .await?;
+        let jag = answer
+            .get("access_token")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty() && s.len() <= 64 * 1024);
+        let kind = answer.get("issued_token_type").and_then(Value::as_str);
+        match (jag, kind) {
+            (Some(j), Some(ID_JAG_TYPE)) => {
+                tracing::info!(
+                    "the identity provider issued an ID-JAG for {}",
+                    server.issuer
+                );
+                Ok(j.to_owned())
+            }
+            (Some(_), other) => Err(plain(format!(
+                "the identity provider issued {:?}, not an ID-JAG",
+                clean(other.unwrap_or("no issued_token_type"), 100)
+            ))),
+            (None, _) => Err(plain(
+                "the identity provider's answer has no access_token".into(),
+            )),
+        }
+    }
+
+    /// The IdP's token endpoint, from its OpenID Connect metadata.
+    async fn token_endpoint(
+        &self,
+        http: &reqwest::Client,
+        allow_http: bool,
+    ) -> Result<Url, String> {
+        let base = self.issuer.as_str().trim_end_matches('/');
+        let url = Url::parse(&format!("{base}/.well-known/openid-configuration"))
+            .map_err(|e| e.to_string())?;
+        let meta = fetch_json(http, &url).await?.ok_or_else(|| {
+            format!("the identity provider {base} publishes no OpenID Connect metadata")
+        })?;
+        let declared = meta
+            .get("issuer")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        if declared.trim_end_matches('/') != base {
+            return Err(format!(
+                "the identity provider's metadata names the issuer {:?}, not {base}",
+                clean(declared, 200)
+            ));
+        }
+        let endpoint = meta
+            .get("token_endpoint")
+            .and_then(Value::as_str)
+            .ok_or("the identity provider's metadata has no token_endpoint")?;
+        check_server_url(
+            endpoint,
+            "the identity provider's token endpoint",
+            allow_http,
+        )
+    }
+}
