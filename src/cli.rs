@@ -191,6 +191,11 @@ pub struct Options {
     #[arg(long, value_name = "URL", help_heading = "Sign-in")]
     pub client_metadata_url: Option<String>,
 
+    /// Sign in with the device authorization grant (RFC 8628): approve on
+    /// any device with a browser, with the code printed on stderr.
+    #[arg(long, help_heading = "Sign-in", conflicts_with_all = ["client_credentials", "jwt_bearer_assertion"])]
+    pub device_code: bool,
+
     /// Get tokens with the OAuth client credentials grant (no browser), as
     /// the client from --static-oauth-client-info, authenticated by its
     /// client_secret or by --client-assertion-key.
@@ -390,20 +395,13 @@ pub struct Options {
 #[derive(Debug, Args, Default)]
 pub struct Unbuilt {
     #[arg(long, hide = true)]
-    device_code: bool,
-    #[arg(long, hide = true)]
     use_id_token: bool,
 }
 
 impl Unbuilt {
     /// An error naming the first unbuilt feature asked for.
     pub fn refusal(&self) -> Option<String> {
-        let (flag, what) = if self.device_code {
-            (
-                "--device-code",
-                "the OAuth device authorization grant (RFC 8628)",
-            )
-        } else if self.use_id_token {
+        let (flag, what) = if self.use_id_token {
             (
                 "--use-id-token",
                 "sending the OpenID Connect ID token as the bearer",

@@ -177,3 +177,95 @@ async fn jwt_bearer_refusals_surface_once_and_a_rotated_file_is_read_again() {
         assert!(!stderr.contains(secret), "{secret} leaked into the log");
     }
 }
+
+#[tokio::test]
+async fn device_code_prints_the_code_and_polls_slower_when_asked() {
+    let fake = OAuthFake::start(Behaviour {
+        device_polls: vec![
+            "authorization_pending",
+            "authorization_pending",
+            "slow_down",
+        ],
+        ..Behaviour::default()
+    })
+    .await;
+    let data = tempfile::tempdir().unwrap();
+    let mut b = bridge(&fake.url, &["--device-code", "--no-browser"], &data).await;
+    b.initialize().await;
+    let stderr = b.stderr();
+    assert!(
+        stderr.contains(&format!(
+            "visit {}/activate and enter the code WDJB-MJHT",
+            fake.base
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains("signed in"), "{stderr}");
+    let times = fake.poll_times();
+    assert_eq!(times.len(), 4, "{:?}", fake.events());
+    let gaps: Vec<u64> = times
+        .windows(2)
+        .map(|w| (w[1] - w[0]).as_millis() as u64)
+        .collect();
+    assert!(
+        gaps[0] >= 950 && gaps[1] >= 950,
+        "the server's interval: {gaps:?}"
+    );
+    assert!(gaps[2] >= 5_900, "slow_down adds 5 s: {gaps:?}");
+    assert_eq!(
+        fake.count("register"),
+        1,
+        "a client was registered for the grant"
+    );
+    assert_eq!(fake.count("token authorization_code"), 0);
+    let r = b.call_tool(json!(1), "whoami", json!({})).await;
+    assert!(r.get("result").is_some(), "{r}");
+}
+
+#[tokio::test]
+async fn a_device_code_never_approved_ends_at_the_auth_timeout() {
+    let fake = OAuthFake::start(Behaviour {
+        device_polls: vec!["authorization_pending"],
+        ..Behaviour::default()
+    })
+    .await;
+    let data = tempfile::tempdir().unwrap();
+    let mut b = bridge(
+        &fake.url,
+        &["--device-code", "--no-browser", "--auth-timeout", "3"],
+        &data,
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let r = b
+        .request(json!("init"), "initialize", common::init_params())
+        .await;
+    assert!(text(&r).contains("not approved within 3 s"), "{r}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    assert!(fake.poll_times().len() >= 2);
+}
+
+#[tokio::test]
+async fn login_on_a_machine_without_a_display_uses_the_device_grant() {
+    let fake = OAuthFake::start(Behaviour::default()).await;
+    let data = tempfile::tempdir().unwrap();
+    let mut cmd = tokio::process::Command::new(common::bin());
+    for v in common::OUTSIDE
+        .iter()
+        .chain(&["DISPLAY", "WAYLAND_DISPLAY", "BROWSER"])
+    {
+        cmd.env_remove(v);
+    }
+    let out = cmd
+        .args(["login", &fake.url])
+        .env("MCP_BRIDGE_DATA_DIR", data.path())
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(err.contains("enter the code WDJB-MJHT"), "{err}");
+    assert_eq!(fake.poll_times().len(), 1);
+    assert_eq!(fake.count("authorize"), 0, "no browser sign-in");
+}

@@ -41,6 +41,8 @@ pub struct AuthServer {
     /// `dpop_signing_alg_values_supported` lists ES256: tokens are bound
     /// to a key (RFC 9449).
     pub dpop: bool,
+    /// The device authorization endpoint (RFC 8628), when offered.
+    pub device_endpoint: Option<Url>,
 }
 
 /// A metadata URL the server named: https, or http to loopback (or anywhere
@@ -293,6 +295,7 @@ pub async fn discover(
             iss_in_response: false,
             auth_methods: Vec::new(),
             dpop: false,
+            device_endpoint: None,
         });
     };
     let declared = str_field(&meta, "issuer").unwrap_or_default();
@@ -338,6 +341,7 @@ pub async fn discover(
         dpop: str_list(&meta, "dpop_signing_alg_values_supported")
             .iter()
             .any(|a| a == "ES256"),
+        device_endpoint: endpoint(&meta, "device_authorization_endpoint")?,
     })
 }
 

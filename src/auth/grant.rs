@@ -13,6 +13,8 @@ pub enum GrantMode {
     ClientCredentials,
     /// `--jwt-bearer-assertion`: an externally issued JWT (RFC 7523 §2.1).
     JwtBearer(Assertion),
+    /// `--device-code`: the person approves on another device (RFC 8628).
+    DeviceCode,
     /// `--idp-issuer`: an ID-JAG from the person's identity provider,
     /// presented with the jwt-bearer grant (SEP-990).
     Enterprise(super::enterprise::Idp),
@@ -21,7 +23,13 @@ pub enum GrantMode {
 impl GrantMode {
     /// True for the grants that need no person.
     pub fn is_machine(&self) -> bool {
-        !matches!(self, GrantMode::Browser)
+        !matches!(self, GrantMode::Browser | GrantMode::DeviceCode)
+    }
+
+    /// True for the grant that sends the person to the authorization
+    /// endpoint in a browser (PKCE and that endpoint are required).
+    pub fn uses_browser(&self) -> bool {
+        matches!(self, GrantMode::Browser)
     }
 
     /// As `status` and the logs name it.
@@ -31,6 +39,7 @@ impl GrantMode {
             GrantMode::ClientCredentials => "client credentials",
             GrantMode::JwtBearer(_) => "jwt-bearer (workload identity)",
             GrantMode::Enterprise(_) => "enterprise-managed (ID-JAG)",
+            GrantMode::DeviceCode => "device authorization",
         }
     }
 }

@@ -47,7 +47,9 @@ impl Auth {
                     scope: scope.as_deref(),
                 }
             }
-            GrantMode::Browser => unreachable!("the browser grant signs in elsewhere"),
+            GrantMode::Browser | GrantMode::DeviceCode => {
+                unreachable!("a person's grants sign in elsewhere")
+            }
         };
         let dpop = self.dpop_key(&server).map_err(|e| failed(url, e))?;
         let proofs = self.proofs(&client, dpop.as_deref());

@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod callback;
+mod device;
 pub mod discovery;
 pub mod enterprise;
 mod grant;
@@ -48,6 +49,9 @@ pub struct Settings {
     pub token_endpoint: Option<Url>,
     /// Bind tokens to a key where the server offers DPoP (off: `--no-dpop`).
     pub dpop: bool,
+    /// Use the device grant instead of the browser where the authorization
+    /// server offers it (`login` on a machine with no display).
+    pub device_when_headless: bool,
     /// The MCP server.
     pub server: Url,
     /// Sign in at all (off when the user sends their own Authorization header).
@@ -374,10 +378,15 @@ impl Auth {
         c: &Challenge,
         scope: Option<String>,
     ) -> Result<(), UpstreamError> {
-        if self.cfg.grant.is_machine() {
-            self.machine_grant(known, c, scope).await
-        } else {
-            self.sign_in(known, c, scope).await
+        let headless = self.cfg.device_when_headless && self.cfg.grant == GrantMode::Browser;
+        if headless && self.server(known, c).await?.device_endpoint.is_some() {
+            tracing::info!("no display here: signing in with a device code");
+            return self.device_sign_in(known, c, scope).await;
+        }
+        match self.cfg.grant {
+            GrantMode::DeviceCode => self.device_sign_in(known, c, scope).await,
+            _ if self.cfg.grant.is_machine() => self.machine_grant(known, c, scope).await,
+            _ => self.sign_in(known, c, scope).await,
         }
     }
 
@@ -408,7 +417,7 @@ impl Auth {
             resource: self.cfg.resource.as_deref(),
             resource_parameter: self.cfg.resource_parameter,
             allow_http: self.cfg.allow_http,
-            browser: !self.cfg.grant.is_machine(),
+            browser: self.cfg.grant.uses_browser(),
         };
         let found = discovery::discover(&self.http, &wanted, c).await;
         let s = match (found, &self.cfg.token_endpoint) {
@@ -436,6 +445,7 @@ impl Auth {
                     iss_in_response: false,
                     auth_methods: Vec::new(),
                     dpop: false,
+                    device_endpoint: None,
                 }
             }
             (Err(e), None) => return Err(failed(&self.cfg.server, e)),
@@ -525,6 +535,7 @@ mod tests {
             assertion_key: None,
             token_endpoint: None,
             dpop: true,
+            device_when_headless: false,
             server: Url::parse("https://a.example/mcp").unwrap(),
             enabled: true,
             identity: String::new(),

@@ -213,6 +213,8 @@ pub fn authorization_url(
 
 /// The `client_assertion_type` of `private_key_jwt` (RFC 7523 §2.2).
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// The device code grant type (RFC 8628 §3.4).
+pub const DEVICE_CODE: &str = "urn:ietf:params:oauth:grant-type:device_code";
 /// The jwt-bearer grant type (RFC 7523 §2.1).
 pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
@@ -379,6 +381,8 @@ pub enum Grant<'a> {
         /// The scope to ask for.
         scope: Option<&'a str>,
     },
+    /// A device code the person approved (RFC 8628 §3.4).
+    DeviceCode(&'a str),
     /// An externally issued JWT (RFC 7523 §2.1), for `scope`.
     JwtBearer {
         /// The JWT.
@@ -403,6 +407,13 @@ pub async fn tokens(
         form
     };
     let (form, what) = match grant {
+        Grant::DeviceCode(code) => (
+            vec![
+                ("grant_type", DEVICE_CODE.to_owned()),
+                ("device_code", code.to_owned()),
+            ],
+            "the device code token request",
+        ),
         Grant::ClientCredentials { scope } => (
             scoped(vec![("grant_type", "client_credentials".to_owned())], scope),
             "the client credentials token request",

@@ -82,6 +82,7 @@ pub fn settings(
         .map(|u| crate::auth::discovery::check_server_url(u, "--token-endpoint", opts.allow_http))
         .transpose()?;
     Ok(auth::Settings {
+        device_when_headless: false,
         dpop: !opts.no_dpop,
         grant,
         assertion_key,
@@ -115,6 +116,9 @@ fn grant_mode(opts: &Options, client: Option<&Client>) -> Result<auth::GrantMode
             return Err("--client-credentials needs a client_secret in --static-oauth-client-info, or --client-assertion-key".into());
         }
         return Ok(auth::GrantMode::ClientCredentials);
+    }
+    if opts.device_code {
+        return Ok(auth::GrantMode::DeviceCode);
     }
     if let Some(raw) = &opts.jwt_bearer_assertion {
         return Ok(auth::GrantMode::JwtBearer(assertion(

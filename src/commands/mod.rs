@@ -108,10 +108,12 @@ pub fn connect(
     opts: &Options,
     signs_in: bool,
 ) -> Result<Connected, ExitCode> {
-    let prepared = prepare(raw, port, opts)?;
+    let mut prepared = prepare(raw, port, opts)?;
     if signs_in && !prepared.auth.enabled {
         return Err(usage_error("login signs in with OAuth; it has nothing to do when --header gives an Authorization header"));
     }
+    // `login` on a machine with no display: the device grant, where offered.
+    prepared.auth.device_when_headless = signs_in && !has_display();
     let (http, provider) = http_for(&prepared, opts).map_err(|e| usage_error(&e))?;
     let runtime = runtime().map_err(|e| report(Err(e)))?;
     Ok(Connected {
@@ -120,6 +122,18 @@ pub fn connect(
         provider,
         runtime,
     })
+}
+
+/// Whether a browser could show on this machine: always on macOS and
+/// Windows; elsewhere, a graphical session (`DISPLAY`, `WAYLAND_DISPLAY`)
+/// or a `BROWSER` the user chose.
+fn has_display() -> bool {
+    if cfg!(any(target_os = "macos", windows)) {
+        return true;
+    }
+    ["DISPLAY", "WAYLAND_DISPLAY", "BROWSER"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
 }
 
 /// What the command line says about the network.

@@ -36,6 +36,10 @@ pub struct Behaviour {
     pub machine_client: Option<(String, String)>,
     /// The jwt-bearer assertions the server accepts (any other: invalid_grant).
     pub assertions: Vec<String>,
+    /// The answers to device code polls, in order, before the token
+    /// ("authorization_pending", "slow_down", ...); the last one repeats
+    /// when it is "authorization_pending".
+    pub device_polls: Vec<&'static str>,
 }
 
 #[derive(Default)]
@@ -47,6 +51,8 @@ struct Inner {
     refresh: HashMap<String, (String, String)>,
     events: Vec<String>,
     next: u64,
+    /// When each device code poll came.
+    polls: Vec<std::time::Instant>,
 }
 
 /// The running fake.
@@ -103,6 +109,11 @@ impl OAuthFake {
         self.inner.lock().unwrap().events.clone()
     }
 
+    /// When each device code poll came.
+    pub fn poll_times(&self) -> Vec<std::time::Instant> {
+        self.inner.lock().unwrap().polls.clone()
+    }
+
     /// How many events start with `prefix`.
     pub fn count(&self, prefix: &str) -> usize {
         self.events()
@@ -132,6 +143,25 @@ fn machine_token(
         ));
     }
     match grant {
+        "urn:ietf:params:oauth:grant-type:device_code" => {
+            i.polls.push(std::time::Instant::now());
+            let n = i.polls.len() - 1;
+            let answer = b.device_polls.get(n).copied().or_else(|| {
+                (b.device_polls.last() == Some(&"authorization_pending"))
+                    .then_some("authorization_pending")
+            });
+            if let Some(error) = answer {
+                return Some(reply(StatusCode::BAD_REQUEST, json!({"error": error})));
+            }
+            if p.get("device_code").map(String::as_str) != Some("dev-code-1") {
+                return Some(reply(
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": "invalid_grant"}),
+                ));
+            }
+            let client = p.get("client_id").cloned().unwrap_or_default();
+            Some(issue(i, b, &client, "read".into(), true))
+        }
         "client_credentials" => {
             let basic = auth.and_then(|a| a.strip_prefix("Basic ")).and_then(|b64| {
                 let raw = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
@@ -242,10 +272,26 @@ async fn handle(State(fake): State<OAuthFake>, req: Request) -> Response {
                 "authorization_endpoint": b.authorization_endpoint.clone().unwrap_or(format!("{base}/authorize")),
                 "token_endpoint": format!("{base}/token"),
                 "registration_endpoint": format!("{base}/register"),
+                "device_authorization_endpoint": format!("{base}/device"),
                 "response_types_supported": ["code"],
                 "code_challenge_methods_supported": if b.no_s256 { json!(["plain"]) } else { json!(["S256"]) },
             }),
         ),
+        ("POST", "/device") => {
+            let p = params(&body);
+            i.events.push(format!(
+                "device client={} scope={}",
+                p.get("client_id").map_or("none", String::as_str),
+                p.get("scope").map_or("none", String::as_str)
+            ));
+            reply(
+                StatusCode::OK,
+                json!({"device_code": "dev-code-1", "user_code": "WDJB-MJHT",
+                       "verification_uri": format!("{base}/activate"),
+                       "verification_uri_complete": format!("{base}/activate?user_code=WDJB-MJHT"),
+                       "expires_in": 60, "interval": 1}),
+            )
+        }
         ("POST", "/register") => {
             if b.closed_registration {
                 i.events.push("refused register".into());
