@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mcp_bridge_global_optspecs
-    string join \n H/header= header-file= transport= protocol= retry-timeout= request-timeout= connect-timeout= ping-interval= keep-alive allow-http max-message-size= v/verbose q/quiet log-file= static-oauth-client-info= static-oauth-client-metadata= client-metadata-url= device-code client-credentials client-assertion-key= client-assertion-alg= jwt-bearer-assertion= idp-issuer= idp-client-id= idp-client-secret= idp-id-token= token-endpoint= resource= callback-port= auth-timeout= no-browser no-dpop token-store= host= callback-path= auth-success-url= disable-resource-parameter authorize-param= ignore-tool= allow-tool= no-proxy enable-proxy ca-cert= ipv4 headers-timeout= body-timeout= debug silent disable-cookies use-id-token h/help V/version
+    string join \n H/header= header-file= transport= protocol= retry-timeout= request-timeout= connect-timeout= ping-interval= keep-alive allow-http max-message-size= v/verbose q/quiet log-file= static-oauth-client-info= static-oauth-client-metadata= client-metadata-url= device-code client-credentials client-assertion-key= client-assertion-alg= jwt-bearer-assertion= idp-issuer= idp-client-id= idp-client-secret= idp-id-token= token-endpoint= resource= callback-port= auth-timeout= no-browser use-id-token no-dpop token-store= host= callback-path= auth-success-url= disable-resource-parameter authorize-param= ignore-tool= allow-tool= no-proxy enable-proxy ca-cert= ipv4 headers-timeout= body-timeout= debug silent disable-cookies h/help V/version
 end
 
 function __fish_mcp_bridge_needs_command
@@ -71,6 +71,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s q -l quiet -d 'Lo
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l device-code -d 'Sign in with the device authorization grant (RFC 8628): approve on any device with a browser, with the code printed on stderr'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l client-credentials -d 'Get tokens with the OAuth client credentials grant (no browser), as the client from --static-oauth-client-info, authenticated by its client_secret or by --client-assertion-key'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l use-id-token -d 'Send the OpenID Connect ID token from the token response instead of the access token, for servers that want that (ask for the openid scope)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l no-dpop -d 'Never bind tokens to a key (DPoP, RFC 9449), even where the authorization server offers it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l disable-resource-parameter -d 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
@@ -79,7 +80,6 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l ipv4 -d 'Connect 
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l disable-cookies -d 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
-complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l use-id-token
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s V -l version -d 'Print version'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -a "login" -d 'Sign in to a server now (opening the browser if needed), store the tokens, and exit; later runs use them without a browser'
@@ -136,6 +136,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s q -l qui
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l device-code -d 'Sign in with the device authorization grant (RFC 8628): approve on any device with a browser, with the code printed on stderr'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l client-credentials -d 'Get tokens with the OAuth client credentials grant (no browser), as the client from --static-oauth-client-info, authenticated by its client_secret or by --client-assertion-key'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l use-id-token -d 'Send the OpenID Connect ID token from the token response instead of the access token, for servers that want that (ask for the openid scope)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l no-dpop -d 'Never bind tokens to a key (DPoP, RFC 9449), even where the authorization server offers it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l disable-resource-parameter -d 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
@@ -144,7 +145,6 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l ipv4 -d 
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l disable-cookies -d 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l use-id-token
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l timeout -d 'How long each list request may take' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s H -l header -d 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment' -r
@@ -195,6 +195,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s q -l qui
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l device-code -d 'Sign in with the device authorization grant (RFC 8628): approve on any device with a browser, with the code printed on stderr'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l client-credentials -d 'Get tokens with the OAuth client credentials grant (no browser), as the client from --static-oauth-client-info, authenticated by its client_secret or by --client-assertion-key'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l use-id-token -d 'Send the OpenID Connect ID token from the token response instead of the access token, for servers that want that (ask for the openid scope)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l no-dpop -d 'Never bind tokens to a key (DPoP, RFC 9449), even where the authorization server offers it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l disable-resource-parameter -d 'Leave the resource indicator (RFC 8707) out of the authorization and token requests, for authorization servers that refuse it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
@@ -203,7 +204,6 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l ipv4 -d 
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l disable-cookies -d 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l use-id-token
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand logout" -l all -d 'Remove every stored credential'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand logout" -s h -l help -d 'Print help'

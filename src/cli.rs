@@ -287,6 +287,12 @@ pub struct Options {
     #[arg(long, help_heading = "Sign-in")]
     pub no_browser: bool,
 
+    /// Send the OpenID Connect ID token from the token response instead of
+    /// the access token, for servers that want that (ask for the openid
+    /// scope).
+    #[arg(long, help_heading = "Sign-in")]
+    pub use_id_token: bool,
+
     /// Never bind tokens to a key (DPoP, RFC 9449), even where the
     /// authorization server offers it.
     #[arg(long, help_heading = "Sign-in")]
@@ -385,34 +391,6 @@ pub struct Options {
     /// Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies.
     #[arg(long, hide = true)]
     pub disable_cookies: bool,
-
-    #[command(flatten)]
-    pub unbuilt: Unbuilt,
-}
-
-/// mcp-remote flags for features mcp-bridge does not have yet: accepted by
-/// the parser so that the bridge can name them, then refused.
-#[derive(Debug, Args, Default)]
-pub struct Unbuilt {
-    #[arg(long, hide = true)]
-    use_id_token: bool,
-}
-
-impl Unbuilt {
-    /// An error naming the first unbuilt feature asked for.
-    pub fn refusal(&self) -> Option<String> {
-        let (flag, what) = if self.use_id_token {
-            (
-                "--use-id-token",
-                "sending the OpenID Connect ID token as the bearer",
-            )
-        } else {
-            return None;
-        };
-        Some(format!(
-            "{flag} ({what}) is not supported by mcp-bridge yet; sign in in a browser (`mcp-bridge login URL` on a machine with one shares the stored tokens), or pass a token with --header \"Authorization: Bearer ${{TOKEN}}\""
-        ))
-    }
 }
 
 /// Parse `--authorize-param KEY=VALUE`; the flow's own parameters are refused.

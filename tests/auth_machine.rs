@@ -269,3 +269,28 @@ async fn login_on_a_machine_without_a_display_uses_the_device_grant() {
     assert_eq!(fake.poll_times().len(), 1);
     assert_eq!(fake.count("authorize"), 0, "no browser sign-in");
 }
+
+#[tokio::test]
+async fn use_id_token_sends_the_id_token_instead_of_the_access_token() {
+    let fake = OAuthFake::start(Behaviour {
+        id_token: true,
+        ..Behaviour::default()
+    })
+    .await;
+    let data = tempfile::tempdir().unwrap();
+    let mut b = bridge(
+        &fake.url,
+        &["--device-code", "--no-browser", "--use-id-token", "-vvv"],
+        &data,
+    )
+    .await;
+    b.initialize().await;
+    let r = b.call_tool(json!(1), "whoami", json!({})).await;
+    assert!(r.get("result").is_some(), "{r}");
+    assert!(
+        fake.count("mcp with an id token") >= 2,
+        "{:?}",
+        fake.events()
+    );
+    assert!(!b.stderr().contains("idtok-"), "the ID token is a secret");
+}

@@ -119,17 +119,6 @@ async fn every_mcp_remote_flag_is_accepted() {
     assert_eq!(b.stderr(), "");
 }
 
-#[test]
-fn unbuilt_features_are_refused_by_name() {
-    let (code, out, err) = common::run_to_exit(&["https://example.com/mcp", "--use-id-token"], &[]);
-    assert_eq!(code, Some(2), "{err}");
-    assert!(out.is_empty(), "{out}");
-    assert!(
-        err.contains("--use-id-token") && err.contains("not supported"),
-        "{err}"
-    );
-}
-
 /// A server with two pages of tools, and a call that first announces a
 /// change of the tool list.
 fn paged(seen: &fake::Seen) -> Reply {

@@ -49,6 +49,9 @@ pub struct Settings {
     pub token_endpoint: Option<Url>,
     /// Bind tokens to a key where the server offers DPoP (off: `--no-dpop`).
     pub dpop: bool,
+    /// `--use-id-token`: send the OpenID Connect ID token instead of the
+    /// access token.
+    pub use_id_token: bool,
     /// Use the device grant instead of the browser where the authorization
     /// server offers it (`login` on a machine with no display).
     pub device_when_headless: bool,
@@ -194,18 +197,31 @@ impl Auth {
             (t, due)
         };
         if !due {
-            return Some(token.access_token);
+            return Some(self.sent(&token));
         }
         match self.refresh_shared(&token).await {
-            Ok(t) => Some(t.access_token),
+            Ok(t) => Some(self.sent(&t)),
             Err(e) => {
                 tracing::warn!("could not refresh the access token ahead of expiry: {e}");
                 let mut cur = self.current.lock().expect("auth state");
                 cur.refresh_paused_until = now() + REFRESH_PAUSE;
                 // A refused refresh dropped the tokens: send none, and the
                 // 401 starts a new sign-in.
-                cur.tokens.as_ref().map(|t| t.access_token.clone())
+                cur.tokens.as_ref().map(|t| self.sent(t))
             }
+        }
+    }
+
+    /// What goes to the server of `t`: the access token, or with
+    /// `--use-id-token` the ID token (the access token when there is none).
+    fn sent(&self, t: &Tokens) -> String {
+        match (&t.id_token, self.cfg.use_id_token) {
+            (Some(id), true) => id.clone(),
+            (None, true) => {
+                tracing::warn!("--use-id-token: the authorization server sent no ID token (ask for the openid scope); sending the access token");
+                t.access_token.clone()
+            }
+            _ => t.access_token.clone(),
         }
     }
 
@@ -289,7 +305,7 @@ impl Auth {
 
     fn current_access(&self) -> Option<String> {
         let cur = self.current.lock().expect("auth state");
-        cur.tokens.as_ref().map(|t| t.access_token.clone())
+        cur.tokens.as_ref().map(|t| self.sent(t))
     }
 
     /// Hold the cross-process lock for this server.
@@ -536,6 +552,7 @@ mod tests {
             token_endpoint: None,
             dpop: true,
             device_when_headless: false,
+            use_id_token: false,
             server: Url::parse("https://a.example/mcp").unwrap(),
             enabled: true,
             identity: String::new(),

@@ -130,6 +130,9 @@ pub struct Tokens {
     /// The token is bound to the credential's DPoP key (`token_type` DPoP).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub dpop: bool,
+    /// The OpenID Connect ID token, when the answer carried one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<String>,
 }
 
 impl Tokens {
@@ -154,6 +157,7 @@ impl fmt::Debug for Tokens {
             )
             .field("expires_at", &self.expires_at)
             .field("scope", &self.scope)
+            .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
             .finish()
     }
 }
@@ -477,6 +481,7 @@ mod tests {
             scope: None,
             issued_at: issued,
             dpop: false,
+            id_token: None,
         };
         assert!(!t(0, 3600).refresh_due(3000, 60));
         assert!(t(0, 3600).refresh_due(3541, 60));
@@ -507,6 +512,7 @@ mod tests {
                 scope: None,
                 issued_at: 0,
                 dpop: false,
+                id_token: None,
             }),
         };
         let shown = format!("{s:?}");
@@ -544,6 +550,7 @@ mod tests {
                 scope: None,
                 issued_at: 0,
                 dpop: false,
+                id_token: None,
             }),
         };
         assert_eq!(store.save("k1", &meta, &secret).unwrap(), Kind::File);

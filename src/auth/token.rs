@@ -358,6 +358,11 @@ fn parse_tokens(v: &Value) -> Result<Tokens, String> {
             .map(|s| clean(s, 2048)),
         issued_at: now(),
         dpop,
+        id_token: v
+            .get("id_token")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty() && s.len() <= 64 * 1024)
+            .map(str::to_owned),
     })
 }
 

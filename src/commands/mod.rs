@@ -55,9 +55,6 @@ pub struct Prepared {
 /// Check the URL, the headers and the sign-in settings, and start logging.
 /// Errors are printed; the exit code comes back.
 pub fn prepare(raw: &str, port: Option<u16>, opts: &Options) -> Result<Prepared, ExitCode> {
-    if let Some(e) = opts.unbuilt.refusal() {
-        return Err(usage_error(&e));
-    }
     let url = crate::url_policy::check_url(raw, opts.allow_http).map_err(|e| usage_error(&e))?;
     let headers =
         crate::headers::collect(&opts.headers, &opts.header_file, &|v| std::env::var(v).ok())

@@ -40,6 +40,9 @@ pub struct Behaviour {
     /// ("authorization_pending", "slow_down", ...); the last one repeats
     /// when it is "authorization_pending".
     pub device_polls: Vec<&'static str>,
+    /// Token answers to the grants without a browser carry an `id_token`
+    /// (which the MCP endpoint accepts too).
+    pub id_token: bool,
 }
 
 #[derive(Default)]
@@ -215,6 +218,11 @@ fn issue(i: &mut Inner, b: &Behaviour, client: &str, scope: String, refresh: boo
     i.tokens.insert(access.clone(), (scope.clone(), expires));
     let mut answer =
         json!({"access_token": access, "token_type": "Bearer", "expires_in": ttl, "scope": scope});
+    if b.id_token {
+        let id = format!("idtok-{}", i.next);
+        i.tokens.insert(id.clone(), (scope.clone(), expires));
+        answer["id_token"] = id.into();
+    }
     if refresh {
         let rt = format!("refresh-{}", i.next);
         i.refresh.insert(rt.clone(), (client.to_owned(), scope));
@@ -447,6 +455,9 @@ async fn handle(State(fake): State<OAuthFake>, req: Request) -> Response {
                     .body(Body::empty())
                     .unwrap();
             };
+            if token.starts_with("idtok-") {
+                i.events.push("mcp with an id token".into());
+            }
             let msg: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
             let rpc = msg["method"].as_str().unwrap_or("").to_owned();
             if rpc == "tools/call" {
