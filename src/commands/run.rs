@@ -80,6 +80,7 @@ pub fn relay_for(
         _ => connection::era::EraMemory::off(),
     };
     let settings = connection::Settings {
+        extensions: extensions(opts),
         era,
         transport: opts.transport,
         protocol: opts.protocol,
@@ -94,6 +95,22 @@ pub fn relay_for(
         ping_every: opts.ping_every(),
     };
     Relay::new(conn, from_server, out, tools, settings)
+}
+
+/// The authorization extensions the options use, as 2026-07-28 names
+/// them, for the client capabilities.
+fn extensions(opts: &Options) -> Vec<String> {
+    let mut ids = Vec::new();
+    if opts.client_credentials {
+        ids.push("io.modelcontextprotocol/oauth-client-credentials");
+    }
+    if opts.jwt_bearer_assertion.is_some() {
+        ids.push("io.modelcontextprotocol/auth/wif");
+    }
+    if opts.idp_issuer.is_some() {
+        ids.push("io.modelcontextprotocol/enterprise-managed-authorization");
+    }
+    ids.into_iter().map(str::to_owned).collect()
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -54,6 +54,9 @@ pub struct Settings {
     pub max_message: usize,
     /// Where the era found is remembered between starts.
     pub era: EraMemory,
+    /// Extensions the bridge supports for the client (its sign-in grants),
+    /// declared in the client capabilities of 2026-07-28 requests it makes.
+    pub extensions: Vec<String>,
 }
 
 /// How an exchange ended, when it did not fail.

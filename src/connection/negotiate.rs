@@ -155,13 +155,23 @@ impl Connection {
     /// Ask the server in 2026-07-28 (`server/discover`) whether it speaks
     /// it, retrying while it cannot be reached.
     async fn probe(&self, m: &Message) -> Result<Probe, UpstreamError> {
-        retry::while_unreachable(self.settings.retry_for, || probe(&self.http, &self.sink, m)).await
+        let ext = &self.settings.extensions;
+        retry::while_unreachable(self.settings.retry_for, || {
+            probe(&self.http, &self.sink, m, ext)
+        })
+        .await
     }
 
     /// Translate for the handshake-era client whose `initialize` is `m`,
     /// answering it from what the server declared.
     async fn translate(&self, m: &Message, found: Discovered) -> Answered {
-        let (t, answer) = Translator::start(Arc::clone(&self.modern), self.sink.clone(), m, found);
+        let (t, answer) = Translator::start(
+            Arc::clone(&self.modern),
+            self.sink.clone(),
+            m,
+            found,
+            &self.settings.extensions,
+        );
         self.state.translated(t);
         match answer {
             Some(a) => {

@@ -52,8 +52,9 @@ pub async fn probe(
     http: &Arc<StreamableHttp>,
     sink: &Sink,
     init: &Message,
+    extensions: &[String],
 ) -> Result<Probe, UpstreamError> {
-    if let Some(found) = probe_once(http, sink, init).await? {
+    if let Some(found) = probe_once(http, sink, init, extensions).await? {
         return Ok(found);
     }
     // The server refused 2026-07-28 while listing it as supported: the
@@ -61,7 +62,7 @@ pub async fn probe(
     tracing::info!(
         "server/discover was refused with {MODERN} listed as supported; asking once more"
     );
-    match probe_once(http, sink, init).await? {
+    match probe_once(http, sink, init, extensions).await? {
         Some(found) => Ok(found),
         None => Err(UpstreamError::new(
             Kind::Era,
@@ -77,8 +78,9 @@ async fn probe_once(
     http: &Arc<StreamableHttp>,
     sink: &Sink,
     init: &Message,
+    extensions: &[String],
 ) -> Result<Option<Probe>, UpstreamError> {
-    let envelope = Envelope::from_init(&InitParams::of(init));
+    let envelope = Envelope::from_init(&InitParams::of(init).declaring(extensions));
     let (msg, headers) = envelope
         .request(br#"{"jsonrpc":"2.0","id":"mcp-bridge-discover","method":"server/discover"}"#)
         .expect("the probe is well formed");

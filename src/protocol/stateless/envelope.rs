@@ -120,6 +120,32 @@ pub struct InitParams {
 }
 
 impl InitParams {
+    /// These, with the extensions `ids` declared in the client capabilities
+    /// (`capabilities.extensions`, each with empty settings): what the
+    /// bridge itself supports on the client's behalf, such as a sign-in
+    /// grant.
+    pub fn declaring(mut self, ids: &[String]) -> InitParams {
+        if ids.is_empty() {
+            return self;
+        }
+        let mut caps: serde_json::Map<String, serde_json::Value> = self
+            .capabilities
+            .as_ref()
+            .and_then(|c| serde_json::from_str(c.get()).ok())
+            .unwrap_or_default();
+        let ext = caps
+            .entry("extensions")
+            .or_insert_with(|| serde_json::json!({}));
+        if let Some(map) = ext.as_object_mut() {
+            for id in ids {
+                map.entry(id.clone())
+                    .or_insert_with(|| serde_json::json!({}));
+            }
+        }
+        self.capabilities = Some(jsonrpc::to_raw(&caps));
+        self
+    }
+
     /// Read them from the client's `initialize`.
     pub fn of(init: &Message) -> InitParams {
         #[derive(Deserialize)]
@@ -237,6 +263,25 @@ mod tests {
         assert_eq!(v["params"]["_meta"]["traceparent"], "t");
         let none = br#"{"jsonrpc":"2.0","id":1,"method":"server/discover"}"#;
         assert!(complete_envelope(none, MODERN).is_some());
+    }
+
+    #[test]
+    fn the_bridges_own_extensions_join_the_clients_capabilities() {
+        let init = msg(
+            r#"{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"capabilities":{"sampling":{},"extensions":{"x/y":{"a":1}}}}}"#,
+        );
+        let ids = vec!["io.modelcontextprotocol/oauth-client-credentials".to_owned()];
+        let out = Envelope::from_init(&InitParams::of(&init).declaring(&ids))
+            .stamp(br#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#, &[])
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        let caps = &v["params"]["_meta"][CAPABILITIES_KEY];
+        assert_eq!(caps["sampling"], serde_json::json!({}));
+        assert_eq!(caps["extensions"]["x/y"]["a"], 1, "the client's own stay");
+        assert_eq!(
+            caps["extensions"]["io.modelcontextprotocol/oauth-client-credentials"],
+            serde_json::json!({})
+        );
     }
 
     #[test]

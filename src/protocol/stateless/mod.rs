@@ -55,8 +55,9 @@ impl Translator {
         sink: Sink,
         init: &Message,
         found: Discovered,
+        extensions: &[String],
     ) -> (Arc<Self>, Option<Message>) {
-        let params = InitParams::of(init);
+        let params = InitParams::of(init).declaring(extensions);
         let caps: serde_json::Value =
             serde_json::from_str(found.capabilities.get()).unwrap_or_default();
         let flag = |area: &str| caps[area]["listChanged"].as_bool() == Some(true);
