@@ -294,3 +294,29 @@ async fn use_id_token_sends_the_id_token_instead_of_the_access_token() {
     );
     assert!(!b.stderr().contains("idtok-"), "the ID token is a secret");
 }
+
+#[tokio::test]
+async fn login_no_browser_takes_the_redirected_address_pasted_in_the_terminal() {
+    let fake = OAuthFake::start(Behaviour::default()).await;
+    let data = tempfile::tempdir().unwrap();
+    let script = common::peers::dir().join("pty_login.py");
+    let out = tokio::process::Command::new("python3")
+        .arg(script)
+        .args([common::bin(), fake.url.as_str()])
+        .env("MCP_BRIDGE_DATA_DIR", data.path())
+        .env("PTY_LOGIN_LIMIT", "20")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("paste here the address"), "{text}");
+    assert!(text.contains("signed in"), "{text}");
+    assert!(text.trim_end().ends_with("exit 0"), "{text}");
+    assert_eq!(
+        fake.count("token authorization_code"),
+        1,
+        "{:?}",
+        fake.events()
+    );
+}

@@ -162,10 +162,31 @@ impl Listener {
     /// Callbacks with another state are answered with an error page and
     /// otherwise ignored: they did not come from this sign-in.
     pub async fn wait(self, state: &str, limit: Duration) -> Result<Callback, String> {
+        self.wait_or_paste(state, limit, None).await
+    }
+
+    /// As [`Listener::wait`], and also take the address the browser was
+    /// sent to when a person pastes it on `pasted` (lines typed in the
+    /// terminal, for a browser that cannot reach this host's loopback).
+    pub async fn wait_or_paste(
+        self,
+        state: &str,
+        limit: Duration,
+        mut pasted: Option<mpsc::Receiver<String>>,
+    ) -> Result<Callback, String> {
         let (tx, mut rx) = mpsc::channel::<Result<Callback, String>>(4);
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             tokio::select! {
+                line = async { pasted.as_mut()?.recv().await }, if pasted.is_some() => {
+                    match line {
+                        Some(line) => match from_pasted(&line, state) {
+                            Ok(cb) => return Ok(cb),
+                            Err(e) => eprintln!("mcp-bridge: {e}; paste the whole address again, or finish in the browser."),
+                        },
+                        None => pasted = None,
+                    }
+                }
                 accepted = self.inner.accept() => {
                     let Ok((stream, _)) = accepted else { continue };
                     let tx = tx.clone();
@@ -252,6 +273,60 @@ fn reply(
             "The callback is too long.",
         );
     }
+    match parse(query, state) {
+        Parsed::WrongState => {
+            tracing::warn!("a sign-in callback arrived with the wrong state; ignored");
+            page(
+                StatusCode::BAD_REQUEST,
+                "Sign-in link not recognised",
+                "This callback does not belong to the sign-in mcp-bridge is waiting for (the state does not match). Nothing was done with it.",
+            )
+        }
+        Parsed::Refused(text) => {
+            let _ = tx.try_send(Err(format!("the authorization server refused: {text}")));
+            page(
+                StatusCode::OK,
+                "Sign-in failed",
+                &format!("The authorization server said: {text}. You can close this tab."),
+            )
+        }
+        Parsed::Code(code, iss) => {
+            if let Some(url) = &redirect.success_url {
+                let (otx, orx) = oneshot::channel();
+                let outcome = Some(otx);
+                let _ = tx.try_send(Ok(Callback { code, iss, outcome }));
+                return Reply::Wait(orx, url.clone());
+            }
+            let outcome = None;
+            let _ = tx.try_send(Ok(Callback { code, iss, outcome }));
+            page(
+                StatusCode::OK,
+                "Signed in",
+                "mcp-bridge is signed in. You can close this tab and go back to your MCP client.",
+            )
+        }
+        Parsed::NoCode => page(
+            StatusCode::BAD_REQUEST,
+            "Sign-in failed",
+            "The callback carries no authorization code.",
+        ),
+    }
+}
+
+/// What the callback query says.
+enum Parsed {
+    /// Not this sign-in's state.
+    WrongState,
+    /// The authorization server refused (its words, cleaned).
+    Refused(String),
+    /// A code (and `iss`).
+    Code(String, Option<String>),
+    /// No code.
+    NoCode,
+}
+
+/// Read a callback query for the sign-in with `state`.
+fn parse(query: &str, state: &str) -> Parsed {
     let mut code = None;
     let mut got_state = None;
     let mut error = None;
@@ -269,48 +344,79 @@ fn reply(
         slot.get_or_insert_with(|| v.into_owned());
     }
     if got_state.as_deref() != Some(state) {
-        tracing::warn!("a sign-in callback arrived with the wrong state; ignored");
-        return page(
-            StatusCode::BAD_REQUEST,
-            "Sign-in link not recognised",
-            "This callback does not belong to the sign-in mcp-bridge is waiting for (the state does not match). Nothing was done with it.",
-        );
+        return Parsed::WrongState;
     }
     if let Some(error) = error {
         let text = match description {
             Some(d) => format!("{error}: {d}"),
             None => error,
         };
-        let text = crate::text::clean(&text, 300);
-        let _ = tx.try_send(Err(format!("the authorization server refused: {text}")));
-        return page(
-            StatusCode::OK,
-            "Sign-in failed",
-            &format!("The authorization server said: {text}. You can close this tab."),
-        );
+        return Parsed::Refused(crate::text::clean(&text, 300));
     }
     match code {
-        Some(code) if !code.is_empty() && code.len() <= 4096 => {
-            if let Some(url) = &redirect.success_url {
-                let (otx, orx) = oneshot::channel();
-                let outcome = Some(otx);
-                let _ = tx.try_send(Ok(Callback { code, iss, outcome }));
-                return Reply::Wait(orx, url.clone());
-            }
-            let outcome = None;
-            let _ = tx.try_send(Ok(Callback { code, iss, outcome }));
-            page(
-                StatusCode::OK,
-                "Signed in",
-                "mcp-bridge is signed in. You can close this tab and go back to your MCP client.",
-            )
-        }
-        _ => page(
-            StatusCode::BAD_REQUEST,
-            "Sign-in failed",
-            "The callback carries no authorization code.",
-        ),
+        Some(code) if !code.is_empty() && code.len() <= 4096 => Parsed::Code(code, iss),
+        _ => Parsed::NoCode,
     }
+}
+
+/// A callback from the address a person pasted: the redirect URI with its
+/// query (the page itself may have failed to load), checked as the
+/// listener checks one.
+fn from_pasted(line: &str, state: &str) -> Result<Callback, String> {
+    let line = line.trim();
+    if line.len() > QUERY_LIMIT {
+        return Err("that address is too long".into());
+    }
+    let query = match url::Url::parse(line) {
+        Ok(u) => u.query().unwrap_or("").to_owned(),
+        Err(_) => return Err("that is not an address (it should start with http://)".into()),
+    };
+    match parse(&query, state) {
+        Parsed::Code(code, iss) => Ok(Callback {
+            code,
+            iss,
+            outcome: None,
+        }),
+        Parsed::WrongState => {
+            Err("that address belongs to another sign-in (its state does not match)".into())
+        }
+        Parsed::Refused(text) => Err(format!("the authorization server refused: {text}")),
+        Parsed::NoCode => Err("that address carries no authorization code".into()),
+    }
+}
+
+/// Lines typed in the terminal (`/dev/tty`, never stdin), for pasting the
+/// address a browser on another machine was sent to. `None` where there
+/// is no terminal. The reading thread ends with the process.
+pub fn terminal_lines() -> Option<mpsc::Receiver<String>> {
+    use std::io::{BufRead, Read};
+    let tty = std::fs::File::open(if cfg!(windows) { "CONIN$" } else { "/dev/tty" }).ok()?;
+    let (tx, rx) = mpsc::channel(4);
+    std::thread::Builder::new()
+        .name("mcp-bridge-paste".into())
+        .spawn(move || {
+            let mut lines = std::io::BufReader::new(tty);
+            let mut line = String::new();
+            loop {
+                line.clear();
+                match std::io::Read::by_ref(&mut lines)
+                    .take(QUERY_LIMIT as u64 + 1)
+                    .read_line(&mut line)
+                {
+                    Ok(0) | Err(_) => break,
+                    Ok(_) => {
+                        if line.trim().is_empty() {
+                            continue;
+                        }
+                        if tx.blocking_send(line.clone()).is_err() {
+                            break;
+                        }
+                    }
+                }
+            }
+        })
+        .ok()?;
+    Some(rx)
 }
 
 /// A small HTML page.
@@ -347,6 +453,29 @@ mod tests {
         assert_eq!(a, derived_port("https://a.example/mcp"));
         assert!((20_000..40_000).contains(&a));
         assert_ne!(a, derived_port("https://b.example/mcp"));
+    }
+
+    #[test]
+    fn a_pasted_address_is_checked_as_a_callback_is() {
+        let cb = from_pasted(
+            "  http://127.0.0.1:3000/oauth/callback?code=c-1&state=s-1&iss=https%3A%2F%2Fas\n",
+            "s-1",
+        )
+        .unwrap();
+        assert_eq!(cb.code, "c-1");
+        assert_eq!(cb.iss.as_deref(), Some("https://as"));
+        for (line, needle) in [
+            ("http://127.0.0.1/cb?code=c&state=other", "another sign-in"),
+            (
+                "http://127.0.0.1/cb?error=access_denied&state=s-1",
+                "access_denied",
+            ),
+            ("http://127.0.0.1/cb?state=s-1", "no authorization code"),
+            ("c-1", "not an address"),
+        ] {
+            let e = from_pasted(line, "s-1").unwrap_err();
+            assert!(e.contains(needle), "{line}: {e}");
+        }
     }
 
     #[test]

@@ -49,6 +49,9 @@ pub struct Settings {
     pub token_endpoint: Option<Url>,
     /// Bind tokens to a key where the server offers DPoP (off: `--no-dpop`).
     pub dpop: bool,
+    /// Also take the redirected address pasted in the terminal (`login
+    /// --no-browser`).
+    pub paste_back: bool,
     /// `--use-id-token`: send the OpenID Connect ID token instead of the
     /// access token.
     pub use_id_token: bool,
@@ -553,6 +556,7 @@ mod tests {
             dpop: true,
             device_when_headless: false,
             use_id_token: false,
+            paste_back: false,
             server: Url::parse("https://a.example/mcp").unwrap(),
             enabled: true,
             identity: String::new(),

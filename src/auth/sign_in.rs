@@ -50,8 +50,20 @@ impl Auth {
             };
             // Dropping `cb` without `signed_in()` tells a waiting browser
             // that the sign-in failed.
+            // `login --no-browser`: the browser may be on another machine,
+            // which cannot reach this one's loopback; the address it ends
+            // on can be pasted here instead.
+            let pasted = if self.cfg.paste_back {
+                let lines = callback::terminal_lines();
+                if lines.is_some() {
+                    eprintln!("mcp-bridge: If the browser is on another machine, paste here the address it ends on (the page may fail to load):");
+                }
+                lines
+            } else {
+                None
+            };
             let mut cb = l
-                .wait(&state, self.cfg.auth_timeout)
+                .wait_or_paste(&state, self.cfg.auth_timeout, pasted)
                 .await
                 .map_err(|e| failed(url, e))?;
             if cb.iss.is_some() || server.iss_in_response {

@@ -83,6 +83,7 @@ pub fn settings(
         .transpose()?;
     Ok(auth::Settings {
         device_when_headless: false,
+        paste_back: false,
         use_id_token: opts.use_id_token,
         dpop: !opts.no_dpop,
         grant,

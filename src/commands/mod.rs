@@ -110,7 +110,9 @@ pub fn connect(
         return Err(usage_error("login signs in with OAuth; it has nothing to do when --header gives an Authorization header"));
     }
     // `login` on a machine with no display: the device grant, where offered.
-    prepared.auth.device_when_headless = signs_in && !has_display();
+    prepared.auth.device_when_headless = signs_in && !has_display() && !opts.no_browser;
+    // `login --no-browser` (an SSH host): the redirected address can be pasted.
+    prepared.auth.paste_back = signs_in && opts.no_browser;
     let (http, provider) = http_for(&prepared, opts).map_err(|e| usage_error(&e))?;
     let runtime = runtime().map_err(|e| report(Err(e)))?;
     Ok(Connected {
