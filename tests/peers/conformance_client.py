@@ -20,6 +20,7 @@ Only the standard library is used.
 import json
 import os
 import queue
+import re
 import subprocess
 import sys
 import threading
@@ -53,7 +54,7 @@ class Client:
         self.log_path = os.path.join(env.get("MCP_BRIDGE_DATA_DIR", "."), "bridge-stderr.log")
         self.log = open(self.log_path, "wb")
         self.bridge = subprocess.Popen(
-            [os.environ["MCP_BRIDGE_BIN"], url, "-vvv", *self.sign_in_options()],
+            [os.environ["MCP_BRIDGE_BIN"], url, "-vvv", "--debug", *self.sign_in_options()],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
@@ -218,9 +219,18 @@ class Client:
         self.log.close()
 
     def leaked(self):
-        """The secrets the suite handed out that appear in the bridge's log."""
-        with open(self.log_path, "rb") as f:
-            text = f.read().decode("utf-8", "replace")
+        """The secrets the suite handed out, and anything shaped like a JWT
+        (tokens, ID-JAGs, DPoP proofs, assertions), that appear in the
+        bridge's stderr at -vvv or in its --debug log."""
+        paths = [self.log_path]
+        logs = os.path.join(os.environ.get("MCP_BRIDGE_DATA_DIR", "."), "logs")
+        if os.path.isdir(logs):
+            paths += [os.path.join(logs, n) for n in os.listdir(logs)]
+        text = ""
+        for p in paths:
+            with open(p, "rb") as f:
+                text += f.read().decode("utf-8", "replace")
+        jwt = re.search(r"eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}", text)
         secrets = []
         for key in ("client_secret", "idp_id_token", "valid_jwt"):
             if key in self.context:
@@ -228,7 +238,10 @@ class Client:
         for line in self.context.get("private_key_pem", "").splitlines():
             if line and not line.startswith("-----"):
                 secrets.append(("private_key_pem", line))
-        return [key for key, value in secrets if value and value in text]
+        found = [key for key, value in secrets if value and value in text]
+        if jwt:
+            found.append("a JWT: " + jwt.group(0)[:16] + "...")
+        return found
 
 
 def main():
