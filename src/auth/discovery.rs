@@ -122,8 +122,44 @@ fn same_issuer(a: &str, b: &str) -> bool {
     a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
+/// How many same-origin redirects a metadata request follows.
+const METADATA_REDIRECTS: usize = 3;
+
 /// GET a JSON document; `Ok(None)` when the server has none there (4xx).
+/// The client follows no redirect; a redirect to the same origin (https,
+/// or http where allowed for the first URL) is followed here, at most
+/// [`METADATA_REDIRECTS`] times, and any other is refused: metadata must
+/// never lead the bridge to another host (or a private address).
 pub(super) async fn fetch_json(http: &reqwest::Client, url: &Url) -> Result<Option<Value>, String> {
+    let mut at = url.clone();
+    for _ in 0..=METADATA_REDIRECTS {
+        match fetch_once(http, &at).await? {
+            Fetched::Json(v) => return Ok(v),
+            Fetched::Redirect(location) => {
+                let next = at
+                    .join(&location)
+                    .map_err(|_| format!("{at} redirects to an address that is not a URL"))?;
+                if next.origin() != url.origin() {
+                    return Err(format!(
+                        "{at} redirects to {}, another origin; metadata redirects are followed only within one origin",
+                        clean(next.as_str(), 200)
+                    ));
+                }
+                at = next;
+            }
+        }
+    }
+    Err(format!(
+        "{url} redirects more than {METADATA_REDIRECTS} times"
+    ))
+}
+
+enum Fetched {
+    Json(Option<Value>),
+    Redirect(String),
+}
+
+async fn fetch_once(http: &reqwest::Client, url: &Url) -> Result<Fetched, String> {
     let send = http
         .get(url.clone())
         .header(reqwest::header::ACCEPT, "application/json")
@@ -144,8 +180,16 @@ pub(super) async fn fetch_json(http: &reqwest::Client, url: &Url) -> Result<Opti
             ))
         }
     };
+    if resp.status().is_redirection() {
+        let location = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| format!("{url} answered HTTP {} without a Location", resp.status()))?;
+        return Ok(Fetched::Redirect(location.to_owned()));
+    }
     if resp.status().is_client_error() {
-        return Ok(None);
+        return Ok(Fetched::Json(None));
     }
     if !resp.status().is_success() {
         return Err(format!("{url} answered HTTP {}", resp.status()));
@@ -154,7 +198,7 @@ pub(super) async fn fetch_json(http: &reqwest::Client, url: &Url) -> Result<Opti
         .await
         .map_err(|e| e.to_string())?;
     match serde_json::from_slice::<Value>(&body) {
-        Ok(v) if v.is_object() => Ok(Some(v)),
+        Ok(v) if v.is_object() => Ok(Fetched::Json(Some(v))),
         _ => Err(format!("{url} did not answer with a JSON object")),
     }
 }

@@ -71,8 +71,15 @@ pub fn prepare(raw: &str, port: Option<u16>, opts: &Options) -> Result<Prepared,
 /// the OAuth provider plugged in unless the user sends their own
 /// Authorization header. The provider comes back too, for `login`.
 pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>), String> {
-    let client = crate::http::client::client(&net_config(opts), &|v| std::env::var(v).ok())?;
-    let provider = Arc::new(auth::Auth::new(client.clone(), p.auth.clone()));
+    use crate::http::client::{client, Redirects};
+    let env = |v: &str| std::env::var(v).ok();
+    let net = net_config(opts);
+    let allow_http = opts.allow_http;
+    let client = client(&net, &env, Redirects::SameOrigin { allow_http })?;
+    // OAuth requests follow no redirect (metadata follows same-origin ones
+    // itself): a token request must never carry a code or a secret elsewhere.
+    let auth_client = crate::http::client::client(&net, &env, Redirects::Never)?;
+    let provider = Arc::new(auth::Auth::new(auth_client, p.auth.clone()));
     let tokens: Option<Arc<dyn crate::http::TokenSource>> = p
         .auth
         .enabled

@@ -42,6 +42,18 @@ pub async fn read_body(
 /// server's JSON-RPC error message or the gist of its text or HTML.
 pub async fn status_error(mut resp: reqwest::Response, url: &str) -> UpstreamError {
     let status = resp.status();
+    if status.is_redirection() {
+        let to = resp
+            .headers()
+            .get(reqwest::header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .map(|l| crate::text::clean(l, 300))
+            .unwrap_or_default();
+        let detail = format!(
+            ": it redirects to {to:?}, which mcp-bridge does not follow (only redirects to the same origin are followed, so that headers, the session and the request never go elsewhere); use the address it names if you trust it"
+        );
+        return UpstreamError::status(url, status, detail, None);
+    }
     let content_type = content_type(&resp);
     let challenge = if matches!(status.as_u16(), 401 | 403) {
         let values: Vec<&str> = resp

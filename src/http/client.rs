@@ -31,6 +31,24 @@ pub struct NetConfig {
     pub ca_certs: Vec<PathBuf>,
 }
 
+/// Which redirects a client follows. A redirect is where a hostile or
+/// compromised server sends the user's headers, the session and the body
+/// somewhere else; the bridge follows one only to the same origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirects {
+    /// Same origin only (at most 5 hops), each hop https, or http to
+    /// loopback (anywhere with `allow_http`).
+    SameOrigin {
+        /// `--allow-http`.
+        allow_http: bool,
+    },
+    /// None: the 3xx answer comes back as it is.
+    Never,
+}
+
+/// How many same-origin redirects one request may follow.
+const MAX_REDIRECTS: usize = 5;
+
 /// What the environment says about proxies, read once.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ProxyEnv {
@@ -158,9 +176,28 @@ fn extra_roots(
 pub fn client(
     opts: &NetConfig,
     env: &dyn Fn(&str) -> Option<String>,
+    redirects: Redirects,
 ) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let policy = match redirects {
+        Redirects::Never => reqwest::redirect::Policy::none(),
+        Redirects::SameOrigin { allow_http } => reqwest::redirect::Policy::custom(move |a| {
+            let same = a
+                .previous()
+                .first()
+                .is_some_and(|first| first.origin() == a.url().origin());
+            let allowed = crate::url_policy::url_problem(a.url(), allow_http).is_none();
+            if same && allowed && a.previous().len() <= MAX_REDIRECTS {
+                a.follow()
+            } else {
+                a.stop()
+            }
+        }),
+    };
     let mut builder = reqwest::Client::builder()
+        .redirect(policy)
+        // The URL (and its query, which may hold a key) never goes along.
+        .referer(false)
         .user_agent(concat!("mcp-bridge/", env!("CARGO_PKG_VERSION")))
         .tcp_nodelay(true)
         .tcp_keepalive(TCP_KEEPALIVE)

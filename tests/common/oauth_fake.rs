@@ -43,6 +43,10 @@ pub struct Behaviour {
     /// Token answers to the grants without a browser carry an `id_token`
     /// (which the MCP endpoint accepts too).
     pub id_token: bool,
+    /// The token endpoint answers 307 to this URL.
+    pub redirect_token_to: Option<String>,
+    /// The protected resource metadata answers 302 to this URL.
+    pub redirect_metadata_to: Option<String>,
 }
 
 #[derive(Default)]
@@ -269,6 +273,23 @@ async fn handle(State(fake): State<OAuthFake>, req: Request) -> Response {
     let mut i = fake.inner.lock().unwrap();
     let b = i.behaviour.clone();
     match (method.as_str(), path.as_str()) {
+        ("GET", "/.well-known/oauth-protected-resource/mcp")
+            if b.redirect_metadata_to.is_some() =>
+        {
+            Response::builder()
+                .status(StatusCode::FOUND)
+                .header(header::LOCATION, b.redirect_metadata_to.clone().unwrap())
+                .body(Body::empty())
+                .unwrap()
+        }
+        ("POST", "/token") if b.redirect_token_to.is_some() => {
+            i.events.push("token redirected".into());
+            Response::builder()
+                .status(StatusCode::TEMPORARY_REDIRECT)
+                .header(header::LOCATION, b.redirect_token_to.clone().unwrap())
+                .body(Body::empty())
+                .unwrap()
+        }
         ("GET", "/.well-known/oauth-protected-resource/mcp") => reply(
             StatusCode::OK,
             json!({"resource": fake.url, "authorization_servers": [base], "scopes_supported": ["read"]}),
