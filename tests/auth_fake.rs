@@ -576,3 +576,33 @@ async fn check_signs_in_when_the_server_asks() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(browser_urls(&home.log()).len(), 1);
 }
+
+#[tokio::test]
+async fn a_server_that_refuses_fresh_tokens_gets_one_browser_tab_not_one_per_request() {
+    let fake = OAuthFake::start(Behaviour {
+        reject_tokens: true,
+        refuse_refresh: true,
+        ..Behaviour::default()
+    })
+    .await;
+    let home = Home::new();
+    let mut b = home.bridge(&fake.url, &[]).await;
+    b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
+        .await;
+    sign_in_as_person(&home.log(), 1).await;
+    let r = b.recv().await;
+    assert!(r.get("error").is_some(), "{r}");
+    for id in 2..7 {
+        let r = b.request(json!(id), "tools/list", json!({})).await;
+        let text = error_text(&r);
+        assert!(
+            text.contains("refuses the token it was just signed in for"),
+            "{r}"
+        );
+    }
+    assert_eq!(
+        browser_urls(&home.log()).len(),
+        1,
+        "one tab, not one per request"
+    );
+}

@@ -127,3 +127,23 @@ async fn oauth_requests_follow_no_redirect_to_another_origin() {
     );
     assert!(thief.seen().is_empty(), "nothing reached the other origin");
 }
+
+#[tokio::test]
+async fn retry_zero_and_closing_at_once_does_not_become_a_reconnect_loop() {
+    // The GET stream: a priming event with `retry: 0`, then the end, forever.
+    let server = Fake::start(|s| match (&s.method, s.rpc_method()) {
+        (&axum::http::Method::GET, _) => Reply::Sse(
+            vec![fake::Step::Text("id: p\nretry: 0\ndata: \n\n".into())],
+            vec![],
+        ),
+        _ => fake::mcp(s),
+    })
+    .await;
+    let mut b = Bridge::start(&server.url, &["--protocol", "legacy"]).await;
+    b.initialize().await;
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    let gets = server.seen_with(axum::http::Method::GET).len();
+    // 4 s: a floor of 100 ms and backing off from 0.5 s allow a handful.
+    assert!(gets <= 8, "{gets} GETs in 4 s");
+    assert!(gets >= 2, "the stream is still reopened: {gets}");
+}

@@ -74,6 +74,14 @@ pub fn canonical_resource(server: &Url) -> String {
     }
 }
 
+/// RFC 9728 §3.3: the metadata's `resource` is the very server, after
+/// canonicalisation, or its origin (which the root metadata document
+/// describes). A path prefix is not a match: `/mcp` is not `/mcpx`.
+fn resource_matches(declared: &Url, server: &Url) -> bool {
+    let declared = canonical_resource(declared);
+    declared == canonical_resource(server) || declared == server.origin().ascii_serialization()
+}
+
 /// The well-known protected resource metadata URLs for `server`: the
 /// path-aware one, then the root.
 pub fn resource_metadata_urls(server: &Url) -> Vec<Url> {
@@ -274,11 +282,7 @@ pub async fn discover(
                         clean(r, 200)
                     )
                 })?;
-                let matches = declared.origin() == server.origin()
-                    && server
-                        .path()
-                        .starts_with(declared.path().trim_end_matches('/'));
-                if !matches {
+                if !resource_matches(&declared, server) {
                     return Err(format!(
                         "the protected resource metadata is for {:?}, not for {server}; refusing to sign in with it",
                         clean(r, 200)
@@ -433,6 +437,16 @@ mod tests {
                 "https://a.example/.well-known/openid-configuration"
             ]
         );
+    }
+
+    #[test]
+    fn the_resource_must_be_the_server_or_its_origin() {
+        let server = u("https://h.example/mcpx");
+        assert!(!resource_matches(&u("https://h.example/mcp"), &server));
+        assert!(resource_matches(&u("HTTPS://H.EXAMPLE/mcpx/"), &server));
+        assert!(resource_matches(&u("https://h.example:443"), &server));
+        assert!(!resource_matches(&u("https://h.example/other"), &server));
+        assert!(!resource_matches(&u("https://evil.example/mcpx"), &server));
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod callback;
 mod device;
 pub mod discovery;
 pub mod enterprise;
+mod flow;
 mod grant;
 pub use grant::{Assertion, GrantMode};
 mod dpop;
@@ -34,6 +35,9 @@ use url::Url;
 const REFRESH_AHEAD: u64 = 60;
 /// After a failed refresh ahead of expiry, wait this long before the next try.
 const REFRESH_PAUSE: u64 = 30;
+/// After a person signed in and the server refused that very token, how long
+/// before the browser may be opened again.
+const SIGN_IN_COOL_DOWN: Duration = Duration::from_secs(60);
 /// Waiting for another process's sign-in: its --auth-timeout and this margin.
 const LOCK_MARGIN: Duration = Duration::from_secs(60);
 
@@ -115,6 +119,14 @@ impl Settings {
     }
 }
 
+/// The token of the last sign-in by a person, and when the server refused
+/// it on the request that got it.
+#[derive(Default)]
+struct Fresh {
+    token: Option<String>,
+    refused_at: Option<std::time::Instant>,
+}
+
 /// In-memory state: the tokens requests use.
 #[derive(Default)]
 struct Current {
@@ -149,6 +161,9 @@ pub struct Auth {
     single: tokio::sync::Mutex<Known>,
     /// DPoP: the key tokens are bound to, and the servers' nonces.
     dpop: dpop::State,
+    /// The token a person just signed in for, and when it was refused on
+    /// the request that got it: the browser is not opened again for a while.
+    fresh: Mutex<Fresh>,
 }
 
 /// How a request that needs a token failed.
@@ -178,6 +193,7 @@ impl Auth {
             current: Mutex::new(Current::default()),
             single: tokio::sync::Mutex::new(Known::default()),
             dpop: dpop::State::default(),
+            fresh: Mutex::new(Fresh::default()),
         }
     }
 
@@ -299,6 +315,14 @@ impl Auth {
         }
     }
 
+    /// A person just signed in for `t`.
+    fn signed_in_now(&self, t: &Tokens) {
+        *self.fresh.lock().expect("fresh lock") = Fresh {
+            token: Some(self.sent(t)),
+            refused_at: None,
+        };
+    }
+
     fn adopt(&self, tokens: Option<Tokens>) {
         let mut cur = self.current.lock().expect("auth state");
         cur.tokens = tokens;
@@ -358,120 +382,6 @@ impl Auth {
         }
         Ok(Some(Turn { known, _held: held }))
     }
-
-    /// After a 401 on a request sent with `sent`: take whatever another task
-    /// or process got meanwhile, else refresh, else sign in.
-    async fn unauthorized(&self, sent: Option<&str>, c: &Challenge) -> Result<(), UpstreamError> {
-        let Some(mut turn) = self.turn(sent).await? else {
-            return Ok(());
-        };
-        if sent.is_some() {
-            // A token was refused: the server may name another
-            // authorization server now. Its metadata is read again, and a
-            // client or refresh token of the old one is never offered to
-            // the new one (SEP-2352).
-            let before = turn.known.server.take().map(|s| s.issuer);
-            let now = self.server(&mut turn.known, c).await?;
-            if before.is_some_and(|b| b != now.issuer) {
-                tracing::info!(
-                    "the server now names the authorization server {}; signing in there",
-                    now.issuer
-                );
-            }
-        }
-        let had = self.current.lock().expect("auth state").tokens.clone();
-        if let Some(rt) = had.and_then(|t| t.refresh_token) {
-            match self.refresh_locked(&mut turn.known, &rt, c).await {
-                Ok(_) => return Ok(()),
-                Err(e) => tracing::info!("refreshing the token failed ({e}); signing in again"),
-            }
-        }
-        let scope = c.scope.clone();
-        self.obtain(&mut turn.known, c, scope).await
-    }
-
-    /// Get new tokens with the configured grant; the lock is held.
-    async fn obtain(
-        &self,
-        known: &mut Known,
-        c: &Challenge,
-        scope: Option<String>,
-    ) -> Result<(), UpstreamError> {
-        let headless = self.cfg.device_when_headless && self.cfg.grant == GrantMode::Browser;
-        if headless && self.server(known, c).await?.device_endpoint.is_some() {
-            tracing::info!("no display here: signing in with a device code");
-            return self.device_sign_in(known, c, scope).await;
-        }
-        match self.cfg.grant {
-            GrantMode::DeviceCode => self.device_sign_in(known, c, scope).await,
-            _ if self.cfg.grant.is_machine() => self.machine_grant(known, c, scope).await,
-            _ => self.sign_in(known, c, scope).await,
-        }
-    }
-
-    /// After a 403 `insufficient_scope`: sign in again with the scope asked
-    /// for added to what the token had.
-    async fn step_up(&self, sent: Option<&str>, c: &Challenge) -> Result<(), UpstreamError> {
-        let Some(mut turn) = self.turn(sent).await? else {
-            return Ok(());
-        };
-        let had = self
-            .current
-            .lock()
-            .expect("auth state")
-            .tokens
-            .as_ref()
-            .and_then(|t| t.scope.clone());
-        let scope = union(had.as_deref(), c.scope.as_deref());
-        self.obtain(&mut turn.known, c, scope).await
-    }
-
-    /// Discovery, once per process.
-    async fn server(&self, known: &mut Known, c: &Challenge) -> Result<AuthServer, UpstreamError> {
-        if let Some(s) = &known.server {
-            return Ok(s.clone());
-        }
-        let wanted = discovery::Wanted {
-            server: &self.cfg.server,
-            resource: self.cfg.resource.as_deref(),
-            resource_parameter: self.cfg.resource_parameter,
-            allow_http: self.cfg.allow_http,
-            browser: self.cfg.grant.uses_browser(),
-        };
-        let found = discovery::discover(&self.http, &wanted, c).await;
-        let s = match (found, &self.cfg.token_endpoint) {
-            (Ok(mut s), Some(te)) => {
-                s.token_endpoint = te.clone();
-                s
-            }
-            (Ok(s), None) => s,
-            // --token-endpoint stands in for metadata the server lacks.
-            (Err(e), Some(te)) => {
-                tracing::info!("{e}; using --token-endpoint {te}");
-                discovery::AuthServer {
-                    issuer: te.origin().ascii_serialization(),
-                    authorization_endpoint: None,
-                    token_endpoint: te.clone(),
-                    registration_endpoint: None,
-                    scope: c.scope.clone(),
-                    resource: self.cfg.resource_parameter.then(|| {
-                        self.cfg
-                            .resource
-                            .clone()
-                            .unwrap_or_else(|| discovery::canonical_resource(&self.cfg.server))
-                    }),
-                    cimd_supported: false,
-                    iss_in_response: false,
-                    auth_methods: Vec::new(),
-                    dpop: false,
-                    device_endpoint: None,
-                }
-            }
-            (Err(e), None) => return Err(failed(&self.cfg.server, e)),
-        };
-        known.server = Some(s.clone());
-        Ok(s)
-    }
 }
 
 impl TokenSource for Auth {
@@ -490,6 +400,13 @@ impl TokenSource for Auth {
         bound
             .then(|| self.dpop.resource_proof(method, url, token))
             .flatten()
+    }
+
+    fn refused_at_once(&self, token: &str) {
+        let mut f = self.fresh.lock().expect("fresh lock");
+        if f.token.as_deref() == Some(token) {
+            f.refused_at = Some(std::time::Instant::now());
+        }
     }
 
     fn dpop_nonce(&self, nonce: &str) -> bool {

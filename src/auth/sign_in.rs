@@ -86,6 +86,7 @@ impl Auth {
                     tracing::info!("signed in to {}", url);
                     eprintln!("mcp-bridge: signed in to {host}.");
                     self.save(&server, Some(&client), Some(&t)).await;
+                    self.signed_in_now(&t);
                     self.adopt(Some(t));
                     known.client = Some(client);
                     return Ok(());

@@ -52,6 +52,9 @@ pub trait TokenSource: Send + Sync {
     fn proof(&self, _method: &str, _url: &url::Url, _token: &str) -> Option<String> {
         None
     }
+    /// The server refused `token` on the very request that got it (after a
+    /// 401 and a new token): it rejects what the token source gets.
+    fn refused_at_once(&self, _token: &str) {}
     /// The server asked for this DPoP nonce (`use_dpop_nonce`); true when
     /// it is news, so the request is worth sending once more with it.
     fn dpop_nonce(&self, _nonce: &str) -> bool {
@@ -208,6 +211,13 @@ impl Http {
                         return Err(self.refusal(resp, e).await);
                     }
                     signed_in = true;
+                }
+                401 => {
+                    // The token just got was refused too.
+                    if let Some(t) = &token {
+                        tokens.refused_at_once(t);
+                    }
+                    return Ok(resp);
                 }
                 403 if step_ups < STEP_UPS => {
                     let c = challenge();

@@ -44,11 +44,22 @@ impl Backoff {
         let base = self.next;
         self.next = (self.next * 2).min(self.cap);
         if let Some(r) = server_retry {
-            return r;
+            // A `retry: 0` must not become a reconnect loop: the hint has a
+            // floor, and reconnects that bring nothing (no reset between
+            // them) back off as usual, the hint then being the least wait.
+            let r = r.max(RETRY_FLOOR);
+            return if base == self.start {
+                r
+            } else {
+                r.max(jitter(base))
+            };
         }
         jitter(base)
     }
 }
+
+/// The shortest wait a server's `retry:` can ask for.
+pub const RETRY_FLOOR: Duration = Duration::from_millis(100);
 
 /// `d` scaled by a factor between 0.8 and 1.2.
 fn jitter(d: Duration) -> Duration {
@@ -195,6 +206,25 @@ mod tests {
         assert_eq!(
             b.next_delay(Some(Duration::from_millis(1234))),
             Duration::from_millis(1234)
+        );
+    }
+
+    #[test]
+    fn retry_zero_has_a_floor_and_empty_reconnects_back_off() {
+        let mut b = Backoff::streams();
+        let zero = Some(Duration::ZERO);
+        assert_eq!(b.next_delay(zero), RETRY_FLOOR);
+        let waits: Vec<Duration> = (0..6).map(|_| b.next_delay(zero)).collect();
+        assert!(waits[0] >= Duration::from_millis(800), "{waits:?}");
+        assert!(
+            waits[5] >= Duration::from_secs(24),
+            "up to the cap: {waits:?}"
+        );
+        b.reset();
+        assert_eq!(
+            b.next_delay(zero),
+            RETRY_FLOOR,
+            "a stream that brought data starts over"
         );
     }
 }

@@ -113,8 +113,31 @@ impl Message {
             .as_ref()
             .map(|i| format!("id={i} "))
             .unwrap_or_default();
-        format!("{kind} {} {id}{}B", self.method_name(), self.raw.len())
+        format!(
+            "{kind} {} {id}{}B",
+            for_log(self.method_name()),
+            self.raw.len()
+        )
     }
+}
+
+/// A name from the network, as a log line may show it: control characters
+/// (CR, LF, NUL, escapes) written as escapes, so that a hostile server
+/// cannot forge log lines, and at most 100 characters.
+pub fn for_log(s: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == 100 {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Why a piece of input is not a usable JSON-RPC message.
@@ -270,6 +293,15 @@ mod tests {
 
     fn one(s: &str) -> Result<Message, Invalid> {
         classify(Bytes::from(s.to_owned()))
+    }
+
+    #[test]
+    fn a_method_cannot_forge_a_log_line() {
+        let m = one(r#"{"jsonrpc":"2.0","method":"x\n INFO forged\u0000"}"#).unwrap();
+        let shown = m.describe();
+        assert!(!shown.contains('\n') && !shown.contains('\0'), "{shown:?}");
+        assert!(shown.contains("x\\n INFO forged\\0"), "{shown}");
+        assert_eq!(for_log(&"a".repeat(300)).chars().count(), 101);
     }
 
     #[test]

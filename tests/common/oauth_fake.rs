@@ -47,6 +47,8 @@ pub struct Behaviour {
     pub redirect_token_to: Option<String>,
     /// The protected resource metadata answers 302 to this URL.
     pub redirect_metadata_to: Option<String>,
+    /// The MCP endpoint refuses every token, even fresh ones.
+    pub reject_tokens: bool,
 }
 
 #[derive(Default)]
@@ -463,7 +465,7 @@ async fn handle(State(fake): State<OAuthFake>, req: Request) -> Response {
             let live = i
                 .tokens
                 .get(token)
-                .filter(|(_, until)| *until > std::time::Instant::now())
+                .filter(|(_, until)| *until > std::time::Instant::now() && !b.reject_tokens)
                 .map(|(scope, _)| scope.clone());
             let Some(scope) = live else {
                 i.events.push("mcp 401".into());

@@ -138,7 +138,10 @@ impl Translator {
             // relay did when it stopped the request.
             Kind::Notification if m.is(&Method::Cancelled) => {}
             Kind::Notification => {
-                tracing::debug!("not relayed to a {MODERN} server: {}", m.method_name())
+                tracing::debug!(
+                    "not relayed to a {MODERN} server: {}",
+                    jsonrpc::for_log(m.method_name())
+                )
             }
             Kind::Response => {
                 if !self.asking.answered(m) {

@@ -159,8 +159,10 @@ impl StreamableHttp {
         loop {
             match events.next().await {
                 Ok(Some(ev)) => {
-                    heard = true;
+                    // Only a message counts: a stream of priming events and
+                    // `retry: 0` must back off, not loop.
                     if cursor.note(&ev, self, epoch) && ev.has_message() {
+                        heard = true;
                         forward(ev.data.unwrap_or_default().into(), &report.sink).await;
                     }
                 }

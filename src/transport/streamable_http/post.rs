@@ -217,7 +217,10 @@ impl Reading<'_> {
                 }
             }
             if self.skip.is_some_and(|s| m.method_name() == s) {
-                tracing::debug!("not forwarded: {}", m.method_name());
+                tracing::debug!(
+                    "not forwarded: {}",
+                    crate::jsonrpc::for_log(m.method_name())
+                );
                 continue;
             }
             let _ = self.sink.send(m).await;

@@ -104,18 +104,13 @@ impl ReplyStream {
                 return Ok(None);
             }
             let (why, delay) = match ended {
-                Ended::Broken(e) if e.kind() == Kind::Lost && self.cursor.last.is_some() => (
-                    e.to_string(),
-                    self.cursor
-                        .retry
-                        .unwrap_or_else(|| self.backoff.next_delay(None)),
-                ),
+                Ended::Broken(e) if e.kind() == Kind::Lost && self.cursor.last.is_some() => {
+                    (e.to_string(), self.backoff.next_delay(self.cursor.retry))
+                }
                 Ended::Broken(e) => return Err(e),
                 Ended::Closed if self.cursor.last.is_some() => (
                     "the server closed the reply stream before the answer".to_owned(),
-                    self.cursor
-                        .retry
-                        .unwrap_or_else(|| self.backoff.next_delay(None)),
+                    self.backoff.next_delay(self.cursor.retry),
                 ),
                 // No event ids: nothing to resume from; the caller reports it.
                 Ended::Closed => return Ok(None),
