@@ -147,3 +147,38 @@ async fn retry_zero_and_closing_at_once_does_not_become_a_reconnect_loop() {
     assert!(gets <= 8, "{gets} GETs in 4 s");
     assert!(gets >= 2, "the stream is still reopened: {gets}");
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_initialize_cannot_freeze_the_bridge() {
+    let server = Fake::start(|s| match s.rpc_method() {
+        "initialize" => Reply::Late(
+            std::time::Duration::from_secs(3600),
+            Box::new(Reply::Status(500)),
+        ),
+        _ => fake::mcp(s),
+    })
+    .await;
+    let mut b = Bridge::start(&server.url, &["--protocol", "legacy"]).await;
+    b.send(json!({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": common::init_params()}))
+        .await;
+    b.send(json!({"jsonrpc": "2.0", "id": 2, "method": "ping"}))
+        .await;
+    b.send(json!({"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "t", "arguments": {}}}))
+        .await;
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (code, took) = b.close_and_wait().await;
+    assert_eq!(code, Some(0));
+    assert!(
+        took < std::time::Duration::from_secs(5),
+        "exited in {took:?}"
+    );
+    // Every request got exactly one answer, an error.
+    let answers = b.drain(std::time::Duration::from_millis(200)).await;
+    let mut ids: Vec<String> = answers
+        .iter()
+        .filter(|m| m.get("error").is_some())
+        .map(|m| m["id"].to_string())
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["\"init\"", "2", "3"], "{answers:?}");
+}

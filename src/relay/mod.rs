@@ -29,6 +29,12 @@ use tokio::task::{AbortHandle, JoinHandle};
 
 /// How long in-flight requests may still finish after stdin closes.
 const DRAIN_GRACE: Duration = Duration::from_millis(1000);
+/// How many client messages may wait behind an outstanding handshake;
+/// past it stdin is not read (back-pressure) until the handshake is done.
+const HANDSHAKE_QUEUE: usize = 1024;
+/// After stdin ends behind an outstanding handshake, how long the messages
+/// already read may still wait for it.
+const HANDSHAKE_GRACE: Duration = Duration::from_secs(3);
 
 /// How the relay behaves, from the command line.
 #[derive(Debug, Clone)]
@@ -154,6 +160,9 @@ impl<U: Upstream> Relay<U> {
         tokio::pin!(shutdown);
         let background = self.conn.start(self.settings.ping_every);
         let mut barrier: Option<JoinHandle<()>> = None;
+        // When stdin ended behind an outstanding handshake: until when the
+        // messages already read may still wait for it.
+        let mut ended: Option<tokio::time::Instant> = None;
         loop {
             while barrier.is_none() {
                 let Some(m) = self.queue.pop_front() else {
@@ -161,9 +170,14 @@ impl<U: Upstream> Relay<U> {
                 };
                 barrier = self.dispatch(m).await;
             }
+            if ended.is_some() && barrier.is_none() {
+                break;
+            }
             // A client that does not read holds up new work, not shutdown.
+            // While `initialize` is outstanding, lines are still read (into
+            // a bounded queue), so that stdin's end is seen at once.
             let room = !self.out.full();
-            let reading = barrier.is_none() && room;
+            let reading = room && ended.is_none() && self.queue.len() < HANDSHAKE_QUEUE;
             tokio::select! {
                 biased;
                 () = &mut shutdown => break,
@@ -174,7 +188,15 @@ impl<U: Upstream> Relay<U> {
                 _ = async { barrier.as_mut().expect("a barrier").await }, if barrier.is_some() => {
                     barrier = None;
                 }
+                () = async { tokio::time::sleep_until(ended.expect("ended")).await }, if ended.is_some() => {
+                    tracing::info!("stdin closed and the server has not finished the handshake; giving up");
+                    break;
+                }
                 next = inbound.recv(), if reading => match next {
+                    None | Some(Inbound::Closed) if barrier.is_some() => {
+                        tracing::debug!("stdin closed; the messages read wait for the handshake a little");
+                        ended = Some(tokio::time::Instant::now() + HANDSHAKE_GRACE);
+                    }
                     None | Some(Inbound::Closed) => {
                         tracing::debug!("stdin closed");
                         break;
@@ -185,7 +207,24 @@ impl<U: Upstream> Relay<U> {
             }
         }
         background.iter().for_each(AbortHandle::abort);
+        self.answer_queued().await;
         self.shut_down().await;
+    }
+
+    /// At the end, the requests still queued behind a handshake that never
+    /// finished get an error each; notifications there are not sent.
+    async fn answer_queued(&mut self) {
+        while let Some(m) = self.queue.pop_front() {
+            if let (MessageKind::Request, Some(id)) = (m.kind, &m.id) {
+                let line = jsonrpc::error_response(
+                    Some(id),
+                    jsonrpc::SHUTTING_DOWN,
+                    "mcp-bridge is shutting down; the request waited for initialize, which the server never finished",
+                    None,
+                );
+                self.write(line).await;
+            }
+        }
     }
 
     /// Parse one line from the client (a message or a batch) into the queue.
