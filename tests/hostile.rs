@@ -182,3 +182,46 @@ async fn a_server_that_never_answers_initialize_cannot_freeze_the_bridge() {
     ids.sort();
     assert_eq!(ids, ["\"init\"", "2", "3"], "{answers:?}");
 }
+
+#[tokio::test]
+async fn thousands_of_pipelined_notifications_arrive_all_and_in_order() {
+    let server = Fake::start(fake::mcp).await;
+    let mut b = Bridge::start(&server.url, &["--protocol", "legacy"]).await;
+    b.initialize().await;
+    let mut batch = Vec::new();
+    for n in 0..3000 {
+        batch.extend_from_slice(
+            format!("{}\n", json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progressToken": "t", "progress": n}})).as_bytes(),
+        );
+    }
+    for n in 0..500 {
+        batch.extend_from_slice(
+            format!("{}\n", json!({"jsonrpc": "2.0", "id": n, "method": "tools/call", "params": {"name": "t", "arguments": {"n": n}}})).as_bytes(),
+        );
+    }
+    b.send_raw(&batch).await;
+    let (code, took) = b.close_and_wait().await;
+    assert_eq!(code, Some(0));
+    let answers = b.drain(std::time::Duration::from_millis(300)).await;
+    let answered = answers.iter().filter(|m| m.get("result").is_some()).count();
+    assert_eq!(answered, 500, "every request answered (in {took:?})");
+    let progress: Vec<u64> = server
+        .seen()
+        .iter()
+        .filter(|s| s.rpc_method() == "notifications/progress")
+        .map(|s| {
+            s.body.as_ref().unwrap()["params"]["progress"]
+                .as_u64()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(
+        progress.len(),
+        3000,
+        "every notification read was delivered"
+    );
+    assert!(
+        progress.windows(2).all(|w| w[0] < w[1]),
+        "in the order sent"
+    );
+}

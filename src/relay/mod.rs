@@ -10,6 +10,7 @@
 //! server before the next client message is read; meanwhile the loop keeps
 //! passing server messages on and watching for shutdown.
 
+mod notify;
 mod pending;
 
 pub use pending::Pending;
@@ -20,6 +21,7 @@ use crate::jsonrpc::{self, Id, Kind as MessageKind, Message, Method};
 use crate::stdio::{Inbound, Input, Output};
 use crate::tools::ToolFilter;
 use bytes::Bytes;
+use notify::Notifier;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::sync::Arc;
@@ -29,9 +31,12 @@ use tokio::task::{AbortHandle, JoinHandle};
 
 /// How long in-flight requests may still finish after stdin closes.
 const DRAIN_GRACE: Duration = Duration::from_millis(1000);
-/// How many client messages may wait behind an outstanding handshake;
-/// past it stdin is not read (back-pressure) until the handshake is done.
-const HANDSHAKE_QUEUE: usize = 1024;
+/// How many client messages may wait (behind an outstanding handshake, or
+/// for a request in flight to end); past it stdin is not read.
+const MAX_QUEUED: usize = 1024;
+/// How many requests may be in flight to the server at once, and how many
+/// notifications may wait to go out, before stdin waits.
+const MAX_IN_FLIGHT: usize = 256;
 /// After stdin ends behind an outstanding handshake, how long the messages
 /// already read may still wait for it.
 const HANDSHAKE_GRACE: Duration = Duration::from_secs(3);
@@ -120,8 +125,11 @@ pub struct Relay<U: Upstream = Connection> {
     pending: Pending,
     failed_tx: mpsc::UnboundedSender<Failed>,
     failed_rx: mpsc::UnboundedReceiver<Failed>,
-    /// Client messages read but not yet sent (behind a barrier).
+    /// Client messages read but not yet sent (behind a barrier, or past
+    /// the bound on requests in flight).
     queue: VecDeque<Message>,
+    /// Notifications and responses to the server, in order.
+    notifier: Option<Notifier>,
 }
 
 impl<U: Upstream> Relay<U> {
@@ -146,6 +154,7 @@ impl<U: Upstream> Relay<U> {
             failed_tx,
             failed_rx,
             queue: VecDeque::new(),
+            notifier: None,
         }
     }
 
@@ -159,25 +168,30 @@ impl<U: Upstream> Relay<U> {
     pub async fn run(mut self, mut inbound: Input, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let background = self.conn.start(self.settings.ping_every);
+        self.notifier = Some(Notifier::start(Arc::clone(&self.conn)));
         let mut barrier: Option<JoinHandle<()>> = None;
         // When stdin ended behind an outstanding handshake: until when the
         // messages already read may still wait for it.
         let mut ended: Option<tokio::time::Instant> = None;
         loop {
-            while barrier.is_none() {
+            while barrier.is_none() && self.pending.len() < MAX_IN_FLIGHT {
                 let Some(m) = self.queue.pop_front() else {
                     break;
                 };
                 barrier = self.dispatch(m).await;
             }
-            if ended.is_some() && barrier.is_none() {
+            if ended.is_some() && barrier.is_none() && self.queue.is_empty() {
                 break;
             }
             // A client that does not read holds up new work, not shutdown.
             // While `initialize` is outstanding, lines are still read (into
             // a bounded queue), so that stdin's end is seen at once.
             let room = !self.out.full();
-            let reading = room && ended.is_none() && self.queue.len() < HANDSHAKE_QUEUE;
+            // Read no faster than the server takes work: a bounded queue,
+            // requests in flight and notifications waiting.
+            let backlog = self.notifier.as_ref().map_or(0, Notifier::backlog);
+            let reading =
+                room && ended.is_none() && self.queue.len() < MAX_QUEUED && backlog < MAX_IN_FLIGHT;
             tokio::select! {
                 biased;
                 () = &mut shutdown => break,
@@ -185,6 +199,8 @@ impl<U: Upstream> Relay<U> {
                 Some((id, e)) = self.failed_rx.recv(), if room => self.answer_failed(&id, e).await,
                 // Lines go out in one write once no answer waits to join them.
                 () = self.out.flush(), if self.out.pending() => {}
+                // Notifications went out: there may be room to read again.
+                () = async { self.notifier.as_ref().expect("a notifier").went_out().await }, if backlog >= MAX_IN_FLIGHT => {}
                 _ = async { barrier.as_mut().expect("a barrier").await }, if barrier.is_some() => {
                     barrier = None;
                 }
@@ -193,7 +209,7 @@ impl<U: Upstream> Relay<U> {
                     break;
                 }
                 next = inbound.recv(), if reading => match next {
-                    None | Some(Inbound::Closed) if barrier.is_some() => {
+                    None | Some(Inbound::Closed) if barrier.is_some() || !self.queue.is_empty() => {
                         tracing::debug!("stdin closed; the messages read wait for the handshake a little");
                         ended = Some(tokio::time::Instant::now() + HANDSHAKE_GRACE);
                     }
@@ -290,7 +306,10 @@ impl<U: Upstream> Relay<U> {
                 if m.is(&Method::Cancelled) {
                     self.cancelled(&m);
                 }
-                tokio::spawn(async move { conn.notify(m).await });
+                drop(conn);
+                if let Some(n) = &self.notifier {
+                    n.send(m);
+                }
                 None
             }
         }
@@ -398,7 +417,11 @@ impl<U: Upstream> Relay<U> {
                 self.write(line).await;
             }
         }
-        // The last lines, unless the client stopped reading.
+        // Notifications already read still go out (bounded), then the
+        // last lines, unless the client stopped reading.
+        if let Some(n) = &self.notifier {
+            n.drain(DRAIN_GRACE).await;
+        }
         let _ = tokio::time::timeout(DRAIN_GRACE, self.out.flush()).await;
         self.conn.close().await;
     }

@@ -77,6 +77,11 @@ impl Pending {
         self.waiting.is_empty()
     }
 
+    /// How many requests wait.
+    pub fn len(&self) -> usize {
+        self.waiting.len()
+    }
+
     /// Every waiter's id, once per waiter.
     pub fn ids(&self) -> Vec<Id> {
         self.waiting
