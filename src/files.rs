@@ -21,7 +21,10 @@ pub fn data_dir() -> Result<PathBuf, String> {
     }
 }
 
-/// Create `dir` (and its parents), enterable by the owner only.
+/// Create `dir` (and its parents), enterable by the owner only. An existing
+/// directory that belongs to another user, or that others may write to
+/// after the bridge tried to close it, is refused: whoever can write there
+/// can plant links or read what the bridge keeps.
 pub fn ensure_private_dir(dir: &Path) -> Result<(), String> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
@@ -34,8 +37,31 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), String> {
         .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     #[cfg(unix)]
     {
-        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+        let meta =
+            fs::symlink_metadata(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        // SAFETY: geteuid has no preconditions and cannot fail.
+        let me = unsafe { libc::geteuid() };
+        if meta.file_type().is_symlink() {
+            return Err(format!(
+                "{} is a symbolic link; mcp-bridge keeps its data only in a real directory",
+                dir.display()
+            ));
+        }
+        if meta.uid() != me {
+            return Err(format!(
+                "{} belongs to another user (uid {}); refusing to keep data there",
+                dir.display(),
+                meta.uid()
+            ));
+        }
+        if meta.mode() & 0o022 != 0 {
+            return Err(format!(
+                "{} is writable by other users and cannot be closed; refusing to keep data there",
+                dir.display()
+            ));
+        }
     }
     Ok(())
 }
@@ -59,7 +85,12 @@ pub fn read_bounded(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>
 /// readable and writable by the owner only. A symbolic link at `path` is
 /// replaced, never followed.
 pub fn write_private(path: &Path, body: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension(format!("tmp.{}", std::process::id()));
+    // An unpredictable name, created exclusively (O_EXCL: never through a
+    // link planted there).
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    let tmp = path.with_extension(format!("tmp.{}.{nonce:x}", std::process::id()));
     let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
@@ -109,5 +140,36 @@ mod tests {
             assert!(!fs::symlink_metadata(&p).unwrap().file_type().is_symlink());
         }
         let _ = fs::remove_dir_all(&dir);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_directory_others_own_or_a_link_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let base = std::env::temp_dir().join(format!("mcp-bridge-dirs-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&base);
+        // World-writable: closed to 0700 when it is ours.
+        let open = base.join("open");
+        fs::create_dir_all(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o777)).unwrap();
+        ensure_private_dir(&open).unwrap();
+        let mode = fs::metadata(&open).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o700);
+        // A link where the directory should be.
+        let link = base.join("link");
+        std::os::unix::fs::symlink(&open, &link).unwrap();
+        assert!(ensure_private_dir(&link)
+            .unwrap_err()
+            .contains("symbolic link"));
+        // Another user's (only root can make one here).
+        if unsafe { libc::geteuid() } == 0 {
+            let theirs = base.join("theirs");
+            fs::create_dir_all(&theirs).unwrap();
+            std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+            assert!(ensure_private_dir(&theirs)
+                .unwrap_err()
+                .contains("another user"));
+        }
+        let _ = fs::remove_dir_all(&base);
     }
 }

@@ -606,3 +606,33 @@ async fn a_server_that_refuses_fresh_tokens_gets_one_browser_tab_not_one_per_req
         "one tab, not one per request"
     );
 }
+
+#[tokio::test]
+async fn the_browser_says_signed_in_only_after_the_code_exchange_worked() {
+    // The token endpoint refuses: the page must not claim success.
+    let fake = OAuthFake::start(Behaviour {
+        refuse_resource: true,
+        ..Behaviour::default()
+    })
+    .await;
+    let home = Home::new();
+    let mut b = home.bridge(&fake.url, &[]).await;
+    b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
+        .await;
+    let (status, page) = sign_in_as_person(&home.log(), 1).await;
+    assert_eq!(status, 502, "{page}");
+    assert!(page.contains("Sign-in failed"), "{page}");
+    let r = b.recv().await;
+    assert!(error_text(&r).contains("invalid_target"), "{r}");
+
+    // And when it works, the page says so.
+    let fake = OAuthFake::start(Behaviour::default()).await;
+    let home = Home::new();
+    let mut b = home.bridge(&fake.url, &[]).await;
+    b.send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": init_params()}))
+        .await;
+    let (status, page) = sign_in_as_person(&home.log(), 1).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Signed in"), "{page}");
+    assert!(b.recv().await.get("result").is_some());
+}

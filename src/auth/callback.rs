@@ -28,9 +28,9 @@ pub struct Callback {
     pub code: String,
     /// The `iss` parameter (RFC 9207), when sent.
     pub iss: Option<String>,
-    /// With `--auth-success-url`, the browser waits on this for the code
-    /// exchange: sent on to the URL when it is told of success, told the
-    /// sign-in failed when this is dropped without a word.
+    /// The browser waits on this for the code exchange: told of success
+    /// (or sent on to `--auth-success-url`), or told the sign-in failed
+    /// when this is dropped without a word.
     outcome: Option<oneshot::Sender<()>>,
 }
 
@@ -228,7 +228,7 @@ enum Reply {
     Page(Response<Full<Bytes>>),
     /// The awaited callback, with `--auth-success-url` (the URL): the
     /// outcome of the code exchange decides.
-    Wait(oneshot::Receiver<()>, String),
+    Wait(oneshot::Receiver<()>, Option<String>),
 }
 
 /// The answer to one request: its page, or for the awaited callback with
@@ -237,14 +237,21 @@ async fn answer(reply: Reply) -> Response<Full<Bytes>> {
     match reply {
         Reply::Page(p) => p,
         Reply::Wait(rx, url) => match tokio::time::timeout(EXCHANGE_WAIT, rx).await {
-            Ok(Ok(())) => {
-                let mut resp = Response::new(Full::new(Bytes::new()));
-                *resp.status_mut() = StatusCode::SEE_OTHER;
-                if let Ok(v) = hyper::header::HeaderValue::from_str(&url) {
-                    resp.headers_mut().insert(hyper::header::LOCATION, v);
+            Ok(Ok(())) => match url {
+                Some(url) => {
+                    let mut resp = Response::new(Full::new(Bytes::new()));
+                    *resp.status_mut() = StatusCode::SEE_OTHER;
+                    if let Ok(v) = hyper::header::HeaderValue::from_str(&url) {
+                        resp.headers_mut().insert(hyper::header::LOCATION, v);
+                    }
+                    resp
                 }
-                resp
-            }
+                None => page(
+                    StatusCode::OK,
+                    "Signed in",
+                    "mcp-bridge is signed in. You can close this tab and go back to your MCP client.",
+                ),
+            },
             _ => page(
                 StatusCode::BAD_GATEWAY,
                 "Sign-in failed",
@@ -290,20 +297,13 @@ fn reply(
                 &format!("The authorization server said: {text}. You can close this tab."),
             )
         }
+        // The page waits for the code exchange: it says "signed in" (or
+        // goes to --auth-success-url) only once tokens were got.
         Parsed::Code(code, iss) => {
-            if let Some(url) = &redirect.success_url {
-                let (otx, orx) = oneshot::channel();
-                let outcome = Some(otx);
-                let _ = tx.try_send(Ok(Callback { code, iss, outcome }));
-                return Reply::Wait(orx, url.clone());
-            }
-            let outcome = None;
+            let (otx, orx) = oneshot::channel();
+            let outcome = Some(otx);
             let _ = tx.try_send(Ok(Callback { code, iss, outcome }));
-            page(
-                StatusCode::OK,
-                "Signed in",
-                "mcp-bridge is signed in. You can close this tab and go back to your MCP client.",
-            )
+            Reply::Wait(orx, redirect.success_url.clone())
         }
         Parsed::NoCode => page(
             StatusCode::BAD_REQUEST,

@@ -56,8 +56,7 @@ pub fn init(cli: &Options, server: &auth::Settings) -> Result<(), String> {
     });
     if cli.debug {
         let dir = crate::files::data_dir()?.join("logs");
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        crate::files::ensure_private_dir(&dir)?;
         let path = dir.join(format!("{}_debug.log", server.key()));
         let file = open(&path)?;
         if !cli.silent {
