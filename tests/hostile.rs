@@ -71,6 +71,22 @@ async fn a_same_origin_redirect_is_followed_without_a_referer() {
     assert_eq!(moved.header("x-api-key").as_deref(), Some("s3cret-header"));
 }
 
+/// A bridge signing in with client credentials (client "m"), and the
+/// answer to its `initialize`.
+async fn initialize_as_machine(url: &str, data: &str) -> (Bridge, serde_json::Value) {
+    let info = json!({"client_id": "m", "client_secret": "s3cret"}).to_string();
+    let mut b = Bridge::start_with_env(
+        url,
+        &["--client-credentials", "--static-oauth-client-info", &info],
+        &[("MCP_BRIDGE_DATA_DIR", data)],
+    )
+    .await;
+    let r = b
+        .request(json!("init"), "initialize", common::init_params())
+        .await;
+    (b, r)
+}
+
 #[tokio::test]
 async fn oauth_requests_follow_no_redirect_to_another_origin() {
     use common::oauth_fake::{Behaviour, OAuthFake};
@@ -85,16 +101,7 @@ async fn oauth_requests_follow_no_redirect_to_another_origin() {
         ..Behaviour::default()
     })
     .await;
-    let info = json!({"client_id": "m", "client_secret": "s3cret"}).to_string();
-    let mut b = Bridge::start_with_env(
-        &server.url,
-        &["--client-credentials", "--static-oauth-client-info", &info],
-        &[("MCP_BRIDGE_DATA_DIR", dir.as_str())],
-    )
-    .await;
-    let r = b
-        .request(json!("init"), "initialize", common::init_params())
-        .await;
+    let (_b, r) = initialize_as_machine(&server.url, &dir).await;
     assert!(
         r["error"]["message"]
             .as_str()
@@ -111,15 +118,7 @@ async fn oauth_requests_follow_no_redirect_to_another_origin() {
         ..Behaviour::default()
     })
     .await;
-    let mut b = Bridge::start_with_env(
-        &server.url,
-        &["--client-credentials", "--static-oauth-client-info", &info],
-        &[("MCP_BRIDGE_DATA_DIR", dir.as_str())],
-    )
-    .await;
-    let r = b
-        .request(json!("init"), "initialize", common::init_params())
-        .await;
+    let (b, r) = initialize_as_machine(&server.url, &dir).await;
     assert!(r.get("error").is_some(), "{r}");
     assert!(
         b.stderr().contains("another origin") || r.to_string().contains("another origin"),
