@@ -78,7 +78,18 @@ pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>),
     let client = client(&net, &env, Redirects::SameOrigin { allow_http })?;
     // OAuth requests follow no redirect (metadata follows same-origin ones
     // itself): a token request must never carry a code or a secret elsewhere.
-    let auth_client = crate::http::client::client(&net, &env, Redirects::Never)?;
+    // The same settings just built a client, so this one builds too; should
+    // it not, it is a client that follows no redirect all the same.
+    let auth_client = auth::LazyClient::new(move || {
+        crate::http::client::client(&net, &|v| std::env::var(v).ok(), Redirects::Never)
+            .unwrap_or_else(|e| {
+                tracing::warn!("{e}");
+                reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .unwrap_or_default()
+            })
+    });
     let provider = Arc::new(auth::Auth::new(auth_client, p.auth.clone()));
     let tokens: Option<Arc<dyn crate::http::TokenSource>> = p
         .auth
