@@ -42,6 +42,8 @@ const SLOW_CALLS: usize = 10_000;
 
 #[path = "support/eras.rs"]
 mod eras;
+#[path = "support/pipelined.rs"]
+mod pipelined;
 
 // ---------------------------------------------------------------- server
 
@@ -755,6 +757,15 @@ fn main() {
             r.as_ref().map_or(na.clone(), |r| row(r, false)),
         ));
     }
+    let data = bridge.env[0].1.clone();
+    let (peak, took) = pipelined::measure(&bridge.program, &url, &data);
+    out.push_str(&format!(
+        "\n{} requests written at once: mcp-bridge peaks at {} resident (target ≤ 64 MB: {}), every answer back in {:.2} s\n",
+        pipelined::PIPELINED,
+        mb(peak),
+        if peak <= 64_000_000 { "met" } else { "not met" },
+        took.as_secs_f64()
+    ));
     out.push_str("\nSpawn to initialize answer by era detection (median of 30 spawns each; ratio to `--protocol legacy`):\n\n");
     out.push_str(&eras::table(
         &bridge.program,
