@@ -8,10 +8,10 @@
 //! of every log like tokens.
 
 use super::discovery::{check_server_url, fetch_json, AuthServer};
-use super::token::{call, Refused};
+use super::token::{basic_auth, call, Refused};
 use super::Assertion;
 use crate::text::clean;
-use reqwest::header::{HeaderValue, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
 use url::Url;
 
@@ -87,16 +87,7 @@ impl Idp {
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(body);
         if let Some(secret) = &self.client_secret {
-            use base64::Engine;
-            let enc =
-                |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-            let pair = format!("{}:{}", enc(&self.client_id), enc(secret));
-            let mut v = HeaderValue::from_str(&format!(
-                "Basic {}",
-                base64::engine::general_purpose::STANDARD.encode(pair)
-            ))
-            .map_err(|e| plain(e.to_string()))?;
-            v.set_sensitive(true);
+            let v = basic_auth(&self.client_id, secret).map_err(plain)?;
             req = req.header(AUTHORIZATION, v);
         }
         let answer = call(

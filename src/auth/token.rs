@@ -255,23 +255,12 @@ async fn token_request(
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
         .finish();
-    let mut basic_value = None;
-    if basic {
-        use base64::Engine;
-        let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
-        let pair = format!(
-            "{}:{}",
-            enc(&client.client_id),
-            enc(client.client_secret.as_deref().unwrap_or(""))
-        );
-        let value = format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(pair)
-        );
-        let mut v = HeaderValue::from_str(&value).map_err(|e| Refused::plain(e.to_string()))?;
-        v.set_sensitive(true);
-        basic_value = Some(v);
-    }
+    let basic_value = if basic {
+        let secret = client.client_secret.as_deref().unwrap_or("");
+        Some(basic_auth(&client.client_id, secret).map_err(Refused::plain)?)
+    } else {
+        None
+    };
     // With DPoP, once more when the server asks for a nonce (RFC 9449 §8).
     for attempt in 0..2 {
         let mut req = http
@@ -308,6 +297,21 @@ async fn token_request(
         "{what} at {}: the server kept asking for a new DPoP nonce",
         server.token_endpoint
     )))
+}
+
+/// HTTP Basic client authentication (RFC 6749 §2.3.1: id and secret
+/// form-encoded first), marked sensitive so it never reaches a log.
+pub fn basic_auth(client_id: &str, secret: &str) -> Result<HeaderValue, String> {
+    use base64::Engine;
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let pair = format!("{}:{}", enc(client_id), enc(secret));
+    let value = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    );
+    let mut v = HeaderValue::from_str(&value).map_err(|e| e.to_string())?;
+    v.set_sensitive(true);
+    Ok(v)
 }
 
 /// What signs a token request: the client's assertion key, and DPoP.
@@ -464,6 +468,18 @@ pub async fn tokens(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn basic_auth_form_encodes_before_base64_and_is_sensitive() {
+        use base64::Engine;
+        let v = basic_auth("a:b", "s é").unwrap();
+        assert!(v.is_sensitive());
+        let b64 = v.to_str().unwrap().strip_prefix("Basic ").unwrap();
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .unwrap();
+        assert_eq!(raw, b"a%3Ab:s+%C3%A9");
+    }
 
     #[test]
     fn token_answers_are_checked() {
