@@ -108,12 +108,7 @@ impl Auth {
             let grant = token::Grant::DeviceCode(device_code);
             match token::tokens(&self.http, &server, &client, &proofs, grant).await {
                 Ok(t) => {
-                    tracing::info!("signed in to {url} with a device code");
-                    eprintln!("mcp-bridge: signed in to {host}.");
-                    self.save(&server, Some(&client), Some(&t)).await;
-                    self.signed_in_now(&t);
-                    self.adopt(Some(t));
-                    known.client = Some(client);
+                    self.person_signed_in(known, &server, client, t).await;
                     return Ok(());
                 }
                 Err(Refused { code: Some(c), .. }) if c == "authorization_pending" => {}

@@ -340,12 +340,29 @@ impl Auth {
         }
     }
 
-    /// A person just signed in for `t`.
-    fn signed_in_now(&self, t: &Tokens) {
+    /// A person signed in (browser or device code) and `t` came of it, as
+    /// `client`: say so, store and use the tokens, and remember them as
+    /// fresh (see `refused_at_once`).
+    async fn person_signed_in(
+        &self,
+        known: &mut Known,
+        server: &AuthServer,
+        client: Client,
+        t: Tokens,
+    ) {
+        let url = &self.cfg.server;
+        tracing::info!("signed in to {url}");
+        eprintln!(
+            "mcp-bridge: signed in to {}.",
+            url.host_str().unwrap_or("the server")
+        );
+        self.save(server, Some(&client), Some(&t)).await;
         *self.fresh.lock().expect("fresh lock") = Fresh {
-            token: Some(self.sent(t)),
+            token: Some(self.sent(&t)),
             refused_at: None,
         };
+        self.adopt(Some(t));
+        known.client = Some(client);
     }
 
     fn adopt(&self, tokens: Option<Tokens>) {

@@ -83,12 +83,7 @@ impl Auth {
             match token::tokens(&self.http, &server, &client, &proofs, grant).await {
                 Ok(t) => {
                     cb.signed_in();
-                    tracing::info!("signed in to {}", url);
-                    eprintln!("mcp-bridge: signed in to {host}.");
-                    self.save(&server, Some(&client), Some(&t)).await;
-                    self.signed_in_now(&t);
-                    self.adopt(Some(t));
-                    known.client = Some(client);
+                    self.person_signed_in(known, &server, client, t).await;
                     return Ok(());
                 }
                 Err(r)
