@@ -96,36 +96,38 @@ impl EraMemory {
         }
     }
 
-    /// Remember that this server speaks `era` (when that is news).
+    /// Remember that this server speaks `era` (written only when that is news).
     pub fn remember(&self, era: Era) {
-        if self.recall() == Some(era) {
-            return;
-        }
         let (name, transport) = match era {
             Era::Modern => ("modern", "streamable-http"),
             Era::Handshake(Transport::Http) => ("handshake", "streamable-http"),
             Era::Handshake(Transport::Sse) => ("handshake", "sse"),
         };
-        self.update(|f| {
-            f.servers.insert(
-                self.key.clone(),
-                Entry {
-                    era: name.to_owned(),
-                    transport: transport.to_owned(),
-                    at: now(),
-                },
-            );
+        let written = self.update(|f| {
+            let same = f
+                .servers
+                .get(&self.key)
+                .is_some_and(|e| e.era == name && e.transport == transport);
+            if !same {
+                f.servers.insert(
+                    self.key.clone(),
+                    Entry {
+                        era: name.to_owned(),
+                        transport: transport.to_owned(),
+                        at: now(),
+                    },
+                );
+            }
+            !same
         });
-        tracing::debug!("remembered: {} speaks {}", self.key, era.name());
+        if written {
+            tracing::debug!("remembered: {} speaks {}", self.key, era.name());
+        }
     }
 
     /// Forget this server's era: what was remembered failed.
     pub fn forget(&self) {
-        if self.recall().is_some() {
-            self.update(|f| {
-                f.servers.remove(&self.key);
-            });
-        }
+        self.update(|f| f.servers.remove(&self.key).is_some());
     }
 
     fn read(&self) -> File {
@@ -145,12 +147,16 @@ impl EraMemory {
         }
     }
 
-    fn update(&self, change: impl FnOnce(&mut File)) {
+    /// Read the file, apply `change`, and write it back when `change` says
+    /// it changed something (true when it was written).
+    fn update(&self, change: impl FnOnce(&mut File) -> bool) -> bool {
         let Some(path) = &self.path else {
-            return;
+            return false;
         };
         let mut f = self.read();
-        change(&mut f);
+        if !change(&mut f) {
+            return false;
+        }
         while f.servers.len() > MAX_SERVERS {
             let oldest = f
                 .servers
@@ -169,9 +175,10 @@ impl EraMemory {
                 let body = serde_json::to_vec_pretty(&f).unwrap_or_default();
                 files::write_private(path, &body)
             });
-        if let Err(e) = written {
+        if let Err(e) = &written {
             tracing::debug!("the protocol era is not remembered: {e}");
         }
+        written.is_ok()
     }
 }
 
