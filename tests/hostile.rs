@@ -7,6 +7,19 @@ use common::fake::{self, Fake, Reply};
 use common::Bridge;
 use serde_json::json;
 
+/// An initialized handshake-era bridge that sends a secret header.
+async fn with_an_api_key(url: &str) -> Bridge {
+    let args = [
+        "--protocol",
+        "legacy",
+        "--header",
+        "x-api-key: s3cret-header",
+    ];
+    let mut b = Bridge::start(url, &args).await;
+    b.initialize().await;
+    b
+}
+
 #[tokio::test]
 async fn a_redirect_to_another_origin_is_never_followed() {
     // The thief, on another origin.
@@ -18,17 +31,7 @@ async fn a_redirect_to_another_origin_is_never_followed() {
     })
     .await;
     let url = format!("{}?api_key=k-in-the-query", server.url);
-    let mut b = Bridge::start(
-        &url,
-        &[
-            "--protocol",
-            "legacy",
-            "--header",
-            "x-api-key: s3cret-header",
-        ],
-    )
-    .await;
-    b.initialize().await;
+    let mut b = with_an_api_key(&url).await;
     let r = b.call_tool(json!(1), "t", json!({})).await;
     let text = r["error"]["message"]
         .as_str()
@@ -49,17 +52,7 @@ async fn a_same_origin_redirect_is_followed_without_a_referer() {
         _ => fake::mcp(s),
     })
     .await;
-    let mut b = Bridge::start(
-        &server.url,
-        &[
-            "--protocol",
-            "legacy",
-            "--header",
-            "x-api-key: s3cret-header",
-        ],
-    )
-    .await;
-    b.initialize().await;
+    let mut b = with_an_api_key(&server.url).await;
     let r = b.call_tool(json!(1), "t", json!({"k": 1})).await;
     assert_eq!(r["result"]["echo"]["k"], 1, "{r}");
     let moved = server
