@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mcp_bridge_global_optspecs
-    string join \n H/header= header-file= transport= protocol= retry-timeout= request-timeout= connect-timeout= ping-interval= keep-alive allow-http max-message-size= v/verbose q/quiet log-file= static-oauth-client-info= static-oauth-client-metadata= client-metadata-url= device-code client-credentials client-assertion-key= client-assertion-alg= jwt-bearer-assertion= idp-issuer= idp-client-id= idp-client-secret= idp-id-token= token-endpoint= resource= callback-port= auth-timeout= no-browser use-id-token no-dpop token-store= host= callback-path= auth-success-url= disable-resource-parameter authorize-param= ignore-tool= allow-tool= no-proxy enable-proxy ca-cert= ipv4 headers-timeout= body-timeout= debug silent disable-cookies h/help V/version
+    string join \n H/header= header-file= transport= protocol= retry-timeout= request-timeout= connect-timeout= ping-interval= keep-alive allow-http allow-private-auth max-message-size= v/verbose q/quiet log-file= static-oauth-client-info= static-oauth-client-metadata= client-metadata-url= device-code client-credentials client-assertion-key= client-assertion-alg= jwt-bearer-assertion= idp-issuer= idp-client-id= idp-client-secret= idp-id-token= token-endpoint= resource= callback-port= auth-timeout= no-browser use-id-token no-dpop token-store= host= callback-path= auth-success-url= disable-resource-parameter authorize-param= ignore-tool= allow-tool= no-proxy enable-proxy ca-cert= ipv4 headers-timeout= body-timeout= debug silent disable-cookies h/help V/version
 end
 
 function __fish_mcp_bridge_needs_command
@@ -66,6 +66,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l headers-timeout -
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l body-timeout -d 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l keep-alive -d 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l allow-http -d 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l allow-private-auth -d 'Let sign-in requests (metadata, registration, tokens) reach private, link-local and loopback addresses even when the MCP server is not on one: for an authorization server inside the network'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l device-code -d 'Sign in with the device authorization grant (RFC 8628): approve on any device with a browser, with the code printed on stderr'
@@ -131,6 +132,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l headers-
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l body-timeout -d 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l keep-alive -d 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l allow-http -d 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l allow-private-auth -d 'Let sign-in requests (metadata, registration, tokens) reach private, link-local and loopback addresses even when the MCP server is not on one: for an authorization server inside the network'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l device-code -d 'Sign in with the device authorization grant (RFC 8628): approve on any device with a browser, with the code printed on stderr'
@@ -190,6 +192,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l body-tim
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l json -d 'Print JSON (the server\'s own objects, for scripts) instead of tables'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l keep-alive -d 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l allow-http -d 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l allow-private-auth -d 'Let sign-in requests (metadata, registration, tokens) reach private, link-local and loopback addresses even when the MCP server is not on one: for an authorization server inside the network'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l device-code -d 'Sign in with the device authorization grant (RFC 8628): approve on any device with a browser, with the code printed on stderr'

@@ -160,6 +160,12 @@ pub struct Options {
     #[arg(long)]
     pub allow_http: bool,
 
+    /// Let sign-in requests (metadata, registration, tokens) reach private,
+    /// link-local and loopback addresses even when the MCP server is not on
+    /// one: for an authorization server inside the network.
+    #[arg(long, help_heading = "Sign-in")]
+    pub allow_private_auth: bool,
+
     /// The largest message accepted in either direction, in bytes (suffixes K, M, G).
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
     pub max_message_size: usize,

@@ -59,9 +59,14 @@ impl Auth {
             .post(endpoint.clone())
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(body);
-        let answer = call(&endpoint, "the device authorization request", req)
-            .await
-            .map_err(|r| failed(url, r.message))?;
+        let answer = call(
+            &self.http,
+            &endpoint,
+            "the device authorization request",
+            req,
+        )
+        .await
+        .map_err(|r| failed(url, r.message))?;
         let field = |k: &str| answer.get(k).and_then(Value::as_str);
         let (Some(device_code), Some(user_code), Some(verify)) = (
             field("device_code").filter(|s| s.len() <= 4096),

@@ -138,7 +138,10 @@ const METADATA_REDIRECTS: usize = 3;
 /// or http where allowed for the first URL) is followed here, at most
 /// [`METADATA_REDIRECTS`] times, and any other is refused: metadata must
 /// never lead the bridge to another host (or a private address).
-pub(super) async fn fetch_json(http: &reqwest::Client, url: &Url) -> Result<Option<Value>, String> {
+pub(super) async fn fetch_json(
+    http: &crate::http::reach::Guarded,
+    url: &Url,
+) -> Result<Option<Value>, String> {
     let mut at = url.clone();
     for _ in 0..=METADATA_REDIRECTS {
         match fetch_once(http, &at).await? {
@@ -167,7 +170,8 @@ enum Fetched {
     Redirect(String),
 }
 
-async fn fetch_once(http: &reqwest::Client, url: &Url) -> Result<Fetched, String> {
+async fn fetch_once(http: &crate::http::reach::Guarded, url: &Url) -> Result<Fetched, String> {
+    http.check(url).await?;
     let send = http
         .get(url.clone())
         .header(reqwest::header::ACCEPT, "application/json")
@@ -178,7 +182,7 @@ async fn fetch_once(http: &reqwest::Client, url: &Url) -> Result<Fetched, String
         Ok(Err(e)) => {
             return Err(format!(
                 "cannot fetch {url}: {}",
-                crate::http::error::UpstreamError::from_reqwest(url.as_str(), &e)
+                crate::http::error::request_failure(&e)
             ))
         }
         Err(_) => {
@@ -245,7 +249,7 @@ pub struct Wanted<'a> {
 
 /// Run discovery for `wanted.server`, starting from the 401's `challenge`.
 pub async fn discover(
-    http: &reqwest::Client,
+    http: &crate::http::reach::Guarded,
     wanted: &Wanted<'_>,
     challenge: &Challenge,
 ) -> Result<AuthServer, String> {

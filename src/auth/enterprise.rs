@@ -48,7 +48,7 @@ impl Idp {
     /// resource is its `resource`).
     pub async fn id_jag(
         &self,
-        http: &reqwest::Client,
+        http: &crate::http::reach::Guarded,
         server: &AuthServer,
         allow_http: bool,
     ) -> Result<String, Refused> {
@@ -91,6 +91,7 @@ impl Idp {
             req = req.header(AUTHORIZATION, v);
         }
         let answer = call(
+            http,
             &endpoint,
             "the token exchange at the identity provider",
             req,
@@ -122,7 +123,7 @@ impl Idp {
     /// The IdP's token endpoint, from its OpenID Connect metadata.
     async fn token_endpoint(
         &self,
-        http: &reqwest::Client,
+        http: &crate::http::reach::Guarded,
         allow_http: bool,
     ) -> Result<Url, String> {
         let base = self.issuer.as_str().trim_end_matches('/');

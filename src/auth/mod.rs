@@ -24,6 +24,7 @@ pub mod token;
 
 use crate::http::challenge::Challenge;
 use crate::http::error::{Kind as ErrorKind, UpstreamError};
+use crate::http::reach::Guarded;
 use crate::http::{BoxFuture, TokenSource};
 use discovery::AuthServer;
 use std::sync::Mutex;
@@ -152,7 +153,7 @@ struct Turn<'a> {
 /// The OAuth token provider: plugged into the HTTP layer as its
 /// [`TokenSource`].
 pub struct Auth {
-    http: LazyClient,
+    http: Guarded,
     cfg: Settings,
     key: String,
     store: Option<Store>,
@@ -166,31 +167,6 @@ pub struct Auth {
     fresh: Mutex<Fresh>,
 }
 
-/// The HTTP client for OAuth requests, built the first time one is made:
-/// most starts never sign in, and building a client (its trust store)
-/// costs about as much as the rest of the start.
-pub struct LazyClient {
-    client: std::sync::OnceLock<reqwest::Client>,
-    build: Box<dyn Fn() -> reqwest::Client + Send + Sync>,
-}
-
-impl LazyClient {
-    /// A client that `build` makes when first needed.
-    pub fn new(build: impl Fn() -> reqwest::Client + Send + Sync + 'static) -> Self {
-        LazyClient {
-            client: std::sync::OnceLock::new(),
-            build: Box::new(build),
-        }
-    }
-}
-
-impl std::ops::Deref for LazyClient {
-    type Target = reqwest::Client;
-    fn deref(&self) -> &reqwest::Client {
-        self.client.get_or_init(|| (self.build)())
-    }
-}
-
 /// How a request that needs a token failed.
 fn failed(url: &Url, cause: impl Into<String>) -> UpstreamError {
     UpstreamError::new(ErrorKind::Auth, url.as_str(), cause)
@@ -198,7 +174,7 @@ fn failed(url: &Url, cause: impl Into<String>) -> UpstreamError {
 
 impl Auth {
     /// A provider for `cfg`, using `http` for everything it sends.
-    pub fn new(http: LazyClient, cfg: Settings) -> Auth {
+    pub fn new(http: Guarded, cfg: Settings) -> Auth {
         let store = if cfg.enabled {
             match Store::open(cfg.store) {
                 Ok(s) => Some(s),

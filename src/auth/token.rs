@@ -49,10 +49,14 @@ pub struct Dpop<'a> {
 
 /// POST a form or JSON body and read a JSON object back.
 pub(super) async fn call(
+    http: &crate::http::reach::Guarded,
     url: &Url,
     what: &str,
     build: reqwest::RequestBuilder,
 ) -> Result<Value, Refused> {
+    http.check(url)
+        .await
+        .map_err(|e| Refused::plain(format!("{what}: {e}")))?;
     let mut resp = match tokio::time::timeout(
         TIMEOUT,
         build.header(ACCEPT, "application/json").send(),
@@ -63,7 +67,7 @@ pub(super) async fn call(
         Ok(Err(e)) => {
             return Err(Refused::plain(format!(
                 "{what} at {url} failed: {}",
-                crate::http::error::UpstreamError::from_reqwest(url.as_str(), &e)
+                crate::http::error::request_failure(&e)
             )))
         }
         Err(_) => {
@@ -116,7 +120,7 @@ pub(super) async fn call(
 /// Register the bridge as a public native client at `server`, merging the
 /// user's `--static-oauth-client-metadata` over the bridge's own fields.
 pub async fn register(
-    http: &reqwest::Client,
+    http: &crate::http::reach::Guarded,
     server: &AuthServer,
     redirect_uri: &str,
     extra: Option<&Value>,
@@ -149,7 +153,7 @@ pub async fn register(
         .post(endpoint.clone())
         .header(CONTENT_TYPE, "application/json")
         .body(body.to_string());
-    let answer = call(endpoint, "client registration", req).await?;
+    let answer = call(http, endpoint, "client registration", req).await?;
     let client_id = answer
         .get("client_id")
         .and_then(Value::as_str)
@@ -222,7 +226,7 @@ pub const JWT_BEARER: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// assertion when there is a `key`, HTTP Basic or form fields for a secret,
 /// the client id alone otherwise (none at all when there is no client id).
 async fn token_request(
-    http: &reqwest::Client,
+    http: &crate::http::reach::Guarded,
     server: &AuthServer,
     client: &Client,
     proofs: &Proofs<'_>,
@@ -278,7 +282,7 @@ async fn token_request(
                 .map_err(Refused::plain)?;
             req = req.header("dpop", proof);
         }
-        match call(&server.token_endpoint, what, req).await {
+        match call(http, &server.token_endpoint, what, req).await {
             Ok(answer) => {
                 return parse_tokens(&answer).map_err(|m| {
                     Refused::plain(format!("{what} at {}: {m}", server.token_endpoint))
@@ -403,7 +407,7 @@ pub enum Grant<'a> {
 
 /// Trade `grant` for tokens at the authorization server's token endpoint.
 pub async fn tokens(
-    http: &reqwest::Client,
+    http: &crate::http::reach::Guarded,
     server: &AuthServer,
     client: &Client,
     proofs: &Proofs<'_>,

@@ -72,23 +72,31 @@ pub fn prepare(raw: &str, port: Option<u16>, opts: &Options) -> Result<Prepared,
 /// Authorization header. The provider comes back too, for `login`.
 pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>), String> {
     use crate::http::client::{client, Redirects};
+    use crate::http::reach::{Guarded, Reach};
     let env = |v: &str| std::env::var(v).ok();
     let net = net_config(opts);
     let allow_http = opts.allow_http;
-    let client = client(&net, &env, Redirects::SameOrigin { allow_http })?;
+    let mcp_client = client(&net, &env, Redirects::SameOrigin { allow_http }, None)?;
     // OAuth requests follow no redirect (metadata follows same-origin ones
     // itself): a token request must never carry a code or a secret elsewhere.
-    // The same settings just built a client, so this one builds too; should
-    // it not, it is a client that follows no redirect all the same.
-    let auth_client = auth::LazyClient::new(move || {
-        crate::http::client::client(&net, &|v| std::env::var(v).ok(), Redirects::Never)
-            .unwrap_or_else(|e| {
-                tracing::warn!("{e}");
-                reqwest::Client::builder()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .unwrap_or_default()
-            })
+    // Nor do they connect to a private address the server has no business
+    // with. The same settings just built a client, so this one builds too;
+    // should it not, it is one with the same two rules all the same.
+    let reach = Reach::new(&p.url, opts.allow_private_auth);
+    let for_client = Arc::clone(&reach);
+    let auth_client = Guarded::new(Some(reach), move || {
+        let env = |v: &str| std::env::var(v).ok();
+        client(&net, &env, Redirects::Never, Some(&for_client)).unwrap_or_else(|e| {
+            tracing::warn!("{e}");
+            reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .dns_resolver(Arc::new(crate::http::reach::Resolver {
+                    reach: Arc::clone(&for_client),
+                    exempt: Vec::new(),
+                }))
+                .build()
+                .unwrap_or_default()
+        })
     });
     let provider = Arc::new(auth::Auth::new(auth_client, p.auth.clone()));
     let tokens: Option<Arc<dyn crate::http::TokenSource>> = p
@@ -97,7 +105,7 @@ pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>),
         .then(|| Arc::clone(&provider) as Arc<dyn crate::http::TokenSource>);
     let headers_timeout = (!opts.headers_timeout.is_zero()).then_some(opts.headers_timeout);
     Ok((
-        Http::new(client, p.url.clone(), tokens, headers_timeout),
+        Http::new(mcp_client, p.url.clone(), tokens, headers_timeout),
         provider,
     ))
 }

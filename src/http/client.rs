@@ -96,6 +96,15 @@ impl ProxyEnv {
         }
     }
 
+    /// The proxies' host names.
+    fn hosts(&self) -> Vec<String> {
+        [&self.http, &self.https]
+            .into_iter()
+            .flatten()
+            .filter_map(|(raw, _)| proxy_url(raw).ok()?.host_str().map(str::to_owned))
+            .collect()
+    }
+
     /// The proxies for reqwest, or an error naming the variable (never its
     /// value, which may hold a password).
     fn proxies(&self) -> Result<Vec<reqwest::Proxy>, String> {
@@ -117,14 +126,18 @@ impl ProxyEnv {
     }
 }
 
+/// A proxy variable's value as a URL (`host:port` means http).
+fn proxy_url(raw: &str) -> Result<url::Url, url::ParseError> {
+    if raw.contains("://") {
+        url::Url::parse(raw)
+    } else {
+        url::Url::parse(&format!("http://{raw}"))
+    }
+}
+
 /// A proxy URL for the log, without its user name and password.
 fn shown(raw: &str) -> String {
-    let with_scheme = if raw.contains("://") {
-        raw.to_owned()
-    } else {
-        format!("http://{raw}")
-    };
-    match url::Url::parse(&with_scheme) {
+    match proxy_url(raw) {
         Ok(u) => crate::url_policy::redact_userinfo(&u),
         Err(_) => "(unparsable)".into(),
     }
@@ -173,10 +186,13 @@ fn extra_roots(
 /// user adds), HTTP/2 where the server offers it, no timeout on whole
 /// requests (long tool calls are normal), keep-alive probes on idle
 /// connections, proxies from the environment unless `--no-proxy`.
+/// With `reach`, every address a name resolves to is held to that policy
+/// (the proxies' own names excepted).
 pub fn client(
     opts: &NetConfig,
     env: &dyn Fn(&str) -> Option<String>,
     redirects: Redirects,
+    reach: Option<&std::sync::Arc<super::reach::Reach>>,
 ) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let policy = match redirects {
@@ -218,10 +234,19 @@ pub fn client(
     if opts.ipv4 {
         builder = builder.local_address(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
     }
-    if !opts.no_proxy {
-        for p in ProxyEnv::read(env).proxies()? {
-            builder = builder.proxy(p);
-        }
+    let proxies = if opts.no_proxy {
+        ProxyEnv::default()
+    } else {
+        ProxyEnv::read(env)
+    };
+    for p in proxies.proxies()? {
+        builder = builder.proxy(p);
+    }
+    if let Some(reach) = reach {
+        builder = builder.dns_resolver(std::sync::Arc::new(super::reach::Resolver {
+            reach: std::sync::Arc::clone(reach),
+            exempt: proxies.hosts(),
+        }));
     }
     let roots = extra_roots(opts, env)?;
     if !roots.is_empty() {

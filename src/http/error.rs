@@ -38,6 +38,23 @@ pub enum Kind {
     Era,
 }
 
+/// What to do about a certificate no trusted CA signed.
+const TRUST_HINT: &str = "if a private or corporate CA signs it, pass --ca-cert FILE (PEM) or set SSL_CERT_FILE (the platform's certificate store is trusted already)";
+
+/// Why a request to a URL other than the MCP endpoint (metadata, a token
+/// endpoint) got no response, in words that name no server: the caller
+/// names the URL and what it is.
+pub fn request_failure(e: &reqwest::Error) -> String {
+    let cause = root_cause(e);
+    if is_untrusted_certificate(e) {
+        format!("its TLS certificate is not trusted ({cause}); {TRUST_HINT}")
+    } else if e.is_timeout() {
+        format!("timed out ({cause})")
+    } else {
+        cause
+    }
+}
+
 /// Why a message could not be relayed.
 #[derive(Debug, Clone)]
 pub struct UpstreamError {
@@ -69,7 +86,7 @@ impl std::fmt::Display for UpstreamError {
             Kind::Connect => write!(f, "cannot reach the MCP server at {url}: {cause}"),
             Kind::Untrusted => write!(
                 f,
-                "the TLS certificate of {url} is not trusted ({cause}); if a private or corporate CA signs it, pass --ca-cert FILE (PEM) or set SSL_CERT_FILE (the platform's certificate store is trusted already)"
+                "the TLS certificate of {url} is not trusted ({cause}); {TRUST_HINT}"
             ),
             Kind::Timeout => write!(f, "the MCP server at {url} did not answer in time: {cause}"),
             Kind::Status => write!(f, "the MCP server at {url} answered HTTP {status}{cause}"),
@@ -174,6 +191,7 @@ impl UpstreamError {
     }
 
     /// A reqwest failure while sending to `url`: no response came at all.
+    /// (For URLs other than the MCP endpoint, see [`request_failure`].)
     pub fn unanswered(url: &str, e: &reqwest::Error) -> Self {
         UpstreamError {
             unanswered: true,

@@ -11,6 +11,7 @@ pub mod body;
 pub mod challenge;
 pub mod client;
 pub mod error;
+pub mod reach;
 pub mod retry;
 
 use challenge::Challenge;

@@ -57,8 +57,21 @@ impl Bridge {
 
     /// Start with extra environment variables.
     pub async fn start_with_env(url: &str, args: &[&str], env: &[(&str, &str)]) -> Bridge {
+        Self::start_via(&[], url, args, env).await
+    }
+
+    /// Start it through a command that runs another (`ip netns exec NS`),
+    /// or directly when `via` is empty.
+    pub async fn start_via(via: &[&str], url: &str, args: &[&str], env: &[(&str, &str)]) -> Bridge {
         let home = tempfile::tempdir().expect("a data dir for the bridge");
-        let mut cmd = Command::new(bin());
+        let mut cmd = match via.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(bin());
+                c
+            }
+            None => Command::new(bin()),
+        };
         // Never the developer's own keychain, credentials or browser: a
         // test that wants them passes them in `env`.
         for v in OUTSIDE {

@@ -49,6 +49,9 @@ pub struct Behaviour {
     pub redirect_metadata_to: Option<String>,
     /// The MCP endpoint refuses every token, even fresh ones.
     pub reject_tokens: bool,
+    /// The authorization server's URL named in the metadata, instead of
+    /// the fake's own base (the same listener must answer there).
+    pub issuer: Option<String>,
 }
 
 #[derive(Default)]
@@ -79,6 +82,15 @@ impl OAuthFake {
     pub async fn start(behaviour: Behaviour) -> OAuthFake {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
+        Self::serve(listener, base, behaviour)
+    }
+
+    /// Serve on `listener`, which the bridge reaches at `base`.
+    pub fn serve(
+        listener: tokio::net::TcpListener,
+        base: String,
+        behaviour: Behaviour,
+    ) -> OAuthFake {
         let clients = behaviour.preregistered.iter().cloned().collect();
         let fake = OAuthFake {
             inner: Arc::new(Mutex::new(Inner {
@@ -271,9 +283,9 @@ async fn handle(State(fake): State<OAuthFake>, req: Request) -> Response {
         .await
         .unwrap_or_default();
     let body = String::from_utf8_lossy(&body).into_owned();
-    let base = fake.base.clone();
     let mut i = fake.inner.lock().unwrap();
     let b = i.behaviour.clone();
+    let base = b.issuer.clone().unwrap_or_else(|| fake.base.clone());
     match (method.as_str(), path.as_str()) {
         ("GET", "/.well-known/oauth-protected-resource/mcp")
             if b.redirect_metadata_to.is_some() =>
@@ -473,7 +485,7 @@ async fn handle(State(fake): State<OAuthFake>, req: Request) -> Response {
                     .status(StatusCode::UNAUTHORIZED)
                     .header(
                         header::WWW_AUTHENTICATE,
-                        format!("Bearer error=\"invalid_token\", resource_metadata=\"{base}/.well-known/oauth-protected-resource/mcp\""),
+                        format!("Bearer error=\"invalid_token\", resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\"", fake.base),
                     )
                     .body(Body::empty())
                     .unwrap();
