@@ -47,6 +47,9 @@ mod pipelined;
 
 // ---------------------------------------------------------------- server
 
+/// The `n` of each `notifications/bench` the server received, in order.
+static NOTES: std::sync::Mutex<Vec<u64>> = std::sync::Mutex::new(Vec::new());
+
 async fn serve(req: Request) -> Response {
     let method = req.method().clone();
     let dual = req.uri().path() == "/dual";
@@ -119,7 +122,14 @@ async fn serve(req: Request) -> Response {
         ("tools/list", Some(id)) => json(json!({"jsonrpc":"2.0","id":id,"result":{"tools":[
             {"name":"echo","inputSchema":{"type":"object"}},{"name":"big","inputSchema":{"type":"object"}}]}})),
         (_, Some(id)) => json(json!({"jsonrpc":"2.0","id":id,"result":{}})),
-        (_, None) => StatusCode::ACCEPTED.into_response(),
+        (_, None) => {
+            if rpc == "notifications/bench" {
+                if let Some(n) = msg["params"]["n"].as_u64() {
+                    NOTES.lock().unwrap().push(n);
+                }
+            }
+            StatusCode::ACCEPTED.into_response()
+        }
     }
 }
 
@@ -765,6 +775,16 @@ fn main() {
         mb(peak),
         if peak <= 64_000_000 { "met" } else { "not met" },
         took.as_secs_f64()
+    ));
+    let n = pipelined::measure_notifications(&bridge.program, &url, &data);
+    out.push_str(&format!(
+        "{} notifications written at once, then EOF: mcp-bridge peaks at {} resident (target ≤ 64 MB: {}), {} delivered, {} out of order, exited {:.2} s after the first was written\n",
+        pipelined::PIPELINED,
+        mb(n.peak),
+        if n.peak <= 64_000_000 { "met" } else { "not met" },
+        n.delivered,
+        n.inversions,
+        n.took.as_secs_f64()
     ));
     out.push_str("\nSpawn to initialize answer by era detection (median of 30 spawns each; ratio to `--protocol legacy`):\n\n");
     out.push_str(&eras::table(
