@@ -236,7 +236,9 @@ pub struct Options {
 
     /// Enterprise-managed authorization (SEP-990): the issuer of your
     /// identity provider, which vouches for you to the MCP server's
-    /// authorization server (with --idp-client-id).
+    /// authorization server (with --idp-client-id). You sign in there in
+    /// the browser (OpenID Connect; the sign-in is kept and renewed) unless
+    /// --idp-id-token hands in an ID token.
     #[arg(long, value_name = "URL", help_heading = "Sign-in", requires = "idp_client_id", conflicts_with_all = ["client_credentials", "jwt_bearer_assertion"])]
     pub idp_issuer: Option<String>,
 
@@ -259,8 +261,9 @@ pub struct Options {
     )]
     pub idp_client_secret: Option<String>,
 
-    /// An ID token from the identity provider, for automation (VALUE or
-    /// @FILE, read again for every token request).
+    /// An ID token from the identity provider, for automation, instead of
+    /// signing in there in the browser (VALUE or @FILE, read again for
+    /// every token request).
     #[arg(
         long,
         value_name = "VALUE|@FILE",

@@ -318,20 +318,7 @@ pub async fn discover(
     };
 
     let resource = wanted.resource_parameter.then_some(resource);
-    let mut asm = None;
-    for url in authorization_metadata_urls(&issuer) {
-        if let Some(v) = fetch_json(http, &url).await? {
-            tracing::debug!("authorization server metadata from {url}");
-            asm = Some(v);
-            break;
-        }
-    }
-    let endpoint = |v: &Value, name: &str| -> Result<Option<Url>, String> {
-        str_field(v, name)
-            .map(|s| check_server_url(s, &format!("the {name}"), wanted.allow_http))
-            .transpose()
-    };
-    let Some(meta) = asm else {
+    let Some(meta) = authorization_metadata(http, &issuer).await? else {
         // 2025-03-26: no metadata means the default paths on the origin.
         let origin = origin_of(&issuer);
         let at = |p: &str| Url::parse(&format!("{origin}{p}")).map_err(|e| e.to_string());
@@ -350,34 +337,70 @@ pub async fn discover(
             device_endpoint: None,
         });
     };
-    let declared = str_field(&meta, "issuer").unwrap_or_default();
+    let mut found = from_metadata(&meta, &issuer, wanted.allow_http, wanted.browser)?;
+    found.scope = scope;
+    found.resource = resource;
+    Ok(found)
+}
+
+/// The authorization server metadata of `issuer`, from the first of the
+/// well-known URLs that has it.
+pub async fn authorization_metadata(
+    http: &crate::http::reach::Guarded,
+    issuer: &Url,
+) -> Result<Option<Value>, String> {
+    for url in authorization_metadata_urls(issuer) {
+        if let Some(v) = fetch_json(http, &url).await? {
+            tracing::debug!("authorization server metadata from {url}");
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
+/// Read authorization server metadata (RFC 8414, or OpenID Connect
+/// discovery) that must be `issuer`'s; `browser`: a person signs in there,
+/// so PKCE with S256 and an authorization endpoint are required. The scope
+/// and resource are left for the caller.
+pub fn from_metadata(
+    meta: &Value,
+    issuer: &Url,
+    allow_http: bool,
+    browser: bool,
+) -> Result<AuthServer, String> {
+    let endpoint = |v: &Value, name: &str| -> Result<Option<Url>, String> {
+        str_field(v, name)
+            .map(|s| check_server_url(s, &format!("the {name}"), allow_http))
+            .transpose()
+    };
+    let declared = str_field(meta, "issuer").unwrap_or_default();
     if !same_issuer(declared, issuer.as_str()) {
         return Err(format!(
             "the authorization server metadata names the issuer {:?}, not {issuer} (RFC 8414 §3.3); refusing to use it",
             clean(declared, 200)
         ));
     }
-    let methods = str_list(&meta, "code_challenge_methods_supported");
-    if wanted.browser && !methods.iter().any(|m| m == "S256") {
+    let methods = str_list(meta, "code_challenge_methods_supported");
+    if browser && !methods.iter().any(|m| m == "S256") {
         return Err(format!(
             "the authorization server {issuer} does not offer PKCE with S256 (code_challenge_methods_supported: {methods:?}); mcp-bridge will not sign in without it"
         ));
     }
     Ok(AuthServer {
         issuer: declared.to_owned(),
-        authorization_endpoint: match endpoint(&meta, "authorization_endpoint")? {
-            None if wanted.browser => {
+        authorization_endpoint: match endpoint(meta, "authorization_endpoint")? {
+            None if browser => {
                 return Err(
                     "the authorization server metadata has no authorization_endpoint".into(),
                 )
             }
             found => found,
         },
-        token_endpoint: endpoint(&meta, "token_endpoint")?
+        token_endpoint: endpoint(meta, "token_endpoint")?
             .ok_or("the authorization server metadata has no token_endpoint")?,
-        registration_endpoint: endpoint(&meta, "registration_endpoint")?,
-        scope,
-        resource,
+        registration_endpoint: endpoint(meta, "registration_endpoint")?,
+        scope: None,
+        resource: None,
         cimd_supported: meta
             .get("client_id_metadata_document_supported")
             .and_then(Value::as_bool)
@@ -386,14 +409,14 @@ pub async fn discover(
             .get("authorization_response_iss_parameter_supported")
             .and_then(Value::as_bool)
             .unwrap_or(false),
-        auth_methods: str_list(&meta, "token_endpoint_auth_methods_supported")
+        auth_methods: str_list(meta, "token_endpoint_auth_methods_supported")
             .into_iter()
             .map(|m| clean(&m, 60))
             .collect(),
-        dpop: str_list(&meta, "dpop_signing_alg_values_supported")
+        dpop: str_list(meta, "dpop_signing_alg_values_supported")
             .iter()
             .any(|a| a == "ES256"),
-        device_endpoint: endpoint(&meta, "device_authorization_endpoint")?,
+        device_endpoint: endpoint(meta, "device_authorization_endpoint")?,
     })
 }
 

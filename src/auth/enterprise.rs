@@ -7,7 +7,7 @@
 //! client's own authentication. ID tokens and ID-JAGs are secrets: kept out
 //! of every log like tokens.
 
-use super::discovery::{check_server_url, fetch_json, AuthServer};
+use super::discovery::AuthServer;
 use super::token::{basic_auth, call, Refused};
 use super::Assertion;
 use crate::text::clean;
@@ -45,11 +45,12 @@ impl std::fmt::Debug for Idp {
 
 impl Idp {
     /// The ID-JAG for the authorization server `server` (the protected
-    /// resource is its `resource`).
+    /// resource is its `resource`), for the person's `id_token`.
     pub async fn id_jag(
         &self,
         http: &crate::http::reach::Guarded,
         server: &AuthServer,
+        id_token: &str,
         allow_http: bool,
     ) -> Result<String, Refused> {
         let plain = |m: String| Refused {
@@ -57,19 +58,15 @@ impl Idp {
             message: m,
             nonce: None,
         };
-        let id_token = match &self.id_token {
-            Some(t) => t.read().map_err(plain)?,
-            None => {
-                return Err(plain(
-                    "signing in at the identity provider in the browser is not built yet; pass the ID token with --idp-id-token VALUE|@FILE".into(),
-                ))
-            }
-        };
-        let endpoint = self.token_endpoint(http, allow_http).await.map_err(plain)?;
+        let endpoint = self
+            .server(http, allow_http, false)
+            .await
+            .map_err(plain)?
+            .token_endpoint;
         let resource = server.resource.clone().unwrap_or_default();
         let form = [
             ("grant_type", TOKEN_EXCHANGE),
-            ("subject_token", id_token.as_str()),
+            ("subject_token", id_token),
             ("subject_token_type", ID_TOKEN_TYPE),
             ("requested_token_type", ID_JAG_TYPE),
             ("audience", server.issuer.as_str()),
@@ -118,38 +115,5 @@ impl Idp {
                 "the identity provider's answer has no access_token".into(),
             )),
         }
-    }
-
-    /// The IdP's token endpoint, from its OpenID Connect metadata.
-    async fn token_endpoint(
-        &self,
-        http: &crate::http::reach::Guarded,
-        allow_http: bool,
-    ) -> Result<Url, String> {
-        let base = self.issuer.as_str().trim_end_matches('/');
-        let url = Url::parse(&format!("{base}/.well-known/openid-configuration"))
-            .map_err(|e| e.to_string())?;
-        let meta = fetch_json(http, &url).await?.ok_or_else(|| {
-            format!("the identity provider {base} publishes no OpenID Connect metadata")
-        })?;
-        let declared = meta
-            .get("issuer")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        if declared.trim_end_matches('/') != base {
-            return Err(format!(
-                "the identity provider's metadata names the issuer {:?}, not {base}",
-                clean(declared, 200)
-            ));
-        }
-        let endpoint = meta
-            .get("token_endpoint")
-            .and_then(Value::as_str)
-            .ok_or("the identity provider's metadata has no token_endpoint")?;
-        check_server_url(
-            endpoint,
-            "the identity provider's token endpoint",
-            allow_http,
-        )
     }
 }

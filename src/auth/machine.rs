@@ -38,8 +38,9 @@ impl Auth {
                 }
             }
             GrantMode::Enterprise(idp) => {
+                let id_token = self.idp_id_token(idp).await?;
                 assertion = idp
-                    .id_jag(&self.http, &server, self.cfg.allow_http)
+                    .id_jag(&self.http, &server, &id_token, self.cfg.allow_http)
                     .await
                     .map_err(|r| failed(url, r.message))?;
                 token::Grant::JwtBearer {

@@ -13,6 +13,7 @@ mod flow;
 mod grant;
 pub use grant::{Assertion, GrantMode};
 mod dpop;
+mod idp;
 pub mod jwt;
 pub mod lock;
 mod machine;

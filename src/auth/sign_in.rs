@@ -25,54 +25,14 @@ impl Auth {
         let mut listener = Some(listener);
         for attempt in 0..2 {
             let client = self.client_for_sign_in(known, &server, &redirect).await?;
-            let pkce = pkce::Pkce::default();
-            let state = pkce::random_token();
-            let auth_url = token::authorization_url(
-                &server,
-                &client,
-                &redirect,
-                &pkce.challenge,
-                &state,
-                scope.as_deref(),
-                &self.cfg.authorize_params,
-            );
-            let checked = browser::check_url(&auth_url).map_err(|e| failed(url, e))?;
-            let host = url.host_str().unwrap_or("the server");
-            eprintln!("mcp-bridge: Opening your browser to sign in to {host}… If it does not open, visit: {checked}");
-            if self.cfg.browser {
-                if let Err(e) = browser::open(&checked) {
-                    eprintln!("mcp-bridge: could not open a browser ({e}); open the URL above to sign in. Waiting.");
-                }
-            }
             let l = match listener.take() {
                 Some(l) => l,
                 None => self.listen().await?,
             };
-            // Dropping `cb` without `signed_in()` tells a waiting browser
-            // that the sign-in failed.
-            // `login --no-browser`: the browser may be on another machine,
-            // which cannot reach this one's loopback; the address it ends
-            // on can be pasted here instead.
-            let pasted = if self.cfg.paste_back {
-                let lines = callback::terminal_lines();
-                if lines.is_some() {
-                    eprintln!("mcp-bridge: If the browser is on another machine, paste here the address it ends on (the page may fail to load):");
-                }
-                lines
-            } else {
-                None
-            };
-            let mut cb = l
-                .wait_or_paste(&state, self.cfg.auth_timeout, pasted)
-                .await
-                .map_err(|e| failed(url, e))?;
-            if cb.iss.is_some() || server.iss_in_response {
-                let iss = cb.iss.as_deref().unwrap_or("");
-                // RFC 9207 §2.4: simple string comparison, no normalizing.
-                if iss != server.issuer {
-                    return Err(failed(url, format!("the sign-in response came from issuer {:?}, not {} (RFC 9207); refused", crate::text::clean(iss, 200), server.issuer)));
-                }
-            }
+            let host = url.host_str().unwrap_or("the server");
+            let (mut cb, pkce) = self
+                .authorize_in_browser(&server, &client, scope.as_deref(), l, host)
+                .await?;
             let grant = token::Grant::Code {
                 code: &cb.code,
                 verifier: &pkce.verifier,
@@ -103,8 +63,73 @@ impl Auth {
         ))
     }
 
+    /// Send the person to `server`'s authorization endpoint as `client`
+    /// (signing in to `host`) and wait for the callback on `l`, or for the
+    /// address pasted back: the code, checked for `state` and `iss`, and
+    /// the PKCE verifier it needs. Dropping the callback without
+    /// `signed_in()` tells a waiting browser that the sign-in failed.
+    pub(super) async fn authorize_in_browser(
+        &self,
+        server: &AuthServer,
+        client: &Client,
+        scope: Option<&str>,
+        l: callback::Listener,
+        host: &str,
+    ) -> Result<(callback::Callback, pkce::Pkce), UpstreamError> {
+        let url = &self.cfg.server;
+        let pkce = pkce::Pkce::default();
+        let state = pkce::random_token();
+        let auth_url = token::authorization_url(
+            server,
+            client,
+            &l.redirect_uri(),
+            &pkce.challenge,
+            &state,
+            scope,
+            &self.cfg.authorize_params,
+        );
+        let checked = browser::check_url(&auth_url).map_err(|e| failed(url, e))?;
+        eprintln!("mcp-bridge: Opening your browser to sign in to {host}… If it does not open, visit: {checked}");
+        if self.cfg.browser {
+            if let Err(e) = browser::open(&checked) {
+                eprintln!("mcp-bridge: could not open a browser ({e}); open the URL above to sign in. Waiting.");
+            }
+        }
+        // `login --no-browser`: the browser may be on another machine,
+        // which cannot reach this one's loopback; the address it ends on
+        // can be pasted here instead.
+        let pasted = if self.cfg.paste_back {
+            let lines = callback::terminal_lines();
+            if lines.is_some() {
+                eprintln!("mcp-bridge: If the browser is on another machine, paste here the address it ends on (the page may fail to load):");
+            }
+            lines
+        } else {
+            None
+        };
+        let cb = l
+            .wait_or_paste(&state, self.cfg.auth_timeout, pasted)
+            .await
+            .map_err(|e| failed(url, e))?;
+        if cb.iss.is_some() || server.iss_in_response {
+            let iss = cb.iss.as_deref().unwrap_or("");
+            // RFC 9207 §2.4: simple string comparison, no normalizing.
+            if iss != server.issuer {
+                return Err(failed(
+                    url,
+                    format!(
+                        "the sign-in response came from issuer {:?}, not {} (RFC 9207); refused",
+                        crate::text::clean(iss, 200),
+                        server.issuer
+                    ),
+                ));
+            }
+        }
+        Ok((cb, pkce))
+    }
+
     /// The loopback listener for the sign-in callback, as configured.
-    async fn listen(&self) -> Result<callback::Listener, UpstreamError> {
+    pub(super) async fn listen(&self) -> Result<callback::Listener, UpstreamError> {
         callback::Listener::bind(
             self.cfg.callback_port,
             callback::derived_port(&self.key),

@@ -52,6 +52,10 @@ pub struct Behaviour {
     /// The authorization server's URL named in the metadata, instead of
     /// the fake's own base (the same listener must answer there).
     pub issuer: Option<String>,
+    /// Act as an identity provider too: the token exchange (RFC 8693) of an
+    /// ID token it issued answers this ID-JAG; the sign-in in the browser
+    /// and its refreshes need no resource and carry an `id_token`.
+    pub id_jag: Option<String>,
 }
 
 #[derive(Default)]
@@ -212,6 +216,36 @@ fn machine_token(
             i.events.push(format!("client authenticated by {how}"));
             Some(issue(i, b, &id, scope, false))
         }
+        "urn:ietf:params:oauth:grant-type:token-exchange" => {
+            let subject = p.get("subject_token").cloned().unwrap_or_default();
+            let live = i
+                .tokens
+                .get(&subject)
+                .is_some_and(|(_, until)| *until > std::time::Instant::now());
+            i.events.push(format!(
+                "exchange audience={} resource={} requested={}",
+                p.get("audience").map_or("none", String::as_str),
+                p.get("resource").map_or("none", String::as_str),
+                p.get("requested_token_type").map_or("none", String::as_str),
+            ));
+            let (Some(jag), true, true) = (
+                b.id_jag.clone(),
+                live && subject.starts_with("idtok-"),
+                p.get("subject_token_type").map(String::as_str)
+                    == Some("urn:ietf:params:oauth:token-type:id_token"),
+            ) else {
+                i.events.push("refused exchange".into());
+                return Some(reply(
+                    StatusCode::BAD_REQUEST,
+                    json!({"error": "invalid_grant"}),
+                ));
+            };
+            Some(reply(
+                StatusCode::OK,
+                json!({"access_token": jag, "token_type": "N_A",
+                       "issued_token_type": "urn:ietf:params:oauth:token-type:id-jag"}),
+            ))
+        }
         "urn:ietf:params:oauth:grant-type:jwt-bearer" => {
             let assertion = p.get("assertion").cloned().unwrap_or_default();
             i.events.push(format!("assertion {assertion}"));
@@ -247,6 +281,15 @@ fn issue(i: &mut Inner, b: &Behaviour, client: &str, scope: String, refresh: boo
         answer["refresh_token"] = rt.into();
     }
     reply(StatusCode::OK, answer)
+}
+
+/// The client id in a Basic Authorization header.
+fn basic_id(auth: Option<&str>) -> Option<String> {
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(auth?.strip_prefix("Basic ")?)
+        .ok()?;
+    let text = String::from_utf8(raw).ok()?;
+    Some(text.split_once(':')?.0.to_owned())
 }
 
 fn reply(status: StatusCode, body: Value) -> Response {
@@ -393,7 +436,12 @@ async fn handle(State(fake): State<OAuthFake>, req: Request) -> Response {
         }
         ("POST", "/token") => {
             let p = params(&body);
-            let client = p.get("client_id").cloned().unwrap_or_default();
+            // The client id from the form, or from Basic authentication.
+            let client = p
+                .get("client_id")
+                .cloned()
+                .or_else(|| basic_id(auth.as_deref()))
+                .unwrap_or_default();
             let grant = p.get("grant_type").cloned().unwrap_or_default();
             i.events.push(format!("token {grant}"));
             if let Some(r) = machine_token(&mut i, &b, &p, auth.as_deref(), &grant) {
@@ -406,7 +454,7 @@ async fn handle(State(fake): State<OAuthFake>, req: Request) -> Response {
                     json!({"error": "invalid_client", "error_description": "unknown client"}),
                 );
             }
-            let resource_ok = if b.refuse_resource {
+            let resource_ok = if b.refuse_resource || b.id_jag.is_some() {
                 !p.contains_key("resource")
             } else {
                 p.get("resource") == Some(&fake.url)
@@ -463,11 +511,14 @@ async fn handle(State(fake): State<OAuthFake>, req: Request) -> Response {
                 std::time::Instant::now() + std::time::Duration::from_secs(b.ttl.unwrap_or(3600));
             i.tokens.insert(access.clone(), (scope.clone(), expires));
             i.refresh.insert(refresh.clone(), (client, scope.clone()));
-            reply(
-                StatusCode::OK,
-                json!({"access_token": access, "token_type": "Bearer", "expires_in": b.ttl.unwrap_or(3600),
-                       "refresh_token": refresh, "scope": scope}),
-            )
+            let mut answer = json!({"access_token": access, "token_type": "Bearer", "expires_in": b.ttl.unwrap_or(3600),
+                       "refresh_token": refresh, "scope": scope});
+            if b.id_token {
+                let id = format!("idtok-{}", i.next);
+                i.tokens.insert(id.clone(), (scope.clone(), expires));
+                answer["id_token"] = id.into();
+            }
+            reply(StatusCode::OK, answer)
         }
         ("POST", "/mcp") => {
             let token = auth
