@@ -85,6 +85,8 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-bridge' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List servers with stored credentials: where they are kept and when the access token expires (never the tokens themselves)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add a server to an MCP client''s configuration, run by this binary (its absolute path: no PATH and no npx at start), e.g. `mcp-bridge install --client claude-desktop docs https://example.com/mcp --header ''Authorization: Bearer ${TOKEN}''`. Other entries and the file''s formatting are kept; the old file is kept as FILE.bak')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove a server from an MCP client''s configuration')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -229,6 +231,23 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-bridge' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
             break
         }
+        'mcp-bridge;install' {
+            [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'The client')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Edit this file instead of the client''s own')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an entry of the same name')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change without writing it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
+        'mcp-bridge;uninstall' {
+            [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'The client')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Edit this file instead of the client''s own')
+            [CompletionResult]::new('--dry-run', '--dry-run', [CompletionResultType]::ParameterName, 'Print the change without writing it')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'mcp-bridge;help' {
             [CompletionResult]::new('login', 'login', [CompletionResultType]::ParameterValue, 'Sign in to a server now (opening the browser if needed), store the tokens, and exit; later runs use them without a browser')
             [CompletionResult]::new('check', 'check', [CompletionResultType]::ParameterValue, 'Connect to a server as a client would (signing in if needed) and print its name, version, protocol era, transport, tools, resources and prompts; exits 0 when the server answered. A health check')
@@ -236,6 +255,8 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-bridge' -ScriptBlock {
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'List servers with stored credentials: where they are kept and when the access token expires (never the tokens themselves)')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`')
+            [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add a server to an MCP client''s configuration, run by this binary (its absolute path: no PATH and no npx at start), e.g. `mcp-bridge install --client claude-desktop docs https://example.com/mcp --header ''Authorization: Bearer ${TOKEN}''`. Other entries and the file''s formatting are kept; the old file is kept as FILE.bak')
+            [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove a server from an MCP client''s configuration')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -255,6 +276,12 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-bridge' -ScriptBlock {
             break
         }
         'mcp-bridge;help;man' {
+            break
+        }
+        'mcp-bridge;help;install' {
+            break
+        }
+        'mcp-bridge;help;uninstall' {
             break
         }
         'mcp-bridge;help;help' {

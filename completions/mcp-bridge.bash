@@ -25,6 +25,9 @@ _mcp__bridge() {
             mcp__bridge,help)
                 cmd="mcp__bridge__subcmd__help"
                 ;;
+            mcp__bridge,install)
+                cmd="mcp__bridge__subcmd__install"
+                ;;
             mcp__bridge,login)
                 cmd="mcp__bridge__subcmd__login"
                 ;;
@@ -37,6 +40,9 @@ _mcp__bridge() {
             mcp__bridge,status)
                 cmd="mcp__bridge__subcmd__status"
                 ;;
+            mcp__bridge,uninstall)
+                cmd="mcp__bridge__subcmd__uninstall"
+                ;;
             mcp__bridge__subcmd__help,check)
                 cmd="mcp__bridge__subcmd__help__subcmd__check"
                 ;;
@@ -45,6 +51,9 @@ _mcp__bridge() {
                 ;;
             mcp__bridge__subcmd__help,help)
                 cmd="mcp__bridge__subcmd__help__subcmd__help"
+                ;;
+            mcp__bridge__subcmd__help,install)
+                cmd="mcp__bridge__subcmd__help__subcmd__install"
                 ;;
             mcp__bridge__subcmd__help,login)
                 cmd="mcp__bridge__subcmd__help__subcmd__login"
@@ -58,6 +67,9 @@ _mcp__bridge() {
             mcp__bridge__subcmd__help,status)
                 cmd="mcp__bridge__subcmd__help__subcmd__status"
                 ;;
+            mcp__bridge__subcmd__help,uninstall)
+                cmd="mcp__bridge__subcmd__help__subcmd__uninstall"
+                ;;
             *)
                 ;;
         esac
@@ -65,7 +77,7 @@ _mcp__bridge() {
 
     case "${cmd}" in
         mcp__bridge)
-            opts="-H -v -q -h -V --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --allow-private-auth --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --device-code --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --use-id-token --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --help --version login check logout status completions man help"
+            opts="-H -v -q -h -V --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --allow-private-auth --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --device-code --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --use-id-token --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --help --version login check logout status completions man install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -391,7 +403,7 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__help)
-            opts="login check logout status completions man help"
+            opts="login check logout status completions man install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -433,6 +445,20 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__help__subcmd__help)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcp__subcmd__bridge__subcmd__help__subcmd__install)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -495,6 +521,42 @@ _mcp__bridge() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcp__subcmd__bridge__subcmd__help__subcmd__uninstall)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcp__subcmd__bridge__subcmd__install)
+            opts="-h --client --config --force --dry-run --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --client)
+                    COMPREPLY=($(compgen -W "claude-desktop claude-code cursor vscode windsurf" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -691,6 +753,28 @@ _mcp__bridge() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcp__subcmd__bridge__subcmd__uninstall)
+            opts="-h --client --config --dry-run --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --client)
+                    COMPREPLY=($(compgen -W "claude-desktop claude-code cursor vscode windsurf" -- "${cur}"))
+                    return 0
+                    ;;
+                --config)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

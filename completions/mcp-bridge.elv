@@ -82,6 +82,8 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand status 'List servers with stored credentials: where they are kept and when the access token expires (never the tokens themselves)'
             cand completions 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`'
             cand man 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`'
+            cand install 'Add a server to an MCP client''s configuration, run by this binary (its absolute path: no PATH and no npx at start), e.g. `mcp-bridge install --client claude-desktop docs https://example.com/mcp --header ''Authorization: Bearer ${TOKEN}''`. Other entries and the file''s formatting are kept; the old file is kept as FILE.bak'
+            cand uninstall 'Remove a server from an MCP client''s configuration'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mcp-bridge;login'= {
@@ -219,6 +221,21 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand -h 'Print help'
             cand --help 'Print help'
         }
+        &'mcp-bridge;install'= {
+            cand --client 'The client'
+            cand --config 'Edit this file instead of the client''s own'
+            cand --force 'Replace an entry of the same name'
+            cand --dry-run 'Print the change without writing it'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'mcp-bridge;uninstall'= {
+            cand --client 'The client'
+            cand --config 'Edit this file instead of the client''s own'
+            cand --dry-run 'Print the change without writing it'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'mcp-bridge;help'= {
             cand login 'Sign in to a server now (opening the browser if needed), store the tokens, and exit; later runs use them without a browser'
             cand check 'Connect to a server as a client would (signing in if needed) and print its name, version, protocol era, transport, tools, resources and prompts; exits 0 when the server answered. A health check'
@@ -226,6 +243,8 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand status 'List servers with stored credentials: where they are kept and when the access token expires (never the tokens themselves)'
             cand completions 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`'
             cand man 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`'
+            cand install 'Add a server to an MCP client''s configuration, run by this binary (its absolute path: no PATH and no npx at start), e.g. `mcp-bridge install --client claude-desktop docs https://example.com/mcp --header ''Authorization: Bearer ${TOKEN}''`. Other entries and the file''s formatting are kept; the old file is kept as FILE.bak'
+            cand uninstall 'Remove a server from an MCP client''s configuration'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'mcp-bridge;help;login'= {
@@ -239,6 +258,10 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
         &'mcp-bridge;help;completions'= {
         }
         &'mcp-bridge;help;man'= {
+        }
+        &'mcp-bridge;help;install'= {
+        }
+        &'mcp-bridge;help;uninstall'= {
         }
         &'mcp-bridge;help;help'= {
         }

@@ -104,6 +104,70 @@ pub enum Command {
     /// Print the man page (roff), e.g. `mcp-bridge man >
     /// ~/.local/share/man/man1/mcp-bridge.1`.
     Man,
+    /// Add a server to an MCP client's configuration, run by this binary
+    /// (its absolute path: no PATH and no npx at start), e.g. `mcp-bridge
+    /// install --client claude-desktop docs https://example.com/mcp
+    /// --header 'Authorization: Bearer ${TOKEN}'`. Other entries and the
+    /// file's formatting are kept; the old file is kept as FILE.bak.
+    Install {
+        /// The client.
+        #[arg(long, value_enum)]
+        client: ClientApp,
+        /// Edit this file instead of the client's own.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Replace an entry of the same name.
+        #[arg(long)]
+        force: bool,
+        /// Print the change without writing it.
+        #[arg(long)]
+        dry_run: bool,
+        /// The name the client shows for the server.
+        #[arg(value_name = "NAME")]
+        name: String,
+        /// The MCP server's URL.
+        #[arg(value_name = "URL")]
+        url: String,
+        /// Bridge options for this server (--header, --transport, ...),
+        /// written as given: quote `${VAR}` so that the shell leaves it for
+        /// the bridge to expand at start.
+        #[arg(
+            value_name = "OPTIONS",
+            trailing_var_arg = true,
+            allow_hyphen_values = true
+        )]
+        options: Vec<String>,
+    },
+    /// Remove a server from an MCP client's configuration.
+    Uninstall {
+        /// The client.
+        #[arg(long, value_enum)]
+        client: ClientApp,
+        /// Edit this file instead of the client's own.
+        #[arg(long, value_name = "FILE")]
+        config: Option<PathBuf>,
+        /// Print the change without writing it.
+        #[arg(long)]
+        dry_run: bool,
+        /// The server's name in that configuration.
+        #[arg(value_name = "NAME")]
+        name: String,
+    },
+}
+
+/// The MCP clients `install` knows the configuration of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClientApp {
+    /// Claude Desktop (claude_desktop_config.json).
+    ClaudeDesktop,
+    /// Claude Code, user scope (~/.claude.json).
+    ClaudeCode,
+    /// Cursor (~/.cursor/mcp.json).
+    Cursor,
+    /// VS Code, user profile (mcp.json).
+    Vscode,
+    /// Windsurf (~/.codeium/windsurf/mcp_config.json).
+    Windsurf,
 }
 
 /// Everything that shapes a connection, shared by the bridge and `login`.

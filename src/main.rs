@@ -4,7 +4,7 @@
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 use mcp_bridge::cli::{Cli, Command};
-use mcp_bridge::commands::{self, accounts, check, run};
+use mcp_bridge::commands::{self, accounts, check, install, run};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -28,6 +28,34 @@ fn main() -> ExitCode {
                 Err(e) => commands::report(Err(format!("cannot write the man page: {e}"))),
             }
         }
+        Some(Command::Install {
+            client,
+            config,
+            force,
+            dry_run,
+            name,
+            url,
+            options,
+        }) => commands::report(install::install(&install::Install {
+            client,
+            config: config.as_deref(),
+            force,
+            dry_run,
+            name: &name,
+            url: &url,
+            options: &options,
+        })),
+        Some(Command::Uninstall {
+            client,
+            config,
+            dry_run,
+            name,
+        }) => commands::report(install::uninstall(
+            client,
+            config.as_deref(),
+            &name,
+            dry_run,
+        )),
         Some(Command::Logout { url, all }) => {
             commands::report(accounts::logout(url.as_deref(), all))
         }
