@@ -42,6 +42,8 @@ const SLOW_CALLS: usize = 10_000;
 
 #[path = "support/eras.rs"]
 mod eras;
+#[path = "support/launch.rs"]
+mod launch;
 #[path = "support/pipelined.rs"]
 mod pipelined;
 
@@ -785,6 +787,11 @@ fn main() {
         n.delivered,
         n.inversions,
         n.took.as_secs_f64()
+    ));
+    out.push_str(&format!(
+        "\nHow it is launched (median of {} spawns each; memory summed over every process the launch starts):\n\n{}",
+        launch::RUNS,
+        launch::table(&bridge.program, &url, &root)
     ));
     out.push_str("\nSpawn to initialize answer by era detection (median of 30 spawns each; ratio to `--protocol legacy`):\n\n");
     out.push_str(&eras::table(
