@@ -13,10 +13,12 @@ peers=tests/peers
 # libsecret's secret-tool to look inside it. gnome-keyring is pinned; Debian
 # keeps only the newest Chromium security build, so it is taken as found and
 # its version printed. iproute2: the private-address test makes a network
-# namespace of its own.
-debs="chromium gnome-keyring=42.1-1+b2 libsecret-tools dbus iproute2"
+# namespace of its own. zip, unzip: the release archives' test.
+debs="chromium gnome-keyring=42.1-1+b2 libsecret-tools dbus iproute2 zip unzip"
 missing=""
 command -v ip >/dev/null || missing=1
+command -v zip >/dev/null || missing=1
+command -v unzip >/dev/null || missing=1
 command -v chromium >/dev/null || missing=1
 command -v gnome-keyring-daemon >/dev/null || missing=1
 command -v secret-tool >/dev/null || missing=1
