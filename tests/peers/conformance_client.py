@@ -54,7 +54,9 @@ class Client:
         self.log_path = os.path.join(env.get("MCP_BRIDGE_DATA_DIR", "."), "bridge-stderr.log")
         self.log = open(self.log_path, "wb")
         self.bridge = subprocess.Popen(
-            [os.environ["MCP_BRIDGE_BIN"], url, "-vvv", "--debug", *self.sign_in_options()],
+            # Tokens in files: leaked() reads them back, DPoP keys included.
+            [os.environ["MCP_BRIDGE_BIN"], url, "-vvv", "--debug", "--token-store", "file",
+             *self.sign_in_options()],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
@@ -238,10 +240,32 @@ class Client:
         for line in self.context.get("private_key_pem", "").splitlines():
             if line and not line.startswith("-----"):
                 secrets.append(("private_key_pem", line))
+        # What the bridge itself keeps: tokens, client secrets, DPoP keys.
+        store = os.path.join(os.environ.get("MCP_BRIDGE_DATA_DIR", "."), "credentials")
+        for name in os.listdir(store) if os.path.isdir(store) else []:
+            if name.endswith(".secret.json"):
+                with open(os.path.join(store, name)) as f:
+                    secrets += stored_secrets(json.load(f), name)
         found = [key for key, value in secrets if value and value in text]
         if jwt:
             found.append("a JWT: " + jwt.group(0)[:16] + "...")
         return found
+
+
+def stored_secrets(value, where):
+    """Every secret-named string in a stored credential file."""
+    names = ("access_token", "refresh_token", "id_token", "client_secret", "dpop_key")
+    found = []
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in names and isinstance(v, str) and len(v) >= 8:
+                found.append((f"{where}: {k}", v))
+            else:
+                found += stored_secrets(v, where)
+    elif isinstance(value, list):
+        for v in value:
+            found += stored_secrets(v, where)
+    return found
 
 
 def main():
