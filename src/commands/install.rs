@@ -161,11 +161,20 @@ fn this_binary() -> Result<String, String> {
     let exe = std::env::current_exe()
         .and_then(std::fs::canonicalize)
         .map_err(|e| format!("cannot tell where this binary is: {e}"))?;
-    let shown = exe.display().to_string();
+    let shown = plain_path(&exe.display().to_string());
     if shown.contains("_npx") {
         eprintln!("mcp-bridge: warning: this binary is in npx's cache ({shown}), which npm may clear; install it for good (npm install -g mcp-bridge, or cargo install mcp-bridge --locked) and run install again from there");
     }
     Ok(shown)
+}
+
+/// A Windows path without the `\\?\` prefix canonicalize gives it, which
+/// not every client's process launcher takes (`C:\...` stays as it is).
+fn plain_path(p: &str) -> String {
+    match p.strip_prefix(r"\\?\") {
+        Some(rest) if rest.as_bytes().get(1) == Some(&b':') => rest.to_owned(),
+        _ => p.to_owned(),
+    }
 }
 
 /// Check that the URL and options are what the bridge accepts, so that a
@@ -352,6 +361,19 @@ mod tests {
             "/home/u/.codeium/windsurf/mcp_config.json"
         );
         assert!(config_path(ClaudeDesktop, "windows", &env_of(&[("USERPROFILE", "C:")])).is_err());
+    }
+
+    #[test]
+    fn windows_verbatim_paths_are_written_plain() {
+        assert_eq!(
+            plain_path(r"\\?\C:\Users\u\mcp-bridge.exe"),
+            r"C:\Users\u\mcp-bridge.exe"
+        );
+        assert_eq!(
+            plain_path(r"\\?\UNC\server\share\m.exe"),
+            r"\\?\UNC\server\share\m.exe"
+        );
+        assert_eq!(plain_path("/usr/bin/mcp-bridge"), "/usr/bin/mcp-bridge");
     }
 
     #[test]
