@@ -21,7 +21,9 @@ shift
 
 version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n1)"
 [ -n "$version" ] || { echo "no version in Cargo.toml" >&2; exit 1; }
-repo="https://github.com/mcp-bridge/mcp-bridge"
+# The repository named everywhere comes from Cargo.toml too.
+repo="$(sed -n 's/^repository = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n1)"
+[ -n "$repo" ] || { echo "no repository in Cargo.toml" >&2; exit 1; }
 platforms="linux-x64-glibc linux-x64-musl linux-arm64-glibc linux-arm64-musl darwin-x64 darwin-arm64 win32-x64 win32-arm64"
 
 # The platform this script runs on, as a package name part.
@@ -67,7 +69,8 @@ for p in $platforms; do
     \"@mcp-bridge/$p\": \"$version\""
 done
 mkdir -p "$work/launcher/bin"
-cp "$root/scripts/npm/mcp-bridge.js" "$work/launcher/bin/mcp-bridge.js"
+sed "s|^const REPO = .*|const REPO = '$repo';|" "$root/scripts/npm/mcp-bridge.js" >"$work/launcher/bin/mcp-bridge.js"
+grep -q "^const REPO = '$repo';" "$work/launcher/bin/mcp-bridge.js" || { echo "the launcher has no REPO line" >&2; exit 1; }
 chmod 755 "$work/launcher/bin/mcp-bridge.js"
 cp "$root/README.md" "$root/LICENSE-MIT" "$root/LICENSE-APACHE" "$work/launcher/"
 cat >"$work/launcher/package.json" <<JSON

@@ -343,11 +343,13 @@ fn a_missing_platform_package_is_one_clear_line_and_exit_1() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    let releases = format!("{}/releases", env!("CARGO_PKG_REPOSITORY"));
     for needed in [
         "linux-x64-glibc",
         "@mcp-bridge/linux-x64-glibc",
         "cargo install mcp-bridge --locked",
         "MCP_BRIDGE_BINARY",
+        releases.as_str(),
     ] {
         assert!(err.contains(needed), "{needed} missing: {err}");
     }

@@ -12,6 +12,7 @@
 const fs = require('fs');
 const path = require('path');
 
+// Replaced with Cargo.toml's repository by scripts/npm-pack.sh.
 const REPO = 'https://github.com/mcp-bridge/mcp-bridge';
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
