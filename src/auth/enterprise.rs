@@ -45,24 +45,21 @@ impl std::fmt::Debug for Idp {
 
 impl Idp {
     /// The ID-JAG for the authorization server `server` (the protected
-    /// resource is its `resource`), for the person's `id_token`.
+    /// resource is its `resource`), for the person's `id_token`, from the
+    /// identity provider (`at_idp`, its metadata).
     pub async fn id_jag(
         &self,
         http: &crate::http::reach::Guarded,
+        at_idp: &AuthServer,
         server: &AuthServer,
         id_token: &str,
-        allow_http: bool,
     ) -> Result<String, Refused> {
         let plain = |m: String| Refused {
             code: None,
             message: m,
             nonce: None,
         };
-        let endpoint = self
-            .server(http, allow_http, false)
-            .await
-            .map_err(plain)?
-            .token_endpoint;
+        let endpoint = at_idp.token_endpoint.clone();
         let resource = server.resource.clone().unwrap_or_default();
         let form = [
             ("grant_type", TOKEN_EXCHANGE),

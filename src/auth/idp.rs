@@ -92,10 +92,14 @@ fn usable(t: &Tokens) -> Option<String> {
 }
 
 impl Auth {
-    /// The person's ID token at `idp`: handed in, stored and still good,
-    /// renewed with the stored refresh token, or from a sign-in in the
-    /// browser. The lock is held.
-    pub(super) async fn idp_id_token(&self, idp: &Idp) -> Result<String, UpstreamError> {
+    /// The person's ID token at `idp` (`server`, its metadata): handed in,
+    /// stored and still good, renewed with the stored refresh token, or from
+    /// a sign-in in the browser. The lock is held.
+    pub(super) async fn idp_id_token(
+        &self,
+        idp: &Idp,
+        server: &AuthServer,
+    ) -> Result<String, UpstreamError> {
         let url = &self.cfg.server;
         if let Some(t) = &idp.id_token {
             return t.read().map_err(|e| failed(url, e));
@@ -106,15 +110,11 @@ impl Auth {
             tracing::debug!("using the stored ID token from {}", idp.issuer);
             return Ok(id);
         }
-        let server = idp
-            .server(&self.http, self.cfg.allow_http, true)
-            .await
-            .map_err(|e| failed(url, e))?;
         if let Some(rt) = stored.and_then(|t| t.refresh_token) {
             let client = idp.client("", &server.issuer);
             let proofs = self.proofs(&client, None);
             let grant = token::Grant::Refresh(&rt);
-            match token::tokens(&self.http, &server, &client, &proofs, grant).await {
+            match token::tokens(&self.http, server, &client, &proofs, grant).await {
                 Ok(mut t) => {
                     if t.refresh_token.is_none() {
                         t.refresh_token = Some(rt);
@@ -139,7 +139,7 @@ impl Auth {
         let client = idp.client(&redirect, &server.issuer);
         let host = idp.issuer.host_str().unwrap_or("the identity provider");
         let (mut cb, pkce) = self
-            .authorize_in_browser(&server, &client, Some("openid"), l, host)
+            .authorize_in_browser(server, &client, Some("openid"), l, host)
             .await?;
         let grant = token::Grant::Code {
             code: &cb.code,
@@ -147,7 +147,7 @@ impl Auth {
             redirect_uri: &redirect,
         };
         let proofs = self.proofs(&client, None);
-        let t = token::tokens(&self.http, &server, &client, &proofs, grant)
+        let t = token::tokens(&self.http, server, &client, &proofs, grant)
             .await
             .map_err(|r| failed(url, r.message))?;
         let Some(id) = t.id_token.clone() else {

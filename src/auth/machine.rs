@@ -38,9 +38,15 @@ impl Auth {
                 }
             }
             GrantMode::Enterprise(idp) => {
-                let id_token = self.idp_id_token(idp).await?;
+                // The IdP's metadata, read once for the sign-in there (which
+                // needs its authorization endpoint) and the exchange.
+                let at_idp = idp
+                    .server(&self.http, self.cfg.allow_http, idp.id_token.is_none())
+                    .await
+                    .map_err(|e| failed(url, e))?;
+                let id_token = self.idp_id_token(idp, &at_idp).await?;
                 assertion = idp
-                    .id_jag(&self.http, &server, &id_token, self.cfg.allow_http)
+                    .id_jag(&self.http, &at_idp, &server, &id_token)
                     .await
                     .map_err(|r| failed(url, r.message))?;
                 token::Grant::JwtBearer {
