@@ -20,15 +20,13 @@ impl Auth {
         let server = self.server(known, c).await?;
         let scope = scope.or_else(|| server.scope.clone());
         let url = &self.cfg.server;
-        let listener = self.listen().await?;
-        let redirect = listener.redirect_uri();
-        let mut listener = Some(listener);
         for attempt in 0..2 {
+            // A listener per attempt: the last one ended with its callback.
+            // The client, the authorization URL and the code exchange all
+            // use its redirect URI.
+            let l = self.listen().await?;
+            let redirect = l.redirect_uri();
             let client = self.client_for_sign_in(known, &server, &redirect).await?;
-            let l = match listener.take() {
-                Some(l) => l,
-                None => self.listen().await?,
-            };
             let host = url.host_str().unwrap_or("the server");
             let (mut cb, pkce) = self
                 .authorize_in_browser(&server, &client, scope.as_deref(), l, host)
