@@ -105,7 +105,7 @@ impl Auth {
             return t.read().map_err(|e| failed(url, e));
         }
         let key = idp.key();
-        let stored = self.load_idp(&key).await;
+        let stored = self.read_store(&key).await.and_then(|s| s.tokens);
         if let Some(id) = stored.as_ref().and_then(usable) {
             tracing::debug!("using the stored ID token from {}", idp.issuer);
             return Ok(id);
@@ -162,26 +162,8 @@ impl Auth {
         Ok(id)
     }
 
-    /// The stored sign-in at an identity provider, if any.
-    async fn load_idp(&self, key: &str) -> Option<Tokens> {
-        let store = self.store.clone()?;
-        let key = key.to_owned();
-        match tokio::task::spawn_blocking(move || store.load(&key)).await {
-            Ok(Ok(found)) => found.and_then(|(_, s)| s.tokens),
-            Ok(Err(e)) => {
-                tracing::warn!("cannot read the stored identity provider sign-in: {e}");
-                None
-            }
-            Err(_) => None,
-        }
-    }
-
     /// Keep a sign-in at an identity provider for later runs and servers.
     async fn save_idp(&self, key: &str, idp: &Idp, t: &Tokens) {
-        let Some(store) = self.store.clone() else {
-            return;
-        };
-        let key = key.to_owned();
         let meta = Meta {
             url: idp.issuer.to_string(),
             resource: String::new(),
@@ -198,11 +180,7 @@ impl Auth {
             tokens: Some(t.clone()),
             dpop_key: None,
         };
-        match tokio::task::spawn_blocking(move || store.save(&key, &meta, &secret)).await {
-            Ok(Ok(_)) => {}
-            Ok(Err(e)) => tracing::warn!("cannot store the identity provider sign-in: {e}"),
-            Err(e) => tracing::warn!("cannot store the identity provider sign-in: {e}"),
-        }
+        self.write_store(key, meta, secret).await;
     }
 }
 

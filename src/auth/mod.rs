@@ -252,7 +252,7 @@ impl Auth {
         if self.current.lock().expect("auth state").loaded {
             return;
         }
-        let loaded = self.read_store().await;
+        let loaded = self.read_store(&self.key).await;
         let mut cur = self.current.lock().expect("auth state");
         if !cur.loaded {
             cur.loaded = true;
@@ -263,11 +263,12 @@ impl Auth {
         }
     }
 
-    /// What the store holds for this server (blocking work off the runtime).
-    async fn read_store(&self) -> Option<Secret> {
+    /// What the store holds under `key` (this server's, or an identity
+    /// provider's), with the blocking work off the runtime.
+    async fn read_store(&self, key: &str) -> Option<Secret> {
         let store = self.store.clone()?;
-        store.meta(&self.key)?;
-        let key = self.key.clone();
+        store.meta(key)?;
+        let key = key.to_owned();
         match tokio::task::spawn_blocking(move || store.load(&key)).await {
             Ok(Ok(Some((meta, secret)))) => {
                 tracing::debug!("using credentials stored in the {}", meta.store);
@@ -288,10 +289,6 @@ impl Auth {
     /// Store the tokens (and a dynamic registration) for later runs and
     /// other processes.
     async fn save(&self, server: &AuthServer, client: Option<&Client>, tokens: Option<&Tokens>) {
-        let Some(store) = self.store.clone() else {
-            return;
-        };
-        let key = self.key.clone();
         let meta = Meta {
             url: self.cfg.server.to_string(),
             resource: server.resource.clone().unwrap_or_default(),
@@ -308,6 +305,16 @@ impl Auth {
             tokens: tokens.cloned(),
             dpop_key: self.dpop.stored(),
         };
+        self.write_store(&self.key, meta, secret).await;
+    }
+
+    /// Store `secret` under `key` for later runs and other processes, with
+    /// the blocking work off the runtime.
+    async fn write_store(&self, key: &str, meta: Meta, secret: Secret) {
+        let Some(store) = self.store.clone() else {
+            return;
+        };
+        let key = key.to_owned();
         match tokio::task::spawn_blocking(move || store.save(&key, &meta, &secret)).await {
             Ok(Ok(kind)) => tracing::debug!("credentials stored in the {kind}"),
             Ok(Err(e)) => {
@@ -388,7 +395,7 @@ impl Auth {
         let held = self.lock().await?;
         // Another process may have signed in or refreshed: its refresh token
         // replaced ours (rotating refresh tokens must never be spent twice).
-        let stored = self.read_store().await.unwrap_or_default();
+        let stored = self.read_store(&self.key).await.unwrap_or_default();
         if let Some(t) = &stored.tokens {
             if Some(t.access_token.as_str()) != sent {
                 tracing::info!("using the token another mcp-bridge process just stored");
