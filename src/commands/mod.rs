@@ -82,21 +82,18 @@ pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>),
     // itself): a token request must never carry a code or a secret elsewhere.
     // Nor do they connect to a private address the server has no business
     // with. The same settings just built a client, so this one builds too;
-    // should it not, it is one with the same two rules all the same.
+    // should it not, it is one without the proxies and extra CAs, built by
+    // the same function, so with the same two rules (never reqwest's
+    // default client, which follows redirects and resolves anything).
     let reach = Reach::new(&p.url, opts.allow_private_auth);
     let for_client = Arc::clone(&reach);
     let auth_client = Guarded::new(Some(reach), move || {
         let env = |v: &str| std::env::var(v).ok();
         client(&net, &env, Redirects::Never, Some(&for_client)).unwrap_or_else(|e| {
-            tracing::warn!("{e}");
-            reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .dns_resolver(Arc::new(crate::http::reach::Resolver {
-                    reach: Arc::clone(&for_client),
-                    exempt: Vec::new(),
-                }))
-                .build()
-                .unwrap_or_default()
+            tracing::warn!("{e}; signing in without those network settings");
+            let plain = NetConfig::default();
+            client(&plain, &|_| None, Redirects::Never, Some(&for_client))
+                .expect("the MCP client was just built with all of this and more")
         })
     });
     let provider = Arc::new(auth::Auth::new(auth_client, p.auth.clone()));
