@@ -34,8 +34,8 @@ pub struct Install<'a> {
     pub options: &'a [String],
 }
 
-/// The file a client reads its MCP servers from on this OS, and the key of
-/// the object that holds them.
+/// The file a client reads its MCP servers from on `os` (as
+/// `std::env::consts::OS` names it), found through `env`.
 pub fn config_path(
     client: ClientApp,
     os: &str,
