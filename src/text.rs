@@ -11,8 +11,34 @@ pub fn clean(v: &str, max: usize) -> String {
     v.chars().filter(|c| !c.is_control()).take(max).collect()
 }
 
+/// Text from the network as a log line or message may show it: control
+/// characters (CR, LF, NUL, escapes) written as escapes, so that a hostile
+/// server can neither forge log lines nor drive a terminal, and at most
+/// `max` characters (then `…`).
+pub fn escaped(s: &str, max: usize) -> String {
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i == max {
+            out.push('…');
+            break;
+        }
+        if c.is_control() {
+            out.extend(c.escape_debug());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A name from the network (a method, a tool), as a log line shows it.
+pub fn for_log(s: &str) -> String {
+    escaped(s, 100)
+}
+
 /// A short, readable summary of a body: an HTML page's title (or its text),
-/// else the first characters, whitespace folded.
+/// else the first characters, whitespace folded and every other control
+/// character escaped.
 pub fn gist(body: &[u8], content_type: &str) -> String {
     let text = String::from_utf8_lossy(body);
     let lower = text.to_ascii_lowercase();
@@ -26,10 +52,7 @@ pub fn gist(body: &[u8], content_type: &str) -> String {
         text.into_owned()
     };
     let folded = picked.split_whitespace().collect::<Vec<_>>().join(" ");
-    match folded.char_indices().nth(DETAIL_CHARS) {
-        Some((cut, _)) => format!("{}…", &folded[..cut]),
-        None => folded,
-    }
+    escaped(&folded, DETAIL_CHARS)
 }
 
 fn strip_tags(html: &str) -> String {
@@ -104,6 +127,16 @@ mod tests {
         assert_eq!(t, "  NAME    DESCRIPTION\n  echo    Echoes\n  get-sum\n");
         let t = table("", "  ", &["A", "B"], &[vec!["xyz".into(), "1".into()]]);
         assert_eq!(t, "A    B\nxyz  1\n");
+    }
+
+    #[test]
+    fn excerpts_escape_every_control_character() {
+        let body = b"oops\0 \x1b[31mred\x07 \x7f end";
+        let g = gist(body, "text/plain");
+        assert!(!g.chars().any(char::is_control), "{g:?}");
+        assert_eq!(g, "oops\\0 \\u{1b}[31mred\\u{7} \\u{7f} end");
+        assert_eq!(for_log(&"a".repeat(300)).chars().count(), 101);
+        assert_eq!(for_log("a\r\nb"), "a\\r\\nb");
     }
 
     #[test]

@@ -150,7 +150,7 @@ async fn a_server_that_never_answers_initialize_cannot_freeze_the_bridge() {
         _ => fake::mcp(s),
     })
     .await;
-    let mut b = Bridge::start(&server.url, &["--protocol", "legacy"]).await;
+    let mut b = Bridge::start(&server.url, &["--protocol", "legacy", "-v"]).await;
     b.send(json!({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": common::init_params()}))
         .await;
     b.send(json!({"jsonrpc": "2.0", "id": 2, "method": "ping"}))
@@ -215,5 +215,69 @@ async fn thousands_of_pipelined_notifications_arrive_all_and_in_order() {
     assert!(
         progress.windows(2).all(|w| w[0] < w[1]),
         "in the order sent"
+    );
+}
+
+#[tokio::test]
+async fn a_ping_is_answered_while_initialize_hangs_at_the_server() {
+    // The server takes a minute over `initialize`; the client pings meanwhile.
+    let server = Fake::start(|s| match s.rpc_method() {
+        "initialize" => Reply::Late(std::time::Duration::from_secs(60), Box::new(fake::mcp(s))),
+        _ => fake::mcp(s),
+    })
+    .await;
+    let mut b = Bridge::start(&server.url, &["--protocol", "legacy", "-v"]).await;
+    b.send(json!({"jsonrpc": "2.0", "id": "init", "method": "initialize", "params": common::init_params()}))
+        .await;
+    b.wait_stderr("→ request initialize").await;
+    b.send(json!({"jsonrpc": "2.0", "id": "p", "method": "ping"}))
+        .await;
+    // Answered by the bridge within a second (the server still holds initialize).
+    let answer = tokio::time::timeout(std::time::Duration::from_secs(1), b.response(json!("p")))
+        .await
+        .unwrap_or_else(|_| panic!("the ping waited behind initialize:\n{}", b.stderr()));
+    assert_eq!(answer["result"], json!({}), "{answer}");
+    assert!(
+        server.seen().iter().all(|s| s.rpc_method() != "ping"),
+        "the ping did not go to the server, which has not finished the handshake"
+    );
+}
+
+#[tokio::test]
+async fn control_bytes_in_a_servers_body_are_escaped_in_logs() {
+    let server = Fake::start(|s| match s.rpc_method() {
+        "tools/call" => Reply::Raw(
+            200,
+            "text/plain",
+            b"oops\0 \x1b[2J\x1b[31mred\x07\r\nINFO forged line\x7f".to_vec(),
+        ),
+        _ => fake::mcp(s),
+    })
+    .await;
+    let mut b = Bridge::start(&server.url, &["--protocol", "legacy", "-v"]).await;
+    b.initialize().await;
+    let r = b.call_tool(json!(1), "t", json!({})).await;
+    let message = r["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(message.contains("not JSON-RPC"), "{r}");
+    b.wait_stderr("not JSON-RPC").await;
+    let stderr = b.stderr();
+    let raw = stderr
+        .chars()
+        .filter(|c| c.is_control() && *c != '\n')
+        .collect::<Vec<_>>();
+    assert!(
+        raw.is_empty(),
+        "control bytes reached stderr: {raw:?}\n{stderr:?}"
+    );
+    assert!(
+        stderr.contains("oops\\0"),
+        "the NUL is shown escaped: {stderr}"
+    );
+    assert!(
+        !message.chars().any(char::is_control),
+        "nor do they reach the client: {message:?}"
     );
 }

@@ -218,7 +218,7 @@ impl<U: Upstream> Relay<U> {
                         break;
                     }
                     Some(Inbound::TooLong { len }) => self.too_long(len).await,
-                    Some(Inbound::Line(line)) => self.read_line(line).await,
+                    Some(Inbound::Line(line)) => self.read_line(line, barrier.is_some()).await,
                 },
             }
         }
@@ -243,14 +243,23 @@ impl<U: Upstream> Relay<U> {
         }
     }
 
-    /// Parse one line from the client (a message or a batch) into the queue.
-    async fn read_line(&mut self, line: Bytes) {
+    /// Parse one line from the client (a message or a batch) into the
+    /// queue. While the handshake is outstanding (`handshaking`), a `ping`
+    /// is answered here at once: the specification allows one before the
+    /// handshake ends, and it must not wait behind a server that is slow
+    /// to answer `initialize`.
+    async fn read_line(&mut self, line: Bytes, handshaking: bool) {
         let items = match jsonrpc::parse(line) {
             Ok(items) => items,
             Err(e) => return self.refuse(e).await,
         };
         for item in items {
             match item {
+                Ok(m) if handshaking && m.kind == MessageKind::Request && m.is(&Method::Ping) => {
+                    let id = m.id.as_ref().expect("a request has an id");
+                    tracing::debug!("answered ping id={id} while the handshake is outstanding");
+                    self.write(crate::protocol::result(id, "{}").raw).await;
+                }
                 Ok(m) => self.queue.push_back(m),
                 Err(e) => self.refuse(e).await,
             }

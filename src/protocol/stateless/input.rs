@@ -125,7 +125,7 @@ impl Asking {
             line.push('}');
             tracing::info!(
                 "← request {} id={id} (input the server asked for)",
-                jsonrpc::for_log(&r.method)
+                crate::text::for_log(&r.method)
             );
             if let Ok(m) = jsonrpc::classify(bytes::Bytes::from(line)) {
                 let _ = sink.send(m).await;

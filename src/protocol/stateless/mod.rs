@@ -140,7 +140,7 @@ impl Translator {
             Kind::Notification => {
                 tracing::debug!(
                     "not relayed to a {MODERN} server: {}",
-                    jsonrpc::for_log(m.method_name())
+                    crate::text::for_log(m.method_name())
                 )
             }
             Kind::Response => {

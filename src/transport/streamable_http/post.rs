@@ -217,10 +217,7 @@ impl Reading<'_> {
                 }
             }
             if self.skip.is_some_and(|s| m.method_name() == s) {
-                tracing::debug!(
-                    "not forwarded: {}",
-                    crate::jsonrpc::for_log(m.method_name())
-                );
+                tracing::debug!("not forwarded: {}", crate::text::for_log(m.method_name()));
                 continue;
             }
             let _ = self.sink.send(m).await;
