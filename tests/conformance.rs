@@ -1,10 +1,12 @@
 //! The official MCP conformance suite (`@modelcontextprotocol/conformance`,
 //! pinned in tests/peers/package.json, on the Node 22 it needs), its client
 //! scenarios driven through mcp-bridge by a small stdio client of our own in
-//! two modes: a client that sends `initialize` (at every dated revision a
-//! scenario applies to, 2026-07-28 included, where the bridge translates)
-//! and a client that speaks 2026-07-28 itself. `tests/peers/conformance.sh`
-//! runs them; every run must pass.
+//! three modes: a client that sends `initialize` (at every dated revision a
+//! scenario applies to, 2026-07-28 included, where the bridge translates),
+//! a client that speaks 2026-07-28 itself, and a dual-era client that asks
+//! `server/discover` first and falls back to `initialize` (as the SDK 2.x
+//! clients in auto mode do), which must get exactly the handshake a legacy
+//! client gets. `tests/peers/conformance.sh` runs them; every run must pass.
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -39,6 +41,10 @@ fn every_client_scenario_passes_through_the_bridge_in_both_modes() {
         "legacy 2025-11-25 ",
         "legacy 2026-07-28 ",
         "modern 2026-07-28 ",
+        // A dual-era client that fell back keeps the GET stream and its
+        // reopening, as a legacy client does.
+        "dual 2025-11-25 sse-retry",
+        "dual 2025-11-25 auth/scope-step-up",
         // The extensions the bridge implements run too.
         "modern 2026-07-28 auth/client-credentials-jwt",
         "modern 2026-07-28 auth/wif-jwt-bearer",
@@ -53,5 +59,5 @@ fn every_client_scenario_passes_through_the_bridge_in_both_modes() {
         .and_then(|s| s.split_whitespace().next())
         .and_then(|n| n.parse().ok())
         .unwrap_or(0);
-    assert!(runs >= 80, "{summary}");
+    assert!(runs >= 100, "{summary}");
 }

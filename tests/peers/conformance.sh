@@ -5,7 +5,11 @@
 #           every dated revision a scenario applies to (2025-03-26,
 #           2025-06-18, 2025-11-25, 2026-07-28; the bridge translates for
 #           2026-07-28);
-#   modern: a client that speaks 2026-07-28 itself, at 2026-07-28.
+#   modern: a client that speaks 2026-07-28 itself, at 2026-07-28;
+#   dual:   a client that asks server/discover first and falls back to
+#           initialize (the SDK 2.x clients in auto mode), at 2025-11-25,
+#           the newest handshake revision: it must get exactly what a
+#           legacy client gets.
 # Of the scenarios tagged "extension", the ones in $extensions (the grants
 # the bridge implements) run in both modes: legacy at the suite's default,
 # modern forced to 2026-07-28.
@@ -48,6 +52,7 @@ while read -r name tags; do
     [[ "$tags" == *"$v"* ]] || continue
     runs+=("legacy $name $v")
     [ "$v" = 2026-07-28 ] && runs+=("modern $name $v")
+    [ "$v" = 2025-11-25 ] && runs+=("dual $name $v")
   done
 done < <(printf '%s\n' "$listing" | sed -n 's/^ *- \([^ ]*\) \[\(.*\)\]$/\1 \2/p')
 

@@ -4,13 +4,16 @@ with the server URL appended, this starts `mcp-bridge URL` and talks
 JSON-RPC on its stdio, as a desktop client would.
 
 Usage (as the suite's --command):
-    python conformance_client.py legacy|modern URL
+    python conformance_client.py legacy|modern|dual URL
     python conformance_client.py --browse URL     (the BROWSER for sign-in)
 
 - legacy: the client sends `initialize` (as Claude Desktop does), at the
   version the suite asks for when it is a handshake one.
 - modern: the client speaks 2026-07-28: `server/discover`, the `_meta`
   envelope on every request, and `input_required` rounds of its own.
+- dual: as the TypeScript and Python SDK 2.x clients in auto mode, asks
+  `server/discover` first (modern) and, when the server does not speak
+  2026-07-28, falls back to `initialize` and is a legacy client from then on.
 
 Environment: MCP_BRIDGE_BIN (the bridge), MCP_CONFORMANCE_SCENARIO,
 MCP_CONFORMANCE_CONTEXT, MCP_CONFORMANCE_PROTOCOL_VERSION (from the suite).
@@ -173,6 +176,13 @@ class Client:
         return {}
 
     def open(self):
+        if self.mode == "dual":
+            self.mode = "modern"
+            answer = self.request("server/discover")
+            versions = (answer.get("result") or {}).get("supportedVersions") or []
+            if MODERN in versions:
+                return
+            self.mode = "legacy"
         if self.mode == "modern":
             self.request("server/discover")
             return
