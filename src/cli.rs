@@ -366,8 +366,8 @@ pub struct Options {
     #[arg(long, help_heading = "Sign-in")]
     pub use_id_token: bool,
 
-    /// Never bind tokens to a key (DPoP, RFC 9449), even where the
-    /// authorization server offers it.
+    /// Never bind tokens to a key (DPoP, RFC 9449), even where both the
+    /// authorization server and the MCP server take it.
     #[arg(long, help_heading = "Sign-in")]
     pub no_dpop: bool,
 

@@ -161,7 +161,7 @@ impl Listener {
     /// Serve until a callback with `state` arrives (or `limit` passes).
     /// Callbacks with another state are answered with an error page and
     /// otherwise ignored: they did not come from this sign-in.
-    pub async fn wait(self, state: &str, limit: Duration) -> Result<Callback, String> {
+    pub async fn wait(self, state: &str, limit: Duration) -> Result<Callback, NoCode> {
         self.wait_or_paste(state, limit, None).await
     }
 
@@ -173,8 +173,8 @@ impl Listener {
         state: &str,
         limit: Duration,
         mut pasted: Option<mpsc::Receiver<String>>,
-    ) -> Result<Callback, String> {
-        let (tx, mut rx) = mpsc::channel::<Result<Callback, String>>(4);
+    ) -> Result<Callback, NoCode> {
+        let (tx, mut rx) = mpsc::channel::<Result<Callback, NoCode>>(4);
         let deadline = tokio::time::Instant::now() + limit;
         loop {
             tokio::select! {
@@ -212,12 +212,36 @@ impl Listener {
                     }
                 }
                 () = tokio::time::sleep_until(deadline) => {
-                    return Err(format!(
+                    return Err(NoCode::from(format!(
                         "no sign-in arrived within {} s (--auth-timeout)",
                         limit.as_secs()
-                    ));
+                    )));
                 }
             }
+        }
+    }
+}
+
+/// Why a sign-in brought no code back.
+#[derive(Debug)]
+pub struct NoCode {
+    /// The OAuth `error` the authorization server sent the person back
+    /// with (`access_denied`, `invalid_scope`, ...), when that was why.
+    pub error: Option<String>,
+    message: String,
+}
+
+impl std::fmt::Display for NoCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<String> for NoCode {
+    fn from(message: String) -> Self {
+        NoCode {
+            error: None,
+            message,
         }
     }
 }
@@ -266,7 +290,7 @@ fn reply(
     req: &Request<Incoming>,
     state: &str,
     redirect: &Redirect,
-    tx: &mpsc::Sender<Result<Callback, String>>,
+    tx: &mpsc::Sender<Result<Callback, NoCode>>,
 ) -> Reply {
     let page = |status, title, text| Reply::Page(page(status, title, text));
     if req.uri().path() != redirect.path {
@@ -289,8 +313,11 @@ fn reply(
                 "This callback does not belong to the sign-in mcp-bridge is waiting for (the state does not match). Nothing was done with it.",
             )
         }
-        Parsed::Refused(text) => {
-            let _ = tx.try_send(Err(format!("the authorization server refused: {text}")));
+        Parsed::Refused { error, text } => {
+            let _ = tx.try_send(Err(NoCode {
+                message: format!("the authorization server refused: {text}"),
+                error: Some(error),
+            }));
             page(
                 StatusCode::OK,
                 "Sign-in failed",
@@ -317,8 +344,14 @@ fn reply(
 enum Parsed {
     /// Not this sign-in's state.
     WrongState,
-    /// The authorization server refused (its words, cleaned).
-    Refused(String),
+    /// The authorization server refused: its OAuth `error`, and its
+    /// words (cleaned).
+    Refused {
+        /// The `error` code.
+        error: String,
+        /// The code and its description, for people.
+        text: String,
+    },
     /// A code (and `iss`).
     Code(String, Option<String>),
     /// No code.
@@ -349,9 +382,12 @@ fn parse(query: &str, state: &str) -> Parsed {
     if let Some(error) = error {
         let text = match description {
             Some(d) => format!("{error}: {d}"),
-            None => error,
+            None => error.clone(),
         };
-        return Parsed::Refused(crate::text::clean(&text, 300));
+        return Parsed::Refused {
+            error: crate::text::clean(&error, 100),
+            text: crate::text::clean(&text, 300),
+        };
     }
     match code {
         Some(code) if !code.is_empty() && code.len() <= 4096 => Parsed::Code(code, iss),
@@ -380,7 +416,7 @@ fn from_pasted(line: &str, state: &str) -> Result<Callback, String> {
         Parsed::WrongState => {
             Err("that address belongs to another sign-in (its state does not match)".into())
         }
-        Parsed::Refused(text) => Err(format!("the authorization server refused: {text}")),
+        Parsed::Refused { text, .. } => Err(format!("the authorization server refused: {text}")),
         Parsed::NoCode => Err("that address carries no authorization code".into()),
     }
 }

@@ -6,6 +6,7 @@
 //! refuses, the code expires, or `--auth-timeout` passes.
 
 use super::discovery::AuthServer;
+use super::sign_in::stored_client;
 use super::store::Client;
 use super::token::{self, call, Refused};
 use super::{browser, failed, Auth, Known};
@@ -42,8 +43,8 @@ impl Auth {
                 ),
             ));
         };
-        let scope = scope.or_else(|| server.scope.clone());
-        let client = self.device_client(known, &server).await?;
+        let scope = server.scope_for(scope, true);
+        let client = self.device_client(known, &server, scope.as_deref()).await?;
         let mut form = vec![("client_id", client.client_id.clone())];
         if let Some(s) = scope.as_deref().filter(|s| !s.is_empty()) {
             form.push(("scope", s.to_owned()));
@@ -129,18 +130,22 @@ impl Auth {
     }
 
     /// The client for a device sign-in: the configured one, a stored
-    /// registration for this issuer, or a new one that asks for the grant.
+    /// registration for this issuer that may ask for `scope`, or a new one
+    /// that asks for the grant.
     async fn device_client(
         &self,
         known: &mut Known,
         server: &AuthServer,
+        scope: Option<&str>,
     ) -> Result<Client, UpstreamError> {
         if let Some(c) = &self.cfg.static_client {
             return Ok(c.clone());
         }
-        if let Some(c) = known.client.as_ref().filter(|c| c.issuer == server.issuer) {
-            return Ok(c.clone());
-        }
+        let fits = |c: &Client| c.issuer == server.issuer;
+        let register_for = match stored_client(known.client.as_ref(), fits, scope, false) {
+            Ok(c) => return Ok(c),
+            Err(register_for) => register_for,
+        };
         let grants = serde_json::json!({"grant_types": [token::DEVICE_CODE, "refresh_token"]});
         let extra = match &self.cfg.client_metadata {
             Some(Value::Object(user)) => {
@@ -151,9 +156,15 @@ impl Auth {
             _ => grants,
         };
         // Registration wants a redirect URI; a device client never uses it.
-        let c = token::register(&self.http, server, "http://127.0.0.1/", Some(&extra))
-            .await
-            .map_err(|r| failed(&self.cfg.server, r.message))?;
+        let c = token::register(
+            &self.http,
+            server,
+            "http://127.0.0.1/",
+            register_for.as_deref(),
+            Some(&extra),
+        )
+        .await
+        .map_err(|r| failed(&self.cfg.server, r.message))?;
         tracing::info!("registered as OAuth client {}", c.client_id);
         known.client = Some(c.clone());
         Ok(c)

@@ -38,11 +38,73 @@ pub struct AuthServer {
     pub iss_in_response: bool,
     /// `token_endpoint_auth_methods_supported`, as listed.
     pub auth_methods: Vec<String>,
-    /// `dpop_signing_alg_values_supported` lists ES256: tokens are bound
-    /// to a key (RFC 9449).
+    /// Tokens are bound to a key (RFC 9449): the authorization server lists
+    /// ES256 in `dpop_signing_alg_values_supported`, and (after discovery)
+    /// the resource takes DPoP too (see [`resource_takes_dpop`]).
     pub dpop: bool,
+    /// `scopes_supported` lists `offline_access`: a person's sign-in asks
+    /// for it, so that a refresh token comes with the access token (OpenID
+    /// Connect Core §11, SEP-2207).
+    pub offline_access: bool,
     /// The device authorization endpoint (RFC 8628), when offered.
     pub device_endpoint: Option<Url>,
+}
+
+impl AuthServer {
+    /// A server known without metadata, by its issuer and token endpoint:
+    /// it offers nothing optional (no browser endpoint, registration,
+    /// client metadata documents, `iss`, DPoP, `offline_access` or device
+    /// grant) until the caller says otherwise.
+    pub fn without_metadata(
+        issuer: String,
+        token_endpoint: Url,
+        scope: Option<String>,
+        resource: Option<String>,
+    ) -> AuthServer {
+        AuthServer {
+            issuer,
+            authorization_endpoint: None,
+            token_endpoint,
+            registration_endpoint: None,
+            scope,
+            resource,
+            cimd_supported: false,
+            iss_in_response: false,
+            auth_methods: Vec::new(),
+            dpop: false,
+            offline_access: false,
+            device_endpoint: None,
+        }
+    }
+
+    /// The scope to ask for: `asked` (a challenge's, or a step-up's), else
+    /// the one discovery found; with `offline_access` added for a person's
+    /// sign-in where the authorization server lists it (a grant with no
+    /// person gets no refresh token, RFC 6749 §4.4.3).
+    pub fn scope_for(&self, asked: Option<String>, person: bool) -> Option<String> {
+        let scope = asked.or_else(|| self.scope.clone());
+        if !(person && self.offline_access) {
+            return scope;
+        }
+        super::union(scope.as_deref(), Some(OFFLINE_ACCESS))
+    }
+}
+
+/// The scope that asks for a refresh token.
+pub const OFFLINE_ACCESS: &str = "offline_access";
+
+/// Whether the resource takes DPoP-bound tokens: its protected resource
+/// metadata lists `dpop_signing_alg_values_supported` or requires bound
+/// tokens (RFC 9449 §5.2, RFC 9728 §2), or its challenge offers the DPoP
+/// scheme (RFC 9449 §7.1). Most MCP servers take Bearer tokens only, and
+/// send a DPoP-bound one in vain, however much the authorization server
+/// offers DPoP.
+pub fn resource_takes_dpop(prm: Option<&Value>, challenge: &Challenge) -> bool {
+    let listed = prm.is_some_and(|v| {
+        !str_list(v, "dpop_signing_alg_values_supported").is_empty()
+            || v.get("dpop_bound_access_tokens_required") == Some(&Value::Bool(true))
+    });
+    listed || challenge.dpop
 }
 
 /// A metadata URL the server named: https, or http to loopback (or anywhere
@@ -324,22 +386,18 @@ pub async fn discover(
         let at = |p: &str| Url::parse(&format!("{origin}{p}")).map_err(|e| e.to_string());
         tracing::info!("no authorization server metadata at {issuer}; using {origin}/authorize, /token and /register");
         return Ok(AuthServer {
-            issuer: issuer.to_string(),
             authorization_endpoint: Some(at("/authorize")?),
-            token_endpoint: at("/token")?,
             registration_endpoint: Some(at("/register")?),
-            scope,
-            resource,
-            cimd_supported: false,
-            iss_in_response: false,
-            auth_methods: Vec::new(),
-            dpop: false,
-            device_endpoint: None,
+            ..AuthServer::without_metadata(issuer.to_string(), at("/token")?, scope, resource)
         });
     };
     let mut found = from_metadata(&meta, &issuer, wanted.allow_http, wanted.browser)?;
     found.scope = scope;
     found.resource = resource;
+    if found.dpop && !resource_takes_dpop(prm.as_ref(), challenge) {
+        tracing::info!("the authorization server offers DPoP, but the MCP server takes Bearer tokens only (its metadata and challenge name no DPoP); asking for Bearer tokens");
+        found.dpop = false;
+    }
     Ok(found)
 }
 
@@ -416,6 +474,9 @@ pub fn from_metadata(
         dpop: str_list(meta, "dpop_signing_alg_values_supported")
             .iter()
             .any(|a| a == "ES256"),
+        offline_access: str_list(meta, "scopes_supported")
+            .iter()
+            .any(|s| s == OFFLINE_ACCESS),
         device_endpoint: endpoint(meta, "device_authorization_endpoint")?,
     })
 }

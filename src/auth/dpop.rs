@@ -4,14 +4,19 @@
 //! secret like them). Every token request and every request to the MCP
 //! server carries a fresh proof; a server that answers `use_dpop_nonce`
 //! gets the request once more with its nonce. `--no-dpop` turns it off.
+//! Tokens are bound only where the resource takes DPoP too (its metadata
+//! or its challenge says so); a bound token refused with a Bearer-only
+//! challenge leads, once, to an unbound one, remembered for the server.
 
 use super::discovery::AuthServer;
 use super::jwt::DpopKey;
 use super::store::Client;
 use super::token::{Dpop, Proofs};
 use super::Auth;
+use crate::http::challenge::Challenge;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use url::Url;
 
@@ -84,12 +89,36 @@ impl State {
 }
 
 impl Auth {
-    /// The key for token requests at `server`, when it binds tokens to one.
+    /// The key for token requests at `server`, when tokens are bound to
+    /// one: the authorization server offers DPoP, the resource takes it
+    /// (discovery decides both), `--no-dpop` is not given, and the server
+    /// never refused a bound token with a Bearer-only challenge.
     pub(super) fn dpop_key(&self, server: &AuthServer) -> Result<Option<Arc<DpopKey>>, String> {
-        if !server.dpop || !self.cfg.dpop {
+        if !server.dpop || !self.cfg.dpop || self.bearer_only.load(Ordering::Relaxed) {
             return Ok(None);
         }
         self.dpop.key().map(Some)
+    }
+
+    /// After a 401 to the token `sent` with challenge `c`: true when `sent`
+    /// was bound to a DPoP key and the challenge offers Bearer only, the
+    /// first time for this server. The server does not take DPoP, so an
+    /// unbound token is worth getting (a refresh would bind it again).
+    pub(super) fn binding_refused(&self, sent: Option<&str>, c: &Challenge) -> bool {
+        let bound = {
+            let cur = self.current.lock().expect("auth state");
+            cur.tokens
+                .as_ref()
+                .is_some_and(|t| t.dpop && Some(self.sent(t).as_str()) == sent)
+        };
+        bound && c.bearer && !c.dpop && !self.bearer_only.load(Ordering::Relaxed)
+    }
+
+    /// Remember, for this server and later runs, that its tokens are never
+    /// bound.
+    pub(super) fn bearer_only_from_now(&self) {
+        self.bearer_only.store(true, Ordering::Relaxed);
+        tracing::info!("the server refused a DPoP-bound token and asks for a Bearer token; getting an unbound one, now and from now on");
     }
 
     /// What signs a token request for `client`: its assertion key, and the

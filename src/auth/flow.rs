@@ -50,6 +50,18 @@ impl Auth {
                 );
             }
         }
+        if self.binding_refused(sent, c) {
+            self.bearer_only_from_now();
+            // Saved now, so that a failed sign-in still remembers.
+            let had = turn.known.server.clone();
+            if let Some(server) = had {
+                let client = turn.known.client.clone();
+                self.save(&server, client.as_ref(), None).await;
+            }
+            self.adopt(None);
+            let scope = c.scope.clone();
+            return self.obtain(&mut turn.known, c, scope).await;
+        }
         let had = self.current.lock().expect("auth state").tokens.clone();
         if let Some(rt) = had.and_then(|t| t.refresh_token) {
             match self.refresh_locked(&mut turn.known, &rt, c).await {
@@ -127,24 +139,18 @@ impl Auth {
             // --token-endpoint stands in for metadata the server lacks.
             (Err(e), Some(te)) => {
                 tracing::info!("{e}; using --token-endpoint {te}");
-                discovery::AuthServer {
-                    issuer: te.origin().ascii_serialization(),
-                    authorization_endpoint: None,
-                    token_endpoint: te.clone(),
-                    registration_endpoint: None,
-                    scope: c.scope.clone(),
-                    resource: self.cfg.resource_parameter.then(|| {
-                        self.cfg
-                            .resource
-                            .clone()
-                            .unwrap_or_else(|| discovery::canonical_resource(&self.cfg.server))
-                    }),
-                    cimd_supported: false,
-                    iss_in_response: false,
-                    auth_methods: Vec::new(),
-                    dpop: false,
-                    device_endpoint: None,
-                }
+                let resource = self.cfg.resource_parameter.then(|| {
+                    self.cfg
+                        .resource
+                        .clone()
+                        .unwrap_or_else(|| discovery::canonical_resource(&self.cfg.server))
+                });
+                discovery::AuthServer::without_metadata(
+                    te.origin().ascii_serialization(),
+                    te.clone(),
+                    c.scope.clone(),
+                    resource,
+                )
             }
             (Err(e), None) => return Err(failed(&self.cfg.server, e)),
         };

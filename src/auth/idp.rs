@@ -69,6 +69,7 @@ impl Idp {
             redirect_uri: redirect.to_owned(),
             issuer: issuer.to_owned(),
             dynamic: false,
+            scope: None,
         }
     }
 }
@@ -174,6 +175,7 @@ impl Auth {
             updated_at: 0,
             grant: Some(GRANT.into()),
             dpop: false,
+            bearer_only: false,
         };
         let secret = Secret {
             client: None,

@@ -23,7 +23,7 @@ impl Auth {
     ) -> Result<(), UpstreamError> {
         let url = &self.cfg.server;
         let server = self.server(known, c).await?;
-        let scope = scope.or_else(|| server.scope.clone());
+        let scope = server.scope_for(scope, false);
         let client = self.machine_client(&server);
         let assertion;
         let grant = match &self.cfg.grant {
@@ -86,6 +86,7 @@ impl Auth {
             redirect_uri: String::new(),
             issuer: String::new(),
             dynamic: false,
+            scope: None,
         });
         if client.auth_method.is_none() && client.client_secret.is_some() {
             let listed = |m: &str| server.auth_methods.iter().any(|x| x == m);

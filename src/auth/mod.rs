@@ -28,6 +28,7 @@ use crate::http::error::{Kind as ErrorKind, UpstreamError};
 use crate::http::reach::Guarded;
 use crate::http::{BoxFuture, TokenSource};
 use discovery::AuthServer;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 use store::{now, Client, Kind, Meta, Secret, Store, Tokens};
@@ -166,6 +167,9 @@ pub struct Auth {
     /// The token a person just signed in for, and when it was refused on
     /// the request that got it: the browser is not opened again for a while.
     fresh: Mutex<Fresh>,
+    /// The server refused a DPoP-bound token with a Bearer-only challenge
+    /// (now or in an earlier run): its tokens are never bound again.
+    bearer_only: AtomicBool,
 }
 
 /// How a request that needs a token failed.
@@ -196,6 +200,7 @@ impl Auth {
             single: tokio::sync::Mutex::new(Known::default()),
             dpop: dpop::State::default(),
             fresh: Mutex::new(Fresh::default()),
+            bearer_only: AtomicBool::new(false),
         }
     }
 
@@ -252,6 +257,9 @@ impl Auth {
         if self.current.lock().expect("auth state").loaded {
             return;
         }
+        if let Some(meta) = self.store.as_ref().and_then(|s| s.meta(&self.key)) {
+            self.bearer_only.store(meta.bearer_only, Ordering::Relaxed);
+        }
         let loaded = self.read_store(&self.key).await;
         let mut cur = self.current.lock().expect("auth state");
         if !cur.loaded {
@@ -299,6 +307,7 @@ impl Auth {
             updated_at: 0,
             grant: Some(self.cfg.grant.name().to_owned()),
             dpop: false,
+            bearer_only: self.bearer_only.load(Ordering::Relaxed),
         };
         let secret = Secret {
             client: client.filter(|c| c.dynamic).cloned(),
@@ -439,6 +448,10 @@ impl TokenSource for Auth {
         self.dpop.resource_nonce(nonce)
     }
 
+    fn another_kind(&self, token: &str, challenge: &Challenge) -> bool {
+        self.binding_refused(Some(token), challenge)
+    }
+
     fn unauthorized<'a>(
         &'a self,
         sent: Option<&'a str>,
@@ -465,6 +478,7 @@ fn metadata_document_client(url: &str, server: &AuthServer) -> Client {
         redirect_uri: String::new(),
         issuer: server.issuer.clone(),
         dynamic: false,
+        scope: None,
     }
 }
 

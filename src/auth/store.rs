@@ -73,6 +73,11 @@ pub struct Meta {
     /// The access token is bound to a DPoP key.
     #[serde(default)]
     pub dpop: bool,
+    /// The server refused a DPoP-bound token with a Bearer-only challenge:
+    /// tokens for it are never bound, whatever the authorization server
+    /// offers.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub bearer_only: bool,
 }
 
 /// A registered OAuth client.
@@ -95,6 +100,10 @@ pub struct Client {
     /// Registered by the bridge (dynamic registration), so it may be redone.
     #[serde(default)]
     pub dynamic: bool,
+    /// The scope it was registered with: the scopes it may ask for (RFC
+    /// 7591 §2). `None`: registered without one, or by an older version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
 }
 
 impl fmt::Debug for Client {
@@ -106,6 +115,7 @@ impl fmt::Debug for Client {
                 &self.client_secret.as_ref().map(|_| "<redacted>"),
             )
             .field("redirect_uri", &self.redirect_uri)
+            .field("scope", &self.scope)
             .finish()
     }
 }
@@ -504,6 +514,7 @@ mod tests {
                 redirect_uri: String::new(),
                 issuer: String::new(),
                 dynamic: true,
+                scope: None,
             }),
             tokens: Some(Tokens {
                 access_token: "access-token-value".into(),
@@ -539,6 +550,7 @@ mod tests {
             updated_at: 0,
             grant: Some("client credentials".into()),
             dpop: false,
+            bearer_only: false,
         };
         let secret = Secret {
             dpop_key: None,

@@ -117,12 +117,18 @@ pub(super) async fn call(
     })
 }
 
-/// Register the bridge as a public native client at `server`, merging the
-/// user's `--static-oauth-client-metadata` over the bridge's own fields.
+/// Register the bridge as a public native client at `server` for `scope`,
+/// merging the user's `--static-oauth-client-metadata` over the bridge's
+/// own fields. A registration refused over its metadata while it named a
+/// scope is tried once more without one: servers refuse a scope they do
+/// not list (oidc-provider: "scope must only contain Authorization Server
+/// supported scope values"), and without one RFC 7591 §2 lets them register
+/// their default set.
 pub async fn register(
     http: &crate::http::reach::Guarded,
     server: &AuthServer,
     redirect_uri: &str,
+    scope: Option<&str>,
     extra: Option<&Value>,
 ) -> Result<Client, Refused> {
     let Some(endpoint) = &server.registration_endpoint else {
@@ -131,6 +137,31 @@ pub async fn register(
             server.issuer
         )));
     };
+    let scope = scope.filter(|s| !s.is_empty());
+    match register_at(http, server, endpoint, redirect_uri, scope, extra).await {
+        Err(r) if scope.is_some() && r.code.as_deref().is_some_and(scope_refusal) => {
+            tracing::info!("{}; registering again without a scope", r.message);
+            register_at(http, server, endpoint, redirect_uri, None, extra).await
+        }
+        other => other,
+    }
+}
+
+/// A registration error code that a scope the server does not take can
+/// cause (RFC 7591 §3.2.2, and `invalid_scope` as some servers answer).
+fn scope_refusal(code: &str) -> bool {
+    matches!(code, "invalid_client_metadata" | "invalid_scope")
+}
+
+/// One registration request at `endpoint`.
+async fn register_at(
+    http: &crate::http::reach::Guarded,
+    server: &AuthServer,
+    endpoint: &Url,
+    redirect_uri: &str,
+    scope: Option<&str>,
+    extra: Option<&Value>,
+) -> Result<Client, Refused> {
     let mut body = json!({
         "client_name": "mcp-bridge",
         "redirect_uris": [redirect_uri],
@@ -141,14 +172,15 @@ pub async fn register(
         "software_id": "mcp-bridge",
         "software_version": env!("CARGO_PKG_VERSION"),
     });
-    if let Some(scope) = &server.scope {
-        body["scope"] = Value::String(scope.clone());
+    if let Some(scope) = scope {
+        body["scope"] = Value::String(scope.to_owned());
     }
     if let (Some(Value::Object(user)), Value::Object(ours)) = (extra, &mut body) {
         for (k, v) in user {
             ours.insert(k.clone(), v.clone());
         }
     }
+    let asked = body.get("scope").and_then(Value::as_str).map(str::to_owned);
     let req = http
         .post(endpoint.clone())
         .header(CONTENT_TYPE, "application/json")
@@ -176,6 +208,13 @@ pub async fn register(
         redirect_uri: redirect_uri.to_owned(),
         issuer: server.issuer.clone(),
         dynamic: true,
+        // What the server registered (RFC 7591 §3.2.1 returns it), else
+        // what was asked: the scopes this client may ask for (§2).
+        scope: answer
+            .get("scope")
+            .and_then(Value::as_str)
+            .map(|s| clean(s, 2048))
+            .or(asked),
     })
 }
 
@@ -209,6 +248,15 @@ pub fn authorization_url(
         }
         if let Some(s) = scope.filter(|s| !s.is_empty() && !given("scope")) {
             q.append_pair("scope", s);
+            // OpenID Connect Core §11: offline access needs the consent
+            // prompt (servers drop offline_access without it); a server
+            // that knows no prompt ignores it (RFC 6749 §3.1).
+            let offline = s
+                .split_whitespace()
+                .any(|s| s == super::discovery::OFFLINE_ACCESS);
+            if offline && !given("prompt") {
+                q.append_pair("prompt", "consent");
+            }
         }
         q.extend_pairs(extra.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     }
@@ -483,6 +531,45 @@ mod tests {
             .decode(b64)
             .unwrap();
         assert_eq!(raw, b"a%3Ab:s+%C3%A9");
+    }
+
+    #[test]
+    fn offline_access_asks_for_consent_unless_the_user_set_a_prompt() {
+        let te = Url::parse("https://as.example/token").unwrap();
+        let server = AuthServer {
+            authorization_endpoint: Some(Url::parse("https://as.example/auth").unwrap()),
+            ..AuthServer::without_metadata("https://as.example".into(), te, None, None)
+        };
+        let client = Client {
+            client_id: "c".into(),
+            client_secret: None,
+            auth_method: None,
+            redirect_uri: String::new(),
+            issuer: server.issuer.clone(),
+            dynamic: true,
+            scope: None,
+        };
+        let url = |scope: &str, extra: &[(String, String)]| {
+            let u = authorization_url(
+                &server,
+                &client,
+                "http://127.0.0.1/cb",
+                "ch",
+                "st",
+                Some(scope),
+                extra,
+            );
+            Url::parse(&u)
+                .unwrap()
+                .query_pairs()
+                .filter(|(k, _)| k == "prompt")
+                .map(|(_, v)| v.into_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(url("mcp:tools offline_access", &[]), ["consent"]);
+        assert!(url("mcp:tools", &[]).is_empty());
+        let login = [("prompt".to_owned(), "login".to_owned())];
+        assert_eq!(url("offline_access", &login), ["login"]);
     }
 
     #[test]

@@ -239,6 +239,7 @@ fn static_client(v: &Value) -> Result<Client, String> {
         redirect_uri: String::new(),
         issuer: String::new(),
         dynamic: false,
+        scope: None,
     })
 }
 

@@ -56,13 +56,7 @@ pub async fn status_error(mut resp: reqwest::Response, url: &str) -> UpstreamErr
     }
     let content_type = content_type(&resp);
     let challenge = if matches!(status.as_u16(), 401 | 403) {
-        let values: Vec<&str> = resp
-            .headers()
-            .get_all(reqwest::header::WWW_AUTHENTICATE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect();
-        Challenge::parse(&values.join(", "))
+        Challenge::of(resp.headers())
     } else {
         None
     };

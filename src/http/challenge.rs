@@ -20,10 +20,16 @@ pub struct Challenge {
     pub error: Option<String>,
     /// `error_description`.
     pub error_description: Option<String>,
+    /// The header offers the `Bearer` scheme.
+    pub bearer: bool,
+    /// The header offers the `DPoP` scheme (RFC 9449 §7.1): the server
+    /// takes DPoP-bound tokens.
+    pub dpop: bool,
 }
 
 impl Challenge {
-    /// The Bearer challenge among those in `header`, if there is one.
+    /// The first Bearer (or DPoP) challenge among those in `header`, with
+    /// which of the two schemes the header offers, if it offers either.
     pub fn parse(header: &str) -> Option<Challenge> {
         let header = match header.char_indices().nth(HEADER_MAX) {
             Some((cut, _)) => &header[..cut],
@@ -31,21 +37,28 @@ impl Challenge {
         };
         let mut p = Params { rest: header };
         let mut found: Option<Challenge> = None;
+        // The parameters read go to the first Bearer or DPoP challenge.
+        let mut filling = false;
+        let (mut bearer, mut dpop) = (false, false);
         while let Some(item) = p.next() {
             match item {
-                Item::Scheme(s) if found.is_some() => {
-                    let _ = s;
-                    break;
-                }
                 // DPoP (RFC 9449 §7.1) takes the same parameters.
                 Item::Scheme(s)
                     if s.eq_ignore_ascii_case("bearer") || s.eq_ignore_ascii_case("dpop") =>
                 {
-                    found = Some(Challenge::default());
+                    if s.eq_ignore_ascii_case("dpop") {
+                        dpop = true;
+                    } else {
+                        bearer = true;
+                    }
+                    filling = found.is_none();
+                    found.get_or_insert_with(Challenge::default);
                 }
-                Item::Scheme(_) => {}
+                Item::Scheme(_) => filling = false,
                 Item::Param(name, value) => {
-                    let Some(c) = found.as_mut() else { continue };
+                    let Some(c) = found.as_mut().filter(|_| filling) else {
+                        continue;
+                    };
                     let value = Some(clean(&value, VALUE_MAX));
                     match name.to_ascii_lowercase().as_str() {
                         "resource_metadata" => c.resource_metadata = value,
@@ -57,7 +70,19 @@ impl Challenge {
                 }
             }
         }
-        found
+        found.map(|c| Challenge { bearer, dpop, ..c })
+    }
+
+    /// The challenge of a response's `WWW-Authenticate` fields, read as one
+    /// list (RFC 9110 §5.3: several fields are one comma-separated value),
+    /// when one offers Bearer or DPoP.
+    pub fn of(headers: &reqwest::header::HeaderMap) -> Option<Challenge> {
+        let fields: Vec<&str> = headers
+            .get_all(reqwest::header::WWW_AUTHENTICATE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        Challenge::parse(&fields.join(", "))
     }
 
     /// A short explanation for an error message.
@@ -183,7 +208,27 @@ mod tests {
         assert_eq!(c.error_description.as_deref(), Some(r#"needs "a""#));
         assert_eq!(c.resource_metadata, None);
         assert!(Challenge::parse(r#"Basic realm="x""#).is_none());
-        assert_eq!(Challenge::parse("bearer"), Some(Challenge::default()));
+        let bare = Challenge::parse("bearer").unwrap();
+        assert!(bare.bearer && !bare.dpop && bare.scope.is_none());
+    }
+
+    #[test]
+    fn tells_which_schemes_are_offered() {
+        let both = Challenge::parse(
+            r#"Bearer scope="a", DPoP algs="ES256", error="invalid_token", Basic realm="x""#,
+        )
+        .unwrap();
+        assert!(both.bearer && both.dpop, "{both:?}");
+        assert_eq!(both.scope.as_deref(), Some("a"));
+        assert_eq!(
+            both.error, None,
+            "the DPoP challenge's own parameters stay its own"
+        );
+        let dpop = Challenge::parse(r#"DPoP error="use_dpop_nonce""#).unwrap();
+        assert!(dpop.dpop && !dpop.bearer);
+        assert_eq!(dpop.error.as_deref(), Some("use_dpop_nonce"));
+        let bearer = Challenge::parse(r#"Bearer error="invalid_token""#).unwrap();
+        assert!(bearer.bearer && !bearer.dpop);
     }
 
     #[test]

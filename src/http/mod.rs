@@ -16,7 +16,7 @@ pub mod retry;
 
 use challenge::Challenge;
 use error::{Kind, UpstreamError};
-use reqwest::header::{HeaderValue, AUTHORIZATION, WWW_AUTHENTICATE};
+use reqwest::header::{HeaderValue, AUTHORIZATION};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -59,6 +59,12 @@ pub trait TokenSource: Send + Sync {
     /// The server asked for this DPoP nonce (`use_dpop_nonce`); true when
     /// it is news, so the request is worth sending once more with it.
     fn dpop_nonce(&self, _nonce: &str) -> bool {
+        false
+    }
+    /// The server refused `token`, got just now, with `challenge`: true when
+    /// the source would get another kind of token for it (a Bearer token
+    /// where a DPoP-bound one was refused), worth one more round.
+    fn another_kind(&self, _token: &str, _challenge: &Challenge) -> bool {
         false
     }
 }
@@ -140,6 +146,7 @@ impl Http {
     ) -> Result<reqwest::Response, UpstreamError> {
         let failed = |e: reqwest::Error| UpstreamError::unanswered(self.server.as_str(), &e);
         let mut signed_in = false;
+        let mut rekinded = false;
         let mut nonce_sent = false;
         let mut step_ups = 0;
         loop {
@@ -184,14 +191,7 @@ impl Http {
             let Some(tokens) = tokens.filter(|_| recover) else {
                 return Ok(resp);
             };
-            let challenge = || {
-                resp.headers()
-                    .get_all(WWW_AUTHENTICATE)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .find_map(Challenge::parse)
-                    .unwrap_or_default()
-            };
+            let challenge = || Challenge::of(resp.headers()).unwrap_or_default();
             match resp.status().as_u16() {
                 // A DPoP nonce asked for (RFC 9449 §9): once more with it.
                 401 if !nonce_sent && challenge().error.as_deref() == Some("use_dpop_nonce") => {
@@ -205,7 +205,16 @@ impl Http {
                         _ => return Ok(resp),
                     }
                 }
-                401 if !signed_in => {
+                // A new token once per request, and once more when the one
+                // just got is of a kind the server does not take (DPoP-bound,
+                // where it takes Bearer tokens only).
+                401 if !signed_in
+                    || !rekinded
+                        && token
+                            .as_deref()
+                            .is_some_and(|t| tokens.another_kind(t, &challenge())) =>
+                {
+                    rekinded = signed_in;
                     let c = challenge();
                     tracing::info!("the server asks for authorization ({})", c.explain());
                     if let Err(e) = tokens.unauthorized(token.as_deref(), &c).await {

@@ -217,3 +217,65 @@ pub fn python_client(url: &str, tool: &str, args: &str) -> serde_json::Value {
     serde_json::from_str(stdout.lines().last().unwrap_or_default())
         .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 }
+
+/// A real deployment's sign-in: oidc-provider (`tests/peers/oidc_provider.mjs`,
+/// its defaults on) as the authorization server of the Python SDK's MCP
+/// server (`tests/peers/py_resource.py`, verifying the provider's JWTs).
+pub struct OidcDeployment {
+    /// The MCP server (`url`), the provider on `auth_port`.
+    pub resource: Peer,
+    /// The provider.
+    pub provider: Peer,
+}
+
+impl OidcDeployment {
+    /// The provider's issuer.
+    pub fn issuer(&self) -> String {
+        format!("http://localhost:{}", self.provider.port)
+    }
+
+    /// What the provider counts: registrations (the scope each asked for),
+    /// code exchanges and refreshes.
+    pub async fn stats(&self) -> serde_json::Value {
+        let url = format!("http://127.0.0.1:{}/stats", self.provider.port);
+        let resp = super::person().get(url).send().await;
+        let body = resp.expect("the provider's stats").bytes().await.unwrap();
+        serde_json::from_slice(&body).expect("the provider's stats are JSON")
+    }
+}
+
+/// Start an oidc-provider deployment: the resource in `mode` (`plain`,
+/// `stepup`, `dpop-advertised`), tokens for `scopes` living `ttl` seconds,
+/// and `extra` scopes added to the ones the provider lists (none: its stock
+/// `openid offline_access`).
+pub fn oidc_deployment(mode: &str, scopes: &str, ttl: u32, extra: Option<&str>) -> OidcDeployment {
+    let python = require(dir().join(".venv/bin/python"));
+    require(dir().join("node_modules/oidc-provider/package.json"));
+    let (port, auth_port) = (super::free_port(), super::free_port());
+    let resource_url = format!("http://127.0.0.1:{port}/mcp");
+    let (scopes, extra) = (scopes.to_owned(), extra.map(str::to_owned));
+    let make = move || {
+        let mut cmd = Command::new("node");
+        cmd.arg(dir().join("oidc_provider.mjs"))
+            .arg(auth_port.to_string())
+            .arg(&resource_url)
+            .arg(&scopes)
+            .arg(ttl.to_string())
+            .args(extra.as_deref())
+            .current_dir(dir());
+        cmd
+    };
+    let provider = launch(make, auth_port, "oidc-provider (node)", "");
+    let issuer = format!("http://localhost:{auth_port}");
+    let mode = mode.to_owned();
+    let make = move || {
+        let mut cmd = Command::new(&python);
+        cmd.arg(dir().join("py_resource.py"))
+            .arg(port.to_string())
+            .arg(&issuer)
+            .arg(&mode);
+        cmd
+    };
+    let resource = launch(make, port, "the Python SDK resource server", "mcp");
+    OidcDeployment { resource, provider }
+}
