@@ -33,7 +33,7 @@ sse-only\t'HTTP+SSE only'"
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l protocol -d 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client\'s own handshake and never probes' -r -f -a "legacy\t'Relay the client\'s own handshake; never probe'
 auto\t'Ask in 2026-07-28 first (`server/discover`) and use it when the server speaks it, translating for a handshake-era client; otherwise the handshake, over Streamable HTTP or HTTP+SSE. The era found is remembered for the next start'
 modern\t'Speak only 2026-07-28; never fall back to the handshake'"
-complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l retry-timeout -d 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later) before it is answered with an error' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l retry-timeout -d 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later), or answers 429 or 503 (after its Retry-After, at most 30 s a wait), before it is answered with an error' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l request-timeout -d 'How long one request may wait for its answer before the client gets an error (and the server a cancellation). 0, the default, means no limit: long tool calls are normal' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l connect-timeout -d 'How long opening a connection to the server may take' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l ping-interval -d 'Ping the server every SECONDS (answers are not forwarded to the client), so that idle connections stay open and a dead one is noticed and reconnected. Off by default' -r
@@ -80,7 +80,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l enable-proxy -d '
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l ipv4 -d 'Connect over IPv4 only (for networks where IPv6 routes go nowhere)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
-complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l disable-cookies -d 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l disable-cookies -d 'Keep no cookies from the MCP server. By default they are kept in memory for the run (never on disk, never sent to another origin), so that a load balancer\'s affinity cookie keeps the session on its replica'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s V -l version -d 'Print version'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -a "login" -d 'Sign in to a server now (opening the browser if needed), store the tokens, and exit; later runs use them without a browser'
@@ -101,7 +101,7 @@ sse-only\t'HTTP+SSE only'"
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l protocol -d 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client\'s own handshake and never probes' -r -f -a "legacy\t'Relay the client\'s own handshake; never probe'
 auto\t'Ask in 2026-07-28 first (`server/discover`) and use it when the server speaks it, translating for a handshake-era client; otherwise the handshake, over Streamable HTTP or HTTP+SSE. The era found is remembered for the next start'
 modern\t'Speak only 2026-07-28; never fall back to the handshake'"
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l retry-timeout -d 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later) before it is answered with an error' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l retry-timeout -d 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later), or answers 429 or 503 (after its Retry-After, at most 30 s a wait), before it is answered with an error' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l request-timeout -d 'How long one request may wait for its answer before the client gets an error (and the server a cancellation). 0, the default, means no limit: long tool calls are normal' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l connect-timeout -d 'How long opening a connection to the server may take' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l ping-interval -d 'Ping the server every SECONDS (answers are not forwarded to the client), so that idle connections stay open and a dead one is noticed and reconnected. Off by default' -r
@@ -148,7 +148,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l enable-p
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l ipv4 -d 'Connect over IPv4 only (for networks where IPv6 routes go nowhere)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l disable-cookies -d 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l disable-cookies -d 'Keep no cookies from the MCP server. By default they are kept in memory for the run (never on disk, never sent to another origin), so that a load balancer\'s affinity cookie keeps the session on its replica'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l timeout -d 'How long each list request may take' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s H -l header -d 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment' -r
@@ -160,7 +160,7 @@ sse-only\t'HTTP+SSE only'"
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l protocol -d 'Protocol eras: `auto` also reaches servers that speak only 2026-07-28 (probing with server/discover when the client initializes); `legacy` relays the client\'s own handshake and never probes' -r -f -a "legacy\t'Relay the client\'s own handshake; never probe'
 auto\t'Ask in 2026-07-28 first (`server/discover`) and use it when the server speaks it, translating for a handshake-era client; otherwise the handshake, over Streamable HTTP or HTTP+SSE. The era found is remembered for the next start'
 modern\t'Speak only 2026-07-28; never fall back to the handshake'"
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l retry-timeout -d 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later) before it is answered with an error' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l retry-timeout -d 'How long a message waits, retrying with backoff, while the server cannot be reached (at start or later), or answers 429 or 503 (after its Retry-After, at most 30 s a wait), before it is answered with an error' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l request-timeout -d 'How long one request may wait for its answer before the client gets an error (and the server a cancellation). 0, the default, means no limit: long tool calls are normal' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l connect-timeout -d 'How long opening a connection to the server may take' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l ping-interval -d 'Ping the server every SECONDS (answers are not forwarded to the client), so that idle connections stay open and a dead one is noticed and reconnected. Off by default' -r
@@ -208,7 +208,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l enable-p
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l ipv4 -d 'Connect over IPv4 only (for networks where IPv6 routes go nowhere)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l disable-cookies -d 'Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l disable-cookies -d 'Keep no cookies from the MCP server. By default they are kept in memory for the run (never on disk, never sent to another origin), so that a load balancer\'s affinity cookie keeps the session on its replica'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand logout" -l all -d 'Remove every stored credential'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand logout" -s h -l help -d 'Print help'

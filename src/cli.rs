@@ -195,7 +195,9 @@ pub struct Options {
     pub protocol: Protocol,
 
     /// How long a message waits, retrying with backoff, while the server
-    /// cannot be reached (at start or later) before it is answered with an error.
+    /// cannot be reached (at start or later), or answers 429 or 503 (after
+    /// its Retry-After, at most 30 s a wait), before it is answered with an
+    /// error.
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     pub retry_timeout: std::time::Duration,
 
@@ -461,8 +463,11 @@ pub struct Options {
     #[arg(long, conflicts_with_all = ["verbose", "quiet"], help_heading = "Logging")]
     pub silent: bool,
 
-    /// Accepted for mcp-remote compatibility: mcp-bridge never keeps cookies.
-    #[arg(long, hide = true)]
+    /// Keep no cookies from the MCP server. By default they are kept in
+    /// memory for the run (never on disk, never sent to another origin), so
+    /// that a load balancer's affinity cookie keeps the session on its
+    /// replica.
+    #[arg(long, help_heading = "Network")]
     pub disable_cookies: bool,
 }
 

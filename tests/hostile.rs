@@ -285,3 +285,68 @@ async fn control_bytes_in_a_servers_body_are_escaped_in_logs() {
         "nor do they reach the client: {message:?}"
     );
 }
+
+#[tokio::test]
+async fn cookies_go_back_to_the_server_alone_and_never_reach_a_log() {
+    // The server sets an affinity cookie with its first answer, then
+    // redirects a call to another origin.
+    let thief = Fake::start_on("127.0.0.2:0", fake::mcp).await;
+    let to = thief.url.clone();
+    let server = Fake::start(move |s| match s.rpc_method() {
+        "initialize" => match fake::mcp(s) {
+            Reply::Json(status, body, mut headers) => {
+                headers.push(("set-cookie", "aff=c00kie-value-s3cret; Path=/; HttpOnly".into()));
+                Reply::Json(status, body, headers)
+            }
+            other => other,
+        },
+        "tools/call" if s.body.as_ref().unwrap()["params"]["name"] == "away" => {
+            Reply::Json(307, "{}".into(), vec![("location", to.clone())])
+        }
+        _ => fake::mcp(s),
+    })
+    .await;
+    let mut b = Bridge::start(&server.url, &["--protocol", "legacy", "-vvv", "--debug"]).await;
+    b.initialize().await;
+    let r = b.call_tool(json!(1), "t", json!({})).await;
+    assert!(r["result"].is_object(), "{r}");
+    let call = server
+        .seen()
+        .into_iter()
+        .find(|s| s.rpc_method() == "tools/call")
+        .unwrap();
+    assert_eq!(call.header("cookie").as_deref(), Some("aff=c00kie-value-s3cret"));
+    let r = b.call_tool(json!(2), "away", json!({})).await;
+    assert!(r.get("error").is_some(), "{r}");
+    assert!(thief.seen().is_empty(), "nothing went to the other origin");
+    let (code, _) = b.close_and_wait().await;
+    assert_eq!(code, Some(0));
+    let mut logs = b.stderr();
+    for entry in std::fs::read_dir(b.data_dir().join("logs")).unwrap() {
+        logs.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
+    }
+    assert!(!logs.contains("c00kie-value-s3cret"), "a cookie value reached a log");
+    // Nothing of it on disk either.
+    for entry in walk(b.data_dir()) {
+        let bytes = std::fs::read(&entry).unwrap_or_default();
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains("c00kie-value-s3cret"),
+            "{} holds the cookie",
+            entry.display()
+        );
+    }
+}
+
+/// Every file under `dir`.
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = entry.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}

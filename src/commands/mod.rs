@@ -72,12 +72,15 @@ pub fn prepare(raw: &str, port: Option<u16>, opts: &Options) -> Result<Prepared,
 /// the OAuth provider plugged in unless the user sends their own
 /// Authorization header. The provider comes back too, for `login`.
 pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>), String> {
-    use crate::http::client::{client, Redirects};
+    use crate::http::client::{client, Purpose};
     use crate::http::reach::{Guarded, Reach};
     let env = |v: &str| std::env::var(v).ok();
     let net = net_config(opts);
+    // Cookies in memory for this run (a load balancer's affinity cookie),
+    // never on disk: `--disable-cookies` keeps none.
+    let jar = (!opts.disable_cookies).then(|| Arc::new(crate::http::cookies::Jar::new(&p.url)));
     let allow_http = opts.allow_http;
-    let mcp_client = client(&net, &env, Redirects::SameOrigin { allow_http }, None)?;
+    let mcp_client = client(&net, &env, Purpose::Mcp { allow_http, jar })?;
     // OAuth requests follow no redirect (metadata follows same-origin ones
     // itself): a token request must never carry a code or a secret elsewhere.
     // Nor do they connect to a private address the server has no business
@@ -89,10 +92,10 @@ pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>),
     let for_client = Arc::clone(&reach);
     let auth_client = Guarded::new(Some(reach), move || {
         let env = |v: &str| std::env::var(v).ok();
-        client(&net, &env, Redirects::Never, Some(&for_client)).unwrap_or_else(|e| {
+        client(&net, &env, Purpose::OAuth(&for_client)).unwrap_or_else(|e| {
             tracing::warn!("{e}; signing in without those network settings");
             let plain = NetConfig::default();
-            client(&plain, &|_| None, Redirects::Never, Some(&for_client))
+            client(&plain, &|_| None, Purpose::OAuth(&for_client))
                 .expect("the MCP client was just built with all of this and more")
         })
     });
@@ -101,9 +104,12 @@ pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>),
         .auth
         .enabled
         .then(|| Arc::clone(&provider) as Arc<dyn crate::http::TokenSource>);
-    let headers_timeout = (!opts.headers_timeout.is_zero()).then_some(opts.headers_timeout);
+    let waits = crate::http::Waits {
+        headers: (!opts.headers_timeout.is_zero()).then_some(opts.headers_timeout),
+        busy: opts.retry_timeout,
+    };
     Ok((
-        Http::new(mcp_client, p.url.clone(), tokens, headers_timeout),
+        Http::new(mcp_client, p.url.clone(), tokens, waits),
         provider,
     ))
 }

@@ -31,19 +31,24 @@ pub struct NetConfig {
     pub ca_certs: Vec<PathBuf>,
 }
 
-/// Which redirects a client follows. A redirect is where a hostile or
-/// compromised server sends the user's headers, the session and the body
-/// somewhere else; the bridge follows one only to the same origin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Redirects {
-    /// Same origin only (at most 5 hops), each hop https, or http to
-    /// loopback (anywhere with `allow_http`).
-    SameOrigin {
+/// Whom a client sends to, which decides its rules. A redirect is where a
+/// hostile or compromised server sends the user's headers, the session and
+/// the body somewhere else; a cookie is what a load balancer keeps a
+/// session on one replica with.
+pub enum Purpose<'a> {
+    /// The MCP server: redirects followed to the same origin only (at most
+    /// 5 hops), each hop https, or http to loopback (anywhere with
+    /// `allow_http`); cookies kept in `jar` (none: `--disable-cookies`).
+    Mcp {
         /// `--allow-http`.
         allow_http: bool,
+        /// The server's cookie jar.
+        jar: Option<std::sync::Arc<super::cookies::Jar>>,
     },
-    /// None: the 3xx answer comes back as it is.
-    Never,
+    /// Sign-in requests: no redirect followed (the 3xx answer comes back as
+    /// it is), no cookie, and every address a name resolves to held to
+    /// `reach` (the proxies' own names excepted).
+    OAuth(&'a std::sync::Arc<super::reach::Reach>),
 }
 
 /// How many same-origin redirects one request may follow.
@@ -185,19 +190,21 @@ fn extra_roots(
 /// The HTTP client: rustls with the platform's trust store (plus any CA the
 /// user adds), HTTP/2 where the server offers it, no timeout on whole
 /// requests (long tool calls are normal), keep-alive probes on idle
-/// connections, proxies from the environment unless `--no-proxy`.
-/// With `reach`, every address a name resolves to is held to that policy
-/// (the proxies' own names excepted).
+/// connections, proxies from the environment unless `--no-proxy`, and the
+/// rules of its `purpose`.
 pub fn client(
     opts: &NetConfig,
     env: &dyn Fn(&str) -> Option<String>,
-    redirects: Redirects,
-    reach: Option<&std::sync::Arc<super::reach::Reach>>,
+    purpose: Purpose<'_>,
 ) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let (redirects, reach, jar) = match purpose {
+        Purpose::Mcp { allow_http, jar } => (Some(allow_http), None, jar),
+        Purpose::OAuth(reach) => (None, Some(reach), None),
+    };
     let policy = match redirects {
-        Redirects::Never => reqwest::redirect::Policy::none(),
-        Redirects::SameOrigin { allow_http } => reqwest::redirect::Policy::custom(move |a| {
+        None => reqwest::redirect::Policy::none(),
+        Some(allow_http) => reqwest::redirect::Policy::custom(move |a| {
             let same = a
                 .previous()
                 .first()
@@ -241,6 +248,9 @@ pub fn client(
     };
     for p in proxies.proxies()? {
         builder = builder.proxy(p);
+    }
+    if let Some(jar) = jar {
+        builder = builder.cookie_provider(jar);
     }
     if let Some(reach) = reach {
         builder = builder.dns_resolver(std::sync::Arc::new(super::reach::Resolver {

@@ -10,6 +10,7 @@
 pub mod body;
 pub mod challenge;
 pub mod client;
+pub mod cookies;
 pub mod error;
 pub mod reach;
 pub mod retry;
@@ -69,30 +70,39 @@ pub trait TokenSource: Send + Sync {
     }
 }
 
+/// How long a request may wait, from the command line.
+#[derive(Debug, Clone, Copy)]
+pub struct Waits {
+    /// For its response headers (`--headers-timeout`); `None` for ever.
+    pub headers: Option<Duration>,
+    /// In all, while the server answers 429 or 503 (`--retry-timeout`).
+    pub busy: Duration,
+}
+
 /// The HTTP client for one MCP server, with its token source.
 #[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
     server: url::Url,
     tokens: Option<Arc<dyn TokenSource>>,
-    headers_timeout: Option<Duration>,
+    waits: Waits,
 }
 
 impl Http {
     /// Requests to `server` through `client`, with tokens from `tokens`
     /// (`None` when the user sends their own Authorization header), each
-    /// waiting at most `headers_timeout` for its response headers.
+    /// waiting as long as `waits` says.
     pub fn new(
         client: reqwest::Client,
         server: url::Url,
         tokens: Option<Arc<dyn TokenSource>>,
-        headers_timeout: Option<Duration>,
+        waits: Waits,
     ) -> Self {
         Http {
             client,
             server,
             tokens,
-            headers_timeout,
+            waits,
         }
     }
 
@@ -104,8 +114,10 @@ impl Http {
     /// Send the request `build` makes, with the bearer token when it goes to
     /// the server's origin; on a 401 get a new token and send it once more;
     /// on a 403 `insufficient_scope`, ask for the scope and send it again (at
-    /// most twice). A request that gets no response at all fails with an
-    /// error that [`UpstreamError::is_unanswered`].
+    /// most twice); on a 429 or 503 (the server did not take the request
+    /// on), send it again after its `Retry-After` or the backoff, for at
+    /// most `--retry-timeout` in all. A request that gets no response at
+    /// all fails with an error that [`UpstreamError::is_unanswered`].
     pub async fn send(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
@@ -113,8 +125,8 @@ impl Http {
         self.send_with(build, true).await
     }
 
-    /// Send with the token, but never sign in: for the session's DELETE at
-    /// exit, which must not open a browser.
+    /// Send with the token, but never sign in (nor wait for a busy server):
+    /// for the session's DELETE at exit, which must not open a browser.
     pub async fn send_without_sign_in(
         &self,
         build: impl Fn() -> reqwest::RequestBuilder,
@@ -149,6 +161,7 @@ impl Http {
         let mut rekinded = false;
         let mut nonce_sent = false;
         let mut step_ups = 0;
+        let mut busy = retry::Busy::new(self.waits.busy);
         loop {
             let mut req = build().build().map_err(failed)?;
             let tokens = self
@@ -171,7 +184,7 @@ impl Http {
                 }
             }
             let sent = self.client.execute(req);
-            let answered = match self.headers_timeout {
+            let answered = match self.waits.headers {
                 None => sent.await,
                 Some(limit) => match tokio::time::timeout(limit, sent).await {
                     Ok(r) => r,
@@ -188,6 +201,18 @@ impl Http {
                 },
             };
             let resp = answered.map_err(failed)?;
+            if recover {
+                if let Some(wait) = busy.wait(&resp) {
+                    tracing::info!(
+                        "the server is busy (HTTP {}); sending again in {} ms",
+                        resp.status(),
+                        wait.as_millis()
+                    );
+                    drop(resp);
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+            }
             let Some(tokens) = tokens.filter(|_| recover) else {
                 return Ok(resp);
             };

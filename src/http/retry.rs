@@ -63,13 +63,18 @@ pub const RETRY_FLOOR: Duration = Duration::from_millis(100);
 
 /// `d` scaled by a factor between 0.8 and 1.2.
 fn jitter(d: Duration) -> Duration {
+    d.mul_f64(0.8 + 0.4 * fraction())
+}
+
+/// A number between 0 and 1 from the clock's low bits: good enough to
+/// spread reconnects and retries apart.
+fn fraction() -> f64 {
     let nanos = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|t| t.subsec_nanos())
         .unwrap_or(0);
-    // Mix the clock's low bits; good enough to spread reconnects apart.
     let r = nanos.wrapping_mul(2_654_435_761) % 401; // 0..=400
-    d.mul_f64(0.8 + f64::from(r) / 1000.0)
+    f64::from(r) / 400.0
 }
 
 /// Most requests that may wait at once for an unreachable server; more are
@@ -135,6 +140,70 @@ impl Drop for Waiting {
     }
 }
 
+/// The longest a server's `Retry-After` makes one request wait.
+pub const BUSY_WAIT_CAP: Duration = Duration::from_secs(30);
+
+/// The waits of one request the server answers 429 (too many requests) or
+/// 503 (unavailable): neither took the request on, so it is sent again,
+/// after the server's `Retry-After` (seconds or an HTTP date, RFC 9110
+/// §10.2.3; at most [`BUSY_WAIT_CAP`]) or the backoff, and a hint repeated
+/// backs off all the same; each wait up to a fifth longer, to spread
+/// requests refused together; for at most `limit` in all.
+pub struct Busy {
+    deadline: Instant,
+    backoff: Backoff,
+}
+
+impl Busy {
+    /// The waits of a request that may wait `limit` in all.
+    pub fn new(limit: Duration) -> Self {
+        Busy {
+            deadline: Instant::now() + limit,
+            backoff: Backoff::streams(),
+        }
+    }
+
+    /// How long to wait before sending again after `resp`; `None` when
+    /// `resp` is not a 429 or 503, or the wait would pass the limit.
+    pub fn wait(&mut self, resp: &reqwest::Response) -> Option<Duration> {
+        if !matches!(resp.status().as_u16(), 429 | 503) {
+            return None;
+        }
+        let hint = retry_after(resp.headers(), SystemTime::now()).map(|h| h.min(BUSY_WAIT_CAP));
+        // Up to a fifth more than asked, so that requests refused together
+        // (by a rate limit, say) do not all come back at the same instant.
+        let wait = self
+            .backoff
+            .next_delay(hint)
+            .mul_f64(1.0 + 0.2 * fraction());
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if wait > left {
+            tracing::info!(
+                "the server is busy (HTTP {}) and asks for {} ms more than --retry-timeout leaves; giving up",
+                resp.status(),
+                wait.as_millis()
+            );
+            return None;
+        }
+        Some(wait)
+    }
+}
+
+/// A response's `Retry-After`: delay seconds, or an HTTP date (a date past
+/// is no wait); `None` when absent or unreadable.
+pub fn retry_after(headers: &reqwest::header::HeaderMap, now: SystemTime) -> Option<Duration> {
+    let v = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = v.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = httpdate::parse_http_date(v).ok()?;
+    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
 /// What one run of a long-lived stream says about the next.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reopen {
@@ -198,6 +267,28 @@ mod tests {
         }
         b.reset();
         assert!(b.next_delay(None) <= Duration::from_millis(120));
+    }
+
+    #[test]
+    fn retry_after_is_seconds_or_an_http_date() {
+        use reqwest::header::{HeaderMap, HeaderValue, RETRY_AFTER};
+        let at = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(RETRY_AFTER, HeaderValue::from_str(v).unwrap());
+            let now = UNIX_EPOCH + Duration::from_secs(1_445_412_480);
+            retry_after(&h, now)
+        };
+        assert_eq!(at("7"), Some(Duration::from_secs(7)));
+        assert_eq!(at(" 0 "), Some(Duration::ZERO));
+        // RFC 9110's example date, 120 s after "now".
+        assert_eq!(
+            at("Wed, 21 Oct 2015 07:30:00 GMT"),
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(at("Wed, 21 Oct 2015 07:00:00 GMT"), Some(Duration::ZERO));
+        assert_eq!(at("soon"), None);
+        assert_eq!(at("-1"), None);
+        assert_eq!(retry_after(&HeaderMap::new(), SystemTime::now()), None);
     }
 
     #[test]
