@@ -13,9 +13,15 @@ peers=tests/peers
 # libsecret's secret-tool to look inside it. gnome-keyring is pinned; Debian
 # keeps only the newest Chromium security build, so it is taken as found and
 # its version printed. iproute2: the private-address test makes a network
-# namespace of its own. zip, unzip: the release archives' test.
-debs="chromium gnome-keyring=42.1-1+b2 libsecret-tools dbus iproute2 zip unzip"
+# namespace of its own. zip, unzip: the release archives' test. nginx and
+# haproxy (Debian 12's lines, security updates included) and openssl: the
+# deployment tests put them in front of real servers, with TLS from a CA the
+# test makes.
+debs="chromium gnome-keyring=42.1-1+b2 libsecret-tools dbus iproute2 zip unzip nginx=1.22.1-9* haproxy=2.6.12-1* openssl"
 missing=""
+command -v nginx >/dev/null || missing=1
+command -v haproxy >/dev/null || missing=1
+command -v openssl >/dev/null || missing=1
 command -v ip >/dev/null || missing=1
 command -v zip >/dev/null || missing=1
 command -v unzip >/dev/null || missing=1
@@ -28,9 +34,14 @@ if [ -n "$missing" ]; then
   as_root=""
   [ "$(id -u)" -eq 0 ] || as_root="sudo"
   $as_root apt-get update -qq
+  # The version patterns go to apt as they are, never matched against files.
+  set -f
   DEBIAN_FRONTEND=noninteractive $as_root apt-get install -y -qq --no-install-recommends $debs >/dev/null
+  set +f
 fi
 chromium --version 2>/dev/null | grep -v unexpected || true
+nginx -v 2>&1
+haproxy -v | head -n 1
 
 echo "== installing pinned test peers into $peers"
 npm ci --prefix "$peers" --no-audit --no-fund --loglevel=error

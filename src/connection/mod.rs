@@ -40,6 +40,8 @@ use tokio::sync::mpsc;
 pub(crate) const GET_READY_LIMIT: Duration = Duration::from_secs(2);
 /// How long the DELETE that ends the session may take.
 const CLOSE_LIMIT: Duration = Duration::from_millis(900);
+/// How many new sessions one request refused for a lost session may wait for.
+const RENEWALS_PER_REQUEST: usize = 2;
 
 /// How the connection behaves, from the command line.
 #[derive(Debug, Clone)]
@@ -313,35 +315,44 @@ impl Connection {
     /// A handshake-era request: sent on the current session (waiting while a
     /// new one is being started), retried while the server cannot be
     /// reached, and sent once more on a new session when the server lost
-    /// the old one (it refused the request, so it did not run).
+    /// the old one (it refused the request, so it did not run); twice at
+    /// most, because behind a load balancer the first new session can be
+    /// lost at once: an answer to a request of the old session, from
+    /// another replica, moves the affinity cookie off it.
     async fn handshake_request(&self, m: &Message) -> Result<Answered, UpstreamError> {
         self.setup.lock().expect("setup lock").request_sent(m);
         let retry_for = self.settings.retry_for;
         self.state.settled(retry_for).await;
-        let link = self.state.link();
         let send = || retry::while_unreachable(retry_for, || self.send_handshake(m));
-        let result = send().await;
-        let Some(link) = link.filter(|l| l.id.is_some()) else {
-            return result;
-        };
-        match result {
-            Err(e) if self.lost(&e, &link) => match self.renew(link.epoch, &e.to_string()).await {
-                Ok(()) => {
+        let mut link = self.state.link();
+        let mut result = send().await;
+        let mut renewals = 0;
+        loop {
+            let Some(on) = link.filter(|l| l.id.is_some()) else {
+                return result;
+            };
+            match result {
+                Err(e) if renewals < RENEWALS_PER_REQUEST && self.lost(&e, &on) => {
+                    renewals += 1;
+                    if let Err(e2) = self.renew(on.epoch, &e.to_string()).await {
+                        return Err(e.noted(format!("; {e2}")));
+                    }
                     tracing::info!("sending {} again on the new session", m.describe());
-                    send().await
+                    link = self.state.link();
+                    result = send().await;
                 }
-                Err(e2) => Err(e.noted(format!("; {e2}"))),
-            },
-            Err(e) if e.session_gone() => {
-                // The request ran (its reply stream could not be resumed), so
-                // it is not sent again; the session is renewed all the same.
-                let _ = self.events.send(Event::SessionGone {
-                    epoch: link.epoch,
-                    why: e.to_string(),
-                });
-                Err(e)
+                Err(e) if e.session_gone() => {
+                    // The request ran (its reply stream could not be resumed),
+                    // or was refused too often: it is not sent again; the
+                    // session is renewed all the same.
+                    let _ = self.events.send(Event::SessionGone {
+                        epoch: on.epoch,
+                        why: e.to_string(),
+                    });
+                    return Err(e);
+                }
+                other => return other,
             }
-            other => other,
         }
     }
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod infra;
 pub mod net;
 pub mod oauth_fake;
 pub mod peers;
