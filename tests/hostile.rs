@@ -295,7 +295,10 @@ async fn cookies_go_back_to_the_server_alone_and_never_reach_a_log() {
     let server = Fake::start(move |s| match s.rpc_method() {
         "initialize" => match fake::mcp(s) {
             Reply::Json(status, body, mut headers) => {
-                headers.push(("set-cookie", "aff=c00kie-value-s3cret; Path=/; HttpOnly".into()));
+                headers.push((
+                    "set-cookie",
+                    "aff=c00kie-value-s3cret; Path=/; HttpOnly".into(),
+                ));
                 Reply::Json(status, body, headers)
             }
             other => other,
@@ -315,7 +318,10 @@ async fn cookies_go_back_to_the_server_alone_and_never_reach_a_log() {
         .into_iter()
         .find(|s| s.rpc_method() == "tools/call")
         .unwrap();
-    assert_eq!(call.header("cookie").as_deref(), Some("aff=c00kie-value-s3cret"));
+    assert_eq!(
+        call.header("cookie").as_deref(),
+        Some("aff=c00kie-value-s3cret")
+    );
     let r = b.call_tool(json!(2), "away", json!({})).await;
     assert!(r.get("error").is_some(), "{r}");
     assert!(thief.seen().is_empty(), "nothing went to the other origin");
@@ -325,7 +331,10 @@ async fn cookies_go_back_to_the_server_alone_and_never_reach_a_log() {
     for entry in std::fs::read_dir(b.data_dir().join("logs")).unwrap() {
         logs.push_str(&std::fs::read_to_string(entry.unwrap().path()).unwrap());
     }
-    assert!(!logs.contains("c00kie-value-s3cret"), "a cookie value reached a log");
+    assert!(
+        !logs.contains("c00kie-value-s3cret"),
+        "a cookie value reached a log"
+    );
     // Nothing of it on disk either.
     for entry in walk(b.data_dir()) {
         let bytes = std::fs::read(&entry).unwrap_or_default();

@@ -76,11 +76,8 @@ pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>),
     use crate::http::reach::{Guarded, Reach};
     let env = |v: &str| std::env::var(v).ok();
     let net = net_config(opts);
-    // Cookies in memory for this run (a load balancer's affinity cookie),
-    // never on disk: `--disable-cookies` keeps none.
-    let jar = (!opts.disable_cookies).then(|| Arc::new(crate::http::cookies::Jar::new(&p.url)));
     let allow_http = opts.allow_http;
-    let mcp_client = client(&net, &env, Purpose::Mcp { allow_http, jar })?;
+    let mcp_client = client(&net, &env, Purpose::Mcp { allow_http })?;
     // OAuth requests follow no redirect (metadata follows same-origin ones
     // itself): a token request must never carry a code or a secret elsewhere.
     // Nor do they connect to a private address the server has no business
@@ -108,10 +105,13 @@ pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>),
         headers: (!opts.headers_timeout.is_zero()).then_some(opts.headers_timeout),
         busy: opts.retry_timeout,
     };
-    Ok((
-        Http::new(mcp_client, p.url.clone(), tokens, waits),
-        provider,
-    ))
+    let mut http = Http::new(mcp_client, p.url.clone(), tokens, waits);
+    // Cookies in memory for this run (a load balancer's affinity cookie),
+    // never on disk: `--disable-cookies` keeps none.
+    if !opts.disable_cookies {
+        http = http.with_cookies();
+    }
+    Ok((http, provider))
 }
 
 /// What a one-shot subcommand (`login`, `check`) connects with.

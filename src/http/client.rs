@@ -33,21 +33,18 @@ pub struct NetConfig {
 
 /// Whom a client sends to, which decides its rules. A redirect is where a
 /// hostile or compromised server sends the user's headers, the session and
-/// the body somewhere else; a cookie is what a load balancer keeps a
-/// session on one replica with.
+/// the body somewhere else.
 pub enum Purpose<'a> {
     /// The MCP server: redirects followed to the same origin only (at most
     /// 5 hops), each hop https, or http to loopback (anywhere with
-    /// `allow_http`); cookies kept in `jar` (none: `--disable-cookies`).
+    /// `allow_http`). (Its cookies are [`super::Http`]'s.)
     Mcp {
         /// `--allow-http`.
         allow_http: bool,
-        /// The server's cookie jar.
-        jar: Option<std::sync::Arc<super::cookies::Jar>>,
     },
     /// Sign-in requests: no redirect followed (the 3xx answer comes back as
-    /// it is), no cookie, and every address a name resolves to held to
-    /// `reach` (the proxies' own names excepted).
+    /// it is), and every address a name resolves to held to `reach` (the
+    /// proxies' own names excepted).
     OAuth(&'a std::sync::Arc<super::reach::Reach>),
 }
 
@@ -198,9 +195,9 @@ pub fn client(
     purpose: Purpose<'_>,
 ) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let (redirects, reach, jar) = match purpose {
-        Purpose::Mcp { allow_http, jar } => (Some(allow_http), None, jar),
-        Purpose::OAuth(reach) => (None, Some(reach), None),
+    let (redirects, reach) = match purpose {
+        Purpose::Mcp { allow_http } => (Some(allow_http), None),
+        Purpose::OAuth(reach) => (None, Some(reach)),
     };
     let policy = match redirects {
         None => reqwest::redirect::Policy::none(),
@@ -248,9 +245,6 @@ pub fn client(
     };
     for p in proxies.proxies()? {
         builder = builder.proxy(p);
-    }
-    if let Some(jar) = jar {
-        builder = builder.cookie_provider(jar);
     }
     if let Some(reach) = reach {
         builder = builder.dns_resolver(std::sync::Arc::new(super::reach::Resolver {

@@ -17,7 +17,7 @@ pub mod retry;
 
 use challenge::Challenge;
 use error::{Kind, UpstreamError};
-use reqwest::header::{HeaderValue, AUTHORIZATION};
+use reqwest::header::{HeaderValue, AUTHORIZATION, COOKIE};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -79,13 +79,14 @@ pub struct Waits {
     pub busy: Duration,
 }
 
-/// The HTTP client for one MCP server, with its token source.
+/// The HTTP client for one MCP server, with its token source and cookies.
 #[derive(Clone)]
 pub struct Http {
     client: reqwest::Client,
     server: url::Url,
     tokens: Option<Arc<dyn TokenSource>>,
     waits: Waits,
+    cookies: Option<Arc<cookies::Jar>>,
 }
 
 impl Http {
@@ -103,7 +104,15 @@ impl Http {
             server,
             tokens,
             waits,
+            cookies: None,
         }
+    }
+
+    /// Keep the cookies the server sets, in memory, and send them back to
+    /// it (never elsewhere).
+    pub fn with_cookies(mut self) -> Self {
+        self.cookies = Some(Arc::new(cookies::Jar::new(&self.server)));
+        self
     }
 
     /// A request builder on the client underneath.
@@ -164,6 +173,10 @@ impl Http {
         let mut busy = retry::Busy::new(self.waits.busy);
         loop {
             let mut req = build().build().map_err(failed)?;
+            let jar = self.cookies.as_deref();
+            if let Some(v) = jar.and_then(|j| j.header_for(req.url())) {
+                req.headers_mut().insert(COOKIE, v);
+            }
             let tokens = self
                 .tokens
                 .as_deref()
@@ -201,6 +214,9 @@ impl Http {
                 },
             };
             let resp = answered.map_err(failed)?;
+            if let Some(jar) = jar {
+                jar.keep(resp.headers(), resp.url());
+            }
             if recover {
                 if let Some(wait) = busy.wait(&resp) {
                     tracing::info!(
