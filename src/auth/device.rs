@@ -5,7 +5,7 @@
 //! server's interval, slower on `slow_down`, until the person approves,
 //! refuses, the code expires, or `--auth-timeout` passes.
 
-use super::discovery::AuthServer;
+use super::server::AuthServer;
 use super::sign_in::stored_client;
 use super::store::Client;
 use super::token::{self, call, Refused};

@@ -4,6 +4,7 @@
 //! `/authorize`, `/token` and `/register` on the origin. Every URL here comes
 //! from the server, so each is checked before it is fetched or used.
 
+use super::server::{AuthServer, OFFLINE_ACCESS};
 use crate::http::body::read_body;
 use crate::http::challenge::Challenge;
 use crate::text::clean;
@@ -17,92 +18,17 @@ const METADATA_LIMIT: usize = 256 * 1024;
 /// How long one metadata request may take.
 const METADATA_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// What discovery found: where to send the person and the bridge.
-#[derive(Debug, Clone)]
-pub struct AuthServer {
-    /// The issuer identifier.
-    pub issuer: String,
-    /// Where the browser goes (the grants without a person need none).
-    pub authorization_endpoint: Option<Url>,
-    /// Where codes and refresh tokens are exchanged.
-    pub token_endpoint: Url,
-    /// Dynamic client registration, when offered.
-    pub registration_endpoint: Option<Url>,
-    /// The scope to ask for, if any.
-    pub scope: Option<String>,
-    /// The resource indicator (RFC 8707), unless `--disable-resource-parameter`.
-    pub resource: Option<String>,
-    /// Client ID Metadata Documents are accepted.
-    pub cimd_supported: bool,
-    /// The authorization response carries `iss` (RFC 9207).
-    pub iss_in_response: bool,
-    /// `token_endpoint_auth_methods_supported`, as listed.
-    pub auth_methods: Vec<String>,
-    /// Tokens are bound to a key (RFC 9449): the authorization server lists
-    /// ES256 in `dpop_signing_alg_values_supported`, and (after discovery)
-    /// the resource takes DPoP too (see [`resource_takes_dpop`]).
-    pub dpop: bool,
-    /// `scopes_supported` lists `offline_access`: a person's sign-in asks
-    /// for it, so that a refresh token comes with the access token (OpenID
-    /// Connect Core §11, SEP-2207).
-    pub offline_access: bool,
-    /// The device authorization endpoint (RFC 8628), when offered.
-    pub device_endpoint: Option<Url>,
-}
-
-impl AuthServer {
-    /// A server known without metadata, by its issuer and token endpoint:
-    /// it offers nothing optional (no browser endpoint, registration,
-    /// client metadata documents, `iss`, DPoP, `offline_access` or device
-    /// grant) until the caller says otherwise.
-    pub fn without_metadata(
-        issuer: String,
-        token_endpoint: Url,
-        scope: Option<String>,
-        resource: Option<String>,
-    ) -> AuthServer {
-        AuthServer {
-            issuer,
-            authorization_endpoint: None,
-            token_endpoint,
-            registration_endpoint: None,
-            scope,
-            resource,
-            cimd_supported: false,
-            iss_in_response: false,
-            auth_methods: Vec::new(),
-            dpop: false,
-            offline_access: false,
-            device_endpoint: None,
-        }
-    }
-
-    /// The scope to ask for: `asked` (a challenge's, or a step-up's), else
-    /// the one discovery found; with `offline_access` added for a person's
-    /// sign-in where the authorization server lists it (a grant with no
-    /// person gets no refresh token, RFC 6749 §4.4.3).
-    pub fn scope_for(&self, asked: Option<String>, person: bool) -> Option<String> {
-        let scope = asked.or_else(|| self.scope.clone());
-        if !(person && self.offline_access) {
-            return scope;
-        }
-        super::union(scope.as_deref(), Some(OFFLINE_ACCESS))
-    }
-}
-
-/// The scope that asks for a refresh token.
-pub const OFFLINE_ACCESS: &str = "offline_access";
-
-/// Whether the resource takes DPoP-bound tokens: its protected resource
-/// metadata lists `dpop_signing_alg_values_supported` or requires bound
-/// tokens (RFC 9449 §5.2, RFC 9728 §2), or its challenge offers the DPoP
-/// scheme (RFC 9449 §7.1). Most MCP servers take Bearer tokens only, and
-/// send a DPoP-bound one in vain, however much the authorization server
-/// offers DPoP.
+/// Whether the resource takes DPoP-bound tokens with the bridge's ES256
+/// proofs: its protected resource metadata lists ES256 in
+/// `dpop_signing_alg_values_supported`, or requires bound tokens without
+/// naming algorithms (RFC 9728 §2), or its challenge offers the DPoP scheme
+/// (RFC 9449 §7.1). Most MCP servers take Bearer tokens only, and refuse a
+/// DPoP-bound one, however much their authorization server offers DPoP.
 pub fn resource_takes_dpop(prm: Option<&Value>, challenge: &Challenge) -> bool {
     let listed = prm.is_some_and(|v| {
-        !str_list(v, "dpop_signing_alg_values_supported").is_empty()
-            || v.get("dpop_bound_access_tokens_required") == Some(&Value::Bool(true))
+        let algs = str_list(v, "dpop_signing_alg_values_supported");
+        let required = v.get("dpop_bound_access_tokens_required") == Some(&Value::Bool(true));
+        algs.iter().any(|a| a == "ES256") || (algs.is_empty() && required)
     });
     listed || challenge.dpop
 }
@@ -551,6 +477,26 @@ mod tests {
             canonical_resource(&u("https://h.example:8443/mcp")),
             "https://h.example:8443/mcp"
         );
+    }
+
+    #[test]
+    fn dpop_only_where_the_resource_takes_it() {
+        use serde_json::json;
+        let bearer = Challenge::parse("Bearer").unwrap();
+        let dpop = Challenge::parse("DPoP algs=\"ES256\"").unwrap();
+        assert!(!resource_takes_dpop(None, &bearer));
+        assert!(resource_takes_dpop(None, &dpop));
+        let listed = json!({"dpop_signing_alg_values_supported": ["ES256", "RS256"]});
+        assert!(resource_takes_dpop(Some(&listed), &bearer));
+        let other = json!({"dpop_signing_alg_values_supported": ["RS256"]});
+        assert!(
+            !resource_takes_dpop(Some(&other), &bearer),
+            "no proof it would take"
+        );
+        let required = json!({"dpop_bound_access_tokens_required": true});
+        assert!(resource_takes_dpop(Some(&required), &bearer));
+        let plain = json!({"resource": "https://h.example/mcp", "scopes_supported": ["a"]});
+        assert!(!resource_takes_dpop(Some(&plain), &Challenge::default()));
     }
 
     #[test]

@@ -8,8 +8,8 @@
 //! or its challenge says so); a bound token refused with a Bearer-only
 //! challenge leads, once, to an unbound one, remembered for the server.
 
-use super::discovery::AuthServer;
 use super::jwt::DpopKey;
+use super::server::AuthServer;
 use super::store::Client;
 use super::token::{Dpop, Proofs};
 use super::Auth;

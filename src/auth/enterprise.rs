@@ -7,7 +7,7 @@
 //! client's own authentication. ID tokens and ID-JAGs are secrets: kept out
 //! of every log like tokens.
 
-use super::discovery::AuthServer;
+use super::server::AuthServer;
 use super::token::{basic_auth, call, Refused};
 use super::Assertion;
 use crate::text::clean;

@@ -4,7 +4,8 @@
 //! `insufficient_scope` (ask for the scope); and the discovery behind
 //! both, once per process.
 
-use super::discovery::{self, AuthServer};
+use super::discovery;
+use super::server::AuthServer;
 use super::{failed, union, Auth, GrantMode, Known, SIGN_IN_COOL_DOWN};
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
@@ -52,9 +53,9 @@ impl Auth {
         }
         if self.binding_refused(sent, c) {
             self.bearer_only_from_now();
-            // Saved now, so that a failed sign-in still remembers.
-            let had = turn.known.server.clone();
-            if let Some(server) = had {
+            // Saved now (the bound token dropped), so that a sign-in that
+            // fails still leaves it remembered.
+            if let Some(server) = turn.known.server.clone() {
                 let client = turn.known.client.clone();
                 self.save(&server, client.as_ref(), None).await;
             }
@@ -145,7 +146,7 @@ impl Auth {
                         .clone()
                         .unwrap_or_else(|| discovery::canonical_resource(&self.cfg.server))
                 });
-                discovery::AuthServer::without_metadata(
+                AuthServer::without_metadata(
                     te.origin().ascii_serialization(),
                     te.clone(),
                     c.scope.clone(),

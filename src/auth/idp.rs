@@ -11,8 +11,9 @@
 //! token endpoint over TLS (OpenID Connect Core §3.1.3.7) and goes back to
 //! that same IdP, which verifies it in the token exchange.
 
-use super::discovery::{authorization_metadata, from_metadata, AuthServer};
+use super::discovery::{authorization_metadata, from_metadata};
 use super::enterprise::Idp;
+use super::server::AuthServer;
 use super::store::{now, Client, Kind, Meta, Secret, Tokens};
 use super::{failed, pkce, token, Auth};
 use crate::http::error::UpstreamError;

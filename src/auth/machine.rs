@@ -6,8 +6,8 @@
 //! expires. A refusal surfaces as the authorization server said it, with
 //! no retry loop and no switch to another grant.
 
-use super::discovery::AuthServer;
 use super::jwt::SigningKey;
+use super::server::AuthServer;
 use super::store::Client;
 use super::{failed, token, Auth, GrantMode, Known};
 use crate::http::challenge::Challenge;

@@ -2,7 +2,7 @@
 //! expiry or after a 401, with the lock held so that a rotating refresh
 //! token is never spent twice.
 
-use super::discovery::AuthServer;
+use super::server::AuthServer;
 use super::store::{Client, Tokens};
 use super::{metadata_document_client, token, Auth, Known};
 use crate::http::challenge::Challenge;

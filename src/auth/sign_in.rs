@@ -2,7 +2,7 @@
 //! callback, the client (static, metadata document, stored or newly
 //! registered), PKCE and `state`, the browser, and the code exchange.
 
-use super::discovery::AuthServer;
+use super::server::AuthServer;
 use super::store::Client;
 use super::{browser, callback, failed, metadata_document_client, pkce, token, union, Auth, Known};
 use crate::http::challenge::Challenge;
@@ -101,7 +101,7 @@ impl Auth {
         }
         Err(failed(
             url,
-            "the authorization server refused a fresh client registration too",
+            "the authorization server rejected a fresh client registration",
         ))
     }
 

@@ -2,8 +2,8 @@
 //! the authorization URL, and the token endpoint (code exchange and refresh,
 //! with the resource indicator of RFC 8707 on each).
 
-use super::discovery::AuthServer;
 use super::jwt::SigningKey;
+use super::server::AuthServer;
 use super::store::{now, Client, Tokens};
 use crate::http::body::read_body;
 use crate::text::clean;
@@ -253,7 +253,7 @@ pub fn authorization_url(
             // that knows no prompt ignores it (RFC 6749 §3.1).
             let offline = s
                 .split_whitespace()
-                .any(|s| s == super::discovery::OFFLINE_ACCESS);
+                .any(|s| s == super::server::OFFLINE_ACCESS);
             if offline && !given("prompt") {
                 q.append_pair("prompt", "consent");
             }
