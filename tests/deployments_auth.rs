@@ -73,15 +73,19 @@ impl Machine {
         );
     }
 
+    /// The one server's stored file ending in `suffix`.
+    fn stored_file(&self, suffix: &str) -> PathBuf {
+        std::fs::read_dir(self.credentials())
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .find(|p| p.to_string_lossy().ends_with(suffix))
+            .unwrap_or_else(|| panic!("no {suffix} stored"))
+    }
+
     /// The one server's stored metadata and secret.
     fn stored(&self) -> (Value, Value) {
         let read = |suffix: &str| -> Value {
-            let file = std::fs::read_dir(self.credentials())
-                .unwrap()
-                .map(|e| e.unwrap().path())
-                .find(|p| p.to_string_lossy().ends_with(suffix))
-                .unwrap_or_else(|| panic!("no {suffix} stored"));
-            serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap()
+            serde_json::from_slice(&std::fs::read(self.stored_file(suffix)).unwrap()).unwrap()
         };
         (read(".meta.json"), read(".secret.json"))
     }
@@ -212,6 +216,18 @@ fn step_up_deployment() -> OidcDeployment {
     )
 }
 
+/// The client was registered for mcp:tools (with offline_access), then
+/// once more for mcp:admin too: no other registration.
+async fn registered_then_widened(d: &OidcDeployment) {
+    assert_eq!(
+        registrations(d).await,
+        [
+            sorted("mcp:tools offline_access"),
+            sorted("mcp:tools offline_access mcp:admin")
+        ]
+    );
+}
+
 /// Call `admin_report`, which asks for more scope.
 async fn admin_report(b: &mut Bridge) {
     let r = b.call_tool(json!("admin"), "admin_report", json!({})).await;
@@ -225,13 +241,7 @@ async fn step_up_with_a_registered_client_registers_it_again_for_the_wider_scope
     let mut b = m.bridge(&d.resource.url).await;
     works(&mut b).await;
     admin_report(&mut b).await;
-    assert_eq!(
-        registrations(&d).await,
-        [
-            sorted("mcp:tools offline_access"),
-            sorted("mcp:tools offline_access mcp:admin")
-        ]
-    );
+    registered_then_widened(&d).await;
     // The registered scope is known, so no tab was wasted on a refusal.
     let tabs = m.tabs();
     assert_eq!(tabs.len(), 2, "{tabs:?}");
@@ -248,11 +258,7 @@ async fn step_up_refused_for_a_client_of_unknown_scope_registers_again_once() {
     works(&mut b).await;
     drop(b);
     // The registration as an earlier version stored it: without its scope.
-    let secret = std::fs::read_dir(m.credentials())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().ends_with(".secret.json"))
-        .unwrap();
+    let secret = m.stored_file(".secret.json");
     let mut stored: Value = serde_json::from_slice(&std::fs::read(&secret).unwrap()).unwrap();
     stored["client"].as_object_mut().unwrap().remove("scope");
     std::fs::write(&secret, stored.to_string()).unwrap();
@@ -262,13 +268,7 @@ async fn step_up_refused_for_a_client_of_unknown_scope_registers_again_once() {
     admin_report(&mut b).await;
     // The provider refused mcp:admin for the old client (invalid_scope):
     // one extra tab, one new registration for the union, then the step-up.
-    assert_eq!(
-        registrations(&d).await,
-        [
-            sorted("mcp:tools offline_access"),
-            sorted("mcp:tools offline_access mcp:admin")
-        ]
-    );
+    registered_then_widened(&d).await;
     let tabs = m.tabs();
     assert_eq!(
         tabs.len(),
