@@ -190,6 +190,8 @@ pub fn nginx(dir: &Path, port: u16, ca: &Ca, backend: u16, rate: &str) -> Daemon
     let user = if is_root() { "user root;" } else { "" };
     let cfg = format!(
         "{user}
+# One process, so that killing it leaves no worker behind.
+master_process off;
 worker_processes 1;
 pid {d}/nginx.pid;
 error_log {d}/nginx-error.log warn;
