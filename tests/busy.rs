@@ -174,23 +174,11 @@ async fn notifications_refused_as_busy_still_arrive_all_and_in_order() {
         b.send(json!({"jsonrpc": "2.0", "method": "notifications/progress", "params": {"progressToken": "t", "progress": n}}))
             .await;
     }
-    let delivered = || -> Vec<u64> {
-        server
-            .seen()
-            .iter()
-            .filter(|s| s.rpc_method() == "notifications/progress")
-            .map(|s| {
-                s.body.as_ref().unwrap()["params"]["progress"]
-                    .as_u64()
-                    .unwrap()
-            })
-            .collect()
-    };
     let start = Instant::now();
-    while delivered().len() < 7 && start.elapsed() < common::WAIT {
+    while server.progress_seen().len() < 7 && start.elapsed() < common::WAIT {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let delivered = delivered();
+    let delivered = server.progress_seen();
     // The first was refused twice, then taken; the rest followed in order.
     assert_eq!(delivered, [0, 0, 0, 1, 2, 3, 4], "{delivered:?}");
 }

@@ -201,16 +201,7 @@ async fn thousands_of_pipelined_notifications_arrive_all_and_in_order() {
     let answers = b.drain(std::time::Duration::from_millis(300)).await;
     let answered = answers.iter().filter(|m| m.get("result").is_some()).count();
     assert_eq!(answered, 500, "every request answered (in {took:?})");
-    let progress: Vec<u64> = server
-        .seen()
-        .iter()
-        .filter(|s| s.rpc_method() == "notifications/progress")
-        .map(|s| {
-            s.body.as_ref().unwrap()["params"]["progress"]
-                .as_u64()
-                .unwrap()
-        })
-        .collect();
+    let progress = server.progress_seen();
     assert_eq!(
         progress.len(),
         3000,

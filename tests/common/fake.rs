@@ -139,6 +139,19 @@ impl Fake {
         self.inner.seen.lock().unwrap().clone()
     }
 
+    /// The `progress` of every `notifications/progress` received, in order.
+    pub fn progress_seen(&self) -> Vec<u64> {
+        self.seen()
+            .iter()
+            .filter(|s| s.rpc_method() == "notifications/progress")
+            .map(|s| {
+                s.body.as_ref().unwrap()["params"]["progress"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect()
+    }
+
     /// Requests received with this HTTP method.
     pub fn seen_with(&self, method: Method) -> Vec<Seen> {
         self.seen()
