@@ -107,7 +107,7 @@ impl Auth {
             return t.read().map_err(|e| failed(url, e));
         }
         let key = idp.key();
-        let stored = self.read_store(&key).await.and_then(|s| s.tokens);
+        let stored = self.read_store(&key).await.and_then(|(_, s)| s.tokens);
         if let Some(id) = stored.as_ref().and_then(usable) {
             tracing::debug!("using the stored ID token from {}", idp.issuer);
             return Ok(id);

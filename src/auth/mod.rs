@@ -258,14 +258,12 @@ impl Auth {
         if self.current.lock().expect("auth state").loaded {
             return;
         }
-        if let Some(meta) = self.store.as_ref().and_then(|s| s.meta(&self.key)) {
-            self.bearer_only.store(meta.bearer_only, Ordering::Relaxed);
-        }
         let loaded = self.read_store(&self.key).await;
         let mut cur = self.current.lock().expect("auth state");
         if !cur.loaded {
             cur.loaded = true;
-            if let Some(s) = loaded {
+            if let Some((meta, s)) = loaded {
+                self.bearer_only.store(meta.bearer_only, Ordering::Relaxed);
                 cur.tokens = s.tokens;
                 self.dpop.restore(s.dpop_key.as_deref());
             }
@@ -273,24 +271,25 @@ impl Auth {
     }
 
     /// What the store holds under `key` (this server's, or an identity
-    /// provider's), with the blocking work off the runtime.
-    async fn read_store(&self, key: &str) -> Option<Secret> {
+    /// provider's), with the blocking work off the runtime: its metadata,
+    /// and its secret (empty when that cannot be read).
+    async fn read_store(&self, key: &str) -> Option<(Meta, Secret)> {
         let store = self.store.clone()?;
-        store.meta(key)?;
+        let meta = store.meta(key)?;
         let key = key.to_owned();
         match tokio::task::spawn_blocking(move || store.load(&key)).await {
             Ok(Ok(Some((meta, secret)))) => {
                 tracing::debug!("using credentials stored in the {}", meta.store);
-                Some(secret)
+                Some((meta, secret))
             }
             Ok(Ok(None)) => None,
             Ok(Err(e)) => {
                 tracing::warn!("cannot read stored credentials: {e}");
-                None
+                Some((meta, Secret::default()))
             }
             Err(e) => {
                 tracing::warn!("cannot read stored credentials: {e}");
-                None
+                Some((meta, Secret::default()))
             }
         }
     }
@@ -405,7 +404,11 @@ impl Auth {
         let held = self.lock().await?;
         // Another process may have signed in or refreshed: its refresh token
         // replaced ours (rotating refresh tokens must never be spent twice).
-        let stored = self.read_store(&self.key).await.unwrap_or_default();
+        let stored = self
+            .read_store(&self.key)
+            .await
+            .map(|(_, s)| s)
+            .unwrap_or_default();
         if let Some(t) = &stored.tokens {
             if Some(t.access_token.as_str()) != sent {
                 tracing::info!("using the token another mcp-bridge process just stored");
