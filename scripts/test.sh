@@ -41,7 +41,9 @@ if [ -n "$missing" ]; then
 fi
 chromium --version 2>/dev/null | grep -v unexpected || true
 nginx -v 2>&1
-haproxy -v | head -n 1
+# sed reads to the end: head would close the pipe early, and under pipefail
+# haproxy's SIGPIPE (exit 141) would stop the whole run.
+haproxy -v | sed -n 1p
 
 echo "== installing pinned test peers into $peers"
 npm ci --prefix "$peers" --no-audit --no-fund --loglevel=error
