@@ -19,10 +19,10 @@ mkdir -p "$1"
 out="$(cd "$1" && pwd)"
 shift
 
-version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n1)"
+version="$(sed -n '/^version = "/{s/^version = "\(.*\)"$/\1/p;q;}' "$root/Cargo.toml")"
 [ -n "$version" ] || { echo "no version in Cargo.toml" >&2; exit 1; }
 # The repository named everywhere comes from Cargo.toml too.
-repo="$(sed -n 's/^repository = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n1)"
+repo="$(sed -n '/^repository = "/{s/^repository = "\(.*\)"$/\1/p;q;}' "$root/Cargo.toml")"
 [ -n "$repo" ] || { echo "no repository in Cargo.toml" >&2; exit 1; }
 platforms="linux-x64-glibc linux-x64-musl linux-arm64-glibc linux-arm64-musl darwin-x64 darwin-arm64 win32-x64 win32-arm64"
 
@@ -41,7 +41,7 @@ host_platform() {
     *) echo "unsupported CPU $(uname -m)" >&2; exit 1 ;;
   esac
   if [ "$os" = linux ]; then
-    if ldd --version 2>&1 | grep -qi musl; then echo "$os-$cpu-musl"; else echo "$os-$cpu-glibc"; fi
+    if ldd --version 2>&1 | grep -i musl >/dev/null; then echo "$os-$cpu-musl"; else echo "$os-$cpu-glibc"; fi
   else
     echo "$os-$cpu"
   fi

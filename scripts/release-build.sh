@@ -23,7 +23,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 targets="x86_64-unknown-linux-gnu aarch64-unknown-linux-gnu x86_64-unknown-linux-musl aarch64-unknown-linux-musl x86_64-apple-darwin aarch64-apple-darwin x86_64-pc-windows-msvc aarch64-pc-windows-msvc"
 glibc_floor="2.17"
 
-version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n1)"
+version="$(sed -n '/^version = "/{s/^version = "\(.*\)"$/\1/p;q;}' "$root/Cargo.toml")"
 
 known() { case " $targets " in *" $1 "*) ;; *) echo "unknown target $1 (one of: $targets)" >&2; exit 2 ;; esac; }
 suffix() { case "$1" in *windows*) echo zip ;; *) echo tar.gz ;; esac; }

@@ -11,7 +11,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 [ $# -eq 1 ] || { echo "usage: $0 vX.Y.Z" >&2; exit 2; }
 tag="$1"
-version="$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n1)"
+version="$(sed -n '/^version = "/{s/^version = "\(.*\)"$/\1/p;q;}' "$root/Cargo.toml")"
 if [ "$tag" != "v$version" ]; then
   echo "the tag $tag is not the version in Cargo.toml (v$version)" >&2
   exit 1

@@ -68,7 +68,7 @@ for run in "${runs[@]}"; do
   out="$(timeout 120 "$node" "$suite" client --command "$python $client $mode" \
     --scenario "$name" "${version[@]}" 2>&1 | sed 's/\x1b\[[0-9;]*m//g')"
   summary="$(printf '%s\n' "$out" | grep -E '^(Passed|Test Results):|OVERALL' | tr '\n' ' ')"
-  if printf '%s\n' "$out" | grep -q 'OVERALL: PASSED'; then
+  if [[ $out == *'OVERALL: PASSED'* ]]; then
     passed=$((passed + 1))
     echo "ok   $mode $v $name: $summary"
   else
