@@ -77,7 +77,7 @@ _mcp__bridge() {
 
     case "${cmd}" in
         mcp__bridge)
-            opts="-H -v -q -h -V --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --allow-private-auth --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --device-code --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --use-id-token --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --help --version login check logout status completions man install uninstall help"
+            opts="-H -v -q -h -V --header --header-file --transport --protocol --retry-timeout --start-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --allow-private-auth --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --device-code --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --use-id-token --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --help --version login check logout status completions man install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -104,6 +104,10 @@ _mcp__bridge() {
                     return 0
                     ;;
                 --retry-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -231,7 +235,7 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__check)
-            opts="-H -v -q -h --json --timeout --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --allow-private-auth --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --device-code --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --use-id-token --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --help"
+            opts="-H -v -q -h --json --timeout --header --header-file --transport --protocol --retry-timeout --start-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --allow-private-auth --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --device-code --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --use-id-token --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -262,6 +266,10 @@ _mcp__bridge() {
                     return 0
                     ;;
                 --retry-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -565,7 +573,7 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__login)
-            opts="-H -v -q -h --header --header-file --transport --protocol --retry-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --allow-private-auth --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --device-code --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --use-id-token --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --help"
+            opts="-H -v -q -h --header --header-file --transport --protocol --retry-timeout --start-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --allow-private-auth --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --device-code --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --use-id-token --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -592,6 +600,10 @@ _mcp__bridge() {
                     return 0
                     ;;
                 --retry-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --start-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

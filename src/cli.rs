@@ -201,6 +201,14 @@ pub struct Options {
     #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
     pub retry_timeout: std::time::Duration,
 
+    /// How long the client's first initialize waits while no connection to
+    /// the server can be opened, before it is answered with the reason (at
+    /// most --retry-timeout). Short, because clients give a server about
+    /// 30 s to start and then show their own timeout instead of the bridge's
+    /// error; a server that comes up inside the window is still served.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub start_timeout: std::time::Duration,
+
     /// How long one request may wait for its answer before the client gets an
     /// error (and the server a cancellation). 0, the default, means no limit:
     /// long tool calls are normal.

@@ -76,6 +76,7 @@ pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>),
     use crate::http::reach::{Guarded, Reach};
     let env = |v: &str| std::env::var(v).ok();
     let net = net_config(opts);
+    let opened = net.opened.clone();
     let allow_http = opts.allow_http;
     let mcp_client = client(&net, &env, Purpose::Mcp { allow_http })?;
     // OAuth requests follow no redirect (metadata follows same-origin ones
@@ -105,7 +106,7 @@ pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>),
         headers: (!opts.headers_timeout.is_zero()).then_some(opts.headers_timeout),
         busy: opts.retry_timeout,
     };
-    let mut http = Http::new(mcp_client, p.url.clone(), tokens, waits);
+    let mut http = Http::new(mcp_client, p.url.clone(), tokens, waits).with_opened(opened);
     // Cookies in memory for this run (a load balancer's affinity cookie),
     // never on disk: `--disable-cookies` keeps none.
     if !opts.disable_cookies {
@@ -173,6 +174,7 @@ fn net_config(opts: &Options) -> NetConfig {
         ipv4: opts.ipv4,
         no_proxy: opts.no_proxy,
         ca_certs: opts.ca_cert.clone(),
+        opened: Default::default(),
     }
 }
 

@@ -85,6 +85,7 @@ pub fn relay_for(
         transport: opts.transport,
         protocol: opts.protocol,
         retry_for: opts.retry_timeout,
+        start_for: opts.start_timeout,
         max_message: opts.max_message_size,
     };
     let conn = Connection::new(http, url, headers, settings, sink);

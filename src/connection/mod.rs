@@ -40,6 +40,9 @@ use tokio::sync::mpsc;
 pub(crate) const GET_READY_LIMIT: Duration = Duration::from_secs(2);
 /// How long the DELETE that ends the session may take.
 const CLOSE_LIMIT: Duration = Duration::from_millis(900);
+/// In the start window, the last retry comes this long before its end, so
+/// that its failure still reaches the client inside the window.
+const START_LAST_TRY: Duration = Duration::from_secs(1);
 /// How many new sessions one request refused for a lost session may wait for.
 const RENEWALS_PER_REQUEST: usize = 2;
 
@@ -52,6 +55,9 @@ pub struct Settings {
     pub protocol: Protocol,
     /// How long a message keeps being retried while the server cannot be reached.
     pub retry_for: Duration,
+    /// How long the first `initialize` waits for a server no connection has
+    /// reached yet (`--start-timeout`); zero for `retry_for`.
+    pub start_for: Duration,
     /// The largest message accepted from the server, in bytes.
     pub max_message: usize,
     /// Where the era found is remembered between starts.
@@ -102,6 +108,10 @@ pub struct Connection {
     reports: Mutex<Option<mpsc::UnboundedReceiver<Event>>>,
     /// One renewal at a time; requests that failed together share it.
     renewing: tokio::sync::Mutex<()>,
+    /// The connections opened to the server: none yet means never reached.
+    opened: crate::http::client::Opened,
+    /// When the start window ends (see [`Connection::reaching`]).
+    start_ends: std::sync::OnceLock<tokio::time::Instant>,
 }
 
 impl Connection {
@@ -115,6 +125,7 @@ impl Connection {
         sink: Sink,
     ) -> Arc<Self> {
         let (events, events_rx) = mpsc::unbounded_channel();
+        let opened = http.opened().clone();
         let server = Endpoint {
             http,
             url,
@@ -135,6 +146,8 @@ impl Connection {
             events,
             reports: Mutex::new(Some(events_rx)),
             renewing: tokio::sync::Mutex::new(()),
+            opened,
+            start_ends: std::sync::OnceLock::new(),
         };
         Arc::new(conn)
     }
@@ -409,9 +422,9 @@ impl Connection {
         let completed =
             complete_envelope(&m.raw, version).and_then(|raw| jsonrpc::classify(raw).ok());
         let m = completed.as_ref().unwrap_or(m);
-        let answer =
-            retry::while_unreachable(self.settings.retry_for, || self.modern.request(m, version))
-                .await?;
+        let answer = self
+            .reaching(|within| retry::while_unreachable(within, || self.modern.request(m, version)))
+            .await?;
         let _ = self.sink.send(answer).await;
         Ok(Answered::Yes)
     }
@@ -429,6 +442,54 @@ impl Connection {
         })
         .await?;
         Ok(if sent { Answered::Yes } else { Answered::No })
+    }
+
+    /// Run `work`, which waits up to the duration it is given while the
+    /// server cannot be reached. Once any connection to the server has
+    /// been opened, that is `--retry-timeout`. Before, it is what is left of
+    /// the start window (`--start-timeout`), which opens with the client's
+    /// first request: the client shows the bridge's reason, not its own
+    /// timeout, even when it asks twice (a dual-era client asks
+    /// `server/discover`, then `initialize`). The last retry comes
+    /// [`START_LAST_TRY`] before the window ends, and a first connection
+    /// still not made when it ends (a firewall dropping packets, a proxy or
+    /// a name that does not answer) fails the request then. After the
+    /// window, a request still gets one try of that length. A connection
+    /// that was opened, to a server slow to answer or a sign-in under way,
+    /// is waited for as usual.
+    async fn reaching<T, F, Fut>(&self, work: F) -> Result<T, UpstreamError>
+    where
+        F: FnOnce(Duration) -> Fut,
+        Fut: std::future::Future<Output = Result<T, UpstreamError>>,
+    {
+        let retry_for = self.settings.retry_for;
+        let window = self.settings.start_for.min(retry_for);
+        if self.opened.count() > 0 || window.is_zero() {
+            return work(retry_for).await;
+        }
+        let now = tokio::time::Instant::now();
+        let ends = *self.start_ends.get_or_init(|| now + window);
+        let until = ends.max(now + START_LAST_TRY);
+        let work = work((until - now).saturating_sub(START_LAST_TRY));
+        tokio::pin!(work);
+        tokio::select! {
+            done = &mut work => done,
+            () = tokio::time::sleep_until(until) => {
+                if self.opened.count() > 0 {
+                    work.await
+                } else {
+                    let url = self.url();
+                    Err(UpstreamError::new(
+                        Kind::Connect,
+                        url,
+                        format!(
+                            "no connection could be opened in {} s (a firewall, a proxy or the name may be in the way; `mcp-bridge doctor {url}` shows which)",
+                            (until - now).as_secs_f64().round(),
+                        ),
+                    ))
+                }
+            }
+        }
     }
 
     /// The server said its tools changed.

@@ -17,6 +17,7 @@ use crate::protocol::stateless::Translator;
 use crate::protocol::{refuses_handshake, MODERN};
 use reqwest::header::HeaderMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Which transports to try, in mcp-remote's spelling.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -65,7 +66,15 @@ impl Connection {
     /// The client's `initialize`: this picks the era and the transport, as
     /// `--protocol` and `--transport` allow, and answers it (through the
     /// sink), translating when the server speaks only 2026-07-28.
+    /// While no connection to the server has been opened yet, this is
+    /// [`Connection::reaching`]'s start window.
     pub async fn initialize(&self, m: &Message) -> Result<Answered, UpstreamError> {
+        self.reaching(|within| self.negotiate(m, within)).await
+    }
+
+    /// [`Connection::initialize`], waiting `within` while the server cannot
+    /// be reached.
+    async fn negotiate(&self, m: &Message, within: Duration) -> Result<Answered, UpstreamError> {
         self.setup.lock().expect("setup lock").initialize_sent(m);
         let now = self.state.now();
         if let State::Translated(old) = &now {
@@ -74,7 +83,7 @@ impl Connection {
             self.state.initialize_sent();
         }
         let current = now.link().map(|l| l.transport);
-        let retry_for = self.settings.retry_for;
+        let retry_for = within;
         let sse_first = matches!(self.settings.transport, Choice::SseFirst | Choice::SseOnly);
         let protocol = self.settings.protocol;
         if current.is_some() || (sse_first && protocol != Protocol::Modern) {
@@ -84,9 +93,9 @@ impl Connection {
         match protocol {
             Protocol::Legacy => {
                 tracing::info!("protocol era: handshake (--protocol legacy)");
-                self.handshake_first(m).await
+                self.handshake_first(m, within).await
             }
-            Protocol::Modern => match self.probe(m).await? {
+            Protocol::Modern => match self.probe(m, within).await? {
                 Probe::Modern(found) => Ok(self.translate(m, found).await),
                 Probe::Legacy(why) => Err(UpstreamError::new(
                     Kind::Era,
@@ -94,14 +103,14 @@ impl Connection {
                     format!("it does not speak {MODERN} ({why}); --protocol modern does not fall back to the initialize handshake (use --protocol auto)"),
                 )),
             },
-            Protocol::Auto => self.auto(m).await,
+            Protocol::Auto => self.auto(m, within).await,
         }
     }
 
     /// `--protocol auto`: the era remembered from an earlier start, tried
     /// without a probe; otherwise (or when that fails) ask in 2026-07-28
     /// first and fall back to the handshake.
-    async fn auto(&self, m: &Message) -> Result<Answered, UpstreamError> {
+    async fn auto(&self, m: &Message, within: Duration) -> Result<Answered, UpstreamError> {
         if let Some(Era::Handshake(transport)) = self.era.recall() {
             tracing::info!(
                 "protocol era: handshake over {} (remembered from an earlier start; no probe)",
@@ -110,11 +119,7 @@ impl Connection {
             self.detected(Era::Handshake(transport), true);
             let tried: Result<(), String> = match transport {
                 Transport::Http => {
-                    match retry::while_unreachable(self.settings.retry_for, || {
-                        self.post_initialize(m)
-                    })
-                    .await
-                    {
+                    match retry::while_unreachable(within, || self.post_initialize(m)).await {
                         Ok((_, Some(a))) if refuses_handshake(&a) => {
                             Err(format!("initialize was refused: {}", a.describe()))
                         }
@@ -134,7 +139,7 @@ impl Connection {
                 self.era.forget();
             }
         }
-        match self.probe(m).await? {
+        match self.probe(m, within).await? {
             Probe::Modern(found) => {
                 self.era.remember(Era::Modern);
                 self.detected(Era::Modern, false);
@@ -142,7 +147,7 @@ impl Connection {
             }
             Probe::Legacy(why) => {
                 tracing::info!("protocol era: handshake ({why})");
-                let answered = self.handshake_first(m).await?;
+                let answered = self.handshake_first(m, within).await?;
                 if let Some(link) = self.state.link() {
                     self.era.remember(Era::Handshake(link.transport));
                     self.detected(Era::Handshake(link.transport), false);
@@ -154,12 +159,9 @@ impl Connection {
 
     /// Ask the server in 2026-07-28 (`server/discover`) whether it speaks
     /// it, retrying while it cannot be reached.
-    async fn probe(&self, m: &Message) -> Result<Probe, UpstreamError> {
+    async fn probe(&self, m: &Message, within: Duration) -> Result<Probe, UpstreamError> {
         let ext = &self.settings.extensions;
-        retry::while_unreachable(self.settings.retry_for, || {
-            probe(&self.http, &self.sink, m, ext)
-        })
-        .await
+        retry::while_unreachable(within, || probe(&self.http, &self.sink, m, ext)).await
     }
 
     /// Translate for the handshake-era client whose `initialize` is `m`,
@@ -184,9 +186,12 @@ impl Connection {
 
     /// The handshake over Streamable HTTP, and over HTTP+SSE when the POST
     /// is refused with 400, 404 or 405 (unless `--transport http-only`).
-    async fn handshake_first(&self, m: &Message) -> Result<Answered, UpstreamError> {
-        let retry_for = self.settings.retry_for;
-        match retry::while_unreachable(retry_for, || self.post_initialize(m)).await {
+    async fn handshake_first(
+        &self,
+        m: &Message,
+        within: Duration,
+    ) -> Result<Answered, UpstreamError> {
+        match retry::while_unreachable(within, || self.post_initialize(m)).await {
             Ok((link, answer)) => Ok(self.handshake(link, answer).await),
             Err(e) if legacy_signal(&e) => self.fall_back_to_sse(m, e).await,
             Err(e) => Err(e),

@@ -4,6 +4,8 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// TCP keep-alive probes on idle connections, so that a connection a
@@ -29,6 +31,65 @@ pub struct NetConfig {
     pub no_proxy: bool,
     /// `--ca-cert` files.
     pub ca_certs: Vec<PathBuf>,
+    /// Counts the connections the MCP server's client opens.
+    pub opened: Opened,
+}
+
+/// How many connections a client has opened (TCP, and TLS where used):
+/// until one is, the server has not been reached at all.
+#[derive(Debug, Clone, Default)]
+pub struct Opened(Arc<AtomicUsize>);
+
+impl Opened {
+    /// Connections opened so far.
+    pub fn count(&self) -> usize {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+impl<S> tower_layer::Layer<S> for Opened {
+    type Service = Counting<S>;
+    fn layer(&self, inner: S) -> Counting<S> {
+        Counting {
+            inner,
+            opened: self.clone(),
+        }
+    }
+}
+
+/// The connector, counting the connections it makes.
+#[derive(Clone)]
+pub struct Counting<S> {
+    inner: S,
+    opened: Opened,
+}
+
+impl<S, R> tower_service::Service<R> for Counting<S>
+where
+    S: tower_service::Service<R>,
+    S::Future: Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future =
+        std::pin::Pin<Box<dyn std::future::Future<Output = Result<S::Response, S::Error>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), S::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: R) -> Self::Future {
+        let connecting = self.inner.call(req);
+        let opened = self.opened.clone();
+        Box::pin(async move {
+            let conn = connecting.await?;
+            opened.0.fetch_add(1, Ordering::Relaxed);
+            Ok(conn)
+        })
+    }
 }
 
 /// Whom a client sends to, which decides its rules. A redirect is where a
@@ -195,6 +256,7 @@ pub fn client(
     purpose: Purpose<'_>,
 ) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
+    let counted = matches!(purpose, Purpose::Mcp { .. });
     let (redirects, reach) = match purpose {
         Purpose::Mcp { allow_http } => (Some(allow_http), None),
         Purpose::OAuth(reach) => (None, Some(reach)),
@@ -229,6 +291,9 @@ pub fn client(
         // The environment is read here, not by reqwest, so loopback is
         // never proxied and the user sees which variable was used.
         .no_proxy();
+    if counted {
+        builder = builder.connector_layer(opts.opened.clone());
+    }
     if !opts.connect_timeout.is_zero() {
         builder = builder.connect_timeout(opts.connect_timeout);
     }

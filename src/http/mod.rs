@@ -87,6 +87,7 @@ pub struct Http {
     tokens: Option<Arc<dyn TokenSource>>,
     waits: Waits,
     cookies: Option<Arc<cookies::Jar>>,
+    opened: client::Opened,
 }
 
 impl Http {
@@ -105,7 +106,19 @@ impl Http {
             tokens,
             waits,
             cookies: None,
+            opened: client::Opened::default(),
         }
+    }
+
+    /// The count of connections `client` opens (see [`client::NetConfig`]).
+    pub fn with_opened(mut self, opened: client::Opened) -> Self {
+        self.opened = opened;
+        self
+    }
+
+    /// The count of connections opened to the server so far.
+    pub fn opened(&self) -> &client::Opened {
+        &self.opened
     }
 
     /// Keep the cookies the server sets, in memory, and send them back to

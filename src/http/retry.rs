@@ -102,7 +102,11 @@ where
                 let delay = backoff.next_delay(None);
                 let now = Instant::now();
                 if now >= deadline {
-                    return Err(e.noted(format!(" (kept trying for {} s)", limit.as_secs())));
+                    return Err(if limit.is_zero() {
+                        e
+                    } else {
+                        e.noted(format!(" (kept trying for {})", seconds(limit)))
+                    });
                 }
                 if waiting.is_none() {
                     waiting = Some(Waiting::join().ok_or_else(|| {
@@ -117,6 +121,16 @@ where
             }
             other => return other,
         }
+    }
+}
+
+/// A duration as people read it: whole seconds, or tenths below ten.
+fn seconds(d: Duration) -> String {
+    let s = d.as_secs_f64();
+    if s >= 10.0 || s.fract() == 0.0 {
+        format!("{} s", s.round())
+    } else {
+        format!("{:.1} s", s)
     }
 }
 

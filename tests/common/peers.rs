@@ -218,6 +218,30 @@ pub fn python_client(url: &str, tool: &str, args: &str) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"))
 }
 
+/// Connect the Python SDK's stdio client (era mode `auto`) to mcp-bridge
+/// for `url` and nothing more; its report: `seconds` it took and the
+/// `error` it saw (null when it connected).
+pub fn python_client_connect(url: &str) -> serde_json::Value {
+    let python = require(dir().join(".venv/bin/python"));
+    let mut cmd = Command::new(python);
+    for v in super::OUTSIDE {
+        cmd.env_remove(v);
+    }
+    let out = cmd
+        .arg(dir().join("py_client.py"))
+        .args([super::bin(), url, "-", "{}"])
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the Python SDK client");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    serde_json::from_str(stdout.lines().last().unwrap_or_default()).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
 /// A real deployment's sign-in: oidc-provider (`tests/peers/oidc_provider.mjs`,
 /// its defaults on) as the authorization server of the Python SDK's MCP
 /// server (`tests/peers/py_resource.py`, verifying the provider's JWTs).
