@@ -4,7 +4,7 @@
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 use mcp_bridge::cli::{Cli, Command};
-use mcp_bridge::commands::{self, accounts, check, install, run};
+use mcp_bridge::commands::{self, accounts, check, detached, install, run};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -38,6 +38,7 @@ fn main() -> ExitCode {
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
+        Some(Command::SignInProcess { request, args }) => detached::sign_in(&request, args),
         Some(Command::Status) => commands::report(accounts::status()),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(

@@ -134,3 +134,187 @@ fn a_real_client_sees_the_bridges_reason_inside_ten_seconds() {
     let seconds = seen["seconds"].as_f64().unwrap();
     assert!(seconds < 10.0, "the client saw it after {seconds} s");
 }
+
+/// A data directory and a recording browser shared by the bridges of a
+/// test; the test plays the person.
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn log(&self) -> std::path::PathBuf {
+        self.dir.path().join("browser.log")
+    }
+
+    async fn bridge(&self, url: &str, args: &[&str]) -> Bridge {
+        let data = self.dir.path().join("data").display().to_string();
+        let log = self.log().display().to_string();
+        let browser = peers::dir().join("record-browser.sh").display().to_string();
+        let env = [
+            ("MCP_BRIDGE_DATA_DIR", data.as_str()),
+            ("BROWSER", browser.as_str()),
+            ("BROWSER_LOG", log.as_str()),
+        ];
+        Bridge::start_with_env(url, args, &env).await
+    }
+
+    fn tabs(&self) -> usize {
+        common::browser_urls(&self.log()).len()
+    }
+}
+
+/// The detached sign-in process's pid, from the bridge's `-v` log.
+async fn sign_in_pid(b: &Bridge) -> u32 {
+    b.wait_stderr("process of its own (pid ").await;
+    let err = b.stderr();
+    let at = err.find("process of its own (pid ").unwrap() + "process of its own (pid ".len();
+    err[at..].split(')').next().unwrap().parse().unwrap()
+}
+
+fn alive(pid: u32) -> bool {
+    // A zombie has ended: it only waits for its parent to read its status.
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            !s.rsplit(')')
+                .next()
+                .unwrap_or("")
+                .trim_start()
+                .starts_with('Z')
+        })
+        .unwrap_or(false)
+}
+
+/// Wait up to `limit` for `pid` to end; whether it did.
+async fn ends_within(pid: u32, limit: Duration) -> bool {
+    let start = Instant::now();
+    while alive(pid) {
+        if start.elapsed() > limit {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    true
+}
+
+/// The client asks, the browser opens, and the client goes away: by
+/// closing stdin, or by killing the bridge outright.
+async fn client_gives_up_during_sign_in(kill: bool) {
+    let fake = common::oauth_fake::OAuthFake::start(Default::default()).await;
+    let home = Home::new();
+    let mut b = home.bridge(&fake.url, &["-v"]).await;
+    b.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": common::init_params()}),
+    )
+    .await;
+    let pid = sign_in_pid(&b).await;
+    common::nth_browser_url(&home.log(), 1).await;
+    if kill {
+        b.child.start_kill().unwrap();
+        b.child.wait().await.unwrap();
+    } else {
+        b.close_and_wait().await;
+        // The client was told what to do, in words a person acts on.
+        let r = b.response(json!(1)).await;
+        let m = message(&r);
+        assert!(
+            m.contains("finish signing in in your browser, then restart the server"),
+            "{r}"
+        );
+    }
+    // The person finishes after the client has gone.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(alive(pid), "the sign-in process ended with the bridge");
+    let (status, page) = common::sign_in_as_person(&home.log(), 1).await;
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains("Signed in"), "{page}");
+    assert!(
+        ends_within(pid, Duration::from_secs(5)).await,
+        "the sign-in process outlived its sign-in"
+    );
+    // The next start uses what it stored: no browser, an answer at once.
+    let mut again = home.bridge(&fake.url, &[]).await;
+    let (r, took) = timed_initialize(&mut again).await;
+    assert!(
+        r["result"]["serverInfo"].is_object(),
+        "{r}\n{}",
+        again.stderr()
+    );
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert_eq!(home.tabs(), 1, "one browser tab in all");
+    assert_eq!(fake.count("token authorization_code"), 1);
+}
+
+#[tokio::test]
+async fn a_sign_in_outlives_a_client_that_closes_stdin() {
+    client_gives_up_during_sign_in(false).await;
+}
+
+#[tokio::test]
+async fn a_sign_in_outlives_a_bridge_that_is_killed() {
+    client_gives_up_during_sign_in(true).await;
+}
+
+#[tokio::test]
+async fn a_bridge_started_during_a_pending_sign_in_waits_for_it_and_says_how_long() {
+    let fake = common::oauth_fake::OAuthFake::start(Default::default()).await;
+    let home = Home::new();
+    let mut first = home.bridge(&fake.url, &["-v"]).await;
+    first
+        .send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": common::init_params()}))
+        .await;
+    common::nth_browser_url(&home.log(), 1).await;
+    // The detached sign-in reports how long it has waited, every 10 s, in
+    // the bridge's stderr (where the client's log shows it).
+    first
+        .wait_stderr("still waiting for you to sign in in the browser: 10 s so far, 290 s left")
+        .await;
+    // A sign-in longer than the era probe's own limit is not taken for a
+    // server that does not answer the probe.
+    assert!(
+        !first.stderr().contains("had no answer within"),
+        "{}",
+        first.stderr()
+    );
+    first.close_and_wait().await;
+    let mut second = home.bridge(&fake.url, &[]).await;
+    second
+        .send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": common::init_params()}))
+        .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(home.tabs(), 1, "the second bridge opened a tab of its own");
+    let (status, _) = common::sign_in_as_person(&home.log(), 1).await;
+    assert_eq!(status, 200);
+    let r = second.response(json!(1)).await;
+    assert!(r["result"]["serverInfo"].is_object(), "{r}");
+    assert_eq!(home.tabs(), 1);
+}
+
+#[tokio::test]
+async fn a_sign_in_nobody_finishes_ends_at_its_timeout() {
+    let fake = common::oauth_fake::OAuthFake::start(Default::default()).await;
+    let home = Home::new();
+    let mut b = home.bridge(&fake.url, &["-v", "--auth-timeout", "4"]).await;
+    let start = Instant::now();
+    b.send(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": common::init_params()}),
+    )
+    .await;
+    let pid = sign_in_pid(&b).await;
+    assert!(alive(pid));
+    b.close_and_wait().await;
+    assert!(
+        ends_within(pid, Duration::from_secs(8)).await,
+        "the sign-in process outlived --auth-timeout"
+    );
+    let lived = start.elapsed();
+    assert!(
+        lived > Duration::from_secs(4) && lived < Duration::from_secs(7),
+        "it lived {lived:?} for a 4 s --auth-timeout"
+    );
+}

@@ -7,6 +7,7 @@ use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::{mpsc, oneshot};
@@ -182,7 +183,7 @@ impl Listener {
                     match line {
                         Some(line) => match from_pasted(&line, state) {
                             Ok(cb) => return Ok(cb),
-                            Err(e) => eprintln!("mcp-bridge: {e}; paste the whole address again, or finish in the browser."),
+                            Err(e) => super::notice::say(&format!("{e}; paste the whole address again, or finish in the browser.")),
                         },
                         None => pasted = None,
                     }
@@ -260,7 +261,33 @@ enum Reply {
 async fn answer(reply: Reply) -> Response<Full<Bytes>> {
     match reply {
         Reply::Page(p) => p,
-        Reply::Wait(rx, url) => match tokio::time::timeout(EXCHANGE_WAIT, rx).await {
+        Reply::Wait(rx, url) => {
+            let r = outcome_page(rx, url).await;
+            PAGES_WAITING.fetch_sub(1, Ordering::Relaxed);
+            r
+        }
+    }
+}
+
+/// Pages that wait for a code exchange's outcome, not yet handed to the
+/// connection that writes them.
+static PAGES_WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// Wait (at most `limit`) until every waiting page has its outcome, and a
+/// moment more for it to be written: a process about to exit (the detached
+/// sign-in) would otherwise leave the browser with no page at all.
+pub async fn pages_sent(limit: Duration) {
+    let deadline = tokio::time::Instant::now() + limit;
+    while PAGES_WAITING.load(Ordering::Relaxed) > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+}
+
+/// The page for the awaited callback, once the exchange's outcome is known.
+async fn outcome_page(rx: oneshot::Receiver<()>, url: Option<String>) -> Response<Full<Bytes>> {
+    {
+        match tokio::time::timeout(EXCHANGE_WAIT, rx).await {
             Ok(Ok(())) => match url {
                 Some(url) => {
                     let mut resp = Response::new(Full::new(Bytes::new()));
@@ -281,7 +308,7 @@ async fn answer(reply: Reply) -> Response<Full<Bytes>> {
                 "Sign-in failed",
                 "mcp-bridge could not finish the sign-in. You can close this tab; the MCP client has the details.",
             ),
-        },
+        }
     }
 }
 
@@ -330,6 +357,7 @@ fn reply(
             let (otx, orx) = oneshot::channel();
             let outcome = Some(otx);
             let _ = tx.try_send(Ok(Callback { code, iss, outcome }));
+            PAGES_WAITING.fetch_add(1, Ordering::Relaxed);
             Reply::Wait(orx, redirect.success_url.clone())
         }
         Parsed::NoCode => page(

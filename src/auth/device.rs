@@ -9,7 +9,7 @@ use super::server::AuthServer;
 use super::sign_in::stored_client;
 use super::store::Client;
 use super::token::{self, call, Refused};
-use super::{browser, failed, Auth, Known};
+use super::{browser, failed, notice, Auth, Known};
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
 use crate::text::clean;
@@ -82,13 +82,15 @@ impl Auth {
         let verify = browser::check_url(verify).map_err(|e| failed(url, e))?;
         let complete = field("verification_uri_complete").and_then(|u| browser::check_url(u).ok());
         let host = url.host_str().unwrap_or("the server");
-        eprintln!(
-            "mcp-bridge: To sign in to {host}, visit {verify} and enter the code {}",
+        notice::say(&format!(
+            "To sign in to {host}, visit {verify} and enter the code {}",
             clean(user_code, 64)
-        );
+        ));
         if let (Some(u), true) = (&complete, self.cfg.browser) {
             if let Err(e) = browser::open(u) {
-                eprintln!("mcp-bridge: could not open a browser ({e}); use the URL above.");
+                notice::say(&format!(
+                    "could not open a browser ({e}); use the URL above."
+                ));
             }
         }
         let number = |k: &str| answer.get(k).and_then(Value::as_u64);
@@ -98,35 +100,39 @@ impl Auth {
         let lifetime = Duration::from_secs(number("expires_in").unwrap_or(600));
         let deadline = Instant::now() + lifetime.min(self.cfg.auth_timeout);
         let dpop = self.dpop_key(&server).map_err(|e| failed(url, e))?;
-        loop {
-            let wait = Duration::from_secs(interval);
-            if Instant::now() + wait > deadline {
-                return Err(failed(
-                    url,
-                    format!(
-                        "the device code was not approved within {} s",
-                        lifetime.min(self.cfg.auth_timeout).as_secs()
-                    ),
-                ));
-            }
-            tokio::time::sleep(wait).await;
-            let proofs = self.proofs(&client, dpop.as_deref());
-            let grant = token::Grant::DeviceCode(device_code);
-            match token::tokens(&self.http, &server, &client, &proofs, grant).await {
-                Ok(t) => {
-                    self.person_signed_in(known, &server, client, t).await;
-                    return Ok(());
+        let limit = lifetime.min(self.cfg.auth_timeout);
+        let polling = async {
+            loop {
+                let wait = Duration::from_secs(interval);
+                if Instant::now() + wait > deadline {
+                    return Err(failed(
+                        url,
+                        format!(
+                            "the device code was not approved within {} s",
+                            lifetime.min(self.cfg.auth_timeout).as_secs()
+                        ),
+                    ));
                 }
-                Err(Refused { code: Some(c), .. }) if c == "authorization_pending" => {}
-                Err(Refused { code: Some(c), .. }) if c == "slow_down" => {
-                    interval = (interval + SLOW_DOWN).min(MAX_INTERVAL);
-                    tracing::info!(
-                        "the authorization server asks to poll slower: every {interval} s"
-                    );
+                tokio::time::sleep(wait).await;
+                let proofs = self.proofs(&client, dpop.as_deref());
+                let grant = token::Grant::DeviceCode(device_code);
+                match token::tokens(&self.http, &server, &client, &proofs, grant).await {
+                    Ok(t) => {
+                        self.person_signed_in(known, &server, client, t).await;
+                        return Ok(());
+                    }
+                    Err(Refused { code: Some(c), .. }) if c == "authorization_pending" => {}
+                    Err(Refused { code: Some(c), .. }) if c == "slow_down" => {
+                        interval = (interval + SLOW_DOWN).min(MAX_INTERVAL);
+                        tracing::info!(
+                            "the authorization server asks to poll slower: every {interval} s"
+                        );
+                    }
+                    Err(r) => return Err(failed(url, r.message)),
                 }
-                Err(r) => return Err(failed(url, r.message)),
             }
-        }
+        };
+        notice::progress("the device code to be approved", limit, polling).await
     }
 
     /// The client for a device sign-in: the configured one, a stored

@@ -6,7 +6,7 @@
 
 use super::discovery;
 use super::server::AuthServer;
-use super::{failed, union, Auth, GrantMode, Known, SIGN_IN_COOL_DOWN};
+use super::{failed, union, Auth, GrantMode, Known, Turn, SIGN_IN_COOL_DOWN};
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
 
@@ -61,7 +61,7 @@ impl Auth {
             }
             self.adopt(None);
             let scope = c.scope.clone();
-            return self.obtain(&mut turn.known, c, scope).await;
+            return self.obtain(&mut turn, c, scope, sent).await;
         }
         let had = self.current.lock().expect("auth state").tokens.clone();
         if let Some(rt) = had.and_then(|t| t.refresh_token) {
@@ -71,11 +71,27 @@ impl Auth {
             }
         }
         let scope = c.scope.clone();
-        self.obtain(&mut turn.known, c, scope).await
+        self.obtain(&mut turn, c, scope, sent).await
     }
 
-    /// Get new tokens with the configured grant; the lock is held.
+    /// Get new tokens with the configured grant, in place of `sent`; the
+    /// lock is held. A person's sign-in goes to a process of its own where
+    /// it can (see `detach.rs`).
     async fn obtain(
+        &self,
+        turn: &mut Turn<'_>,
+        c: &Challenge,
+        scope: Option<String>,
+        sent: Option<&str>,
+    ) -> Result<(), UpstreamError> {
+        if self.detaches() {
+            return self.sign_in_elsewhere(turn, c, scope, sent).await;
+        }
+        self.obtain_here(&mut turn.known, c, scope).await
+    }
+
+    /// Get new tokens with the configured grant, in this process.
+    pub(super) async fn obtain_here(
         &self,
         known: &mut Known,
         c: &Challenge,
@@ -111,7 +127,7 @@ impl Auth {
             .as_ref()
             .and_then(|t| t.scope.clone());
         let scope = union(had.as_deref(), c.scope.as_deref());
-        self.obtain(&mut turn.known, c, scope).await
+        self.obtain(&mut turn, c, scope, sent).await
     }
 
     /// Discovery, once per process.

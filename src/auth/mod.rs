@@ -6,6 +6,7 @@
 
 pub mod browser;
 pub mod callback;
+pub mod detach;
 mod device;
 pub mod discovery;
 pub mod enterprise;
@@ -17,17 +18,17 @@ mod idp;
 pub mod jwt;
 pub mod lock;
 mod machine;
+pub mod notice;
 pub mod pkce;
 mod refresh;
 pub mod server;
 mod sign_in;
+mod source;
 pub mod store;
 pub mod token;
 
-use crate::http::challenge::Challenge;
 use crate::http::error::{Kind as ErrorKind, UpstreamError};
 use crate::http::reach::Guarded;
-use crate::http::{BoxFuture, TokenSource};
 use server::AuthServer;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -98,6 +99,9 @@ pub struct Settings {
     pub resource_parameter: bool,
     /// `--headers-timeout`: how long a request may wait for its response's headers.
     pub headers_timeout: Option<Duration>,
+    /// Bridge mode: how to start the process a person's sign-in runs in,
+    /// so that it outlives this one (`detach.rs`).
+    pub detach: Option<detach::Detach>,
 }
 
 impl Settings {
@@ -150,7 +154,7 @@ struct Known {
 /// there is a store, the cross-process lock.
 struct Turn<'a> {
     known: tokio::sync::MutexGuard<'a, Known>,
-    _held: Option<lock::Held>,
+    held: Option<lock::Held>,
 }
 
 /// The OAuth token provider: plugged into the HTTP layer as its
@@ -171,6 +175,10 @@ pub struct Auth {
     /// The server refused a DPoP-bound token with a Bearer-only challenge
     /// (now or in an earlier run): its tokens are never bound again.
     bearer_only: AtomicBool,
+    /// A person's sign-in is under way in a detached process.
+    detached: AtomicBool,
+    /// 401s and 403s being handled now.
+    handling: std::sync::atomic::AtomicUsize,
 }
 
 /// How a request that needs a token failed.
@@ -202,6 +210,8 @@ impl Auth {
             dpop: dpop::State::default(),
             fresh: Mutex::new(Fresh::default()),
             bearer_only: AtomicBool::new(false),
+            detached: AtomicBool::new(false),
+            handling: Default::default(),
         }
     }
 
@@ -268,6 +278,21 @@ impl Auth {
                 self.dpop.restore(s.dpop_key.as_deref());
             }
         }
+    }
+
+    /// What the store holds for this server, read with the lock held: what
+    /// another process stored may replace what this one has. The key its
+    /// tokens are bound to, and whether the server takes Bearer only, are
+    /// taken with it; the tokens are the caller's to take.
+    async fn read_shared(&self) -> Secret {
+        let Some((meta, s)) = self.read_store(&self.key).await else {
+            return Secret::default();
+        };
+        if meta.bearer_only {
+            self.bearer_only.store(true, Ordering::Relaxed);
+        }
+        self.dpop.restore(s.dpop_key.as_deref());
+        s
     }
 
     /// What the store holds under `key` (this server's, or an identity
@@ -345,10 +370,10 @@ impl Auth {
     ) {
         let url = &self.cfg.server;
         tracing::info!("signed in to {url}");
-        eprintln!(
-            "mcp-bridge: signed in to {}.",
+        notice::say(&format!(
+            "signed in to {}.",
             url.host_str().unwrap_or("the server")
-        );
+        ));
         self.save(server, Some(&client), Some(&t)).await;
         *self.fresh.lock().expect("fresh lock") = Fresh {
             token: Some(self.sent(&t)),
@@ -404,11 +429,7 @@ impl Auth {
         let held = self.lock().await?;
         // Another process may have signed in or refreshed: its refresh token
         // replaced ours (rotating refresh tokens must never be spent twice).
-        let stored = self
-            .read_store(&self.key)
-            .await
-            .map(|(_, s)| s)
-            .unwrap_or_default();
+        let stored = self.read_shared().await;
         if let Some(t) = &stored.tokens {
             if Some(t.access_token.as_str()) != sent {
                 tracing::info!("using the token another mcp-bridge process just stored");
@@ -419,57 +440,7 @@ impl Auth {
         if known.client.is_none() {
             known.client = stored.client;
         }
-        Ok(Some(Turn { known, _held: held }))
-    }
-}
-
-impl TokenSource for Auth {
-    fn bearer(&self) -> BoxFuture<'_, Option<String>> {
-        Box::pin(self.current_bearer())
-    }
-
-    fn proof(&self, method: &str, url: &Url, token: &str) -> Option<String> {
-        let bound = self
-            .current
-            .lock()
-            .expect("auth state")
-            .tokens
-            .as_ref()
-            .is_some_and(|t| t.dpop && t.access_token == token);
-        bound
-            .then(|| self.dpop.resource_proof(method, url, token))
-            .flatten()
-    }
-
-    fn refused_at_once(&self, token: &str) {
-        let mut f = self.fresh.lock().expect("fresh lock");
-        if f.token.as_deref() == Some(token) {
-            f.refused_at = Some(std::time::Instant::now());
-        }
-    }
-
-    fn dpop_nonce(&self, nonce: &str) -> bool {
-        self.dpop.resource_nonce(nonce)
-    }
-
-    fn another_kind(&self, token: &str, challenge: &Challenge) -> bool {
-        self.binding_refused(Some(token), challenge)
-    }
-
-    fn unauthorized<'a>(
-        &'a self,
-        sent: Option<&'a str>,
-        challenge: &'a Challenge,
-    ) -> BoxFuture<'a, Result<(), UpstreamError>> {
-        Box::pin(Auth::unauthorized(self, sent, challenge))
-    }
-
-    fn insufficient_scope<'a>(
-        &'a self,
-        sent: Option<&'a str>,
-        challenge: &'a Challenge,
-    ) -> BoxFuture<'a, Result<(), UpstreamError>> {
-        Box::pin(self.step_up(sent, challenge))
+        Ok(Some(Turn { known, held }))
     }
 }
 
@@ -534,6 +505,7 @@ mod tests {
             authorize_params: Vec::new(),
             resource_parameter: true,
             headers_timeout: None,
+            detach: None,
         };
         let k = base.key();
         assert_eq!(k.len(), 32);

@@ -4,7 +4,9 @@
 
 use super::server::AuthServer;
 use super::store::Client;
-use super::{browser, callback, failed, metadata_document_client, pkce, token, union, Auth, Known};
+use super::{
+    browser, callback, failed, metadata_document_client, notice, pkce, token, union, Auth, Known,
+};
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
 
@@ -131,10 +133,14 @@ impl Auth {
             &self.cfg.authorize_params,
         );
         let checked = browser::check_url(&auth_url).map_err(|e| failed(url, e))?;
-        eprintln!("mcp-bridge: Opening your browser to sign in to {host}… If it does not open, visit: {checked}");
+        notice::say(&format!(
+            "Opening your browser to sign in to {host}… If it does not open, visit: {checked}"
+        ));
         if self.cfg.browser {
             if let Err(e) = browser::open(&checked) {
-                eprintln!("mcp-bridge: could not open a browser ({e}); open the URL above to sign in. Waiting.");
+                notice::say(&format!(
+                    "could not open a browser ({e}); open the URL above to sign in. Waiting."
+                ));
             }
         }
         // `login --no-browser`: the browser may be on another machine,
@@ -143,14 +149,15 @@ impl Auth {
         let pasted = if self.cfg.paste_back {
             let lines = callback::terminal_lines();
             if lines.is_some() {
-                eprintln!("mcp-bridge: If the browser is on another machine, paste here the address it ends on (the page may fail to load):");
+                notice::say("If the browser is on another machine, paste here the address it ends on (the page may fail to load):");
             }
             lines
         } else {
             None
         };
-        let cb = l
-            .wait_or_paste(&state, self.cfg.auth_timeout, pasted)
+        let limit = self.cfg.auth_timeout;
+        let waiting = l.wait_or_paste(&state, limit, pasted);
+        let cb = notice::progress("you to sign in in the browser", limit, waiting)
             .await
             .map_err(|e| Unfinished {
                 failure: failed(url, e.to_string()),

@@ -105,6 +105,7 @@ pub fn settings(
         authorize_params: opts.authorize_param.clone(),
         resource_parameter,
         headers_timeout: (!opts.headers_timeout.is_zero()).then_some(opts.headers_timeout),
+        detach: None,
     })
 }
 

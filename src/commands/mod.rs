@@ -6,6 +6,7 @@
 
 pub mod accounts;
 pub mod check;
+pub mod detached;
 pub mod install;
 pub mod run;
 

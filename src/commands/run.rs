@@ -1,6 +1,7 @@
 //! Bridge mode: stdio on one side, the server on the other.
 
 use super::{prepare, runtime, value_name, EXIT_FAILURE, EXIT_USAGE};
+use crate::auth;
 use crate::cli::Options;
 use crate::connection::{self, Connection};
 use crate::http::Http;
@@ -15,10 +16,18 @@ const QUEUE: usize = 1024;
 
 /// Run the bridge until stdin closes or a signal comes.
 pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
-    let prepared = match prepare(raw, port, &cli) {
+    let mut prepared = match prepare(raw, port, &cli) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    // A person's sign-in runs in a process of its own, started from this
+    // binary with these arguments, so that it outlives this one.
+    prepared.auth.detach = std::env::current_exe()
+        .ok()
+        .map(|program| auth::detach::Detach {
+            program,
+            args: std::env::args_os().skip(1).collect(),
+        });
 
     let (http, _) = match super::http_for(&prepared, &cli) {
         Ok(h) => h,

@@ -110,6 +110,8 @@ pub struct Connection {
     renewing: tokio::sync::Mutex<()>,
     /// The connections opened to the server: none yet means never reached.
     opened: crate::http::client::Opened,
+    /// The HTTP layer underneath (for what its token source says).
+    layer: Http,
     /// When the start window ends (see [`Connection::reaching`]).
     start_ends: std::sync::OnceLock<tokio::time::Instant>,
 }
@@ -126,6 +128,7 @@ impl Connection {
     ) -> Arc<Self> {
         let (events, events_rx) = mpsc::unbounded_channel();
         let opened = http.opened().clone();
+        let layer = http.clone();
         let server = Endpoint {
             http,
             url,
@@ -148,6 +151,7 @@ impl Connection {
             renewing: tokio::sync::Mutex::new(()),
             opened,
             start_ends: std::sync::OnceLock::new(),
+            layer,
         };
         Arc::new(conn)
     }
@@ -168,6 +172,12 @@ impl Connection {
     /// The server URL, for messages.
     pub fn url(&self) -> &str {
         self.http.url()
+    }
+
+    /// What a person must do for a sign-in that goes on without this
+    /// process, when one is under way.
+    pub fn pending_sign_in(&self) -> Option<String> {
+        self.layer.pending_sign_in()
     }
 
     /// Note what `--protocol auto` found, and whether it was remembered.

@@ -10,7 +10,7 @@ const HEADER_MAX: usize = 8 * 1024;
 const VALUE_MAX: usize = 2 * 1024;
 
 /// What a Bearer (or DPoP) challenge says.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Challenge {
     /// `resource_metadata`: where the protected resource metadata lives.
     pub resource_metadata: Option<String>,

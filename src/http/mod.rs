@@ -68,6 +68,17 @@ pub trait TokenSource: Send + Sync {
     fn another_kind(&self, _token: &str, _challenge: &Challenge) -> bool {
         false
     }
+    /// What a person must do for a sign-in that goes on without this
+    /// process, when one is under way (told to a client that gives up).
+    fn pending_sign_in(&self) -> Option<String> {
+        None
+    }
+    /// Whether a 401 or 403 is being handled now (a sign-in, perhaps a
+    /// person's, or a wait for another process's): a time limit on an
+    /// answer from the server should not count that time.
+    fn signing_in(&self) -> bool {
+        false
+    }
 }
 
 /// How long a request may wait, from the command line.
@@ -114,6 +125,16 @@ impl Http {
     pub fn with_opened(mut self, opened: client::Opened) -> Self {
         self.opened = opened;
         self
+    }
+
+    /// Whether the token source is handling a 401 or 403 now.
+    pub fn signing_in(&self) -> bool {
+        self.tokens.as_ref().is_some_and(|t| t.signing_in())
+    }
+
+    /// What a person must do for a sign-in under way, if one is.
+    pub fn pending_sign_in(&self) -> Option<String> {
+        self.tokens.as_ref().and_then(|t| t.pending_sign_in())
     }
 
     /// The count of connections opened to the server so far.

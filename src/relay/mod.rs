@@ -80,6 +80,11 @@ pub trait Upstream: Send + Sync + 'static {
     fn url(&self) -> &str;
     /// The server said its tools changed.
     fn tools_changed(&self) {}
+    /// What a person must do for a sign-in that goes on without the
+    /// bridge, when one is under way.
+    fn pending_sign_in(&self) -> Option<String> {
+        None
+    }
 }
 
 impl Upstream for Connection {
@@ -112,6 +117,9 @@ impl Upstream for Connection {
     }
     fn tools_changed(&self) {
         Connection::tools_changed(self)
+    }
+    fn pending_sign_in(&self) -> Option<String> {
+        Connection::pending_sign_in(self)
     }
 }
 
@@ -415,14 +423,13 @@ impl<U: Upstream> Relay<U> {
                 () = &mut grace => break,
             }
         }
+        let why = match self.conn.pending_sign_in() {
+            Some(todo) => format!("mcp-bridge is shutting down; {todo}"),
+            None => "mcp-bridge is shutting down; the request was not answered".to_owned(),
+        };
         for id in self.pending.ids() {
             if self.pending.take(&id).is_some() {
-                let line = jsonrpc::error_response(
-                    Some(&id),
-                    jsonrpc::SHUTTING_DOWN,
-                    "mcp-bridge is shutting down; the request was not answered",
-                    None,
-                );
+                let line = jsonrpc::error_response(Some(&id), jsonrpc::SHUTTING_DOWN, &why, None);
                 self.write(line).await;
             }
         }

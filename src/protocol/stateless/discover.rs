@@ -88,7 +88,13 @@ async fn probe_once(
         let posted = http.post(&msg, &headers, 0).await?;
         posted.answer(&msg, sink, None).await
     };
-    let answer = match tokio::time::timeout(PROBE_LIMIT, asked).await {
+    tokio::pin!(asked);
+    // The limit is on the server's answer, not on a sign-in it asked for.
+    let mut waited = tokio::time::timeout(PROBE_LIMIT, &mut asked).await;
+    while waited.is_err() && http.signing_in() {
+        waited = tokio::time::timeout(PROBE_LIMIT, &mut asked).await;
+    }
+    let answer = match waited {
         Err(_) => {
             return Ok(Some(Probe::Legacy(format!(
                 "server/discover had no answer within {} s",

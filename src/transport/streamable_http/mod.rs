@@ -63,6 +63,11 @@ impl StreamableHttp {
         self.server.request(method, self.server.url.clone(), extra)
     }
 
+    /// Whether a sign-in is under way (see [`crate::http::Http::signing_in`]).
+    pub fn signing_in(&self) -> bool {
+        self.server.http.signing_in()
+    }
+
     /// Which credentials requests go with now (see [`crate::http::Http::credentials`]).
     pub async fn credentials(&self) -> Option<u64> {
         self.server.http.credentials().await

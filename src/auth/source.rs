@@ -1,0 +1,93 @@
+//! `Auth` as the HTTP layer's [`TokenSource`]: the token for a request,
+//! its DPoP proof, and the handling of a 401 or 403, counted while it runs
+//! (a time limit on the server's answers does not count a sign-in).
+
+use super::Auth;
+use crate::http::challenge::Challenge;
+use crate::http::error::UpstreamError;
+use crate::http::{BoxFuture, TokenSource};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use url::Url;
+
+/// One 401 or 403 being handled, counted while it lives.
+struct Handling<'a>(&'a AtomicUsize);
+
+impl<'a> Handling<'a> {
+    fn enter(n: &'a AtomicUsize) -> Self {
+        n.fetch_add(1, Ordering::Relaxed);
+        Handling(n)
+    }
+}
+
+impl Drop for Handling<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl TokenSource for Auth {
+    fn bearer(&self) -> BoxFuture<'_, Option<String>> {
+        Box::pin(self.current_bearer())
+    }
+
+    fn proof(&self, method: &str, url: &Url, token: &str) -> Option<String> {
+        let bound = self
+            .current
+            .lock()
+            .expect("auth state")
+            .tokens
+            .as_ref()
+            .is_some_and(|t| t.dpop && t.access_token == token);
+        bound
+            .then(|| self.dpop.resource_proof(method, url, token))
+            .flatten()
+    }
+
+    fn refused_at_once(&self, token: &str) {
+        let mut f = self.fresh.lock().expect("fresh lock");
+        if f.token.as_deref() == Some(token) {
+            f.refused_at = Some(std::time::Instant::now());
+        }
+    }
+
+    fn dpop_nonce(&self, nonce: &str) -> bool {
+        self.dpop.resource_nonce(nonce)
+    }
+
+    fn signing_in(&self) -> bool {
+        self.handling.load(Ordering::Relaxed) > 0
+    }
+
+    fn pending_sign_in(&self) -> Option<String> {
+        self.detached_pending().then(|| {
+            let host = self.cfg.server.host_str().unwrap_or("the server");
+            format!("a sign-in to {host} is under way: finish signing in in your browser, then restart the server")
+        })
+    }
+
+    fn another_kind(&self, token: &str, challenge: &Challenge) -> bool {
+        self.binding_refused(Some(token), challenge)
+    }
+
+    fn unauthorized<'a>(
+        &'a self,
+        sent: Option<&'a str>,
+        challenge: &'a Challenge,
+    ) -> BoxFuture<'a, Result<(), UpstreamError>> {
+        Box::pin(async move {
+            let _counted = Handling::enter(&self.handling);
+            Auth::unauthorized(self, sent, challenge).await
+        })
+    }
+
+    fn insufficient_scope<'a>(
+        &'a self,
+        sent: Option<&'a str>,
+        challenge: &'a Challenge,
+    ) -> BoxFuture<'a, Result<(), UpstreamError>> {
+        Box::pin(async move {
+            let _counted = Handling::enter(&self.handling);
+            self.step_up(sent, challenge).await
+        })
+    }
+}
