@@ -16,9 +16,6 @@ _mcp__bridge() {
             ",$1")
                 cmd="mcp__bridge"
                 ;;
-            mcp__bridge,__sign-in)
-                cmd="mcp__bridge__subcmd____sign__subcmd__in"
-                ;;
             mcp__bridge,check)
                 cmd="mcp__bridge__subcmd__check"
                 ;;
@@ -45,9 +42,6 @@ _mcp__bridge() {
                 ;;
             mcp__bridge,uninstall)
                 cmd="mcp__bridge__subcmd__uninstall"
-                ;;
-            mcp__bridge__subcmd__help,__sign-in)
-                cmd="mcp__bridge__subcmd__help__subcmd____sign__subcmd__in"
                 ;;
             mcp__bridge__subcmd__help,check)
                 cmd="mcp__bridge__subcmd__help__subcmd__check"
@@ -83,7 +77,7 @@ _mcp__bridge() {
 
     case "${cmd}" in
         mcp__bridge)
-            opts="-H -v -q -h -V --header --header-file --transport --protocol --retry-timeout --start-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --allow-private-auth --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --device-code --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --use-id-token --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --help --version __sign-in login check logout status completions man install uninstall help"
+            opts="-H -v -q -h -V --header --header-file --transport --protocol --retry-timeout --start-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --allow-private-auth --max-message-size --verbose --quiet --log-file --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --device-code --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --use-id-token --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --debug --silent --disable-cookies --help --version login check logout status completions man install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -233,20 +227,6 @@ _mcp__bridge() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mcp__subcmd__bridge__subcmd____sign__subcmd__in)
-            opts="-h --help"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 *)
                     COMPREPLY=()
                     ;;
@@ -431,22 +411,8 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__help)
-            opts="__sign-in login check logout status completions man install uninstall help"
+            opts="login check logout status completions man install uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        mcp__subcmd__bridge__subcmd__help__subcmd____sign__subcmd__in)
-            opts=""
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi

@@ -77,7 +77,6 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand __sign-in 'The sign-in process a bridge starts detached (not for people): the request, then `--` and the bridge''s own arguments'
             cand login 'Sign in to a server now (opening the browser if needed), store the tokens, and exit; later runs use them without a browser'
             cand check 'Connect to a server as a client would (signing in if needed) and print its name, version, protocol era, transport, tools, resources and prompts; exits 0 when the server answered. A health check'
             cand logout 'Remove stored credentials for a server (every identity of that URL), or all'
@@ -87,10 +86,6 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand install 'Add a server to an MCP client''s configuration, run by this binary (its absolute path: no PATH and no npx at start), e.g. `mcp-bridge install --client claude-desktop docs https://example.com/mcp --header ''Authorization: Bearer ${TOKEN}''`. Other entries and the file''s formatting are kept; the old file is kept as FILE.bak'
             cand uninstall 'Remove a server from an MCP client''s configuration'
             cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'mcp-bridge;__sign-in'= {
-            cand -h 'Print help'
-            cand --help 'Print help'
         }
         &'mcp-bridge;login'= {
             cand -H 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment'
@@ -245,7 +240,6 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
         }
         &'mcp-bridge;help'= {
-            cand __sign-in 'The sign-in process a bridge starts detached (not for people): the request, then `--` and the bridge''s own arguments'
             cand login 'Sign in to a server now (opening the browser if needed), store the tokens, and exit; later runs use them without a browser'
             cand check 'Connect to a server as a client would (signing in if needed) and print its name, version, protocol era, transport, tools, resources and prompts; exits 0 when the server answered. A health check'
             cand logout 'Remove stored credentials for a server (every identity of that URL), or all'
@@ -255,8 +249,6 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand install 'Add a server to an MCP client''s configuration, run by this binary (its absolute path: no PATH and no npx at start), e.g. `mcp-bridge install --client claude-desktop docs https://example.com/mcp --header ''Authorization: Bearer ${TOKEN}''`. Other entries and the file''s formatting are kept; the old file is kept as FILE.bak'
             cand uninstall 'Remove a server from an MCP client''s configuration'
             cand help 'Print this message or the help of the given subcommand(s)'
-        }
-        &'mcp-bridge;help;__sign-in'= {
         }
         &'mcp-bridge;help;login'= {
         }

@@ -47,16 +47,6 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// The sign-in process a bridge starts detached (not for people): the
-    /// request, then `--` and the bridge's own arguments.
-    #[command(name = "__sign-in", hide = true)]
-    SignInProcess {
-        /// What to do, as JSON.
-        request: String,
-        /// The bridge's arguments.
-        #[arg(last = true, allow_hyphen_values = true)]
-        args: Vec<std::ffi::OsString>,
-    },
     /// Sign in to a server now (opening the browser if needed), store the
     /// tokens, and exit; later runs use them without a browser.
     Login {

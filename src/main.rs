@@ -35,10 +35,14 @@ mod allocator {
 fn main() -> ExitCode {
     #[cfg(target_env = "musl")]
     allocator::tune();
+    // The detached sign-in process a bridge starts (not a command for
+    // people, so not in the command line's definition).
+    if let Some(rest) = detached::invoked(std::env::args_os()) {
+        return detached::main(rest);
+    }
     let matches = Cli::command().get_matches();
     let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     match cli.command {
-        Some(Command::SignInProcess { request, args }) => detached::sign_in(&request, args),
         Some(Command::Status) => commands::report(accounts::status()),
         Some(Command::Completions { shell }) => {
             clap_complete::generate(

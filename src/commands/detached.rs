@@ -10,8 +10,28 @@ use clap::Parser;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
+/// The arguments after [`detach::SUBCOMMAND`] when this process was
+/// started as the detached sign-in.
+pub fn invoked(mut argv: impl Iterator<Item = OsString>) -> Option<Vec<OsString>> {
+    (argv.nth(1)? == detach::SUBCOMMAND).then(|| argv.collect())
+}
+
+/// Run as the detached sign-in: `REQUEST -- BRIDGE_ARGS...`.
+pub fn main(rest: Vec<OsString>) -> ExitCode {
+    let mut rest = rest.into_iter();
+    let request = rest.next().and_then(|r| r.into_string().ok());
+    let dashes = rest.next();
+    match (request, dashes) {
+        (Some(request), Some(d)) if d == "--" => sign_in(&request, rest.collect()),
+        _ => {
+            detach::finish(&Err("not a sign-in request".into()));
+            ExitCode::from(EXIT_USAGE)
+        }
+    }
+}
+
 /// Sign in as `request` asks, for the bridge started with `args`.
-pub fn sign_in(request: &str, args: Vec<OsString>) -> ExitCode {
+fn sign_in(request: &str, args: Vec<OsString>) -> ExitCode {
     let outcome = match prepare(request, args) {
         Ok((connected, request)) => run(connected, &request),
         Err(e) => {
