@@ -78,6 +78,29 @@ pub enum Command {
         #[command(flatten)]
         opts: Box<Options>,
     },
+    /// Find what stands between this machine and a server: each link in
+    /// order (URL, name, proxy, connection, TLS, the server's answer,
+    /// sign-in metadata, stored credentials, the MCP session, the clients'
+    /// configurations), a line each with ✓ or ✗, what was found and the
+    /// fix. Exits 0 when every step passed, else the number of the first
+    /// that failed. Opens no browser unless --sign-in; prints no secret.
+    Doctor {
+        /// The MCP server's URL.
+        #[arg(value_name = "URL")]
+        url: String,
+        /// The port for the sign-in callback.
+        #[arg(value_name = "CALLBACK_PORT", conflicts_with = "callback_port")]
+        port: Option<u16>,
+        /// Print JSON (the same steps, as data).
+        #[arg(long)]
+        json: bool,
+        /// Sign in in the browser when the server asks and nothing stored
+        /// works (otherwise that step fails and says how).
+        #[arg(long)]
+        sign_in: bool,
+        #[command(flatten)]
+        opts: Box<Options>,
+    },
     /// Remove stored credentials for a server (every identity of that URL), or all.
     Logout {
         /// The MCP server's URL.

@@ -4,7 +4,7 @@
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 use mcp_bridge::cli::{Cli, Command};
-use mcp_bridge::commands::{self, accounts, check, detached, install, run};
+use mcp_bridge::commands::{self, accounts, check, detached, doctor, install, run};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -91,6 +91,22 @@ fn main() -> ExitCode {
             commands::report(accounts::logout(url.as_deref(), all))
         }
         Some(Command::Login { url, port, opts }) => accounts::login_command(&url, port, &opts),
+        Some(Command::Doctor {
+            url,
+            port,
+            json,
+            sign_in,
+            mut opts,
+        }) => {
+            // A diagnosis says "down" at once; logs only on -v.
+            if !given(&matches, "doctor", "retry_timeout") {
+                opts.retry_timeout = Duration::ZERO;
+            }
+            if opts.verbose == 0 {
+                opts.quiet = true;
+            }
+            doctor::command(&url, port, &opts, json, sign_in)
+        }
         Some(Command::Check {
             url,
             port,
@@ -99,11 +115,7 @@ fn main() -> ExitCode {
             mut opts,
         }) => {
             // A health check says "down" at once unless asked to wait.
-            let given = matches
-                .subcommand_matches("check")
-                .and_then(|m| m.value_source("retry_timeout"))
-                == Some(ValueSource::CommandLine);
-            if !given {
+            if !given(&matches, "check", "retry_timeout") {
                 opts.retry_timeout = Duration::ZERO;
             }
             // The outcome is the report or one error line; logs only on -v.
@@ -114,4 +126,12 @@ fn main() -> ExitCode {
         }
         None => run::bridge(cli.url.as_deref().unwrap_or_default(), cli.port, cli.opts),
     }
+}
+
+/// Whether `option` of `subcommand` was given on the command line.
+fn given(matches: &clap::ArgMatches, subcommand: &str, option: &str) -> bool {
+    matches
+        .subcommand_matches(subcommand)
+        .and_then(|m| m.value_source(option))
+        == Some(ValueSource::CommandLine)
 }

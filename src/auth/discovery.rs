@@ -241,6 +241,27 @@ pub async fn discover(
     wanted: &Wanted<'_>,
     challenge: &Challenge,
 ) -> Result<AuthServer, String> {
+    discover_traced(http, wanted, challenge)
+        .await
+        .map(|(found, _)| found)
+}
+
+/// Where discovery found the metadata it used (for `doctor`).
+#[derive(Debug, Default, Clone)]
+pub struct Trail {
+    /// The protected resource metadata's URL, when there was one.
+    pub resource_metadata: Option<Url>,
+    /// The authorization server's metadata was found (not the defaults).
+    pub authorization_metadata: bool,
+}
+
+/// [`discover`], saying where the metadata came from.
+pub async fn discover_traced(
+    http: &crate::http::reach::Guarded,
+    wanted: &Wanted<'_>,
+    challenge: &Challenge,
+) -> Result<(AuthServer, Trail), String> {
+    let mut trail = Trail::default();
     let server = wanted.server;
     let mut candidates = Vec::new();
     if let Some(m) = &challenge.resource_metadata {
@@ -255,6 +276,7 @@ pub async fn discover(
     for url in &candidates {
         if let Some(v) = fetch_json(http, url).await? {
             tracing::debug!("protected resource metadata from {url}");
+            trail.resource_metadata = Some(url.clone());
             prm = Some(v);
             break;
         }
@@ -311,12 +333,14 @@ pub async fn discover(
         let origin = origin_of(&issuer);
         let at = |p: &str| Url::parse(&format!("{origin}{p}")).map_err(|e| e.to_string());
         tracing::info!("no authorization server metadata at {issuer}; using {origin}/authorize, /token and /register");
-        return Ok(AuthServer {
+        let found = AuthServer {
             authorization_endpoint: Some(at("/authorize")?),
             registration_endpoint: Some(at("/register")?),
             ..AuthServer::without_metadata(issuer.to_string(), at("/token")?, scope, resource)
-        });
+        };
+        return Ok((found, trail));
     };
+    trail.authorization_metadata = true;
     let mut found = from_metadata(&meta, &issuer, wanted.allow_http, wanted.browser)?;
     found.scope = scope;
     found.resource = resource;
@@ -324,7 +348,7 @@ pub async fn discover(
         tracing::info!("the authorization server offers DPoP, but the MCP server takes Bearer tokens only (its metadata and challenge name no DPoP); asking for Bearer tokens");
         found.dpop = false;
     }
-    Ok(found)
+    Ok((found, trail))
 }
 
 /// The authorization server metadata of `issuer`, from the first of the

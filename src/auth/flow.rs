@@ -84,6 +84,12 @@ impl Auth {
         scope: Option<String>,
         sent: Option<&str>,
     ) -> Result<(), UpstreamError> {
+        if !self.cfg.interactive && !self.cfg.grant.is_machine() {
+            return Err(failed(
+                &self.cfg.server,
+                "a person must sign in, and this command opens no browser (sign in with `mcp-bridge login URL`)",
+            ));
+        }
         if self.detaches() {
             return self.sign_in_elsewhere(turn, c, scope, sent).await;
         }

@@ -99,6 +99,9 @@ pub struct Settings {
     pub resource_parameter: bool,
     /// `--headers-timeout`: how long a request may wait for its response's headers.
     pub headers_timeout: Option<Duration>,
+    /// A person may be asked to sign in (off for `doctor` without
+    /// `--sign-in`: a sign-in that needs one fails instead).
+    pub interactive: bool,
     /// Bridge mode: how to start the process a person's sign-in runs in,
     /// so that it outlives this one (`detach.rs`).
     pub detach: Option<detach::Detach>,
@@ -218,6 +221,12 @@ impl Auth {
     /// Whether a token is in use.
     pub fn has_token(&self) -> bool {
         self.current.lock().expect("auth state").tokens.is_some()
+    }
+
+    /// When the token in use expires (seconds since the epoch), if it says.
+    pub fn token_expiry(&self) -> Option<u64> {
+        let cur = self.current.lock().expect("auth state");
+        cur.tokens.as_ref().and_then(|t| t.expires_at)
     }
 
     /// The access token to send, refreshed first when it is about to expire.
@@ -506,6 +515,7 @@ mod tests {
             resource_parameter: true,
             headers_timeout: None,
             detach: None,
+            interactive: true,
         };
         let k = base.key();
         assert_eq!(k.len(), 32);

@@ -106,6 +106,7 @@ pub fn settings(
         resource_parameter,
         headers_timeout: (!opts.headers_timeout.is_zero()).then_some(opts.headers_timeout),
         detach: None,
+        interactive: true,
     })
 }
 
@@ -386,7 +387,7 @@ pub fn status() -> Result<String, String> {
 }
 
 /// "expires in 52 min", "expired 3 h ago", "no expiry given".
-fn expiry(at: Option<u64>) -> String {
+pub(super) fn expiry(at: Option<u64>) -> String {
     let Some(at) = at else {
         return "no expiry given".into();
     };

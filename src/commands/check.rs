@@ -162,7 +162,7 @@ pub fn command(
 }
 
 /// Run the check; the report on success, the reason otherwise.
-async fn run(
+pub(super) async fn run(
     relay: Relay,
     from_relay: mpsc::Receiver<Bytes>,
     limit: Duration,

@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod check;
 pub mod detached;
+pub mod doctor;
 pub mod install;
 pub mod run;
 
@@ -74,30 +75,12 @@ pub fn prepare(raw: &str, port: Option<u16>, opts: &Options) -> Result<Prepared,
 /// Authorization header. The provider comes back too, for `login`.
 pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>), String> {
     use crate::http::client::{client, Purpose};
-    use crate::http::reach::{Guarded, Reach};
     let env = |v: &str| std::env::var(v).ok();
     let net = net_config(opts);
     let opened = net.opened.clone();
     let allow_http = opts.allow_http;
     let mcp_client = client(&net, &env, Purpose::Mcp { allow_http })?;
-    // OAuth requests follow no redirect (metadata follows same-origin ones
-    // itself): a token request must never carry a code or a secret elsewhere.
-    // Nor do they connect to a private address the server has no business
-    // with. The same settings just built a client, so this one builds too;
-    // should it not, it is one without the proxies and extra CAs, built by
-    // the same function, so with the same two rules (never reqwest's
-    // default client, which follows redirects and resolves anything).
-    let reach = Reach::new(&p.url, opts.allow_private_auth);
-    let for_client = Arc::clone(&reach);
-    let auth_client = Guarded::new(Some(reach), move || {
-        let env = |v: &str| std::env::var(v).ok();
-        client(&net, &env, Purpose::OAuth(&for_client)).unwrap_or_else(|e| {
-            tracing::warn!("{e}; signing in without those network settings");
-            let plain = NetConfig::default();
-            client(&plain, &|_| None, Purpose::OAuth(&for_client))
-                .expect("the MCP client was just built with all of this and more")
-        })
-    });
+    let auth_client = oauth_http(&p.url, opts);
     let provider = Arc::new(auth::Auth::new(auth_client, p.auth.clone()));
     let tokens: Option<Arc<dyn crate::http::TokenSource>> = p
         .auth
@@ -114,6 +97,32 @@ pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>),
         http = http.with_cookies();
     }
     Ok((http, provider))
+}
+
+/// The HTTP client of sign-in requests to `url`'s authorization servers.
+pub fn oauth_http(url: &url::Url, opts: &Options) -> crate::http::reach::Guarded {
+    use crate::http::client::{client, Purpose};
+    use crate::http::reach::{Guarded, Reach};
+    let net = net_config(opts);
+    // OAuth requests follow no redirect (metadata follows same-origin ones
+    // itself): a token request must never carry a code or a secret elsewhere.
+    // Nor do they connect to a private address the server has no business
+    // with. The same settings build the MCP server's client, so this one
+    // builds too; should it not, it is one without the proxies and extra
+    // CAs, built by the same function, so with the same two rules (never
+    // reqwest's default client, which follows redirects and resolves
+    // anything).
+    let reach = Reach::new(url, opts.allow_private_auth);
+    let for_client = Arc::clone(&reach);
+    Guarded::new(Some(reach), move || {
+        let env = |v: &str| std::env::var(v).ok();
+        client(&net, &env, Purpose::OAuth(&for_client)).unwrap_or_else(|e| {
+            tracing::warn!("{e}; signing in without those network settings");
+            let plain = NetConfig::default();
+            client(&plain, &|_| None, Purpose::OAuth(&for_client))
+                .expect("the MCP client was just built with all of this and more")
+        })
+    })
 }
 
 /// What a one-shot subcommand (`login`, `check`) connects with.
@@ -168,7 +177,7 @@ fn has_display() -> bool {
 }
 
 /// What the command line says about the network.
-fn net_config(opts: &Options) -> NetConfig {
+pub(crate) fn net_config(opts: &Options) -> NetConfig {
     NetConfig {
         connect_timeout: opts.connect_timeout,
         body_timeout: opts.body_timeout,

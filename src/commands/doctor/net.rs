@@ -1,0 +1,398 @@
+//! The network links of `doctor`: the name's addresses, the proxy the
+//! bridge would use and why, a TCP connection to each address, and the TLS
+//! chain the server presents (read with a handshake that trusts anything,
+//! only to name the certificates; whether the bridge trusts them is decided
+//! by its own client, in the next step).
+
+use super::Step;
+use crate::http::client::ProxyEnv;
+use std::net::{IpAddr, SocketAddr, TcpStream};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How long one TCP connection or TLS handshake may take.
+const CONNECT_LIMIT: Duration = Duration::from_secs(5);
+/// At most this many addresses are tried.
+const ADDRESSES: usize = 8;
+
+/// Where the bridge's requests to the server go first.
+pub struct Route {
+    /// The proxy, when one is used: its URL (without credentials) and host:port.
+    pub proxy: Option<(String, String)>,
+}
+
+/// The name's addresses (A and AAAA); empty when it does not resolve.
+pub async fn name(url: &url::Url, route: &Route) -> (Step, Vec<SocketAddr>) {
+    let host = url.host_str().unwrap_or_default().to_owned();
+    let port = url.port_or_known_default().unwrap_or(443);
+    if let Some(url::Host::Ipv4(_) | url::Host::Ipv6(_)) = url.host() {
+        let ip: IpAddr = host
+            .trim_matches(['[', ']'])
+            .parse()
+            .expect("the URL's own address");
+        return (
+            Step::pass("name", format!("{ip} is an address; no name to resolve")),
+            vec![SocketAddr::new(ip, port)],
+        );
+    }
+    let looked = tokio::net::lookup_host((host.as_str(), port)).await;
+    match looked {
+        Ok(found) => {
+            let addrs: Vec<SocketAddr> = found.take(ADDRESSES).collect();
+            let v4: Vec<String> = addrs
+                .iter()
+                .filter(|a| a.is_ipv4())
+                .map(|a| a.ip().to_string())
+                .collect();
+            let v6: Vec<String> = addrs
+                .iter()
+                .filter(|a| a.is_ipv6())
+                .map(|a| a.ip().to_string())
+                .collect();
+            let list = |v: &[String]| {
+                if v.is_empty() {
+                    "none".to_owned()
+                } else {
+                    v.join(", ")
+                }
+            };
+            (
+                Step::pass(
+                    "name",
+                    format!("{host}: A {}; AAAA {}", list(&v4), list(&v6)),
+                ),
+                addrs,
+            )
+        }
+        Err(e) if route.proxy.is_some() => (
+            Step::pass(
+                "name",
+                format!("{host} does not resolve here ({e}); the proxy resolves it"),
+            ),
+            Vec::new(),
+        ),
+        Err(e) => (
+            Step::fail(
+                "name",
+                format!("{host} does not resolve: {e}"),
+                "check the spelling of the URL; on a company network, connect the VPN or set HTTPS_PROXY to the proxy that reaches it",
+            ),
+            Vec::new(),
+        ),
+    }
+}
+
+/// The proxy the bridge would use for `url`, and why.
+pub fn proxy(url: &url::Url, no_proxy_flag: bool) -> (Step, Route) {
+    let env = |v: &str| std::env::var(v).ok();
+    let direct = |why: String| (Step::pass("proxy", why), Route { proxy: None });
+    if no_proxy_flag {
+        return direct("none: --no-proxy".into());
+    }
+    let found = ProxyEnv::read(&env);
+    let wanted = if url.scheme() == "https" {
+        &found.https
+    } else {
+        &found.http
+    };
+    let Some((raw, var)) = wanted else {
+        return direct(format!(
+            "none: no {} variable is set",
+            if url.scheme() == "https" {
+                "HTTPS_PROXY or ALL_PROXY"
+            } else {
+                "HTTP_PROXY or ALL_PROXY"
+            }
+        ));
+    };
+    let parsed = url::Url::parse(
+        if raw.contains("://") {
+            raw.clone()
+        } else {
+            format!("http://{raw}")
+        }
+        .as_str(),
+    );
+    let Ok(p) = parsed else {
+        return (
+            Step::fail(
+                "proxy",
+                format!("{var} is not a URL"),
+                format!("set {var} to http://HOST:PORT, or unset it"),
+            ),
+            Route { proxy: None },
+        );
+    };
+    let shown = crate::url_policy::redact_userinfo(&p);
+    let host = url.host_str().unwrap_or_default();
+    if let Some(entry) = bypassed(host, &found.no_proxy) {
+        return direct(format!(
+            "none for {host}: {entry} is in NO_PROXY{} ({var} is {shown})",
+            if entry.contains("127.0.0.0/8") || entry == "localhost" || entry == "::1" {
+                ", as loopback always is"
+            } else {
+                ""
+            }
+        ));
+    }
+    let hostport = format!(
+        "{}:{}",
+        p.host_str().unwrap_or_default(),
+        p.port_or_known_default().unwrap_or(80)
+    );
+    (
+        Step::pass("proxy", format!("{shown} (from {var})")),
+        Route {
+            proxy: Some((shown, hostport)),
+        },
+    )
+}
+
+/// The NO_PROXY entry that sends `host` direct, if one does (as curl reads
+/// it: `*`, a name and its subdomains, an address, or an address range).
+fn bypassed(host: &str, no_proxy: &str) -> Option<String> {
+    let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+    let ip: Option<IpAddr> = host.parse().ok();
+    no_proxy
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .find(|entry| {
+            if *entry == "*" {
+                return true;
+            }
+            let e = entry
+                .trim_start_matches('*')
+                .trim_start_matches('.')
+                .to_ascii_lowercase();
+            match (ip, e.split_once('/')) {
+                (Some(ip), Some((net, bits))) => in_range(ip, net, bits),
+                (Some(ip), None) => e.parse::<IpAddr>().is_ok_and(|x| x == ip),
+                (None, _) => host == e || host.ends_with(&format!(".{e}")),
+            }
+        })
+        .map(str::to_owned)
+}
+
+fn in_range(ip: IpAddr, net: &str, bits: &str) -> bool {
+    let (Ok(net), Ok(bits)) = (net.parse::<IpAddr>(), bits.parse::<u32>()) else {
+        return false;
+    };
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) if bits <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) if bits <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+/// A TCP connection to each address, or to the proxy.
+pub async fn connect(addrs: &[SocketAddr], route: &Route) -> (Step, Option<SocketAddr>) {
+    let targets: Vec<(String, Option<SocketAddr>)> = match &route.proxy {
+        Some((shown, hostport)) => match tokio::net::lookup_host(hostport.as_str()).await {
+            Ok(found) => found
+                .take(ADDRESSES)
+                .map(|a| (shown.clone(), Some(a)))
+                .collect(),
+            Err(e) => {
+                return (
+                    Step::fail(
+                        "connection",
+                        format!("the proxy {shown} does not resolve: {e}"),
+                        "fix the proxy variable, or reach the server directly with --no-proxy",
+                    ),
+                    None,
+                )
+            }
+        },
+        None => addrs.iter().map(|a| (a.to_string(), Some(*a))).collect(),
+    };
+    let mut lines = Vec::new();
+    let mut first = None;
+    for (what, addr) in targets {
+        let Some(addr) = addr else { continue };
+        let tried = tokio::time::timeout(CONNECT_LIMIT, tokio::net::TcpStream::connect(addr)).await;
+        let line = match tried {
+            Ok(Ok(_)) => {
+                first.get_or_insert(addr);
+                format!("{addr} ✓")
+            }
+            Ok(Err(e)) => format!("{addr} ✗ {e}"),
+            Err(_) => format!("{addr} ✗ no answer in {} s", CONNECT_LIMIT.as_secs()),
+        };
+        lines.push(if route.proxy.is_some() {
+            format!("proxy {what} at {line}")
+        } else {
+            line
+        });
+    }
+    let found = lines.join("; ");
+    match first {
+        Some(_) => (Step::pass("connection", found), first),
+        None if route.proxy.is_some() => (
+            Step::fail(
+                "connection",
+                found,
+                "the proxy does not take connections: fix it, add the server to NO_PROXY, or pass --no-proxy",
+            ),
+            None,
+        ),
+        None => (
+            Step::fail(
+                "connection",
+                if found.is_empty() { "no address to connect to".into() } else { found },
+                "the server is not listening there: check that it runs, the port in the URL, and any firewall between",
+            ),
+            None,
+        ),
+    }
+}
+
+/// One certificate of a chain, as people read it.
+pub struct Cert {
+    pub subject: String,
+    pub issuer: String,
+    pub sha256: String,
+}
+
+/// The chain `host` presents at `addr`, read with a handshake that checks
+/// nothing (the bridge's own client decides trust).
+pub async fn chain(host: String, addr: SocketAddr) -> Result<Vec<Cert>, String> {
+    tokio::task::spawn_blocking(move || read_chain(&host, addr))
+        .await
+        .map_err(|e| e.to_string())?
+}
+
+fn read_chain(host: &str, addr: SocketAddr) -> Result<Vec<Cert>, String> {
+    use rustls::pki_types::ServerName;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let seen = Arc::new(Recorder {
+        certs: Mutex::new(Vec::new()),
+        provider: Arc::clone(&provider),
+    });
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(seen.clone())
+        .with_no_client_auth();
+    let name = ServerName::try_from(host.to_owned()).map_err(|e| e.to_string())?;
+    let mut conn =
+        rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| e.to_string())?;
+    let mut sock = TcpStream::connect_timeout(&addr, CONNECT_LIMIT).map_err(|e| e.to_string())?;
+    sock.set_read_timeout(Some(CONNECT_LIMIT))
+        .and_then(|()| sock.set_write_timeout(Some(CONNECT_LIMIT)))
+        .map_err(|e| e.to_string())?;
+    while conn.is_handshaking() {
+        conn.complete_io(&mut sock)
+            .map_err(|e| format!("the TLS handshake failed: {e}"))?;
+    }
+    let certs = seen.certs.lock().expect("certs").clone();
+    Ok(certs.iter().map(|der| describe(der)).collect())
+}
+
+fn describe(der: &[u8]) -> Cert {
+    let sha256 = crate::auth::pkce::sha256_hex(der);
+    match x509_parser::parse_x509_certificate(der) {
+        Ok((_, c)) => Cert {
+            subject: crate::text::clean(&c.subject().to_string(), 200),
+            issuer: crate::text::clean(&c.issuer().to_string(), 200),
+            sha256,
+        },
+        Err(_) => Cert {
+            subject: "(unreadable certificate)".into(),
+            issuer: String::new(),
+            sha256,
+        },
+    }
+}
+
+/// Keeps the certificates it is shown, and accepts them.
+#[derive(Debug)]
+struct Recorder {
+    certs: Mutex<Vec<Vec<u8>>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+}
+
+impl rustls::client::danger::ServerCertVerifier for Recorder {
+    fn verify_server_cert(
+        &self,
+        end_entity: &rustls::pki_types::CertificateDer<'_>,
+        intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        let mut certs = self.certs.lock().expect("certs");
+        certs.push(end_entity.to_vec());
+        certs.extend(intermediates.iter().map(|c| c.to_vec()));
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &rustls::pki_types::CertificateDer<'_>,
+        dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_proxy_is_read_as_curl_reads_it() {
+        let list = "*.internal.example, corp.example,10.0.0.0/8,::1,127.0.0.0/8";
+        assert_eq!(
+            bypassed("a.corp.example", list).as_deref(),
+            Some("corp.example")
+        );
+        assert_eq!(
+            bypassed("corp.example", list).as_deref(),
+            Some("corp.example")
+        );
+        assert_eq!(bypassed("notcorp.example", list), None);
+        assert_eq!(bypassed("10.2.3.4", list).as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(bypassed("11.2.3.4", list), None);
+        assert_eq!(bypassed("[::1]", list).as_deref(), Some("::1"));
+        assert_eq!(bypassed("127.0.0.2", list).as_deref(), Some("127.0.0.0/8"));
+        assert_eq!(
+            bypassed("x.internal.example", list).as_deref(),
+            Some("*.internal.example")
+        );
+        assert_eq!(bypassed("anything", "*").as_deref(), Some("*"));
+    }
+}
