@@ -286,7 +286,18 @@ async fn a_bridge_started_during_a_pending_sign_in_waits_for_it_and_says_how_lon
     second
         .send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": common::init_params()}))
         .await;
+    // A third gives up while it waits: it is told what to do too.
+    let mut third = home.bridge(&fake.url, &[]).await;
+    third
+        .send(json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": common::init_params()}))
+        .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
+    third.close_and_wait().await;
+    let r = third.response(json!(1)).await;
+    assert!(
+        message(&r).contains("finish signing in in your browser, then restart the server"),
+        "{r}"
+    );
     assert_eq!(home.tabs(), 1, "the second bridge opened a tab of its own");
     let (status, _) = common::sign_in_as_person(&home.log(), 1).await;
     assert_eq!(status, 200);

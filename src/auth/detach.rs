@@ -80,10 +80,11 @@ impl Auth {
         self.cfg.detach.is_some() && self.store.is_some() && !self.cfg.grant.is_machine()
     }
 
-    /// Whether a detached sign-in is under way (for what the client is told
+    /// Whether a sign-in is under way elsewhere, detached or in another
+    /// bridge, that outlives this process (for what the client is told
     /// when it stops waiting).
     pub(super) fn detached_pending(&self) -> bool {
-        self.detached.load(Ordering::Relaxed)
+        self.detached.load(Ordering::Relaxed) || self.waiting.load(Ordering::Relaxed)
     }
 
     /// Sign in through a detached process, then take its tokens; `turn`'s

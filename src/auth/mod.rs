@@ -180,6 +180,8 @@ pub struct Auth {
     bearer_only: AtomicBool,
     /// A person's sign-in is under way in a detached process.
     detached: AtomicBool,
+    /// Waiting for another process's sign-in or refresh (the lock).
+    waiting: AtomicBool,
     /// 401s and 403s being handled now.
     handling: std::sync::atomic::AtomicUsize,
 }
@@ -214,6 +216,7 @@ impl Auth {
             fresh: Mutex::new(Fresh::default()),
             bearer_only: AtomicBool::new(false),
             detached: AtomicBool::new(false),
+            waiting: AtomicBool::new(false),
             handling: Default::default(),
         }
     }
@@ -413,7 +416,12 @@ impl Auth {
             .ensure_dir()
             .map_err(|e| failed(&self.cfg.server, e))?;
         let limit = self.cfg.auth_timeout + LOCK_MARGIN;
-        match lock::acquire(&store.lock_path(&self.key), limit).await {
+        let path = store.lock_path(&self.key);
+        self.waiting.store(true, Ordering::Relaxed);
+        let what = "the sign-in another mcp-bridge started";
+        let took = notice::progress(what, limit, lock::acquire(&path, limit)).await;
+        self.waiting.store(false, Ordering::Relaxed);
+        match took {
             Ok(Some(h)) => Ok(Some(h)),
             Ok(None) => Err(failed(
                 &self.cfg.server,
