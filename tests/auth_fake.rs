@@ -5,57 +5,9 @@
 mod common;
 
 use common::oauth_fake::{Behaviour, OAuthFake};
-use common::{browser_urls, init_params, peers, person, sign_in_as_person, Bridge};
+use common::{browser_urls, init_params, person, sign_in_as_person, Home};
 use serde_json::{json, Value};
 use std::path::PathBuf;
-
-/// A data directory and a recording browser shared by the bridges of a test.
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Home {
-        Home {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn log(&self) -> PathBuf {
-        self.dir.path().join("browser.log")
-    }
-
-    fn data(&self) -> String {
-        self.dir.path().join("data").display().to_string()
-    }
-
-    fn browser() -> String {
-        peers::dir().join("record-browser.sh").display().to_string()
-    }
-
-    async fn bridge(&self, url: &str, args: &[&str]) -> Bridge {
-        let (data, log, browser) = (
-            self.data(),
-            self.log().display().to_string(),
-            Home::browser(),
-        );
-        Bridge::start_with_env(
-            url,
-            args,
-            &[
-                ("MCP_BRIDGE_DATA_DIR", &data),
-                ("BROWSER", &browser),
-                ("BROWSER_LOG", &log),
-            ],
-        )
-        .await
-    }
-
-    /// Run `mcp-bridge ARGS` to its end with this data directory.
-    fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
-        common::run_to_exit(args, &[("MCP_BRIDGE_DATA_DIR", &self.data())])
-    }
-}
 
 fn error_text(r: &Value) -> String {
     r["error"]["message"]

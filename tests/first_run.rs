@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{peers, Bridge};
+use common::{peers, Bridge, Home};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -133,40 +133,6 @@ fn a_real_client_sees_the_bridges_reason_inside_ten_seconds() {
     );
     let seconds = seen["seconds"].as_f64().unwrap();
     assert!(seconds < 10.0, "the client saw it after {seconds} s");
-}
-
-/// A data directory and a recording browser shared by the bridges of a
-/// test; the test plays the person.
-struct Home {
-    dir: tempfile::TempDir,
-}
-
-impl Home {
-    fn new() -> Home {
-        Home {
-            dir: tempfile::tempdir().unwrap(),
-        }
-    }
-
-    fn log(&self) -> std::path::PathBuf {
-        self.dir.path().join("browser.log")
-    }
-
-    async fn bridge(&self, url: &str, args: &[&str]) -> Bridge {
-        let data = self.dir.path().join("data").display().to_string();
-        let log = self.log().display().to_string();
-        let browser = peers::dir().join("record-browser.sh").display().to_string();
-        let env = [
-            ("MCP_BRIDGE_DATA_DIR", data.as_str()),
-            ("BROWSER", browser.as_str()),
-            ("BROWSER_LOG", log.as_str()),
-        ];
-        Bridge::start_with_env(url, args, &env).await
-    }
-
-    fn tabs(&self) -> usize {
-        common::browser_urls(&self.log()).len()
-    }
 }
 
 /// The detached sign-in process's pid, from the bridge's `-v` log.

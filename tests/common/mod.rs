@@ -270,6 +270,59 @@ impl Bridge {
     }
 }
 
+/// A data directory and a recording browser shared by the bridges of a test.
+pub struct Home {
+    pub dir: tempfile::TempDir,
+}
+
+impl Home {
+    pub fn new() -> Home {
+        Home {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    pub fn log(&self) -> std::path::PathBuf {
+        self.dir.path().join("browser.log")
+    }
+
+    pub fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    pub fn browser() -> String {
+        peers::dir().join("record-browser.sh").display().to_string()
+    }
+
+    pub async fn bridge(&self, url: &str, args: &[&str]) -> Bridge {
+        let (data, log, browser) = (
+            self.data(),
+            self.log().display().to_string(),
+            Home::browser(),
+        );
+        Bridge::start_with_env(
+            url,
+            args,
+            &[
+                ("MCP_BRIDGE_DATA_DIR", &data),
+                ("BROWSER", &browser),
+                ("BROWSER_LOG", &log),
+            ],
+        )
+        .await
+    }
+
+    /// Run `mcp-bridge ARGS` to its end with this data directory.
+    pub fn run(&self, args: &[&str]) -> (Option<i32>, String, String) {
+        run_to_exit(args, &[("MCP_BRIDGE_DATA_DIR", &self.data())])
+    }
+
+    /// How many times the browser was opened.
+    pub fn tabs(&self) -> usize {
+        browser_urls(&self.log()).len()
+    }
+}
+
 /// The text parts of a tool result's content, joined by newlines.
 /// Plain `initialize` params, for tests that look at how it is answered.
 pub fn init_params() -> Value {
