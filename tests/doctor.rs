@@ -25,6 +25,18 @@ fn doctor(home: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> (i32, 
     (code.expect("doctor exited"), format!("{out}{err}"))
 }
 
+/// [`doctor`] for `url` with a fresh HOME, off the runtime that serves a
+/// fake the test started.
+async fn doctor_off_runtime(url: &str) -> (i32, String) {
+    let url = url.to_owned();
+    tokio::task::spawn_blocking(move || {
+        let home = tempfile::tempdir().unwrap();
+        doctor(home.path(), &[&url], &[])
+    })
+    .await
+    .unwrap()
+}
+
 /// The line of step `n`.
 fn line(out: &str, n: usize) -> String {
     out.lines()
@@ -106,11 +118,7 @@ async fn a_401_without_metadata_fails_at_the_metadata() {
         _ => Reply::Status(404),
     })
     .await;
-    let home = tempfile::tempdir().unwrap();
-    let url = server.url.clone();
-    let (code, out) = tokio::task::spawn_blocking(move || doctor(home.path(), &[&url], &[]))
-        .await
-        .unwrap();
+    let (code, out) = doctor_off_runtime(&server.url).await;
     assert_eq!(code, 7, "{out}");
     assert!(line(&out, 6).contains("asks for a sign-in"), "{out}");
     assert!(line(&out, 7).contains("publishes no metadata"), "{out}");
@@ -154,11 +162,7 @@ async fn metadata_whose_issuer_does_not_match_fails_at_the_metadata() {
         }
     })
     .await;
-    let home = tempfile::tempdir().unwrap();
-    let url = server.url.clone();
-    let (code, out) = tokio::task::spawn_blocking(move || doctor(home.path(), &[&url], &[]))
-        .await
-        .unwrap();
+    let (code, out) = doctor_off_runtime(&server.url).await;
     assert_eq!(code, 7, "{out}");
     let meta = line(&out, 7);
     assert!(meta.contains('✗') && meta.contains("issuer"), "{out}");
