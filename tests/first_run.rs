@@ -55,21 +55,79 @@ async fn a_name_that_does_not_resolve_is_answered_inside_ten_seconds() {
     );
 }
 
+/// A network namespace where packets to 10.79.0.2 are dropped: a
+/// connection there never completes, as behind a firewall that drops
+/// instead of refusing. Removed when dropped.
+struct Blackhole {
+    name: String,
+}
+
+impl Blackhole {
+    const ADDRESS: &'static str = "10.79.0.2";
+
+    fn new() -> Blackhole {
+        let ip = |args: &[&str]| {
+            let out = std::process::Command::new("ip")
+                .args(args)
+                .output()
+                .expect("run ip");
+            assert!(
+                out.status.success(),
+                "ip {args:?}: {} (this test needs root and iproute2)",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let name = format!("mcpb-hole-{}", std::process::id());
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &name])
+            .output();
+        ip(&["netns", "add", &name]);
+        let hole = Blackhole { name };
+        let n = hole.name.as_str();
+        ip(&["-n", n, "link", "set", "lo", "up"]);
+        // A pair of which one end has the route and the other no address:
+        // what reaches v1 is for nobody there, and is dropped.
+        ip(&[
+            "-n", n, "link", "add", "v0", "type", "veth", "peer", "name", "v1",
+        ]);
+        ip(&["-n", n, "addr", "add", "10.79.0.1/24", "dev", "v0"]);
+        ip(&["-n", n, "link", "set", "v0", "up"]);
+        ip(&["-n", n, "link", "set", "v1", "up"]);
+        // A fixed neighbour, so that no ARP failure ends the wait either.
+        ip(&[
+            "-n",
+            n,
+            "neigh",
+            "add",
+            Self::ADDRESS,
+            "lladdr",
+            "02:00:00:00:00:01",
+            "dev",
+            "v0",
+            "nud",
+            "permanent",
+        ]);
+        hole
+    }
+}
+
+impl Drop for Blackhole {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip")
+            .args(["netns", "del", &self.name])
+            .output();
+    }
+}
+
 #[tokio::test]
 async fn a_connection_that_never_completes_is_answered_when_the_window_ends() {
-    // A listener that takes the TCP connection and never speaks TLS: the
-    // connection is never made, and nothing else would end the wait before
-    // --connect-timeout (30 s).
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let held = tokio::spawn(async move {
-        let mut conns = Vec::new();
-        while let Ok((c, _)) = listener.accept().await {
-            conns.push(c);
-        }
-    });
-    let url = format!("https://127.0.0.1:{port}/mcp");
-    let mut b = Bridge::start(&url, &["--start-timeout", "3"]).await;
+    // Nothing refuses, nothing answers: only the window ends the wait
+    // (--connect-timeout would, after 30 s).
+    let hole = Blackhole::new();
+    let url = format!("http://{}:8080/mcp", Blackhole::ADDRESS);
+    let via = ["ip", "netns", "exec", hole.name.as_str()];
+    let args = ["--allow-http", "--start-timeout", "3"];
+    let mut b = Bridge::start_via(&via, &url, &args, &[]).await;
     let (r, took) = timed_initialize(&mut b).await;
     let m = message(&r);
     assert!(m.contains("no connection could be opened in 3 s"), "{r}");
@@ -78,7 +136,27 @@ async fn a_connection_that_never_completes_is_answered_when_the_window_ends() {
         took < Duration::from_millis(3_800),
         "answered after {took:?}"
     );
-    held.abort();
+}
+
+#[tokio::test]
+async fn a_server_that_takes_the_connection_but_is_slow_is_waited_for() {
+    // A server that answers its first request after 5 s, past a 3 s window:
+    // it is there (a connection opens), so it is waited for.
+    let server = common::fake::Fake::start(|s| match s.rpc_method() {
+        "initialize" => {
+            common::fake::Reply::Late(Duration::from_secs(5), Box::new(common::fake::mcp(s)))
+        }
+        _ => common::fake::mcp(s),
+    })
+    .await;
+    let mut b = Bridge::start(
+        &server.url,
+        &["--start-timeout", "3", "--protocol", "legacy"],
+    )
+    .await;
+    let (r, took) = timed_initialize(&mut b).await;
+    assert!(r["result"].is_object(), "{r}");
+    assert!(took > Duration::from_secs(5), "{took:?}");
 }
 
 #[tokio::test]

@@ -101,12 +101,19 @@ impl Auth {
         let request = Request {
             challenge: c.clone(),
             refused: sent.map(fingerprint),
-            scope,
+            scope: scope.clone(),
         };
         let request = serde_json::to_string(&request).expect("a request serializes");
         turn.held = None;
-        let mut child = spawn(detach, &request)
-            .map_err(|e| failed(url, format!("cannot start the sign-in process: {e}")))?;
+        let mut child = match spawn(detach, &request) {
+            Ok(child) => child,
+            Err(e) => {
+                // Signing in here is worse only when the client gives up.
+                tracing::warn!("cannot start a sign-in process ({e}); signing in in this one");
+                turn.held = self.lock().await?;
+                return self.obtain_here(&mut turn.known, c, scope).await;
+            }
+        };
         tracing::info!(
             "signing in through a process of its own (pid {}), which outlives this one",
             child.id().unwrap_or(0)

@@ -77,7 +77,6 @@ pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>),
     use crate::http::client::{client, Purpose};
     let env = |v: &str| std::env::var(v).ok();
     let net = net_config(opts);
-    let opened = net.opened.clone();
     let allow_http = opts.allow_http;
     let mcp_client = client(&net, &env, Purpose::Mcp { allow_http })?;
     let auth_client = oauth_http(&p.url, opts);
@@ -90,7 +89,8 @@ pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>),
         headers: (!opts.headers_timeout.is_zero()).then_some(opts.headers_timeout),
         busy: opts.retry_timeout,
     };
-    let mut http = Http::new(mcp_client, p.url.clone(), tokens, waits).with_opened(opened);
+    let hop = crate::http::client::first_hop(&p.url, opts.no_proxy, &env);
+    let mut http = Http::new(mcp_client, p.url.clone(), tokens, waits).with_first_hop(hop);
     // Cookies in memory for this run (a load balancer's affinity cookie),
     // never on disk: `--disable-cookies` keeps none.
     if !opts.disable_cookies {
@@ -184,7 +184,6 @@ pub(crate) fn net_config(opts: &Options) -> NetConfig {
         ipv4: opts.ipv4,
         no_proxy: opts.no_proxy,
         ca_certs: opts.ca_cert.clone(),
-        opened: Default::default(),
     }
 }
 

@@ -41,7 +41,8 @@ pub(crate) const GET_READY_LIMIT: Duration = Duration::from_secs(2);
 /// How long the DELETE that ends the session may take.
 const CLOSE_LIMIT: Duration = Duration::from_millis(900);
 /// In the start window, the last retry comes this long before its end, so
-/// that its failure still reaches the client inside the window.
+/// that its failure still reaches the client inside the window; a first
+/// connection is tried for this long, at the end, when nothing answered.
 const START_LAST_TRY: Duration = Duration::from_secs(1);
 /// How many new sessions one request refused for a lost session may wait for.
 const RENEWALS_PER_REQUEST: usize = 2;
@@ -108,8 +109,6 @@ pub struct Connection {
     reports: Mutex<Option<mpsc::UnboundedReceiver<Event>>>,
     /// One renewal at a time; requests that failed together share it.
     renewing: tokio::sync::Mutex<()>,
-    /// The connections opened to the server: none yet means never reached.
-    opened: crate::http::client::Opened,
     /// The HTTP layer underneath (for what its token source says).
     layer: Http,
     /// When the start window ends (see [`Connection::reaching`]).
@@ -127,7 +126,6 @@ impl Connection {
         sink: Sink,
     ) -> Arc<Self> {
         let (events, events_rx) = mpsc::unbounded_channel();
-        let opened = http.opened().clone();
         let layer = http.clone();
         let server = Endpoint {
             http,
@@ -149,7 +147,6 @@ impl Connection {
             events,
             reports: Mutex::new(Some(events_rx)),
             renewing: tokio::sync::Mutex::new(()),
-            opened,
             start_ends: std::sync::OnceLock::new(),
             layer,
         };
@@ -455,18 +452,19 @@ impl Connection {
     }
 
     /// Run `work`, which waits up to the duration it is given while the
-    /// server cannot be reached. Once any connection to the server has
-    /// been opened, that is `--retry-timeout`. Before, it is what is left of
-    /// the start window (`--start-timeout`), which opens with the client's
-    /// first request: the client shows the bridge's reason, not its own
-    /// timeout, even when it asks twice (a dual-era client asks
-    /// `server/discover`, then `initialize`). The last retry comes
-    /// [`START_LAST_TRY`] before the window ends, and a first connection
-    /// still not made when it ends (a firewall dropping packets, a proxy or
-    /// a name that does not answer) fails the request then. After the
-    /// window, a request still gets one try of that length. A connection
-    /// that was opened, to a server slow to answer or a sign-in under way,
-    /// is waited for as usual.
+    /// server cannot be reached. Once the server has answered anything,
+    /// that is `--retry-timeout`. Before, it is what is left of the start
+    /// window (`--start-timeout`), which opens with the client's first
+    /// request: the client shows the bridge's reason, not its own timeout,
+    /// even when it asks twice (a dual-era client asks `server/discover`,
+    /// then `initialize`). The last retry comes [`START_LAST_TRY`] before
+    /// the window ends; if nothing has answered by then, a TCP connection
+    /// to the first hop (the proxy, or the server) is tried for that last
+    /// stretch. One that opens means a server slow to answer (or a sign-in
+    /// under way), which is waited for as usual; one that does not (a
+    /// firewall dropping packets, a name nobody answers for) fails the
+    /// request then. After the window, a request gets one try of that
+    /// length.
     async fn reaching<T, F, Fut>(&self, work: F) -> Result<T, UpstreamError>
     where
         F: FnOnce(Duration) -> Fut,
@@ -474,30 +472,61 @@ impl Connection {
     {
         let retry_for = self.settings.retry_for;
         let window = self.settings.start_for.min(retry_for);
-        if self.opened.count() > 0 || window.is_zero() {
+        if self.layer.answered() || window.is_zero() {
             return work(retry_for).await;
         }
+        // Boxed: the window is the rare case, and the future of every
+        // request (moved into its task) stays the size it was.
+        Box::pin(self.in_start_window(window, work)).await
+    }
+
+    /// [`Connection::reaching`] before the server ever answered.
+    async fn in_start_window<T, F, Fut>(
+        &self,
+        window: Duration,
+        work: F,
+    ) -> Result<T, UpstreamError>
+    where
+        F: FnOnce(Duration) -> Fut,
+        Fut: std::future::Future<Output = Result<T, UpstreamError>>,
+    {
         let now = tokio::time::Instant::now();
         let ends = *self.start_ends.get_or_init(|| now + window);
         let until = ends.max(now + START_LAST_TRY);
         let work = work((until - now).saturating_sub(START_LAST_TRY));
         tokio::pin!(work);
         tokio::select! {
+            done = &mut work => return done,
+            () = tokio::time::sleep_until(until - START_LAST_TRY) => {}
+        }
+        if self.layer.answered() {
+            return work.await;
+        }
+        // Still no answer, a second before the window ends: can a
+        // connection be opened at all? A server that takes one is only
+        // slow (or cold), and is waited for; a firewall that drops
+        // packets, or a name nobody answers for, is the reason to give now.
+        let opens = self.layer.first_hop_opens(START_LAST_TRY);
+        let why = tokio::select! {
+            done = &mut work => return done,
+            opened = opens => match opened {
+                Ok(()) => return work.await,
+                Err(why) => why,
+            },
+        };
+        // The request's own error says it best when it comes in time.
+        tokio::select! {
             done = &mut work => done,
             () = tokio::time::sleep_until(until) => {
-                if self.opened.count() > 0 {
-                    work.await
-                } else {
-                    let url = self.url();
-                    Err(UpstreamError::new(
-                        Kind::Connect,
-                        url,
-                        format!(
-                            "no connection could be opened in {} s (a firewall, a proxy or the name may be in the way; `mcp-bridge doctor {url}` shows which)",
-                            (until - now).as_secs_f64().round(),
-                        ),
-                    ))
-                }
+                let url = self.url();
+                Err(UpstreamError::new(
+                    Kind::Connect,
+                    url,
+                    format!(
+                        "no connection could be opened in {} s: {why} (a firewall, a proxy or the name may be in the way; `mcp-bridge doctor {url}` shows which)",
+                        (until - now).as_secs_f64().round(),
+                    ),
+                ))
             }
         }
     }

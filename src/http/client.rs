@@ -4,8 +4,6 @@
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// TCP keep-alive probes on idle connections, so that a connection a
@@ -31,65 +29,6 @@ pub struct NetConfig {
     pub no_proxy: bool,
     /// `--ca-cert` files.
     pub ca_certs: Vec<PathBuf>,
-    /// Counts the connections the MCP server's client opens.
-    pub opened: Opened,
-}
-
-/// How many connections a client has opened (TCP, and TLS where used):
-/// until one is, the server has not been reached at all.
-#[derive(Debug, Clone, Default)]
-pub struct Opened(Arc<AtomicUsize>);
-
-impl Opened {
-    /// Connections opened so far.
-    pub fn count(&self) -> usize {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-impl<S> tower_layer::Layer<S> for Opened {
-    type Service = Counting<S>;
-    fn layer(&self, inner: S) -> Counting<S> {
-        Counting {
-            inner,
-            opened: self.clone(),
-        }
-    }
-}
-
-/// The connector, counting the connections it makes.
-#[derive(Clone)]
-pub struct Counting<S> {
-    inner: S,
-    opened: Opened,
-}
-
-impl<S, R> tower_service::Service<R> for Counting<S>
-where
-    S: tower_service::Service<R>,
-    S::Future: Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future =
-        std::pin::Pin<Box<dyn std::future::Future<Output = Result<S::Response, S::Error>> + Send>>;
-
-    fn poll_ready(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<(), S::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, req: R) -> Self::Future {
-        let connecting = self.inner.call(req);
-        let opened = self.opened.clone();
-        Box::pin(async move {
-            let conn = connecting.await?;
-            opened.0.fetch_add(1, Ordering::Relaxed);
-            Ok(conn)
-        })
-    }
 }
 
 /// Whom a client sends to, which decides its rules. A redirect is where a
@@ -189,6 +128,87 @@ impl ProxyEnv {
     }
 }
 
+impl ProxyEnv {
+    /// The proxy a request to `url` goes through (its URL and the variable
+    /// that named it), or the `NO_PROXY` entry that sends it direct.
+    pub fn route(&self, url: &url::Url) -> Result<&(String, &'static str), Option<String>> {
+        let wanted = if url.scheme() == "https" {
+            &self.https
+        } else {
+            &self.http
+        };
+        let Some(p) = wanted else { return Err(None) };
+        match bypassed(url.host_str().unwrap_or_default(), &self.no_proxy) {
+            Some(entry) => Err(Some(entry)),
+            None => Ok(p),
+        }
+    }
+}
+
+/// The `NO_PROXY` entry that sends `host` direct, if one does (as curl reads
+/// it: `*`, a name and its subdomains, an address, or an address range).
+pub fn bypassed(host: &str, no_proxy: &str) -> Option<String> {
+    let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
+    let ip: Option<IpAddr> = host.parse().ok();
+    no_proxy
+        .split(',')
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .find(|entry| {
+            if *entry == "*" {
+                return true;
+            }
+            let e = entry
+                .trim_start_matches('*')
+                .trim_start_matches('.')
+                .to_ascii_lowercase();
+            match (ip, e.split_once('/')) {
+                (Some(ip), Some((net, bits))) => in_range(ip, net, bits),
+                (Some(ip), None) => e.parse::<IpAddr>().is_ok_and(|x| x == ip),
+                (None, _) => host == e || host.ends_with(&format!(".{e}")),
+            }
+        })
+        .map(str::to_owned)
+}
+
+/// Whether `ip` is in `net`/`bits`.
+fn in_range(ip: IpAddr, net: &str, bits: &str) -> bool {
+    let (Ok(net), Ok(bits)) = (net.parse::<IpAddr>(), bits.parse::<u32>()) else {
+        return false;
+    };
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(n)) if bits <= 32 => {
+            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
+            u32::from(a) & mask == u32::from(n) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(n)) if bits <= 128 => {
+            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
+            u128::from(a) & mask == u128::from(n) & mask
+        }
+        _ => false,
+    }
+}
+
+/// The host and port a request to `url` connects to first: the proxy's,
+/// when one applies (`no_proxy`: `--no-proxy`), else the server's.
+pub fn first_hop(
+    url: &url::Url,
+    no_proxy: bool,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Option<(String, u16)> {
+    let found = if no_proxy {
+        ProxyEnv::default()
+    } else {
+        ProxyEnv::read(env)
+    };
+    let target = match found.route(url) {
+        Ok((raw, _)) => proxy_url(raw).ok()?,
+        Err(_) => url.clone(),
+    };
+    let host = target.host_str()?.trim_matches(['[', ']']).to_owned();
+    Some((host, target.port_or_known_default()?))
+}
+
 /// A proxy variable's value as a URL (`host:port` means http).
 fn proxy_url(raw: &str) -> Result<url::Url, url::ParseError> {
     if raw.contains("://") {
@@ -256,7 +276,6 @@ pub fn client(
     purpose: Purpose<'_>,
 ) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let counted = matches!(purpose, Purpose::Mcp { .. });
     let (redirects, reach) = match purpose {
         Purpose::Mcp { allow_http } => (Some(allow_http), None),
         Purpose::OAuth(reach) => (None, Some(reach)),
@@ -291,9 +310,6 @@ pub fn client(
         // The environment is read here, not by reqwest, so loopback is
         // never proxied and the user sees which variable was used.
         .no_proxy();
-    if counted {
-        builder = builder.connector_layer(opts.opened.clone());
-    }
     if !opts.connect_timeout.is_zero() {
         builder = builder.connect_timeout(opts.connect_timeout);
     }
@@ -368,6 +384,57 @@ mod tests {
                 no_proxy: LOOPBACK.into(),
                 ..ProxyEnv::default()
             }
+        );
+    }
+
+    #[test]
+    fn no_proxy_is_read_as_curl_reads_it() {
+        let list = "*.internal.example, corp.example,10.0.0.0/8,::1,127.0.0.0/8";
+        assert_eq!(
+            bypassed("a.corp.example", list).as_deref(),
+            Some("corp.example")
+        );
+        assert_eq!(
+            bypassed("corp.example", list).as_deref(),
+            Some("corp.example")
+        );
+        assert_eq!(bypassed("notcorp.example", list), None);
+        assert_eq!(bypassed("10.2.3.4", list).as_deref(), Some("10.0.0.0/8"));
+        assert_eq!(bypassed("11.2.3.4", list), None);
+        assert_eq!(bypassed("[::1]", list).as_deref(), Some("::1"));
+        assert_eq!(bypassed("127.0.0.2", list).as_deref(), Some("127.0.0.0/8"));
+        assert_eq!(
+            bypassed("x.internal.example", list).as_deref(),
+            Some("*.internal.example")
+        );
+        assert_eq!(bypassed("anything", "*").as_deref(), Some("*"));
+    }
+
+    #[test]
+    fn the_first_hop_is_the_proxy_unless_no_proxy_sends_the_host_direct() {
+        let url = url::Url::parse("https://mcp.example/mcp").unwrap();
+        let env = env_of(&[
+            ("HTTPS_PROXY", "p.example:3128"),
+            ("NO_PROXY", "direct.example"),
+        ]);
+        assert_eq!(
+            first_hop(&url, false, &env),
+            Some(("p.example".into(), 3128))
+        );
+        assert_eq!(
+            first_hop(&url, true, &env),
+            Some(("mcp.example".into(), 443))
+        );
+        let direct = url::Url::parse("https://a.direct.example:8443/mcp").unwrap();
+        assert_eq!(
+            first_hop(&direct, false, &env),
+            Some(("a.direct.example".into(), 8443))
+        );
+        let local = url::Url::parse("http://127.0.0.1:9/mcp").unwrap();
+        let env = env_of(&[("HTTP_PROXY", "p.example:3128")]);
+        assert_eq!(
+            first_hop(&local, false, &env),
+            Some(("127.0.0.1".into(), 9))
         );
     }
 

@@ -98,7 +98,10 @@ pub struct Http {
     tokens: Option<Arc<dyn TokenSource>>,
     waits: Waits,
     cookies: Option<Arc<cookies::Jar>>,
-    opened: client::Opened,
+    /// The server has answered something (any status) since the start.
+    answered: Arc<std::sync::atomic::AtomicBool>,
+    /// Where requests connect first (the proxy, or the server).
+    first_hop: Option<(String, u16)>,
 }
 
 impl Http {
@@ -117,13 +120,15 @@ impl Http {
             tokens,
             waits,
             cookies: None,
-            opened: client::Opened::default(),
+            answered: Default::default(),
+            first_hop: None,
         }
     }
 
-    /// The count of connections `client` opens (see [`client::NetConfig`]).
-    pub fn with_opened(mut self, opened: client::Opened) -> Self {
-        self.opened = opened;
+    /// Where requests connect first: the proxy's host and port, or the
+    /// server's (see [`client::first_hop`]).
+    pub fn with_first_hop(mut self, hop: Option<(String, u16)>) -> Self {
+        self.first_hop = hop;
         self
     }
 
@@ -137,9 +142,24 @@ impl Http {
         self.tokens.as_ref().and_then(|t| t.pending_sign_in())
     }
 
-    /// The count of connections opened to the server so far.
-    pub fn opened(&self) -> &client::Opened {
-        &self.opened
+    /// Whether the server (or a proxy in front of it) has answered anything
+    /// since the start.
+    pub fn answered(&self) -> bool {
+        self.answered.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Whether a TCP connection to the first hop opens within `limit`; why
+    /// not, if it does not.
+    pub async fn first_hop_opens(&self, limit: Duration) -> Result<(), String> {
+        let Some((host, port)) = &self.first_hop else {
+            return Ok(());
+        };
+        let connecting = tokio::net::TcpStream::connect((host.as_str(), *port));
+        match tokio::time::timeout(limit, connecting).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(e.to_string()),
+            Err(_) => Err(format!("{host}:{port} does not answer")),
+        }
     }
 
     /// Keep the cookies the server sets, in memory, and send them back to
@@ -248,6 +268,10 @@ impl Http {
                 },
             };
             let resp = answered.map_err(failed)?;
+            if !self.answered() {
+                self.answered
+                    .store(true, std::sync::atomic::Ordering::Relaxed);
+            }
             if let Some(jar) = jar {
                 jar.keep(resp.headers(), resp.url());
             }

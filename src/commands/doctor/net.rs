@@ -125,7 +125,7 @@ pub fn proxy(url: &url::Url, no_proxy_flag: bool) -> (Step, Route) {
     };
     let shown = crate::url_policy::redact_userinfo(&p);
     let host = url.host_str().unwrap_or_default();
-    if let Some(entry) = bypassed(host, &found.no_proxy) {
+    if let Some(entry) = crate::http::client::bypassed(host, &found.no_proxy) {
         return direct(format!(
             "none for {host}: {entry} is in NO_PROXY{} ({var} is {shown})",
             if entry.contains("127.0.0.0/8") || entry == "localhost" || entry == "::1" {
@@ -146,49 +146,6 @@ pub fn proxy(url: &url::Url, no_proxy_flag: bool) -> (Step, Route) {
             proxy: Some((shown, hostport)),
         },
     )
-}
-
-/// The NO_PROXY entry that sends `host` direct, if one does (as curl reads
-/// it: `*`, a name and its subdomains, an address, or an address range).
-fn bypassed(host: &str, no_proxy: &str) -> Option<String> {
-    let host = host.trim_matches(['[', ']']).to_ascii_lowercase();
-    let ip: Option<IpAddr> = host.parse().ok();
-    no_proxy
-        .split(',')
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .find(|entry| {
-            if *entry == "*" {
-                return true;
-            }
-            let e = entry
-                .trim_start_matches('*')
-                .trim_start_matches('.')
-                .to_ascii_lowercase();
-            match (ip, e.split_once('/')) {
-                (Some(ip), Some((net, bits))) => in_range(ip, net, bits),
-                (Some(ip), None) => e.parse::<IpAddr>().is_ok_and(|x| x == ip),
-                (None, _) => host == e || host.ends_with(&format!(".{e}")),
-            }
-        })
-        .map(str::to_owned)
-}
-
-fn in_range(ip: IpAddr, net: &str, bits: &str) -> bool {
-    let (Ok(net), Ok(bits)) = (net.parse::<IpAddr>(), bits.parse::<u32>()) else {
-        return false;
-    };
-    match (ip, net) {
-        (IpAddr::V4(a), IpAddr::V4(n)) if bits <= 32 => {
-            let mask = u32::MAX.checked_shl(32 - bits).unwrap_or(0);
-            u32::from(a) & mask == u32::from(n) & mask
-        }
-        (IpAddr::V6(a), IpAddr::V6(n)) if bits <= 128 => {
-            let mask = u128::MAX.checked_shl(128 - bits).unwrap_or(0);
-            u128::from(a) & mask == u128::from(n) & mask
-        }
-        _ => false,
-    }
 }
 
 /// A TCP connection to each address, or to the proxy.
@@ -366,33 +323,5 @@ impl rustls::client::danger::ServerCertVerifier for Recorder {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn no_proxy_is_read_as_curl_reads_it() {
-        let list = "*.internal.example, corp.example,10.0.0.0/8,::1,127.0.0.0/8";
-        assert_eq!(
-            bypassed("a.corp.example", list).as_deref(),
-            Some("corp.example")
-        );
-        assert_eq!(
-            bypassed("corp.example", list).as_deref(),
-            Some("corp.example")
-        );
-        assert_eq!(bypassed("notcorp.example", list), None);
-        assert_eq!(bypassed("10.2.3.4", list).as_deref(), Some("10.0.0.0/8"));
-        assert_eq!(bypassed("11.2.3.4", list), None);
-        assert_eq!(bypassed("[::1]", list).as_deref(), Some("::1"));
-        assert_eq!(bypassed("127.0.0.2", list).as_deref(), Some("127.0.0.0/8"));
-        assert_eq!(
-            bypassed("x.internal.example", list).as_deref(),
-            Some("*.internal.example")
-        );
-        assert_eq!(bypassed("anything", "*").as_deref(), Some("*"));
     }
 }
