@@ -255,18 +255,108 @@ fn read_chain(host: &str, addr: SocketAddr) -> Result<Vec<Cert>, String> {
 
 fn describe(der: &[u8]) -> Cert {
     let sha256 = crate::auth::pkce::sha256_hex(der);
-    match x509_parser::parse_x509_certificate(der) {
-        Ok((_, c)) => Cert {
-            subject: crate::text::clean(&c.subject().to_string(), 200),
-            issuer: crate::text::clean(&c.issuer().to_string(), 200),
+    match names(der) {
+        Some((issuer, subject)) => Cert {
+            subject: crate::text::clean(&subject, 200),
+            issuer: crate::text::clean(&issuer, 200),
             sha256,
         },
-        Err(_) => Cert {
+        None => Cert {
             subject: "(unreadable certificate)".into(),
             issuer: String::new(),
             sha256,
         },
     }
+}
+
+// The two names of a certificate, read from its DER by hand: a parser
+// crate (x509-parser) added 180 KB to the binary for these two strings.
+// Only what they need is read, every length is held to the bytes there
+// are, and anything unexpected gives `None`.
+
+/// One DER element at the start of `b`: its tag, its contents, and the rest.
+fn element(b: &[u8]) -> Option<(u8, &[u8], &[u8])> {
+    let (&tag, rest) = b.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let len = rest[..n]
+            .iter()
+            .fold(0usize, |acc, &x| (acc << 8) | usize::from(x));
+        (len, &rest[n..])
+    };
+    (rest.len() >= len).then(|| (tag, &rest[..len], &rest[len..]))
+}
+
+/// The issuer and subject of a DER certificate, as `CN=…, O=…`.
+fn names(der: &[u8]) -> Option<(String, String)> {
+    const SEQUENCE: u8 = 0x30;
+    let (SEQUENCE, cert, _) = element(der)? else {
+        return None;
+    };
+    let (SEQUENCE, tbs, _) = element(cert)? else {
+        return None;
+    };
+    let (tag, _, mut rest) = element(tbs)?;
+    if tag == 0xa0 {
+        rest = element(rest)?.2; // the version came first; then the serial
+    }
+    let rest = element(rest)?.2; // the signature algorithm
+    let (SEQUENCE, issuer, rest) = element(rest)? else {
+        return None;
+    };
+    let rest = element(rest)?.2; // the validity
+    let (SEQUENCE, subject, _) = element(rest)? else {
+        return None;
+    };
+    Some((dn(issuer)?, dn(subject)?))
+}
+
+/// A Name (a sequence of sets of type and value) as people read it.
+fn dn(mut rdns: &[u8]) -> Option<String> {
+    let mut parts = Vec::new();
+    while !rdns.is_empty() {
+        let (0x31, mut set, rest) = element(rdns)? else {
+            return None;
+        };
+        rdns = rest;
+        while !set.is_empty() {
+            let (0x30, pair, rest) = element(set)? else {
+                return None;
+            };
+            set = rest;
+            let (0x06, oid, value) = element(pair)? else {
+                return None;
+            };
+            let (kind, value, _) = element(value)?;
+            let label = match oid {
+                [0x55, 0x04, 0x03] => "CN",
+                [0x55, 0x04, 0x06] => "C",
+                [0x55, 0x04, 0x07] => "L",
+                [0x55, 0x04, 0x08] => "ST",
+                [0x55, 0x04, 0x0a] => "O",
+                [0x55, 0x04, 0x0b] => "OU",
+                _ => continue,
+            };
+            let text = match kind {
+                // BMPString: UTF-16, big-endian.
+                0x1e => String::from_utf16_lossy(
+                    &value
+                        .chunks_exact(2)
+                        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+                        .collect::<Vec<_>>(),
+                ),
+                _ => String::from_utf8_lossy(value).into_owned(),
+            };
+            parts.push(format!("{label}={text}"));
+        }
+    }
+    Some(parts.join(", "))
 }
 
 /// Keeps the certificates it is shown, and accepts them.
@@ -323,5 +413,35 @@ impl rustls::client::danger::ServerCertVerifier for Recorder {
         self.provider
             .signature_verification_algorithms
             .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_certificates_names_are_read_and_a_broken_one_is_refused() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let mut params = rcgen::CertificateParams::new(vec!["localhost".into()]).unwrap();
+        params.distinguished_name = rcgen::DistinguishedName::new();
+        params
+            .distinguished_name
+            .push(rcgen::DnType::OrganizationName, "Example Corp");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "localhost");
+        let cert = params.self_signed(&key).unwrap();
+        let der = cert.der().to_vec();
+        let c = describe(&der);
+        assert_eq!(c.subject, "O=Example Corp, CN=localhost");
+        assert_eq!(c.issuer, c.subject);
+        for cut in [0, 1, 10, der.len() / 2, der.len() - 1] {
+            assert!(
+                names(&der[..cut]).is_none(),
+                "read {cut} bytes as a certificate"
+            );
+        }
+        assert!(names(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]).is_none());
     }
 }
