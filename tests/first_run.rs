@@ -246,9 +246,19 @@ async fn ends_within(pid: u32, limit: Duration) -> bool {
     true
 }
 
-/// The client asks, the browser opens, and the client goes away: by
-/// closing stdin, or by killing the bridge outright.
-async fn client_gives_up_during_sign_in(kill: bool) {
+/// How a client gives up on a server.
+#[derive(PartialEq)]
+enum GivesUp {
+    /// It closes stdin.
+    Closes,
+    /// It sends SIGTERM.
+    Terminates,
+    /// It sends SIGKILL.
+    Kills,
+}
+
+/// The client asks, the browser opens, and the client goes away.
+async fn client_gives_up_during_sign_in(how: GivesUp) {
     let fake = common::oauth_fake::OAuthFake::start(Default::default()).await;
     let home = Home::new();
     let mut b = home.bridge(&fake.url, &["-v"]).await;
@@ -258,10 +268,15 @@ async fn client_gives_up_during_sign_in(kill: bool) {
     .await;
     let pid = sign_in_pid(&b).await;
     common::nth_browser_url(&home.log(), 1).await;
-    if kill {
+    if how == GivesUp::Kills {
         b.child.start_kill().unwrap();
         b.child.wait().await.unwrap();
     } else {
+        if how == GivesUp::Terminates {
+            let pid = b.child.id().unwrap() as i32;
+            // SAFETY: a signal to the bridge this test started.
+            assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+        }
         b.close_and_wait().await;
         // The client was told what to do, in words a person acts on.
         let r = b.response(json!(1)).await;
@@ -296,12 +311,17 @@ async fn client_gives_up_during_sign_in(kill: bool) {
 
 #[tokio::test]
 async fn a_sign_in_outlives_a_client_that_closes_stdin() {
-    client_gives_up_during_sign_in(false).await;
+    client_gives_up_during_sign_in(GivesUp::Closes).await;
+}
+
+#[tokio::test]
+async fn a_sign_in_outlives_a_bridge_that_is_terminated() {
+    client_gives_up_during_sign_in(GivesUp::Terminates).await;
 }
 
 #[tokio::test]
 async fn a_sign_in_outlives_a_bridge_that_is_killed() {
-    client_gives_up_during_sign_in(true).await;
+    client_gives_up_during_sign_in(GivesUp::Kills).await;
 }
 
 #[tokio::test]
