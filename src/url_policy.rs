@@ -63,6 +63,30 @@ pub fn redact_userinfo(url: &url::Url) -> String {
     u.to_string()
 }
 
+/// `url` for logs and messages: no user name or password, and the query's
+/// values (an API key, often) shown as `…`, its names kept.
+pub fn shown(url: &url::Url) -> String {
+    let mut u = url.clone();
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    u.set_query(None);
+    u.set_fragment(None);
+    let names: Vec<String> = url
+        .query_pairs()
+        .map(|(k, _)| format!("{}=…", crate::text::clean(&k, 60)))
+        .collect();
+    if names.is_empty() {
+        u.to_string()
+    } else {
+        format!("{u}?{}", names.join("&"))
+    }
+}
+
+/// [`shown`] for a URL as text (kept as it is when it does not parse).
+pub fn shown_text(url: &str) -> String {
+    url::Url::parse(url).map_or_else(|_| url.to_owned(), |u| shown(&u))
+}
+
 /// True for `localhost`, 127.0.0.0/8 and ::1.
 pub fn is_loopback(url: &url::Url) -> bool {
     match url.host() {

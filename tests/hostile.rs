@@ -350,3 +350,43 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     out
 }
+
+#[tokio::test]
+async fn a_key_in_the_urls_query_is_never_logged_or_shown() {
+    // Some servers take their key in the query. It goes to the server, and
+    // nowhere else: not in the log at its most verbose, not in errors.
+    let server = Fake::start(fake::mcp).await;
+    let url = format!("{}?api_key=k-in-the-query", server.url);
+    let mut b = Bridge::start(&url, &["-vvv", "--protocol", "legacy"]).await;
+    b.initialize().await;
+    let r = b.call_tool(json!(2), "t", json!({})).await;
+    assert!(r["result"].is_object(), "{r}");
+    assert!(
+        server
+            .seen()
+            .iter()
+            .all(|s| s.uri.contains("api_key=k-in-the-query")),
+        "the key did not reach the server"
+    );
+    b.close_and_wait().await;
+    assert!(b.stderr().contains("api_key=…"), "{}", b.stderr());
+    assert!(!b.stderr().contains("k-in-the-query"), "{}", b.stderr());
+
+    // And where the server cannot be reached, the error the client sees.
+    let url = format!(
+        "http://127.0.0.1:{}/mcp?api_key=k-in-the-query",
+        common::free_port()
+    );
+    let mut b = Bridge::start(&url, &["-vvv", "--start-timeout", "1"]).await;
+    let r = b
+        .request(json!(1), "initialize", common::init_params())
+        .await;
+    let m = r["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(m.contains("cannot reach") && m.contains("api_key=…"), "{r}");
+    assert!(!m.contains("k-in-the-query"), "{r}");
+    b.close_and_wait().await;
+    assert!(!b.stderr().contains("k-in-the-query"), "{}", b.stderr());
+}

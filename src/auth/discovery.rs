@@ -298,8 +298,9 @@ pub async fn discover_traced(
                 })?;
                 if !resource_matches(&declared, server) {
                     return Err(format!(
-                        "the protected resource metadata is for {:?}, not for {server}; refusing to sign in with it",
-                        clean(r, 200)
+                        "the protected resource metadata is for {:?}, not for {}; refusing to sign in with it",
+                        clean(r, 200),
+                        crate::url_policy::shown(server)
                     ));
                 }
                 if wanted.resource.is_none() {

@@ -381,7 +381,7 @@ impl Auth {
         t: Tokens,
     ) {
         let url = &self.cfg.server;
-        tracing::info!("signed in to {url}");
+        tracing::info!("signed in to {}", crate::url_policy::shown(url));
         notice::say(&format!(
             "signed in to {}.",
             url.host_str().unwrap_or("the server")

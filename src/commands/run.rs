@@ -39,7 +39,7 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
     let headers = &prepared.headers;
     tracing::info!(
         "relaying to {} (--transport {}, --protocol {}){}",
-        prepared.url,
+        crate::url_policy::shown(&prepared.url),
         value_name(cli.transport),
         value_name(cli.protocol),
         if headers.is_empty() {

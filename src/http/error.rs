@@ -123,7 +123,8 @@ impl UpstreamError {
     pub fn new(kind: Kind, url: &str, cause: impl Into<String>) -> Self {
         UpstreamError {
             kind,
-            url: url.to_owned(),
+            // A key in the query never reaches a log or the client's screen.
+            url: crate::url_policy::shown_text(url),
             cause: cause.into(),
             status: None,
             server_code: None,

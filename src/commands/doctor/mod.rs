@@ -56,20 +56,7 @@ impl Step {
 
 /// The URL for people: no user name or password, no query values.
 fn shown(url: &url::Url) -> String {
-    let mut u = url.clone();
-    let _ = u.set_username("");
-    let _ = u.set_password(None);
-    u.set_query(None);
-    u.set_fragment(None);
-    let names: Vec<String> = url
-        .query_pairs()
-        .map(|(k, _)| format!("{}=…", crate::text::clean(&k, 60)))
-        .collect();
-    if names.is_empty() {
-        u.to_string()
-    } else {
-        format!("{u}?{}", names.join("&"))
-    }
+    crate::url_policy::shown(url)
 }
 
 /// `mcp-bridge doctor URL [OPTIONS]`.
