@@ -286,29 +286,27 @@ pub async fn pages_sent(limit: Duration) {
 
 /// The page for the awaited callback, once the exchange's outcome is known.
 async fn outcome_page(rx: oneshot::Receiver<()>, url: Option<String>) -> Response<Full<Bytes>> {
-    {
-        match tokio::time::timeout(EXCHANGE_WAIT, rx).await {
-            Ok(Ok(())) => match url {
-                Some(url) => {
-                    let mut resp = Response::new(Full::new(Bytes::new()));
-                    *resp.status_mut() = StatusCode::SEE_OTHER;
-                    if let Ok(v) = hyper::header::HeaderValue::from_str(&url) {
-                        resp.headers_mut().insert(hyper::header::LOCATION, v);
-                    }
-                    resp
+    match tokio::time::timeout(EXCHANGE_WAIT, rx).await {
+        Ok(Ok(())) => match url {
+            Some(url) => {
+                let mut resp = Response::new(Full::new(Bytes::new()));
+                *resp.status_mut() = StatusCode::SEE_OTHER;
+                if let Ok(v) = hyper::header::HeaderValue::from_str(&url) {
+                    resp.headers_mut().insert(hyper::header::LOCATION, v);
                 }
-                None => page(
-                    StatusCode::OK,
-                    "Signed in",
-                    "mcp-bridge is signed in. You can close this tab and go back to your MCP client.",
-                ),
-            },
-            _ => page(
-                StatusCode::BAD_GATEWAY,
-                "Sign-in failed",
-                "mcp-bridge could not finish the sign-in. You can close this tab; the MCP client has the details.",
+                resp
+            }
+            None => page(
+                StatusCode::OK,
+                "Signed in",
+                "mcp-bridge is signed in. You can close this tab and go back to your MCP client.",
             ),
-        }
+        },
+        _ => page(
+            StatusCode::BAD_GATEWAY,
+            "Sign-in failed",
+            "mcp-bridge could not finish the sign-in. You can close this tab; the MCP client has the details.",
+        ),
     }
 }
 

@@ -98,9 +98,9 @@ impl Auth {
             .unwrap_or(DEFAULT_INTERVAL)
             .clamp(1, MAX_INTERVAL);
         let lifetime = Duration::from_secs(number("expires_in").unwrap_or(600));
-        let deadline = Instant::now() + lifetime.min(self.cfg.auth_timeout);
-        let dpop = self.dpop_key(&server).map_err(|e| failed(url, e))?;
         let limit = lifetime.min(self.cfg.auth_timeout);
+        let deadline = Instant::now() + limit;
+        let dpop = self.dpop_key(&server).map_err(|e| failed(url, e))?;
         let polling = async {
             loop {
                 let wait = Duration::from_secs(interval);
@@ -109,7 +109,7 @@ impl Auth {
                         url,
                         format!(
                             "the device code was not approved within {} s",
-                            lifetime.min(self.cfg.auth_timeout).as_secs()
+                            limit.as_secs()
                         ),
                     ));
                 }

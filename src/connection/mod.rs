@@ -56,8 +56,8 @@ pub struct Settings {
     pub protocol: Protocol,
     /// How long a message keeps being retried while the server cannot be reached.
     pub retry_for: Duration,
-    /// How long the first `initialize` waits for a server no connection has
-    /// reached yet (`--start-timeout`); zero for `retry_for`.
+    /// How long the client's first requests wait for a server that has not
+    /// answered yet (`--start-timeout`); zero for `retry_for`.
     pub start_for: Duration,
     /// The largest message accepted from the server, in bytes.
     pub max_message: usize,

@@ -66,7 +66,7 @@ impl Connection {
     /// The client's `initialize`: this picks the era and the transport, as
     /// `--protocol` and `--transport` allow, and answers it (through the
     /// sink), translating when the server speaks only 2026-07-28.
-    /// While no connection to the server has been opened yet, this is
+    /// Until the server has answered anything, this waits for it within
     /// [`Connection::reaching`]'s start window.
     pub async fn initialize(&self, m: &Message) -> Result<Answered, UpstreamError> {
         self.reaching(|within| self.negotiate(m, within)).await
