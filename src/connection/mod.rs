@@ -109,8 +109,6 @@ pub struct Connection {
     reports: Mutex<Option<mpsc::UnboundedReceiver<Event>>>,
     /// One renewal at a time; requests that failed together share it.
     renewing: tokio::sync::Mutex<()>,
-    /// The HTTP layer underneath (for what its token source says).
-    layer: Http,
     /// When the start window ends (see [`Connection::reaching`]).
     start_ends: std::sync::OnceLock<tokio::time::Instant>,
 }
@@ -126,7 +124,6 @@ impl Connection {
         sink: Sink,
     ) -> Arc<Self> {
         let (events, events_rx) = mpsc::unbounded_channel();
-        let layer = http.clone();
         let server = Endpoint {
             http,
             url,
@@ -148,7 +145,6 @@ impl Connection {
             reports: Mutex::new(Some(events_rx)),
             renewing: tokio::sync::Mutex::new(()),
             start_ends: std::sync::OnceLock::new(),
-            layer,
         };
         Arc::new(conn)
     }
@@ -174,7 +170,7 @@ impl Connection {
     /// What a person must do for a sign-in that goes on without this
     /// process, when one is under way.
     pub fn pending_sign_in(&self) -> Option<String> {
-        self.layer.pending_sign_in()
+        self.http.layer().pending_sign_in()
     }
 
     /// Note what `--protocol auto` found, and whether it was remembered.
@@ -472,7 +468,7 @@ impl Connection {
     {
         let retry_for = self.settings.retry_for;
         let window = self.settings.start_for.min(retry_for);
-        if self.layer.answered() || window.is_zero() {
+        if self.http.layer().answered() || window.is_zero() {
             return work(retry_for).await;
         }
         // Boxed: the window is the rare case, and the future of every
@@ -499,14 +495,14 @@ impl Connection {
             done = &mut work => return done,
             () = tokio::time::sleep_until(until - START_LAST_TRY) => {}
         }
-        if self.layer.answered() {
+        if self.http.layer().answered() {
             return work.await;
         }
         // Still no answer, a second before the window ends: can a
         // connection be opened at all? A server that takes one is only
         // slow (or cold), and is waited for; a firewall that drops
         // packets, or a name nobody answers for, is the reason to give now.
-        let opens = self.layer.first_hop_opens(START_LAST_TRY);
+        let opens = self.http.layer().first_hop_opens(START_LAST_TRY);
         let why = tokio::select! {
             done = &mut work => return done,
             opened = opens => match opened {

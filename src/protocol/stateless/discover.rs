@@ -91,7 +91,7 @@ async fn probe_once(
     tokio::pin!(asked);
     // The limit is on the server's answer, not on a sign-in it asked for.
     let mut waited = tokio::time::timeout(PROBE_LIMIT, &mut asked).await;
-    while waited.is_err() && http.signing_in() {
+    while waited.is_err() && http.layer().signing_in() {
         waited = tokio::time::timeout(PROBE_LIMIT, &mut asked).await;
     }
     let answer = match waited {

@@ -63,9 +63,10 @@ impl StreamableHttp {
         self.server.request(method, self.server.url.clone(), extra)
     }
 
-    /// Whether a sign-in is under way (see [`crate::http::Http::signing_in`]).
-    pub fn signing_in(&self) -> bool {
-        self.server.http.signing_in()
+    /// The HTTP layer requests go through (whether the server answered,
+    /// a sign-in under way).
+    pub fn layer(&self) -> &crate::http::Http {
+        &self.server.http
     }
 
     /// Which credentials requests go with now (see [`crate::http::Http::credentials`]).
