@@ -107,6 +107,22 @@ impl ProxyEnv {
             .collect()
     }
 
+    /// The proxy variable for `url`'s scheme (its value and name), and the
+    /// `NO_PROXY` entry that sends `url`'s host direct all the same, if one
+    /// does; `None` when no variable names a proxy for that scheme.
+    pub fn route(&self, url: &url::Url) -> Option<(&(String, &'static str), Option<String>)> {
+        let wanted = if url.scheme() == "https" {
+            &self.https
+        } else {
+            &self.http
+        };
+        let p = wanted.as_ref()?;
+        Some((
+            p,
+            bypassed(url.host_str().unwrap_or_default(), &self.no_proxy),
+        ))
+    }
+
     /// The proxies for reqwest, or an error naming the variable (never its
     /// value, which may hold a password).
     fn proxies(&self) -> Result<Vec<reqwest::Proxy>, String> {
@@ -125,23 +141,6 @@ impl ProxyEnv {
             out.push(p.no_proxy(no()));
         }
         Ok(out)
-    }
-}
-
-impl ProxyEnv {
-    /// The proxy a request to `url` goes through (its URL and the variable
-    /// that named it), or the `NO_PROXY` entry that sends it direct.
-    pub fn route(&self, url: &url::Url) -> Result<&(String, &'static str), Option<String>> {
-        let wanted = if url.scheme() == "https" {
-            &self.https
-        } else {
-            &self.http
-        };
-        let Some(p) = wanted else { return Err(None) };
-        match bypassed(url.host_str().unwrap_or_default(), &self.no_proxy) {
-            Some(entry) => Err(Some(entry)),
-            None => Ok(p),
-        }
     }
 }
 
@@ -202,15 +201,15 @@ pub fn first_hop(
         ProxyEnv::read(env)
     };
     let target = match found.route(url) {
-        Ok((raw, _)) => proxy_url(raw).ok()?,
-        Err(_) => url.clone(),
+        Some(((raw, _), None)) => proxy_url(raw).ok()?,
+        _ => url.clone(),
     };
     let host = target.host_str()?.trim_matches(['[', ']']).to_owned();
     Some((host, target.port_or_known_default()?))
 }
 
 /// A proxy variable's value as a URL (`host:port` means http).
-fn proxy_url(raw: &str) -> Result<url::Url, url::ParseError> {
+pub fn proxy_url(raw: &str) -> Result<url::Url, url::ParseError> {
     if raw.contains("://") {
         url::Url::parse(raw)
     } else {

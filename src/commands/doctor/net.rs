@@ -90,12 +90,7 @@ pub fn proxy(url: &url::Url, no_proxy_flag: bool) -> (Step, Route) {
         return direct("none: --no-proxy".into());
     }
     let found = ProxyEnv::read(&env);
-    let wanted = if url.scheme() == "https" {
-        &found.https
-    } else {
-        &found.http
-    };
-    let Some((raw, var)) = wanted else {
+    let Some(((raw, var), bypass)) = found.route(url) else {
         return direct(format!(
             "none: no {} variable is set",
             if url.scheme() == "https" {
@@ -105,15 +100,7 @@ pub fn proxy(url: &url::Url, no_proxy_flag: bool) -> (Step, Route) {
             }
         ));
     };
-    let parsed = url::Url::parse(
-        if raw.contains("://") {
-            raw.clone()
-        } else {
-            format!("http://{raw}")
-        }
-        .as_str(),
-    );
-    let Ok(p) = parsed else {
+    let Ok(p) = crate::http::client::proxy_url(raw) else {
         return (
             Step::fail(
                 "proxy",
@@ -124,8 +111,8 @@ pub fn proxy(url: &url::Url, no_proxy_flag: bool) -> (Step, Route) {
         );
     };
     let shown = crate::url_policy::redact_userinfo(&p);
-    let host = url.host_str().unwrap_or_default();
-    if let Some(entry) = crate::http::client::bypassed(host, &found.no_proxy) {
+    if let Some(entry) = bypass {
+        let host = url.host_str().unwrap_or_default();
         return direct(format!(
             "none for {host}: {entry} is in NO_PROXY{} ({var} is {shown})",
             if entry.contains("127.0.0.0/8") || entry == "localhost" || entry == "::1" {
