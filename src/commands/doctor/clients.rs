@@ -9,13 +9,15 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 /// Largest configuration file read (Claude Code's grows with its history).
-const FILE_LIMIT: u64 = 8 << 20;
+const FILE_LIMIT: usize = 8 << 20;
 /// How deep a configuration is searched for server entries.
 const DEPTH: usize = 8;
 
 /// One server entry that mentions the URL.
 struct Mention {
-    client: String,
+    client: &'static str,
+    /// The client, as `install --client` names it.
+    app: ClientApp,
     file: PathBuf,
     name: String,
     /// The command it runs; `None` for an entry that connects by URL itself.
@@ -23,31 +25,31 @@ struct Mention {
 }
 
 /// The clients' files, as `install` writes them, and the project files
-/// in the current directory.
-fn files() -> Vec<(String, PathBuf)> {
+/// in the current directory: each with the client's name and which it is.
+fn files() -> Vec<(&'static str, ClientApp, PathBuf)> {
     let env = |k: &str| std::env::var(k).ok();
     let os = std::env::consts::OS;
-    let mut out: Vec<(String, PathBuf)> = [
-        (ClientApp::ClaudeDesktop, "Claude Desktop"),
-        (ClientApp::ClaudeCode, "Claude Code"),
-        (ClientApp::Cursor, "Cursor"),
-        (ClientApp::Vscode, "VS Code"),
-        (ClientApp::Windsurf, "Windsurf"),
+    let mut out: Vec<(&'static str, ClientApp, PathBuf)> = [
+        ("Claude Desktop", ClientApp::ClaudeDesktop),
+        ("Claude Code", ClientApp::ClaudeCode),
+        ("Cursor", ClientApp::Cursor),
+        ("VS Code", ClientApp::Vscode),
+        ("Windsurf", ClientApp::Windsurf),
     ]
     .into_iter()
-    .filter_map(|(c, name)| {
-        super::super::install::config_path(c, os, &env)
+    .filter_map(|(name, app)| {
+        super::super::install::config_path(app, os, &env)
             .ok()
-            .map(|p| (name.to_owned(), p))
+            .map(|p| (name, app, p))
     })
     .collect();
     if let Ok(cwd) = std::env::current_dir() {
-        for (name, rel) in [
-            ("Claude Code (project)", ".mcp.json"),
-            ("Cursor (project)", ".cursor/mcp.json"),
-            ("VS Code (workspace)", ".vscode/mcp.json"),
+        for (name, app, rel) in [
+            ("Claude Code (project)", ClientApp::ClaudeCode, ".mcp.json"),
+            ("Cursor (project)", ClientApp::Cursor, ".cursor/mcp.json"),
+            ("VS Code (workspace)", ClientApp::Vscode, ".vscode/mcp.json"),
         ] {
-            out.push((name.to_owned(), cwd.join(rel)));
+            out.push((name, app, cwd.join(rel)));
         }
     }
     out
@@ -63,12 +65,20 @@ pub fn step(url: &url::Url) -> Step {
     let wanted = bare.as_str().trim_end_matches('/').to_owned();
     let mut mentions = Vec::new();
     let mut unreadable = Vec::new();
-    for (client, file) in files() {
-        let Some(text) = read(&file) else { continue };
+    for (client, app, file) in files() {
+        let text = match crate::files::read_bounded(&file, FILE_LIMIT) {
+            Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
+            Ok(None) => continue,
+            Err(e) => {
+                unreadable.push(format!("{} ({client}): {e}", file.display()));
+                continue;
+            }
+        };
         match jsonc_parser::parse_to_serde_value(&text, &Default::default()) {
             Ok(Some(v)) => find(&v, &wanted, "", 0, &mut |name, command| {
                 mentions.push(Mention {
-                    client: client.clone(),
+                    client,
+                    app,
                     file: file.clone(),
                     name: name.to_owned(),
                     command,
@@ -119,31 +129,12 @@ pub fn step(url: &url::Url) -> Step {
             found,
             format!(
                 "the client cannot start the bridge: run `mcp-bridge install --client {} {} {wanted}` again (it writes this binary's absolute path), or fix the command in {}",
-                client_flag(&m.client),
+                super::super::value_name(m.app),
                 crate::text::clean(&m.name, 80),
                 m.file.display()
             ),
         ),
     }
-}
-
-/// The `--client` value of a client's display name.
-fn client_flag(client: &str) -> &'static str {
-    match client.split(' ').next().unwrap_or("") {
-        "Claude" if client.starts_with("Claude Desktop") => "claude-desktop",
-        "Claude" => "claude-code",
-        "Cursor" => "cursor",
-        "VS" => "vscode",
-        _ => "windsurf",
-    }
-}
-
-fn read(path: &Path) -> Option<String> {
-    use std::io::Read;
-    let f = std::fs::File::open(path).ok()?;
-    let mut text = String::new();
-    f.take(FILE_LIMIT).read_to_string(&mut text).ok()?;
-    Some(text)
 }
 
 /// Walk `v` for server entries (objects with a `command`, or a `url`)
