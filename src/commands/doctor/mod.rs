@@ -54,11 +54,6 @@ impl Step {
     }
 }
 
-/// The URL for people: no user name or password, no query values.
-fn shown(url: &url::Url) -> String {
-    crate::url_policy::shown(url)
-}
-
 /// `mcp-bridge doctor URL [OPTIONS]`.
 pub fn command(
     raw: &str,
@@ -67,9 +62,9 @@ pub fn command(
     as_json: bool,
     sign_in: bool,
 ) -> ExitCode {
-    let steps = match crate::url_policy::check_url(raw, opts.allow_http) {
+    let (steps, headers) = match crate::url_policy::check_url(raw, opts.allow_http) {
         Ok(url) => match chain(url, port, opts, sign_in) {
-            Ok(steps) => steps,
+            Ok((steps, headers)) => (steps, Some(headers)),
             Err(code) => return code,
         },
         Err(e) => {
@@ -91,11 +86,11 @@ pub fn command(
                 ],
                 1,
             ));
-            steps
+            (steps, None)
         }
     };
     let first_failed = steps.iter().position(|s| s.ok == Some(false));
-    let steps = scrubbed(steps, &secrets(raw, opts));
+    let steps = scrubbed(steps, &secrets(raw, headers.as_ref()));
     if as_json {
         println!("{}", report_json(raw, &steps, first_failed));
     } else {
@@ -107,24 +102,22 @@ pub fn command(
     }
 }
 
-/// What must never be printed: the URL's query values and the values of
-/// the headers given (`--header`, `--header-file`).
-fn secrets(raw: &str, opts: &Options) -> Vec<String> {
-    let mut out: Vec<String> = url::Url::parse(raw)
-        .map(|u| u.query_pairs().map(|(_, v)| v.into_owned()).collect())
-        .unwrap_or_default();
-    if let Ok(h) =
-        crate::headers::collect(&opts.headers, &opts.header_file, &|v| std::env::var(v).ok())
-    {
-        out.extend(
-            h.values()
-                .filter_map(|v| v.to_str().ok())
-                .map(str::to_owned),
-        );
-    }
+/// What must never be printed: the URL's query values and password, and
+/// the values of the headers given (`--header`, `--header-file`), as the
+/// run collected them.
+fn secrets(raw: &str, headers: Option<&reqwest::header::HeaderMap>) -> Vec<String> {
+    let mut out = Vec::new();
     if let Ok(u) = url::Url::parse(raw) {
+        out.extend(u.query_pairs().map(|(_, v)| v.into_owned()));
         out.extend(u.password().map(str::to_owned));
     }
+    out.extend(
+        headers
+            .into_iter()
+            .flat_map(|h| h.values())
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned),
+    );
     // A value this short is no secret, and would blank out common words.
     out.retain(|s| s.chars().count() >= 4);
     out
@@ -156,19 +149,19 @@ fn later(names: &[&'static str], after: usize) -> Vec<Step> {
         .collect()
 }
 
-/// Every step for a usable URL.
+/// Every step for a usable URL, and the headers the run collected.
 fn chain(
     url: url::Url,
     port: Option<u16>,
     opts: &Options,
     sign_in: bool,
-) -> Result<Vec<Step>, ExitCode> {
+) -> Result<(Vec<Step>, reqwest::header::HeaderMap), ExitCode> {
     let mut prepared = super::prepare(url.as_str(), port, opts)?;
     prepared.auth.interactive = sign_in;
     let (http, provider) = super::http_for(&prepared, opts).map_err(|e| super::usage_error(&e))?;
     let runtime = super::runtime().map_err(|e| super::report(Err(e)))?;
     let steps = runtime.block_on(async {
-        let mut steps = vec![Step::pass("url", shown(&url))];
+        let mut steps = vec![Step::pass("url", crate::url_policy::shown(&url))];
         let (proxy, route) = net::proxy(&url, opts.no_proxy);
         let (name, addrs) = net::name(&url, &route).await;
         let name_ok = name.ok == Some(true);
@@ -205,7 +198,7 @@ fn chain(
     runtime.shutdown_timeout(Duration::from_millis(100));
     let mut steps = steps;
     steps.push(clients::step(&url));
-    Ok(steps)
+    Ok((steps, prepared.headers))
 }
 
 /// TLS, the server's first answer, and the sign-in metadata.
@@ -312,7 +305,7 @@ fn report_text(steps: &[Step]) -> String {
 
 fn report_json(raw: &str, steps: &[Step], first_failed: Option<usize>) -> String {
     let url = url::Url::parse(raw)
-        .map(|u| shown(&u))
+        .map(|u| crate::url_policy::shown(&u))
         .unwrap_or_else(|_| "(not a URL)".into());
     let list: Vec<Value> = steps
         .iter()
