@@ -12,7 +12,7 @@
 //! Its stderr (logs, and what the person is told) is copied to the bridge's
 //! while the bridge lives; its stdout carries one last line, how it ended.
 
-use super::{failed, pkce, Auth, Fresh, Turn};
+use super::{failed, pkce, Auth, Turn};
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
 use serde::{Deserialize, Serialize};
@@ -129,11 +129,7 @@ impl Auth {
         let stored = self.read_shared().await;
         match stored.tokens {
             Some(t) if Some(fingerprint(&self.sent(&t))) != sent.map(fingerprint) => {
-                *self.fresh.lock().expect("fresh lock") = Fresh {
-                    token: Some(self.sent(&t)),
-                    refused_at: None,
-                };
-                self.adopt(Some(t));
+                self.adopt_fresh(t);
                 turn.known.client = stored.client;
                 Ok(())
             }
@@ -158,7 +154,6 @@ impl Auth {
                 tracing::info!("another mcp-bridge process signed in meanwhile");
                 return Ok(());
             }
-            self.adopt(Some(t.clone()));
         }
         let mut turn = Turn { known, held };
         turn.known.client = stored.client;

@@ -387,12 +387,18 @@ impl Auth {
             url.host_str().unwrap_or("the server")
         ));
         self.save(server, Some(&client), Some(&t)).await;
+        self.adopt_fresh(t);
+        known.client = Some(client);
+    }
+
+    /// Use `t`, which a person just signed in for, remembered as fresh
+    /// (see `refused_at_once`).
+    fn adopt_fresh(&self, t: Tokens) {
         *self.fresh.lock().expect("fresh lock") = Fresh {
             token: Some(self.sent(&t)),
             refused_at: None,
         };
         self.adopt(Some(t));
-        known.client = Some(client);
     }
 
     fn adopt(&self, tokens: Option<Tokens>) {
