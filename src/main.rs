@@ -3,7 +3,7 @@
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
-use mcp_bridge::cli::{Cli, Command};
+use mcp_bridge::cli::{Cli, Command, Options};
 use mcp_bridge::commands::{self, accounts, check, detached, doctor, install, run};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -98,13 +98,7 @@ fn main() -> ExitCode {
             sign_in,
             mut opts,
         }) => {
-            // A diagnosis says "down" at once; logs only on -v.
-            if !given(&matches, "doctor", "retry_timeout") {
-                opts.retry_timeout = Duration::ZERO;
-            }
-            if opts.verbose == 0 {
-                opts.quiet = true;
-            }
+            for_a_report(&matches, "doctor", &mut opts);
             doctor::command(&url, port, &opts, json, sign_in)
         }
         Some(Command::Check {
@@ -114,24 +108,25 @@ fn main() -> ExitCode {
             timeout,
             mut opts,
         }) => {
-            // A health check says "down" at once unless asked to wait.
-            if !given(&matches, "check", "retry_timeout") {
-                opts.retry_timeout = Duration::ZERO;
-            }
-            // The outcome is the report or one error line; logs only on -v.
-            if opts.verbose == 0 {
-                opts.quiet = true;
-            }
+            for_a_report(&matches, "check", &mut opts);
             check::command(&url, port, &opts, json, timeout)
         }
         None => run::bridge(cli.url.as_deref().unwrap_or_default(), cli.port, cli.opts),
     }
 }
 
-/// Whether `option` of `subcommand` was given on the command line.
-fn given(matches: &clap::ArgMatches, subcommand: &str, option: &str) -> bool {
-    matches
+/// The options of a subcommand whose outcome is a report (`check`,
+/// `doctor`): it says "down" at once unless `--retry-timeout` is given, and
+/// logs only on `-v`, the report (or one error line) being the output.
+fn for_a_report(matches: &clap::ArgMatches, subcommand: &str, opts: &mut Options) {
+    let waits = matches
         .subcommand_matches(subcommand)
-        .and_then(|m| m.value_source(option))
-        == Some(ValueSource::CommandLine)
+        .and_then(|m| m.value_source("retry_timeout"))
+        == Some(ValueSource::CommandLine);
+    if !waits {
+        opts.retry_timeout = Duration::ZERO;
+    }
+    if opts.verbose == 0 {
+        opts.quiet = true;
+    }
 }
