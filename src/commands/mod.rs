@@ -177,7 +177,7 @@ fn has_display() -> bool {
 }
 
 /// What the command line says about the network.
-pub(crate) fn net_config(opts: &Options) -> NetConfig {
+fn net_config(opts: &Options) -> NetConfig {
     NetConfig {
         connect_timeout: opts.connect_timeout,
         body_timeout: opts.body_timeout,

@@ -7,7 +7,7 @@ use super::{check, Step};
 use crate::auth::{discovery, store::Store};
 use crate::cli::Options;
 use crate::http::challenge::Challenge;
-use crate::http::error::{Kind, UpstreamError};
+use crate::http::error::UpstreamError;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -16,31 +16,17 @@ use std::time::Duration;
 const SESSION_LIMIT: Duration = Duration::from_secs(60);
 
 /// An `initialize` as a client's first message, without a token, with the
-/// user's headers: how the server answers.
+/// user's headers, on the bridge's own client: how the server answers.
 pub(super) async fn first_answer(
+    http: &crate::http::Http,
     url: &url::Url,
-    opts: &Options,
     headers: &reqwest::header::HeaderMap,
 ) -> Result<reqwest::Response, UpstreamError> {
-    use crate::http::client::{client, Purpose};
-    let env = |v: &str| std::env::var(v).ok();
-    let mut net = crate::commands::net_config(opts);
-    if net.connect_timeout.is_zero() || net.connect_timeout > Duration::from_secs(10) {
-        net.connect_timeout = Duration::from_secs(10);
-    }
-    let c = client(
-        &net,
-        &env,
-        Purpose::Mcp {
-            allow_http: opts.allow_http,
-        },
-    )
-    .map_err(|e| UpstreamError::new(Kind::Connect, url.as_str(), e))?;
     let body = json!({"jsonrpc": "2.0", "id": "mcp-bridge-doctor", "method": "initialize", "params": {
         "protocolVersion": crate::protocol::LATEST_HANDSHAKE, "capabilities": {},
         "clientInfo": {"name": "mcp-bridge doctor", "version": env!("CARGO_PKG_VERSION")}}});
-    let sent = c
-        .post(url.clone())
+    let sent = http
+        .request(reqwest::Method::POST, url.clone())
         .headers(headers.clone())
         .header(
             reqwest::header::ACCEPT,

@@ -178,6 +178,7 @@ fn chain(
                     &url,
                     opts,
                     &prepared,
+                    &http,
                     first,
                     route.proxy.is_some(),
                     &mut steps,
@@ -206,6 +207,7 @@ async fn network_steps(
     url: &url::Url,
     opts: &Options,
     prepared: &super::Prepared,
+    http: &crate::http::Http,
     first: Option<std::net::SocketAddr>,
     proxied: bool,
     steps: &mut Vec<Step>,
@@ -219,7 +221,7 @@ async fn network_steps(
         ("https", Some(addr), false) => Some(net::chain(host, addr).await),
         _ => None,
     };
-    let answer = mcp::first_answer(url, opts, &prepared.headers).await;
+    let answer = mcp::first_answer(http, url, &prepared.headers).await;
     // TLS: the chain as the server presents it, and the bridge's verdict.
     let tls = match (&chain, &answer) {
         _ if url.scheme() != "https" => Step::skip("tls", "not used: the URL is http"),
