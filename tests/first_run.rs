@@ -59,44 +59,22 @@ async fn a_name_that_does_not_resolve_is_answered_inside_ten_seconds() {
 /// connection there never completes, as behind a firewall that drops
 /// instead of refusing. Removed when dropped.
 struct Blackhole {
-    name: String,
+    ns: common::infra::Netns,
 }
 
 impl Blackhole {
     const ADDRESS: &'static str = "10.79.0.2";
 
     fn new() -> Blackhole {
-        let ip = |args: &[&str]| {
-            let out = std::process::Command::new("ip")
-                .args(args)
-                .output()
-                .expect("run ip");
-            assert!(
-                out.status.success(),
-                "ip {args:?}: {} (this test needs root and iproute2)",
-                String::from_utf8_lossy(&out.stderr)
-            );
-        };
-        let name = format!("mcpb-hole-{}", std::process::id());
-        let _ = std::process::Command::new("ip")
-            .args(["netns", "del", &name])
-            .output();
-        ip(&["netns", "add", &name]);
-        let hole = Blackhole { name };
-        let n = hole.name.as_str();
-        ip(&["-n", n, "link", "set", "lo", "up"]);
+        let ns = common::infra::Netns::new("hole-");
         // A pair of which one end has the route and the other no address:
         // what reaches v1 is for nobody there, and is dropped.
-        ip(&[
-            "-n", n, "link", "add", "v0", "type", "veth", "peer", "name", "v1",
-        ]);
-        ip(&["-n", n, "addr", "add", "10.79.0.1/24", "dev", "v0"]);
-        ip(&["-n", n, "link", "set", "v0", "up"]);
-        ip(&["-n", n, "link", "set", "v1", "up"]);
+        ns.ip(&["link", "add", "v0", "type", "veth", "peer", "name", "v1"]);
+        ns.ip(&["addr", "add", "10.79.0.1/24", "dev", "v0"]);
+        ns.ip(&["link", "set", "v0", "up"]);
+        ns.ip(&["link", "set", "v1", "up"]);
         // A fixed neighbour, so that no ARP failure ends the wait either.
-        ip(&[
-            "-n",
-            n,
+        ns.ip(&[
             "neigh",
             "add",
             Self::ADDRESS,
@@ -107,15 +85,7 @@ impl Blackhole {
             "nud",
             "permanent",
         ]);
-        hole
-    }
-}
-
-impl Drop for Blackhole {
-    fn drop(&mut self) {
-        let _ = std::process::Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .output();
+        Blackhole { ns }
     }
 }
 
@@ -125,7 +95,7 @@ async fn a_connection_that_never_completes_is_answered_when_the_window_ends() {
     // (--connect-timeout would, after 30 s).
     let hole = Blackhole::new();
     let url = format!("http://{}:8080/mcp", Blackhole::ADDRESS);
-    let via = ["ip", "netns", "exec", hole.name.as_str()];
+    let via = hole.ns.exec();
     let args = ["--allow-http", "--start-timeout", "3"];
     let mut b = Bridge::start_via(&via, &url, &args, &[]).await;
     let (r, took) = timed_initialize(&mut b).await;

@@ -11,11 +11,11 @@
 
 mod common;
 
+use common::infra::Netns;
 use common::oauth_fake::{Behaviour, OAuthFake};
 use common::Bridge;
 use serde_json::json;
 use std::os::fd::AsRawFd;
-use std::process::Command;
 
 const SECRET: &str = "private-auth-s3cret";
 const PRIVATE: &str = "10.77.0.2";
@@ -23,36 +23,16 @@ const PRIVATE: &str = "10.77.0.2";
 /// A network namespace with loopback and a private address on it; removed
 /// when dropped.
 struct Namespace {
-    name: String,
-}
-
-fn ip(args: &[&str]) {
-    let out = Command::new("ip").args(args).output().expect("run ip");
-    assert!(
-        out.status.success(),
-        "ip {args:?}: {} (this test creates a network namespace and needs root and iproute2)",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    ns: Netns,
 }
 
 impl Namespace {
     fn new() -> Namespace {
-        let name = format!("mcpb-{}", std::process::id());
-        let _ = Command::new("ip").args(["netns", "del", &name]).output();
-        ip(&["netns", "add", &name]);
-        let ns = Namespace { name };
-        ip(&["-n", &ns.name, "link", "set", "lo", "up"]);
-        ip(&[
-            "-n",
-            &ns.name,
-            "addr",
-            "add",
-            &format!("{PRIVATE}/32"),
-            "dev",
-            "lo",
-        ]);
+        let netns = Netns::new("");
+        netns.ip(&["addr", "add", &format!("{PRIVATE}/32"), "dev", "lo"]);
+        let ns = Namespace { ns: netns };
         // `ip netns exec` puts this file over /etc/hosts for what it runs.
-        let etc = format!("/etc/netns/{}", ns.name);
+        let etc = format!("/etc/netns/{}", ns.ns.name);
         std::fs::create_dir_all(&etc).unwrap();
         std::fs::write(
             format!("{etc}/hosts"),
@@ -65,7 +45,7 @@ impl Namespace {
     /// A listener on every address inside the namespace: a thread enters
     /// it just to make the socket, which stays there.
     fn listen(&self) -> tokio::net::TcpListener {
-        let path = format!("/var/run/netns/{}", self.name);
+        let path = format!("/var/run/netns/{}", self.ns.name);
         let std = std::thread::spawn(move || {
             let ns = std::fs::File::open(&path).unwrap();
             // SAFETY: setns on a namespace file descriptor this thread owns;
@@ -108,16 +88,7 @@ impl Namespace {
             &info,
         ];
         args.extend_from_slice(extra);
-        Bridge::start_via(&["ip", "netns", "exec", &self.name], url, &args, &[]).await
-    }
-}
-
-impl Drop for Namespace {
-    fn drop(&mut self) {
-        let _ = Command::new("ip")
-            .args(["netns", "del", &self.name])
-            .output();
-        let _ = std::fs::remove_dir_all(format!("/etc/netns/{}", self.name));
+        Bridge::start_via(&self.ns.exec(), url, &args, &[]).await
     }
 }
 
