@@ -83,12 +83,11 @@ impl Connection {
             self.state.initialize_sent();
         }
         let current = now.link().map(|l| l.transport);
-        let retry_for = within;
         let sse_first = matches!(self.settings.transport, Choice::SseFirst | Choice::SseOnly);
         let protocol = self.settings.protocol;
         if current.is_some() || (sse_first && protocol != Protocol::Modern) {
             tracing::info!("protocol era: handshake (the client sent initialize)");
-            return retry::while_unreachable(retry_for, || self.initialize_on(m, current)).await;
+            return retry::while_unreachable(within, || self.initialize_on(m, current)).await;
         }
         match protocol {
             Protocol::Legacy => {
