@@ -75,6 +75,34 @@ async fn ssl_cert_file_trusts_a_private_ca() {
     b.initialize().await;
 }
 
+/// `SSL_CERT_FILE` is often set machine-wide for other programs: one the
+/// bridge cannot use is named in a warning, and the bridge starts without it.
+#[tokio::test]
+async fn an_unusable_ssl_cert_file_is_a_warning_not_a_failed_start() {
+    let server = Fake::start(fake::mcp).await;
+    let dir = tempfile::tempdir().unwrap();
+    let junk = dir.path().join("junk.pem");
+    std::fs::write(&junk, "not a certificate").unwrap();
+    let missing = dir.path().join("moved-away.pem");
+    for (file, why) in [(&junk, "no PEM certificate"), (&missing, "cannot read it")] {
+        let file = file.to_str().unwrap();
+        let mut b = Bridge::start_with_env(&server.url, &[], &[("SSL_CERT_FILE", file)]).await;
+        b.initialize().await;
+        let r = b.call_tool(json!(2), "echo", json!({"x": 1})).await;
+        assert_eq!(r["result"]["echo"], json!({"x": 1}), "{r}");
+        let err = b.stderr();
+        let warning = err
+            .lines()
+            .find(|l| l.contains("SSL_CERT_FILE"))
+            .unwrap_or_else(|| panic!("no warning about SSL_CERT_FILE: {err}"));
+        assert!(
+            warning.contains("WARN") && warning.contains(file) && warning.contains(why),
+            "{warning}"
+        );
+        assert_eq!(err.matches("SSL_CERT_FILE").count(), 1, "said once: {err}");
+    }
+}
+
 #[tokio::test]
 async fn a_ca_file_without_certificates_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();

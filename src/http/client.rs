@@ -225,11 +225,15 @@ fn shown(raw: &str) -> String {
     }
 }
 
-/// Read the CA certificates of `--ca-cert` and `SSL_CERT_FILE`.
+/// Read the CA certificates of `--ca-cert` and `SSL_CERT_FILE`, with where
+/// each came from. A `--ca-cert` the bridge cannot use is the user's error;
+/// `SSL_CERT_FILE` is often set machine-wide for other programs (a Unix path
+/// on Windows, a bundle since moved), so an unusable one is warned about,
+/// naming the file, and the bridge starts without it.
 fn extra_roots(
     opts: &NetConfig,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<Vec<reqwest::Certificate>, String> {
+) -> Result<(Vec<reqwest::Certificate>, Vec<String>), String> {
     let mut files: Vec<(std::path::PathBuf, &str)> = opts
         .ca_certs
         .iter()
@@ -239,29 +243,53 @@ fn extra_roots(
         files.push((f.into(), "SSL_CERT_FILE"));
     }
     let mut roots = Vec::new();
+    let mut named = Vec::new();
     for (path, from) in files {
-        use std::io::Read;
-        let mut pem = Vec::new();
-        std::fs::File::open(&path)
-            .and_then(|f| f.take(CA_FILE_LIMIT).read_to_end(&mut pem))
-            .map_err(|e| format!("{from} {}: cannot read it: {e}", path.display()))?;
-        let certs = reqwest::Certificate::from_pem_bundle(&pem)
-            .ok()
-            .filter(|c| !c.is_empty())
-            .ok_or_else(|| {
-                format!(
-                    "{from} {}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)",
-                    path.display()
-                )
-            })?;
+        let certs = match read_ca_file(&path, from) {
+            Ok(certs) => certs,
+            Err(e) if from == "SSL_CERT_FILE" => {
+                warn_once(&format!("{e}; it is ignored"));
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         tracing::info!(
             "trusting {} CA certificate(s) from {} ({from}) besides the platform's store",
             certs.len(),
             path.display()
         );
         roots.extend(certs);
+        named.push(format!("{} ({from})", path.display()));
     }
-    Ok(roots)
+    Ok((roots, named))
+}
+
+/// The certificates of one CA file (PEM, at most [`CA_FILE_LIMIT`] read).
+fn read_ca_file(path: &std::path::Path, from: &str) -> Result<Vec<reqwest::Certificate>, String> {
+    use std::io::Read;
+    let mut pem = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(CA_FILE_LIMIT).read_to_end(&mut pem))
+        .map_err(|e| format!("{from} {}: cannot read it: {e}", path.display()))?;
+    reqwest::Certificate::from_pem_bundle(&pem)
+        .ok()
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| {
+            format!(
+                "{from} {}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)",
+                path.display()
+            )
+        })
+}
+
+/// A warning the two clients of one run would otherwise both give.
+fn warn_once(text: &str) {
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    if !said.iter().any(|s| s == text) {
+        tracing::warn!("{text}");
+        said.push(text.to_owned());
+    }
 }
 
 /// The HTTP client: rustls with the platform's trust store (plus any CA the
@@ -275,7 +303,41 @@ pub fn client(
     purpose: Purpose<'_>,
 ) -> Result<reqwest::Client, String> {
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let (redirects, reach) = match purpose {
+    let (roots, named) = extra_roots(opts, env)?;
+    if roots.is_empty() {
+        return builder(opts, env, &purpose)?.build().map_err(cannot_set_up);
+    }
+    // The platform may refuse the added CAs where it verifies with its own
+    // store (Windows builds a chain engine for them, which Wine 8, for one,
+    // refuses); the bridge then starts with the platform's store alone and
+    // says which files were left out.
+    match builder(opts, env, &purpose)?.tls_certs_merge(roots).build() {
+        Ok(c) => Ok(c),
+        Err(e) => {
+            let client = builder(opts, env, &purpose)?
+                .build()
+                .map_err(cannot_set_up)?;
+            warn_once(&format!(
+                "the platform refused the CA certificates of {}: {}; only the platform's store is trusted",
+                named.join(", "),
+                super::error::root_cause(&e)
+            ));
+            Ok(client)
+        }
+    }
+}
+
+fn cannot_set_up(e: reqwest::Error) -> String {
+    format!("cannot set up HTTP: {}", super::error::root_cause(&e))
+}
+
+/// The client's settings but for the added CAs.
+fn builder(
+    opts: &NetConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+    purpose: &Purpose<'_>,
+) -> Result<reqwest::ClientBuilder, String> {
+    let (redirects, reach) = match *purpose {
         Purpose::Mcp { allow_http } => (Some(allow_http), None),
         Purpose::OAuth(reach) => (None, Some(reach)),
     };
@@ -332,13 +394,7 @@ pub fn client(
             exempt: proxies.hosts(),
         }));
     }
-    let roots = extra_roots(opts, env)?;
-    if !roots.is_empty() {
-        builder = builder.tls_certs_merge(roots);
-    }
-    builder
-        .build()
-        .map_err(|e| format!("cannot set up HTTP: {}", super::error::root_cause(&e)))
+    Ok(builder)
 }
 
 #[cfg(test)]
