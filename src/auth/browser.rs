@@ -57,15 +57,20 @@ pub fn check_url(raw: &str) -> Result<url::Url, String> {
     Ok(url)
 }
 
+/// What separates the commands of `BROWSER`: the platform's separator of
+/// path lists, as for `PATH` (`;` on Windows, where `:` is in every path).
+const LIST_SEPARATOR: char = if cfg!(windows) { ';' } else { ':' };
+
 /// Open `url` (already checked) in the person's browser: the `BROWSER`
-/// environment variable's commands first (colon-separated, `%s` for the URL,
-/// run directly, never through a shell), else the platform's opener.
+/// environment variable's commands first ([`LIST_SEPARATOR`]-separated,
+/// `%s` for the URL, run directly, never through a shell), else the
+/// platform's opener.
 pub fn open(url: &url::Url) -> Result<(), String> {
     let target = url.as_str();
     if let Some(list) = std::env::var_os("BROWSER").filter(|v| !v.is_empty()) {
         let list = list.to_string_lossy().into_owned();
         let mut tried = Vec::new();
-        for entry in list.split(':').filter(|e| !e.trim().is_empty()) {
+        for entry in list.split(LIST_SEPARATOR).filter(|e| !e.trim().is_empty()) {
             match spawn(entry, target) {
                 Ok(()) => return Ok(()),
                 Err(e) => tried.push(e),
@@ -76,10 +81,38 @@ pub fn open(url: &url::Url) -> Result<(), String> {
     open::that_detached(target).map_err(|e| format!("no browser could be started ({e})"))
 }
 
-/// Run one `BROWSER` entry: words split on whitespace, `%s` replaced by the
-/// URL (which is appended when there is no `%s`).
+/// The words of one `BROWSER` entry: split on whitespace, except inside
+/// double quotes, which hold a path with spaces (`"C:\Program Files\…"`).
+/// Nothing else is special: a backslash is a Windows path's separator.
+fn words(entry: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let (mut word, mut quoted, mut started) = (String::new(), false, false);
+    for c in entry.chars() {
+        match c {
+            '"' => (quoted, started) = (!quoted, true),
+            c if c.is_whitespace() && !quoted => {
+                if started {
+                    words.push(std::mem::take(&mut word));
+                }
+                started = false;
+            }
+            c => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        words.push(word);
+    }
+    words
+}
+
+/// Run one `BROWSER` entry: its [`words`], `%s` replaced by the URL (which
+/// is appended when there is no `%s`).
 fn spawn(entry: &str, url: &str) -> Result<(), String> {
-    let mut words = entry.split_whitespace();
+    let words = words(entry);
+    let mut words = words.iter().map(String::as_str);
     let program = words.next().ok_or("empty BROWSER entry")?;
     let mut cmd = Command::new(program);
     let mut placed = false;
@@ -110,6 +143,29 @@ fn spawn(entry: &str, url: &str) -> Result<(), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn browser_entries_keep_quoted_paths_whole() {
+        assert_eq!(
+            words(r#""C:\Program Files\Mozilla Firefox\firefox.exe" -new-tab %s"#),
+            [
+                r"C:\Program Files\Mozilla Firefox\firefox.exe",
+                "-new-tab",
+                "%s"
+            ]
+        );
+        assert_eq!(words("  open  -a  Safari "), ["open", "-a", "Safari"]);
+        assert_eq!(words(r#"x "" y"#), ["x", "", "y"]);
+        assert!(words("   ").is_empty());
+        // A Windows path's drive letter is not where the list splits.
+        let list = r"C:\Tools\b.exe %s;D:\other.exe";
+        let entries: Vec<&str> = list.split(LIST_SEPARATOR).collect();
+        if cfg!(windows) {
+            assert_eq!(entries, [r"C:\Tools\b.exe %s", r"D:\other.exe"]);
+        } else {
+            assert_eq!(entries, [r"C", r"\Tools\b.exe %s;D", r"\other.exe"]);
+        }
+    }
 
     #[test]
     fn ordinary_authorization_urls_pass() {

@@ -331,34 +331,43 @@ mod tests {
             ("USERPROFILE", r"C:\Users\u"),
             ("APPDATA", r"C:\Users\u\AppData\Roaming"),
         ]);
-        let p = |c, os, env: &dyn Fn(&str) -> Option<String>| {
-            config_path(c, os, env).unwrap().display().to_string()
-        };
+        // Compared as paths (component by component), so the test holds
+        // on a Windows host too, where join adds `\`.
+        let p = |c, os, env: &dyn Fn(&str) -> Option<String>| config_path(c, os, env).unwrap();
         use ClientApp::*;
         assert_eq!(
             p(ClaudeDesktop, "linux", &linux),
-            "/home/u/.config/Claude/claude_desktop_config.json"
+            Path::new("/home/u/.config/Claude/claude_desktop_config.json")
         );
         assert_eq!(
             p(ClaudeDesktop, "linux", &xdg),
-            "/xdg/Claude/claude_desktop_config.json"
+            Path::new("/xdg/Claude/claude_desktop_config.json")
         );
         assert_eq!(
             p(ClaudeDesktop, "macos", &mac),
-            "/Users/u/Library/Application Support/Claude/claude_desktop_config.json"
+            Path::new("/Users/u/Library/Application Support/Claude/claude_desktop_config.json")
         );
         assert!(p(ClaudeDesktop, "windows", &win).starts_with(r"C:\Users\u\AppData\Roaming"));
-        assert_eq!(p(ClaudeCode, "linux", &linux), "/home/u/.claude.json");
-        assert_eq!(p(Cursor, "macos", &mac), "/Users/u/.cursor/mcp.json");
+        assert_eq!(
+            p(ClaudeCode, "linux", &linux),
+            Path::new("/home/u/.claude.json")
+        );
+        assert_eq!(
+            p(Cursor, "macos", &mac),
+            Path::new("/Users/u/.cursor/mcp.json")
+        );
         assert!(p(Cursor, "windows", &win).starts_with(r"C:\Users\u"));
-        assert_eq!(p(Vscode, "linux", &xdg), "/xdg/Code/User/mcp.json");
+        assert_eq!(
+            p(Vscode, "linux", &xdg),
+            Path::new("/xdg/Code/User/mcp.json")
+        );
         assert_eq!(
             p(Vscode, "macos", &mac),
-            "/Users/u/Library/Application Support/Code/User/mcp.json"
+            Path::new("/Users/u/Library/Application Support/Code/User/mcp.json")
         );
         assert_eq!(
             p(Windsurf, "linux", &linux),
-            "/home/u/.codeium/windsurf/mcp_config.json"
+            Path::new("/home/u/.codeium/windsurf/mcp_config.json")
         );
         assert!(config_path(ClaudeDesktop, "windows", &env_of(&[("USERPROFILE", "C:")])).is_err());
     }
