@@ -75,6 +75,20 @@ async fn ssl_cert_file_trusts_a_private_ca() {
     b.initialize().await;
 }
 
+/// `localhost` is both loopback addresses, whatever the hosts file names:
+/// a server on `::1` alone and one on 127.0.0.1 alone are both reached.
+#[tokio::test]
+async fn localhost_reaches_a_server_on_either_loopback_address() {
+    for addr in ["[::1]:0", "127.0.0.1:0"] {
+        let server = Fake::start_on(addr, fake::mcp).await;
+        let port = port_of(&server.url);
+        let mut b = Bridge::start(&format!("http://localhost:{port}/mcp"), &[]).await;
+        b.initialize().await;
+        let r = b.call_tool(json!(2), "echo", json!({"at": addr})).await;
+        assert_eq!(r["result"]["echo"], json!({"at": addr}), "{r}");
+    }
+}
+
 /// `SSL_CERT_FILE` is often set machine-wide for other programs: one the
 /// bridge cannot use is named in a warning, and the bridge starts without it.
 #[tokio::test]

@@ -102,7 +102,13 @@ fn target(client: ClientApp, config: Option<&Path>) -> Result<PathBuf, String> {
         Some(p) => p.to_path_buf(),
         None => config_path(client, std::env::consts::OS, &|k| std::env::var(k).ok())?,
     };
-    Ok(std::fs::canonicalize(&path).unwrap_or(path))
+    let path = std::fs::canonicalize(&path).unwrap_or(path);
+    // Without the `\\?\` prefix canonicalize gives on Windows, for the
+    // person reading where it went.
+    Ok(match path.to_str() {
+        Some(p) => PathBuf::from(plain_path(p)),
+        None => path,
+    })
 }
 
 /// The file's text ("" when it does not exist yet) and its tree.

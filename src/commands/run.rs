@@ -123,7 +123,7 @@ fn extensions(opts: &Options) -> Vec<String> {
     ids.into_iter().map(str::to_owned).collect()
 }
 
-/// Resolves on SIGINT or SIGTERM.
+/// Resolves on SIGINT or SIGTERM, or on Windows' console events.
 pub async fn shutdown_signal() {
     #[cfg(unix)]
     {
@@ -140,7 +140,33 @@ pub async fn shutdown_signal() {
             }
         }
     }
-    #[cfg(not(unix))]
+    // A console's Ctrl+C or Ctrl+Break, its window closed, the user logging
+    // off or the machine shutting down: Windows then gives the process a few
+    // seconds, enough to end the session as on SIGTERM.
+    #[cfg(windows)]
+    {
+        use tokio::signal::windows;
+        match (
+            windows::ctrl_break(),
+            windows::ctrl_close(),
+            windows::ctrl_logoff(),
+            windows::ctrl_shutdown(),
+        ) {
+            (Ok(mut brk), Ok(mut close), Ok(mut logoff), Ok(mut shutdown)) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = brk.recv() => {}
+                    _ = close.recv() => {}
+                    _ = logoff.recv() => {}
+                    _ = shutdown.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(any(unix, windows)))]
     {
         let _ = tokio::signal::ctrl_c().await;
     }

@@ -2,7 +2,7 @@
 //! `--ca-cert`, `SSL_CERT_FILE`), proxies from the environment, IPv4 only,
 //! and the timeouts the command line sets.
 
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -387,6 +387,20 @@ fn builder(
     };
     for p in proxies.proxies()? {
         builder = builder.proxy(p);
+    }
+    if redirects.is_some() {
+        // `localhost` is this machine on either loopback address (RFC 6761,
+        // 6.3), whatever the resolver says: Windows names `::1` first, and
+        // a hosts file may name only one of them, while local servers often
+        // listen on the other. Both are tried, IPv4 first. (Sign-in
+        // requests keep the resolver and its checks.)
+        builder = builder.resolve_to_addrs(
+            "localhost",
+            &[
+                SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+                SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
+            ],
+        );
     }
     if let Some(reach) = reach {
         builder = builder.dns_resolver(std::sync::Arc::new(super::reach::Resolver {
