@@ -16,8 +16,10 @@ peers=tests/peers
 # namespace of its own. zip, unzip: the release archives' test. nginx and
 # haproxy (Debian 12's lines, security updates included) and openssl: the
 # deployment tests put them in front of real servers, with TLS from a CA the
-# test makes.
-debs="chromium gnome-keyring=42.1-1+b2 libsecret-tools dbus iproute2 zip unzip nginx=1.22.1-9* haproxy=2.6.12-1* openssl"
+# test makes. wine64 (Debian 12's Wine 8) and gcc-mingw-w64-x86-64: the
+# Windows build is linked with mingw-w64 and tested under Wine. clang and
+# llvm: the macOS check compiles ring's C for Apple's targets.
+debs="chromium gnome-keyring=42.1-1+b2 libsecret-tools dbus iproute2 zip unzip nginx=1.22.1-9* haproxy=2.6.12-1* openssl wine64=8.0~repack-4 gcc-mingw-w64-x86-64=12.2.0-14* clang=1:14.0-55.7* llvm=1:14.0-55.7*"
 missing=""
 command -v nginx >/dev/null || missing=1
 command -v haproxy >/dev/null || missing=1
@@ -29,6 +31,10 @@ command -v chromium >/dev/null || missing=1
 command -v gnome-keyring-daemon >/dev/null || missing=1
 command -v secret-tool >/dev/null || missing=1
 command -v dbus-run-session >/dev/null || missing=1
+[ -x /usr/lib/wine/wine64 ] || missing=1
+command -v x86_64-w64-mingw32-gcc >/dev/null || missing=1
+command -v clang >/dev/null || missing=1
+command -v llvm-ar >/dev/null || missing=1
 if [ -n "$missing" ]; then
   echo "== installing Debian packages: $debs"
   as_root=""
@@ -58,6 +64,19 @@ cargo build --locked --bins
 echo "== format and lint"
 cargo fmt --check
 cargo clippy --all-targets --locked -- -D warnings
+
+scripts/macos-check.sh
+
+echo "== Windows: the x86_64-pc-windows-gnu build, its lints, its unit tests under Wine"
+# scripts/wine.sh adds the target, makes the Wine prefix and exports where
+# the Windows binary is for tests/windows.rs, which drives it under Wine.
+. scripts/wine.sh
+cargo build --locked --target x86_64-pc-windows-gnu --bins
+cargo clippy --locked --target x86_64-pc-windows-gnu --all-targets -- -D warnings
+# One Wine server for every Windows process of the run, ended with it.
+/usr/lib/wine/wineserver -p
+trap '/usr/lib/wine/wineserver -k 2>/dev/null || true' EXIT
+cargo test --locked --target x86_64-pc-windows-gnu --lib
 
 echo "== tests"
 cargo test --locked

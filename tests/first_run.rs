@@ -4,7 +4,9 @@
 
 mod common;
 
-use common::{peers, Bridge, Home};
+#[cfg(target_os = "linux")]
+use common::Home;
+use common::{peers, Bridge};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -55,6 +57,8 @@ async fn a_name_that_does_not_resolve_is_answered_inside_ten_seconds() {
     );
 }
 
+// A network namespace (`ip netns`) is Linux's.
+#[cfg(target_os = "linux")]
 /// A network namespace where packets to 10.79.0.2 are dropped: a
 /// connection there never completes, as behind a firewall that drops
 /// instead of refusing. Removed when dropped.
@@ -62,6 +66,7 @@ struct Blackhole {
     ns: common::infra::Netns,
 }
 
+#[cfg(target_os = "linux")]
 impl Blackhole {
     const ADDRESS: &'static str = "10.79.0.2";
 
@@ -89,6 +94,7 @@ impl Blackhole {
     }
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_connection_that_never_completes_is_answered_when_the_window_ends() {
     // Nothing refuses, nothing answers: only the window ends the wait
@@ -183,6 +189,9 @@ fn a_real_client_sees_the_bridges_reason_inside_ten_seconds() {
     assert!(seconds < 10.0, "the client saw it after {seconds} s");
 }
 
+// The sign-in tests below follow processes through /proc and send Unix
+// signals.
+#[cfg(target_os = "linux")]
 /// The detached sign-in process's pid, from the bridge's `-v` log.
 async fn sign_in_pid(b: &Bridge) -> u32 {
     b.wait_stderr("process of its own (pid ").await;
@@ -191,6 +200,7 @@ async fn sign_in_pid(b: &Bridge) -> u32 {
     err[at..].split(')').next().unwrap().parse().unwrap()
 }
 
+#[cfg(target_os = "linux")]
 fn alive(pid: u32) -> bool {
     // A zombie has ended: it only waits for its parent to read its status.
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -204,6 +214,7 @@ fn alive(pid: u32) -> bool {
         .unwrap_or(false)
 }
 
+#[cfg(target_os = "linux")]
 /// Wait up to `limit` for `pid` to end; whether it did.
 async fn ends_within(pid: u32, limit: Duration) -> bool {
     let start = Instant::now();
@@ -216,6 +227,7 @@ async fn ends_within(pid: u32, limit: Duration) -> bool {
     true
 }
 
+#[cfg(target_os = "linux")]
 /// How a client gives up on a server.
 #[derive(PartialEq)]
 enum GivesUp {
@@ -227,6 +239,7 @@ enum GivesUp {
     Kills,
 }
 
+#[cfg(target_os = "linux")]
 /// The client asks, the browser opens, and the client goes away.
 async fn client_gives_up_during_sign_in(how: GivesUp) {
     let fake = common::oauth_fake::OAuthFake::start(Default::default()).await;
@@ -279,21 +292,25 @@ async fn client_gives_up_during_sign_in(how: GivesUp) {
     assert_eq!(fake.count("token authorization_code"), 1);
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_sign_in_outlives_a_client_that_closes_stdin() {
     client_gives_up_during_sign_in(GivesUp::Closes).await;
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_sign_in_outlives_a_bridge_that_is_terminated() {
     client_gives_up_during_sign_in(GivesUp::Terminates).await;
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_sign_in_outlives_a_bridge_that_is_killed() {
     client_gives_up_during_sign_in(GivesUp::Kills).await;
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_bridge_started_during_a_pending_sign_in_waits_for_it_and_says_how_long() {
     let fake = common::oauth_fake::OAuthFake::start(Default::default()).await;
@@ -340,6 +357,7 @@ async fn a_bridge_started_during_a_pending_sign_in_waits_for_it_and_says_how_lon
     assert_eq!(home.tabs(), 1);
 }
 
+#[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_sign_in_nobody_finishes_ends_at_its_timeout() {
     let fake = common::oauth_fake::OAuthFake::start(Default::default()).await;

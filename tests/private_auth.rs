@@ -9,6 +9,9 @@
 //! own hosts file: no byte leaves the machine. The rules on every kind of
 //! address are unit tests in src/http/reach.rs.
 
+// Network namespaces (`ip netns`) are Linux's.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use common::infra::Netns;

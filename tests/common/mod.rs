@@ -64,15 +64,23 @@ impl Bridge {
     /// Start it through a command that runs another (`ip netns exec NS`),
     /// or directly when `via` is empty.
     pub async fn start_via(via: &[&str], url: &str, args: &[&str], env: &[(&str, &str)]) -> Bridge {
+        let mut program: Vec<&str> = via.to_vec();
+        program.push(bin());
+        Self::start_program(&program, url, args, env).await
+    }
+
+    /// Start another build of the bridge: `program` is its command and the
+    /// arguments that come before the URL (`wine64 mcp-bridge.exe`).
+    pub async fn start_program(
+        program: &[&str],
+        url: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Bridge {
         let home = tempfile::tempdir().expect("a data dir for the bridge");
-        let mut cmd = match via.split_first() {
-            Some((first, rest)) => {
-                let mut c = Command::new(first);
-                c.args(rest).arg(bin());
-                c
-            }
-            None => Command::new(bin()),
-        };
+        let (first, rest) = program.split_first().expect("a program");
+        let mut cmd = Command::new(first);
+        cmd.args(rest);
         // Never the developer's own keychain, credentials or browser: a
         // test that wants them passes them in `env`.
         for v in OUTSIDE {

@@ -10,6 +10,16 @@ pub fn dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/peers")
 }
 
+/// The Python of the peers' virtual environment (Windows keeps it in
+/// `Scripts`).
+fn venv_python() -> PathBuf {
+    if cfg!(windows) {
+        dir().join(".venv/Scripts/python.exe")
+    } else {
+        dir().join(".venv/bin/python")
+    }
+}
+
 fn require(path: PathBuf) -> PathBuf {
     assert!(
         path.exists(),
@@ -183,7 +193,7 @@ fn with_auth_server(mut peer: Peer, auth_port: u16) -> Peer {
 /// The Python SDK server in `tests/peers/py_server.py`, mode `stateful`,
 /// `stateless-json`, `sse` or `modern-only`.
 pub fn python(mode: &str) -> Peer {
-    let python = require(dir().join(".venv/bin/python"));
+    let python = require(venv_python());
     let port = super::free_port();
     let mode_arg = mode.to_owned();
     let make = move || {
@@ -200,7 +210,7 @@ pub fn python(mode: &str) -> Peer {
 /// Run the Python SDK's own stdio client (`tests/peers/py_client.py`, era
 /// mode `auto`) with mcp-bridge as its server; returns its JSON report.
 pub fn python_client(url: &str, tool: &str, args: &str) -> serde_json::Value {
-    let python = require(dir().join(".venv/bin/python"));
+    let python = require(venv_python());
     let out = Command::new(python)
         .arg(dir().join("py_client.py"))
         .args([super::bin(), url, tool, args])
@@ -222,7 +232,7 @@ pub fn python_client(url: &str, tool: &str, args: &str) -> serde_json::Value {
 /// for `url` and nothing more; its report: `seconds` it took and the
 /// `error` it saw (null when it connected).
 pub fn python_client_connect(url: &str) -> serde_json::Value {
-    let python = require(dir().join(".venv/bin/python"));
+    let python = require(venv_python());
     let mut cmd = Command::new(python);
     for v in super::OUTSIDE {
         cmd.env_remove(v);
@@ -273,7 +283,7 @@ impl OidcDeployment {
 /// and `extra` scopes added to the ones the provider lists (none: its stock
 /// `openid offline_access`).
 pub fn oidc_deployment(mode: &str, scopes: &str, ttl: u32, extra: Option<&str>) -> OidcDeployment {
-    let python = require(dir().join(".venv/bin/python"));
+    let python = require(venv_python());
     require(dir().join("node_modules/oidc-provider/package.json"));
     let (port, auth_port) = (super::free_port(), super::free_port());
     let resource_url = format!("http://127.0.0.1:{port}/mcp");
