@@ -11,7 +11,7 @@
 mod common;
 
 use common::oauth_fake::{Behaviour, OAuthFake};
-use common::{peers, Bridge};
+use common::Bridge;
 use serde_json::json;
 use std::path::Path;
 
@@ -48,7 +48,7 @@ async fn bridge(url: &str, idp: &OAuthFake, port: u16, home: &Path, logging: &[&
     args.extend_from_slice(logging);
     let data = home.join("data").display().to_string();
     let log = home.join("browser.log").display().to_string();
-    let browser = peers::dir().join("record-browser.sh").display().to_string();
+    let browser = common::Home::browser();
     Bridge::start_with_env(
         url,
         &args,

@@ -285,7 +285,7 @@ async fn stored_credentials_are_refreshed_when_due_and_a_refused_refresh_is_a_fa
         .args(["login", &fake.url])
         .env("HOME", home.path())
         .env("MCP_BRIDGE_DATA_DIR", home.path().join("data"))
-        .env("BROWSER", peers::dir().join("record-browser.sh"))
+        .env("BROWSER", common::Home::browser())
         .env("BROWSER_LOG", &log)
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())

@@ -31,7 +31,7 @@ impl Home {
     fn recording() -> Home {
         Home {
             dir: tempfile::tempdir().unwrap(),
-            browser: "record-browser.sh",
+            browser: "record-browser.mjs",
         }
     }
 
@@ -44,7 +44,10 @@ impl Home {
     }
 
     async fn bridge_with(&self, url: &str, args: &[&str], extra: &[(&str, &str)]) -> Bridge {
-        let browser = peers::dir().join(self.browser).display().to_string();
+        let browser = match self.browser {
+            "record-browser.mjs" => common::Home::browser(),
+            sh => peers::dir().join(sh).display().to_string(),
+        };
         let (data, log) = (self.data(), self.log().display().to_string());
         let mut env = vec![
             ("MCP_BRIDGE_DATA_DIR", data.as_str()),

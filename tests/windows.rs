@@ -93,18 +93,18 @@ fn host_path(windows: &str) -> PathBuf {
     }
 }
 
-/// A browser stand-in a Windows program can start: Node running
-/// `tests/peers/follow-browser.mjs`, which records the URL in `log` and
-/// follows the redirects to the bridge's callback. (Under Wine, a Linux
-/// program is started by its path; Windows finds `node` on PATH.)
-fn browser(log: &Path) -> String {
+/// A browser stand-in a Windows program can start, which signs the person
+/// in: Node running `tests/peers/record-browser.mjs --follow` (it records
+/// the URL in BROWSER_LOG). Under Wine, a Linux program is started by its
+/// path; Windows finds `node` on PATH.
+fn browser() -> String {
     let node = if cfg!(windows) {
         "node".to_owned()
     } else {
         which("node")
     };
-    let script = peers::dir().join("follow-browser.mjs");
-    format!("{node} {} {} %s", script.display(), log.display())
+    let script = peers::dir().join("record-browser.mjs");
+    format!("{node} {} --follow", script.display())
 }
 
 fn which(name: &str) -> String {
@@ -280,10 +280,11 @@ async fn a_browser_sign_in_keeps_its_tokens_in_the_credential_manager() {
     let home = tempfile::tempdir().unwrap();
     let (log, data) = (home.path().join("browser.log"), home.path().join("data"));
     let data_s = data.display().to_string();
-    let browser = browser(&log);
+    let (browser, log_s) = (browser(), log.display().to_string());
     let env = [
         ("MCP_BRIDGE_DATA_DIR", data_s.as_str()),
         ("BROWSER", browser.as_str()),
+        ("BROWSER_LOG", log_s.as_str()),
     ];
     let mut b = bridge(&peer.url, &[], &env).await;
     let r = b
@@ -362,8 +363,12 @@ async fn the_file_store_is_under_appdata() {
     let peer = peers::sdk_oauth_example();
     let home = tempfile::tempdir().unwrap();
     let log = home.path().join("browser.log");
-    let browser = browser(&log);
-    let env = [("BROWSER", browser.as_str()), ("MCP_BRIDGE_DATA_DIR", "")];
+    let (browser, log) = (browser(), log.display().to_string());
+    let env = [
+        ("BROWSER", browser.as_str()),
+        ("BROWSER_LOG", log.as_str()),
+        ("MCP_BRIDGE_DATA_DIR", ""),
+    ];
     let (code, _, err) = run(&["login", &peer.url, "--token-store", "file"], &env);
     assert_eq!(code, Some(0), "{err}");
     let (_, out, _) = run(&["status"], &env);

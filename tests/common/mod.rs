@@ -298,8 +298,10 @@ impl Home {
         self.dir.path().join("data").display().to_string()
     }
 
+    /// A "browser" that only records the URL it was handed (in
+    /// BROWSER_LOG), on every platform: `node tests/peers/record-browser.mjs`.
     pub fn browser() -> String {
-        peers::dir().join("record-browser.sh").display().to_string()
+        format!("node {}", peers::dir().join("record-browser.mjs").display())
     }
 
     pub async fn bridge(&self, url: &str, args: &[&str]) -> Bridge {
@@ -386,7 +388,7 @@ pub fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String,
     )
 }
 
-/// The URLs a recording "browser" (`tests/peers/record-browser.sh` or
+/// The URLs a recording "browser" (`tests/peers/record-browser.mjs` or
 /// `browser.sh`) was handed, one a line.
 pub fn browser_urls(log: &std::path::Path) -> Vec<String> {
     std::fs::read_to_string(log)
