@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test of mcp-bridge on a fresh machine: installs the pinned peer
 # servers the interop tests use (npm packages and the Python SDK, under
-# tests/peers/), checks formatting and lints (which also compiles the benchmark), then runs
-# the whole test suite.
+# tests/peers/), checks formatting and lints (which also compiles the
+# benchmark), lints the macOS build, builds and lints the Windows build and
+# runs its unit tests under Wine, then runs the whole test suite (with the
+# Windows end-to-end tests of tests/windows.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-peers=tests/peers
 
 # Debian packages for the sign-in tests: a real browser (Chromium), a real
 # Secret Service keychain (gnome-keyring in its own D-Bus session) and
@@ -51,12 +51,7 @@ nginx -v 2>&1
 # haproxy's SIGPIPE (exit 141) would stop the whole run.
 haproxy -v | sed -n 1p
 
-echo "== installing pinned test peers into $peers"
-npm ci --prefix "$peers" --no-audit --no-fund --loglevel=error
-if [ ! -x "$peers/.venv/bin/python" ]; then
-  python3 -m venv "$peers/.venv"
-fi
-"$peers/.venv/bin/pip" install --quiet --disable-pip-version-check -r "$peers/requirements.txt"
+scripts/test-peers.sh
 
 echo "== build the binary alone (as cargo install does, without dev-dependency features)"
 cargo build --locked --bins

@@ -295,6 +295,8 @@ async fn use_id_token_sends_the_id_token_instead_of_the_access_token() {
     assert!(!b.stderr().contains("idtok-"), "the ID token is a secret");
 }
 
+// A pseudo-terminal (Python's pty) is Unix's.
+#[cfg(unix)]
 #[tokio::test]
 async fn login_no_browser_takes_the_redirected_address_pasted_in_the_terminal() {
     let fake = OAuthFake::start(Behaviour::default()).await;

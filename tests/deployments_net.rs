@@ -4,6 +4,9 @@
 //! (`limit_req`, 429 with `Retry-After`); both terminate TLS with a CA the
 //! test makes with openssl, which the bridge trusts through `--ca-cert`.
 
+// Debian's nginx and HAProxy, and openssl, in front of the servers.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use common::infra::{self, Ca};

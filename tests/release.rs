@@ -7,6 +7,9 @@
 //! targets needs zig and other runners: `scripts/release-build.sh TARGET
 //! OUT_DIR` does it by hand (see BENCHMARKS.md for the glibc floor check).
 
+// The release scripts are bash with GNU tar, zip and unzip.
+#![cfg(target_os = "linux")]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use yaml_rust2::{Yaml, YamlLoader};
@@ -106,11 +109,31 @@ fn the_workflow_runs_on_version_tags_and_only_scripts_that_exist() {
         .iter()
         .any(|r| r.contains("scripts/release-build.sh ${{ matrix.target }}")));
 
-    // Order: everything after the builds; the release after the crate and npm.
+    // The whole test suite on Windows and macOS runners, not a smoke test:
+    // the peers installed, the lints, then every test.
+    let tested: Vec<String> = strings(&job("test")["strategy"]["matrix"]["os"]);
+    assert_eq!(tested, ["windows-latest", "macos-latest"]);
+    let test_runs: Vec<&str> = job("test")["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["run"].as_str())
+        .collect();
+    assert_eq!(
+        test_runs,
+        [
+            "scripts/test-peers.sh",
+            "cargo clippy --all-targets --locked -- -D warnings",
+            "cargo test --locked"
+        ]
+    );
+
+    // Order: nothing published before the builds and the tests passed; the
+    // release after the crate and npm.
     let needs = |name: &str| strings(&job(name)["needs"]);
-    assert_eq!(needs("crate"), ["build"]);
-    assert_eq!(needs("npm"), ["build"]);
-    for n in ["build", "crate", "npm"] {
+    assert_eq!(needs("crate"), ["build", "test"]);
+    assert_eq!(needs("npm"), ["build", "test"]);
+    for n in ["build", "test", "crate", "npm"] {
         assert!(needs("github").contains(&n.to_owned()), "github needs {n}");
     }
     // npm provenance needs an OIDC token.
