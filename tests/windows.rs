@@ -55,22 +55,8 @@ async fn bridge(url: &str, args: &[&str], env: &[(&str, &str)]) -> Bridge {
 /// Run the Windows build to its end.
 fn run(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
     let p = program();
-    let mut cmd = std::process::Command::new(&p[0]);
-    for v in common::OUTSIDE {
-        cmd.env_remove(v);
-    }
-    let out = cmd
-        .args(&p[1..])
-        .args(args)
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    (
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let p: Vec<&str> = p.iter().map(String::as_str).collect();
+    common::run_program_to_exit(&p, args, env)
 }
 
 /// A path a Windows program printed, as this test's file system names it:

@@ -371,11 +371,23 @@ pub fn free_port() -> u16 {
 
 /// Run the bridge with `args`, no stdin, and return (exit code, stderr).
 pub fn run_to_exit(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
-    let mut cmd = std::process::Command::new(bin());
+    run_program_to_exit(&[bin()], args, env)
+}
+
+/// The same with another build of the bridge: `program` is its command and
+/// the arguments before the bridge's (`wine64 mcp-bridge.exe`).
+pub fn run_program_to_exit(
+    program: &[&str],
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> (Option<i32>, String, String) {
+    let (first, rest) = program.split_first().expect("a program");
+    let mut cmd = std::process::Command::new(first);
     for v in OUTSIDE {
         cmd.env_remove(v);
     }
     let out = cmd
+        .args(rest)
         .args(args)
         .envs(env.iter().copied())
         .stdin(Stdio::null())
