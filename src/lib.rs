@@ -13,6 +13,7 @@ pub mod http;
 pub mod jsonrpc;
 pub mod protocol;
 pub mod relay;
+pub mod secret;
 pub mod stdio;
 pub mod text;
 pub mod tools;

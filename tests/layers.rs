@@ -23,8 +23,9 @@ const LAYERS: [&[&str]; 9] = [
         "tools",
         "files",
     ],
-    // Text made safe for people, which every leaf may use.
-    &["text"],
+    // Text made safe for people, and the one secret type: what every leaf
+    // may use.
+    &["text", "secret"],
 ];
 
 /// Longest a source file may be: past it, a file holds two concerns.

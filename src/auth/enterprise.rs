@@ -10,6 +10,7 @@
 use super::server::AuthServer;
 use super::token::{basic_auth, call, Refused};
 use super::Assertion;
+use crate::secret::Secret;
 use crate::text::clean;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
@@ -22,25 +23,16 @@ pub const ID_JAG_TYPE: &str = "urn:ietf:params:oauth:token-type:id-jag";
 
 /// The identity provider, from `--idp-issuer`, `--idp-client-id`,
 /// `--idp-client-secret` and `--idp-id-token`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Idp {
     /// Its issuer (OpenID Connect discovery starts there).
     pub issuer: Url,
     /// The bridge's client id at the IdP.
     pub client_id: String,
     /// Its secret there, if the IdP wants one.
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// An ID token handed in (automation), instead of a sign-in at the IdP.
     pub id_token: Option<Assertion>,
-}
-
-impl std::fmt::Debug for Idp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Idp")
-            .field("issuer", &self.issuer.as_str())
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Idp {
@@ -81,7 +73,7 @@ impl Idp {
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(body);
         if let Some(secret) = &self.client_secret {
-            let v = basic_auth(&self.client_id, secret).map_err(plain)?;
+            let v = basic_auth(&self.client_id, secret.expose()).map_err(plain)?;
             req = req.header(AUTHORIZATION, v);
         }
         let answer = call(

@@ -65,7 +65,7 @@ impl Auth {
         }
         let had = self.current.lock().expect("auth state").tokens.clone();
         if let Some(rt) = had.and_then(|t| t.refresh_token) {
-            match self.refresh_locked(&mut turn.known, &rt, c).await {
+            match self.refresh_locked(&mut turn.known, rt.expose(), c).await {
                 Ok(_) => return Ok(()),
                 Err(e) => tracing::info!("refreshing the token failed ({e}); signing in again"),
             }

@@ -2,6 +2,8 @@
 //! `--jwt-bearer-assertion`, the browser otherwise), and an assertion the
 //! user hands in.
 
+use crate::secret::Secret;
+
 /// How the bridge gets its tokens.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub enum GrantMode {
@@ -46,21 +48,12 @@ impl GrantMode {
 
 /// An assertion the user hands in: the value itself, or a file read again
 /// for every token request (so that a rotated token is picked up).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Assertion {
     /// The JWT.
-    Value(String),
+    Value(Secret),
     /// A file holding it.
     File(std::path::PathBuf),
-}
-
-impl std::fmt::Debug for Assertion {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Assertion::Value(_) => f.write_str("Assertion(given)"),
-            Assertion::File(p) => write!(f, "Assertion(@{})", p.display()),
-        }
-    }
 }
 
 /// The largest assertion file read.
@@ -70,7 +63,7 @@ impl Assertion {
     /// The assertion now.
     pub fn read(&self) -> Result<String, String> {
         match self {
-            Assertion::Value(v) => Ok(v.clone()),
+            Assertion::Value(v) => Ok(v.expose().to_owned()),
             Assertion::File(p) => {
                 let bytes = crate::files::read_bounded(p, ASSERTION_LIMIT)
                     .map_err(|e| format!("cannot read the assertion file {}: {e}", p.display()))?

@@ -14,7 +14,7 @@
 use super::discovery::{authorization_metadata, from_metadata};
 use super::enterprise::Idp;
 use super::server::AuthServer;
-use super::store::{now, Client, Kind, Meta, Secret, Tokens};
+use super::store::{now, Client, Credentials, Kind, Meta, Tokens};
 use super::{failed, pkce, token, Auth};
 use crate::http::error::UpstreamError;
 use base64::Engine;
@@ -89,8 +89,10 @@ fn expiry(id_token: &str) -> Option<u64> {
 /// The ID token of `t` when it is good for a while yet.
 fn usable(t: &Tokens) -> Option<String> {
     let id = t.id_token.as_ref()?;
-    let until = expiry(id).or(t.expires_at);
-    until.is_none_or(|u| u > now() + AHEAD).then(|| id.clone())
+    let until = expiry(id.expose()).or(t.expires_at);
+    until
+        .is_none_or(|u| u > now() + AHEAD)
+        .then(|| id.expose().to_owned())
 }
 
 impl Auth {
@@ -115,14 +117,14 @@ impl Auth {
         if let Some(rt) = stored.and_then(|t| t.refresh_token) {
             let client = idp.client("", &server.issuer);
             let proofs = self.proofs(&client, None);
-            let grant = token::Grant::Refresh(&rt);
+            let grant = token::Grant::Refresh(rt.expose());
             match token::tokens(&self.http, server, &client, &proofs, grant).await {
                 Ok(mut t) => {
                     if t.refresh_token.is_none() {
                         t.refresh_token = Some(rt);
                     }
                     // Just issued: used even when it is short-lived.
-                    if let Some(id) = t.id_token.clone() {
+                    if let Some(id) = t.id_token.as_ref().map(|i| i.expose().to_owned()) {
                         tracing::info!("renewed the ID token at {}", idp.issuer);
                         self.save_idp(&key, idp, &t).await;
                         return Ok(id);
@@ -152,7 +154,7 @@ impl Auth {
         let t = token::tokens(&self.http, server, &client, &proofs, grant)
             .await
             .map_err(|r| failed(url, r.message))?;
-        let Some(id) = t.id_token.clone() else {
+        let Some(id) = t.id_token.as_ref().map(|i| i.expose().to_owned()) else {
             return Err(failed(
                 url,
                 "the identity provider's token answer has no id_token (is the openid scope allowed for this client?)",
@@ -178,7 +180,7 @@ impl Auth {
             dpop: false,
             bearer_only: false,
         };
-        let secret = Secret {
+        let secret = Credentials {
             client: None,
             tokens: Some(t.clone()),
             dpop_key: None,

@@ -29,11 +29,12 @@ pub mod token;
 
 use crate::http::error::{Kind as ErrorKind, UpstreamError};
 use crate::http::reach::Guarded;
+use crate::secret::Secret;
 use server::AuthServer;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
-use store::{now, Client, Kind, Meta, Secret, Store, Tokens};
+use store::{now, Client, Credentials, Kind, Meta, Store, Tokens};
 use url::Url;
 
 /// Refresh an access token this long before it expires.
@@ -265,12 +266,12 @@ impl Auth {
     /// `--use-id-token` the ID token (the access token when there is none).
     fn sent(&self, t: &Tokens) -> String {
         match (&t.id_token, self.cfg.use_id_token) {
-            (Some(id), true) => id.clone(),
+            (Some(id), true) => id.expose().to_owned(),
             (None, true) => {
                 tracing::warn!("--use-id-token: the authorization server sent no ID token (ask for the openid scope); sending the access token");
-                t.access_token.clone()
+                t.access_token.expose().to_owned()
             }
-            _ => t.access_token.clone(),
+            _ => t.access_token.expose().to_owned(),
         }
     }
 
@@ -287,7 +288,7 @@ impl Auth {
             if let Some((meta, s)) = loaded {
                 self.bearer_only.store(meta.bearer_only, Ordering::Relaxed);
                 cur.tokens = s.tokens;
-                self.dpop.restore(s.dpop_key.as_deref());
+                self.dpop.restore(s.dpop_key.as_ref().map(Secret::expose));
             }
         }
     }
@@ -296,21 +297,21 @@ impl Auth {
     /// another process stored may replace what this one has. The key its
     /// tokens are bound to, and whether the server takes Bearer only, are
     /// taken with it; the tokens are the caller's to take.
-    async fn read_shared(&self) -> Secret {
+    async fn read_shared(&self) -> Credentials {
         let Some((meta, s)) = self.read_store(&self.key).await else {
-            return Secret::default();
+            return Credentials::default();
         };
         if meta.bearer_only {
             self.bearer_only.store(true, Ordering::Relaxed);
         }
-        self.dpop.restore(s.dpop_key.as_deref());
+        self.dpop.restore(s.dpop_key.as_ref().map(Secret::expose));
         s
     }
 
     /// What the store holds under `key` (this server's, or an identity
     /// provider's), with the blocking work off the runtime: its metadata,
     /// and its secret (empty when that cannot be read).
-    async fn read_store(&self, key: &str) -> Option<(Meta, Secret)> {
+    async fn read_store(&self, key: &str) -> Option<(Meta, Credentials)> {
         let store = self.store.clone()?;
         let meta = store.meta(key)?;
         let key = key.to_owned();
@@ -322,11 +323,11 @@ impl Auth {
             Ok(Ok(None)) => None,
             Ok(Err(e)) => {
                 tracing::warn!("cannot read stored credentials: {e}");
-                Some((meta, Secret::default()))
+                Some((meta, Credentials::default()))
             }
             Err(e) => {
                 tracing::warn!("cannot read stored credentials: {e}");
-                Some((meta, Secret::default()))
+                Some((meta, Credentials::default()))
             }
         }
     }
@@ -346,17 +347,17 @@ impl Auth {
             dpop: false,
             bearer_only: self.bearer_only.load(Ordering::Relaxed),
         };
-        let secret = Secret {
+        let secret = Credentials {
             client: client.filter(|c| c.dynamic).cloned(),
             tokens: tokens.cloned(),
-            dpop_key: self.dpop.stored(),
+            dpop_key: self.dpop.stored().map(Secret::from),
         };
         self.write_store(&self.key, meta, secret).await;
     }
 
     /// Store `secret` under `key` for later runs and other processes, with
     /// the blocking work off the runtime.
-    async fn write_store(&self, key: &str, meta: Meta, secret: Secret) {
+    async fn write_store(&self, key: &str, meta: Meta, secret: Credentials) {
         let Some(store) = self.store.clone() else {
             return;
         };
@@ -454,7 +455,7 @@ impl Auth {
         // replaced ours (rotating refresh tokens must never be spent twice).
         let stored = self.read_shared().await;
         if let Some(t) = &stored.tokens {
-            if Some(t.access_token.as_str()) != sent {
+            if Some(t.access_token.expose()) != sent {
                 tracing::info!("using the token another mcp-bridge process just stored");
                 self.adopt(Some(t.clone()));
                 return Ok(None);

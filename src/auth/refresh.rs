@@ -11,7 +11,7 @@ impl Auth {
     /// Refresh `old` (ahead of expiry), unless it was replaced meanwhile.
     pub(super) async fn refresh_shared(&self, old: &Tokens) -> Result<Tokens, String> {
         let turn = self
-            .turn(Some(&old.access_token))
+            .turn(Some(old.access_token.expose()))
             .await
             .map_err(|e| e.to_string())?;
         let Some(mut turn) = turn else {
@@ -29,7 +29,7 @@ impl Auth {
             return cur.tokens.clone().ok_or_else(|| "no token".into());
         }
         let rt = old.refresh_token.clone().ok_or("no refresh token")?;
-        self.refresh_locked(&mut turn.known, &rt, &Challenge::default())
+        self.refresh_locked(&mut turn.known, rt.expose(), &Challenge::default())
             .await
             .map_err(|e| e.to_string())
     }

@@ -37,7 +37,7 @@ impl TokenSource for Auth {
             .expect("auth state")
             .tokens
             .as_ref()
-            .is_some_and(|t| t.dpop && t.access_token == token);
+            .is_some_and(|t| t.dpop && t.access_token.expose() == token);
         bound
             .then(|| self.dpop.resource_proof(method, url, token))
             .flatten()

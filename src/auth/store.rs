@@ -6,6 +6,7 @@
 //! anything stored for a server without touching the keychain.
 
 use crate::files::{self, data_dir, ensure_private_dir, write_private};
+use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::fs;
@@ -81,13 +82,13 @@ pub struct Meta {
 }
 
 /// A registered OAuth client.
-#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Client {
     /// The client id.
     pub client_id: String,
     /// The client secret, for confidential registrations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// How the client authenticates at the token endpoint.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub auth_method: Option<String>,
@@ -106,28 +107,14 @@ pub struct Client {
     pub scope: Option<String>,
 }
 
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "<redacted>"),
-            )
-            .field("redirect_uri", &self.redirect_uri)
-            .field("scope", &self.scope)
-            .finish()
-    }
-}
-
 /// Tokens for one server.
-#[derive(Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Tokens {
     /// The bearer token.
-    pub access_token: String,
+    pub access_token: Secret,
     /// The refresh token, if one was issued.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     /// Expiry, seconds since the epoch.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<u64>,
@@ -142,7 +129,7 @@ pub struct Tokens {
     pub dpop: bool,
     /// The OpenID Connect ID token, when the answer carried one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id_token: Option<String>,
+    pub id_token: Option<Secret>,
 }
 
 impl Tokens {
@@ -157,24 +144,9 @@ impl Tokens {
     }
 }
 
-impl fmt::Debug for Tokens {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Tokens")
-            .field("access_token", &"<redacted>")
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| "<redacted>"),
-            )
-            .field("expires_at", &self.expires_at)
-            .field("scope", &self.scope)
-            .field("id_token", &self.id_token.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
-}
-
 /// Everything secret about one server.
-#[derive(Clone, Default, Serialize, Deserialize, PartialEq)]
-pub struct Secret {
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+pub struct Credentials {
     /// The OAuth client the bridge uses there.
     #[serde(default)]
     pub client: Option<Client>,
@@ -183,17 +155,7 @@ pub struct Secret {
     pub tokens: Option<Tokens>,
     /// The DPoP private key the tokens are bound to (PKCS#8, base64url).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dpop_key: Option<String>,
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Secret")
-            .field("client", &self.client)
-            .field("tokens", &self.tokens)
-            .field("dpop_key", &self.dpop_key.as_ref().map(|_| "<redacted>"))
-            .finish()
-    }
+    pub dpop_key: Option<Secret>,
 }
 
 /// Seconds since the epoch.
@@ -261,7 +223,7 @@ impl Store {
     }
 
     /// Everything stored for `key` (blocking: may ask the keychain).
-    pub fn load(&self, key: &str) -> Result<Option<(Meta, Secret)>, String> {
+    pub fn load(&self, key: &str) -> Result<Option<(Meta, Credentials)>, String> {
         let Some(meta) = self.meta(key) else {
             return Ok(None);
         };
@@ -271,21 +233,21 @@ impl Store {
             Kind::Keychain => keychain_get(key)?,
         };
         let Some(raw) = raw else {
-            return Ok(Some((meta, Secret::default())));
+            return Ok(Some((meta, Credentials::default())));
         };
         let secret = serde_json::from_slice(&raw).unwrap_or_else(|e| {
             tracing::warn!(
                 "stored credentials for {} are unreadable ({e}); signing in again",
                 meta.url
             );
-            Secret::default()
+            Credentials::default()
         });
         Ok(Some((meta, secret)))
     }
 
     /// Store `secret` for `key`, with `meta`'s URL and resource; returns
     /// where it went (blocking: may ask the keychain).
-    pub fn save(&self, key: &str, meta: &Meta, secret: &Secret) -> Result<Kind, String> {
+    pub fn save(&self, key: &str, meta: &Meta, secret: &Credentials) -> Result<Kind, String> {
         self.ensure_dir()?;
         let body = serde_json::to_vec(secret).map_err(|e| e.to_string())?;
         let previous = self.meta(key).map(|m| m.store);
@@ -505,7 +467,7 @@ mod tests {
 
     #[test]
     fn secrets_never_show_in_debug_output() {
-        let s = Secret {
+        let s = Credentials {
             dpop_key: Some("dpop-key-value".into()),
             client: Some(Client {
                 client_id: "cid".into(),
@@ -552,7 +514,7 @@ mod tests {
             dpop: false,
             bearer_only: false,
         };
-        let secret = Secret {
+        let secret = Credentials {
             dpop_key: None,
             client: None,
             tokens: Some(Tokens {

@@ -6,6 +6,7 @@ use super::jwt::SigningKey;
 use super::server::AuthServer;
 use super::store::{now, Client, Tokens};
 use crate::http::body::read_body;
+use crate::secret::Secret;
 use crate::text::clean;
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{json, Value};
@@ -200,7 +201,7 @@ async fn register_at(
         client_secret: answer
             .get("client_secret")
             .and_then(Value::as_str)
-            .map(str::to_owned),
+            .map(Secret::from),
         auth_method: answer
             .get("token_endpoint_auth_method")
             .and_then(Value::as_str)
@@ -301,14 +302,14 @@ async fn token_request(
     } else if !basic && !client.client_id.is_empty() {
         form.push(("client_id", client.client_id.clone()));
         if let Some(secret) = &client.client_secret {
-            form.push(("client_secret", secret.clone()));
+            form.push(("client_secret", secret.expose().to_owned()));
         }
     }
     let body = url::form_urlencoded::Serializer::new(String::new())
         .extend_pairs(form.iter().map(|(k, v)| (*k, v.as_str())))
         .finish();
     let basic_value = if basic {
-        let secret = client.client_secret.as_deref().unwrap_or("");
+        let secret = client.client_secret.as_ref().map_or("", Secret::expose);
         Some(basic_auth(&client.client_id, secret).map_err(Refused::plain)?)
     } else {
         None
@@ -401,12 +402,12 @@ fn parse_tokens(v: &Value) -> Result<Tokens, String> {
             .or_else(|| e.as_str().and_then(|s| s.parse().ok()))
     });
     Ok(Tokens {
-        access_token: access.to_owned(),
+        access_token: Secret::from(access),
         refresh_token: v
             .get("refresh_token")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
-            .map(str::to_owned),
+            .map(Secret::from),
         expires_at: lifetime.map(|s| now().saturating_add(s.min(10 * 365 * 86_400))),
         scope: v
             .get("scope")
@@ -418,7 +419,7 @@ fn parse_tokens(v: &Value) -> Result<Tokens, String> {
             .get("id_token")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty() && s.len() <= 64 * 1024)
-            .map(str::to_owned),
+            .map(Secret::from),
     })
 }
 
@@ -512,7 +513,7 @@ pub async fn tokens(
     };
     let mut t = token_request(http, server, client, proofs, form, what).await?;
     if let (Grant::Refresh(old), None) = (grant, &t.refresh_token) {
-        t.refresh_token = Some(old.to_owned());
+        t.refresh_token = Some(Secret::from(old));
     }
     Ok(t)
 }
@@ -575,7 +576,7 @@ mod tests {
     #[test]
     fn token_answers_are_checked() {
         let t = parse_tokens(&json!({"access_token": "a", "token_type": "Bearer", "expires_in": 60, "refresh_token": "r"})).unwrap();
-        assert_eq!(t.refresh_token.as_deref(), Some("r"));
+        assert_eq!(t.refresh_token.as_ref().map(Secret::expose), Some("r"));
         assert!(t.expires_at.unwrap() >= now() + 59);
         assert!(parse_tokens(&json!({"token_type": "bearer"})).is_err());
         assert!(parse_tokens(&json!({"access_token": "a", "token_type": "mac"})).is_err());

@@ -5,6 +5,7 @@ use crate::auth::store::{now, Client, Store};
 use crate::auth::{self, Auth};
 use crate::cli::Options;
 use crate::http::Http;
+use crate::secret::Secret;
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::Value;
 use std::process::ExitCode;
@@ -149,7 +150,7 @@ fn grant_mode(opts: &Options, client: Option<&Client>) -> Result<auth::GrantMode
         return Ok(auth::GrantMode::Enterprise(auth::enterprise::Idp {
             issuer,
             client_id: opts.idp_client_id.clone().unwrap_or_default(),
-            client_secret,
+            client_secret: client_secret.map(Secret::from),
             id_token,
         }));
     }
@@ -166,7 +167,7 @@ fn assertion(flag: &str, raw: &str) -> Result<auth::Assertion, String> {
             if v.trim().is_empty() {
                 return Err(format!("{flag} is empty"));
             }
-            auth::Assertion::Value(v.trim().to_owned())
+            auth::Assertion::Value(Secret::from(v.trim()))
         }
     };
     if let auth::Assertion::File(p) = &a {
@@ -236,7 +237,7 @@ fn static_client(v: &Value) -> Result<Client, String> {
         .ok_or("--static-oauth-client-info needs a \"client_id\"")?;
     Ok(Client {
         client_id,
-        client_secret: field("client_secret"),
+        client_secret: field("client_secret").map(Secret::from),
         auth_method: field("token_endpoint_auth_method"),
         redirect_uri: String::new(),
         issuer: String::new(),
