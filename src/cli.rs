@@ -1,6 +1,6 @@
 //! The command line: clap definitions and the checks on what was given.
 
-use crate::auth::store::Kind;
+use crate::auth::store::Backend;
 use crate::connection::{Choice, Protocol};
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -407,7 +407,7 @@ pub struct Options {
     /// Where to keep tokens: the OS keychain or owner-only files (default:
     /// the keychain when one is available, else files).
     #[arg(long, value_enum, value_name = "STORE", help_heading = "Sign-in")]
-    pub token_store: Option<Kind>,
+    pub token_store: Option<Backend>,
 
     /// The host name in the sign-in redirect URI, e.g. localhost (the
     /// listener stays on 127.0.0.1 whatever it says).

@@ -14,7 +14,7 @@
 use super::discovery::{authorization_metadata, from_metadata};
 use super::enterprise::Idp;
 use super::server::AuthServer;
-use super::store::{now, Client, Credentials, Kind, Meta, Tokens};
+use super::store::{now, Backend, Client, Credentials, Meta, Tokens};
 use super::{failed, pkce, token, Auth};
 use crate::http::error::UpstreamError;
 use base64::Engine;
@@ -172,7 +172,7 @@ impl Auth {
             url: idp.issuer.to_string(),
             resource: String::new(),
             issuer: Some(idp.issuer.to_string()),
-            store: Kind::File,
+            store: Backend::File,
             expires_at: None,
             refreshable: false,
             updated_at: 0,

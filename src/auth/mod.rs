@@ -27,14 +27,14 @@ mod source;
 pub mod store;
 pub mod token;
 
-use crate::http::error::{Kind as ErrorKind, UpstreamError};
+use crate::http::error::{ErrorKind, UpstreamError};
 use crate::http::reach::Guarded;
 use crate::secret::Secret;
 use server::AuthServer;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
-use store::{now, Client, Credentials, Kind, Meta, Store, Tokens};
+use store::{now, Backend, Client, Credentials, Meta, Store, Tokens};
 use url::Url;
 
 /// Refresh an access token this long before it expires.
@@ -89,7 +89,7 @@ pub struct Settings {
     /// Open a browser (false: `--no-browser`, print the URL only).
     pub browser: bool,
     /// `--token-store`.
-    pub store: Option<Kind>,
+    pub store: Option<Backend>,
     /// `--allow-http`.
     pub allow_http: bool,
     /// `--host`, `--callback-path`, `--auth-success-url`.
@@ -339,7 +339,7 @@ impl Auth {
             url: self.cfg.server.to_string(),
             resource: server.resource.clone().unwrap_or_default(),
             issuer: Some(server.issuer.clone()),
-            store: Kind::File,
+            store: Backend::File,
             expires_at: None,
             refreshable: false,
             updated_at: 0,

@@ -30,18 +30,18 @@ const MAX_CHUNKS: usize = 64;
 /// Where a server's secret is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
-pub enum Kind {
+pub enum Backend {
     /// The OS keychain.
     Keychain,
     /// An owner-only file in the data directory.
     File,
 }
 
-impl fmt::Display for Kind {
+impl fmt::Display for Backend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            Kind::Keychain => "keychain",
-            Kind::File => "file",
+            Backend::Keychain => "keychain",
+            Backend::File => "file",
         })
     }
 }
@@ -57,7 +57,7 @@ pub struct Meta {
     #[serde(default)]
     pub issuer: Option<String>,
     /// Where the secret is kept.
-    pub store: Kind,
+    pub store: Backend,
     /// When the access token expires (seconds since the epoch), if said.
     #[serde(default)]
     pub expires_at: Option<u64>,
@@ -170,7 +170,7 @@ pub fn now() -> u64 {
 #[derive(Clone)]
 pub struct Store {
     dir: PathBuf,
-    forced: Option<Kind>,
+    forced: Option<Backend>,
 }
 
 /// Said once a process: no keychain, files instead.
@@ -180,7 +180,7 @@ impl Store {
     /// The store in the per-user data directory (`MCP_BRIDGE_DATA_DIR`
     /// overrides it), using `forced` when given, else the keychain when one
     /// is available and files otherwise.
-    pub fn open(forced: Option<Kind>) -> Result<Store, String> {
+    pub fn open(forced: Option<Backend>) -> Result<Store, String> {
         Ok(Store {
             dir: data_dir()?.join("credentials"),
             forced,
@@ -228,9 +228,9 @@ impl Store {
             return Ok(None);
         };
         let raw = match meta.store {
-            Kind::File => read_bounded(&self.secret_path(key))
+            Backend::File => read_bounded(&self.secret_path(key))
                 .map_err(|e| format!("cannot read {}: {e}", self.secret_path(key).display()))?,
-            Kind::Keychain => keychain_get(key)?,
+            Backend::Keychain => keychain_get(key)?,
         };
         let Some(raw) = raw else {
             return Ok(Some((meta, Credentials::default())));
@@ -247,18 +247,18 @@ impl Store {
 
     /// Store `secret` for `key`, with `meta`'s URL and resource; returns
     /// where it went (blocking: may ask the keychain).
-    pub fn save(&self, key: &str, meta: &Meta, secret: &Credentials) -> Result<Kind, String> {
+    pub fn save(&self, key: &str, meta: &Meta, secret: &Credentials) -> Result<Backend, String> {
         self.ensure_dir()?;
         let body = serde_json::to_vec(secret).map_err(|e| e.to_string())?;
         let previous = self.meta(key).map(|m| m.store);
         let kind = match self.forced {
-            Some(Kind::File) => Kind::File,
-            Some(Kind::Keychain) => {
+            Some(Backend::File) => Backend::File,
+            Some(Backend::Keychain) => {
                 keychain_set(key, &body).map_err(|e| format!("cannot use the OS keychain: {e}"))?;
-                Kind::Keychain
+                Backend::Keychain
             }
             None => match keychain_set(key, &body) {
-                Ok(()) => Kind::Keychain,
+                Ok(()) => Backend::Keychain,
                 Err(e) => {
                     if !FALLBACK_SAID.swap(true, Ordering::Relaxed) {
                         tracing::info!(
@@ -266,19 +266,19 @@ impl Store {
                             self.dir.display()
                         );
                     }
-                    Kind::File
+                    Backend::File
                 }
             },
         };
-        if kind == Kind::File {
+        if kind == Backend::File {
             write_private(&self.secret_path(key), &body)?;
         }
         // Don't leave a copy where it no longer lives.
         match (previous, kind) {
-            (Some(Kind::File), Kind::Keychain) => {
+            (Some(Backend::File), Backend::Keychain) => {
                 let _ = fs::remove_file(self.secret_path(key));
             }
-            (Some(Kind::Keychain), Kind::File) => {
+            (Some(Backend::Keychain), Backend::File) => {
                 let _ = keychain_delete(key);
             }
             _ => {}
@@ -304,7 +304,7 @@ impl Store {
         let Some(meta) = self.meta(key) else {
             return Ok(false);
         };
-        if meta.store == Kind::Keychain {
+        if meta.store == Backend::Keychain {
             keychain_delete(key)?;
         }
         let _ = fs::remove_file(self.secret_path(key));
@@ -500,13 +500,13 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let store = Store {
             dir: tmp.path().join("credentials"),
-            forced: Some(Kind::File),
+            forced: Some(Backend::File),
         };
         let meta = Meta {
             url: "https://example.com/mcp".into(),
             resource: "https://example.com/mcp".into(),
             issuer: None,
-            store: Kind::File,
+            store: Backend::File,
             expires_at: None,
             refreshable: false,
             updated_at: 0,
@@ -527,7 +527,7 @@ mod tests {
                 id_token: None,
             }),
         };
-        assert_eq!(store.save("k1", &meta, &secret).unwrap(), Kind::File);
+        assert_eq!(store.save("k1", &meta, &secret).unwrap(), Backend::File);
         let (m, s) = store.load("k1").unwrap().unwrap();
         assert_eq!(s, secret);
         assert_eq!(m.expires_at, Some(42));

@@ -3,7 +3,7 @@
 
 use super::state::{Phase, Transport};
 use super::Connection;
-use crate::http::error::{Kind, UpstreamError};
+use crate::http::error::{ErrorKind, UpstreamError};
 use crate::protocol;
 use std::sync::Arc;
 use std::time::Duration;
@@ -41,7 +41,7 @@ impl Connection {
                 }
                 Ok(Err(e)) => e,
                 Err(_) => UpstreamError::new(
-                    Kind::Timeout,
+                    ErrorKind::Timeout,
                     self.url(),
                     format!("a ping had no answer within {} s", limit.as_secs_f64()),
                 ),

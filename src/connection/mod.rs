@@ -18,10 +18,10 @@ pub mod state;
 pub use negotiate::{Choice, Protocol};
 pub use state::{State, Transport};
 
-use crate::http::error::{Kind, UpstreamError};
+use crate::http::error::{ErrorKind, UpstreamError};
 use crate::http::retry;
 use crate::http::Http;
-use crate::jsonrpc::{self, Id, Kind as MessageKind, Message, Method};
+use crate::jsonrpc::{self, Id, Message, MessageKind, Method};
 use crate::protocol::stateless::envelope::{complete_envelope, request_version, routing_headers};
 use crate::protocol::stateless::modern::Modern;
 use crate::protocol::{self, HANDSHAKE_VERSIONS, MODERN};
@@ -223,7 +223,7 @@ impl Connection {
                 None => self.handshake_request(m).await,
             },
             State::Closed => Err(UpstreamError::new(
-                Kind::Connect,
+                ErrorKind::Connect,
                 self.url(),
                 "the bridge is shutting down",
             )),
@@ -378,7 +378,7 @@ impl Connection {
     fn lost(&self, e: &UpstreamError, link: &Link) -> bool {
         link.id.is_some()
             && link.transport == Transport::Http
-            && e.kind() == Kind::Status
+            && e.kind() == ErrorKind::Status
             && e.session_gone()
             && self.setup.lock().expect("setup lock").initialized()
     }
@@ -397,7 +397,7 @@ impl Connection {
                 Ok(Answered::Later)
             }
             None if self.settings.transport == Choice::SseOnly => Err(UpstreamError::new(
-                Kind::Handshake,
+                ErrorKind::Handshake,
                 self.url(),
                 "no HTTP+SSE stream is open yet (the client has not sent initialize)",
             )),
@@ -516,7 +516,7 @@ impl Connection {
             () = tokio::time::sleep_until(until) => {
                 let url = self.url();
                 Err(UpstreamError::new(
-                    Kind::Connect,
+                    ErrorKind::Connect,
                     url,
                     format!(
                         "no connection could be opened in {} s: {why} (a firewall, a proxy or the name may be in the way; `mcp-bridge doctor {url}` shows which)",

@@ -8,7 +8,7 @@
 use super::era::Era;
 use super::state::{Link, State, Transport};
 use super::{Answered, Connection};
-use crate::http::error::Kind;
+use crate::http::error::ErrorKind;
 use crate::http::error::UpstreamError;
 use crate::http::retry;
 use crate::jsonrpc::{self, Message};
@@ -58,7 +58,7 @@ fn legacy_signal(e: &UpstreamError) -> bool {
 fn unreachable(e: &UpstreamError) -> bool {
     matches!(
         e.kind(),
-        Kind::Connect | Kind::Timeout | Kind::Untrusted | Kind::Auth
+        ErrorKind::Connect | ErrorKind::Timeout | ErrorKind::Untrusted | ErrorKind::Auth
     )
 }
 
@@ -97,7 +97,7 @@ impl Connection {
             Protocol::Modern => match self.probe(m, within).await? {
                 Probe::Modern(found) => Ok(self.translate(m, found).await),
                 Probe::Legacy(why) => Err(UpstreamError::new(
-                    Kind::Era,
+                    ErrorKind::Era,
                     self.url(),
                     format!("it does not speak {MODERN} ({why}); --protocol modern does not fall back to the initialize handshake (use --protocol auto)"),
                 )),

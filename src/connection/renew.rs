@@ -7,9 +7,9 @@
 
 use super::state::{Link, Transport};
 use super::{Connection, GET_READY_LIMIT};
-use crate::http::error::{Kind, UpstreamError};
+use crate::http::error::{ErrorKind, UpstreamError};
 use crate::http::retry::{Reconnect, Reopen};
-use crate::jsonrpc::{self, Kind as MessageKind, Message};
+use crate::jsonrpc::{self, Message, MessageKind};
 use crate::protocol;
 use crate::transport::Event;
 use reqwest::header::HeaderMap;
@@ -184,6 +184,6 @@ impl Connection {
     }
 
     fn renew_error(&self, cause: &str) -> UpstreamError {
-        UpstreamError::new(Kind::Renew, self.url(), cause)
+        UpstreamError::new(ErrorKind::Renew, self.url(), cause)
     }
 }

@@ -1,5 +1,5 @@
 //! The one error type for everything that goes wrong between the bridge and
-//! the server: a [`Kind`] to decide on, the URL, and the words of what caused
+//! the server: an [`ErrorKind`] to decide on, the URL, and the words of what caused
 //! it. Its text is what the client is shown, so it names the URL and what a
 //! person can do; whether it means "the server lost the session" is decided
 //! here, once, when an error status is read.
@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 
 /// What went wrong, for code to decide on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum ErrorKind {
     /// No connection could be made: the message never reached the server,
     /// so sending it again is safe.
     Connect,
@@ -58,7 +58,7 @@ pub fn request_failure(e: &reqwest::Error) -> String {
 /// Why a message could not be relayed.
 #[derive(Debug, Clone)]
 pub struct UpstreamError {
-    kind: Kind,
+    kind: ErrorKind,
     url: String,
     /// The lower layer's words (its source), e.g. "Connection refused".
     cause: String,
@@ -83,33 +83,33 @@ impl std::fmt::Display for UpstreamError {
         let (url, cause) = (&self.url, &self.cause);
         let status = self.status.map(|s| s.to_string()).unwrap_or_default();
         match self.kind {
-            Kind::Connect => write!(f, "cannot reach the MCP server at {url}: {cause}"),
-            Kind::Untrusted => write!(
+            ErrorKind::Connect => write!(f, "cannot reach the MCP server at {url}: {cause}"),
+            ErrorKind::Untrusted => write!(
                 f,
                 "the TLS certificate of {url} is not trusted ({cause}); {TRUST_HINT}"
             ),
-            Kind::Timeout => write!(f, "the MCP server at {url} did not answer in time: {cause}"),
-            Kind::Status => write!(f, "the MCP server at {url} answered HTTP {status}{cause}"),
-            Kind::NotJsonRpc => write!(
+            ErrorKind::Timeout => write!(f, "the MCP server at {url} did not answer in time: {cause}"),
+            ErrorKind::Status => write!(f, "the MCP server at {url} answered HTTP {status}{cause}"),
+            ErrorKind::NotJsonRpc => write!(
                 f,
                 "the MCP server at {url} sent a reply that is not JSON-RPC {cause}"
             ),
-            Kind::TooLarge => write!(
+            ErrorKind::TooLarge => write!(
                 f,
                 "a reply from {url} is larger than the limit of {cause} bytes (raise it with --max-message-size)"
             ),
-            Kind::Lost => write!(
+            ErrorKind::Lost => write!(
                 f,
                 "the connection to {url} was lost while the request was in flight ({cause}); the server sent no answer"
             ),
-            Kind::Handshake => write!(f, "the HTTP+SSE handshake with {url} failed: {cause}"),
-            Kind::Renew => write!(
+            ErrorKind::Handshake => write!(f, "the HTTP+SSE handshake with {url} failed: {cause}"),
+            ErrorKind::Renew => write!(
                 f,
                 "could not start a new session with the MCP server at {url}: {cause}"
             ),
-            Kind::Auth => write!(f, "could not sign in to the MCP server at {url}: {cause}"),
-            Kind::Era => write!(f, "the MCP server at {url} cannot be spoken to: {cause}"),
-            Kind::NoAnswer => write!(
+            ErrorKind::Auth => write!(f, "could not sign in to the MCP server at {url}: {cause}"),
+            ErrorKind::Era => write!(f, "the MCP server at {url} cannot be spoken to: {cause}"),
+            ErrorKind::NoAnswer => write!(
                 f,
                 "the MCP server at {url} accepted the request (HTTP {status}) but sent no answer"
             ),
@@ -120,7 +120,7 @@ impl std::fmt::Display for UpstreamError {
 
 impl UpstreamError {
     /// An error of `kind` at `url`, caused by `cause`.
-    pub fn new(kind: Kind, url: &str, cause: impl Into<String>) -> Self {
+    pub fn new(kind: ErrorKind, url: &str, cause: impl Into<String>) -> Self {
         UpstreamError {
             kind,
             // A key in the query never reaches a log or the client's screen.
@@ -147,7 +147,7 @@ impl UpstreamError {
             status: Some(status),
             server_code,
             session_gone,
-            ..Self::new(Kind::Status, url, detail)
+            ..Self::new(ErrorKind::Status, url, detail)
         }
     }
 
@@ -155,38 +155,38 @@ impl UpstreamError {
     pub fn no_answer(url: &str, status: StatusCode) -> Self {
         UpstreamError {
             status: Some(status),
-            ..Self::new(Kind::NoAnswer, url, "")
+            ..Self::new(ErrorKind::NoAnswer, url, "")
         }
     }
 
     /// The body at `url` was not JSON-RPC: `what` arrived (e.g.
     /// "content-type text/html"), and `detail` is ": " and a snippet, or empty.
     pub fn not_json_rpc(url: &str, what: &str, detail: &str) -> Self {
-        Self::new(Kind::NotJsonRpc, url, format!("({what}){detail}"))
+        Self::new(ErrorKind::NotJsonRpc, url, format!("({what}){detail}"))
     }
 
     /// A reply from `url` passed `limit` bytes.
     pub fn too_large(url: &str, limit: usize) -> Self {
-        Self::new(Kind::TooLarge, url, limit.to_string())
+        Self::new(ErrorKind::TooLarge, url, limit.to_string())
     }
 
     /// The connection to `url` broke while reading a reply.
     pub fn lost(url: &str, cause: impl Into<String>) -> Self {
-        Self::new(Kind::Lost, url, cause)
+        Self::new(ErrorKind::Lost, url, cause)
     }
 
     /// Classify a reqwest failure on `url`.
     pub fn from_reqwest(url: &str, e: &reqwest::Error) -> Self {
         let cause = root_cause(e);
         let kind = if is_untrusted_certificate(e) {
-            Kind::Untrusted
+            ErrorKind::Untrusted
         } else if e.is_timeout() {
-            Kind::Timeout
+            ErrorKind::Timeout
         } else if e.is_connect() || e.is_builder() {
             // No connection: the message never reached the server.
-            Kind::Connect
+            ErrorKind::Connect
         } else {
-            Kind::Lost
+            ErrorKind::Lost
         };
         Self::new(kind, url, cause)
     }
@@ -201,13 +201,13 @@ impl UpstreamError {
     }
 
     /// What went wrong.
-    pub fn kind(&self) -> Kind {
+    pub fn kind(&self) -> ErrorKind {
         self.kind
     }
 
     /// The HTTP status, when the failure was an error status.
     pub fn http_status(&self) -> Option<StatusCode> {
-        self.status.filter(|_| self.kind == Kind::Status)
+        self.status.filter(|_| self.kind == ErrorKind::Status)
     }
 
     /// True when the server says it does not know the session the request
@@ -259,7 +259,7 @@ impl UpstreamError {
     /// The JSON-RPC error answer for the client's request `id`.
     pub fn to_response(&self, id: Option<&Id>) -> Bytes {
         let code = match self.kind {
-            Kind::Status => self.server_code.unwrap_or(jsonrpc::UPSTREAM_ERROR),
+            ErrorKind::Status => self.server_code.unwrap_or(jsonrpc::UPSTREAM_ERROR),
             _ => jsonrpc::UPSTREAM_ERROR,
         };
         let data = self
@@ -345,7 +345,7 @@ mod tests {
     #[test]
     fn notes_keep_the_first_errors_code_and_text() {
         let e = UpstreamError::no_answer("u", StatusCode::ACCEPTED).noted("; then X");
-        assert_eq!(e.kind(), Kind::NoAnswer);
+        assert_eq!(e.kind(), ErrorKind::NoAnswer);
         assert!(e.to_string().ends_with("but sent no answer; then X"), "{e}");
         let v: serde_json::Value = serde_json::from_slice(&e.to_response(None)).unwrap();
         assert_eq!(v["error"]["data"]["httpStatus"], 202);

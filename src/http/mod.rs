@@ -16,7 +16,7 @@ pub mod reach;
 pub mod retry;
 
 use challenge::Challenge;
-use error::{Kind, UpstreamError};
+use error::{ErrorKind, UpstreamError};
 use reqwest::header::{HeaderValue, AUTHORIZATION, COOKIE};
 use std::future::Future;
 use std::pin::Pin;
@@ -257,7 +257,7 @@ impl Http {
                     Ok(r) => r,
                     Err(_) => {
                         return Err(UpstreamError::new(
-                            Kind::Timeout,
+                            ErrorKind::Timeout,
                             self.server.as_str(),
                             format!(
                                 "no response headers within {} s (--headers-timeout)",
@@ -351,7 +351,7 @@ impl Http {
     /// signing in did not get past it.
     async fn refusal(&self, resp: reqwest::Response, e: UpstreamError) -> UpstreamError {
         let cause = match e.kind() {
-            Kind::Auth => e.cause().to_owned(),
+            ErrorKind::Auth => e.cause().to_owned(),
             _ => e.to_string(),
         };
         body::status_error(resp, self.server.as_str())

@@ -3,7 +3,7 @@
 //! retry of a message while the server cannot be reached, and the one
 //! reconnect loop every long-lived stream runs in.
 
-use super::error::{Kind, UpstreamError};
+use super::error::{ErrorKind, UpstreamError};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -98,7 +98,7 @@ where
     let mut waiting: Option<Waiting> = None;
     loop {
         match attempt().await {
-            Err(e) if e.kind() == Kind::Connect => {
+            Err(e) if e.kind() == ErrorKind::Connect => {
                 let delay = backoff.next_delay(None);
                 let now = Instant::now();
                 if now >= deadline {

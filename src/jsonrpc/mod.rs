@@ -23,7 +23,7 @@ use std::fmt;
 
 /// What a message is, by the JSON-RPC 2.0 rules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub enum MessageKind {
     /// Has `method` and `id`: expects exactly one response.
     Request,
     /// Has `method`, no `id`.
@@ -81,7 +81,7 @@ pub struct Message {
     /// The message exactly as received (for a batch member: its own slice).
     pub raw: Bytes,
     /// Request, notification or response.
-    pub kind: Kind,
+    pub kind: MessageKind,
     /// The id, for requests and responses that carry a usable one.
     pub id: Option<Id>,
     /// The method, for requests and notifications.
@@ -104,9 +104,9 @@ impl Message {
     /// Kind, method, id and size, as the logs show a message.
     pub fn describe(&self) -> String {
         let kind = match self.kind {
-            Kind::Request => "request",
-            Kind::Notification => "notification",
-            Kind::Response => "response",
+            MessageKind::Request => "request",
+            MessageKind::Notification => "notification",
+            MessageKind::Response => "response",
         };
         let id = self
             .id
@@ -207,7 +207,7 @@ pub fn classify(raw: Bytes) -> Result<Message, Invalid> {
     })
 }
 
-type Parts = (Kind, Option<Id>, Option<Method>, bool);
+type Parts = (MessageKind, Option<Id>, Option<Method>, bool);
 
 fn envelope(raw: &[u8]) -> Result<Parts, Invalid> {
     let env: Envelope<'_> = match serde_json::from_slice(raw) {
@@ -238,8 +238,8 @@ fn envelope(raw: &[u8]) -> Result<Parts, Invalid> {
                 .map_err(|_| invalid("\"method\" must be a string"))?,
         };
         return match id_raw {
-            None => Ok((Kind::Notification, None, Some(method), false)),
-            Some(_) if id.is_some() => Ok((Kind::Request, id, Some(method), false)),
+            None => Ok((MessageKind::Notification, None, Some(method), false)),
+            Some(_) if id.is_some() => Ok((MessageKind::Request, id, Some(method), false)),
             Some(_) => Err(invalid("\"id\" must be a string or a number")),
         };
     }
@@ -249,7 +249,7 @@ fn envelope(raw: &[u8]) -> Result<Parts, Invalid> {
             "it has neither \"method\" nor \"result\"/\"error\"",
         )),
         (_, _, None) => Err(invalid("a response must carry an \"id\"")),
-        (_, error, Some(_)) => Ok((Kind::Response, id, None, error.is_some())),
+        (_, error, Some(_)) => Ok((MessageKind::Response, id, None, error.is_some())),
     }
 }
 
@@ -287,12 +287,12 @@ mod tests {
     #[test]
     fn classifies_the_three_kinds() {
         let r = one(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#).unwrap();
-        assert_eq!(r.kind, Kind::Request);
+        assert_eq!(r.kind, MessageKind::Request);
         assert_eq!(r.id.unwrap().as_json(), "1");
         let n = one(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).unwrap();
-        assert_eq!(n.kind, Kind::Notification);
+        assert_eq!(n.kind, MessageKind::Notification);
         let s = one(r#"{"jsonrpc":"2.0","id":"x","result":{}}"#).unwrap();
-        assert_eq!(s.kind, Kind::Response);
+        assert_eq!(s.kind, MessageKind::Response);
         assert!(!s.is_error);
         let e = one(r#"{"jsonrpc":"2.0","id":null,"error":{"code":1,"message":"m"}}"#).unwrap();
         assert!(e.is_error);
@@ -332,7 +332,7 @@ mod tests {
             br#"{"jsonrpc":"2.0","id":1,"result":{}}"#
         );
         assert!(msgs[1].is_err());
-        assert_eq!(msgs[2].as_ref().unwrap().kind, Kind::Notification);
+        assert_eq!(msgs[2].as_ref().unwrap().kind, MessageKind::Notification);
     }
 
     #[test]

@@ -113,12 +113,12 @@ pub fn server_identity(raw: &[u8]) -> (String, String) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::jsonrpc::Kind;
+    use crate::jsonrpc::MessageKind;
 
     #[test]
     fn the_bridges_own_messages_are_well_formed_and_on_its_own_ids() {
         let p = ping();
-        assert_eq!(p.kind, Kind::Request);
+        assert_eq!(p.kind, MessageKind::Request);
         assert!(p
             .id
             .as_ref()

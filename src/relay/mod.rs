@@ -16,8 +16,8 @@ mod pending;
 pub use pending::Pending;
 
 use crate::connection::{Answered, Connection};
-use crate::http::error::{Kind, UpstreamError};
-use crate::jsonrpc::{self, Id, Kind as MessageKind, Message, Method};
+use crate::http::error::{ErrorKind, UpstreamError};
+use crate::jsonrpc::{self, Id, Message, MessageKind, Method};
 use crate::stdio::{Inbound, Input, Output};
 use crate::tools::ToolFilter;
 use bytes::Bytes;
@@ -471,7 +471,7 @@ async fn exchange<U: Upstream>(
             Err(_) => {
                 conn.gave_up(&id);
                 Err(UpstreamError::new(
-                    Kind::Timeout,
+                    ErrorKind::Timeout,
                     conn.url(),
                     format!(
                         "no answer within {} s (--request-timeout)",

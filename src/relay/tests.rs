@@ -19,7 +19,7 @@ enum Script {
     /// Answer after this long.
     Slow(Duration),
     /// Fail with this error.
-    Fail(Kind),
+    Fail(ErrorKind),
     /// End without an answer.
     NoAnswer,
     /// Never finish.
@@ -288,7 +288,7 @@ async fn answers_nobody_waits_for_are_dropped_and_server_requests_pass() {
 async fn a_failed_or_unanswered_exchange_is_answered_with_why() {
     let mut h = start(
         |m| match jsonrpc::params_str(&m.raw, "how").as_deref() {
-            Some("fail") => Script::Fail(Kind::Connect),
+            Some("fail") => Script::Fail(ErrorKind::Connect),
             _ => Script::NoAnswer,
         },
         None,

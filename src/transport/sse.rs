@@ -9,8 +9,8 @@
 use super::event_stream::EventReader;
 use super::{forward, Endpoint, Event, Events, Sink};
 use crate::http::body::{content_type, read_body, status_error};
-use crate::http::error::{Kind, UpstreamError};
-use crate::jsonrpc::{self, Id, Kind as MessageKind, Message};
+use crate::http::error::{ErrorKind, UpstreamError};
+use crate::jsonrpc::{self, Id, Message, MessageKind};
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, Url};
@@ -177,7 +177,7 @@ impl Sse {
     }
 
     fn no_endpoint(&self, cause: String) -> UpstreamError {
-        UpstreamError::new(Kind::Handshake, self.url_text(), cause)
+        UpstreamError::new(ErrorKind::Handshake, self.url_text(), cause)
     }
 
     fn resolve(&self, data: &str) -> Result<Url, UpstreamError> {
@@ -303,7 +303,7 @@ impl Sse {
     async fn post(&self, msg: &Message) -> Result<Option<Bytes>, UpstreamError> {
         let endpoint = self.state().endpoint.clone().ok_or_else(|| {
             UpstreamError::new(
-                Kind::Connect,
+                ErrorKind::Connect,
                 self.url_text(),
                 "the HTTP+SSE stream is being reopened",
             )

@@ -11,7 +11,7 @@ mod net;
 
 use super::check;
 use crate::cli::Options;
-use crate::http::error::{Kind, UpstreamError};
+use crate::http::error::{ErrorKind, UpstreamError};
 use serde_json::{json, Value};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -225,7 +225,7 @@ async fn network_steps(
     // TLS: the chain as the server presents it, and the bridge's verdict.
     let tls = match (&chain, &answer) {
         _ if url.scheme() != "https" => Step::skip("tls", "not used: the URL is http"),
-        (_, Err(e)) if e.kind() == Kind::Untrusted => untrusted(chain.as_ref(), e),
+        (_, Err(e)) if e.kind() == ErrorKind::Untrusted => untrusted(chain.as_ref(), e),
         (Some(Err(e)), _) => Step::fail(
             "tls",
             e.clone(),

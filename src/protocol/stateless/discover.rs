@@ -2,7 +2,7 @@
 //! behalf of a client that sent `initialize`.
 
 use super::envelope::{Envelope, InitParams, SERVER_INFO_KEY};
-use crate::http::error::{Kind, UpstreamError};
+use crate::http::error::{ErrorKind, UpstreamError};
 use crate::jsonrpc::{self, Message};
 use crate::protocol::{HANDSHAKE_VERSIONS, MODERN};
 use crate::transport::streamable_http::StreamableHttp;
@@ -65,7 +65,7 @@ pub async fn probe(
     match probe_once(http, sink, init, extensions).await? {
         Some(found) => Ok(found),
         None => Err(UpstreamError::new(
-            Kind::Era,
+            ErrorKind::Era,
             http.url(),
             format!("it refuses {MODERN} twice while listing it as supported"),
         )),
@@ -103,15 +103,18 @@ async fn probe_once(
         }
         Ok(Err(e)) => {
             return match e.kind() {
-                Kind::Connect | Kind::Timeout | Kind::Untrusted | Kind::Auth => Err(e),
+                ErrorKind::Connect
+                | ErrorKind::Timeout
+                | ErrorKind::Untrusted
+                | ErrorKind::Auth => Err(e),
                 // Authorization, never an era: the sign-in already had its turn.
-                Kind::Status
+                ErrorKind::Status
                     if e.http_status()
                         .is_some_and(|s| matches!(s.as_u16(), 401 | 403)) =>
                 {
                     Err(e)
                 }
-                Kind::Status => refused(http.url(), e.server_code(), e.server_data(), &e),
+                ErrorKind::Status => refused(http.url(), e.server_code(), e.server_data(), &e),
                 _ => Ok(Some(Probe::Legacy(format!("server/discover: {e}")))),
             };
         }
@@ -194,7 +197,7 @@ fn refused(
             ))));
         }
         return Err(UpstreamError::new(
-            Kind::Era,
+            ErrorKind::Era,
             url,
             format!(
                 "it speaks only protocol versions {supported:?}, and the bridge speaks {MODERN} and {}",
@@ -203,7 +206,7 @@ fn refused(
         ));
     }
     Err(UpstreamError::new(
-        Kind::Era,
+        ErrorKind::Era,
         url,
         format!("it speaks {MODERN} but refused server/discover (error {code}): {why}"),
     ))

@@ -16,7 +16,7 @@ pub mod params;
 
 use crate::http::error::UpstreamError;
 use crate::http::retry::{Reconnect, Reopen};
-use crate::jsonrpc::{self, Id, Kind, Message, Method};
+use crate::jsonrpc::{self, Id, Message, MessageKind, Method};
 use crate::protocol::{self, HANDSHAKE_VERSIONS, LATEST_HANDSHAKE, MODERN};
 use crate::transport::Sink;
 use discover::Discovered;
@@ -133,22 +133,22 @@ impl Translator {
     /// A notification or response from the client.
     pub fn from_client(self: &Arc<Self>, m: Message) {
         match m.kind {
-            Kind::Notification if m.is(&Method::Initialized) => self.restart_listen(),
+            MessageKind::Notification if m.is(&Method::Initialized) => self.restart_listen(),
             // 2026-07-28 cancels by closing the request's stream, which the
             // relay did when it stopped the request.
-            Kind::Notification if m.is(&Method::Cancelled) => {}
-            Kind::Notification => {
+            MessageKind::Notification if m.is(&Method::Cancelled) => {}
+            MessageKind::Notification => {
                 tracing::debug!(
                     "not relayed to a {MODERN} server: {}",
                     crate::text::for_log(m.method_name())
                 )
             }
-            Kind::Response => {
+            MessageKind::Response => {
                 if !self.asking.answered(m) {
                     tracing::debug!("dropped a client response nothing waits for");
                 }
             }
-            Kind::Request => {}
+            MessageKind::Request => {}
         }
     }
 

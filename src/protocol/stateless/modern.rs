@@ -11,7 +11,7 @@
 
 use super::envelope::routing_headers;
 use super::params::{param_headers, Lookup, ToolHeaders};
-use crate::http::error::{Kind, UpstreamError};
+use crate::http::error::{ErrorKind, UpstreamError};
 use crate::jsonrpc::{self, Id, Message, Method};
 use crate::protocol;
 use crate::transport::streamable_http::StreamableHttp;
@@ -185,7 +185,7 @@ impl Modern {
                 Ok(Some(a)) if attempt == 0 => return Ok(a),
                 Ok(Some(a)) => return Ok(under_id(a, m)),
                 Ok(None) => "the reply ended before the answer".to_owned(),
-                Err(e) if e.kind() == Kind::Lost => e.to_string(),
+                Err(e) if e.kind() == ErrorKind::Lost => e.to_string(),
                 Err(e) => return Err(e),
             };
             if attempt == REISSUES {

@@ -4,7 +4,7 @@
 use super::{ReplyStream, StreamableHttp, SESSION_HEADER};
 use crate::http::body::{content_type, read_body};
 use crate::http::error::UpstreamError;
-use crate::jsonrpc::{self, Id, Invalid, Kind, Message};
+use crate::jsonrpc::{self, Id, Invalid, Message, MessageKind};
 use crate::transport::Sink;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
@@ -41,7 +41,7 @@ impl StreamableHttp {
         extra: &HeaderMap,
         epoch: u64,
     ) -> Result<Posted, UpstreamError> {
-        self.post_with(msg, extra, epoch, msg.kind == Kind::Request)
+        self.post_with(msg, extra, epoch, msg.kind == MessageKind::Request)
             .await
     }
 
@@ -77,7 +77,7 @@ impl StreamableHttp {
         let posted = |reply| Ok(Posted { session_id, reply });
         if status == StatusCode::ACCEPTED || status == StatusCode::NO_CONTENT {
             return match msg.kind {
-                Kind::Request => Err(UpstreamError::no_answer(self.url(), status)),
+                MessageKind::Request => Err(UpstreamError::no_answer(self.url(), status)),
                 _ => posted(Reply::Accepted),
             };
         }
@@ -87,7 +87,7 @@ impl StreamableHttp {
             return posted(Reply::Stream(Box::new(stream)));
         }
         let body = read_body(&mut resp, self.url(), self.server.limit).await?;
-        if body.iter().all(u8::is_ascii_whitespace) && msg.kind != Kind::Request {
+        if body.iter().all(u8::is_ascii_whitespace) && msg.kind != MessageKind::Request {
             return posted(Reply::Accepted);
         }
         let not_json_rpc = |detail: String| {
@@ -201,7 +201,10 @@ impl Reading<'_> {
                     continue;
                 }
             };
-            if m.kind == Kind::Response && self.sent.kind == Kind::Request && !self.answered {
+            if m.kind == MessageKind::Response
+                && self.sent.kind == MessageKind::Request
+                && !self.answered
+            {
                 if m.id.is_none() && m.is_error {
                     match null_error_as_answer(&m, self.sent.id.as_ref()) {
                         Some(fixed) => m = fixed,

@@ -7,7 +7,7 @@
 
 use super::{Cursor, StreamableHttp};
 use crate::http::body::content_type;
-use crate::http::error::{Kind, UpstreamError};
+use crate::http::error::{ErrorKind, UpstreamError};
 use crate::http::retry::Backoff;
 use crate::transport::event_stream::EventReader;
 use bytes::Bytes;
@@ -104,7 +104,7 @@ impl ReplyStream {
                 return Ok(None);
             }
             let (why, delay) = match ended {
-                Ended::Broken(e) if e.kind() == Kind::Lost && self.cursor.last.is_some() => {
+                Ended::Broken(e) if e.kind() == ErrorKind::Lost && self.cursor.last.is_some() => {
                     (e.to_string(), self.backoff.next_delay(self.cursor.retry))
                 }
                 Ended::Broken(e) => return Err(e),
