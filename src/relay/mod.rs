@@ -337,7 +337,8 @@ impl<U: Upstream> Relay<U> {
 
     /// The error for a call to a tool the command line hides, if it is one.
     fn hidden_tool(&self, m: &Message, id: &Id) -> Option<Bytes> {
-        if !m.is(&Method::ToolsCall) {
+        // Without filters, the call's params are not read at all.
+        if self.tools.is_empty() || !m.is(&Method::ToolsCall) {
             return None;
         }
         let name = jsonrpc::params_str(&m.raw, "name")?;
