@@ -67,6 +67,18 @@ fn a_healthy_server_passes_every_step() {
     assert_eq!(v["steps"][8]["status"], "pass");
 }
 
+/// `localhost` is both loopback addresses for doctor as for the bridge: a
+/// server on `::1` alone is reached, whatever the hosts file names.
+#[tokio::test]
+async fn localhost_is_both_loopback_addresses() {
+    let server = Fake::start_on("[::1]:0", fake::mcp).await;
+    let port = server.url.rsplit(':').next().unwrap();
+    let (code, out) = doctor_off_runtime(&format!("http://localhost:{port}")).await;
+    assert_eq!(code, 0, "{out}");
+    assert!(line(&out, 2).contains("AAAA ::1"), "{out}");
+    assert!(line(&out, 4).contains("[::1]:"), "{out}");
+}
+
 #[test]
 fn a_refused_port_fails_at_the_connection_with_the_fix() {
     let home = tempfile::tempdir().unwrap();

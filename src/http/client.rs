@@ -16,6 +16,25 @@ const CA_FILE_LIMIT: u64 = 4 << 20;
 /// Hosts never sent through a proxy: a proxy cannot reach this machine's loopback.
 const LOOPBACK: &str = "localhost,127.0.0.0/8,::1";
 
+/// What `localhost` means, whatever the resolver says: this machine on
+/// either loopback address (RFC 6761, 6.3), IPv4 first. Windows names `::1`
+/// first, and a hosts file may name only one of them, while local servers
+/// often listen on the other; the MCP client, the start window's TCP try
+/// and `doctor` all try both.
+pub const LOCALHOST: [IpAddr; 2] = [
+    IpAddr::V4(Ipv4Addr::LOCALHOST),
+    IpAddr::V6(Ipv6Addr::LOCALHOST),
+];
+
+/// The addresses to try for `host`: [`LOCALHOST`] for `localhost`, else
+/// what the resolver answers.
+pub async fn addresses(host: &str, port: u16) -> std::io::Result<Vec<SocketAddr>> {
+    if host.eq_ignore_ascii_case("localhost") {
+        return Ok(LOCALHOST.map(|ip| SocketAddr::new(ip, port)).to_vec());
+    }
+    Ok(tokio::net::lookup_host((host, port)).await?.collect())
+}
+
 /// What shapes the HTTP client, from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct NetConfig {
@@ -388,19 +407,10 @@ fn builder(
     for p in proxies.proxies()? {
         builder = builder.proxy(p);
     }
-    if redirects.is_some() {
-        // `localhost` is this machine on either loopback address (RFC 6761,
-        // 6.3), whatever the resolver says: Windows names `::1` first, and
-        // a hosts file may name only one of them, while local servers often
-        // listen on the other. Both are tried, IPv4 first. (Sign-in
-        // requests keep the resolver and its checks.)
-        builder = builder.resolve_to_addrs(
-            "localhost",
-            &[
-                SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-                SocketAddr::from((Ipv6Addr::LOCALHOST, 0)),
-            ],
-        );
+    if let Purpose::Mcp { .. } = purpose {
+        // Sign-in requests keep the resolver and its checks.
+        let pair = LOCALHOST.map(|ip| SocketAddr::new(ip, 0));
+        builder = builder.resolve_to_addrs("localhost", &pair);
     }
     if let Some(reach) = reach {
         builder = builder.dns_resolver(std::sync::Arc::new(super::reach::Resolver {

@@ -154,7 +154,10 @@ impl Http {
         let Some((host, port)) = &self.first_hop else {
             return Ok(());
         };
-        let connecting = tokio::net::TcpStream::connect((host.as_str(), *port));
+        let connecting = async {
+            let addrs = client::addresses(host, *port).await?;
+            tokio::net::TcpStream::connect(&addrs[..]).await
+        };
         match tokio::time::timeout(limit, connecting).await {
             Ok(Ok(_)) => Ok(()),
             Ok(Err(e)) => Err(e.to_string()),

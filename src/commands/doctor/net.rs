@@ -35,10 +35,11 @@ pub async fn name(url: &url::Url, route: &Route) -> (Step, Vec<SocketAddr>) {
             vec![SocketAddr::new(ip, port)],
         );
     }
-    let looked = tokio::net::lookup_host((host.as_str(), port)).await;
+    // As the bridge resolves it: `localhost` is both loopback addresses.
+    let looked = crate::http::client::addresses(&host, port).await;
     match looked {
-        Ok(found) => {
-            let addrs: Vec<SocketAddr> = found.take(ADDRESSES).collect();
+        Ok(mut addrs) => {
+            addrs.truncate(ADDRESSES);
             let v4: Vec<String> = addrs
                 .iter()
                 .filter(|a| a.is_ipv4())
@@ -59,7 +60,16 @@ pub async fn name(url: &url::Url, route: &Route) -> (Step, Vec<SocketAddr>) {
             (
                 Step::pass(
                     "name",
-                    format!("{host}: A {}; AAAA {}", list(&v4), list(&v6)),
+                    format!(
+                        "{host}: A {}; AAAA {}{}",
+                        list(&v4),
+                        list(&v6),
+                        if host.eq_ignore_ascii_case("localhost") {
+                            " (loopback, whatever the resolver says)"
+                        } else {
+                            ""
+                        }
+                    ),
                 ),
                 addrs,
             )
