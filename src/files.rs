@@ -8,16 +8,55 @@ use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+/// Why the bridge cannot keep or read one of its own files.
+#[derive(Debug, thiserror::Error)]
+pub enum FileError {
+    /// No home directory, and no `MCP_BRIDGE_DATA_DIR`.
+    #[error("cannot find a home directory for the bridge's data (set MCP_BRIDGE_DATA_DIR)")]
+    NoHome,
+    /// The operating system refused (`what` is "create", "read", "write").
+    #[error("cannot {what} {}: {source}", path.display())]
+    Io {
+        /// What the bridge was doing.
+        what: &'static str,
+        /// The file or directory.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// The data directory is a symbolic link.
+    #[error("{} is a symbolic link; mcp-bridge keeps its data only in a real directory", .0.display())]
+    Link(PathBuf),
+    /// The data directory belongs to another user (its uid).
+    #[error("{} belongs to another user (uid {uid}); refusing to keep data there", path.display())]
+    NotOurs {
+        /// The directory.
+        path: PathBuf,
+        /// Its owner.
+        uid: u32,
+    },
+    /// Others may write to the data directory.
+    #[error("{} is writable by other users and cannot be closed; refusing to keep data there", .0.display())]
+    OpenToOthers(PathBuf),
+}
+
+impl FileError {
+    fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> FileError + 'a {
+        move |source| FileError::Io {
+            what,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
 /// The bridge's per-user data directory (`MCP_BRIDGE_DATA_DIR` overrides it).
-pub fn data_dir() -> Result<PathBuf, String> {
+pub fn data_dir() -> Result<PathBuf, FileError> {
     match std::env::var_os("MCP_BRIDGE_DATA_DIR").filter(|v| !v.is_empty()) {
         Some(d) => Ok(PathBuf::from(d)),
         None => directories::ProjectDirs::from("", "", "mcp-bridge")
             .map(|p| p.data_dir().to_path_buf())
-            .ok_or_else(|| {
-                "cannot find a home directory for the bridge's data (set MCP_BRIDGE_DATA_DIR)"
-                    .to_owned()
-            }),
+            .ok_or(FileError::NoHome),
     }
 }
 
@@ -25,7 +64,7 @@ pub fn data_dir() -> Result<PathBuf, String> {
 /// directory that belongs to another user, or that others may write to
 /// after the bridge tried to close it, is refused: whoever can write there
 /// can plant links or read what the bridge keeps.
-pub fn ensure_private_dir(dir: &Path) -> Result<(), String> {
+pub fn ensure_private_dir(dir: &Path) -> Result<(), FileError> {
     let mut b = fs::DirBuilder::new();
     b.recursive(true);
     #[cfg(unix)]
@@ -33,34 +72,25 @@ pub fn ensure_private_dir(dir: &Path) -> Result<(), String> {
         use std::os::unix::fs::DirBuilderExt;
         b.mode(0o700);
     }
-    b.create(dir)
-        .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    b.create(dir).map_err(FileError::io("create", dir))?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
-        let meta =
-            fs::symlink_metadata(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+        let meta = fs::symlink_metadata(dir).map_err(FileError::io("read", dir))?;
         // SAFETY: geteuid has no preconditions and cannot fail.
         let me = unsafe { libc::geteuid() };
         if meta.file_type().is_symlink() {
-            return Err(format!(
-                "{} is a symbolic link; mcp-bridge keeps its data only in a real directory",
-                dir.display()
-            ));
+            return Err(FileError::Link(dir.to_path_buf()));
         }
         if meta.uid() != me {
-            return Err(format!(
-                "{} belongs to another user (uid {}); refusing to keep data there",
-                dir.display(),
-                meta.uid()
-            ));
+            return Err(FileError::NotOurs {
+                path: dir.to_path_buf(),
+                uid: meta.uid(),
+            });
         }
         if meta.mode() & 0o022 != 0 {
-            return Err(format!(
-                "{} is writable by other users and cannot be closed; refusing to keep data there",
-                dir.display()
-            ));
+            return Err(FileError::OpenToOthers(dir.to_path_buf()));
         }
     }
     Ok(())
@@ -84,14 +114,14 @@ pub fn read_bounded(path: &Path, limit: usize) -> std::io::Result<Option<Vec<u8>
 /// Write `body` to `path` atomically (a temporary file renamed over it),
 /// readable and writable by the owner only. A symbolic link at `path` is
 /// replaced, never followed.
-pub fn write_private(path: &Path, body: &[u8]) -> Result<(), String> {
+pub fn write_private(path: &Path, body: &[u8]) -> Result<(), FileError> {
     // An unpredictable name, created exclusively (O_EXCL: never through a
     // link planted there).
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos());
     let tmp = path.with_extension(format!("tmp.{}.{nonce:x}", std::process::id()));
-    let fail = |e: std::io::Error| format!("cannot write {}: {e}", path.display());
+    let fail = |e| FileError::io("write", path)(e);
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -158,17 +188,19 @@ mod tests {
         // A link where the directory should be.
         let link = base.join("link");
         std::os::unix::fs::symlink(&open, &link).unwrap();
-        assert!(ensure_private_dir(&link)
-            .unwrap_err()
-            .contains("symbolic link"));
+        assert!(matches!(
+            ensure_private_dir(&link),
+            Err(FileError::Link(p)) if p == link
+        ));
         // Another user's (only root can make one here).
         if unsafe { libc::geteuid() } == 0 {
             let theirs = base.join("theirs");
             fs::create_dir_all(&theirs).unwrap();
             std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
-            assert!(ensure_private_dir(&theirs)
-                .unwrap_err()
-                .contains("another user"));
+            assert!(matches!(
+                ensure_private_dir(&theirs),
+                Err(FileError::NotOurs { uid: 65534, .. })
+            ));
         }
         let _ = fs::remove_dir_all(&base);
     }

@@ -8,9 +8,9 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error)]
 pub enum HeaderError {
     /// `${VAR}` names a variable that is not set.
-    #[error("header {header}: environment variable {var} is not set")]
+    #[error("{header}: environment variable {var} is not set")]
     UnsetVar {
-        /// The header's name (never its value).
+        /// "header NAME", or the option whose value it is (never the value).
         header: String,
         /// The missing variable.
         var: String,
@@ -19,7 +19,7 @@ pub enum HeaderError {
     #[error("malformed header {0}: expected \"Name: value\"")]
     Malformed(String),
     /// A `${` without its closing `}`.
-    #[error("header {0}: unterminated ${{...}} in the value")]
+    #[error("{0}: unterminated ${{...}} in the value")]
     Unterminated(String),
     /// The header file could not be read.
     #[error("cannot read header file {path}: {source}")]
@@ -34,14 +34,8 @@ pub enum HeaderError {
 /// Expand `${VAR}` references from the environment in the value of the
 /// option `what` (a secret: the error names the option and the variable,
 /// never the value).
-pub fn expand_vars(what: &str, value: &str) -> Result<String, String> {
-    expand(what, value, &|v| std::env::var(v).ok()).map_err(|e| match e {
-        HeaderError::UnsetVar { var, .. } => {
-            format!("{what}: environment variable {var} is not set")
-        }
-        HeaderError::Unterminated(_) => format!("{what}: unterminated ${{...}} in the value"),
-        other => other.to_string(),
-    })
+pub fn expand_vars(what: &str, value: &str) -> Result<String, HeaderError> {
+    expand(what, value, &|v| std::env::var(v).ok())
 }
 
 /// Expand `${VAR}` references; `$` not followed by `{` is kept as is.
@@ -84,7 +78,7 @@ fn parse_one(
     let name = name.trim();
     let hname = HeaderName::from_bytes(name.as_bytes())
         .map_err(|_| HeaderError::Malformed(format!("{name:?} (not a valid header name)")))?;
-    let value = expand(name, value.trim(), env)?;
+    let value = expand(&format!("header {name}"), value.trim(), env)?;
     let mut hvalue = HeaderValue::from_str(value.trim()).map_err(|_| {
         HeaderError::Malformed(format!("{name} (its value has characters HTTP forbids)"))
     })?;

@@ -18,23 +18,45 @@ pub enum UrlProblem {
     Credentials,
 }
 
+/// Why the server URL given on the command line cannot be used; each
+/// variant's text says what to change.
+#[derive(Debug, thiserror::Error)]
+pub enum UrlError {
+    /// Not a URL at all.
+    #[error("{raw:?} is not a valid URL: {source}")]
+    Invalid {
+        /// What was given.
+        raw: String,
+        /// The parser's reason.
+        source: url::ParseError,
+    },
+    /// Plain http to a host that is not loopback.
+    #[error("{0} uses plain http to a host that is not loopback; use https, or pass --allow-http")]
+    PlainHttp(String),
+    /// Neither https nor http: the URL, and its scheme.
+    #[error("{0} has the scheme {1:?}; only https (or http to loopback) is supported")]
+    Scheme(String, String),
+    /// No host.
+    #[error("{0} has no host")]
+    NoHost(String),
+    /// A user name or password in the URL (shown without them).
+    #[error("{0}: credentials in the URL are not supported; use --header instead")]
+    Credentials(String),
+}
+
 /// Check the server URL given on the command line; the error says what to
 /// change.
-pub fn check_url(raw: &str, allow_http: bool) -> Result<url::Url, String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not a valid URL: {e}"))?;
+pub fn check_url(raw: &str, allow_http: bool) -> Result<url::Url, UrlError> {
+    let url = url::Url::parse(raw).map_err(|source| UrlError::Invalid {
+        raw: raw.to_owned(),
+        source,
+    })?;
     match url_problem(&url, allow_http) {
         None => Ok(url),
-        Some(UrlProblem::PlainHttp) => Err(format!(
-            "{raw} uses plain http to a host that is not loopback; use https, or pass --allow-http"
-        )),
-        Some(UrlProblem::Scheme(other)) => Err(format!(
-            "{raw} has the scheme {other:?}; only https (or http to loopback) is supported"
-        )),
-        Some(UrlProblem::NoHost) => Err(format!("{raw} has no host")),
-        Some(UrlProblem::Credentials) => Err(format!(
-            "{}: credentials in the URL are not supported; use --header instead",
-            redact_userinfo(&url)
-        )),
+        Some(UrlProblem::PlainHttp) => Err(UrlError::PlainHttp(raw.to_owned())),
+        Some(UrlProblem::Scheme(other)) => Err(UrlError::Scheme(raw.to_owned(), other)),
+        Some(UrlProblem::NoHost) => Err(UrlError::NoHost(raw.to_owned())),
+        Some(UrlProblem::Credentials) => Err(UrlError::Credentials(redact_userinfo(&url))),
     }
 }
 
@@ -115,7 +137,9 @@ mod tests {
         assert!(check_url("ftp://example.com/", true).is_err());
         assert!(check_url("file:///etc/passwd", true).is_err());
         assert!(check_url("not a url", false).is_err());
-        let e = check_url("https://user:hunter2@example.com/", false).unwrap_err();
+        let e = check_url("https://user:hunter2@example.com/", false)
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("hunter2"), "{e}");
     }
 }

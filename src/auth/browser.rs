@@ -2,6 +2,7 @@
 //! server's metadata, so it is checked first and is never given to a shell
 //! (mcp-remote's CVE-2025-6514 was command injection through this URL).
 
+use super::Error;
 use crate::text::clean;
 use crate::url_policy::{url_problem, UrlProblem};
 use std::process::{Command, Stdio};
@@ -13,34 +14,37 @@ const REFUSED: &[char] = &['`', '$', '|', ';', '<', '>', '\\', '"', '\'', '{', '
 /// Check a server-supplied authorization URL before it goes near a browser:
 /// http(s) only (plain http to loopback alone), no credentials, a host, and
 /// no character a shell or command line would treat specially.
-pub fn check_url(raw: &str) -> Result<url::Url, String> {
+pub fn check_url(raw: &str) -> Result<url::Url, Error> {
     let shown = clean(raw, 200);
     if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(format!(
+        return Err(Error::Browser(format!(
             "the authorization URL {shown:?} contains control characters or spaces"
-        ));
+        )));
     }
-    let url = url::Url::parse(raw)
-        .map_err(|e| format!("the authorization URL {shown:?} is not a valid URL: {e}"))?;
+    let url = url::Url::parse(raw).map_err(|e| {
+        Error::Browser(format!(
+            "the authorization URL {shown:?} is not a valid URL: {e}"
+        ))
+    })?;
     match url_problem(&url, false) {
         None => {}
         Some(UrlProblem::PlainHttp) => {
-            return Err(format!(
+            return Err(Error::Browser(format!(
                 "the authorization URL {shown:?} uses plain http to a host that is not loopback"
-            ))
+            )))
         }
         Some(UrlProblem::Scheme(other)) => {
-            return Err(format!(
+            return Err(Error::Browser(format!(
                 "the authorization URL has the scheme {other:?}; only https (or http to loopback) is opened"
-            ))
+            )))
         }
         Some(UrlProblem::NoHost) => {
-            return Err(format!("the authorization URL {shown:?} has no host"))
+            return Err(Error::Browser(format!("the authorization URL {shown:?} has no host")))
         }
         Some(UrlProblem::Credentials) => {
-            return Err(
+            return Err(Error::Browser(
                 "the authorization URL carries credentials (user:password@); refused".into(),
-            )
+            ))
         }
     }
     // Both as given and as it will be handed over (parsing encodes some).
@@ -50,9 +54,9 @@ pub fn check_url(raw: &str) -> Result<url::Url, String> {
         .chain(text.chars())
         .find(|c| REFUSED.contains(c) || !c.is_ascii())
     {
-        return Err(format!(
+        return Err(Error::Browser(format!(
             "the authorization URL {shown:?} contains {c:?}, which no sign-in page needs; refused"
-        ));
+        )));
     }
     Ok(url)
 }
@@ -65,7 +69,7 @@ const LIST_SEPARATOR: char = if cfg!(windows) { ';' } else { ':' };
 /// environment variable's commands first ([`LIST_SEPARATOR`]-separated,
 /// `%s` for the URL, run directly, never through a shell), else the
 /// platform's opener.
-pub fn open(url: &url::Url) -> Result<(), String> {
+pub fn open(url: &url::Url) -> Result<(), Error> {
     let target = url.as_str();
     if let Some(list) = std::env::var_os("BROWSER").filter(|v| !v.is_empty()) {
         let list = list.to_string_lossy().into_owned();
@@ -76,9 +80,11 @@ pub fn open(url: &url::Url) -> Result<(), String> {
                 Err(e) => tried.push(e),
             }
         }
-        return Err(tried.join("; "));
+        let tried: Vec<String> = tried.iter().map(ToString::to_string).collect();
+        return Err(Error::Browser(tried.join("; ")));
     }
-    open::that_detached(target).map_err(|e| format!("no browser could be started ({e})"))
+    open::that_detached(target)
+        .map_err(|e| Error::Browser(format!("no browser could be started ({e})")))
 }
 
 /// The words of one `BROWSER` entry: split on whitespace, except inside
@@ -110,10 +116,12 @@ fn words(entry: &str) -> Vec<String> {
 
 /// Run one `BROWSER` entry: its [`words`], `%s` replaced by the URL (which
 /// is appended when there is no `%s`).
-fn spawn(entry: &str, url: &str) -> Result<(), String> {
+fn spawn(entry: &str, url: &str) -> Result<(), Error> {
     let words = words(entry);
     let mut words = words.iter().map(String::as_str);
-    let program = words.next().ok_or("empty BROWSER entry")?;
+    let program = words
+        .next()
+        .ok_or(Error::Browser("empty BROWSER entry".into()))?;
     let mut cmd = Command::new(program);
     let mut placed = false;
     for w in words {
@@ -132,7 +140,11 @@ fn spawn(entry: &str, url: &str) -> Result<(), String> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| format!("BROWSER program {program:?} could not be started ({e})"))?;
+        .map_err(|e| {
+            Error::Browser(format!(
+                "BROWSER program {program:?} could not be started ({e})"
+            ))
+        })?;
     // Reap it whenever it ends, so no zombie is left behind.
     let _ = std::thread::Builder::new()
         .name("browser".into())
@@ -206,6 +218,6 @@ mod tests {
     #[test]
     fn refusals_do_not_echo_a_whole_huge_url() {
         let long = format!("javascript:{}", "a".repeat(10_000));
-        assert!(check_url(&long).unwrap_err().len() < 400);
+        assert!(check_url(&long).unwrap_err().to_string().len() < 400);
     }
 }

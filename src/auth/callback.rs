@@ -2,6 +2,7 @@
 //! (RFC 8252): 127.0.0.1 only, one matching callback, a short page for the
 //! person, then closed.
 
+use super::Error;
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -67,7 +68,7 @@ impl Default for Redirect {
 }
 
 /// Check `--host`: a host name or IP literal that fits in a URL, nothing more.
-pub fn check_host(host: &str) -> Result<String, String> {
+pub fn check_host(host: &str) -> Result<String, Error> {
     let ok = !host.is_empty()
         && host.len() <= 253
         && (host
@@ -81,12 +82,12 @@ pub fn check_host(host: &str) -> Result<String, String> {
     if ok {
         Ok(host.to_ascii_lowercase())
     } else {
-        Err(format!("--host {host:?} is not a host name (letters, digits, '.' and '-') or an [IPv6] literal"))
+        Err(Error::Setting(format!("--host {host:?} is not a host name (letters, digits, '.' and '-') or an [IPv6] literal")))
     }
 }
 
 /// Check `--callback-path`: an absolute path of plain URL characters.
-pub fn check_path(path: &str) -> Result<String, String> {
+pub fn check_path(path: &str) -> Result<String, Error> {
     let ok = path.starts_with('/')
         && path.len() <= 200
         && path
@@ -95,7 +96,7 @@ pub fn check_path(path: &str) -> Result<String, String> {
     if ok {
         Ok(path.to_owned())
     } else {
-        Err(format!("--callback-path {path:?} must start with '/' and hold only letters, digits and / - . _ ~"))
+        Err(Error::Setting(format!("--callback-path {path:?} must start with '/' and hold only letters, digits and / - . _ ~")))
     }
 }
 
@@ -121,7 +122,7 @@ impl Listener {
         explicit: Option<u16>,
         derived: u16,
         redirect: &Redirect,
-    ) -> Result<Listener, String> {
+    ) -> Result<Listener, Error> {
         let ports: Vec<u16> = match explicit {
             Some(p) => vec![p],
             None => (0..PORT_TRIES)
@@ -142,13 +143,13 @@ impl Listener {
                 Err(e) => last = format!("port {port}: {e}"),
             }
         }
-        Err(match explicit {
+        Err(Error::Callback(match explicit {
             Some(_) => format!("cannot listen for the sign-in callback on 127.0.0.1 ({last})"),
             None => format!(
                 "cannot listen for the sign-in callback on 127.0.0.1: ports {derived}..{} are taken ({last}); choose one with --callback-port",
                 derived.saturating_add(PORT_TRIES - 1)
             ),
-        })
+        }))
     }
 
     /// The redirect URI for this listener.
@@ -424,14 +425,18 @@ fn parse(query: &str, state: &str) -> Parsed {
 /// A callback from the address a person pasted: the redirect URI with its
 /// query (the page itself may have failed to load), checked as the
 /// listener checks one.
-fn from_pasted(line: &str, state: &str) -> Result<Callback, String> {
+fn from_pasted(line: &str, state: &str) -> Result<Callback, Error> {
     let line = line.trim();
     if line.len() > QUERY_LIMIT {
-        return Err("that address is too long".into());
+        return Err(Error::Callback("that address is too long".into()));
     }
     let query = match url::Url::parse(line) {
         Ok(u) => u.query().unwrap_or("").to_owned(),
-        Err(_) => return Err("that is not an address (it should start with http://)".into()),
+        Err(_) => {
+            return Err(Error::Callback(
+                "that is not an address (it should start with http://)".into(),
+            ))
+        }
     };
     match parse(&query, state) {
         Parsed::Code(code, iss) => Ok(Callback {
@@ -439,11 +444,15 @@ fn from_pasted(line: &str, state: &str) -> Result<Callback, String> {
             iss,
             outcome: None,
         }),
-        Parsed::WrongState => {
-            Err("that address belongs to another sign-in (its state does not match)".into())
-        }
-        Parsed::Refused { text, .. } => Err(format!("the authorization server refused: {text}")),
-        Parsed::NoCode => Err("that address carries no authorization code".into()),
+        Parsed::WrongState => Err(Error::Callback(
+            "that address belongs to another sign-in (its state does not match)".into(),
+        )),
+        Parsed::Refused { text, .. } => Err(Error::Callback(format!(
+            "the authorization server refused: {text}"
+        ))),
+        Parsed::NoCode => Err(Error::Callback(
+            "that address carries no authorization code".into(),
+        )),
     }
 }
 
@@ -535,7 +544,7 @@ mod tests {
             ("http://127.0.0.1/cb?state=s-1", "no authorization code"),
             ("c-1", "not an address"),
         ] {
-            let e = from_pasted(line, "s-1").unwrap_err();
+            let e = from_pasted(line, "s-1").unwrap_err().to_string();
             assert!(e.contains(needle), "{line}: {e}");
         }
     }

@@ -12,7 +12,7 @@
 //! Its stderr (logs, and what the person is told) is copied to the bridge's
 //! while the bridge lives; its stdout carries one last line, how it ended.
 
-use super::{failed, pkce, Auth, Turn};
+use super::{failed, pkce, Auth, Error, Turn};
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
 use serde::{Deserialize, Serialize};
@@ -63,11 +63,11 @@ fn fingerprint(token: &str) -> String {
 
 /// The detached process's last word, on its stdout (the pipe to the bridge
 /// that started it, which may be gone: that write may fail).
-pub fn finish(outcome: &Result<(), String>) {
+pub fn finish<E: std::fmt::Display>(outcome: &Result<(), E>) {
     use std::io::Write;
     let line = match outcome {
         Ok(()) => END_OK.to_owned(),
-        Err(e) => format!("{END_ERR}{}", e.replace(['\r', '\n'], " ")),
+        Err(e) => format!("{END_ERR}{}", e.to_string().replace(['\r', '\n'], " ")),
     };
     let mut out = std::io::stdout();
     let _ = writeln!(out, "{line}").and_then(|()| out.flush());
@@ -136,7 +136,7 @@ impl Auth {
             _ => Err(failed(
                 url,
                 match said {
-                    Ok(()) => "the sign-in ended without a token".to_owned(),
+                    Ok(()) => Error::Flow("the sign-in ended without a token".into()),
                     Err(e) => e,
                 },
             )),
@@ -165,7 +165,7 @@ impl Auth {
 
 /// Copy what the detached process logs and tells the person to this
 /// process's stderr, and wait for its last word.
-async fn relay_notices(child: &mut tokio::process::Child) -> Result<(), String> {
+async fn relay_notices(child: &mut tokio::process::Child) -> Result<(), Error> {
     if let Some(mut err) = child.stderr.take() {
         tokio::spawn(async move {
             let _ = tokio::io::copy(&mut err, &mut tokio::io::stderr()).await;
@@ -184,7 +184,7 @@ async fn relay_notices(child: &mut tokio::process::Child) -> Result<(), String> 
             Ok(_) if line == END_OK => return Ok(()),
             Ok(_) => {
                 if let Some(e) = line.strip_prefix(END_ERR) {
-                    return Err(e.to_owned());
+                    return Err(Error::Flow(e.to_owned()));
                 }
             }
         }

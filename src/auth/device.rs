@@ -8,7 +8,8 @@
 use super::server::AuthServer;
 use super::sign_in::stored_client;
 use super::store::Client;
-use super::token::{self, call, Refused};
+use super::token::{self, call};
+use super::Refused;
 use super::{browser, failed, notice, Auth, Known};
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
@@ -67,7 +68,7 @@ impl Auth {
             req,
         )
         .await
-        .map_err(|r| failed(url, r.message))?;
+        .map_err(|r| failed(url, r))?;
         let field = |k: &str| answer.get(k).and_then(Value::as_str);
         let (Some(device_code), Some(user_code), Some(verify)) = (
             field("device_code").filter(|s| s.len() <= 4096),
@@ -128,7 +129,7 @@ impl Auth {
                             "the authorization server asks to poll slower: every {interval} s"
                         );
                     }
-                    Err(r) => return Err(failed(url, r.message)),
+                    Err(r) => return Err(failed(url, r)),
                 }
             }
         };
@@ -170,7 +171,7 @@ impl Auth {
             Some(&extra),
         )
         .await
-        .map_err(|r| failed(&self.cfg.server, r.message))?;
+        .map_err(|r| failed(&self.cfg.server, r))?;
         tracing::info!("registered as OAuth client {}", c.client_id);
         known.client = Some(c.clone());
         Ok(c)

@@ -5,6 +5,7 @@
 //! from the server, so each is checked before it is fetched or used.
 
 use super::server::{AuthServer, OFFLINE_ACCESS};
+use super::Error;
 use crate::http::body::read_body;
 use crate::http::challenge::Challenge;
 use crate::text::clean;
@@ -35,18 +36,18 @@ pub fn resource_takes_dpop(prm: Option<&Value>, challenge: &Challenge) -> bool {
 
 /// A metadata URL the server named: https, or http to loopback (or anywhere
 /// when the user allowed plain http).
-pub fn check_server_url(raw: &str, what: &str, allow_http: bool) -> Result<Url, String> {
-    let url =
-        Url::parse(raw).map_err(|e| format!("{what} {:?} is not a URL: {e}", clean(raw, 200)))?;
+pub fn check_server_url(raw: &str, what: &str, allow_http: bool) -> Result<Url, Error> {
+    let url = Url::parse(raw)
+        .map_err(|e| Error::Discovery(format!("{what} {:?} is not a URL: {e}", clean(raw, 200))))?;
     let shown = clean(&redact_userinfo(&url), 200);
     match url_problem(&url, allow_http) {
         None => Ok(url),
-        Some(UrlProblem::PlainHttp | UrlProblem::Scheme(_)) => Err(format!(
+        Some(UrlProblem::PlainHttp | UrlProblem::Scheme(_)) => Err(Error::Discovery(format!(
             "{what} {shown:?} is not https (plain http is accepted for loopback only, or with --allow-http)"
-        )),
-        Some(UrlProblem::NoHost | UrlProblem::Credentials) => Err(format!(
+        ))),
+        Some(UrlProblem::NoHost | UrlProblem::Credentials) => Err(Error::Discovery(format!(
             "{what} {shown:?} has no host or carries credentials"
-        )),
+        ))),
     }
 }
 
@@ -129,28 +130,28 @@ const METADATA_REDIRECTS: usize = 3;
 pub(super) async fn fetch_json(
     http: &crate::http::reach::Guarded,
     url: &Url,
-) -> Result<Option<Value>, String> {
+) -> Result<Option<Value>, Error> {
     let mut at = url.clone();
     for _ in 0..=METADATA_REDIRECTS {
         match fetch_once(http, &at).await? {
             Fetched::Json(v) => return Ok(v),
             Fetched::Redirect(location) => {
-                let next = at
-                    .join(&location)
-                    .map_err(|_| format!("{at} redirects to an address that is not a URL"))?;
+                let next = at.join(&location).map_err(|_| {
+                    Error::Discovery(format!("{at} redirects to an address that is not a URL"))
+                })?;
                 if next.origin() != url.origin() {
-                    return Err(format!(
+                    return Err(Error::Discovery(format!(
                         "{at} redirects to {}, another origin; metadata redirects are followed only within one origin",
                         clean(next.as_str(), 200)
-                    ));
+                    )));
                 }
                 at = next;
             }
         }
     }
-    Err(format!(
+    Err(Error::Discovery(format!(
         "{url} redirects more than {METADATA_REDIRECTS} times"
-    ))
+    )))
 }
 
 enum Fetched {
@@ -158,7 +159,7 @@ enum Fetched {
     Redirect(String),
 }
 
-async fn fetch_once(http: &crate::http::reach::Guarded, url: &Url) -> Result<Fetched, String> {
+async fn fetch_once(http: &crate::http::reach::Guarded, url: &Url) -> Result<Fetched, Error> {
     http.check(url).await?;
     let send = http
         .get(url.clone())
@@ -168,16 +169,16 @@ async fn fetch_once(http: &crate::http::reach::Guarded, url: &Url) -> Result<Fet
     let mut resp = match tokio::time::timeout(METADATA_TIMEOUT, send).await {
         Ok(Ok(r)) => r,
         Ok(Err(e)) => {
-            return Err(format!(
+            return Err(Error::Discovery(format!(
                 "cannot fetch {url}: {}",
                 crate::http::error::request_failure(&e)
-            ))
+            )))
         }
         Err(_) => {
-            return Err(format!(
+            return Err(Error::Discovery(format!(
                 "{url} did not answer within {} s",
                 METADATA_TIMEOUT.as_secs()
-            ))
+            )))
         }
     };
     if resp.status().is_redirection() {
@@ -185,21 +186,31 @@ async fn fetch_once(http: &crate::http::reach::Guarded, url: &Url) -> Result<Fet
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| format!("{url} answered HTTP {} without a Location", resp.status()))?;
+            .ok_or_else(|| {
+                Error::Discovery(format!(
+                    "{url} answered HTTP {} without a Location",
+                    resp.status()
+                ))
+            })?;
         return Ok(Fetched::Redirect(location.to_owned()));
     }
     if resp.status().is_client_error() {
         return Ok(Fetched::Json(None));
     }
     if !resp.status().is_success() {
-        return Err(format!("{url} answered HTTP {}", resp.status()));
+        return Err(Error::Discovery(format!(
+            "{url} answered HTTP {}",
+            resp.status()
+        )));
     }
     let body = read_body(&mut resp, url.as_str(), METADATA_LIMIT)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Error::Discovery(e.to_string()))?;
     match serde_json::from_slice::<Value>(&body) {
         Ok(v) if v.is_object() => Ok(Fetched::Json(Some(v))),
-        _ => Err(format!("{url} did not answer with a JSON object")),
+        _ => Err(Error::Discovery(format!(
+            "{url} did not answer with a JSON object"
+        ))),
     }
 }
 
@@ -240,7 +251,7 @@ pub async fn discover(
     http: &crate::http::reach::Guarded,
     wanted: &Wanted<'_>,
     challenge: &Challenge,
-) -> Result<AuthServer, String> {
+) -> Result<AuthServer, Error> {
     discover_traced(http, wanted, challenge)
         .await
         .map(|(found, _)| found)
@@ -260,7 +271,7 @@ pub async fn discover_traced(
     http: &crate::http::reach::Guarded,
     wanted: &Wanted<'_>,
     challenge: &Challenge,
-) -> Result<(AuthServer, Trail), String> {
+) -> Result<(AuthServer, Trail), Error> {
     let mut trail = Trail::default();
     let server = wanted.server;
     let mut candidates = Vec::new();
@@ -297,11 +308,11 @@ pub async fn discover_traced(
                     )
                 })?;
                 if !resource_matches(&declared, server) {
-                    return Err(format!(
+                    return Err(Error::Discovery(format!(
                         "the protected resource metadata is for {:?}, not for {}; refusing to sign in with it",
                         clean(r, 200),
                         crate::url_policy::shown(server)
-                    ));
+                    )));
                 }
                 if wanted.resource.is_none() {
                     resource = r.to_owned();
@@ -316,7 +327,9 @@ pub async fn discover_traced(
             let first = str_list(v, "authorization_servers")
                 .into_iter()
                 .next()
-                .ok_or("the protected resource metadata names no authorization server")?;
+                .ok_or(Error::Discovery(
+                    "the protected resource metadata names no authorization server".into(),
+                ))?;
             check_server_url(&first, "the authorization server", wanted.allow_http)?
         }
         None => {
@@ -324,7 +337,7 @@ pub async fn discover_traced(
                 "no protected resource metadata; treating {} as the authorization server",
                 origin_of(server)
             );
-            Url::parse(&origin_of(server)).map_err(|e| e.to_string())?
+            Url::parse(&origin_of(server)).map_err(|e| Error::Discovery(e.to_string()))?
         }
     };
 
@@ -332,7 +345,9 @@ pub async fn discover_traced(
     let Some(meta) = authorization_metadata(http, &issuer).await? else {
         // 2025-03-26: no metadata means the default paths on the origin.
         let origin = origin_of(&issuer);
-        let at = |p: &str| Url::parse(&format!("{origin}{p}")).map_err(|e| e.to_string());
+        let at = |p: &str| {
+            Url::parse(&format!("{origin}{p}")).map_err(|e| Error::Discovery(e.to_string()))
+        };
         tracing::info!("no authorization server metadata at {issuer}; using {origin}/authorize, /token and /register");
         let found = AuthServer {
             authorization_endpoint: Some(at("/authorize")?),
@@ -357,7 +372,7 @@ pub async fn discover_traced(
 pub async fn authorization_metadata(
     http: &crate::http::reach::Guarded,
     issuer: &Url,
-) -> Result<Option<Value>, String> {
+) -> Result<Option<Value>, Error> {
     for url in authorization_metadata_urls(issuer) {
         if let Some(v) = fetch_json(http, &url).await? {
             tracing::debug!("authorization server metadata from {url}");
@@ -376,37 +391,38 @@ pub fn from_metadata(
     issuer: &Url,
     allow_http: bool,
     browser: bool,
-) -> Result<AuthServer, String> {
-    let endpoint = |v: &Value, name: &str| -> Result<Option<Url>, String> {
+) -> Result<AuthServer, Error> {
+    let endpoint = |v: &Value, name: &str| -> Result<Option<Url>, Error> {
         str_field(v, name)
             .map(|s| check_server_url(s, &format!("the {name}"), allow_http))
             .transpose()
     };
     let declared = str_field(meta, "issuer").unwrap_or_default();
     if !same_issuer(declared, issuer.as_str()) {
-        return Err(format!(
+        return Err(Error::Discovery(format!(
             "the authorization server metadata names the issuer {:?}, not {issuer} (RFC 8414 §3.3); refusing to use it",
             clean(declared, 200)
-        ));
+        )));
     }
     let methods = str_list(meta, "code_challenge_methods_supported");
     if browser && !methods.iter().any(|m| m == "S256") {
-        return Err(format!(
+        return Err(Error::Discovery(format!(
             "the authorization server {issuer} does not offer PKCE with S256 (code_challenge_methods_supported: {methods:?}); mcp-bridge will not sign in without it"
-        ));
+        )));
     }
     Ok(AuthServer {
         issuer: declared.to_owned(),
         authorization_endpoint: match endpoint(meta, "authorization_endpoint")? {
             None if browser => {
-                return Err(
+                return Err(Error::Discovery(
                     "the authorization server metadata has no authorization_endpoint".into(),
-                )
+                ))
             }
             found => found,
         },
-        token_endpoint: endpoint(meta, "token_endpoint")?
-            .ok_or("the authorization server metadata has no token_endpoint")?,
+        token_endpoint: endpoint(meta, "token_endpoint")?.ok_or(Error::Discovery(
+            "the authorization server metadata has no token_endpoint".into(),
+        ))?,
         registration_endpoint: endpoint(meta, "registration_endpoint")?,
         scope: None,
         resource: None,

@@ -8,7 +8,7 @@
 //! or its challenge says so); a bound token refused with a Bearer-only
 //! challenge leads, once, to an unbound one, remembered for the server.
 
-use super::jwt::DpopKey;
+use super::jwt::{DpopKey, SigningError};
 use super::server::AuthServer;
 use super::store::Client;
 use super::token::{Dpop, Proofs};
@@ -51,7 +51,7 @@ impl State {
     }
 
     /// The key, made on first use.
-    fn key(&self) -> Result<Arc<DpopKey>, String> {
+    fn key(&self) -> Result<Arc<DpopKey>, SigningError> {
         let mut k = self.key.lock().expect("dpop lock");
         if let Some(key) = k.as_ref() {
             return Ok(Arc::clone(key));
@@ -93,7 +93,10 @@ impl Auth {
     /// one: the authorization server offers DPoP, the resource takes it
     /// (discovery decides both), `--no-dpop` is not given, and the server
     /// never refused a bound token with a Bearer-only challenge.
-    pub(super) fn dpop_key(&self, server: &AuthServer) -> Result<Option<Arc<DpopKey>>, String> {
+    pub(super) fn dpop_key(
+        &self,
+        server: &AuthServer,
+    ) -> Result<Option<Arc<DpopKey>>, SigningError> {
         if !server.dpop || !self.cfg.dpop || self.bearer_only.load(Ordering::Relaxed) {
             return Ok(None);
         }

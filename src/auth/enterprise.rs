@@ -8,8 +8,9 @@
 //! of every log like tokens.
 
 use super::server::AuthServer;
-use super::token::{basic_auth, call, Refused};
+use super::token::{basic_auth, call};
 use super::Assertion;
+use super::Refused;
 use crate::secret::Secret;
 use crate::text::clean;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -46,11 +47,7 @@ impl Idp {
         server: &AuthServer,
         id_token: &str,
     ) -> Result<String, Refused> {
-        let plain = |m: String| Refused {
-            code: None,
-            message: m,
-            nonce: None,
-        };
+        let plain = Refused::plain;
         let endpoint = at_idp.token_endpoint.clone();
         let resource = server.resource.clone().unwrap_or_default();
         let form = [
@@ -73,7 +70,8 @@ impl Idp {
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(body);
         if let Some(secret) = &self.client_secret {
-            let v = basic_auth(&self.client_id, secret.expose()).map_err(plain)?;
+            let v =
+                basic_auth(&self.client_id, secret.expose()).map_err(|e| plain(e.to_string()))?;
             req = req.header(AUTHORIZATION, v);
         }
         let answer = call(

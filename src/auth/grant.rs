@@ -61,15 +61,25 @@ const ASSERTION_LIMIT: usize = 64 * 1024;
 
 impl Assertion {
     /// The assertion now.
-    pub fn read(&self) -> Result<String, String> {
+    pub fn read(&self) -> Result<String, super::Error> {
         match self {
             Assertion::Value(v) => Ok(v.expose().to_owned()),
             Assertion::File(p) => {
                 let bytes = crate::files::read_bounded(p, ASSERTION_LIMIT)
-                    .map_err(|e| format!("cannot read the assertion file {}: {e}", p.display()))?
-                    .ok_or_else(|| format!("the assertion file {} does not exist", p.display()))?;
-                let text = String::from_utf8(bytes)
-                    .map_err(|_| format!("the assertion file {} is not text", p.display()))?;
+                    .map_err(|source| crate::files::FileError::Io {
+                        what: "read the assertion file",
+                        path: p.clone(),
+                        source,
+                    })?
+                    .ok_or_else(|| {
+                        super::Error::Setting(format!(
+                            "the assertion file {} does not exist",
+                            p.display()
+                        ))
+                    })?;
+                let text = String::from_utf8(bytes).map_err(|_| {
+                    super::Error::Setting(format!("the assertion file {} is not text", p.display()))
+                })?;
                 Ok(text.trim().to_owned())
             }
         }

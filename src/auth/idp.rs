@@ -15,7 +15,7 @@ use super::discovery::{authorization_metadata, from_metadata};
 use super::enterprise::Idp;
 use super::server::AuthServer;
 use super::store::{now, Backend, Client, Credentials, Meta, Tokens};
-use super::{failed, pkce, token, Auth};
+use super::{failed, pkce, token, Auth, Error};
 use crate::http::error::UpstreamError;
 use base64::Engine;
 
@@ -39,7 +39,7 @@ impl Idp {
         http: &crate::http::reach::Guarded,
         allow_http: bool,
         browser: bool,
-    ) -> Result<AuthServer, String> {
+    ) -> Result<AuthServer, Error> {
         let meta = authorization_metadata(http, &self.issuer)
             .await?
             .ok_or_else(|| {
@@ -49,7 +49,7 @@ impl Idp {
                 )
             })?;
         let mut server = from_metadata(&meta, &self.issuer, allow_http, browser)
-            .map_err(|e| format!("the identity provider: {e}"))?;
+            .map_err(|e| Error::Discovery(format!("the identity provider: {e}")))?;
         server.scope = Some("openid".into());
         Ok(server)
     }
@@ -153,7 +153,7 @@ impl Auth {
         let proofs = self.proofs(&client, None);
         let t = token::tokens(&self.http, server, &client, &proofs, grant)
             .await
-            .map_err(|r| failed(url, r.message))?;
+            .map_err(|r| failed(url, r))?;
         let Some(id) = t.id_token.as_ref().map(|i| i.expose().to_owned()) else {
             return Err(failed(
                 url,

@@ -17,6 +17,35 @@ use serde_json::{json, Value};
 /// How long a client assertion is valid: short, as RFC 7523 advises.
 const ASSERTION_LIFETIME: u64 = 60;
 
+/// Why a key cannot be used or a signature made.
+#[derive(Debug, thiserror::Error)]
+pub enum SigningError {
+    /// An SEC1 or PKCS#1 key, not PKCS#8.
+    #[error("the key is not PKCS#8; convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.p8`")]
+    NotPkcs8,
+    /// No PEM block of a private key.
+    #[error("no -----BEGIN PRIVATE KEY----- block (a PKCS#8 PEM key is needed)")]
+    NoBlock,
+    /// The block's body is not base64.
+    #[error("the PEM block is not valid base64")]
+    Base64,
+    /// A key of another kind.
+    #[error("the key is not a P-256, Ed25519 or RSA private key")]
+    UnknownKey,
+    /// The key's algorithm, and the one asked for.
+    #[error("the key signs with {0}, not {1}")]
+    OtherAlgorithm(&'static str, String),
+    /// `ring` could not sign (what was being signed).
+    #[error("signing {0} failed")]
+    Sign(&'static str),
+    /// `ring` could not make a DPoP key.
+    #[error("cannot make a DPoP key")]
+    Generate,
+    /// The stored DPoP key is not one.
+    #[error("the stored DPoP key is not a P-256 key")]
+    StoredKey,
+}
+
 /// A private key that signs JWTs.
 pub enum SigningKey {
     /// ECDSA P-256 with SHA-256.
@@ -36,9 +65,9 @@ impl std::fmt::Debug for SigningKey {
 impl SigningKey {
     /// The key in the PKCS#8 PEM text `pem`; `alg`, when given, must be the
     /// key's own (ES256, EdDSA, RS256).
-    pub fn from_pem(pem: &str, alg: Option<&str>) -> Result<SigningKey, String> {
+    pub fn from_pem(pem: &str, alg: Option<&str>) -> Result<SigningKey, SigningError> {
         if pem.contains("BEGIN EC PRIVATE KEY") || pem.contains("BEGIN RSA PRIVATE KEY") {
-            return Err("the key is not PKCS#8; convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out KEY.p8`".into());
+            return Err(SigningError::NotPkcs8);
         }
         let body: String = pem
             .lines()
@@ -47,11 +76,11 @@ impl SigningKey {
             .take_while(|l| !l.starts_with("-----END"))
             .collect();
         if body.is_empty() {
-            return Err("no -----BEGIN PRIVATE KEY----- block (a PKCS#8 PEM key is needed)".into());
+            return Err(SigningError::NoBlock);
         }
         let der = base64::engine::general_purpose::STANDARD
             .decode(body.trim())
-            .map_err(|_| "the PEM block is not valid base64".to_owned())?;
+            .map_err(|_| SigningError::Base64)?;
         let rng = SystemRandom::new();
         let key = if let Ok(k) =
             EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &der, &rng)
@@ -62,11 +91,11 @@ impl SigningKey {
         } else if let Ok(k) = RsaKeyPair::from_pkcs8(&der) {
             SigningKey::Rs256(k)
         } else {
-            return Err("the key is not a P-256, Ed25519 or RSA private key".into());
+            return Err(SigningError::UnknownKey);
         };
         match alg {
             Some(a) if !a.eq_ignore_ascii_case(key.alg()) => {
-                Err(format!("the key signs with {}, not {a}", key.alg()))
+                Err(SigningError::OtherAlgorithm(key.alg(), a.to_owned()))
             }
             _ => Ok(key),
         }
@@ -82,7 +111,7 @@ impl SigningKey {
     }
 
     /// A compact JWS of `claims` with the header `header` (`alg` is added).
-    pub fn sign(&self, mut header: Value, claims: &Value) -> Result<String, String> {
+    pub fn sign(&self, mut header: Value, claims: &Value) -> Result<String, SigningError> {
         header["alg"] = self.alg().into();
         let input = format!(
             "{}.{}",
@@ -93,7 +122,7 @@ impl SigningKey {
         let sig = match self {
             SigningKey::Es256(k) => k
                 .sign(&rng, input.as_bytes())
-                .map_err(|_| "signing failed")?
+                .map_err(|_| SigningError::Sign("the assertion"))?
                 .as_ref()
                 .to_vec(),
             SigningKey::EdDsa(k) => k.sign(input.as_bytes()).as_ref().to_vec(),
@@ -105,7 +134,7 @@ impl SigningKey {
                     input.as_bytes(),
                     &mut out,
                 )
-                .map_err(|_| "signing failed")?;
+                .map_err(|_| SigningError::Sign("the assertion"))?;
                 out
             }
         };
@@ -129,19 +158,19 @@ impl std::fmt::Debug for DpopKey {
 
 impl DpopKey {
     /// A new key.
-    pub fn generate() -> Result<DpopKey, String> {
+    pub fn generate() -> Result<DpopKey, SigningError> {
         let rng = SystemRandom::new();
         let doc = EcdsaKeyPair::generate_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, &rng)
-            .map_err(|_| "cannot make a DPoP key")?;
+            .map_err(|_| SigningError::Generate)?;
         DpopKey::from_pkcs8(doc.as_ref())
     }
 
     /// The key stored as `pkcs8`.
-    pub fn from_pkcs8(pkcs8: &[u8]) -> Result<DpopKey, String> {
+    pub fn from_pkcs8(pkcs8: &[u8]) -> Result<DpopKey, SigningError> {
         let rng = SystemRandom::new();
         let pair =
             EcdsaKeyPair::from_pkcs8(&signature::ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8, &rng)
-                .map_err(|_| "the stored DPoP key is not a P-256 key")?;
+                .map_err(|_| SigningError::StoredKey)?;
         Ok(DpopKey {
             pair,
             pkcs8: pkcs8.to_vec(),
@@ -175,7 +204,7 @@ impl DpopKey {
         url: &url::Url,
         token: Option<&str>,
         nonce: Option<&str>,
-    ) -> Result<String, String> {
+    ) -> Result<String, SigningError> {
         let mut htu = url.clone();
         htu.set_query(None);
         htu.set_fragment(None);
@@ -201,7 +230,7 @@ impl DpopKey {
         let sig = self
             .pair
             .sign(&SystemRandom::new(), input.as_bytes())
-            .map_err(|_| "signing the DPoP proof failed")?;
+            .map_err(|_| SigningError::Sign("the DPoP proof"))?;
         Ok(format!("{input}.{}", B64.encode(sig.as_ref())))
     }
 }
@@ -218,7 +247,7 @@ pub fn client_assertion(
     key: &SigningKey,
     client_id: &str,
     audience: &str,
-) -> Result<String, String> {
+) -> Result<String, SigningError> {
     let now = super::store::now();
     key.sign(
         json!({"typ": "JWT"}),
@@ -299,11 +328,10 @@ mod tests {
             "EdDSA"
         );
         let wrong = SigningKey::from_pem(&pem(ed.as_ref()), Some("ES256")).unwrap_err();
-        assert!(wrong.contains("EdDSA"), "{wrong}");
-        assert!(
-            SigningKey::from_pem("-----BEGIN EC PRIVATE KEY-----\nx\n", None)
-                .unwrap_err()
-                .contains("pkcs8")
-        );
+        assert!(wrong.to_string().contains("EdDSA"), "{wrong}");
+        assert!(matches!(
+            SigningKey::from_pem("-----BEGIN EC PRIVATE KEY-----\nx\n", None),
+            Err(SigningError::NotPkcs8)
+        ));
     }
 }

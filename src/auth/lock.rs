@@ -2,6 +2,7 @@
 //! of this user: an OS file lock (released by the OS if a process dies) in
 //! the credential directory. Others wait, then read what the holder stored.
 
+use crate::files::FileError;
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::Path;
 use std::time::Duration;
@@ -17,7 +18,7 @@ pub struct Held {
 
 /// Take the lock at `path`, waiting up to `limit` while another process
 /// holds it. `Ok(None)` when the wait ran out.
-pub async fn acquire(path: &Path, limit: Duration) -> Result<Option<Held>, String> {
+pub async fn acquire(path: &Path, limit: Duration) -> Result<Option<Held>, FileError> {
     let mut opts = OpenOptions::new();
     opts.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -25,17 +26,23 @@ pub async fn acquire(path: &Path, limit: Duration) -> Result<Option<Held>, Strin
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let file = opts
-        .open(path)
-        .map_err(|e| format!("cannot open the lock file {}: {e}", path.display()))?;
+    let file = opts.open(path).map_err(|source| FileError::Io {
+        what: "open the lock file",
+        path: path.to_path_buf(),
+        source,
+    })?;
     let deadline = Instant::now() + limit;
     let mut said = false;
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(Some(Held { _file: file })),
             Err(TryLockError::WouldBlock) => {}
-            Err(TryLockError::Error(e)) => {
-                return Err(format!("cannot lock {}: {e}", path.display()))
+            Err(TryLockError::Error(source)) => {
+                return Err(FileError::Io {
+                    what: "lock",
+                    path: path.to_path_buf(),
+                    source,
+                })
             }
         }
         if !said {

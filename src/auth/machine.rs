@@ -48,7 +48,7 @@ impl Auth {
                 assertion = idp
                     .id_jag(&self.http, &at_idp, &server, &id_token)
                     .await
-                    .map_err(|r| failed(url, r.message))?;
+                    .map_err(|r| failed(url, r))?;
                 token::Grant::JwtBearer {
                     assertion: &assertion,
                     scope: scope.as_deref(),
@@ -71,7 +71,7 @@ impl Auth {
                 self.adopt(Some(t));
                 Ok(())
             }
-            Err(r) => Err(failed(url, r.message)),
+            Err(r) => Err(failed(url, r)),
         }
     }
 

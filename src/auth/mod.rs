@@ -10,6 +10,8 @@ pub mod detach;
 mod device;
 pub mod discovery;
 pub mod enterprise;
+mod error;
+pub use error::{Error, Refused};
 mod flow;
 mod grant;
 pub use grant::{Assertion, GrantMode};
@@ -188,8 +190,12 @@ pub struct Auth {
 }
 
 /// How a request that needs a token failed.
-fn failed(url: &Url, cause: impl Into<String>) -> UpstreamError {
-    UpstreamError::new(ErrorKind::Auth, url.as_str(), cause)
+fn failed(url: &Url, cause: impl Into<Error>) -> UpstreamError {
+    match cause.into() {
+        // Already the MCP request's own failure: kept as it is.
+        Error::Upstream(e) => e,
+        other => UpstreamError::caused_by(ErrorKind::Auth, url.as_str(), other),
+    }
 }
 
 impl Auth {

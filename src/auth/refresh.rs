@@ -4,16 +4,13 @@
 
 use super::server::AuthServer;
 use super::store::{Client, Tokens};
-use super::{metadata_document_client, token, Auth, Known};
+use super::{metadata_document_client, token, Auth, Error, Known};
 use crate::http::challenge::Challenge;
 
 impl Auth {
     /// Refresh `old` (ahead of expiry), unless it was replaced meanwhile.
-    pub(super) async fn refresh_shared(&self, old: &Tokens) -> Result<Tokens, String> {
-        let turn = self
-            .turn(Some(old.access_token.expose()))
-            .await
-            .map_err(|e| e.to_string())?;
+    pub(super) async fn refresh_shared(&self, old: &Tokens) -> Result<Tokens, Error> {
+        let turn = self.turn(Some(old.access_token.expose())).await?;
         let Some(mut turn) = turn else {
             let cur = self.current.lock().expect("auth state");
             return cur
@@ -23,15 +20,13 @@ impl Auth {
         };
         if old.refresh_token.is_none() && self.cfg.grant.is_machine() {
             self.machine_grant(&mut turn.known, &Challenge::default(), None)
-                .await
-                .map_err(|e| e.to_string())?;
+                .await?;
             let cur = self.current.lock().expect("auth state");
             return cur.tokens.clone().ok_or_else(|| "no token".into());
         }
         let rt = old.refresh_token.clone().ok_or("no refresh token")?;
         self.refresh_locked(&mut turn.known, rt.expose(), &Challenge::default())
             .await
-            .map_err(|e| e.to_string())
     }
 
     /// The client to refresh with: the configured one or the stored registration.
@@ -52,8 +47,8 @@ impl Auth {
         known: &mut Known,
         refresh_token: &str,
         c: &Challenge,
-    ) -> Result<Tokens, String> {
-        let server = self.server(known, c).await.map_err(|e| e.to_string())?;
+    ) -> Result<Tokens, Error> {
+        let server = self.server(known, c).await?;
         let client = self
             .client_for_refresh(known, &server)
             .ok_or("no registered client to refresh with")?;
@@ -78,7 +73,7 @@ impl Auth {
                     self.save(&server, client.as_ref(), None).await;
                     self.adopt(None);
                 }
-                Err(r.message)
+                Err(r.into())
             }
         }
     }

@@ -98,7 +98,7 @@ impl Auth {
                     tracing::info!("the authorization server rejected the stored client registration; registering again");
                     known.client = None;
                 }
-                Err(r) => return Err(failed(url, r.message)),
+                Err(r) => return Err(failed(url, r)),
             }
         }
         Err(failed(
@@ -160,7 +160,7 @@ impl Auth {
         let cb = notice::progress("you to sign in in the browser", limit, waiting)
             .await
             .map_err(|e| Unfinished {
-                failure: failed(url, e.to_string()),
+                failure: failed(url, super::Error::Callback(e.to_string())),
                 error: e.error,
             })?;
         if cb.iss.is_some() || server.iss_in_response {
@@ -225,7 +225,7 @@ impl Auth {
             self.cfg.client_metadata.as_ref(),
         )
         .await
-        .map_err(|r| failed(&self.cfg.server, r.message))?;
+        .map_err(|r| failed(&self.cfg.server, r))?;
         tracing::info!("registered as OAuth client {}", c.client_id);
         known.client = Some(c.clone());
         Ok(c)

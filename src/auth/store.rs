@@ -5,7 +5,7 @@
 //! expiry) that `status` lists and that tells a bridge whether it has
 //! anything stored for a server without touching the keychain.
 
-use crate::files::{self, data_dir, ensure_private_dir, write_private};
+use crate::files::{self, data_dir, ensure_private_dir, write_private, FileError};
 use crate::secret::Secret;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -26,6 +26,32 @@ const CHUNK: usize = 1000;
 const CHUNK: usize = 1 << 20;
 /// How many chunks a record may claim when read back.
 const MAX_CHUNKS: usize = 64;
+
+/// Why credentials could not be kept, read or removed.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A file of the store, or its directory.
+    #[error(transparent)]
+    File(#[from] FileError),
+    /// The OS keychain refused (`what`: "use", "read", "reach", "remove from").
+    #[error("cannot {what} the OS keychain: {source}")]
+    Keychain {
+        /// What the bridge asked of it.
+        what: &'static str,
+        /// The keychain's reason.
+        source: keyring::Error,
+    },
+    /// A keychain record the bridge did not write in this form.
+    #[error("{0}")]
+    Foreign(String),
+    /// The record could not be put into JSON.
+    #[error("cannot encode the credentials: {0}")]
+    Encode(#[from] serde_json::Error),
+}
+
+fn keychain(what: &'static str) -> impl FnOnce(keyring::Error) -> StoreError {
+    move |source| StoreError::Keychain { what, source }
+}
 
 /// Where a server's secret is kept.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -180,7 +206,7 @@ impl Store {
     /// The store in the per-user data directory (`MCP_BRIDGE_DATA_DIR`
     /// overrides it), using `forced` when given, else the keychain when one
     /// is available and files otherwise.
-    pub fn open(forced: Option<Backend>) -> Result<Store, String> {
+    pub fn open(forced: Option<Backend>) -> Result<Store, StoreError> {
         Ok(Store {
             dir: data_dir()?.join("credentials"),
             forced,
@@ -206,8 +232,8 @@ impl Store {
     }
 
     /// Create the directory, owner-only.
-    pub fn ensure_dir(&self) -> Result<(), String> {
-        ensure_private_dir(&self.dir)
+    pub fn ensure_dir(&self) -> Result<(), StoreError> {
+        Ok(ensure_private_dir(&self.dir)?)
     }
 
     /// The metadata stored for `key`, if any.
@@ -223,13 +249,19 @@ impl Store {
     }
 
     /// Everything stored for `key` (blocking: may ask the keychain).
-    pub fn load(&self, key: &str) -> Result<Option<(Meta, Credentials)>, String> {
+    pub fn load(&self, key: &str) -> Result<Option<(Meta, Credentials)>, StoreError> {
         let Some(meta) = self.meta(key) else {
             return Ok(None);
         };
         let raw = match meta.store {
-            Backend::File => read_bounded(&self.secret_path(key))
-                .map_err(|e| format!("cannot read {}: {e}", self.secret_path(key).display()))?,
+            Backend::File => {
+                let path = self.secret_path(key);
+                read_bounded(&path).map_err(|source| FileError::Io {
+                    what: "read",
+                    path,
+                    source,
+                })?
+            }
             Backend::Keychain => keychain_get(key)?,
         };
         let Some(raw) = raw else {
@@ -247,14 +279,19 @@ impl Store {
 
     /// Store `secret` for `key`, with `meta`'s URL and resource; returns
     /// where it went (blocking: may ask the keychain).
-    pub fn save(&self, key: &str, meta: &Meta, secret: &Credentials) -> Result<Backend, String> {
+    pub fn save(
+        &self,
+        key: &str,
+        meta: &Meta,
+        secret: &Credentials,
+    ) -> Result<Backend, StoreError> {
         self.ensure_dir()?;
-        let body = serde_json::to_vec(secret).map_err(|e| e.to_string())?;
+        let body = serde_json::to_string(secret)?;
         let previous = self.meta(key).map(|m| m.store);
         let kind = match self.forced {
             Some(Backend::File) => Backend::File,
             Some(Backend::Keychain) => {
-                keychain_set(key, &body).map_err(|e| format!("cannot use the OS keychain: {e}"))?;
+                keychain_set(key, &body).map_err(keychain("use"))?;
                 Backend::Keychain
             }
             None => match keychain_set(key, &body) {
@@ -271,7 +308,7 @@ impl Store {
             },
         };
         if kind == Backend::File {
-            write_private(&self.secret_path(key), &body)?;
+            write_private(&self.secret_path(key), body.as_bytes())?;
         }
         // Don't leave a copy where it no longer lives.
         match (previous, kind) {
@@ -294,13 +331,13 @@ impl Store {
             dpop: secret.tokens.as_ref().is_some_and(|t| t.dpop),
             ..meta.clone()
         };
-        let meta_body = serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())?;
+        let meta_body = serde_json::to_vec_pretty(&meta)?;
         write_private(&self.meta_path(key), &meta_body)?;
         Ok(kind)
     }
 
     /// Remove everything stored for `key`; false when there was nothing.
-    pub fn remove(&self, key: &str) -> Result<bool, String> {
+    pub fn remove(&self, key: &str) -> Result<bool, StoreError> {
         let Some(meta) = self.meta(key) else {
             return Ok(false);
         };
@@ -308,8 +345,12 @@ impl Store {
             keychain_delete(key)?;
         }
         let _ = fs::remove_file(self.secret_path(key));
-        fs::remove_file(self.meta_path(key))
-            .map_err(|e| format!("cannot remove {}: {e}", self.meta_path(key).display()))?;
+        let path = self.meta_path(key);
+        fs::remove_file(&path).map_err(|source| FileError::Io {
+            what: "remove",
+            path,
+            source,
+        })?;
         let _ = fs::remove_file(self.lock_path(key));
         Ok(true)
     }
@@ -356,68 +397,68 @@ fn split(body: &str, chunk: usize) -> Vec<String> {
 }
 
 /// The number of entries a first entry announces, and its own text.
-fn head(first: &str) -> Result<(usize, &str), String> {
-    let (n, rest) = first
-        .split_once(':')
-        .ok_or("a keychain entry of another format")?;
-    let n: usize = n
-        .parse()
-        .map_err(|_| "a keychain entry of another format")?;
+fn head(first: &str) -> Result<(usize, &str), StoreError> {
+    let foreign = || StoreError::Foreign("a keychain entry of another format".into());
+    let (n, rest) = first.split_once(':').ok_or_else(foreign)?;
+    let n: usize = n.parse().map_err(|_| foreign())?;
     if n == 0 || n > MAX_CHUNKS {
-        return Err(format!("a keychain entry claims {n} parts"));
+        return Err(StoreError::Foreign(format!(
+            "a keychain entry claims {n} parts"
+        )));
     }
     Ok((n, rest))
 }
 
-fn entry(key: &str, part: usize) -> Result<keyring::Entry, String> {
+fn entry(key: &str, part: usize) -> Result<keyring::Entry, keyring::Error> {
     let user = if part == 0 {
         key.to_owned()
     } else {
         format!("{key}.{part}")
     };
-    keyring::Entry::new(SERVICE, &user).map_err(|e| e.to_string())
+    keyring::Entry::new(SERVICE, &user)
 }
 
-fn keychain_set(key: &str, body: &[u8]) -> Result<(), String> {
-    let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
+fn keychain_set(key: &str, text: &str) -> Result<(), keyring::Error> {
     let parts = split(text, CHUNK);
     // Later parts first, so a reader never sees a head without its parts.
     for (i, p) in parts.iter().enumerate().rev() {
-        entry(key, i)?.set_password(p).map_err(|e| e.to_string())?;
+        entry(key, i)?.set_password(p)?;
     }
     Ok(())
 }
 
-fn keychain_get(key: &str) -> Result<Option<Vec<u8>>, String> {
-    let first = match entry(key, 0)?.get_password() {
+fn keychain_get(key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+    let first = match entry(key, 0).and_then(|e| e.get_password()) {
         Ok(p) => p,
         Err(keyring::Error::NoEntry) => return Ok(None),
-        Err(e) => return Err(format!("cannot read the OS keychain: {e}")),
+        Err(e) => return Err(keychain("read")(e)),
     };
     let (n, text) = head(&first)?;
     let mut out = text.to_owned();
     for i in 1..n {
-        let part = entry(key, i)?
-            .get_password()
-            .map_err(|e| format!("cannot read the OS keychain: {e}"))?;
+        let part = entry(key, i)
+            .and_then(|e| e.get_password())
+            .map_err(keychain("read"))?;
         out.push_str(&part);
         if out.len() > RECORD_LIMIT {
-            return Err("a keychain record larger than 1 MiB".into());
+            return Err(StoreError::Foreign(
+                "a keychain record larger than 1 MiB".into(),
+            ));
         }
     }
     Ok(Some(out.into_bytes()))
 }
 
-fn keychain_delete(key: &str) -> Result<(), String> {
-    let n = match entry(key, 0)?.get_password() {
+fn keychain_delete(key: &str) -> Result<(), StoreError> {
+    let n = match entry(key, 0).and_then(|e| e.get_password()) {
         Ok(first) => head(&first).map(|(n, _)| n).unwrap_or(1),
         Err(keyring::Error::NoEntry) => return Ok(()),
-        Err(e) => return Err(format!("cannot reach the OS keychain: {e}")),
+        Err(e) => return Err(keychain("reach")(e)),
     };
     for i in (0..n).rev() {
-        match entry(key, i)?.delete_credential() {
+        match entry(key, i).and_then(|e| e.delete_credential()) {
             Ok(()) | Err(keyring::Error::NoEntry) => {}
-            Err(e) => return Err(format!("cannot remove from the OS keychain: {e}")),
+            Err(e) => return Err(keychain("remove from")(e)),
         }
     }
     Ok(())

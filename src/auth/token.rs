@@ -5,6 +5,7 @@
 use super::jwt::SigningKey;
 use super::server::AuthServer;
 use super::store::{now, Client, Tokens};
+use super::Refused;
 use crate::http::body::read_body;
 use crate::secret::Secret;
 use crate::text::clean;
@@ -17,27 +18,6 @@ use url::Url;
 const ANSWER_LIMIT: usize = 256 * 1024;
 /// How long one request to the authorization server may take.
 const TIMEOUT: Duration = Duration::from_secs(30);
-
-/// A refusal from the authorization server, with its OAuth error code.
-#[derive(Debug)]
-pub struct Refused {
-    /// `invalid_grant`, `invalid_client`, ... when the server said.
-    pub code: Option<String>,
-    /// The whole explanation.
-    pub message: String,
-    /// The `DPoP-Nonce` the answer carried.
-    pub nonce: Option<String>,
-}
-
-impl Refused {
-    fn plain(message: String) -> Refused {
-        Refused {
-            code: None,
-            message,
-            nonce: None,
-        }
-    }
-}
 
 /// DPoP at the token endpoint: the credential's key and the authorization
 /// server's last nonce.
@@ -113,6 +93,7 @@ pub(super) async fn call(
     };
     Err(Refused {
         code,
+        description,
         message: format!("{what} at {url} was refused (HTTP {status}){said}"),
         nonce,
     })
@@ -310,7 +291,7 @@ async fn token_request(
         .finish();
     let basic_value = if basic {
         let secret = client.client_secret.as_ref().map_or("", Secret::expose);
-        Some(basic_auth(&client.client_id, secret).map_err(Refused::plain)?)
+        Some(basic_auth(&client.client_id, secret).map_err(|e| Refused::plain(e.to_string()))?)
     } else {
         None
     };
@@ -328,7 +309,7 @@ async fn token_request(
             let proof = d
                 .key
                 .proof("POST", &server.token_endpoint, None, nonce.as_deref())
-                .map_err(Refused::plain)?;
+                .map_err(|e| Refused::plain(e.to_string()))?;
             req = req.header("dpop", proof);
         }
         match call(http, &server.token_endpoint, what, req).await {
@@ -354,7 +335,10 @@ async fn token_request(
 
 /// HTTP Basic client authentication (RFC 6749 §2.3.1: id and secret
 /// form-encoded first), marked sensitive so it never reaches a log.
-pub fn basic_auth(client_id: &str, secret: &str) -> Result<HeaderValue, String> {
+pub fn basic_auth(
+    client_id: &str,
+    secret: &str,
+) -> Result<HeaderValue, reqwest::header::InvalidHeaderValue> {
     use base64::Engine;
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let pair = format!("{}:{}", enc(client_id), enc(secret));
@@ -362,7 +346,7 @@ pub fn basic_auth(client_id: &str, secret: &str) -> Result<HeaderValue, String> 
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(pair)
     );
-    let mut v = HeaderValue::from_str(&value).map_err(|e| e.to_string())?;
+    let mut v = HeaderValue::from_str(&value)?;
     v.set_sensitive(true);
     Ok(v)
 }
@@ -376,15 +360,26 @@ pub struct Proofs<'a> {
     pub dpop: Option<Dpop<'a>>,
 }
 
+/// Why a token answer cannot be used.
+#[derive(Debug, thiserror::Error)]
+enum BadTokens {
+    #[error("the answer has no access_token")]
+    NoAccessToken,
+    #[error("the access_token cannot be sent in a header")]
+    NotHeaderText,
+    #[error("the token type is {0:?}, not bearer or DPoP")]
+    TokenType(String),
+}
+
 /// Read a token answer: a bearer access token, maybe a refresh token and a lifetime.
-fn parse_tokens(v: &Value) -> Result<Tokens, String> {
+fn parse_tokens(v: &Value) -> Result<Tokens, BadTokens> {
     let access = v
         .get("access_token")
         .and_then(Value::as_str)
         .filter(|s| !s.is_empty() && s.len() <= 64 * 1024)
-        .ok_or("the answer has no access_token")?;
+        .ok_or(BadTokens::NoAccessToken)?;
     if HeaderValue::from_str(&format!("Bearer {access}")).is_err() {
-        return Err("the access_token cannot be sent in a header".into());
+        return Err(BadTokens::NotHeaderText);
     }
     let kind = v
         .get("token_type")
@@ -392,10 +387,7 @@ fn parse_tokens(v: &Value) -> Result<Tokens, String> {
         .unwrap_or("bearer");
     let dpop = kind.eq_ignore_ascii_case("dpop");
     if !kind.eq_ignore_ascii_case("bearer") && !dpop {
-        return Err(format!(
-            "the token type is {:?}, not bearer or DPoP",
-            clean(kind, 40)
-        ));
+        return Err(BadTokens::TokenType(clean(kind, 40)));
     }
     let lifetime = v.get("expires_in").and_then(|e| {
         e.as_u64()

@@ -5,6 +5,9 @@ use crate::connection::{Choice, Protocol};
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+mod values;
+pub use values::{parse_authorize_param, parse_seconds, parse_size, ValueError};
+
 const EXAMPLES: &str = "\
 Examples:
   mcp-bridge https://example.com/mcp
@@ -502,51 +505,6 @@ pub struct Options {
     pub disable_cookies: bool,
 }
 
-/// Parse `--authorize-param KEY=VALUE`; the flow's own parameters are refused.
-pub fn parse_authorize_param(s: &str) -> Result<(String, String), String> {
-    const OWN: [&str; 6] = [
-        "client_id",
-        "redirect_uri",
-        "response_type",
-        "state",
-        "code_challenge",
-        "code_challenge_method",
-    ];
-    let (k, v) = s
-        .split_once('=')
-        .filter(|(k, _)| !k.trim().is_empty())
-        .ok_or_else(|| format!("{s:?} is not KEY=VALUE (e.g. audience=https://api.example.com)"))?;
-    let k = k.trim();
-    if OWN.contains(&k) {
-        return Err(format!(
-            "{k} is part of the sign-in flow itself and cannot be set"
-        ));
-    }
-    Ok((k.to_owned(), v.to_owned()))
-}
-
-/// Parse a byte size: a number with an optional K, M or G suffix (powers of 1024).
-pub fn parse_size(s: &str) -> Result<usize, String> {
-    let t = s.trim();
-    let upper = t.to_ascii_uppercase();
-    let body = upper
-        .strip_suffix("IB")
-        .or(upper.strip_suffix('B'))
-        .unwrap_or(&upper);
-    let (num, mult) = match body.char_indices().last() {
-        Some((i, 'K')) => (&body[..i], 1usize << 10),
-        Some((i, 'M')) => (&body[..i], 1 << 20),
-        Some((i, 'G')) => (&body[..i], 1 << 30),
-        _ => (body, 1),
-    };
-    num.trim()
-        .parse::<usize>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .filter(|n| *n >= 1024)
-        .ok_or_else(|| format!("{s:?} is not a size of at least 1K (e.g. 65536, 512K, 64M)"))
-}
-
 impl Options {
     /// How often to ping, if at all.
     pub fn ping_every(&self) -> Option<std::time::Duration> {
@@ -560,30 +518,5 @@ impl Options {
     /// The request timeout, if any.
     pub fn request_limit(&self) -> Option<std::time::Duration> {
         (!self.request_timeout.is_zero()).then_some(self.request_timeout)
-    }
-}
-
-/// Parse a number of seconds (fractions allowed), at most a day.
-pub fn parse_seconds(s: &str) -> Result<std::time::Duration, String> {
-    s.trim()
-        .parse::<f64>()
-        .ok()
-        .filter(|n| n.is_finite() && (0.0..=86_400.0).contains(n))
-        .map(std::time::Duration::from_secs_f64)
-        .ok_or_else(|| format!("{s:?} is not a number of seconds between 0 and 86400"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sizes() {
-        assert_eq!(parse_size("64M").unwrap(), 64 << 20);
-        assert_eq!(parse_size("512KiB").unwrap(), 512 << 10);
-        assert_eq!(parse_size("4096").unwrap(), 4096);
-        assert!(parse_size("12").is_err());
-        assert!(parse_size("lots").is_err());
-        assert!(parse_size("99999999999G").is_err());
     }
 }

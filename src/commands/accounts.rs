@@ -4,6 +4,7 @@
 use crate::auth::store::{now, Client, Store};
 use crate::auth::{self, Auth};
 use crate::cli::Options;
+use crate::commands::Failure;
 use crate::http::Http;
 use crate::secret::Secret;
 use reqwest::header::{HeaderMap, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
@@ -19,7 +20,7 @@ pub fn settings(
     port: Option<u16>,
     opts: &Options,
     headers: &HeaderMap,
-) -> Result<auth::Settings, String> {
+) -> Result<auth::Settings, Failure> {
     let static_client = opts
         .static_oauth_client_info
         .as_deref()
@@ -35,9 +36,9 @@ pub fn settings(
     if let Some(u) = &opts.client_metadata_url {
         let parsed = url::Url::parse(u).map_err(|e| format!("--client-metadata-url {u:?}: {e}"))?;
         if parsed.scheme() != "https" || parsed.path() == "/" {
-            return Err(format!(
-                "--client-metadata-url {u:?} must be an https URL with a path"
-            ));
+            return Err(
+                format!("--client-metadata-url {u:?} must be an https URL with a path").into(),
+            );
         }
     }
     // As mcp-remote: an empty --resource leaves the parameter out too.
@@ -112,7 +113,7 @@ pub fn settings(
 }
 
 /// Which grant the options ask for.
-fn grant_mode(opts: &Options, client: Option<&Client>) -> Result<auth::GrantMode, String> {
+fn grant_mode(opts: &Options, client: Option<&Client>) -> Result<auth::GrantMode, Failure> {
     if opts.client_credentials {
         let Some(c) = client else {
             return Err("--client-credentials needs the client: --static-oauth-client-info '{\"client_id\": \"...\", \"client_secret\": \"...\"}' (or a --client-assertion-key instead of the secret)".into());
@@ -140,7 +141,7 @@ fn grant_mode(opts: &Options, client: Option<&Client>) -> Result<auth::GrantMode
         let client_secret = opts
             .idp_client_secret
             .as_deref()
-            .map(|raw| assertion("--idp-client-secret", raw).and_then(|a| a.read()))
+            .map(|raw| assertion("--idp-client-secret", raw).and_then(|a| Ok(a.read()?)))
             .transpose()?;
         let id_token = opts
             .idp_id_token
@@ -159,13 +160,13 @@ fn grant_mode(opts: &Options, client: Option<&Client>) -> Result<auth::GrantMode
 
 /// A secret option's value: the text (with `${VAR}` expanded), or `@FILE`
 /// (checked now, read again when used).
-fn assertion(flag: &str, raw: &str) -> Result<auth::Assertion, String> {
+fn assertion(flag: &str, raw: &str) -> Result<auth::Assertion, Failure> {
     let a = match raw.strip_prefix('@') {
         Some(path) => auth::Assertion::File(path.into()),
         None => {
             let v = crate::headers::expand_vars(flag, raw)?;
             if v.trim().is_empty() {
-                return Err(format!("{flag} is empty"));
+                return Err(format!("{flag} is empty").into());
             }
             auth::Assertion::Value(Secret::from(v.trim()))
         }
@@ -181,7 +182,7 @@ fn assertion(flag: &str, raw: &str) -> Result<auth::Assertion, String> {
 fn assertion_key(
     path: &std::path::Path,
     alg: Option<&str>,
-) -> Result<std::sync::Arc<auth::jwt::SigningKey>, String> {
+) -> Result<std::sync::Arc<auth::jwt::SigningKey>, Failure> {
     let bytes = crate::files::read_bounded(path, 64 * 1024)
         .map_err(|e| format!("--client-assertion-key {}: {e}", path.display()))?
         .ok_or_else(|| format!("--client-assertion-key {}: no such file", path.display()))?;
@@ -189,26 +190,26 @@ fn assertion_key(
         .map_err(|_| format!("--client-assertion-key {}: not a PEM file", path.display()))?;
     auth::jwt::SigningKey::from_pem(&pem, alg)
         .map(std::sync::Arc::new)
-        .map_err(|e| format!("--client-assertion-key {}: {e}", path.display()))
+        .map_err(|e| format!("--client-assertion-key {}: {e}", path.display()).into())
 }
 
 /// Check `--auth-success-url`: the URL policy, and no query or fragment.
-fn success_url(raw: &str, allow_http: bool) -> Result<String, String> {
+fn success_url(raw: &str, allow_http: bool) -> Result<String, Failure> {
     let bad = |why: &str| format!("--auth-success-url {raw:?}: {why}");
     let u = url::Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
     if crate::url_policy::url_problem(&u, allow_http).is_some() {
         return Err(bad(
             "must be https (or http to loopback, or anywhere with --allow-http), with a host and no credentials",
-        ));
+        ).into());
     }
     if u.query().is_some() || u.fragment().is_some() || raw.contains(['?', '#']) {
-        return Err(bad("must have no query or fragment"));
+        return Err(bad("must have no query or fragment").into());
     }
     Ok(u.to_string())
 }
 
 /// A JSON object given inline or as `@file`.
-fn json_option(flag: &str, raw: &str) -> Result<Value, String> {
+fn json_option(flag: &str, raw: &str) -> Result<Value, Failure> {
     let text = match raw.strip_prefix('@') {
         Some(path) => {
             use std::io::Read;
@@ -224,13 +225,13 @@ fn json_option(flag: &str, raw: &str) -> Result<Value, String> {
     };
     match serde_json::from_str::<Value>(&text) {
         Ok(v) if v.is_object() => Ok(v),
-        Ok(_) => Err(format!("{flag} must be a JSON object")),
-        Err(e) => Err(format!("{flag} is not valid JSON: {e}")),
+        Ok(_) => Err(format!("{flag} must be a JSON object").into()),
+        Err(e) => Err(format!("{flag} is not valid JSON: {e}").into()),
     }
 }
 
 /// A pre-registered client from `--static-oauth-client-info`.
-fn static_client(v: &Value) -> Result<Client, String> {
+fn static_client(v: &Value) -> Result<Client, Failure> {
     let field = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_owned);
     let client_id = field("client_id")
         .filter(|s| !s.is_empty())
@@ -266,7 +267,7 @@ async fn login(
     auth: &Auth,
     url: url::Url,
     headers: HeaderMap,
-) -> Result<String, String> {
+) -> Result<String, Failure> {
     let host = url.host_str().unwrap_or("the server").to_owned();
     let body = serde_json::json!({
         "jsonrpc": "2.0", "id": "mcp-bridge-login", "method": "initialize",
@@ -311,12 +312,12 @@ async fn login(
     } else if status.is_success() {
         Ok(format!("signed in to {host}: the server accepts the token"))
     } else {
-        Err(format!("{url} answered HTTP {status} after sign-in"))
+        Err(format!("{url} answered HTTP {status} after sign-in").into())
     }
 }
 
 /// `mcp-bridge logout URL` / `--all`.
-pub fn logout(url: Option<&str>, all: bool) -> Result<String, String> {
+pub fn logout(url: Option<&str>, all: bool) -> Result<String, Failure> {
     let store = Store::open(None)?;
     let wanted = url
         .map(|u| url::Url::parse(u).map_err(|e| format!("{u:?} is not a URL: {e}")))
@@ -346,7 +347,7 @@ pub fn logout(url: Option<&str>, all: bool) -> Result<String, String> {
 }
 
 /// `mcp-bridge status`: a table, never a token.
-pub fn status() -> Result<String, String> {
+pub fn status() -> Result<String, Failure> {
     let store = Store::open(None)?;
     let list = store.list();
     if list.is_empty() {

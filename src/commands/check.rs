@@ -158,7 +158,7 @@ pub fn command(
         run(relay, out_rx, limit, json).await
     });
     c.runtime.shutdown_timeout(Duration::from_millis(100));
-    super::report(outcome)
+    super::report(outcome.map_err(Into::into))
 }
 
 /// Run the check; the report on success, the reason otherwise.

@@ -24,7 +24,7 @@ pub fn main(rest: Vec<OsString>) -> ExitCode {
     match (request, dashes) {
         (Some(request), Some(d)) if d == "--" => sign_in(&request, rest.collect()),
         _ => {
-            detach::finish(&Err("not a sign-in request".into()));
+            detach::finish(&Err::<(), _>("not a sign-in request"));
             ExitCode::from(EXIT_USAGE)
         }
     }

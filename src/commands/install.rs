@@ -8,6 +8,7 @@
 //! atomically, the previous file kept as FILE.bak.
 
 use crate::cli::{Cli, ClientApp};
+use crate::commands::Failure;
 use clap::Parser;
 use jsonc_parser::cst::{CstInputValue, CstObject, CstRootNode};
 use jsonc_parser::ParseOptions;
@@ -40,7 +41,7 @@ pub fn config_path(
     client: ClientApp,
     os: &str,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<PathBuf, String> {
+) -> Result<PathBuf, Failure> {
     let var = |k: &str| env(k).filter(|v| !v.is_empty()).map(PathBuf::from);
     let home = if os == "windows" {
         var("USERPROFILE").or_else(|| var("HOME"))
@@ -50,10 +51,10 @@ pub fn config_path(
     .or_else(|| directories::BaseDirs::new().map(|b| b.home_dir().to_path_buf()))
     .ok_or("cannot tell the home directory (set HOME)")?;
     // Where desktop apps keep their settings.
-    let app_config = || -> Result<PathBuf, String> {
+    let app_config = || -> Result<PathBuf, Failure> {
         match os {
             "macos" => Ok(home.join("Library/Application Support")),
-            "windows" => var("APPDATA").ok_or_else(|| "APPDATA is not set".to_owned()),
+            "windows" => var("APPDATA").ok_or_else(|| "APPDATA is not set".into()),
             _ => Ok(var("XDG_CONFIG_HOME").unwrap_or_else(|| home.join(".config"))),
         }
     };
@@ -97,7 +98,7 @@ fn entry(client: ClientApp, command: &str, url: &str, options: &[String]) -> Cst
 
 /// The file to edit: `--config`, or the client's own, with a link followed
 /// (a dotfile manager's link stays a link).
-fn target(client: ClientApp, config: Option<&Path>) -> Result<PathBuf, String> {
+fn target(client: ClientApp, config: Option<&Path>) -> Result<PathBuf, Failure> {
     let path = match config {
         Some(p) => p.to_path_buf(),
         None => config_path(client, std::env::consts::OS, &|k| std::env::var(k).ok())?,
@@ -112,7 +113,7 @@ fn target(client: ClientApp, config: Option<&Path>) -> Result<PathBuf, String> {
 }
 
 /// The file's text ("" when it does not exist yet) and its tree.
-fn open(path: &Path) -> Result<(String, CstRootNode), String> {
+fn open(path: &Path) -> Result<(String, CstRootNode), Failure> {
     let bytes = crate::files::read_bounded(path, CONFIG_LIMIT)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?
         .unwrap_or_default();
@@ -129,12 +130,13 @@ fn open(path: &Path) -> Result<(String, CstRootNode), String> {
 
 /// The object holding the servers, made when missing; an error when the
 /// file's root or that key holds something else (never overwritten).
-fn servers(root: &CstRootNode, key: &str, path: &Path) -> Result<CstObject, String> {
+fn servers(root: &CstRootNode, key: &str, path: &Path) -> Result<CstObject, Failure> {
     if root.value().is_some() && root.object_value().is_none() {
         return Err(format!(
             "{} does not hold a JSON object; not changing it",
             path.display()
-        ));
+        )
+        .into());
     }
     let top = root.object_value_or_set();
     match top.get(key) {
@@ -143,13 +145,14 @@ fn servers(root: &CstRootNode, key: &str, path: &Path) -> Result<CstObject, Stri
                 "{key} in {} is not an object; not changing it",
                 path.display()
             )
+            .into()
         }),
         None => Ok(top.object_value_or_set(key)),
     }
 }
 
 /// Write `new` over `path`, keeping what was there as FILE.bak.
-fn write(path: &Path, old: &str, new: &str) -> Result<(), String> {
+fn write(path: &Path, old: &str, new: &str) -> Result<(), Failure> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)
             .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
@@ -159,11 +162,11 @@ fn write(path: &Path, old: &str, new: &str) -> Result<(), String> {
         bak.push(".bak");
         crate::files::write_private(Path::new(&bak), old.as_bytes())?;
     }
-    crate::files::write_private(path, new.as_bytes())
+    Ok(crate::files::write_private(path, new.as_bytes())?)
 }
 
 /// The absolute path of this binary, as the entry's command.
-fn this_binary() -> Result<String, String> {
+fn this_binary() -> Result<String, Failure> {
     let exe = std::env::current_exe()
         .and_then(std::fs::canonicalize)
         .map_err(|e| format!("cannot tell where this binary is: {e}"))?;
@@ -185,7 +188,7 @@ fn plain_path(p: &str) -> String {
 
 /// Check that the URL and options are what the bridge accepts, so that a
 /// typo fails now and not when the client starts it.
-fn check_options(url: &str, options: &[String]) -> Result<(), String> {
+fn check_options(url: &str, options: &[String]) -> Result<(), Failure> {
     crate::url_policy::check_url(url, options.iter().any(|o| o == "--allow-http"))?;
     let argv = ["mcp-bridge", url]
         .into_iter()
@@ -193,7 +196,7 @@ fn check_options(url: &str, options: &[String]) -> Result<(), String> {
         .chain(options.iter().cloned());
     Cli::try_parse_from(argv).map(|_| ()).map_err(|e| {
         let own = ["--force", "--dry-run", "--config", "--client"];
-        match options.iter().find(|o| own.contains(&o.as_str())) {
+        let text = match options.iter().find(|o| own.contains(&o.as_str())) {
             Some(o) => format!("{o} is an option of install: put it before NAME"),
             None => {
                 let said = e.to_string();
@@ -203,12 +206,13 @@ fn check_options(url: &str, options: &[String]) -> Result<(), String> {
                     first.trim_start_matches("error: ")
                 )
             }
-        }
+        };
+        text.into()
     })
 }
 
 /// `install`: the summary for stdout, or why not.
-pub fn install(a: &Install<'_>) -> Result<String, String> {
+pub fn install(a: &Install<'_>) -> Result<String, Failure> {
     check_options(a.url, a.options)?;
     if a.name.trim().is_empty() {
         return Err("the server's name is empty".into());
@@ -225,7 +229,8 @@ pub fn install(a: &Install<'_>) -> Result<String, String> {
                 "{} already has a server named {:?}; pass --force to replace it",
                 path.display(),
                 a.name
-            ))
+            )
+            .into())
         }
         Some(prop) => {
             prop.set_value(value);
@@ -281,7 +286,7 @@ pub fn uninstall(
     config: Option<&Path>,
     name: &str,
     dry_run: bool,
-) -> Result<String, String> {
+) -> Result<String, Failure> {
     let path = target(client, config)?;
     if !path.exists() {
         return Ok(format!(
@@ -398,6 +403,6 @@ mod tests {
         assert!(check_options("https://h/mcp", &o(&["--no-such-flag"])).is_err());
         assert!(check_options("not a url", &[]).is_err());
         let e = check_options("https://h/mcp", &o(&["--force"])).unwrap_err();
-        assert!(e.contains("put it before NAME"), "{e}");
+        assert!(e.to_string().contains("put it before NAME"), "{e}");
     }
 }

@@ -25,8 +25,32 @@ pub const EXIT_USAGE: u8 = 2;
 /// Exit code when the bridge could not start for another reason.
 pub const EXIT_FAILURE: u8 = 1;
 
-/// Print a subcommand's outcome: stdout and 0, or stderr and 1.
-pub fn report(outcome: Result<String, String>) -> ExitCode {
+/// A subcommand's failure: a lower layer's typed error, or this layer's own
+/// words. Its text is what the user reads; its type picks the exit code.
+pub type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// The exit code for an error, from its kind: 2 when what the user typed
+/// (or a file or variable the command line names) cannot be used, as clap
+/// does for usage errors; 1 for everything else. The error's sources are
+/// looked at too, so a wrapped usage error keeps its code.
+pub fn exit_code(e: &(dyn std::error::Error + 'static)) -> u8 {
+    let mut next = Some(e);
+    while let Some(e) = next {
+        if e.is::<crate::url_policy::UrlError>()
+            || e.is::<crate::headers::HeaderError>()
+            || e.is::<crate::cli::ValueError>()
+            || e.is::<crate::http::client::ClientError>()
+        {
+            return EXIT_USAGE;
+        }
+        next = e.source();
+    }
+    EXIT_FAILURE
+}
+
+/// Print a subcommand's outcome: stdout and 0, or stderr and the exit code
+/// of the error's kind.
+pub fn report(outcome: Result<String, Failure>) -> ExitCode {
     match outcome {
         Ok(text) => {
             println!("{text}");
@@ -34,13 +58,19 @@ pub fn report(outcome: Result<String, String>) -> ExitCode {
         }
         Err(e) => {
             eprintln!("mcp-bridge: error: {e}");
-            ExitCode::from(EXIT_FAILURE)
+            ExitCode::from(exit_code(&*e))
         }
     }
 }
 
+/// Print an error; the exit code of its kind.
+pub fn failed(e: &(dyn std::error::Error + 'static)) -> ExitCode {
+    eprintln!("mcp-bridge: error: {e}");
+    ExitCode::from(exit_code(e))
+}
+
 /// Print a usage error; its exit code.
-pub fn usage_error(msg: &str) -> ExitCode {
+pub fn usage_error(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("mcp-bridge: error: {msg}");
     ExitCode::from(EXIT_USAGE)
 }
@@ -58,22 +88,23 @@ pub struct Prepared {
 /// Check the URL, the headers and the sign-in settings, and start logging.
 /// Errors are printed; the exit code comes back.
 pub fn prepare(raw: &str, port: Option<u16>, opts: &Options) -> Result<Prepared, ExitCode> {
-    let url = crate::url_policy::check_url(raw, opts.allow_http).map_err(|e| usage_error(&e))?;
+    let url = crate::url_policy::check_url(raw, opts.allow_http).map_err(|e| failed(&e))?;
     let headers =
         crate::headers::collect(&opts.headers, &opts.header_file, &|v| std::env::var(v).ok())
-            .map_err(|e| usage_error(&e.to_string()))?;
+            .map_err(|e| failed(&e))?;
+    // Every sign-in setting is the user's to fix.
     let auth = accounts::settings(&url, port, opts, &headers).map_err(|e| usage_error(&e))?;
-    if let Err(e) = logging::init(opts, &auth) {
-        eprintln!("mcp-bridge: error: {e}");
-        return Err(ExitCode::from(EXIT_FAILURE));
-    }
+    logging::init(opts, &auth).map_err(|e| failed(&*e))?;
     Ok(Prepared { url, headers, auth })
 }
 
 /// The HTTP layer for a prepared server: the client the options shape, with
 /// the OAuth provider plugged in unless the user sends their own
 /// Authorization header. The provider comes back too, for `login`.
-pub fn http_for(p: &Prepared, opts: &Options) -> Result<(Http, Arc<auth::Auth>), String> {
+pub fn http_for(
+    p: &Prepared,
+    opts: &Options,
+) -> Result<(Http, Arc<auth::Auth>), crate::http::client::ClientError> {
     use crate::http::client::{client, Purpose};
     let env = |v: &str| std::env::var(v).ok();
     let net = net_config(opts);
@@ -154,7 +185,7 @@ pub fn connect(
     prepared.auth.device_when_headless = signs_in && !has_display() && !opts.no_browser;
     // `login --no-browser` (an SSH host): the redirected address can be pasted.
     prepared.auth.paste_back = signs_in && opts.no_browser;
-    let (http, provider) = http_for(&prepared, opts).map_err(|e| usage_error(&e))?;
+    let (http, provider) = http_for(&prepared, opts).map_err(|e| failed(&e))?;
     let runtime = runtime().map_err(|e| report(Err(e)))?;
     Ok(Connected {
         prepared,
@@ -188,11 +219,11 @@ fn net_config(opts: &Options) -> NetConfig {
 }
 
 /// The one-thread runtime everything runs on.
-pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
+pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}"))
+        .map_err(|e| format!("cannot start the async runtime: {e}").into())
 }
 
 /// A choice as it is spelled on the command line.
@@ -200,4 +231,33 @@ pub fn value_name(v: impl clap::ValueEnum) -> String {
     v.to_possible_value()
         .map(|p| p.get_name().to_owned())
         .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exit_code_comes_from_the_error_s_kind() {
+        let url = crate::url_policy::check_url("ftp://h/", false).unwrap_err();
+        assert_eq!(exit_code(&url), EXIT_USAGE);
+        let size = crate::cli::parse_size("lots").unwrap_err();
+        assert_eq!(exit_code(&size), EXIT_USAGE);
+        let home = crate::files::FileError::NoHome;
+        assert_eq!(exit_code(&home), EXIT_FAILURE);
+        let words: Failure = "the server answered HTTP 500 after sign-in".into();
+        assert_eq!(exit_code(&*words), EXIT_FAILURE);
+        // A usage error wrapped by a lower layer keeps its code.
+        let header = crate::headers::expand_vars("--x", "${MCP_BRIDGE_NO_SUCH_VAR}").unwrap_err();
+        let wrapped = crate::http::error::UpstreamError::caused_by(
+            crate::http::error::ErrorKind::Auth,
+            "https://h/mcp",
+            header,
+        );
+        assert_eq!(exit_code(&wrapped), EXIT_USAGE);
+        assert!(
+            wrapped.to_string().contains("MCP_BRIDGE_NO_SUCH_VAR"),
+            "{wrapped}"
+        );
+    }
 }

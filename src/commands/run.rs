@@ -1,6 +1,6 @@
 //! Bridge mode: stdio on one side, the server on the other.
 
-use super::{prepare, runtime, value_name, EXIT_FAILURE, EXIT_USAGE};
+use super::{prepare, runtime, value_name, EXIT_FAILURE};
 use crate::auth;
 use crate::cli::Options;
 use crate::connection::{self, Connection};
@@ -33,7 +33,7 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
         Ok(h) => h,
         Err(e) => {
             tracing::error!("{e}");
-            return ExitCode::from(EXIT_USAGE);
+            return ExitCode::from(super::exit_code(&e));
         }
     };
     let headers = &prepared.headers;

@@ -116,27 +116,26 @@ impl Connection {
                 transport.name()
             );
             self.detected(Era::Handshake(transport), true);
-            let tried: Result<(), String> = match transport {
+            // Why the remembered era failed, when it did not return.
+            let why = match transport {
                 Transport::Http => {
                     match retry::while_unreachable(within, || self.post_initialize(m)).await {
                         Ok((_, Some(a))) if refuses_handshake(&a) => {
-                            Err(format!("initialize was refused: {}", a.describe()))
+                            format!("initialize was refused: {}", a.describe())
                         }
                         Ok((link, answer)) => return Ok(self.handshake(link, answer).await),
                         Err(e) if unreachable(&e) => return Err(e),
-                        Err(e) => Err(e.to_string()),
+                        Err(e) => e.to_string(),
                     }
                 }
                 Transport::Sse => match self.via_sse(m).await {
                     Ok(a) => return Ok(a),
                     Err(e) if unreachable(&e) => return Err(e),
-                    Err(e) => Err(e.to_string()),
+                    Err(e) => e.to_string(),
                 },
             };
-            if let Err(why) = tried {
-                tracing::info!("the remembered era failed ({why}); asking the server afresh");
-                self.era.forget();
-            }
+            tracing::info!("the remembered era failed ({why}); asking the server afresh");
+            self.era.forget();
         }
         match self.probe(m, within).await? {
             Probe::Modern(found) => {

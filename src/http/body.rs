@@ -28,7 +28,7 @@ pub async fn read_body(
     while let Some(chunk) = resp
         .chunk()
         .await
-        .map_err(|e| UpstreamError::from_reqwest(url, &e))?
+        .map_err(|e| UpstreamError::from_reqwest(url, e))?
     {
         if buf.len() + chunk.len() > limit {
             return Err(UpstreamError::too_large(url, limit));

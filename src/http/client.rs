@@ -144,18 +144,22 @@ impl ProxyEnv {
 
     /// The proxies for reqwest, or an error naming the variable (never its
     /// value, which may hold a password).
-    fn proxies(&self) -> Result<Vec<reqwest::Proxy>, String> {
+    fn proxies(&self) -> Result<Vec<reqwest::Proxy>, ClientError> {
         let mut out = Vec::new();
         let no = || reqwest::NoProxy::from_string(&self.no_proxy);
         if let Some((url, var)) = &self.http {
-            let p = reqwest::Proxy::http(url.as_str())
-                .map_err(|e| format!("{var} is not a proxy URL: {}", e.without_url()))?;
+            let p = reqwest::Proxy::http(url.as_str()).map_err(|e| ClientError::Proxy {
+                var,
+                source: e.without_url(),
+            })?;
             tracing::info!("http requests go through the proxy {} ({var})", shown(url));
             out.push(p.no_proxy(no()));
         }
         if let Some((url, var)) = &self.https {
-            let p = reqwest::Proxy::https(url.as_str())
-                .map_err(|e| format!("{var} is not a proxy URL: {}", e.without_url()))?;
+            let p = reqwest::Proxy::https(url.as_str()).map_err(|e| ClientError::Proxy {
+                var,
+                source: e.without_url(),
+            })?;
             tracing::info!("https requests go through the proxy {} ({var})", shown(url));
             out.push(p.no_proxy(no()));
         }
@@ -244,6 +248,42 @@ fn shown(raw: &str) -> String {
     }
 }
 
+/// Why the HTTP client cannot be built as the command line and the
+/// environment ask. Each is the user's to fix: the exit code says usage.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// A proxy variable that holds no proxy URL (its name; never its value,
+    /// which may hold a password).
+    #[error("{var} is not a proxy URL: {source}")]
+    Proxy {
+        /// `HTTPS_PROXY`, `http_proxy`, ...
+        var: &'static str,
+        /// reqwest's reason, without the URL.
+        source: reqwest::Error,
+    },
+    /// A CA file that cannot be read (`from`: `--ca-cert` or `SSL_CERT_FILE`).
+    #[error("{from} {}: cannot read it: {source}", path.display())]
+    CaUnreadable {
+        /// Which option or variable named it.
+        from: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
+    /// A CA file with no PEM certificate in it.
+    #[error("{from} {}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)", path.display())]
+    CaNotPem {
+        /// Which option or variable named it.
+        from: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+    },
+    /// reqwest could not build the client.
+    #[error("cannot set up HTTP: {}", super::error::root_cause(.0))]
+    SetUp(#[source] reqwest::Error),
+}
+
 /// Read the CA certificates of `--ca-cert` and `SSL_CERT_FILE`, with where
 /// each came from. A `--ca-cert` the bridge cannot use is the user's error;
 /// `SSL_CERT_FILE` is often set machine-wide for other programs (a Unix path
@@ -252,8 +292,8 @@ fn shown(raw: &str) -> String {
 fn extra_roots(
     opts: &NetConfig,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(Vec<reqwest::Certificate>, Vec<String>), String> {
-    let mut files: Vec<(std::path::PathBuf, &str)> = opts
+) -> Result<(Vec<reqwest::Certificate>, Vec<String>), ClientError> {
+    let mut files: Vec<(std::path::PathBuf, &'static str)> = opts
         .ca_certs
         .iter()
         .map(|p| (p.clone(), "--ca-cert"))
@@ -284,20 +324,25 @@ fn extra_roots(
 }
 
 /// The certificates of one CA file (PEM, at most [`CA_FILE_LIMIT`] read).
-fn read_ca_file(path: &std::path::Path, from: &str) -> Result<Vec<reqwest::Certificate>, String> {
+fn read_ca_file(
+    path: &std::path::Path,
+    from: &'static str,
+) -> Result<Vec<reqwest::Certificate>, ClientError> {
     use std::io::Read;
     let mut pem = Vec::new();
     std::fs::File::open(path)
         .and_then(|f| f.take(CA_FILE_LIMIT).read_to_end(&mut pem))
-        .map_err(|e| format!("{from} {}: cannot read it: {e}", path.display()))?;
+        .map_err(|source| ClientError::CaUnreadable {
+            from,
+            path: path.to_path_buf(),
+            source,
+        })?;
     reqwest::Certificate::from_pem_bundle(&pem)
         .ok()
         .filter(|c| !c.is_empty())
-        .ok_or_else(|| {
-            format!(
-                "{from} {}: no PEM certificate in it (expected -----BEGIN CERTIFICATE-----)",
-                path.display()
-            )
+        .ok_or_else(|| ClientError::CaNotPem {
+            from,
+            path: path.to_path_buf(),
         })
 }
 
@@ -320,11 +365,13 @@ pub fn client(
     opts: &NetConfig,
     env: &dyn Fn(&str) -> Option<String>,
     purpose: Purpose<'_>,
-) -> Result<reqwest::Client, String> {
+) -> Result<reqwest::Client, ClientError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (roots, named) = extra_roots(opts, env)?;
     if roots.is_empty() {
-        return builder(opts, env, &purpose)?.build().map_err(cannot_set_up);
+        return builder(opts, env, &purpose)?
+            .build()
+            .map_err(ClientError::SetUp);
     }
     // The platform may refuse the added CAs where it verifies with its own
     // store (Windows builds a chain engine for them, which Wine 8, for one,
@@ -335,7 +382,7 @@ pub fn client(
         Err(e) => {
             let client = builder(opts, env, &purpose)?
                 .build()
-                .map_err(cannot_set_up)?;
+                .map_err(ClientError::SetUp)?;
             warn_once(&format!(
                 "the platform refused the CA certificates of {}: {}; only the platform's store is trusted",
                 named.join(", "),
@@ -346,16 +393,12 @@ pub fn client(
     }
 }
 
-fn cannot_set_up(e: reqwest::Error) -> String {
-    format!("cannot set up HTTP: {}", super::error::root_cause(&e))
-}
-
 /// The client's settings but for the added CAs.
 fn builder(
     opts: &NetConfig,
     env: &dyn Fn(&str) -> Option<String>,
     purpose: &Purpose<'_>,
-) -> Result<reqwest::ClientBuilder, String> {
+) -> Result<reqwest::ClientBuilder, ClientError> {
     let (redirects, reach) = match *purpose {
         Purpose::Mcp { allow_http } => (Some(allow_http), None),
         Purpose::OAuth(reach) => (None, Some(reach)),
@@ -525,7 +568,7 @@ mod tests {
             https: Some(("http://user:hunter2@[bad".into(), "HTTPS_PROXY")),
             ..ProxyEnv::default()
         };
-        let e = bad.proxies().unwrap_err();
+        let e = bad.proxies().unwrap_err().to_string();
         assert!(e.contains("HTTPS_PROXY") && !e.contains("hunter2"), "{e}");
     }
 }

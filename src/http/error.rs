@@ -7,6 +7,10 @@
 use crate::jsonrpc::{self, Id};
 use bytes::Bytes;
 use reqwest::StatusCode;
+use std::sync::Arc;
+
+/// A lower layer's error, kept as the source of an [`UpstreamError`].
+type Source = Arc<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What went wrong, for code to decide on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,9 +78,18 @@ pub struct UpstreamError {
     unanswered: bool,
     /// "; ..." what else the bridge tried, or why nothing else was.
     note: String,
+    /// The lower layer's error, when there was one: a reqwest error, an
+    /// `auth::Error`. `cause` holds its words as the user reads them.
+    source: Option<Source>,
 }
 
-impl std::error::Error for UpstreamError {}
+impl std::error::Error for UpstreamError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl std::fmt::Display for UpstreamError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -132,7 +145,29 @@ impl UpstreamError {
             session_gone: false,
             unanswered: false,
             note: String::new(),
+            source: None,
         }
+    }
+
+    /// An error of `kind` at `url`, caused by the lower layer's `source`,
+    /// whose text is the cause the user reads.
+    pub fn caused_by(
+        kind: ErrorKind,
+        url: &str,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        UpstreamError {
+            source: Some(Arc::new(source)),
+            ..Self::new(kind, url, String::new())
+        }
+        .with_cause_from_source()
+    }
+
+    fn with_cause_from_source(mut self) -> Self {
+        if let Some(s) = &self.source {
+            self.cause = s.to_string();
+        }
+        self
     }
 
     /// The server at `url` answered `status`; `detail` is ": " and its own
@@ -176,9 +211,9 @@ impl UpstreamError {
     }
 
     /// Classify a reqwest failure on `url`.
-    pub fn from_reqwest(url: &str, e: &reqwest::Error) -> Self {
-        let cause = root_cause(e);
-        let kind = if is_untrusted_certificate(e) {
+    pub fn from_reqwest(url: &str, e: reqwest::Error) -> Self {
+        let cause = root_cause(&e);
+        let kind = if is_untrusted_certificate(&e) {
             ErrorKind::Untrusted
         } else if e.is_timeout() {
             ErrorKind::Timeout
@@ -188,12 +223,15 @@ impl UpstreamError {
         } else {
             ErrorKind::Lost
         };
-        Self::new(kind, url, cause)
+        UpstreamError {
+            source: Some(Arc::new(e)),
+            ..Self::new(kind, url, cause)
+        }
     }
 
     /// A reqwest failure while sending to `url`: no response came at all.
     /// (For URLs other than the MCP endpoint, see [`request_failure`].)
-    pub fn unanswered(url: &str, e: &reqwest::Error) -> Self {
+    pub fn unanswered(url: &str, e: reqwest::Error) -> Self {
         UpstreamError {
             unanswered: true,
             ..Self::from_reqwest(url, e)

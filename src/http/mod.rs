@@ -150,7 +150,7 @@ impl Http {
 
     /// Whether a TCP connection to the first hop opens within `limit`; why
     /// not, if it does not.
-    pub async fn first_hop_opens(&self, limit: Duration) -> Result<(), String> {
+    pub async fn first_hop_opens(&self, limit: Duration) -> std::io::Result<()> {
         let Some((host, port)) = &self.first_hop else {
             return Ok(());
         };
@@ -160,8 +160,11 @@ impl Http {
         };
         match tokio::time::timeout(limit, connecting).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(e.to_string()),
-            Err(_) => Err(format!("{host}:{port} does not answer")),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!("{host}:{port} does not answer"),
+            )),
         }
     }
 
@@ -222,7 +225,7 @@ impl Http {
         build: impl Fn() -> reqwest::RequestBuilder,
         recover: bool,
     ) -> Result<reqwest::Response, UpstreamError> {
-        let failed = |e: reqwest::Error| UpstreamError::unanswered(self.server.as_str(), &e);
+        let failed = |e: reqwest::Error| UpstreamError::unanswered(self.server.as_str(), e);
         let mut signed_in = false;
         let mut rekinded = false;
         let mut nonce_sent = false;

@@ -230,7 +230,7 @@ impl Guarded {
 
     /// Refuse a URL whose host is an address the policy refuses (names are
     /// checked by the resolver, after resolution).
-    pub async fn check(&self, url: &Url) -> Result<(), String> {
+    pub async fn check(&self, url: &Url) -> Result<(), Refusal> {
         let Some(reach) = &self.reach else {
             return Ok(());
         };
@@ -242,9 +242,20 @@ impl Guarded {
         let host = url.host_str().unwrap_or_default();
         match reach.refusal(host, ip).await {
             None => Ok(()),
-            Some(why) => Err(format!("will not connect to {url}: {why}")),
+            Some(why) => Err(Refusal {
+                url: url.to_string(),
+                why,
+            }),
         }
     }
+}
+
+/// A sign-in URL whose address the policy refuses.
+#[derive(Debug, thiserror::Error)]
+#[error("will not connect to {url}: {why}")]
+pub struct Refusal {
+    url: String,
+    why: String,
 }
 
 impl std::ops::Deref for Guarded {
@@ -344,7 +355,8 @@ mod tests {
         let u = |s: &str| Url::parse(s).unwrap();
         let e = rt
             .block_on(g.check(&u("https://169.254.169.254/latest/meta-data")))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("169.254.169.254 is a link-local address")
                 && e.contains("--allow-private-auth"),

@@ -42,21 +42,49 @@ pub fn error_response(
 
 type Raw = Box<RawValue>;
 
+/// Why a message could not be rebuilt.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// The message is not a JSON object (`what` names it).
+    #[error("{what} is not a JSON object: {source}")]
+    NotObject {
+        /// "the request", or "the message".
+        what: &'static str,
+        /// serde_json's reason.
+        source: serde_json::Error,
+    },
+    /// `params` is there but not an object.
+    #[error("params must be an object in MCP")]
+    Params,
+    /// `params._meta` is there but not an object.
+    #[error("params._meta must be an object")]
+    Meta,
+    /// The rebuilt message did not serialize.
+    #[error("cannot write the message: {0}")]
+    Write(serde_json::Error),
+    /// The rebuilt message is not a JSON-RPC message.
+    #[error(transparent)]
+    Invalid(#[from] super::Invalid),
+}
+
 /// `raw` (a request) with its id replaced by the string `id`; every other
 /// value keeps its bytes.
-pub fn with_id(raw: &[u8], id: &str) -> Result<Bytes, String> {
+pub fn with_id(raw: &[u8], id: &str) -> Result<Bytes, BuildError> {
     with_id_json(raw, to_raw(&id))
 }
 
 /// `raw` with its `id` replaced by `id` (JSON text, as [`super::Id::as_json`]
 /// gives it); every other value keeps its bytes.
-pub fn with_id_json(raw: &[u8], id: Raw) -> Result<Bytes, String> {
+pub fn with_id_json(raw: &[u8], id: Raw) -> Result<Bytes, BuildError> {
     let mut msg: HashMap<String, Raw> =
-        serde_json::from_slice(raw).map_err(|e| format!("not a JSON object: {e}"))?;
+        serde_json::from_slice(raw).map_err(|source| BuildError::NotObject {
+            what: "the message",
+            source,
+        })?;
     msg.insert("id".to_owned(), id);
     serde_json::to_vec(&msg)
         .map(Bytes::from)
-        .map_err(|e| e.to_string())
+        .map_err(BuildError::Write)
 }
 
 /// Rebuild a request with `meta` merged into `params._meta` (the sender's
@@ -66,17 +94,22 @@ pub fn stamp(
     raw: &[u8],
     meta: &[(&str, &RawValue)],
     extra: &[(&str, &RawValue)],
-) -> Result<Bytes, String> {
-    let mut msg: HashMap<String, Raw> = serde_json::from_slice(raw)
-        .map_err(|e| format!("the request is not a JSON object: {e}"))?;
+) -> Result<Bytes, BuildError> {
+    let mut msg: HashMap<String, Raw> =
+        serde_json::from_slice(raw).map_err(|source| BuildError::NotObject {
+            what: "the request",
+            source,
+        })?;
     let mut params: HashMap<String, Raw> = match msg.get("params") {
-        Some(p) if p.get() != "null" => serde_json::from_str(p.get())
-            .map_err(|_| "params must be an object in MCP".to_owned())?,
+        Some(p) if p.get() != "null" => {
+            serde_json::from_str(p.get()).map_err(|_| BuildError::Params)?
+        }
         _ => HashMap::new(),
     };
     let mut meta_obj: HashMap<String, Raw> = match params.remove("_meta") {
-        Some(m) if m.get() != "null" => serde_json::from_str(m.get())
-            .map_err(|_| "params._meta must be an object".to_owned())?,
+        Some(m) if m.get() != "null" => {
+            serde_json::from_str(m.get()).map_err(|_| BuildError::Meta)?
+        }
         _ => HashMap::new(),
     };
     for (k, v) in meta {
@@ -90,7 +123,7 @@ pub fn stamp(
     // Raw values serialize as their original text, so nothing else changes.
     serde_json::to_vec(&msg)
         .map(Bytes::from)
-        .map_err(|e| e.to_string())
+        .map_err(BuildError::Write)
 }
 
 /// `v` as raw JSON.

@@ -181,7 +181,8 @@ impl Sse {
     }
 
     fn resolve(&self, data: &str) -> Result<Url, UpstreamError> {
-        resolve_endpoint(&self.server.url, data).map_err(|cause| self.no_endpoint(cause))
+        resolve_endpoint(&self.server.url, data)
+            .map_err(|cause| self.no_endpoint(cause.to_string()))
     }
 
     /// Read the stream until it ends, then report that it did.
@@ -329,25 +330,39 @@ impl Sse {
 
 /// Resolve an endpoint against the SSE URL `base`; refuse one on another
 /// origin, which would send the client's messages (and headers) elsewhere.
-fn resolve_endpoint(base: &Url, data: &str) -> Result<Url, String> {
+fn resolve_endpoint(base: &Url, data: &str) -> Result<Url, EndpointError> {
     let data = data.trim();
-    let endpoint = base
-        .join(data)
-        .map_err(|e| format!("the endpoint {data:?} is not a URL: {e}"))?;
+    let endpoint = base.join(data).map_err(|source| EndpointError::NotUrl {
+        data: data.to_owned(),
+        source,
+    })?;
     if endpoint.origin() != base.origin() {
-        return Err(format!(
-            "the server named an endpoint on another origin ({}), which the bridge refuses",
-            endpoint.origin().ascii_serialization()
+        return Err(EndpointError::OtherOrigin(
+            endpoint.origin().ascii_serialization(),
         ));
     }
     Ok(endpoint)
+}
+
+/// Why the `endpoint` event of an HTTP+SSE stream is refused.
+#[derive(Debug, thiserror::Error)]
+enum EndpointError {
+    /// Not a URL, even relative to the stream's.
+    #[error("the endpoint {data:?} is not a URL: {source}")]
+    NotUrl {
+        data: String,
+        source: url::ParseError,
+    },
+    /// On another origin (its serialization).
+    #[error("the server named an endpoint on another origin ({0}), which the bridge refuses")]
+    OtherOrigin(String),
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn resolve(base: &str, data: &str) -> Result<Url, String> {
+    fn resolve(base: &str, data: &str) -> Result<Url, EndpointError> {
         resolve_endpoint(&Url::parse(base).unwrap(), data)
     }
 
@@ -373,7 +388,9 @@ mod tests {
             "https://mcp.example.com:8443/m",
             "//evil.example.net/m",
         ] {
-            let e = resolve("https://mcp.example.com/sse", bad).unwrap_err();
+            let e = resolve("https://mcp.example.com/sse", bad)
+                .unwrap_err()
+                .to_string();
             assert!(e.contains("another origin"), "{bad}: {e}");
         }
     }

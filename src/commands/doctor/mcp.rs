@@ -37,7 +37,7 @@ pub(super) async fn first_answer(
         .timeout(Duration::from_secs(20))
         .send()
         .await;
-    sent.map_err(|e| UpstreamError::from_reqwest(url.as_str(), &e))
+    sent.map_err(|e| UpstreamError::from_reqwest(url.as_str(), e))
 }
 
 /// The step for the server's first answer, and its challenge when it asks
@@ -116,7 +116,13 @@ pub(super) async fn metadata(
     let operator = "this is the server's configuration: tell its operator; meanwhile --static-oauth-client-info and --token-endpoint can stand in for what it lacks";
     let (found, trail) = match discovery::discover_traced(&http, &wanted, c).await {
         Ok(f) => f,
-        Err(e) => return Step::fail("metadata", crate::text::clean(&e, 600), operator),
+        Err(e) => {
+            return Step::fail(
+                "metadata",
+                crate::text::clean(&e.to_string(), 600),
+                operator,
+            )
+        }
     };
     if trail.resource_metadata.is_none() && !trail.authorization_metadata {
         return Step::fail(
@@ -180,7 +186,7 @@ pub(super) async fn credentials(
         Err(e) => {
             return Step::fail(
                 "credentials",
-                e,
+                e.to_string(),
                 "set MCP_BRIDGE_DATA_DIR to a directory you own",
             )
         }

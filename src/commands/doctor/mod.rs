@@ -70,7 +70,7 @@ pub fn command(
         Err(e) => {
             let mut steps = vec![Step::fail(
                 "url",
-                crate::text::clean(&e, 400),
+                crate::text::clean(&e.to_string(), 400),
                 "pass the server's full URL, as https://host/path (http only for this machine's own addresses, or with --allow-http)",
             )];
             steps.extend(later(
@@ -158,7 +158,7 @@ fn chain(
 ) -> Result<(Vec<Step>, reqwest::header::HeaderMap), ExitCode> {
     let mut prepared = super::prepare(url.as_str(), port, opts)?;
     prepared.auth.interactive = sign_in;
-    let (http, provider) = super::http_for(&prepared, opts).map_err(|e| super::usage_error(&e))?;
+    let (http, provider) = super::http_for(&prepared, opts).map_err(|e| super::failed(&e))?;
     let runtime = super::runtime().map_err(|e| super::report(Err(e)))?;
     let steps = runtime.block_on(async {
         let mut steps = vec![Step::pass("url", crate::url_policy::shown(&url))];

@@ -182,7 +182,11 @@ impl Envelope {
 
     /// `raw` (a request) with this envelope merged into `params._meta` and
     /// `extra` set in `params`; every other value keeps its bytes.
-    pub fn stamp(&self, raw: &[u8], extra: &[(&str, Raw)]) -> Result<bytes::Bytes, String> {
+    pub fn stamp(
+        &self,
+        raw: &[u8],
+        extra: &[(&str, Raw)],
+    ) -> Result<bytes::Bytes, jsonrpc::BuildError> {
         let version = jsonrpc::to_raw(crate::protocol::MODERN);
         let mut meta: Vec<(&str, &RawValue)> = vec![
             (PROTOCOL_VERSION_KEY, &version),
@@ -199,9 +203,9 @@ impl Envelope {
     }
 
     /// A request stamped with this envelope, ready to POST with its routing headers.
-    pub fn request(&self, raw: &[u8]) -> Result<(Message, HeaderMap), String> {
+    pub fn request(&self, raw: &[u8]) -> Result<(Message, HeaderMap), jsonrpc::BuildError> {
         let stamped = self.stamp(raw, &[])?;
-        let m = jsonrpc::classify(stamped).map_err(|e| e.to_string())?;
+        let m = jsonrpc::classify(stamped)?;
         let headers = routing_headers(&m, crate::protocol::MODERN);
         Ok((m, headers))
     }

@@ -171,7 +171,7 @@ impl Translator {
                 .stamp(&m.raw, &extra);
             let raw = match stamped {
                 Ok(r) => r,
-                Err(e) => return Ok(fail(jsonrpc::INVALID_REQUEST, &e)),
+                Err(e) => return Ok(fail(jsonrpc::INVALID_REQUEST, &e.to_string())),
             };
             let msg = if round == 0 {
                 Message { raw, ..m.clone() }

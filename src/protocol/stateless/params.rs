@@ -38,17 +38,23 @@ pub struct Annotation {
     pub path: Vec<String>,
 }
 
+/// A rule of the header annotations that a tool's `inputSchema` breaks, in
+/// words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct RuleBroken(String);
+
 /// The annotations of a tool's `inputSchema`, or the rule they break.
-pub fn annotations(schema: &Value) -> Result<Vec<Annotation>, String> {
+pub fn annotations(schema: &Value) -> Result<Vec<Annotation>, RuleBroken> {
     let mut found = Vec::new();
     walk(schema, Some(&mut Vec::new()), "the schema root", &mut found)?;
     let mut seen: HashMap<String, &str> = HashMap::new();
     for a in &found {
         if let Some(other) = seen.insert(a.header.to_ascii_lowercase(), &a.header) {
-            return Err(format!(
+            return Err(RuleBroken(format!(
                 "{KEYWORD} {:?} is used twice (as {other:?} too; names are compared ignoring case)",
                 a.header
-            ));
+            )));
         }
     }
     Ok(found)
@@ -62,7 +68,7 @@ fn walk(
     chain: Option<&mut Vec<String>>,
     via: &str,
     found: &mut Vec<Annotation>,
-) -> Result<(), String> {
+) -> Result<(), RuleBroken> {
     let Value::Object(map) = schema else {
         if let Value::Array(items) = schema {
             for item in items {
@@ -75,8 +81,8 @@ fn walk(
     if let Some(name) = map.get(KEYWORD) {
         match chain.as_deref() {
             Some(path) if !path.is_empty() => found.push(annotation(name, map, path)?),
-            Some(_) => return Err(format!("{KEYWORD} on the schema root")),
-            None => return Err(format!("{KEYWORD} reached through {via}")),
+            Some(_) => return Err(RuleBroken(format!("{KEYWORD} on the schema root"))),
+            None => return Err(RuleBroken(format!("{KEYWORD} reached through {via}"))),
         }
     }
     for (key, value) in map {
@@ -117,18 +123,18 @@ fn annotation(
     name: &Value,
     schema: &serde_json::Map<String, Value>,
     path: &[String],
-) -> Result<Annotation, String> {
+) -> Result<Annotation, RuleBroken> {
     let at = path.join(".");
     let Value::String(name) = name else {
-        return Err(format!("{KEYWORD} on {at:?} is not a string"));
+        return Err(RuleBroken(format!("{KEYWORD} on {at:?} is not a string")));
     };
     if name.is_empty() {
-        return Err(format!("{KEYWORD} on {at:?} is empty"));
+        return Err(RuleBroken(format!("{KEYWORD} on {at:?} is empty")));
     }
     if let Some(c) = name.chars().find(|c| !is_tchar(*c)) {
-        return Err(format!(
+        return Err(RuleBroken(format!(
             "{KEYWORD} {name:?} on {at:?} is not an HTTP token (it holds {c:?})"
-        ));
+        )));
     }
     let primitive = |t: &str| matches!(t, "string" | "integer" | "boolean");
     let typed = match schema.get("type") {
@@ -144,9 +150,9 @@ fn annotation(
         _ => false,
     };
     if !typed {
-        return Err(format!(
+        return Err(RuleBroken(format!(
             "{KEYWORD} {name:?} is on {at:?}, which is not of type integer, string or boolean"
-        ));
+        )));
     }
     Ok(Annotation {
         header: name.clone(),
@@ -207,7 +213,7 @@ pub enum Lookup {
 
 #[derive(Default)]
 struct Known {
-    tools: HashMap<String, Result<Vec<Annotation>, String>>,
+    tools: HashMap<String, Result<Vec<Annotation>, RuleBroken>>,
     /// Until when the list is fresh, by its `ttlMs`.
     fresh_until: Option<Instant>,
     /// The credentials a `private` list belongs to.
@@ -231,7 +237,7 @@ impl ToolHeaders {
         }
         match k.tools.get(tool) {
             Some(Ok(a)) => Lookup::Known(a.clone()),
-            Some(Err(why)) => Lookup::Invalid(why.clone()),
+            Some(Err(why)) => Lookup::Invalid(why.to_string()),
             None => Lookup::Unknown {
                 listed: k.complete && k.fresh_until.is_some_and(|t| Instant::now() < t),
             },
@@ -331,7 +337,7 @@ mod tests {
     use serde_json::json;
 
     fn rule(schema: Value) -> String {
-        annotations(&schema).unwrap_err()
+        annotations(&schema).unwrap_err().0
     }
 
     #[test]
