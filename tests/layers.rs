@@ -153,3 +153,84 @@ fn no_source_file_holds_more_than_one_concern_s_worth_of_lines() {
         .collect();
     assert!(long.is_empty(), "split these: {long:?}");
 }
+
+/// The error types of every `Result<T, E>` written in `text`, outside
+/// comments, as written.
+fn error_types(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or_default();
+        let mut rest = code;
+        while let Some(at) = rest.find("Result<") {
+            let body = &rest[at + "Result<".len()..];
+            let (mut depth, mut comma, mut end) = (1usize, None, None);
+            let bytes = body.as_bytes();
+            for (i, b) in bytes.iter().enumerate() {
+                match b {
+                    b'<' => depth += 1,
+                    // `->` and `=>` close nothing.
+                    b'>' if i > 0 && (bytes[i - 1] == b'-' || bytes[i - 1] == b'=') => {}
+                    b'>' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            end = Some(i);
+                            break;
+                        }
+                    }
+                    b',' if depth == 1 => comma = Some(i),
+                    _ => {}
+                }
+            }
+            if let (Some(c), Some(e)) = (comma, end) {
+                out.push(body[c + 1..e].trim().to_owned());
+            }
+            rest = &body[end.unwrap_or(0)..];
+        }
+    }
+    out
+}
+
+/// Words as an error type: what a typed error replaces.
+fn is_words(error_type: &str) -> bool {
+    matches!(
+        error_type,
+        "String" | "&str" | "&'static str" | "std::string::String"
+    )
+}
+
+#[test]
+fn the_reader_of_error_types_finds_words_where_they_are() {
+    let found = error_types(
+        "fn a() -> Result<Vec<(u8, String)>, String> {}\n\
+         fn b() -> Result<u8, FileError> {} // Result<u8, String>\n\
+         let c: Result<HashMap<String, u8>, &'static str> = f(|x| -> u8 { 1 });\n",
+    );
+    assert_eq!(found, ["String", "FileError", "&'static str"]);
+    assert!(is_words(&found[0]) && !is_words(&found[1]) && is_words(&found[2]));
+}
+
+/// Below `commands/`, every layer returns a typed error (ARCHITECTURE.md,
+/// "Errors"): words as the error type begin only where the user is told.
+#[test]
+fn errors_are_types_below_the_commands() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut words = Vec::new();
+    for f in &files {
+        let (module, _) = module_of(&src, f);
+        if module == "commands" || module == "main" {
+            continue;
+        }
+        let text = std::fs::read_to_string(f).unwrap();
+        for e in error_types(&text) {
+            if is_words(&e) {
+                words.push(format!("{}: Result<_, {e}>", f.display()));
+            }
+        }
+    }
+    assert!(
+        words.is_empty(),
+        "give these a typed error (thiserror) instead of words: {words:#?}"
+    );
+}
