@@ -204,12 +204,13 @@ impl Connection {
         }
     }
 
-    /// Send one client request (not `initialize`) the way the era asks.
-    pub async fn request(&self, m: &Message) -> Result<Answered, UpstreamError> {
+    /// Send one client request (not `initialize`), whose id is `id`, the
+    /// way the era asks.
+    pub async fn request(&self, m: &Message, id: &Id) -> Result<Answered, UpstreamError> {
         match self.state.now() {
             State::Handshake { .. } => self.handshake_request(m).await,
             State::Translated(t) => {
-                let answer = t.request(m).await?;
+                let answer = t.request(m, id).await?;
                 let _ = self.sink.send(answer).await;
                 Ok(Answered::Yes)
             }
@@ -233,7 +234,7 @@ impl Connection {
     /// Before any era is decided: the 2026-07-28 version `m` asks for, if
     /// it is a request of that revision (which then decides the era).
     fn modern_version(&self, m: &Message) -> Option<String> {
-        let version = (m.kind == MessageKind::Request)
+        let version = (m.kind() == MessageKind::Request)
             .then(|| request_version(&m.raw))
             .flatten()
             .filter(|v| !HANDSHAKE_VERSIONS.contains(&v.as_str()));

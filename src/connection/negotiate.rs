@@ -252,7 +252,7 @@ impl Connection {
             self.state.handshake(link);
             return Answered::No;
         };
-        if !answer.is_error {
+        if !answer.is_error() {
             let version = jsonrpc::result_str(&answer.raw, "protocolVersion");
             if let Some(v) = &version {
                 tracing::info!("protocol version {v}");

@@ -152,7 +152,7 @@ impl Connection {
                 self.sse.call(&init, REPLAY_WAIT).await?
             }
         };
-        if answer.is_error {
+        if answer.is_error() {
             let text = jsonrpc::error_object(&answer.raw)
                 .and_then(|e| e.message)
                 .unwrap_or_default();
@@ -170,12 +170,12 @@ impl Connection {
         }
         for m in replay {
             let name = m.method_name().to_owned();
-            if m.kind != MessageKind::Request {
+            if m.kind() != MessageKind::Request {
                 self.send_on(Some(&link), &m).await?;
                 continue;
             }
             match self.call_own(&link, &m, REPLAY_WAIT).await {
-                Ok(a) if !a.is_error => {}
+                Ok(a) if !a.is_error() => {}
                 Ok(_) => tracing::warn!("{name} was not accepted again"),
                 Err(e) => tracing::warn!("{name} again: {e}"),
             }

@@ -34,7 +34,7 @@ impl Setup {
 
     /// The server answered the client's `initialize` with `answer`.
     pub fn initialize_answered(&mut self, answer: &Message) {
-        if !answer.is_error && self.server.is_none() {
+        if !answer.is_error() && self.server.is_none() {
             self.server = Some(protocol::server_identity(&answer.raw));
         }
     }
@@ -46,7 +46,7 @@ impl Setup {
 
     /// Note a request that sets something up in the session.
     pub fn request_sent(&mut self, m: &Message) {
-        match &m.method {
+        match m.method() {
             Some(method @ (Method::ResourcesSubscribe | Method::ResourcesUnsubscribe)) => {
                 if let Some(uri) = jsonrpc::params_str(&m.raw, "uri") {
                     if *method == Method::ResourcesSubscribe {
@@ -131,9 +131,9 @@ mod tests {
                 "logging/setLevel"
             ]
         );
-        for m in replay.iter().filter(|m| m.id.is_some()) {
+        for m in replay.iter().filter(|m| m.id().is_some()) {
             assert!(m
-                .id
+                .id()
                 .as_ref()
                 .unwrap()
                 .to_string()

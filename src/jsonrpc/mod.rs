@@ -75,44 +75,99 @@ impl fmt::Display for Id {
     }
 }
 
+/// What a message is and what that kind carries by definition: a request
+/// has an id and a method, a notification a method, a response an id (null
+/// when the sender could not read the request's) and `result` or `error`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Form {
+    /// Expects exactly one response.
+    Request {
+        /// Its id.
+        id: Id,
+        /// Its method.
+        method: Method,
+    },
+    /// Expects none.
+    Notification {
+        /// Its method.
+        method: Method,
+    },
+    /// Answers a request.
+    Response {
+        /// The request's id; `None` for `null`.
+        id: Option<Id>,
+        /// It carries `error` rather than `result`.
+        error: bool,
+    },
+}
+
 /// One classified message, holding its original bytes.
 #[derive(Debug, Clone)]
 pub struct Message {
     /// The message exactly as received (for a batch member: its own slice).
     pub raw: Bytes,
-    /// Request, notification or response.
-    pub kind: MessageKind,
-    /// The id, for requests and responses that carry a usable one.
-    pub id: Option<Id>,
-    /// The method, for requests and notifications.
-    pub method: Option<Method>,
-    /// True for a response that carries `error` rather than `result`.
-    pub is_error: bool,
+    /// Request, notification or response, with what each carries.
+    pub form: Form,
 }
 
 impl Message {
+    /// Request, notification or response.
+    pub fn kind(&self) -> MessageKind {
+        match self.form {
+            Form::Request { .. } => MessageKind::Request,
+            Form::Notification { .. } => MessageKind::Notification,
+            Form::Response { .. } => MessageKind::Response,
+        }
+    }
+
+    /// The id of a request or response.
+    pub fn id(&self) -> Option<&Id> {
+        match &self.form {
+            Form::Request { id, .. } => Some(id),
+            Form::Response { id, .. } => id.as_ref(),
+            Form::Notification { .. } => None,
+        }
+    }
+
+    /// The id of a request; `None` for anything else.
+    pub fn request_id(&self) -> Option<&Id> {
+        match &self.form {
+            Form::Request { id, .. } => Some(id),
+            _ => None,
+        }
+    }
+
+    /// The method of a request or notification.
+    pub fn method(&self) -> Option<&Method> {
+        match &self.form {
+            Form::Request { method, .. } | Form::Notification { method } => Some(method),
+            Form::Response { .. } => None,
+        }
+    }
+
+    /// True for a response that carries `error` rather than `result`.
+    pub fn is_error(&self) -> bool {
+        matches!(self.form, Form::Response { error: true, .. })
+    }
+
     /// The method's name, or "" for a response.
     pub fn method_name(&self) -> &str {
-        self.method.as_ref().map_or("", Method::name)
+        self.method().map_or("", Method::name)
     }
 
     /// True for a request or notification of `method`.
     pub fn is(&self, method: &Method) -> bool {
-        self.method.as_ref() == Some(method)
+        self.method() == Some(method)
     }
 
     /// Kind, method, id and size, as the logs show a message.
     pub fn describe(&self) -> String {
-        let kind = match self.kind {
-            MessageKind::Request => "request",
-            MessageKind::Notification => "notification",
-            MessageKind::Response => "response",
+        let kind = match self.form {
+            Form::Request { .. } => "request",
+            Form::Notification { .. } => "notification",
+            Form::Response { .. } => "response",
         };
-        let id = self
-            .id
-            .as_ref()
-            .map(|i| format!("id={i} "))
-            .unwrap_or_default();
+        let id = self.id().map(|i| format!("id={i} ")).unwrap_or_default();
         format!(
             "{kind} {} {id}{}B",
             crate::text::for_log(self.method_name()),
@@ -197,19 +252,11 @@ pub fn parse(bytes: Bytes) -> Result<Vec<Result<Message, Invalid>>, Invalid> {
 
 /// Classify one message (not a batch).
 pub fn classify(raw: Bytes) -> Result<Message, Invalid> {
-    let (kind, id, method, is_error) = envelope(&raw)?;
-    Ok(Message {
-        raw,
-        kind,
-        id,
-        method,
-        is_error,
-    })
+    let form = envelope(&raw)?;
+    Ok(Message { raw, form })
 }
 
-type Parts = (MessageKind, Option<Id>, Option<Method>, bool);
-
-fn envelope(raw: &[u8]) -> Result<Parts, Invalid> {
+fn envelope(raw: &[u8]) -> Result<Form, Invalid> {
     let env: Envelope<'_> = match serde_json::from_slice(raw) {
         Ok(env) => env,
         Err(e) if e.is_data() => {
@@ -237,10 +284,13 @@ fn envelope(raw: &[u8]) -> Result<Parts, Invalid> {
                 .map(|name| Method::from_name(&name))
                 .map_err(|_| invalid("\"method\" must be a string"))?,
         };
-        return match id_raw {
-            None => Ok((MessageKind::Notification, None, Some(method), false)),
-            Some(_) if id.is_some() => Ok((MessageKind::Request, id, Some(method), false)),
-            Some(_) => Err(invalid("\"id\" must be a string or a number")),
+        return match (id_raw, id) {
+            (None, _) => Ok(Form::Notification { method }),
+            (Some(_), Some(id)) => Ok(Form::Request { id, method }),
+            (Some(_), None) => Err(Invalid::NotJsonRpc {
+                reason: "\"id\" must be a string or a number",
+                id: None,
+            }),
         };
     }
     match (env.result, env.error, id_raw) {
@@ -249,7 +299,10 @@ fn envelope(raw: &[u8]) -> Result<Parts, Invalid> {
             "it has neither \"method\" nor \"result\"/\"error\"",
         )),
         (_, _, None) => Err(invalid("a response must carry an \"id\"")),
-        (_, error, Some(_)) => Ok((MessageKind::Response, id, None, error.is_some())),
+        (_, error, Some(_)) => Ok(Form::Response {
+            id,
+            error: error.is_some(),
+        }),
     }
 }
 
@@ -287,22 +340,22 @@ mod tests {
     #[test]
     fn classifies_the_three_kinds() {
         let r = one(r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#).unwrap();
-        assert_eq!(r.kind, MessageKind::Request);
-        assert_eq!(r.id.unwrap().as_json(), "1");
+        assert_eq!(r.kind(), MessageKind::Request);
+        assert_eq!(r.id().cloned().unwrap().as_json(), "1");
         let n = one(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#).unwrap();
-        assert_eq!(n.kind, MessageKind::Notification);
+        assert_eq!(n.kind(), MessageKind::Notification);
         let s = one(r#"{"jsonrpc":"2.0","id":"x","result":{}}"#).unwrap();
-        assert_eq!(s.kind, MessageKind::Response);
-        assert!(!s.is_error);
+        assert_eq!(s.kind(), MessageKind::Response);
+        assert!(!s.is_error());
         let e = one(r#"{"jsonrpc":"2.0","id":null,"error":{"code":1,"message":"m"}}"#).unwrap();
-        assert!(e.is_error);
-        assert!(e.id.is_none());
+        assert!(e.is_error());
+        assert!(e.id().is_none());
     }
 
     #[test]
     fn string_ids_are_canonical() {
         let a = one(r#"{"jsonrpc":"2.0","id":"\u0061","method":"m"}"#).unwrap();
-        assert_eq!(a.id.unwrap(), Id::from_json_text("\"a\""));
+        assert_eq!(a.id().cloned().unwrap(), Id::from_json_text("\"a\""));
     }
 
     #[test]
@@ -332,7 +385,36 @@ mod tests {
             br#"{"jsonrpc":"2.0","id":1,"result":{}}"#
         );
         assert!(msgs[1].is_err());
-        assert_eq!(msgs[2].as_ref().unwrap().kind, MessageKind::Notification);
+        assert_eq!(msgs[2].as_ref().unwrap().kind(), MessageKind::Notification);
+    }
+
+    #[test]
+    fn each_form_carries_what_its_kind_has_by_definition() {
+        let form = |s: &'static str| classify(Bytes::from_static(s.as_bytes())).unwrap().form;
+        let Form::Request { id, method } = form(r#"{"jsonrpc":"2.0","id":"a","method":"ping"}"#)
+        else {
+            panic!("a request")
+        };
+        assert_eq!((id.as_json(), method), ("\"a\"", Method::Ping));
+        assert_eq!(
+            form(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#),
+            Form::Notification {
+                method: Method::Initialized
+            }
+        );
+        assert_eq!(
+            form(r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"x"}}"#),
+            Form::Response {
+                id: None,
+                error: true
+            }
+        );
+        let answer = classify(Bytes::from_static(
+            br#"{"jsonrpc":"2.0","id":7,"result":{}}"#,
+        ))
+        .unwrap();
+        assert_eq!(answer.id().map(Id::as_json), Some("7"));
+        assert!(answer.request_id().is_none() && answer.method().is_none() && !answer.is_error());
     }
 
     #[test]

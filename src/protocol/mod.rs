@@ -83,7 +83,7 @@ pub fn error(id: &Id, code: i64, text: &str, data: Option<serde_json::Value>) ->
 /// True for an answer to `initialize` that means "I do not do the
 /// handshake": an unsupported protocol version, or no such method.
 pub fn refuses_handshake(answer: &Message) -> bool {
-    answer.is_error
+    answer.is_error()
         && jsonrpc::error_object(&answer.raw)
             .and_then(|e| e.code)
             .is_some_and(|c| c == jsonrpc::UNSUPPORTED_VERSION || c == jsonrpc::METHOD_NOT_FOUND)
@@ -118,9 +118,9 @@ mod tests {
     #[test]
     fn the_bridges_own_messages_are_well_formed_and_on_its_own_ids() {
         let p = ping();
-        assert_eq!(p.kind, MessageKind::Request);
+        assert_eq!(p.kind(), MessageKind::Request);
         assert!(p
-            .id
+            .id()
             .as_ref()
             .unwrap()
             .as_json()
@@ -138,7 +138,10 @@ mod tests {
             "renew",
         );
         assert!(a.is(&Method::ResourcesSubscribe));
-        assert_ne!(a.id, own(Method::Ping, serde_json::json!({}), "renew").id);
+        assert_ne!(
+            a.id(),
+            own(Method::Ping, serde_json::json!({}), "renew").id()
+        );
     }
 
     #[test]

@@ -17,7 +17,7 @@ pub use pending::Pending;
 
 use crate::connection::{Answered, Connection};
 use crate::http::error::{ErrorKind, UpstreamError};
-use crate::jsonrpc::{self, Id, Message, MessageKind, Method};
+use crate::jsonrpc::{self, Form, Id, Message, MessageKind, Method};
 use crate::stdio::{Inbound, Input, Output};
 use crate::tools::ToolFilter;
 use bytes::Bytes;
@@ -64,8 +64,12 @@ pub trait Upstream: Send + Sync + 'static {
         &self,
         m: &Message,
     ) -> impl Future<Output = Result<Answered, UpstreamError>> + Send;
-    /// Any other client request.
-    fn request(&self, m: &Message) -> impl Future<Output = Result<Answered, UpstreamError>> + Send;
+    /// Any other client request, `id` its id.
+    fn request(
+        &self,
+        m: &Message,
+        id: &Id,
+    ) -> impl Future<Output = Result<Answered, UpstreamError>> + Send;
     /// The client's `notifications/initialized`.
     fn initialized(&self, m: Message) -> impl Future<Output = ()> + Send;
     /// Any other notification, or a response, from the client.
@@ -94,8 +98,12 @@ impl Upstream for Connection {
     ) -> impl Future<Output = Result<Answered, UpstreamError>> + Send {
         Connection::initialize(self, m)
     }
-    fn request(&self, m: &Message) -> impl Future<Output = Result<Answered, UpstreamError>> + Send {
-        Connection::request(self, m)
+    fn request(
+        &self,
+        m: &Message,
+        id: &Id,
+    ) -> impl Future<Output = Result<Answered, UpstreamError>> + Send {
+        Connection::request(self, m, id)
     }
     fn initialized(&self, m: Message) -> impl Future<Output = ()> + Send {
         Connection::initialized(self, m)
@@ -239,7 +247,7 @@ impl<U: Upstream> Relay<U> {
     /// finished get an error each; notifications there are not sent.
     async fn answer_queued(&mut self) {
         while let Some(m) = self.queue.pop_front() {
-            if let (MessageKind::Request, Some(id)) = (m.kind, &m.id) {
+            if let Some(id) = m.request_id() {
                 let line = jsonrpc::error_response(
                     Some(id),
                     jsonrpc::SHUTTING_DOWN,
@@ -263,10 +271,16 @@ impl<U: Upstream> Relay<U> {
         };
         for item in items {
             match item {
-                Ok(m) if handshaking && m.kind == MessageKind::Request && m.is(&Method::Ping) => {
-                    let id = m.id.as_ref().expect("a request has an id");
+                Ok(Message {
+                    form:
+                        Form::Request {
+                            id,
+                            method: Method::Ping,
+                        },
+                    ..
+                }) if handshaking => {
                     tracing::debug!("answered ping id={id} while the handshake is outstanding");
-                    self.write(crate::protocol::result(id, "{}").raw).await;
+                    self.write(crate::protocol::result(&id, "{}").raw).await;
                 }
                 Ok(m) => self.queue.push_back(m),
                 Err(e) => self.refuse(e).await,
@@ -301,10 +315,9 @@ impl<U: Upstream> Relay<U> {
     async fn dispatch(&mut self, m: Message) -> Option<JoinHandle<()>> {
         tracing::info!("→ {}", m.describe());
         let conn = Arc::clone(&self.conn);
-        match m.kind {
-            MessageKind::Request => {
-                let id = m.id.clone().expect("a request has an id");
-                let method = m.method.clone().expect("a request has a method");
+        match &m.form {
+            Form::Request { id, method } => {
+                let (id, method) = (id.clone(), method.clone());
                 if let Some(refusal) = self.hidden_tool(&m, &id) {
                     self.write(refusal).await;
                     return None;
@@ -315,14 +328,15 @@ impl<U: Upstream> Relay<U> {
                 // Boxed first: the exchange's state machine is large, and
                 // tokio::spawn moves a future by value through several
                 // calls (2.7% of the instructions per relayed call).
-                let task = tokio::spawn(Box::pin(exchange(conn, m, self.failed_tx.clone(), limit)));
+                let exchange = exchange(conn, m, id.clone(), self.failed_tx.clone(), limit);
+                let task = tokio::spawn(Box::pin(exchange));
                 self.pending.attach(&id, task.abort_handle());
                 barrier.then_some(task)
             }
-            MessageKind::Notification if m.is(&Method::Initialized) => {
+            Form::Notification { .. } if m.is(&Method::Initialized) => {
                 Some(tokio::spawn(async move { conn.initialized(m).await }))
             }
-            MessageKind::Notification | MessageKind::Response => {
+            Form::Notification { .. } | Form::Response { .. } => {
                 if m.is(&Method::Cancelled) {
                     self.cancelled(&m);
                 }
@@ -366,14 +380,14 @@ impl<U: Upstream> Relay<U> {
     /// A message from the server. An answer goes out only if its request is
     /// still waiting; anything else goes out as it is.
     async fn deliver(&mut self, m: Message) {
-        if m.kind != MessageKind::Response {
+        if m.kind() != MessageKind::Response {
             tracing::info!("← {}", m.describe());
             if m.is(&Method::ToolsListChanged) {
                 self.conn.tools_changed();
             }
             return self.write(m.raw).await;
         }
-        let Some(id) = &m.id else {
+        let Some(id) = m.id() else {
             tracing::warn!(
                 "dropped an error from the server not tied to any request: {}",
                 jsonrpc::error_object(&m.raw)
@@ -391,7 +405,7 @@ impl<U: Upstream> Relay<U> {
             taken.method,
             m.raw.len(),
             taken.took.as_secs_f64() * 1000.0,
-            if m.is_error { " (error)" } else { "" }
+            if m.is_error() { " (error)" } else { "" }
         );
         let raw = if taken.method == Method::ToolsList {
             self.tools.list(m.raw)
@@ -454,15 +468,15 @@ impl<U: Upstream> Relay<U> {
 async fn exchange<U: Upstream>(
     conn: Arc<U>,
     m: Message,
+    id: Id,
     failed: mpsc::UnboundedSender<Failed>,
     limit: Option<Duration>,
 ) {
-    let id = m.id.clone().expect("a request has an id");
     let work = async {
         if m.is(&Method::Initialize) {
             conn.initialize(&m).await
         } else {
-            conn.request(&m).await
+            conn.request(&m, &id).await
         }
     };
     let result = match limit {

@@ -74,7 +74,7 @@ impl Fake {
     }
 
     async fn exchange(&self, m: &Message) -> Result<Answered, UpstreamError> {
-        self.note(format!("request {}", m.id.as_ref().unwrap()));
+        self.note(format!("request {}", m.id().unwrap()));
         self.raw.lock().unwrap().push(m.raw.clone());
         let mut guard = Stopped(&self.stopped, false);
         let out = match (self.script)(m) {
@@ -105,7 +105,7 @@ impl Upstream for Fake {
     async fn initialize(&self, m: &Message) -> Result<Answered, UpstreamError> {
         self.exchange(m).await
     }
-    async fn request(&self, m: &Message) -> Result<Answered, UpstreamError> {
+    async fn request(&self, m: &Message, _id: &Id) -> Result<Answered, UpstreamError> {
         self.exchange(m).await
     }
     async fn initialized(&self, _m: Message) {
@@ -329,7 +329,7 @@ async fn a_cancelled_request_gets_no_answer_and_its_exchange_stops() {
 #[tokio::test(start_paused = true)]
 async fn shutdown_answers_every_waiting_request_once_then_closes() {
     let mut h = start(
-        |m| match m.id.as_ref().unwrap().as_json() {
+        |m| match m.id().unwrap().as_json() {
             "1" => Script::Slow(Duration::from_millis(300)),
             _ => Script::Never,
         },
@@ -368,7 +368,7 @@ async fn a_request_past_its_timeout_is_answered_and_the_server_told() {
 #[tokio::test(start_paused = true)]
 async fn nothing_follows_initialize_until_it_is_answered() {
     let mut h = start(
-        |m| match m.method {
+        |m| match m.method() {
             Some(Method::Initialize) => Script::Slow(Duration::from_secs(1)),
             _ => Script::Answer,
         },

@@ -242,7 +242,7 @@ impl Sse {
                 tracing::warn!("dropped a message from the server that is not JSON-RPC");
                 continue;
             };
-            if let (MessageKind::Response, Some(id)) = (m.kind, &m.id) {
+            if let (MessageKind::Response, Some(id)) = (m.kind(), m.id()) {
                 let mut state = self.state();
                 if let Some(waiter) = state.own.remove(id) {
                     drop(state);
@@ -258,7 +258,7 @@ impl Sse {
     /// POST one client message to the endpoint; a request's answer arrives
     /// on the stream (or, from some servers, in the POST's body).
     pub async fn send(&self, msg: &Message) -> Result<(), UpstreamError> {
-        if let (MessageKind::Request, Some(id)) = (msg.kind, &msg.id) {
+        if let (MessageKind::Request, Some(id)) = (msg.kind(), msg.id()) {
             // Noted before the POST: the answer may come on the stream first.
             let mut state = self.state();
             if state.awaiting.len() >= AWAITING_CAP {
@@ -275,7 +275,7 @@ impl Sse {
     /// Send one of the bridge's own requests and wait (at most `limit`) for
     /// its answer, which is not passed on to the client.
     pub async fn call(&self, msg: &Message, limit: Duration) -> Result<Message, UpstreamError> {
-        let id = msg.id.clone().unwrap_or_else(|| Id::bridge("none"));
+        let id = msg.id().cloned().unwrap_or_else(|| Id::bridge("none"));
         let (tx, rx) = oneshot::channel();
         self.state().own.insert(id.clone(), tx);
         let waited = tokio::time::timeout(limit, async {

@@ -125,7 +125,7 @@ async fn probe_once(
         }
         Ok(Ok(Some(a))) => a,
     };
-    if answer.is_error {
+    if answer.is_error() {
         let e = jsonrpc::error_object(&answer.raw).unwrap_or_default();
         let why = e.message.clone().unwrap_or_default();
         return refused(http.url(), e.code, e.data.as_ref(), &why);

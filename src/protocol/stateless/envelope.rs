@@ -75,7 +75,7 @@ pub fn routing_headers(m: &Message, version: &str) -> HeaderMap {
     if let Ok(v) = HeaderValue::from_str(version) {
         h.insert(HeaderName::from_static(VERSION_HEADER), v);
     }
-    let Some(method) = &m.method else {
+    let Some(method) = m.method() else {
         return h;
     };
     if let Ok(v) = HeaderValue::from_str(&encode_header_value(method.name())) {

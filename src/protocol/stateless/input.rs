@@ -75,9 +75,9 @@ pub struct Asking {
 impl Asking {
     /// The client answered `m`; true when the bridge was waiting for it.
     pub fn answered(&self, m: Message) -> bool {
-        let waiter =
-            m.id.as_ref()
-                .and_then(|id| self.waiters.lock().expect("waiters lock").remove(id));
+        let waiter = m
+            .id()
+            .and_then(|id| self.waiters.lock().expect("waiters lock").remove(id));
         match waiter {
             Some(w) => w.send(m).is_ok(),
             None => false,
@@ -143,7 +143,7 @@ impl Asking {
                     data: None,
                 });
             };
-            if answer.is_error {
+            if answer.is_error() {
                 let e = jsonrpc::error_object(&answer.raw);
                 return Err(match e {
                     Some(e) => Refusal {

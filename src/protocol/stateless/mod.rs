@@ -87,7 +87,7 @@ impl Translator {
         tracing::info!(
             "protocol era: {MODERN} (the server answered server/discover); translating for a client of {version}"
         );
-        let answer = init.id.as_ref().map(|id| protocol::result(id, &result));
+        let answer = init.id().map(|id| protocol::result(id, &result));
         let t = Arc::new(Translator {
             modern,
             sink,
@@ -100,13 +100,12 @@ impl Translator {
         (t, answer)
     }
 
-    /// The answer to one client request (after `initialize`): the server's,
-    /// after any `input_required` rounds, or the bridge's own for what
-    /// 2026-07-28 has no request for.
-    pub async fn request(self: &Arc<Self>, m: &Message) -> Result<Message, UpstreamError> {
-        let id = m.id.clone().expect("a request has an id");
-        let empty = || protocol::result(&id, "{}");
-        match m.method.as_ref() {
+    /// The answer to one client request `m`, whose id is `id` (after
+    /// `initialize`): the server's, after any `input_required` rounds, or
+    /// the bridge's own for what 2026-07-28 has no request for.
+    pub async fn request(self: &Arc<Self>, m: &Message, id: &Id) -> Result<Message, UpstreamError> {
+        let empty = || protocol::result(id, "{}");
+        match m.method() {
             // 2026-07-28 has no ping; the bridge itself is alive.
             Some(Method::Ping) => Ok(empty()),
             Some(Method::SetLogLevel) => {
@@ -126,13 +125,13 @@ impl Translator {
                 self.restart_listen();
                 Ok(empty())
             }
-            _ => self.call(m, &id).await,
+            _ => self.call(m, id).await,
         }
     }
 
     /// A notification or response from the client.
     pub fn from_client(self: &Arc<Self>, m: Message) {
-        match m.kind {
+        match m.kind() {
             MessageKind::Notification if m.is(&Method::Initialized) => self.restart_listen(),
             // 2026-07-28 cancels by closing the request's stream, which the
             // relay did when it stopped the request.
@@ -187,11 +186,11 @@ impl Translator {
             } else {
                 modern::under_id(answer, m)
             };
-            let Some(asked) = (!answer.is_error)
+            let Some(asked) = (!answer.is_error())
                 .then(|| input_required(&answer.raw))
                 .flatten()
             else {
-                if !answer.is_error {
+                if !answer.is_error() {
                     self.elicitations_complete(&opened).await;
                 }
                 return Ok(answer);

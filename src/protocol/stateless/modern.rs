@@ -12,7 +12,7 @@
 use super::envelope::routing_headers;
 use super::params::{param_headers, Lookup, ToolHeaders};
 use crate::http::error::{ErrorKind, UpstreamError};
-use crate::jsonrpc::{self, Id, Message, Method};
+use crate::jsonrpc::{self, Form, Id, Message, Method};
 use crate::protocol;
 use crate::transport::streamable_http::StreamableHttp;
 use crate::transport::Sink;
@@ -74,7 +74,7 @@ impl Modern {
             answer = self.send(m, version, &params).await;
         }
         let answer = answer?;
-        if m.is(&Method::ToolsList) && !answer.is_error {
+        if m.is(&Method::ToolsList) && !answer.is_error() {
             let who = self.http.credentials().await;
             let (raw, _) = self.tools.learn(answer.raw.clone(), who);
             if raw != answer.raw {
@@ -93,9 +93,13 @@ impl Modern {
         version: &str,
         afresh: bool,
     ) -> Result<HeaderMap, Message> {
-        if !m.is(&Method::ToolsCall) {
+        let Form::Request {
+            id,
+            method: Method::ToolsCall,
+        } = &m.form
+        else {
             return Ok(HeaderMap::new());
-        }
+        };
         let Some(name) = jsonrpc::params_str(&m.raw, "name") else {
             return Ok(HeaderMap::new());
         };
@@ -116,11 +120,10 @@ impl Modern {
                 Ok(param_headers(&annotations, &args))
             }
             Lookup::Invalid(why) => {
-                let id = m.id.clone().expect("a request has an id");
                 let text = format!(
                     "mcp-bridge: the tool {name:?} is not offered, because its schema breaks the x-mcp-header rules: {why}"
                 );
-                Err(protocol::error(&id, jsonrpc::INVALID_PARAMS, &text, None))
+                Err(protocol::error(id, jsonrpc::INVALID_PARAMS, &text, None))
             }
             Lookup::Unknown { .. } => Ok(HeaderMap::new()),
         }
@@ -148,7 +151,7 @@ impl Modern {
             };
             tracing::debug!("listing the tools for their x-mcp-header annotations");
             match self.send(&msg, version, &HeaderMap::new()).await {
-                Ok(a) if !a.is_error => {
+                Ok(a) if !a.is_error() => {
                     let who = self.http.credentials().await;
                     cursor = self.tools.learn(a.raw, who).1;
                     if cursor.is_none() {
@@ -203,7 +206,7 @@ impl Modern {
             tracing::info!(
                 "{why} ({}); a 2026-07-28 stream cannot be resumed, so it is sent again as id {}",
                 m.describe(),
-                msg.id.as_ref().map(Id::as_json).unwrap_or_default()
+                msg.id().map(Id::as_json).unwrap_or_default()
             );
         }
         unreachable!("the last attempt returns")
@@ -214,7 +217,7 @@ impl Modern {
 fn mismatch(r: &Result<Message, UpstreamError>) -> bool {
     let code = match r {
         Err(e) => e.server_code(),
-        Ok(a) if a.is_error => jsonrpc::error_object(&a.raw).and_then(|e| e.code),
+        Ok(a) if a.is_error() => jsonrpc::error_object(&a.raw).and_then(|e| e.code),
         Ok(_) => None,
     };
     code == Some(HEADER_MISMATCH)
@@ -222,7 +225,7 @@ fn mismatch(r: &Result<Message, UpstreamError>) -> bool {
 
 /// `answer` under the id of the request `m`.
 pub fn under_id(answer: Message, m: &Message) -> Message {
-    let Some(id) = &m.id else {
+    let Some(id) = m.id() else {
         return answer;
     };
     let Ok(raw) = serde_json::value::RawValue::from_string(id.as_json().to_owned()) else {

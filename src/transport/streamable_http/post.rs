@@ -41,7 +41,7 @@ impl StreamableHttp {
         extra: &HeaderMap,
         epoch: u64,
     ) -> Result<Posted, UpstreamError> {
-        self.post_with(msg, extra, epoch, msg.kind == MessageKind::Request)
+        self.post_with(msg, extra, epoch, msg.kind() == MessageKind::Request)
             .await
     }
 
@@ -76,7 +76,7 @@ impl StreamableHttp {
         let session_id = resp.headers().get(SESSION_HEADER).cloned();
         let posted = |reply| Ok(Posted { session_id, reply });
         if status == StatusCode::ACCEPTED || status == StatusCode::NO_CONTENT {
-            return match msg.kind {
+            return match msg.kind() {
                 MessageKind::Request => Err(UpstreamError::no_answer(self.url(), status)),
                 _ => posted(Reply::Accepted),
             };
@@ -87,7 +87,7 @@ impl StreamableHttp {
             return posted(Reply::Stream(Box::new(stream)));
         }
         let body = read_body(&mut resp, self.url(), self.server.limit).await?;
-        if body.iter().all(u8::is_ascii_whitespace) && msg.kind != MessageKind::Request {
+        if body.iter().all(u8::is_ascii_whitespace) && msg.kind() != MessageKind::Request {
             return posted(Reply::Accepted);
         }
         let not_json_rpc = |detail: String| {
@@ -201,17 +201,17 @@ impl Reading<'_> {
                     continue;
                 }
             };
-            if m.kind == MessageKind::Response
-                && self.sent.kind == MessageKind::Request
+            if m.kind() == MessageKind::Response
+                && self.sent.kind() == MessageKind::Request
                 && !self.answered
             {
-                if m.id.is_none() && m.is_error {
-                    match null_error_as_answer(&m, self.sent.id.as_ref()) {
+                if m.id().is_none() && m.is_error() {
+                    match null_error_as_answer(&m, self.sent.id()) {
                         Some(fixed) => m = fixed,
                         None => continue,
                     }
                 }
-                if m.id == self.sent.id {
+                if m.id() == self.sent.id() {
                     self.answered = true;
                     if !self.forward_answer {
                         answer = Some(m);
