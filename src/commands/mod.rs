@@ -48,8 +48,11 @@ pub fn exit_code(e: &(dyn std::error::Error + 'static)) -> u8 {
     EXIT_FAILURE
 }
 
-/// Print a subcommand's outcome: stdout and 0, or stderr and the exit code
-/// of the error's kind.
+/// Print a one-shot subcommand's outcome (`install`, `status`, `check`'s
+/// session, ...): stdout and 0, or stderr and 1. What it was given was
+/// accepted by then (clap checked the command line), so whatever fails is
+/// the subcommand's failure, not a usage error: an `install` refuses a URL
+/// it would write into a client's file with 1, as it always has.
 pub fn report(outcome: Result<String, Failure>) -> ExitCode {
     match outcome {
         Ok(text) => {
@@ -58,7 +61,7 @@ pub fn report(outcome: Result<String, Failure>) -> ExitCode {
         }
         Err(e) => {
             eprintln!("mcp-bridge: error: {e}");
-            ExitCode::from(exit_code(&*e))
+            ExitCode::from(EXIT_FAILURE)
         }
     }
 }
