@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_mcp_bridge_global_optspecs
-    string join \n H/header= header-file= transport= protocol= retry-timeout= start-timeout= request-timeout= connect-timeout= ping-interval= keep-alive allow-http allow-private-auth max-message-size= v/verbose q/quiet log-file= static-oauth-client-info= static-oauth-client-metadata= client-metadata-url= device-code client-credentials client-assertion-key= client-assertion-alg= jwt-bearer-assertion= idp-issuer= idp-client-id= idp-client-secret= idp-id-token= token-endpoint= resource= callback-port= auth-timeout= no-browser use-id-token no-dpop token-store= host= callback-path= auth-success-url= disable-resource-parameter authorize-param= ignore-tool= allow-tool= no-proxy enable-proxy ca-cert= ipv4 headers-timeout= body-timeout= debug silent disable-cookies h/help V/version
+    string join \n H/header= header-file= transport= protocol= retry-timeout= start-timeout= request-timeout= connect-timeout= ping-interval= keep-alive allow-http max-message-size= allow-private-auth static-oauth-client-info= static-oauth-client-metadata= client-metadata-url= device-code client-credentials client-assertion-key= client-assertion-alg= jwt-bearer-assertion= idp-issuer= idp-client-id= idp-client-secret= idp-id-token= token-endpoint= resource= callback-port= auth-timeout= no-browser use-id-token no-dpop token-store= host= callback-path= auth-success-url= disable-resource-parameter authorize-param= ignore-tool= allow-tool= no-proxy enable-proxy ca-cert= ipv4 headers-timeout= body-timeout= disable-cookies v/verbose q/quiet log-file= debug silent h/help V/version
 end
 
 function __fish_mcp_bridge_needs_command
@@ -39,7 +39,6 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l request-timeout -
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l connect-timeout -d 'How long opening a connection to the server may take' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l ping-interval -d 'Ping the server every SECONDS (answers are not forwarded to the client), so that idle connections stay open and a dead one is noticed and reconnected. Off by default' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l max-message-size -d 'The largest message accepted in either direction, in bytes (suffixes K, M, G)' -r
-complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l static-oauth-client-info -d 'A pre-registered OAuth client, as JSON or @file: {"client_id": ..., "client_secret": ...} (skips dynamic registration)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l static-oauth-client-metadata -d 'Extra client metadata for dynamic registration, as JSON or @file (e.g. {"scope": "read write"})' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l client-metadata-url -d 'An https URL of a Client ID Metadata Document to use as the client id where the authorization server supports them' -r
@@ -65,11 +64,10 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l allow-tool -d 'Of
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l ca-cert -d 'Trust the CA certificates in FILE (PEM) as well as the platform\'s store (repeatable; SSL_CERT_FILE is read the same way)' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l headers-timeout -d 'How long to wait for a response\'s headers after sending a request; 0, the default, means no limit (some servers answer only when a long tool call is done)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l body-timeout -d 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l keep-alive -d 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l allow-http -d 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l allow-private-auth -d 'Let sign-in requests (metadata, registration, tokens) reach private, link-local and loopback addresses even when the MCP server is not on one: for an authorization server inside the network'
-complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
-complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l device-code -d 'Sign in with the device authorization grant (RFC 8628): approve on any device with a browser, with the code printed on stderr'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l client-credentials -d 'Get tokens with the OAuth client credentials grant (no browser), as the client from --static-oauth-client-info, authenticated by its client_secret or by --client-assertion-key'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
@@ -79,9 +77,11 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l disable-resource-
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l enable-proxy -d 'Use the proxy the environment names: the default, accepted as mcp-remote spells it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l ipv4 -d 'Connect over IPv4 only (for networks where IPv6 routes go nowhere)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l disable-cookies -d 'Keep no cookies from the MCP server. By default they are kept in memory for the run (never on disk, never sent to another origin), so that a load balancer\'s affinity cookie keeps the session on its replica'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
-complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -l disable-cookies -d 'Keep no cookies from the MCP server. By default they are kept in memory for the run (never on disk, never sent to another origin), so that a load balancer\'s affinity cookie keeps the session on its replica'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -s V -l version -d 'Print version'
 complete -c mcp-bridge -n "__fish_mcp_bridge_needs_command" -a "login" -d 'Sign in to a server now (opening the browser if needed), store the tokens, and exit; later runs use them without a browser'
@@ -109,7 +109,6 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l request-
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l connect-timeout -d 'How long opening a connection to the server may take' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l ping-interval -d 'Ping the server every SECONDS (answers are not forwarded to the client), so that idle connections stay open and a dead one is noticed and reconnected. Off by default' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l max-message-size -d 'The largest message accepted in either direction, in bytes (suffixes K, M, G)' -r
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l static-oauth-client-info -d 'A pre-registered OAuth client, as JSON or @file: {"client_id": ..., "client_secret": ...} (skips dynamic registration)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l static-oauth-client-metadata -d 'Extra client metadata for dynamic registration, as JSON or @file (e.g. {"scope": "read write"})' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l client-metadata-url -d 'An https URL of a Client ID Metadata Document to use as the client id where the authorization server supports them' -r
@@ -135,11 +134,10 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l allow-to
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l ca-cert -d 'Trust the CA certificates in FILE (PEM) as well as the platform\'s store (repeatable; SSL_CERT_FILE is read the same way)' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l headers-timeout -d 'How long to wait for a response\'s headers after sending a request; 0, the default, means no limit (some servers answer only when a long tool call is done)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l body-timeout -d 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l keep-alive -d 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l allow-http -d 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l allow-private-auth -d 'Let sign-in requests (metadata, registration, tokens) reach private, link-local and loopback addresses even when the MCP server is not on one: for an authorization server inside the network'
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l device-code -d 'Sign in with the device authorization grant (RFC 8628): approve on any device with a browser, with the code printed on stderr'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l client-credentials -d 'Get tokens with the OAuth client credentials grant (no browser), as the client from --static-oauth-client-info, authenticated by its client_secret or by --client-assertion-key'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
@@ -149,9 +147,11 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l disable-
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l enable-proxy -d 'Use the proxy the environment names: the default, accepted as mcp-remote spells it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l ipv4 -d 'Connect over IPv4 only (for networks where IPv6 routes go nowhere)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l disable-cookies -d 'Keep no cookies from the MCP server. By default they are kept in memory for the run (never on disk, never sent to another origin), so that a load balancer\'s affinity cookie keeps the session on its replica'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -l disable-cookies -d 'Keep no cookies from the MCP server. By default they are kept in memory for the run (never on disk, never sent to another origin), so that a load balancer\'s affinity cookie keeps the session on its replica'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l timeout -d 'How long each list request may take' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s H -l header -d 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment' -r
@@ -169,7 +169,6 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l request-
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l connect-timeout -d 'How long opening a connection to the server may take' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l ping-interval -d 'Ping the server every SECONDS (answers are not forwarded to the client), so that idle connections stay open and a dead one is noticed and reconnected. Off by default' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l max-message-size -d 'The largest message accepted in either direction, in bytes (suffixes K, M, G)' -r
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l static-oauth-client-info -d 'A pre-registered OAuth client, as JSON or @file: {"client_id": ..., "client_secret": ...} (skips dynamic registration)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l static-oauth-client-metadata -d 'Extra client metadata for dynamic registration, as JSON or @file (e.g. {"scope": "read write"})' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l client-metadata-url -d 'An https URL of a Client ID Metadata Document to use as the client id where the authorization server supports them' -r
@@ -195,12 +194,11 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l allow-to
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l ca-cert -d 'Trust the CA certificates in FILE (PEM) as well as the platform\'s store (repeatable; SSL_CERT_FILE is read the same way)' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l headers-timeout -d 'How long to wait for a response\'s headers after sending a request; 0, the default, means no limit (some servers answer only when a long tool call is done)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l body-timeout -d 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l json -d 'Print JSON (the server\'s own objects, for scripts) instead of tables'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l keep-alive -d 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l allow-http -d 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l allow-private-auth -d 'Let sign-in requests (metadata, registration, tokens) reach private, link-local and loopback addresses even when the MCP server is not on one: for an authorization server inside the network'
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l device-code -d 'Sign in with the device authorization grant (RFC 8628): approve on any device with a browser, with the code printed on stderr'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l client-credentials -d 'Get tokens with the OAuth client credentials grant (no browser), as the client from --static-oauth-client-info, authenticated by its client_secret or by --client-assertion-key'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
@@ -210,9 +208,11 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l disable-
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l enable-proxy -d 'Use the proxy the environment names: the default, accepted as mcp-remote spells it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l ipv4 -d 'Connect over IPv4 only (for networks where IPv6 routes go nowhere)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l disable-cookies -d 'Keep no cookies from the MCP server. By default they are kept in memory for the run (never on disk, never sent to another origin), so that a load balancer\'s affinity cookie keeps the session on its replica'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -l disable-cookies -d 'Keep no cookies from the MCP server. By default they are kept in memory for the run (never on disk, never sent to another origin), so that a load balancer\'s affinity cookie keeps the session on its replica'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -s H -l header -d 'Add an HTTP header to every request, as "Name: value" (repeatable). ${VAR} in the value is taken from the environment' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l header-file -d 'Read headers from FILE, one "Name: value" a line, # for comments (keeps secrets out of the process list). ${VAR} is expanded' -r -F
@@ -229,7 +229,6 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l request
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l connect-timeout -d 'How long opening a connection to the server may take' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l ping-interval -d 'Ping the server every SECONDS (answers are not forwarded to the client), so that idle connections stay open and a dead one is noticed and reconnected. Off by default' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l max-message-size -d 'The largest message accepted in either direction, in bytes (suffixes K, M, G)' -r
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l static-oauth-client-info -d 'A pre-registered OAuth client, as JSON or @file: {"client_id": ..., "client_secret": ...} (skips dynamic registration)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l static-oauth-client-metadata -d 'Extra client metadata for dynamic registration, as JSON or @file (e.g. {"scope": "read write"})' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l client-metadata-url -d 'An https URL of a Client ID Metadata Document to use as the client id where the authorization server supports them' -r
@@ -255,13 +254,12 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l allow-t
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l ca-cert -d 'Trust the CA certificates in FILE (PEM) as well as the platform\'s store (repeatable; SSL_CERT_FILE is read the same way)' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l headers-timeout -d 'How long to wait for a response\'s headers after sending a request; 0, the default, means no limit (some servers answer only when a long tool call is done)' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l body-timeout -d 'How long a response may go without sending anything before the connection is treated as dead (and streams are resumed); 0, the default, means no limit' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l json -d 'Print JSON (the same steps, as data)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l sign-in -d 'Sign in in the browser when the server asks and nothing stored works (otherwise that step fails and says how)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l keep-alive -d 'Ping every 30 s, or every --ping-interval when that is given too (as mcp-remote reads the pair)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l allow-http -d 'Allow plain http to hosts other than loopback (tokens then travel unencrypted)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l allow-private-auth -d 'Let sign-in requests (metadata, registration, tokens) reach private, link-local and loopback addresses even when the MCP server is not on one: for an authorization server inside the network'
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l device-code -d 'Sign in with the device authorization grant (RFC 8628): approve on any device with a browser, with the code printed on stderr'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l client-credentials -d 'Get tokens with the OAuth client credentials grant (no browser), as the client from --static-oauth-client-info, authenticated by its client_secret or by --client-assertion-key'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l no-browser -d 'Do not open a browser; print the sign-in URL on stderr only'
@@ -271,9 +269,11 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l disable
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l no-proxy -d 'Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are honoured by default; loopback is never proxied)'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l enable-proxy -d 'Use the proxy the environment names: the default, accepted as mcp-remote spells it'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l ipv4 -d 'Connect over IPv4 only (for networks where IPv6 routes go nowhere)'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l disable-cookies -d 'Keep no cookies from the MCP server. By default they are kept in memory for the run (never on disk, never sent to another origin), so that a load balancer\'s affinity cookie keeps the session on its replica'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l silent -d 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
-complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -l disable-cookies -d 'Keep no cookies from the MCP server. By default they are kept in memory for the run (never on disk, never sent to another origin), so that a load balancer\'s affinity cookie keeps the session on its replica'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand doctor" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand logout" -l all -d 'Remove every stored credential'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand logout" -s h -l help -d 'Print help'

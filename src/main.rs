@@ -124,9 +124,9 @@ fn for_a_report(matches: &clap::ArgMatches, subcommand: &str, opts: &mut Options
         .and_then(|m| m.value_source("retry_timeout"))
         == Some(ValueSource::CommandLine);
     if !waits {
-        opts.retry_timeout = Duration::ZERO;
+        opts.connection.retry_timeout = Duration::ZERO;
     }
-    if opts.verbose == 0 {
-        opts.quiet = true;
+    if opts.logging.verbose == 0 {
+        opts.logging.quiet = true;
     }
 }

@@ -196,9 +196,40 @@ pub enum ClientApp {
     Windsurf,
 }
 
-/// Everything that shapes a connection, shared by the bridge and `login`.
+/// Everything that shapes a connection, shared by the bridge, `login`,
+/// `check` and `doctor`: one command line, in groups that each go to the
+/// layer that reads them. Each group keeps its options' help headings, so
+/// `--help` reads as one list.
 #[derive(Debug, Args)]
 pub struct Options {
+    /// What reaches the server and how long a message may wait: headers,
+    /// transport, protocol era, the waits, message size.
+    #[command(flatten)]
+    pub connection: ConnectionOptions,
+
+    /// How the bridge signs in: grant, client, callback, token store (read by
+    /// `commands/sign_in.rs` into `auth::Settings`).
+    #[command(flatten)]
+    pub sign_in: SignInOptions,
+
+    /// Which of the server's tools the client sees.
+    #[command(flatten)]
+    pub tools: ToolsOptions,
+
+    /// The HTTP client: proxies, CAs, address family, HTTP waits, cookies (read
+    /// into `http::client::NetConfig` and `http::Waits`).
+    #[command(flatten)]
+    pub network: NetworkOptions,
+
+    /// Where logs go and how many.
+    #[command(flatten)]
+    pub logging: LoggingOptions,
+}
+
+/// What reaches the server and how long a message may wait: headers,
+/// transport, protocol era, the waits, message size.
+#[derive(Debug, Args)]
+pub struct ConnectionOptions {
     /// Add an HTTP header to every request, as "Name: value" (repeatable).
     /// ${VAR} in the value is taken from the environment.
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
@@ -260,27 +291,20 @@ pub struct Options {
     #[arg(long)]
     pub allow_http: bool,
 
+    /// The largest message accepted in either direction, in bytes (suffixes K, M, G).
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_message_size: usize,
+}
+
+/// How the bridge signs in: grant, client, callback, token store (read by
+/// `commands/sign_in.rs` into `auth::Settings`).
+#[derive(Debug, Args)]
+pub struct SignInOptions {
     /// Let sign-in requests (metadata, registration, tokens) reach private,
     /// link-local and loopback addresses even when the MCP server is not on
     /// one: for an authorization server inside the network.
     #[arg(long, help_heading = "Sign-in")]
     pub allow_private_auth: bool,
-
-    /// The largest message accepted in either direction, in bytes (suffixes K, M, G).
-    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
-    pub max_message_size: usize,
-
-    /// More logging on stderr: -v info (each message), -vv debug, -vvv trace.
-    #[arg(short, long, action = ArgAction::Count)]
-    pub verbose: u8,
-
-    /// Log only errors.
-    #[arg(short, long, conflicts_with = "verbose")]
-    pub quiet: bool,
-
-    /// Write logs to FILE (appending) instead of stderr.
-    #[arg(long, value_name = "FILE")]
-    pub log_file: Option<PathBuf>,
 
     /// A pre-registered OAuth client, as JSON or @file: {"client_id": ...,
     /// "client_secret": ...} (skips dynamic registration).
@@ -445,7 +469,11 @@ pub struct Options {
     /// audience=https://api.example.com or prompt=consent.
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_authorize_param, help_heading = "Sign-in")]
     pub authorize_param: Vec<(String, String)>,
+}
 
+/// Which of the server's tools the client sees.
+#[derive(Debug, Args)]
+pub struct ToolsOptions {
     /// Hide tools whose names match GLOB (`*` matches anything, case does
     /// not matter; repeatable): left out of tools/list, calls refused.
     #[arg(long, value_name = "GLOB", help_heading = "Tools")]
@@ -455,7 +483,12 @@ pub struct Options {
     /// still applies to them.
     #[arg(long, value_name = "GLOB", help_heading = "Tools")]
     pub allow_tool: Vec<String>,
+}
 
+/// The HTTP client: proxies, CAs, address family, HTTP waits, cookies (read
+/// into `http::client::NetConfig` and `http::Waits`).
+#[derive(Debug, Args)]
+pub struct NetworkOptions {
     /// Ignore HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY (they are
     /// honoured by default; loopback is never proxied).
     #[arg(long, conflicts_with = "enable_proxy", help_heading = "Network")]
@@ -487,6 +520,29 @@ pub struct Options {
     #[arg(long, value_name = "SECONDS", default_value = "0", value_parser = parse_seconds, help_heading = "Network")]
     pub body_timeout: std::time::Duration,
 
+    /// Keep no cookies from the MCP server. By default they are kept in
+    /// memory for the run (never on disk, never sent to another origin), so
+    /// that a load balancer's affinity cookie keeps the session on its
+    /// replica.
+    #[arg(long, help_heading = "Network")]
+    pub disable_cookies: bool,
+}
+
+/// Where logs go and how many.
+#[derive(Debug, Args)]
+pub struct LoggingOptions {
+    /// More logging on stderr: -v info (each message), -vv debug, -vvv trace.
+    #[arg(short, long, action = ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Log only errors.
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Write logs to FILE (appending) instead of stderr.
+    #[arg(long, value_name = "FILE")]
+    pub log_file: Option<PathBuf>,
+
     /// Also write a debug log for this server to its own file (the path
     /// is printed on stderr), as mcp-remote does.
     #[arg(long, help_heading = "Logging")]
@@ -496,16 +552,9 @@ pub struct Options {
     /// writes its file).
     #[arg(long, conflicts_with_all = ["verbose", "quiet"], help_heading = "Logging")]
     pub silent: bool,
-
-    /// Keep no cookies from the MCP server. By default they are kept in
-    /// memory for the run (never on disk, never sent to another origin), so
-    /// that a load balancer's affinity cookie keeps the session on its
-    /// replica.
-    #[arg(long, help_heading = "Network")]
-    pub disable_cookies: bool,
 }
 
-impl Options {
+impl ConnectionOptions {
     /// How often to ping, if at all.
     pub fn ping_every(&self) -> Option<std::time::Duration> {
         match (self.ping_interval, self.keep_alive) {

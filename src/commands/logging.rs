@@ -2,7 +2,7 @@
 //! server's own; never stdout, and never the HTTP stack's header dumps.
 
 use crate::auth;
-use crate::cli::Options;
+use crate::cli::LoggingOptions;
 use crate::commands::Failure;
 use std::io::IsTerminal;
 use std::sync::Arc;
@@ -14,7 +14,7 @@ use tracing_subscriber::prelude::*;
 /// mcp-remote names its debug logs). Only this crate's own events are shown
 /// above warn: the HTTP stack's debug output can include header values,
 /// which may be secrets.
-pub fn init(cli: &Options, server: &auth::Settings) -> Result<(), Failure> {
+pub fn init(cli: &LoggingOptions, server: &auth::Settings) -> Result<(), Failure> {
     type Boxed = Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
     let level = match (cli.silent, cli.quiet, cli.verbose) {
         (true, _, _) => LevelFilter::OFF,

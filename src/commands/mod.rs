@@ -10,6 +10,7 @@ pub mod detached;
 pub mod doctor;
 pub mod install;
 pub mod run;
+pub mod sign_in;
 
 mod logging;
 
@@ -91,13 +92,17 @@ pub struct Prepared {
 /// Check the URL, the headers and the sign-in settings, and start logging.
 /// Errors are printed; the exit code comes back.
 pub fn prepare(raw: &str, port: Option<u16>, opts: &Options) -> Result<Prepared, ExitCode> {
-    let url = crate::url_policy::check_url(raw, opts.allow_http).map_err(|e| failed(&e))?;
-    let headers =
-        crate::headers::collect(&opts.headers, &opts.header_file, &|v| std::env::var(v).ok())
-            .map_err(|e| failed(&e))?;
+    let url =
+        crate::url_policy::check_url(raw, opts.connection.allow_http).map_err(|e| failed(&e))?;
+    let headers = crate::headers::collect(
+        &opts.connection.headers,
+        &opts.connection.header_file,
+        &|v| std::env::var(v).ok(),
+    )
+    .map_err(|e| failed(&e))?;
     // Every sign-in setting is the user's to fix.
-    let auth = accounts::settings(&url, port, opts, &headers).map_err(|e| usage_error(&e))?;
-    logging::init(opts, &auth).map_err(|e| failed(&*e))?;
+    let auth = sign_in::settings(&url, port, opts, &headers).map_err(|e| usage_error(&e))?;
+    logging::init(&opts.logging, &auth).map_err(|e| failed(&*e))?;
     Ok(Prepared { url, headers, auth })
 }
 
@@ -111,7 +116,7 @@ pub fn http_for(
     use crate::http::client::{client, Purpose};
     let env = |v: &str| std::env::var(v).ok();
     let net = net_config(opts);
-    let allow_http = opts.allow_http;
+    let allow_http = opts.connection.allow_http;
     let mcp_client = client(&net, &env, Purpose::Mcp { allow_http })?;
     let auth_client = oauth_http(&p.url, opts);
     let provider = Arc::new(auth::Auth::new(auth_client, p.auth.clone()));
@@ -120,14 +125,14 @@ pub fn http_for(
         .enabled
         .then(|| Arc::clone(&provider) as Arc<dyn crate::http::TokenSource>);
     let waits = crate::http::Waits {
-        headers: (!opts.headers_timeout.is_zero()).then_some(opts.headers_timeout),
-        busy: opts.retry_timeout,
+        headers: (!opts.network.headers_timeout.is_zero()).then_some(opts.network.headers_timeout),
+        busy: opts.connection.retry_timeout,
     };
-    let hop = crate::http::client::first_hop(&p.url, opts.no_proxy, &env);
+    let hop = crate::http::client::first_hop(&p.url, opts.network.no_proxy, &env);
     let mut http = Http::new(mcp_client, p.url.clone(), tokens, waits).with_first_hop(hop);
     // Cookies in memory for this run (a load balancer's affinity cookie),
     // never on disk: `--disable-cookies` keeps none.
-    if !opts.disable_cookies {
+    if !opts.network.disable_cookies {
         http = http.with_cookies();
     }
     Ok((http, provider))
@@ -146,7 +151,7 @@ pub fn oauth_http(url: &url::Url, opts: &Options) -> crate::http::reach::Guarded
     // CAs, built by the same function, so with the same two rules (never
     // reqwest's default client, which follows redirects and resolves
     // anything).
-    let reach = Reach::new(url, opts.allow_private_auth);
+    let reach = Reach::new(url, opts.sign_in.allow_private_auth);
     let for_client = Arc::clone(&reach);
     Guarded::new(Some(reach), move || {
         let env = |v: &str| std::env::var(v).ok();
@@ -185,9 +190,9 @@ pub fn connect(
         return Err(usage_error("login signs in with OAuth; it has nothing to do when --header gives an Authorization header"));
     }
     // `login` on a machine with no display: the device grant, where offered.
-    prepared.auth.device_when_headless = signs_in && !has_display() && !opts.no_browser;
+    prepared.auth.device_when_headless = signs_in && !has_display() && !opts.sign_in.no_browser;
     // `login --no-browser` (an SSH host): the redirected address can be pasted.
-    prepared.auth.paste_back = signs_in && opts.no_browser;
+    prepared.auth.paste_back = signs_in && opts.sign_in.no_browser;
     let (http, provider) = http_for(&prepared, opts).map_err(|e| failed(&e))?;
     let runtime = runtime().map_err(|e| report(Err(e)))?;
     Ok(Connected {
@@ -211,13 +216,16 @@ fn has_display() -> bool {
 }
 
 /// What the command line says about the network.
+/// The HTTP client's settings: the network group, and the connection's
+/// connect timeout.
 fn net_config(opts: &Options) -> NetConfig {
+    let network = &opts.network;
     NetConfig {
-        connect_timeout: opts.connect_timeout,
-        body_timeout: opts.body_timeout,
-        ipv4: opts.ipv4,
-        no_proxy: opts.no_proxy,
-        ca_certs: opts.ca_cert.clone(),
+        connect_timeout: opts.connection.connect_timeout,
+        body_timeout: network.body_timeout,
+        ipv4: network.ipv4,
+        no_proxy: network.no_proxy,
+        ca_certs: network.ca_cert.clone(),
     }
 }
 

@@ -40,8 +40,8 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
     tracing::info!(
         "relaying to {} (--transport {}, --protocol {}){}",
         crate::url_policy::shown(&prepared.url),
-        value_name(cli.transport),
-        value_name(cli.protocol),
+        value_name(cli.connection.transport),
+        value_name(cli.connection.protocol),
         if headers.is_empty() {
             String::new()
         } else {
@@ -57,7 +57,7 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
         }
     };
     let writer = runtime.block_on(async move {
-        let input = Input::stdin(cli.max_message_size);
+        let input = Input::stdin(cli.connection.max_message_size);
         let (output, writer) = Output::stdout();
         let relay = relay_for(http, prepared.url, prepared.headers, &cli, output);
         relay.run(input, shutdown_signal()).await;
@@ -84,25 +84,25 @@ pub fn relay_for(
     out: Output,
 ) -> Relay {
     let (sink, from_server) = mpsc::channel(QUEUE);
-    let era = match opts.protocol {
+    let era = match opts.connection.protocol {
         connection::Protocol::Auto => connection::era::EraMemory::for_server(&url),
         _ => connection::era::EraMemory::off(),
     };
     let settings = connection::Settings {
         extensions: extensions(opts),
         era,
-        transport: opts.transport,
-        protocol: opts.protocol,
-        retry_for: opts.retry_timeout,
-        start_for: opts.start_timeout,
-        max_message: opts.max_message_size,
+        transport: opts.connection.transport,
+        protocol: opts.connection.protocol,
+        retry_for: opts.connection.retry_timeout,
+        start_for: opts.connection.start_timeout,
+        max_message: opts.connection.max_message_size,
     };
     let conn = Connection::new(http, url, headers, settings, sink);
-    let tools = crate::tools::ToolFilter::new(&opts.ignore_tool, &opts.allow_tool);
+    let tools = crate::tools::ToolFilter::new(&opts.tools.ignore_tool, &opts.tools.allow_tool);
     let settings = relay::Settings {
-        max_message: opts.max_message_size,
-        request_timeout: opts.request_limit(),
-        ping_every: opts.ping_every(),
+        max_message: opts.connection.max_message_size,
+        request_timeout: opts.connection.request_limit(),
+        ping_every: opts.connection.ping_every(),
     };
     Relay::new(conn, from_server, out, tools, settings)
 }
@@ -111,13 +111,13 @@ pub fn relay_for(
 /// them, for the client capabilities.
 fn extensions(opts: &Options) -> Vec<String> {
     let mut ids = Vec::new();
-    if opts.client_credentials {
+    if opts.sign_in.client_credentials {
         ids.push("io.modelcontextprotocol/oauth-client-credentials");
     }
-    if opts.jwt_bearer_assertion.is_some() {
+    if opts.sign_in.jwt_bearer_assertion.is_some() {
         ids.push("io.modelcontextprotocol/auth/wif");
     }
-    if opts.idp_issuer.is_some() {
+    if opts.sign_in.idp_issuer.is_some() {
         ids.push("io.modelcontextprotocol/enterprise-managed-authorization");
     }
     ids.into_iter().map(str::to_owned).collect()

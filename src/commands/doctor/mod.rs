@@ -62,7 +62,7 @@ pub fn command(
     as_json: bool,
     sign_in: bool,
 ) -> ExitCode {
-    let (steps, headers) = match crate::url_policy::check_url(raw, opts.allow_http) {
+    let (steps, headers) = match crate::url_policy::check_url(raw, opts.connection.allow_http) {
         Ok(url) => match chain(url, port, opts, sign_in) {
             Ok((steps, headers)) => (steps, Some(headers)),
             Err(code) => return code,
@@ -162,7 +162,7 @@ fn chain(
     let runtime = super::runtime().map_err(|e| super::report(Err(e)))?;
     let steps = runtime.block_on(async {
         let mut steps = vec![Step::pass("url", crate::url_policy::shown(&url))];
-        let (proxy, route) = net::proxy(&url, opts.no_proxy);
+        let (proxy, route) = net::proxy(&url, opts.network.no_proxy);
         let (name, addrs) = net::name(&url, &route).await;
         let name_ok = name.ok == Some(true);
         steps.push(name);
