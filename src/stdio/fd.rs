@@ -161,17 +161,22 @@ impl Queue {
         self.lines.push_back(line);
     }
 
-    /// What to write next: the rest of the first lines, with their newlines.
-    fn slices(&self) -> Vec<IoSlice<'_>> {
-        let mut slices = Vec::with_capacity(2 * LINES_PER_WRITE);
+    /// What to write next, put in `slices`: the rest of the first lines,
+    /// with their newlines; how many slices that is. (On the stack: a heap
+    /// buffer of this size cost about 2% of the instructions of a relayed
+    /// call, in malloc and free.)
+    fn slices<'a>(&'a self, slices: &mut [IoSlice<'a>; 2 * LINES_PER_WRITE]) -> usize {
+        let mut n = 0;
         for (i, line) in self.lines.iter().take(LINES_PER_WRITE).enumerate() {
             let from = if i == 0 { self.offset } else { 0 };
             if from < line.len() {
-                slices.push(IoSlice::new(&line[from..]));
+                slices[n] = IoSlice::new(&line[from..]);
+                n += 1;
             }
-            slices.push(IoSlice::new(b"\n"));
+            slices[n] = IoSlice::new(b"\n");
+            n += 1;
         }
-        slices
+        n
     }
 
     /// `n` more bytes went out.
@@ -234,8 +239,9 @@ impl Writer {
             let Ok(mut ready) = self.fd.writable_mut().await else {
                 return self.close();
             };
-            let queue = &self.queue;
-            let written = ready.try_io(|fd| (&*fd.get_mut().file).write_vectored(&queue.slices()));
+            let mut slices = [IoSlice::new(&[]); 2 * LINES_PER_WRITE];
+            let n = self.queue.slices(&mut slices);
+            let written = ready.try_io(|fd| (&*fd.get_mut().file).write_vectored(&slices[..n]));
             match written {
                 Ok(Ok(n)) => self.queue.advance(n),
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
@@ -257,7 +263,9 @@ mod tests {
     use super::*;
 
     fn pending(q: &Queue) -> Vec<u8> {
-        q.slices().iter().flat_map(|s| s.to_vec()).collect()
+        let mut slices = [IoSlice::new(&[]); 2 * LINES_PER_WRITE];
+        let n = q.slices(&mut slices);
+        slices[..n].iter().flat_map(|s| s.to_vec()).collect()
     }
 
     #[test]
@@ -287,6 +295,7 @@ mod tests {
         for _ in 0..LINES_PER_WRITE + 5 {
             q.push(Bytes::from_static(b"{}"));
         }
-        assert_eq!(q.slices().len(), 2 * LINES_PER_WRITE);
+        let mut slices = [IoSlice::new(&[]); 2 * LINES_PER_WRITE];
+        assert_eq!(q.slices(&mut slices), 2 * LINES_PER_WRITE);
     }
 }
