@@ -103,16 +103,25 @@ impl StreamableHttp {
 /// makes them unique across a session's streams, and servers replay by
 /// position, some (server-everything) from every stream: a resumed stream's
 /// event with a known id was delivered already.
+///
+/// An id is kept as its 64-bit SipHash under this process's random key: one
+/// hash per event and no allocation (the ids themselves, in two
+/// collections, cost about 2% of the instructions of a relayed call). Two
+/// ids of a session would have to collide for a new event to be taken for a
+/// replay: about one chance in 2^52 with all 4,096 kept, and a server cannot
+/// aim for it without the key.
 #[derive(Default)]
 struct Seen {
     epoch: u64,
-    ids: HashSet<Box<str>>,
-    order: VecDeque<Box<str>>,
+    key: std::collections::hash_map::RandomState,
+    ids: HashSet<u64, std::hash::BuildHasherDefault<Spread>>,
+    order: VecDeque<u64>,
 }
 
 impl Seen {
     /// Remember `id` for session `epoch`; false when it was seen before.
     fn first_time(&mut self, epoch: u64, id: &str) -> bool {
+        use std::hash::BuildHasher;
         if epoch != self.epoch {
             self.ids.clear();
             self.order.clear();
@@ -121,7 +130,8 @@ impl Seen {
         if id.len() > SEEN_ID_MAX {
             return true;
         }
-        if self.ids.contains(id) {
+        let hash = self.key.hash_one(id);
+        if !self.ids.insert(hash) {
             return false;
         }
         if self.order.len() >= SEEN_CAP {
@@ -129,10 +139,27 @@ impl Seen {
                 self.ids.remove(&old);
             }
         }
-        let id: Box<str> = id.into();
-        self.ids.insert(id.clone());
-        self.order.push_back(id);
+        self.order.push_back(hash);
         true
+    }
+}
+
+/// The hasher of [`Seen`]'s set, whose keys are keyed SipHashes already:
+/// it passes them on.
+#[derive(Default)]
+struct Spread(u64);
+
+impl std::hash::Hasher for Spread {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
@@ -158,7 +185,14 @@ impl Cursor {
             return true;
         };
         let first = http.first_time(epoch, id);
-        self.last = Some(id.clone());
+        // The buffer of the last id is reused: one allocation a stream.
+        match &mut self.last {
+            Some(last) => {
+                last.clear();
+                last.push_str(id);
+            }
+            None => self.last = Some(id.clone()),
+        }
         if !first && self.resumed {
             tracing::debug!("dropped a replayed event that was delivered already");
             return false;
