@@ -239,22 +239,31 @@ impl Auth {
         cur.tokens.as_ref().and_then(|t| t.expires_at)
     }
 
+    /// The access token to send when nothing must be waited for first: the
+    /// store was read, and no refresh is due. `None` when something must.
+    fn bearer_if_ready(&self) -> Option<Option<String>> {
+        let cur = self.current.lock().expect("auth state");
+        if !cur.loaded {
+            return None;
+        }
+        let Some(t) = cur.tokens.as_ref() else {
+            return Some(None);
+        };
+        let now = now();
+        // A machine grant has no refresh token: it asks again instead.
+        let due = (t.refresh_token.is_some() || self.cfg.grant.is_machine())
+            && t.refresh_due(now, REFRESH_AHEAD)
+            && cur.refresh_paused_until <= now;
+        (!due).then(|| Some(self.sent(t)))
+    }
+
     /// The access token to send, refreshed first when it is about to expire.
     async fn current_bearer(&self) -> Option<String> {
         self.load_once().await;
-        let (token, due) = {
-            let cur = self.current.lock().expect("auth state");
-            let t = cur.tokens.clone()?;
-            let now = now();
-            // A machine grant has no refresh token: it asks again instead.
-            let due = (t.refresh_token.is_some() || self.cfg.grant.is_machine())
-                && t.refresh_due(now, REFRESH_AHEAD)
-                && cur.refresh_paused_until <= now;
-            (t, due)
-        };
-        if !due {
-            return Some(self.sent(&token));
+        if let Some(ready) = self.bearer_if_ready() {
+            return ready;
         }
+        let token = self.current.lock().expect("auth state").tokens.clone()?;
         match self.refresh_shared(&token).await {
             Ok(t) => Some(self.sent(&t)),
             Err(e) => {

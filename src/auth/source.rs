@@ -30,6 +30,10 @@ impl TokenSource for Auth {
         Box::pin(self.current_bearer())
     }
 
+    fn bearer_now(&self) -> Option<Option<String>> {
+        self.bearer_if_ready()
+    }
+
     fn proof(&self, method: &str, url: &Url, token: &str) -> Option<String> {
         let bound = self
             .current

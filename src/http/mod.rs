@@ -29,12 +29,28 @@ const STEP_UPS: u8 = 2;
 /// A boxed future, for the object-safe [`TokenSource`].
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
+/// Whether `a` and `b` have one origin (scheme, host, port), as
+/// `Url::origin` compares them but without building two origins (which
+/// allocates) on every request.
+fn same_origin(a: &url::Url, b: &url::Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host() == b.host()
+        && a.port_or_known_default() == b.port_or_known_default()
+}
+
 /// Where bearer tokens come from (the OAuth sign-in, or any other grant).
 /// [`Http`] asks it for the token to send and tells it when the server
 /// refused one; it never sees how tokens are got.
 pub trait TokenSource: Send + Sync {
     /// The access token to send now, if there is one.
     fn bearer(&self) -> BoxFuture<'_, Option<String>>;
+    /// What [`bearer`](Self::bearer) would give, when it can be told without
+    /// waiting (nothing to load, no refresh due): `Some(token or none)`;
+    /// `None` sends the caller to `bearer`. Every request asks, so this
+    /// spares the common case a boxed future.
+    fn bearer_now(&self) -> Option<Option<String>> {
+        None
+    }
     /// The server answered 401 to a request sent with `sent`: get a token
     /// that may work (another's, a refreshed one, a new sign-in).
     fn unauthorized<'a>(
@@ -240,9 +256,10 @@ impl Http {
             let tokens = self
                 .tokens
                 .as_deref()
-                .filter(|_| req.url().origin() == self.server.origin());
-            let token = match tokens {
-                Some(t) => t.bearer().await,
+                .filter(|_| same_origin(req.url(), &self.server));
+            let token = match tokens.map(|t| (t, t.bearer_now())) {
+                Some((_, Some(now))) => now,
+                Some((t, None)) => t.bearer().await,
                 None => None,
             };
             if let (Some(t), Some(source)) = (&token, tokens) {
@@ -363,5 +380,35 @@ impl Http {
         body::status_error(resp, self.server.as_str())
             .await
             .noted(format!("; could not sign in: {cause}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_origin;
+
+    #[test]
+    fn one_origin_is_scheme_host_and_port_as_url_compares_them() {
+        let u = |s: &str| url::Url::parse(s).unwrap();
+        let pairs = [
+            (
+                "https://h.example/mcp",
+                "https://h.example:443/other?q=1",
+                true,
+            ),
+            ("http://127.0.0.1:8080/a", "http://127.0.0.1:8080/b", true),
+            ("https://h.example/mcp", "http://h.example/mcp", false),
+            ("https://h.example/mcp", "https://h.example:8443/mcp", false),
+            ("https://h.example/mcp", "https://auth.h.example/mcp", false),
+            ("http://[::1]:9/a", "http://[::1]:9/b", true),
+        ];
+        for (a, b, same) in pairs {
+            assert_eq!(same_origin(&u(a), &u(b)), same, "{a} {b}");
+            assert_eq!(
+                u(a).origin() == u(b).origin(),
+                same,
+                "as Url::origin: {a} {b}"
+            );
+        }
     }
 }
