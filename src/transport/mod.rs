@@ -45,9 +45,14 @@ impl Endpoint {
         url: reqwest::Url,
         extra: &HeaderMap,
     ) -> reqwest::RequestBuilder {
-        let mut headers = self.headers.clone();
-        headers.extend(extra.iter().map(|(k, v)| (k.clone(), v.clone())));
-        self.http.request(method, url).headers(headers)
+        // Appended one by one, in order (as a merged map would go in): no
+        // map built and copied again on every request.
+        self.headers
+            .iter()
+            .chain(extra.iter())
+            .fold(self.http.request(method, url), |b, (k, v)| {
+                b.header(k.clone(), v.clone())
+            })
     }
 }
 

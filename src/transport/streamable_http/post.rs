@@ -64,8 +64,8 @@ impl StreamableHttp {
     ) -> Result<Posted, UpstreamError> {
         let build = || {
             self.request(Method::POST, extra)
-                .header(ACCEPT, ACCEPT_BOTH)
-                .header(CONTENT_TYPE, "application/json")
+                .header(ACCEPT, HeaderValue::from_static(ACCEPT_BOTH))
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                 .body(msg.raw.clone())
         };
         let mut resp = self.server.http.send(build).await?;
