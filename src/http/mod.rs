@@ -385,7 +385,7 @@ impl Http {
 
 #[cfg(test)]
 mod tests {
-    use super::same_origin;
+    use super::*;
 
     #[test]
     fn one_origin_is_scheme_host_and_port_as_url_compares_them() {
