@@ -111,7 +111,7 @@ impl Auth {
                 // Signing in here is worse only when the client gives up.
                 tracing::warn!("cannot start a sign-in process ({e}); signing in in this one");
                 turn.held = self.lock().await?;
-                return self.obtain_here(&mut turn.known, c, scope).await;
+                return self.obtain(&mut turn.known, c, scope).await;
             }
         };
         tracing::info!(
@@ -158,8 +158,7 @@ impl Auth {
         let mut turn = Turn { known, held };
         turn.known.client = stored.client;
         let scope = req.scope.clone();
-        self.obtain_here(&mut turn.known, &req.challenge, scope)
-            .await
+        self.obtain(&mut turn.known, &req.challenge, scope).await
     }
 }
 

@@ -8,10 +8,10 @@
 //! or its challenge says so); a bound token refused with a Bearer-only
 //! challenge leads, once, to an unbound one, remembered for the server.
 
-use super::jwt::{DpopKey, SigningError};
+use super::endpoints::{Dpop, Proofs};
+use super::jwt::{DpopKey, SigningError, SigningKey};
 use super::server::AuthServer;
 use super::store::Client;
-use super::token::{Dpop, Proofs};
 use super::Auth;
 use crate::http::challenge::Challenge;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
@@ -122,6 +122,15 @@ impl Auth {
     pub(super) fn bearer_only_from_now(&self) {
         self.bearer_only.store(true, Ordering::Relaxed);
         tracing::info!("the server refused a DPoP-bound token and asks for a Bearer token; getting an unbound one, now and from now on");
+    }
+
+    /// The key that signs client assertions, for the configured client
+    /// only.
+    fn key_for(&self, client: &Client) -> Option<&SigningKey> {
+        let configured = self.cfg.static_client.as_ref()?;
+        (configured.client_id == client.client_id)
+            .then_some(self.cfg.assertion_key.as_deref())
+            .flatten()
     }
 
     /// What signs a token request for `client`: its assertion key, and the

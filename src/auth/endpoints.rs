@@ -1,6 +1,7 @@
-//! The bridge's own OAuth requests: dynamic client registration (RFC 7591),
-//! the authorization URL, and the token endpoint (code exchange and refresh,
-//! with the resource indicator of RFC 8707 on each).
+//! The bridge's own requests to the authorization server's endpoints:
+//! dynamic client registration (RFC 7591), the authorization URL, and the
+//! token endpoint (every grant's token request, a [`TokenRequest`], with
+//! the resource indicator of RFC 8707 on each).
 
 use super::jwt::SigningKey;
 use super::server::AuthServer;
@@ -417,7 +418,7 @@ fn parse_tokens(v: &Value) -> Result<Tokens, BadTokens> {
 
 /// What is traded at the token endpoint.
 #[derive(Clone, Copy)]
-pub enum Grant<'a> {
+pub enum TokenRequest<'a> {
     /// An authorization code, with its PKCE verifier and redirect URI.
     Code {
         /// The code from the callback.
@@ -446,13 +447,13 @@ pub enum Grant<'a> {
     },
 }
 
-/// Trade `grant` for tokens at the authorization server's token endpoint.
+/// Trade `request` for tokens at the authorization server's token endpoint.
 pub async fn tokens(
     http: &crate::http::reach::Guarded,
     server: &AuthServer,
     client: &Client,
     proofs: &Proofs<'_>,
-    grant: Grant<'_>,
+    request: TokenRequest<'_>,
 ) -> Result<Tokens, Refused> {
     let scoped = |mut form: Vec<(&'static str, String)>, scope: Option<&str>| {
         if let Some(s) = scope.filter(|s| !s.is_empty()) {
@@ -460,19 +461,19 @@ pub async fn tokens(
         }
         form
     };
-    let (form, what) = match grant {
-        Grant::DeviceCode(code) => (
+    let (form, what) = match request {
+        TokenRequest::DeviceCode(code) => (
             vec![
                 ("grant_type", DEVICE_CODE.to_owned()),
                 ("device_code", code.to_owned()),
             ],
             "the device code token request",
         ),
-        Grant::ClientCredentials { scope } => (
+        TokenRequest::ClientCredentials { scope } => (
             scoped(vec![("grant_type", "client_credentials".to_owned())], scope),
             "the client credentials token request",
         ),
-        Grant::JwtBearer { assertion, scope } => (
+        TokenRequest::JwtBearer { assertion, scope } => (
             scoped(
                 vec![
                     ("grant_type", JWT_BEARER.to_owned()),
@@ -482,7 +483,7 @@ pub async fn tokens(
             ),
             "the jwt-bearer token request",
         ),
-        Grant::Code {
+        TokenRequest::Code {
             code,
             verifier,
             redirect_uri,
@@ -495,7 +496,7 @@ pub async fn tokens(
             ],
             "the token request",
         ),
-        Grant::Refresh(token) => (
+        TokenRequest::Refresh(token) => (
             vec![
                 ("grant_type", "refresh_token".to_owned()),
                 ("refresh_token", token.to_owned()),
@@ -504,7 +505,7 @@ pub async fn tokens(
         ),
     };
     let mut t = token_request(http, server, client, proofs, form, what).await?;
-    if let (Grant::Refresh(old), None) = (grant, &t.refresh_token) {
+    if let (TokenRequest::Refresh(old), None) = (request, &t.refresh_token) {
         t.refresh_token = Some(Secret::from(old));
     }
     Ok(t)

@@ -7,27 +7,21 @@
 pub mod browser;
 pub mod callback;
 pub mod detach;
-mod device;
 pub mod discovery;
-pub mod enterprise;
+mod dpop;
+mod endpoints;
 mod error;
 pub use error::{Error, Refused};
-mod flow;
-mod grant;
-pub use grant::{Assertion, GrantMode};
-mod dpop;
-mod idp;
+mod grants;
+pub use grants::{Assertion, GrantMode, Idp};
 pub mod jwt;
 pub mod lock;
-mod machine;
 pub mod notice;
 pub mod pkce;
-mod refresh;
+mod refusal;
 pub mod server;
-mod sign_in;
 mod source;
 pub mod store;
-pub mod token;
 
 use crate::http::error::{ErrorKind, UpstreamError};
 use crate::http::reach::Guarded;
@@ -480,19 +474,6 @@ impl Auth {
             known.client = stored.client;
         }
         Ok(Some(Turn { known, held }))
-    }
-}
-
-/// A Client ID Metadata Document client: its URL is the client id.
-fn metadata_document_client(url: &str, server: &AuthServer) -> Client {
-    Client {
-        client_id: url.to_owned(),
-        client_secret: None,
-        auth_method: Some("none".into()),
-        redirect_uri: String::new(),
-        issuer: server.issuer.clone(),
-        dynamic: false,
-        scope: None,
     }
 }
 

@@ -1,12 +1,10 @@
 //! What happens when the server refuses a token: a 401 (take what another
 //! task or process got, refresh, or get new tokens with the configured
 //! grant, after reading the server's metadata again) or a 403
-//! `insufficient_scope` (ask for the scope); and the discovery behind
-//! both, once per process.
+//! `insufficient_scope` (ask for the scope). The grants themselves are in
+//! `grants/`.
 
-use super::discovery;
-use super::server::AuthServer;
-use super::{failed, union, Auth, GrantMode, Known, Turn, SIGN_IN_COOL_DOWN};
+use super::{failed, union, Auth, Turn, SIGN_IN_COOL_DOWN};
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
 
@@ -61,7 +59,7 @@ impl Auth {
             }
             self.adopt(None);
             let scope = c.scope.clone();
-            return self.obtain(&mut turn, c, scope, sent).await;
+            return self.renew(&mut turn, c, scope, sent).await;
         }
         let had = self.current.lock().expect("auth state").tokens.clone();
         if let Some(rt) = had.and_then(|t| t.refresh_token) {
@@ -71,13 +69,13 @@ impl Auth {
             }
         }
         let scope = c.scope.clone();
-        self.obtain(&mut turn, c, scope, sent).await
+        self.renew(&mut turn, c, scope, sent).await
     }
 
     /// Get new tokens with the configured grant, in place of `sent`; the
     /// lock is held. A person's sign-in goes to a process of its own where
     /// it can (see `detach.rs`).
-    async fn obtain(
+    async fn renew(
         &self,
         turn: &mut Turn<'_>,
         c: &Challenge,
@@ -93,26 +91,7 @@ impl Auth {
         if self.detaches() {
             return self.sign_in_elsewhere(turn, c, scope, sent).await;
         }
-        self.obtain_here(&mut turn.known, c, scope).await
-    }
-
-    /// Get new tokens with the configured grant, in this process.
-    pub(super) async fn obtain_here(
-        &self,
-        known: &mut Known,
-        c: &Challenge,
-        scope: Option<String>,
-    ) -> Result<(), UpstreamError> {
-        let headless = self.cfg.device_when_headless && self.cfg.grant == GrantMode::Browser;
-        if headless && self.server(known, c).await?.device_endpoint.is_some() {
-            tracing::info!("no display here: signing in with a device code");
-            return self.device_sign_in(known, c, scope).await;
-        }
-        match self.cfg.grant {
-            GrantMode::DeviceCode => self.device_sign_in(known, c, scope).await,
-            _ if self.cfg.grant.is_machine() => self.machine_grant(known, c, scope).await,
-            _ => self.sign_in(known, c, scope).await,
-        }
+        self.obtain(&mut turn.known, c, scope).await
     }
 
     /// After a 403 `insufficient_scope`: sign in again with the scope asked
@@ -133,51 +112,6 @@ impl Auth {
             .as_ref()
             .and_then(|t| t.scope.clone());
         let scope = union(had.as_deref(), c.scope.as_deref());
-        self.obtain(&mut turn, c, scope, sent).await
-    }
-
-    /// Discovery, once per process.
-    pub(super) async fn server(
-        &self,
-        known: &mut Known,
-        c: &Challenge,
-    ) -> Result<AuthServer, UpstreamError> {
-        if let Some(s) = &known.server {
-            return Ok(s.clone());
-        }
-        let wanted = discovery::Wanted {
-            server: &self.cfg.server,
-            resource: self.cfg.resource.as_deref(),
-            resource_parameter: self.cfg.resource_parameter,
-            allow_http: self.cfg.allow_http,
-            browser: self.cfg.grant.uses_browser(),
-        };
-        let found = discovery::discover(&self.http, &wanted, c).await;
-        let s = match (found, &self.cfg.token_endpoint) {
-            (Ok(mut s), Some(te)) => {
-                s.token_endpoint = te.clone();
-                s
-            }
-            (Ok(s), None) => s,
-            // --token-endpoint stands in for metadata the server lacks.
-            (Err(e), Some(te)) => {
-                tracing::info!("{e}; using --token-endpoint {te}");
-                let resource = self.cfg.resource_parameter.then(|| {
-                    self.cfg
-                        .resource
-                        .clone()
-                        .unwrap_or_else(|| discovery::canonical_resource(&self.cfg.server))
-                });
-                AuthServer::without_metadata(
-                    te.origin().ascii_serialization(),
-                    te.clone(),
-                    c.scope.clone(),
-                    resource,
-                )
-            }
-            (Err(e), None) => return Err(failed(&self.cfg.server, e)),
-        };
-        known.server = Some(s.clone());
-        Ok(s)
+        self.renew(&mut turn, c, scope, sent).await
     }
 }

@@ -170,7 +170,7 @@ fn grant_mode(opts: &Options, client: Option<&Client>) -> Result<auth::GrantMode
             .as_deref()
             .map(|raw| assertion("--idp-id-token", raw))
             .transpose()?;
-        return Ok(auth::GrantMode::Enterprise(auth::enterprise::Idp {
+        return Ok(auth::GrantMode::Enterprise(auth::Idp {
             issuer,
             client_id: opts.sign_in.idp_client_id.clone().unwrap_or_default(),
             client_secret: client_secret.map(Secret::from),

@@ -2,24 +2,26 @@
 //! callback, the client (static, metadata document, stored or newly
 //! registered), PKCE and `state`, the browser, and the code exchange.
 
-use super::server::AuthServer;
-use super::store::Client;
-use super::{
-    browser, callback, failed, metadata_document_client, notice, pkce, token, union, Auth, Known,
-};
-use crate::http::challenge::Challenge;
-use crate::http::error::UpstreamError;
+use super::clients::{metadata_document_client, stored_client};
+use super::{Grant, Opening};
+use crate::auth::endpoints::{self, TokenRequest};
+use crate::auth::server::AuthServer;
+use crate::auth::store::{Client, Tokens};
+use crate::auth::{browser, callback, notice, pkce, Auth, Error, Known};
+
+/// A person signs in in the browser.
+pub(super) struct AuthorizationCode;
 
 /// Why a browser sign-in brought back no code: what to report, and the
 /// OAuth `error` the authorization server sent the person back with, when
 /// that was why.
 pub(super) struct Unfinished {
     error: Option<String>,
-    failure: UpstreamError,
+    failure: Error,
 }
 
-impl From<UpstreamError> for Unfinished {
-    fn from(failure: UpstreamError) -> Self {
+impl From<Error> for Unfinished {
+    fn from(failure: Error) -> Self {
         Unfinished {
             error: None,
             failure,
@@ -27,39 +29,35 @@ impl From<UpstreamError> for Unfinished {
     }
 }
 
-impl From<Unfinished> for UpstreamError {
+impl From<Unfinished> for Error {
     fn from(u: Unfinished) -> Self {
         u.failure
     }
 }
 
-impl Auth {
-    /// The browser sign-in; the lock is held. Redone once, with a new
-    /// registration, when the server rejects a stored registration at the
-    /// code exchange (`invalid_client`) or refuses the scope for a
-    /// registered client (`invalid_scope`: the scope given at registration
-    /// is all it may ask for), so never more than one extra tab.
-    pub(super) async fn sign_in(
-        &self,
-        known: &mut Known,
-        c: &Challenge,
-        scope: Option<String>,
-    ) -> Result<(), UpstreamError> {
-        let server = self.server(known, c).await?;
-        let scope = server.scope_for(scope, true);
-        let url = &self.cfg.server;
+impl Grant for AuthorizationCode {
+    const PERSON: bool = true;
+
+    /// Redone once, with a new registration, when the server rejects a
+    /// stored registration at the code exchange (`invalid_client`) or
+    /// refuses the scope for a registered client (`invalid_scope`: the
+    /// scope given at registration is all it may ask for), so never more
+    /// than one extra tab.
+    async fn obtain(&self, auth: &Auth, known: &mut Known, at: Opening) -> Result<Tokens, Error> {
+        let Opening { server, scope } = at;
+        let url = &auth.cfg.server;
         let mut scope_refused = false;
         for attempt in 0..2 {
             // A listener per attempt: the last one ended with its callback.
             // The client, the authorization URL and the code exchange all
             // use its redirect URI.
-            let l = self.listen().await?;
+            let l = auth.listen().await?;
             let redirect = l.redirect_uri();
-            let client = self
+            let client = auth
                 .client_for_sign_in(known, &server, &redirect, scope.as_deref(), scope_refused)
                 .await?;
             let host = url.host_str().unwrap_or("the server");
-            let (mut cb, pkce) = match self
+            let (mut cb, pkce) = match auth
                 .authorize_in_browser(&server, &client, scope.as_deref(), l, host)
                 .await
             {
@@ -77,18 +75,19 @@ impl Auth {
                 }
                 Err(u) => return Err(u.failure),
             };
-            let grant = token::Grant::Code {
+            let request = TokenRequest::Code {
                 code: &cb.code,
                 verifier: &pkce.verifier,
                 redirect_uri: &redirect,
             };
-            let dpop = self.dpop_key(&server).map_err(|e| failed(url, e))?;
-            let proofs = self.proofs(&client, dpop.as_deref());
-            match token::tokens(&self.http, &server, &client, &proofs, grant).await {
+            let dpop = auth.dpop_key(&server)?;
+            let proofs = auth.proofs(&client, dpop.as_deref());
+            match endpoints::tokens(&auth.http, &server, &client, &proofs, request).await {
                 Ok(t) => {
                     cb.signed_in();
-                    self.person_signed_in(known, &server, client, t).await;
-                    return Ok(());
+                    auth.person_signed_in(known, &server, client, t.clone())
+                        .await;
+                    return Ok(t);
                 }
                 Err(r)
                     if r.code.as_deref() == Some("invalid_client")
@@ -98,15 +97,16 @@ impl Auth {
                     tracing::info!("the authorization server rejected the stored client registration; registering again");
                     known.client = None;
                 }
-                Err(r) => return Err(failed(url, r)),
+                Err(r) => return Err(r.into()),
             }
         }
-        Err(failed(
-            url,
-            "the authorization server rejected a fresh client registration",
+        Err(Error::Flow(
+            "the authorization server rejected a fresh client registration".into(),
         ))
     }
+}
 
+impl Auth {
     /// Send the person to `server`'s authorization endpoint as `client`
     /// (signing in to `host`) and wait for the callback on `l`, or for the
     /// address pasted back: the code, checked for `state` and `iss`, and
@@ -120,10 +120,9 @@ impl Auth {
         l: callback::Listener,
         host: &str,
     ) -> Result<(callback::Callback, pkce::Pkce), Unfinished> {
-        let url = &self.cfg.server;
         let pkce = pkce::Pkce::default();
         let state = pkce::random_token();
-        let auth_url = token::authorization_url(
+        let auth_url = endpoints::authorization_url(
             server,
             client,
             &l.redirect_uri(),
@@ -132,7 +131,7 @@ impl Auth {
             scope,
             &self.cfg.authorize_params,
         );
-        let checked = browser::check_url(&auth_url).map_err(|e| failed(url, e))?;
+        let checked = browser::check_url(&auth_url)?;
         notice::say(&format!(
             "Opening your browser to sign in to {host}… If it does not open, visit: {checked}"
         ));
@@ -160,35 +159,31 @@ impl Auth {
         let cb = notice::progress("you to sign in in the browser", limit, waiting)
             .await
             .map_err(|e| Unfinished {
-                failure: failed(url, super::Error::Callback(e.to_string())),
+                failure: Error::Callback(e.to_string()),
                 error: e.error,
             })?;
         if cb.iss.is_some() || server.iss_in_response {
             let iss = cb.iss.as_deref().unwrap_or("");
             // RFC 9207 §2.4: simple string comparison, no normalizing.
             if iss != server.issuer {
-                return Err(Unfinished::from(failed(
-                    url,
-                    format!(
-                        "the sign-in response came from issuer {:?}, not {} (RFC 9207); refused",
-                        crate::text::clean(iss, 200),
-                        server.issuer
-                    ),
-                )));
+                return Err(Unfinished::from(Error::Flow(format!(
+                    "the sign-in response came from issuer {:?}, not {} (RFC 9207); refused",
+                    crate::text::clean(iss, 200),
+                    server.issuer
+                ))));
             }
         }
         Ok((cb, pkce))
     }
 
     /// The loopback listener for the sign-in callback, as configured.
-    pub(super) async fn listen(&self) -> Result<callback::Listener, UpstreamError> {
+    pub(super) async fn listen(&self) -> Result<callback::Listener, Error> {
         callback::Listener::bind(
             self.cfg.callback_port,
             callback::derived_port(&self.key),
             &self.cfg.redirect,
         )
         .await
-        .map_err(|e| failed(&self.cfg.server, e))
     }
 
     /// The client for a sign-in: static, then a metadata document, then a
@@ -202,7 +197,7 @@ impl Auth {
         redirect: &str,
         scope: Option<&str>,
         scope_refused: bool,
-    ) -> Result<Client, UpstreamError> {
+    ) -> Result<Client, Error> {
         if let Some(c) = &self.cfg.static_client {
             return Ok(c.clone());
         }
@@ -217,74 +212,16 @@ impl Auth {
             Ok(c) => return Ok(c),
             Err(register_for) => register_for,
         };
-        let c = token::register(
+        let c = endpoints::register(
             &self.http,
             server,
             redirect,
             register_for.as_deref(),
             self.cfg.client_metadata.as_ref(),
         )
-        .await
-        .map_err(|r| failed(&self.cfg.server, r))?;
+        .await?;
         tracing::info!("registered as OAuth client {}", c.client_id);
         known.client = Some(c.clone());
         Ok(c)
-    }
-}
-
-/// The `stored` registration when it `fits` (this redirect URI and issuer)
-/// and may ask for `scope` (and the server did not refuse it that scope);
-/// otherwise the scope to register a new client for: `scope`, and the
-/// stored one's too when only the scope was wrong.
-pub(super) fn stored_client(
-    stored: Option<&Client>,
-    fits: impl Fn(&Client) -> bool,
-    scope: Option<&str>,
-    scope_refused: bool,
-) -> Result<Client, Option<String>> {
-    let Some(c) = stored else {
-        return Err(scope.map(str::to_owned));
-    };
-    if !fits(c) {
-        tracing::info!("the stored client registration is for another redirect URI or issuer; registering again");
-        return Err(scope.map(str::to_owned));
-    }
-    if !scope_refused && may_ask(c.scope.as_deref(), scope) {
-        return Ok(c.clone());
-    }
-    // RFC 7591 §2: the registered scope is what the client may ask for;
-    // some servers hold it to that.
-    tracing::info!(
-        "the stored client registration is for the scope {:?}; registering again for {:?} too",
-        c.scope.as_deref().unwrap_or(""),
-        scope.unwrap_or("")
-    );
-    Err(union(c.scope.as_deref(), scope))
-}
-
-/// Whether a client registered for `registered` may ask for `wanted`: every
-/// scope of it is registered, or the registration named none.
-pub(super) fn may_ask(registered: Option<&str>, wanted: Option<&str>) -> bool {
-    let Some(registered) = registered else {
-        return true;
-    };
-    let have: Vec<&str> = registered.split_whitespace().collect();
-    wanted
-        .unwrap_or("")
-        .split_whitespace()
-        .all(|s| have.contains(&s))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::may_ask;
-
-    #[test]
-    fn a_registered_scope_is_what_a_client_may_ask_for() {
-        assert!(may_ask(None, Some("a b")), "no registered scope: no list");
-        assert!(may_ask(Some("a b offline_access"), Some("b a")));
-        assert!(may_ask(Some("a"), None));
-        assert!(!may_ask(Some("a offline_access"), Some("a admin")));
-        assert!(!may_ask(Some(""), Some("a")));
     }
 }

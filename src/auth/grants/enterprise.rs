@@ -7,10 +7,11 @@
 //! client's own authentication. ID tokens and ID-JAGs are secrets: kept out
 //! of every log like tokens.
 
-use super::server::AuthServer;
-use super::token::{basic_auth, call};
-use super::Assertion;
-use super::Refused;
+use super::{Assertion, Grant, Opening};
+use crate::auth::endpoints::{basic_auth, call, TokenRequest};
+use crate::auth::server::AuthServer;
+use crate::auth::store::Tokens;
+use crate::auth::{Auth, Error, Known, Refused};
 use crate::secret::Secret;
 use crate::text::clean;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -21,6 +22,33 @@ const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 const ID_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:id_token";
 /// The token type of an Identity Assertion JWT Authorization Grant.
 pub const ID_JAG_TYPE: &str = "urn:ietf:params:oauth:token-type:id-jag";
+
+/// The grant: an ID-JAG from the identity provider, presented with the
+/// jwt-bearer grant. No refresh token: a new ID-JAG, and token, are
+/// fetched before the token expires.
+pub(super) struct Enterprise<'a>(pub &'a Idp);
+
+impl Grant for Enterprise<'_> {
+    const PERSON: bool = false;
+
+    async fn obtain(&self, auth: &Auth, _: &mut Known, at: Opening) -> Result<Tokens, Error> {
+        let idp = self.0;
+        // The IdP's metadata, read once for the sign-in there (which needs
+        // its authorization endpoint) and the exchange.
+        let at_idp = idp
+            .server(&auth.http, auth.cfg.allow_http, idp.id_token.is_none())
+            .await?;
+        let id_token = auth.idp_id_token(idp, &at_idp).await?;
+        let assertion = idp
+            .id_jag(&auth.http, &at_idp, &at.server, &id_token)
+            .await?;
+        let request = TokenRequest::JwtBearer {
+            assertion: &assertion,
+            scope: at.scope.as_deref(),
+        };
+        auth.machine_tokens(&at.server, request).await
+    }
+}
 
 /// The identity provider, from `--idp-issuer`, `--idp-client-id`,
 /// `--idp-client-secret` and `--idp-id-token`.

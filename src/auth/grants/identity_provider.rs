@@ -11,12 +11,12 @@
 //! token endpoint over TLS (OpenID Connect Core §3.1.3.7) and goes back to
 //! that same IdP, which verifies it in the token exchange.
 
-use super::discovery::{authorization_metadata, from_metadata};
 use super::enterprise::Idp;
-use super::server::AuthServer;
-use super::store::{now, Backend, Client, Credentials, Meta, Tokens};
-use super::{failed, pkce, token, Auth, Error};
-use crate::http::error::UpstreamError;
+use crate::auth::discovery::{authorization_metadata, from_metadata};
+use crate::auth::endpoints::{self, TokenRequest};
+use crate::auth::server::AuthServer;
+use crate::auth::store::{now, Backend, Client, Credentials, Meta, Tokens};
+use crate::auth::{pkce, Auth, Error};
 use base64::Engine;
 
 /// An ID token this close to its expiry is renewed first.
@@ -103,10 +103,9 @@ impl Auth {
         &self,
         idp: &Idp,
         server: &AuthServer,
-    ) -> Result<String, UpstreamError> {
-        let url = &self.cfg.server;
+    ) -> Result<String, Error> {
         if let Some(t) = &idp.id_token {
-            return t.read().map_err(|e| failed(url, e));
+            return t.read();
         }
         let key = idp.key();
         let stored = self.read_store(&key).await.and_then(|(_, s)| s.tokens);
@@ -117,8 +116,8 @@ impl Auth {
         if let Some(rt) = stored.and_then(|t| t.refresh_token) {
             let client = idp.client("", &server.issuer);
             let proofs = self.proofs(&client, None);
-            let grant = token::Grant::Refresh(rt.expose());
-            match token::tokens(&self.http, server, &client, &proofs, grant).await {
+            let request = TokenRequest::Refresh(rt.expose());
+            match endpoints::tokens(&self.http, server, &client, &proofs, request).await {
                 Ok(mut t) => {
                     if t.refresh_token.is_none() {
                         t.refresh_token = Some(rt);
@@ -145,19 +144,16 @@ impl Auth {
         let (mut cb, pkce) = self
             .authorize_in_browser(server, &client, Some("openid"), l, host)
             .await?;
-        let grant = token::Grant::Code {
+        let request = TokenRequest::Code {
             code: &cb.code,
             verifier: &pkce.verifier,
             redirect_uri: &redirect,
         };
         let proofs = self.proofs(&client, None);
-        let t = token::tokens(&self.http, server, &client, &proofs, grant)
-            .await
-            .map_err(|r| failed(url, r))?;
+        let t = endpoints::tokens(&self.http, server, &client, &proofs, request).await?;
         let Some(id) = t.id_token.as_ref().map(|i| i.expose().to_owned()) else {
-            return Err(failed(
-                url,
-                "the identity provider's token answer has no id_token (is the openid scope allowed for this client?)",
+            return Err(Error::Flow(
+                "the identity provider's token answer has no id_token (is the openid scope allowed for this client?)".into(),
             ));
         };
         cb.signed_in();
