@@ -119,7 +119,16 @@ impl Reader {
             });
             match read {
                 Ok(Ok(0)) => self.end(),
-                Ok(Ok(n)) => self.framer.feed(&self.buf[..n], &mut self.lines),
+                Ok(Ok(n)) => {
+                    // A short read drained the pipe: wait for the next edge
+                    // instead of a read that can only say EAGAIN (tokio's
+                    // own streams do the same). Data that came meanwhile
+                    // has moved readiness on, and then it is not cleared.
+                    if n < self.buf.len() {
+                        ready.clear_ready();
+                    }
+                    self.framer.feed(&self.buf[..n], &mut self.lines)
+                }
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Ok(Err(e)) => {
                     tracing::warn!("reading stdin failed: {e}");
