@@ -13,6 +13,8 @@
 //! /proc/PID/task/*/schedstat: what `perf stat` reports as task-clock)
 //! divided by the calls; the direct client runs on a thread and a one-thread
 //! runtime of its own so that only its CPU is counted, as the bridge runs.
+//! The direct client and the bridge are measured in alternating rounds, and
+//! each CPU figure is the median of its rounds.
 
 use axum::body::Bytes;
 use axum::extract::Request;
@@ -33,6 +35,10 @@ const LATENCY_CALLS_REMOTE: usize = 500;
 const THROUGHPUT_CALLS: usize = 20_000;
 const IN_FLIGHT: usize = 64;
 const THROUGHPUT_ROUNDS: usize = 3;
+/// Rounds of the CPU rows for the direct client and the bridge, alternated;
+/// each figure is the median (one client's CPU per call has moved by half
+/// from one run to the next on this machine).
+const CPU_ROUNDS: usize = 5;
 const MEMORY_CALLS: usize = 1000;
 const BIG: usize = 8 << 20;
 /// Server-side time of the "slow" tool: a server that does some work, so
@@ -396,6 +402,18 @@ struct Cpu {
     in_flight: f64,
 }
 
+impl Cpu {
+    /// Each figure's median over `rounds`.
+    fn median(rounds: &[Cpu]) -> Cpu {
+        let of = |f: fn(&Cpu) -> f64| median_f(&mut rounds.iter().map(f).collect::<Vec<_>>());
+        Cpu {
+            sequential: of(|c| c.sequential),
+            switches: of(|c| c.switches),
+            in_flight: of(|c| c.in_flight),
+        }
+    }
+}
+
 /// CPU per call of a relay over stdio answering `tool`: `calls` sequential
 /// calls, then `4 * calls` with `IN_FLIGHT` outstanding.
 fn stdio_cpu(s: &Subject, calls: usize, tool: &'static str) -> Cpu {
@@ -652,18 +670,29 @@ fn main() {
     eprintln!("throughput rounds ...");
     let (d_tput, b_tput) = rounds(THROUGHPUT_CALLS, "echo");
     let (d_slow, b_slow) = rounds(SLOW_CALLS, "slow");
-    eprintln!("CPU per call ...");
-    let d_cpu = [
-        direct_cpu(&url, CPU_CALLS, "echo"),
-        direct_cpu(&url, CPU_CALLS, "sse"),
-    ];
-    let measure = |s: &Subject, spawn_runs: usize, calls: usize, tput: Option<(f64, f64)>| {
+    eprintln!("CPU per call rounds ...");
+    let (mut d_rounds, mut b_rounds) = ([vec![], vec![]], [vec![], vec![]]);
+    for _ in 0..CPU_ROUNDS {
+        for (i, tool) in ["echo", "sse"].into_iter().enumerate() {
+            d_rounds[i].push(direct_cpu(&url, CPU_CALLS, tool));
+            b_rounds[i].push(stdio_cpu(&bridge, CPU_CALLS, tool));
+        }
+    }
+    let d_cpu = d_rounds.map(|r| Cpu::median(&r));
+    let b_cpu = b_rounds.map(|r| Cpu::median(&r));
+    let measure = |s: &Subject,
+                   spawn_runs: usize,
+                   calls: usize,
+                   tput: Option<(f64, f64)>,
+                   cpu: Option<[Cpu; 2]>| {
         eprintln!("{} ...", s.name);
         let cpu_calls = CPU_CALLS * calls / LATENCY_CALLS;
-        let cpu = [
-            stdio_cpu(s, cpu_calls, "echo"),
-            stdio_cpu(s, cpu_calls, "sse"),
-        ];
+        let cpu = cpu.unwrap_or_else(|| {
+            [
+                stdio_cpu(s, cpu_calls, "echo"),
+                stdio_cpu(s, cpu_calls, "sse"),
+            ]
+        });
         let spawn = spawn_to_init(s, spawn_runs);
         let latency = stdio_latency(s, calls);
         let (tput, slow) = tput.unwrap_or_else(|| {
@@ -688,10 +717,11 @@ fn main() {
         SPAWN_RUNS_BRIDGE,
         LATENCY_CALLS,
         Some((b_tput, b_slow)),
+        Some(b_cpu),
     );
     let r = remote
         .as_ref()
-        .map(|s| measure(s, SPAWN_RUNS_REMOTE, LATENCY_CALLS_REMOTE, None));
+        .map(|s| measure(s, SPAWN_RUNS_REMOTE, LATENCY_CALLS_REMOTE, None, None));
 
     let added = |row: &Row| row.latency.saturating_sub(d_lat);
     let mut out = String::new();
