@@ -441,48 +441,61 @@ fn stdio_cpu(s: &Subject, calls: usize, tool: &'static str) -> Cpu {
     }
 }
 
-/// The same for the direct client, on a thread and a one-thread runtime of
-/// its own (as the bridge runs), so that only its own CPU is counted.
-fn direct_cpu(url: &str, calls: usize, tool: &'static str) -> Cpu {
-    let url = url.to_owned();
+/// CPU time of the calling thread so far, in nanoseconds.
+fn thread_cpu() -> u64 {
+    let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
+    text.split_whitespace()
+        .next()
+        .unwrap()
+        .parse::<u64>()
+        .unwrap()
+}
+
+/// Runs a direct client's `work` on a thread and a one-thread runtime of its
+/// own, as the bridge runs, with a reqwest client of its own, so that
+/// `thread_cpu` inside it counts only that client's CPU.
+fn on_own_thread<T, F, Fut>(work: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce(reqwest::Client) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = T>,
+{
     std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .unwrap();
-        let me = || {
-            let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
-            text.split_whitespace()
-                .next()
-                .unwrap()
-                .parse::<u64>()
-                .unwrap()
-        };
-        rt.block_on(async {
-            let client = reqwest::Client::builder()
-                .tcp_nodelay(true)
-                .build()
-                .unwrap();
-            for i in 0..50 {
-                direct_post(&client, &url, call_line(i, tool)).await;
-            }
-            let a = me();
-            for i in 0..calls {
-                direct_post(&client, &url, call_line(i, tool)).await;
-            }
-            let b = me();
-            let many = 4 * calls;
-            direct_throughput(&client, &url, many, tool).await;
-            let c = me();
-            Cpu {
-                sequential: (b - a) as f64 / calls as f64 / 1000.0,
-                switches: 0.0,
-                in_flight: (c - b) as f64 / many as f64 / 1000.0,
-            }
-        })
+        let client = reqwest::Client::builder()
+            .tcp_nodelay(true)
+            .build()
+            .unwrap();
+        rt.block_on(work(client))
     })
     .join()
     .unwrap()
+}
+
+/// The same for the direct client (see `on_own_thread`).
+fn direct_cpu(url: &str, calls: usize, tool: &'static str) -> Cpu {
+    let url = url.to_owned();
+    on_own_thread(move |client| async move {
+        for i in 0..50 {
+            direct_post(&client, &url, call_line(i, tool)).await;
+        }
+        let a = thread_cpu();
+        for i in 0..calls {
+            direct_post(&client, &url, call_line(i, tool)).await;
+        }
+        let b = thread_cpu();
+        let many = 4 * calls;
+        direct_throughput(&client, &url, many, tool).await;
+        let c = thread_cpu();
+        Cpu {
+            sequential: (b - a) as f64 / calls as f64 / 1000.0,
+            switches: 0.0,
+            in_flight: (c - b) as f64 / many as f64 / 1000.0,
+        }
+    })
 }
 
 /// RSS after `MEMORY_CALLS` calls; then idle RSS and peak growth for one 8 MiB result.

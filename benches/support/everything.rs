@@ -156,74 +156,54 @@ pub fn bridge_cpu(program: &Path, url: &str, data: &Path) -> f64 {
 /// the session id, and reads each SSE answer to its end.
 pub fn direct_cpu(url: &str) -> f64 {
     let url = url.to_owned();
-    std::thread::spawn(move || {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let me = || {
-            let text = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
-            text.split_whitespace()
-                .next()
-                .unwrap()
-                .parse::<u64>()
-                .unwrap()
+    super::on_own_thread(move |client| async move {
+        let post = |body: String, session: Option<String>| {
+            let mut req = client
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("accept", "application/json, text/event-stream")
+                .body(body);
+            if let Some(s) = session {
+                req = req
+                    .header("mcp-session-id", s)
+                    .header("mcp-protocol-version", "2025-06-18");
+            }
+            req.send()
         };
-        rt.block_on(async {
-            let client = reqwest::Client::builder()
-                .tcp_nodelay(true)
-                .build()
-                .unwrap();
-            let post = |body: String, session: Option<String>| {
-                let mut req = client
-                    .post(&url)
-                    .header("content-type", "application/json")
-                    .header("accept", "application/json, text/event-stream")
-                    .body(body);
-                if let Some(s) = session {
-                    req = req
-                        .header("mcp-session-id", s)
-                        .header("mcp-protocol-version", "2025-06-18");
-                }
-                req.send()
-            };
-            let init = post(super::init_line("init"), None).await.unwrap();
-            let session = init
-                .headers()
-                .get("mcp-session-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-                .expect("server-everything names a session");
-            init.bytes().await.unwrap();
-            let done = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
-            post(done.to_owned(), Some(session.clone()))
-                .await
-                .unwrap()
-                .bytes()
-                .await
-                .unwrap();
-            let call = |i: usize| {
-                let answer = post(echo(i), Some(session.clone()));
-                async move {
-                    let body = answer.await.unwrap().bytes().await.unwrap();
-                    assert!(
-                        body.windows(8).any(|w| w == b"\"result\""),
-                        "server-everything refused: {}",
-                        String::from_utf8_lossy(&body)
-                    );
-                }
-            };
-            for i in 0..WARM_UP {
-                call(i).await;
+        let init = post(super::init_line("init"), None).await.unwrap();
+        let session = init
+            .headers()
+            .get("mcp-session-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+            .expect("server-everything names a session");
+        init.bytes().await.unwrap();
+        let done = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+        post(done.to_owned(), Some(session.clone()))
+            .await
+            .unwrap()
+            .bytes()
+            .await
+            .unwrap();
+        let call = |i: usize| {
+            let answer = post(echo(i), Some(session.clone()));
+            async move {
+                let body = answer.await.unwrap().bytes().await.unwrap();
+                assert!(
+                    body.windows(8).any(|w| w == b"\"result\""),
+                    "server-everything refused: {}",
+                    String::from_utf8_lossy(&body)
+                );
             }
-            let a = me();
-            for i in 0..CALLS {
-                call(WARM_UP + i).await;
-            }
-            let b = me();
-            (b - a) as f64 / CALLS as f64 / 1000.0
-        })
+        };
+        for i in 0..WARM_UP {
+            call(i).await;
+        }
+        let a = super::thread_cpu();
+        for i in 0..CALLS {
+            call(WARM_UP + i).await;
+        }
+        let b = super::thread_cpu();
+        (b - a) as f64 / CALLS as f64 / 1000.0
     })
-    .join()
-    .unwrap()
 }
