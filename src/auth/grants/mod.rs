@@ -188,3 +188,39 @@ impl Auth {
         Ok(s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Only a person's grants ask for a refresh token: a grant with no
+    /// person gets none (RFC 6749 §4.4.3) and asks again instead, and a
+    /// refresh keeps the scope the token had.
+    #[test]
+    fn only_a_persons_grants_ask_for_offline_access() {
+        let mut server = AuthServer::without_metadata(
+            "https://as.example".into(),
+            url::Url::parse("https://as.example/token").unwrap(),
+            Some("read".into()),
+            None,
+        );
+        server.offline_access = true;
+        let scope = |person: bool| server.scope_for(None, person);
+        let person = [
+            authorization_code::AuthorizationCode::PERSON,
+            device_code::DeviceCode::PERSON,
+        ];
+        for p in person {
+            assert_eq!(scope(p).as_deref(), Some("read offline_access"));
+        }
+        let machine = [
+            client_credentials::ClientCredentials::PERSON,
+            <jwt_bearer::JwtBearer<'static> as Grant>::PERSON,
+            <enterprise::Enterprise<'static> as Grant>::PERSON,
+            <refresh::Refresh<'static> as Grant>::PERSON,
+        ];
+        for p in machine {
+            assert_eq!(scope(p).as_deref(), Some("read"));
+        }
+    }
+}
