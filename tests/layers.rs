@@ -57,16 +57,21 @@ fn module_of(src: &Path, file: &Path) -> (String, bool) {
 }
 
 /// The crate modules `text` names through `crate::` (or `super::` where
-/// that is the crate root), outside comments.
+/// that is the crate root), outside comments. Inside an inline module
+/// (`mod tests { ... }`), `super::` is the file's own module, so only
+/// `crate::` counts there.
 fn named(text: &str, root_is_super: bool) -> Vec<String> {
     let mut out = Vec::new();
+    // Brace depth, and the depths at which inline modules opened.
+    let mut depth = 0usize;
+    let mut inline: Vec<usize> = Vec::new();
     for line in text.lines() {
         let code = line.trim_start();
         if code.starts_with("//") {
             continue;
         }
         let mut prefixes = vec!["crate::"];
-        if root_is_super {
+        if root_is_super && inline.is_empty() {
             prefixes.push("super::");
         }
         for prefix in prefixes {
@@ -85,8 +90,25 @@ fn named(text: &str, root_is_super: bool) -> Vec<String> {
                 }
             }
         }
+        if opens_inline_module(code) {
+            inline.push(depth);
+        }
+        depth += code.matches('{').count();
+        depth = depth.saturating_sub(code.matches('}').count());
+        while inline.last().is_some_and(|&d| depth <= d) {
+            inline.pop();
+        }
     }
     out
+}
+
+/// Whether a line opens a module written inline: `mod tests {`.
+fn opens_inline_module(code: &str) -> bool {
+    let rest = code
+        .trim_start_matches("pub(crate) ")
+        .trim_start_matches("pub(super) ")
+        .trim_start_matches("pub ");
+    rest.starts_with("mod ") && rest.trim_end().ends_with('{')
 }
 
 #[test]
@@ -135,6 +157,8 @@ fn the_reader_sees_upward_and_sideways_names() {
         "use crate::relay::Relay;\n// crate::commands in a comment\nlet x = super::auth::Auth;";
     assert_eq!(named(text, true), ["relay", "auth"]);
     assert_eq!(named(text, false), ["relay"]);
+    let nested = "use super::auth::Auth;\n#[cfg(test)]\nmod tests {\n    use super::same_origin;\n    fn f() { let _ = crate::relay::X; }\n}\nuse super::relay::Y;";
+    assert_eq!(named(nested, true), ["auth", "relay", "relay"]);
     assert!(layer_of("relay") < layer_of("connection"));
     assert_eq!(layer_of("transport"), layer_of("auth"));
 }
