@@ -41,7 +41,11 @@ pub enum FileError {
 }
 
 impl FileError {
-    fn io<'a>(what: &'static str, path: &'a Path) -> impl FnOnce(std::io::Error) -> FileError + 'a {
+    /// The `Io` error of doing `what` to `path`, for `map_err`.
+    pub fn io<'a>(
+        what: &'static str,
+        path: &'a Path,
+    ) -> impl FnOnce(std::io::Error) -> FileError + 'a {
         move |source| FileError::Io {
             what,
             path: path.to_path_buf(),

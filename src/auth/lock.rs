@@ -26,24 +26,16 @@ pub async fn acquire(path: &Path, limit: Duration) -> Result<Option<Held>, FileE
         use std::os::unix::fs::OpenOptionsExt;
         opts.mode(0o600);
     }
-    let file = opts.open(path).map_err(|source| FileError::Io {
-        what: "open the lock file",
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let file = opts
+        .open(path)
+        .map_err(FileError::io("open the lock file", path))?;
     let deadline = Instant::now() + limit;
     let mut said = false;
     loop {
         match file.try_lock() {
             Ok(()) => return Ok(Some(Held { _file: file })),
             Err(TryLockError::WouldBlock) => {}
-            Err(TryLockError::Error(source)) => {
-                return Err(FileError::Io {
-                    what: "lock",
-                    path: path.to_path_buf(),
-                    source,
-                })
-            }
+            Err(TryLockError::Error(e)) => return Err(FileError::io("lock", path)(e)),
         }
         if !said {
             tracing::info!("another mcp-bridge is signing in to this server; waiting for it");

@@ -256,11 +256,7 @@ impl Store {
         let raw = match meta.store {
             Backend::File => {
                 let path = self.secret_path(key);
-                read_bounded(&path).map_err(|source| FileError::Io {
-                    what: "read",
-                    path,
-                    source,
-                })?
+                read_bounded(&path).map_err(FileError::io("read", &path))?
             }
             Backend::Keychain => keychain_get(key)?,
         };
@@ -346,11 +342,7 @@ impl Store {
         }
         let _ = fs::remove_file(self.secret_path(key));
         let path = self.meta_path(key);
-        fs::remove_file(&path).map_err(|source| FileError::Io {
-            what: "remove",
-            path,
-            source,
-        })?;
+        fs::remove_file(&path).map_err(FileError::io("remove", &path))?;
         let _ = fs::remove_file(self.lock_path(key));
         Ok(true)
     }

@@ -66,11 +66,7 @@ impl Assertion {
             Assertion::Value(v) => Ok(v.expose().to_owned()),
             Assertion::File(p) => {
                 let bytes = crate::files::read_bounded(p, ASSERTION_LIMIT)
-                    .map_err(|source| crate::files::FileError::Io {
-                        what: "read the assertion file",
-                        path: p.clone(),
-                        source,
-                    })?
+                    .map_err(crate::files::FileError::io("read the assertion file", p))?
                     .ok_or_else(|| {
                         super::Error::Setting(format!(
                             "the assertion file {} does not exist",
