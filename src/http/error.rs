@@ -156,18 +156,11 @@ impl UpstreamError {
         url: &str,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
+        let cause = source.to_string();
         UpstreamError {
             source: Some(Arc::new(source)),
-            ..Self::new(kind, url, String::new())
+            ..Self::new(kind, url, cause)
         }
-        .with_cause_from_source()
-    }
-
-    fn with_cause_from_source(mut self) -> Self {
-        if let Some(s) = &self.source {
-            self.cause = s.to_string();
-        }
-        self
     }
 
     /// The server at `url` answered `status`; `detail` is ": " and its own
