@@ -132,12 +132,7 @@ mod tests {
             ]
         );
         for m in replay.iter().filter(|m| m.id().is_some()) {
-            assert!(m
-                .id()
-                .as_ref()
-                .unwrap()
-                .to_string()
-                .contains("mcp-bridge-renew-"));
+            assert!(m.id().unwrap().to_string().contains("mcp-bridge-renew-"));
         }
         let v: serde_json::Value = serde_json::from_slice(&replay[0].raw).unwrap();
         assert_eq!(

@@ -119,12 +119,7 @@ mod tests {
     fn the_bridges_own_messages_are_well_formed_and_on_its_own_ids() {
         let p = ping();
         assert_eq!(p.kind(), MessageKind::Request);
-        assert!(p
-            .id()
-            .as_ref()
-            .unwrap()
-            .as_json()
-            .contains("mcp-bridge-ping-"));
+        assert!(p.id().unwrap().as_json().contains("mcp-bridge-ping-"));
         let c = cancelled(&Id::from_json_text("7"), "a \"reason\"");
         assert!(c.is(&Method::Cancelled));
         assert_eq!(
