@@ -9,6 +9,7 @@
 
 use crate::cli::{Cli, ClientApp};
 use crate::commands::Failure;
+use crate::files::FileError;
 use clap::Parser;
 use jsonc_parser::cst::{CstInputValue, CstObject, CstRootNode};
 use jsonc_parser::ParseOptions;
@@ -115,7 +116,7 @@ fn target(client: ClientApp, config: Option<&Path>) -> Result<PathBuf, Failure> 
 /// The file's text ("" when it does not exist yet) and its tree.
 fn open(path: &Path) -> Result<(String, CstRootNode), Failure> {
     let bytes = crate::files::read_bounded(path, CONFIG_LIMIT)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?
+        .map_err(FileError::io("read", path))?
         .unwrap_or_default();
     let text = String::from_utf8(bytes)
         .map_err(|_| format!("{} is not UTF-8 text; not changing it", path.display()))?;
@@ -154,8 +155,7 @@ fn servers(root: &CstRootNode, key: &str, path: &Path) -> Result<CstObject, Fail
 /// Write `new` over `path`, keeping what was there as FILE.bak.
 fn write(path: &Path, old: &str, new: &str) -> Result<(), Failure> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(FileError::io("create", dir))?;
     }
     if path.exists() {
         let mut bak = path.as_os_str().to_owned();

@@ -215,7 +215,6 @@ fn has_display() -> bool {
         .any(|v| std::env::var_os(v).is_some_and(|x| !x.is_empty()))
 }
 
-/// What the command line says about the network.
 /// The HTTP client's settings: the network group, and the connection's
 /// connect timeout.
 fn net_config(opts: &Options) -> NetConfig {
