@@ -569,3 +569,10 @@ impl ConnectionOptions {
         (!self.request_timeout.is_zero()).then_some(self.request_timeout)
     }
 }
+
+impl NetworkOptions {
+    /// The wait for a response's headers, if any (`0` turns it off).
+    pub fn headers_limit(&self) -> Option<std::time::Duration> {
+        (!self.headers_timeout.is_zero()).then_some(self.headers_timeout)
+    }
+}

@@ -125,7 +125,7 @@ pub fn http_for(
         .enabled
         .then(|| Arc::clone(&provider) as Arc<dyn crate::http::TokenSource>);
     let waits = crate::http::Waits {
-        headers: (!opts.network.headers_timeout.is_zero()).then_some(opts.network.headers_timeout),
+        headers: opts.network.headers_limit(),
         busy: opts.connection.retry_timeout,
     };
     let hop = crate::http::client::first_hop(&p.url, opts.network.no_proxy, &env);

@@ -122,8 +122,7 @@ pub fn settings(
         redirect,
         authorize_params: opts.sign_in.authorize_param.clone(),
         resource_parameter,
-        headers_timeout: (!opts.network.headers_timeout.is_zero())
-            .then_some(opts.network.headers_timeout),
+        headers_timeout: opts.network.headers_limit(),
         detach: None,
         interactive: true,
     })
