@@ -5,7 +5,6 @@
 //! and as the limit a direct reqwest client of the same kind as the main
 //! table's, speaking the same session protocol to the same server.
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -104,50 +103,28 @@ fn echo(id: usize) -> String {
 /// CPU per sequential call of the bridge at `program` (µs), from its own
 /// threads' CPU time.
 pub fn bridge_cpu(program: &Path, url: &str, data: &Path) -> f64 {
-    let mut child = Command::new(program)
-        .arg(url)
-        .env("MCP_BRIDGE_DATA_DIR", data)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start mcp-bridge");
-    let mut stdin = child.stdin.take().unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    let mut ask = |text: &str, stdin: &mut std::process::ChildStdin| {
-        stdin.write_all(format!("{text}\n").as_bytes()).unwrap();
-        stdin.flush().unwrap();
-        loop {
-            line.clear();
-            assert!(
-                stdout.read_line(&mut line).unwrap() > 0,
-                "the bridge closed stdout"
-            );
-            if line.contains("\"result\"") || line.contains("\"error\"") {
-                assert!(
-                    !line.contains("\"error\""),
-                    "server-everything refused: {line}"
-                );
-                return;
-            }
-        }
+    let bridge = super::Subject {
+        name: "mcp-bridge",
+        program: program.to_path_buf(),
+        args: vec![url.to_owned()],
+        env: vec![("MCP_BRIDGE_DATA_DIR".into(), data.to_path_buf())],
     };
-    ask(&super::init_line("init"), &mut stdin);
-    stdin
-        .write_all(b"{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n")
-        .unwrap();
+    let mut p = bridge.spawn();
+    p.initialize();
+    let ask = |p: &mut super::Proc, i: usize| {
+        p.send(&echo(i));
+        p.recv_response();
+    };
     for i in 0..WARM_UP {
-        ask(&echo(i), &mut stdin);
+        ask(&mut p, i);
     }
-    let pid = child.id();
+    let pid = p.pid();
     let (a, _) = super::cpu_of(pid);
     for i in 0..CALLS {
-        ask(&echo(WARM_UP + i), &mut stdin);
+        ask(&mut p, WARM_UP + i);
     }
     let (b, _) = super::cpu_of(pid);
-    drop(stdin);
-    let _ = child.wait();
+    p.finish();
     (b - a) as f64 / CALLS as f64 / 1000.0
 }
 
