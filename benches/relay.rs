@@ -214,10 +214,13 @@ impl Subject {
     }
 }
 
+/// One message as one write, line and newline together, as MCP clients
+/// write them (the TypeScript and Python SDKs' stdio transports do).
 fn write_line(stdin: &mut ChildStdin, line: &str) {
-    stdin.write_all(line.as_bytes()).unwrap();
-    stdin.write_all(b"\n").unwrap();
-    stdin.flush().unwrap();
+    let mut bytes = Vec::with_capacity(line.len() + 1);
+    bytes.extend_from_slice(line.as_bytes());
+    bytes.push(b'\n');
+    stdin.write_all(&bytes).unwrap();
 }
 
 /// Close stdin and wait (bounded) for the process to exit.
@@ -623,6 +626,32 @@ fn mb(b: u64) -> String {
     format!("{:.1} MB", b as f64 / 1e6)
 }
 
+/// MCP_BRIDGE_BENCH_ONLY=cpu: the CPU rows alone (direct client and bridge).
+fn cpu_rows(url: &str, bridge: &Subject) -> String {
+    let (mut d_rounds, mut b_rounds) = ([vec![], vec![]], [vec![], vec![]]);
+    for _ in 0..CPU_ROUNDS {
+        for (i, tool) in ["echo", "sse"].into_iter().enumerate() {
+            d_rounds[i].push(direct_cpu(url, CPU_CALLS, tool));
+            b_rounds[i].push(stdio_cpu(bridge, CPU_CALLS, tool));
+        }
+    }
+    let mut out = String::new();
+    for (i, kind) in ["JSON", "SSE"].into_iter().enumerate() {
+        let (d, b) = (Cpu::median(&d_rounds[i]), Cpu::median(&b_rounds[i]));
+        out.push_str(&format!(
+            "{kind}: sequential {} vs {} ({:.2}x, {:.1} switches), in flight {} vs {} ({:.2}x)\n",
+            us(d.sequential),
+            us(b.sequential),
+            b.sequential / d.sequential,
+            b.switches,
+            us(d.in_flight),
+            us(b.in_flight),
+            b.in_flight / d.in_flight
+        ));
+    }
+    out
+}
+
 fn main() {
     // `cargo bench` passes --bench; nothing else to parse.
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -664,6 +693,11 @@ fn main() {
     });
     eprintln!("server: {url}");
 
+    if std::env::var("MCP_BRIDGE_BENCH_ONLY").as_deref() == Ok("cpu") {
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        println!("{}", cpu_rows(&url, &bridge));
+        return;
+    }
     eprintln!("direct client ...");
     let (d_init, d_lat) = direct(&url, &rt);
     // Throughput varies from run to run on a small machine: alternate the
