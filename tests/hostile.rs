@@ -64,6 +64,70 @@ async fn a_same_origin_redirect_is_followed_without_a_referer() {
     assert_eq!(moved.header("x-api-key").as_deref(), Some("s3cret-header"));
 }
 
+#[tokio::test]
+async fn a_see_other_after_a_post_is_followed_as_a_get_without_the_body() {
+    let server = Fake::start(|s| match (s.path(), s.rpc_method()) {
+        ("/mcp", "tools/call") => {
+            Reply::Json(303, "{}".into(), vec![("location", "/other".to_owned())])
+        }
+        ("/other", _) => Reply::Json(
+            200,
+            json!({"jsonrpc": "2.0", "id": 1, "result": {"via": "get"}}).to_string(),
+            vec![],
+        ),
+        _ => fake::mcp(s),
+    })
+    .await;
+    let mut b = with_an_api_key(&server.url).await;
+    let r = b.call_tool(json!(1), "t", json!({"k": 1})).await;
+    assert_eq!(r["result"]["via"], "get", "{r}");
+    let other = server
+        .seen()
+        .into_iter()
+        .find(|s| s.path() == "/other")
+        .expect("the redirect was followed");
+    assert_eq!(other.method, axum::http::Method::GET);
+    assert!(other.body.is_none(), "no body goes along");
+    assert!(other.header("content-type").is_none());
+    assert_eq!(other.header("x-api-key").as_deref(), Some("s3cret-header"));
+}
+
+#[tokio::test]
+async fn redirects_are_followed_five_times_at_most() {
+    // Every hop points one further: /mcp -> /h1 -> /h2 -> ...
+    let server = Fake::start(|s| match s.rpc_method() {
+        "tools/call" => {
+            let n = s
+                .path()
+                .strip_prefix("/h")
+                .map_or(0, |n| n.parse::<u32>().unwrap_or(0));
+            Reply::Json(307, "{}".into(), vec![("location", format!("/h{}", n + 1))])
+        }
+        _ => fake::mcp(s),
+    })
+    .await;
+    let mut b = with_an_api_key(&server.url).await;
+    let r = b.call_tool(json!(1), "t", json!({})).await;
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("307"),
+        "{r}"
+    );
+    let calls: Vec<String> = server
+        .seen()
+        .iter()
+        .filter(|s| s.rpc_method() == "tools/call")
+        .map(|s| s.path().to_owned())
+        .collect();
+    assert_eq!(
+        calls,
+        ["/mcp", "/h1", "/h2", "/h3", "/h4", "/h5"],
+        "the body went along each 307"
+    );
+}
+
 /// A bridge signing in with client credentials (client "m"), and the
 /// answer to its `initialize`.
 async fn initialize_as_machine(url: &str, data: &str) -> (Bridge, serde_json::Value) {

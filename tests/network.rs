@@ -179,6 +179,38 @@ async fn https_proxy_tunnels_tls_with_connect() {
         Some("CONNECT mcp.test:443")
     );
     assert!(!b.stderr().contains("hunter2"), "{}", b.stderr());
+    // The proxy got the URL's credentials on the CONNECT (user:hunter2).
+    assert!(
+        proxy
+            .seen()
+            .contains(&"auth Basic dXNlcjpodW50ZXIy".to_owned()),
+        "{:?}",
+        proxy.seen()
+    );
+}
+
+#[tokio::test]
+async fn an_http_proxy_gets_its_credentials_on_each_plain_request() {
+    let server = Fake::start(fake::mcp).await;
+    let proxy = HttpProxy::start(&[("mcp.test", port_of(&server.url))]).await;
+    let with_password = proxy.url().replace("http://", "http://user:hunter2@");
+    let mut b = Bridge::start_with_env(
+        "http://mcp.test:8080/mcp",
+        &["--allow-http", "-vvv"],
+        &[("HTTP_PROXY", &with_password)],
+    )
+    .await;
+    b.initialize().await;
+    let seen = proxy.seen();
+    assert_eq!(
+        seen.iter()
+            .filter(|l| *l == "auth Basic dXNlcjpodW50ZXIy")
+            .count(),
+        seen.iter().filter(|l| l.starts_with("POST ")).count(),
+        "every request the proxy read carried the credentials: {seen:?}"
+    );
+    assert!(seen.iter().any(|l| l.starts_with("POST ")), "{seen:?}");
+    assert!(!b.stderr().contains("hunter2"), "{}", b.stderr());
 }
 
 #[tokio::test]

@@ -64,6 +64,14 @@ async fn serve(conn: TcpStream, names: Arc<HashMap<String, u16>>, seen: Arc<Mute
     let first: Vec<&str> = head[0].split_whitespace().collect();
     let (method, target) = (first[0].to_owned(), first.get(1).copied().unwrap_or(""));
     seen.lock().unwrap().push(format!("{method} {target}"));
+    // The credentials the client gave the proxy, as "auth VALUE".
+    for line in &head[1..] {
+        if let Some((name, value)) = line.split_once(':') {
+            if name.eq_ignore_ascii_case("proxy-authorization") {
+                seen.lock().unwrap().push(format!("auth {}", value.trim()));
+            }
+        }
+    }
     let authority = match method.as_str() {
         "CONNECT" => target.to_owned(),
         _ => target
