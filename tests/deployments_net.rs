@@ -153,6 +153,11 @@ async fn nginx_rate_limit_429_is_waited_out_after_its_retry_after() {
     let access = infra::nginx_access(dir.path());
     let limited = access.iter().filter(|l| l.contains("\" 429 ")).count();
     assert!(limited >= 1, "nginx refused some: {access:#?}");
+    // The bridge took the HTTP/2 that nginx offered.
+    assert!(
+        access.iter().all(|l| l.contains(" HTTP/2.0\"")),
+        "{access:#?}"
+    );
     assert!(
         b.stderr()
             .contains("the server is busy (HTTP 429 Too Many Requests); sending again in 1"),

@@ -38,7 +38,7 @@ async fn login(
     .to_string();
     let post = || {
         http.request(reqwest::Method::POST, url.clone())
-            .headers(headers.clone())
+            .headers(&headers)
             .header(ACCEPT, "application/json, text/event-stream")
             .header(CONTENT_TYPE, "application/json")
             .body(body.clone())
@@ -51,7 +51,7 @@ async fn login(
         // An HTTP+SSE server: its stream is what needs the token.
         let get = || {
             http.request(reqwest::Method::GET, url.clone())
-                .headers(headers.clone())
+                .headers(&headers)
                 .header(ACCEPT, "text/event-stream")
         };
         let resp = http.send(get).await.map_err(|e| e.to_string())?;
@@ -61,7 +61,7 @@ async fn login(
         let _ = http
             .send_without_sign_in(|| {
                 http.request(reqwest::Method::DELETE, url.clone())
-                    .headers(headers.clone())
+                    .headers(&headers)
                     .header("mcp-session-id", id.clone())
             })
             .await;

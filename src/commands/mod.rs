@@ -113,11 +113,10 @@ pub fn http_for(
     p: &Prepared,
     opts: &Options,
 ) -> Result<(Http, Arc<auth::Auth>), crate::http::client::ClientError> {
-    use crate::http::client::{client, Purpose};
     let env = |v: &str| std::env::var(v).ok();
     let net = net_config(opts);
     let allow_http = opts.connection.allow_http;
-    let mcp_client = client(&net, &env, Purpose::Mcp { allow_http })?;
+    let wire = crate::http::wire::Wire::new(&net, &env, allow_http)?;
     let auth_client = oauth_http(&p.url, opts);
     let provider = Arc::new(auth::Auth::new(auth_client, p.auth.clone()));
     let tokens: Option<Arc<dyn crate::http::TokenSource>> = p
@@ -129,7 +128,7 @@ pub fn http_for(
         busy: opts.connection.retry_timeout,
     };
     let hop = crate::http::client::first_hop(&p.url, opts.network.no_proxy, &env);
-    let mut http = Http::new(mcp_client, p.url.clone(), tokens, waits).with_first_hop(hop);
+    let mut http = Http::new(wire, p.url.clone(), tokens, waits).with_first_hop(hop);
     // Cookies in memory for this run (a load balancer's affinity cookie),
     // never on disk: `--disable-cookies` keeps none.
     if !opts.network.disable_cookies {
@@ -140,14 +139,15 @@ pub fn http_for(
 
 /// The HTTP client of sign-in requests to `url`'s authorization servers.
 pub fn oauth_http(url: &url::Url, opts: &Options) -> crate::http::reach::Guarded {
-    use crate::http::client::{client, Purpose};
+    use crate::http::client::client;
     use crate::http::reach::{Guarded, Reach};
     let net = net_config(opts);
     // OAuth requests follow no redirect (metadata follows same-origin ones
     // itself): a token request must never carry a code or a secret elsewhere.
     // Nor do they connect to a private address the server has no business
-    // with. The same settings build the MCP server's client, so this one
-    // builds too; should it not, it is one without the proxies and extra
+    // with. The same settings built the MCP server's client (the same proxy
+    // variables and CA files), so this one builds too; should it not, it is
+    // one without the proxies and extra
     // CAs, built by the same function, so with the same two rules (never
     // reqwest's default client, which follows redirects and resolves
     // anything).
@@ -155,10 +155,10 @@ pub fn oauth_http(url: &url::Url, opts: &Options) -> crate::http::reach::Guarded
     let for_client = Arc::clone(&reach);
     Guarded::new(Some(reach), move || {
         let env = |v: &str| std::env::var(v).ok();
-        client(&net, &env, Purpose::OAuth(&for_client)).unwrap_or_else(|e| {
+        client(&net, &env, &for_client).unwrap_or_else(|e| {
             tracing::warn!("{e}; signing in without those network settings");
             let plain = NetConfig::default();
-            client(&plain, &|_| None, Purpose::OAuth(&for_client))
+            client(&plain, &|_| None, &for_client)
                 .expect("the MCP client was just built with all of this and more")
         })
     })

@@ -1,6 +1,7 @@
-//! Building the HTTP client every request goes through: trust (the platform's store,
-//! `--ca-cert`, `SSL_CERT_FILE`), proxies from the environment, IPv4 only,
-//! and the timeouts the command line sets.
+//! What shapes both HTTP clients (the MCP server's, [`super::wire`], and the
+//! sign-in requests' reqwest client built here): trust (the platform's
+//! store, `--ca-cert`, `SSL_CERT_FILE`), proxies from the environment, IPv4
+//! only, and the timeouts the command line sets.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
@@ -8,9 +9,11 @@ use std::time::Duration;
 
 /// TCP keep-alive probes on idle connections, so that a connection a
 /// middlebox dropped without a word is noticed (and kept open where possible).
-const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
+pub(super) const TCP_KEEPALIVE: Duration = Duration::from_secs(30);
 /// HTTP/2 pings on idle connections, for the same reasons.
-const H2_KEEPALIVE: Duration = Duration::from_secs(30);
+pub(super) const H2_KEEPALIVE: Duration = Duration::from_secs(30);
+/// What the bridge calls itself.
+pub(super) const USER_AGENT: &str = concat!("mcp-bridge/", env!("CARGO_PKG_VERSION"));
 /// Largest CA file read.
 const CA_FILE_LIMIT: u64 = 4 << 20;
 /// Hosts never sent through a proxy: a proxy cannot reach this machine's loopback.
@@ -49,26 +52,6 @@ pub struct NetConfig {
     /// `--ca-cert` files.
     pub ca_certs: Vec<PathBuf>,
 }
-
-/// Whom a client sends to, which decides its rules. A redirect is where a
-/// hostile or compromised server sends the user's headers, the session and
-/// the body somewhere else.
-pub enum Purpose<'a> {
-    /// The MCP server: redirects followed to the same origin only (at most
-    /// 5 hops), each hop https, or http to loopback (anywhere with
-    /// `allow_http`). (Its cookies are [`super::Http`]'s.)
-    Mcp {
-        /// `--allow-http`.
-        allow_http: bool,
-    },
-    /// Sign-in requests: no redirect followed (the 3xx answer comes back as
-    /// it is), and every address a name resolves to held to `reach` (the
-    /// proxies' own names excepted).
-    OAuth(&'a std::sync::Arc<super::reach::Reach>),
-}
-
-/// How many same-origin redirects one request may follow.
-const MAX_REDIRECTS: usize = 5;
 
 /// What the environment says about proxies, read once.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -140,6 +123,12 @@ impl ProxyEnv {
             p,
             bypassed(url.host_str().unwrap_or_default(), &self.no_proxy),
         ))
+    }
+
+    /// An error naming the variable (never its value, which may hold a
+    /// password) when one holds no proxy URL; the proxies used, logged.
+    pub fn check(&self) -> Result<(), ClientError> {
+        self.proxies().map(|_| ())
     }
 
     /// The proxies for reqwest, or an error naming the variable (never its
@@ -282,7 +271,13 @@ pub enum ClientError {
     /// reqwest could not build the client.
     #[error("cannot set up HTTP: {}", super::error::root_cause(.0))]
     SetUp(#[source] reqwest::Error),
+    /// TLS could not be set up (the platform's verifier, rustls).
+    #[error("cannot set up TLS: {0}")]
+    Tls(#[source] rustls::Error),
 }
+
+/// A CA certificate, as rustls takes it.
+type Der = rustls::pki_types::CertificateDer<'static>;
 
 /// Read the CA certificates of `--ca-cert` and `SSL_CERT_FILE`, with where
 /// each came from. A `--ca-cert` the bridge cannot use is the user's error;
@@ -292,7 +287,7 @@ pub enum ClientError {
 fn extra_roots(
     opts: &NetConfig,
     env: &dyn Fn(&str) -> Option<String>,
-) -> Result<(Vec<reqwest::Certificate>, Vec<String>), ClientError> {
+) -> Result<(Vec<Der>, Vec<String>), ClientError> {
     let mut files: Vec<(std::path::PathBuf, &'static str)> = opts
         .ca_certs
         .iter()
@@ -324,10 +319,8 @@ fn extra_roots(
 }
 
 /// The certificates of one CA file (PEM, at most [`CA_FILE_LIMIT`] read).
-fn read_ca_file(
-    path: &std::path::Path,
-    from: &'static str,
-) -> Result<Vec<reqwest::Certificate>, ClientError> {
+fn read_ca_file(path: &std::path::Path, from: &'static str) -> Result<Vec<Der>, ClientError> {
+    use rustls::pki_types::pem::PemObject;
     use std::io::Read;
     let mut pem = Vec::new();
     std::fs::File::open(path)
@@ -337,7 +330,8 @@ fn read_ca_file(
             path: path.to_path_buf(),
             source,
         })?;
-    reqwest::Certificate::from_pem_bundle(&pem)
+    Der::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
         .ok()
         .filter(|c| !c.is_empty())
         .ok_or_else(|| ClientError::CaNotPem {
@@ -356,38 +350,74 @@ fn warn_once(text: &str) {
     }
 }
 
-/// The HTTP client: rustls with the platform's trust store (plus any CA the
-/// user adds), HTTP/2 where the server offers it, no timeout on whole
-/// requests (long tool calls are normal), keep-alive probes on idle
-/// connections, proxies from the environment unless `--no-proxy`, and the
-/// rules of its `purpose`.
+/// The platform may refuse the added CAs where it verifies with its own
+/// store (Windows builds a chain engine for them, which Wine 8, for one,
+/// refuses); the bridge then goes on with the platform's store alone and
+/// says which files were left out.
+fn refused_roots(named: &[String], why: &dyn std::fmt::Display) {
+    warn_once(&format!(
+        "the platform refused the CA certificates of {}: {why}; only the platform's store is trusted",
+        named.join(", ")
+    ));
+}
+
+/// The MCP server's TLS settings, as reqwest makes them for the sign-in
+/// client: TLS 1.2 and 1.3 with ring, certificates checked by the
+/// platform's verifier with the added CAs (ALPN is the connector's).
+pub(super) fn tls_config(
+    opts: &NetConfig,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<rustls::ClientConfig, ClientError> {
+    use rustls_platform_verifier::Verifier;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let (roots, named) = extra_roots(opts, env)?;
+    let plain = || Verifier::new(std::sync::Arc::clone(&provider));
+    let verifier = if roots.is_empty() {
+        plain()
+    } else {
+        Verifier::new_with_extra_roots(roots, std::sync::Arc::clone(&provider)).or_else(|e| {
+            refused_roots(&named, &e);
+            plain()
+        })
+    }
+    .map_err(ClientError::Tls)?;
+    let config = rustls::ClientConfig::builder_with_provider(std::sync::Arc::clone(&provider))
+        .with_safe_default_protocol_versions()
+        .map_err(ClientError::Tls)?
+        .dangerous()
+        .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+        .with_no_client_auth();
+    Ok(config)
+}
+
+/// The sign-in requests' HTTP client: rustls with the platform's trust
+/// store (plus any CA the user adds), HTTP/2 where the server offers it, no
+/// timeout on whole requests, keep-alive probes on idle connections,
+/// proxies from the environment unless `--no-proxy`, no redirect followed
+/// (the 3xx answer comes back as it is), and every address a name resolves
+/// to held to `reach` (the proxies' own names excepted).
 pub fn client(
     opts: &NetConfig,
     env: &dyn Fn(&str) -> Option<String>,
-    purpose: Purpose<'_>,
+    reach: &std::sync::Arc<super::reach::Reach>,
 ) -> Result<reqwest::Client, ClientError> {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let (roots, named) = extra_roots(opts, env)?;
     if roots.is_empty() {
-        return builder(opts, env, &purpose)?
+        return builder(opts, env, reach)?
             .build()
             .map_err(ClientError::SetUp);
     }
-    // The platform may refuse the added CAs where it verifies with its own
-    // store (Windows builds a chain engine for them, which Wine 8, for one,
-    // refuses); the bridge then starts with the platform's store alone and
-    // says which files were left out.
-    match builder(opts, env, &purpose)?.tls_certs_merge(roots).build() {
+    let certs = roots
+        .iter()
+        .filter_map(|d| reqwest::Certificate::from_der(d).ok());
+    match builder(opts, env, reach)?.tls_certs_merge(certs).build() {
         Ok(c) => Ok(c),
         Err(e) => {
-            let client = builder(opts, env, &purpose)?
+            let client = builder(opts, env, reach)?
                 .build()
                 .map_err(ClientError::SetUp)?;
-            warn_once(&format!(
-                "the platform refused the CA certificates of {}: {}; only the platform's store is trusted",
-                named.join(", "),
-                super::error::root_cause(&e)
-            ));
+            refused_roots(&named, &super::error::root_cause(&e));
             Ok(client)
         }
     }
@@ -397,32 +427,13 @@ pub fn client(
 fn builder(
     opts: &NetConfig,
     env: &dyn Fn(&str) -> Option<String>,
-    purpose: &Purpose<'_>,
+    reach: &std::sync::Arc<super::reach::Reach>,
 ) -> Result<reqwest::ClientBuilder, ClientError> {
-    let (redirects, reach) = match *purpose {
-        Purpose::Mcp { allow_http } => (Some(allow_http), None),
-        Purpose::OAuth(reach) => (None, Some(reach)),
-    };
-    let policy = match redirects {
-        None => reqwest::redirect::Policy::none(),
-        Some(allow_http) => reqwest::redirect::Policy::custom(move |a| {
-            let same = a
-                .previous()
-                .first()
-                .is_some_and(|first| first.origin() == a.url().origin());
-            let allowed = crate::url_policy::url_problem(a.url(), allow_http).is_none();
-            if same && allowed && a.previous().len() <= MAX_REDIRECTS {
-                a.follow()
-            } else {
-                a.stop()
-            }
-        }),
-    };
     let mut builder = reqwest::Client::builder()
-        .redirect(policy)
+        .redirect(reqwest::redirect::Policy::none())
         // The URL (and its query, which may hold a key) never goes along.
         .referer(false)
-        .user_agent(concat!("mcp-bridge/", env!("CARGO_PKG_VERSION")))
+        .user_agent(USER_AGENT)
         .tcp_nodelay(true)
         .tcp_keepalive(TCP_KEEPALIVE)
         .tcp_keepalive_interval(Duration::from_secs(10))
@@ -450,17 +461,10 @@ fn builder(
     for p in proxies.proxies()? {
         builder = builder.proxy(p);
     }
-    if let Purpose::Mcp { .. } = purpose {
-        // Sign-in requests keep the resolver and its checks.
-        let pair = LOCALHOST.map(|ip| SocketAddr::new(ip, 0));
-        builder = builder.resolve_to_addrs("localhost", &pair);
-    }
-    if let Some(reach) = reach {
-        builder = builder.dns_resolver(std::sync::Arc::new(super::reach::Resolver {
-            reach: std::sync::Arc::clone(reach),
-            exempt: proxies.hosts(),
-        }));
-    }
+    builder = builder.dns_resolver(std::sync::Arc::new(super::reach::Resolver {
+        reach: std::sync::Arc::clone(reach),
+        exempt: proxies.hosts(),
+    }));
     Ok(builder)
 }
 

@@ -222,12 +222,25 @@ impl UpstreamError {
         }
     }
 
-    /// A reqwest failure while sending to `url`: no response came at all.
-    /// (For URLs other than the MCP endpoint, see [`request_failure`].)
-    pub fn unanswered(url: &str, e: reqwest::Error) -> Self {
+    /// A failure while sending to the MCP server at `url`: no response came
+    /// at all. (For URLs other than the MCP endpoint, see
+    /// [`request_failure`].)
+    pub fn unanswered(url: &str, e: super::wire::SendError) -> Self {
+        let cause = root_cause(&e);
+        let kind = if is_untrusted_certificate(&e) {
+            ErrorKind::Untrusted
+        } else if is_timeout(&e) {
+            ErrorKind::Timeout
+        } else if e.is_connect() {
+            // No connection: the message never reached the server.
+            ErrorKind::Connect
+        } else {
+            ErrorKind::Lost
+        };
         UpstreamError {
             unanswered: true,
-            ..Self::from_reqwest(url, e)
+            source: Some(Arc::new(e)),
+            ..Self::new(kind, url, cause)
         }
     }
 
@@ -313,6 +326,28 @@ pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     } else {
         text
     }
+}
+
+/// True when `e` (or what caused it) is a time limit passed: the bridge's
+/// own, a connect timeout, or HTTP/2's keep-alive.
+fn is_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(err) = cur {
+        let timed_out = matches!(
+            err.downcast_ref::<super::wire::SendError>(),
+            Some(super::wire::SendError::TimedOut)
+        ) || err
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+            || err
+                .downcast_ref::<hyper::Error>()
+                .is_some_and(hyper::Error::is_timeout);
+        if timed_out {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
 }
 
 /// True when `e` (or what caused it) is a TLS certificate the bridge does not trust.

@@ -10,10 +10,12 @@
 pub mod body;
 pub mod challenge;
 pub mod client;
+mod connect;
 pub mod cookies;
 pub mod error;
 pub mod reach;
 pub mod retry;
+pub mod wire;
 
 use challenge::Challenge;
 use error::{ErrorKind, UpstreamError};
@@ -22,6 +24,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
+use wire::{Outgoing, Wire};
 
 /// How many times one request may ask for more scope (403 insufficient_scope).
 const STEP_UPS: u8 = 2;
@@ -109,7 +112,7 @@ pub struct Waits {
 /// The HTTP client for one MCP server, with its token source and cookies.
 #[derive(Clone)]
 pub struct Http {
-    client: reqwest::Client,
+    wire: Wire,
     server: url::Url,
     tokens: Option<Arc<dyn TokenSource>>,
     waits: Waits,
@@ -121,17 +124,17 @@ pub struct Http {
 }
 
 impl Http {
-    /// Requests to `server` through `client`, with tokens from `tokens`
+    /// Requests to `server` through `wire`, with tokens from `tokens`
     /// (`None` when the user sends their own Authorization header), each
     /// waiting as long as `waits` says.
     pub fn new(
-        client: reqwest::Client,
+        wire: Wire,
         server: url::Url,
         tokens: Option<Arc<dyn TokenSource>>,
         waits: Waits,
     ) -> Self {
         Http {
-            client,
+            wire,
             server,
             tokens,
             waits,
@@ -191,9 +194,18 @@ impl Http {
         self
     }
 
-    /// A request builder on the client underneath.
-    pub fn request(&self, method: reqwest::Method, url: url::Url) -> reqwest::RequestBuilder {
-        self.client.request(method, url)
+    /// A request to build, for [`send`](Self::send).
+    pub fn request(&self, method: reqwest::Method, url: url::Url) -> Outgoing {
+        Outgoing::new(method, url)
+    }
+
+    /// Send `req` as it is: no token, no cookie, no second try (`doctor`'s
+    /// look at how the server answers a stranger).
+    pub async fn send_as_is(&self, req: Outgoing) -> Result<reqwest::Response, UpstreamError> {
+        self.wire
+            .send(req)
+            .await
+            .map_err(|e| UpstreamError::unanswered(self.server.as_str(), e))
     }
 
     /// Send the request `build` makes, with the bearer token when it goes to
@@ -205,7 +217,7 @@ impl Http {
     /// all fails with an error that [`UpstreamError::is_unanswered`].
     pub async fn send(
         &self,
-        build: impl Fn() -> reqwest::RequestBuilder,
+        build: impl Fn() -> Outgoing,
     ) -> Result<reqwest::Response, UpstreamError> {
         self.send_with(build, true).await
     }
@@ -214,7 +226,7 @@ impl Http {
     /// for the session's DELETE at exit, which must not open a browser.
     pub async fn send_without_sign_in(
         &self,
-        build: impl Fn() -> reqwest::RequestBuilder,
+        build: impl Fn() -> Outgoing,
     ) -> Result<reqwest::Response, UpstreamError> {
         self.send_with(build, false).await
     }
@@ -238,17 +250,17 @@ impl Http {
 
     async fn send_with(
         &self,
-        build: impl Fn() -> reqwest::RequestBuilder,
+        build: impl Fn() -> Outgoing,
         recover: bool,
     ) -> Result<reqwest::Response, UpstreamError> {
-        let failed = |e: reqwest::Error| UpstreamError::unanswered(self.server.as_str(), e);
+        let failed = |e: wire::SendError| UpstreamError::unanswered(self.server.as_str(), e);
         let mut signed_in = false;
         let mut rekinded = false;
         let mut nonce_sent = false;
         let mut step_ups = 0;
         let mut busy = retry::Busy::new(self.waits.busy);
         loop {
-            let mut req = build().build().map_err(failed)?;
+            let mut req = build();
             let jar = self.cookies.as_deref();
             if let Some(v) = jar.and_then(|j| j.header_for(req.url())) {
                 req.headers_mut().insert(COOKIE, v);
@@ -273,7 +285,7 @@ impl Http {
                     req.headers_mut().insert("dpop", v);
                 }
             }
-            let sent = self.client.execute(req);
+            let sent = self.wire.send(req);
             let answered = match self.waits.headers {
                 None => sent.await,
                 Some(limit) => match tokio::time::timeout(limit, sent).await {

@@ -44,7 +44,7 @@ impl Endpoint {
         method: reqwest::Method,
         url: reqwest::Url,
         extra: &HeaderMap,
-    ) -> reqwest::RequestBuilder {
+    ) -> crate::http::wire::Outgoing {
         // Appended one by one, in order (as a merged map would go in): no
         // map built and copied again on every request.
         self.headers

@@ -181,7 +181,8 @@ backend replicas
     daemon(cmd, dir.join("haproxy.log"), port, "haproxy")
 }
 
-/// nginx terminating TLS on `port` in front of `backend`, with a rate limit
+/// nginx terminating TLS on `port` (HTTP/2 offered by ALPN, as most TLS
+/// fronts do) in front of `backend`, with a rate limit
 /// (`limit_req`, `rate` a second, no burst) answered 429 with
 /// `Retry-After: 1`, and streaming (SSE) passed through unbuffered.
 pub fn nginx(dir: &Path, port: u16, ca: &Ca, backend: u16, rate: &str) -> Daemon {
@@ -205,7 +206,7 @@ http {{
   scgi_temp_path {d}/nginx-scgi;
   limit_req_zone $binary_remote_addr zone=mcp:1m rate={rate};
   server {{
-    listen 127.0.0.1:{port} ssl;
+    listen 127.0.0.1:{port} ssl http2;
     ssl_certificate {cert};
     ssl_certificate_key {key};
     location / {{

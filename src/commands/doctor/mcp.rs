@@ -25,19 +25,20 @@ pub(super) async fn first_answer(
     let body = json!({"jsonrpc": "2.0", "id": "mcp-bridge-doctor", "method": "initialize", "params": {
         "protocolVersion": crate::protocol::LATEST_HANDSHAKE, "capabilities": {},
         "clientInfo": {"name": "mcp-bridge doctor", "version": env!("CARGO_PKG_VERSION")}}});
-    let sent = http
+    let req = http
         .request(reqwest::Method::POST, url.clone())
-        .headers(headers.clone())
+        .headers(headers)
         .header(
             reqwest::header::ACCEPT,
-            "application/json, text/event-stream",
+            reqwest::header::HeaderValue::from_static("application/json, text/event-stream"),
         )
-        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(
+            reqwest::header::CONTENT_TYPE,
+            reqwest::header::HeaderValue::from_static("application/json"),
+        )
         .body(body.to_string())
-        .timeout(Duration::from_secs(20))
-        .send()
-        .await;
-    sent.map_err(|e| UpstreamError::from_reqwest(url.as_str(), e))
+        .timeout(Duration::from_secs(20));
+    http.send_as_is(req).await
 }
 
 /// The step for the server's first answer, and its challenge when it asks

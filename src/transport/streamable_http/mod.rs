@@ -59,7 +59,7 @@ impl StreamableHttp {
     }
 
     /// A request with the user's headers and `extra` (session or routing headers).
-    fn request(&self, method: Method, extra: &HeaderMap) -> reqwest::RequestBuilder {
+    fn request(&self, method: Method, extra: &HeaderMap) -> crate::http::wire::Outgoing {
         self.server.request(method, self.server.url.clone(), extra)
     }
 
