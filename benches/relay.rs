@@ -50,6 +50,8 @@ const SLOW_CALLS: usize = 10_000;
 mod eras;
 #[path = "support/everything.rs"]
 mod everything;
+#[path = "support/floor.rs"]
+mod floor;
 #[path = "support/launch.rs"]
 mod launch;
 #[path = "support/pipelined.rs"]
@@ -626,24 +628,45 @@ fn mb(b: u64) -> String {
     format!("{:.1} MB", b as f64 / 1e6)
 }
 
-/// MCP_BRIDGE_BENCH_ONLY=cpu: the CPU rows alone (direct client and bridge).
-fn cpu_rows(url: &str, bridge: &Subject) -> String {
-    let (mut d_rounds, mut b_rounds) = ([vec![], vec![]], [vec![], vec![]]);
+/// The floor relay (benches/support/floor.rs): this binary, started again.
+fn floor_subject(url: &str) -> Subject {
+    Subject {
+        name: "floor relay",
+        program: std::env::current_exe().unwrap(),
+        args: Vec::new(),
+        env: vec![(floor::VAR.into(), PathBuf::from(url))],
+    }
+}
+
+/// CPU per call of the direct client, the bridge and the floor relay, in
+/// [`CPU_ROUNDS`] alternated rounds, for JSON and SSE answers: each one's
+/// medians.
+fn cpu_rounds(url: &str, bridge: &Subject) -> [[Cpu; 2]; 3] {
+    let floor = floor_subject(url);
+    let mut rounds: [[Vec<Cpu>; 2]; 3] = Default::default();
     for _ in 0..CPU_ROUNDS {
         for (i, tool) in ["echo", "sse"].into_iter().enumerate() {
-            d_rounds[i].push(direct_cpu(url, CPU_CALLS, tool));
-            b_rounds[i].push(stdio_cpu(bridge, CPU_CALLS, tool));
+            rounds[0][i].push(direct_cpu(url, CPU_CALLS, tool));
+            rounds[1][i].push(stdio_cpu(bridge, CPU_CALLS, tool));
+            rounds[2][i].push(stdio_cpu(&floor, CPU_CALLS, tool));
         }
     }
+    rounds.map(|r| r.map(|r| Cpu::median(&r)))
+}
+
+/// MCP_BRIDGE_BENCH_ONLY=cpu: the CPU rows alone (direct client, bridge, floor).
+fn cpu_rows(url: &str, bridge: &Subject) -> String {
+    let [d_cpu, b_cpu, f_cpu] = cpu_rounds(url, bridge);
     let mut out = String::new();
     for (i, kind) in ["JSON", "SSE"].into_iter().enumerate() {
-        let (d, b) = (Cpu::median(&d_rounds[i]), Cpu::median(&b_rounds[i]));
+        let (d, b, f) = (d_cpu[i], b_cpu[i], f_cpu[i]);
         out.push_str(&format!(
-            "{kind}: sequential {} vs {} ({:.2}x, {:.1} switches), in flight {} vs {} ({:.2}x)\n",
+            "{kind}: sequential {} vs {} ({:.2}x, {:.1} switches), floor {}; in flight {} vs {} ({:.2}x)\n",
             us(d.sequential),
             us(b.sequential),
             b.sequential / d.sequential,
             b.switches,
+            us(f.sequential),
             us(d.in_flight),
             us(b.in_flight),
             b.in_flight / d.in_flight
@@ -653,6 +676,10 @@ fn cpu_rows(url: &str, bridge: &Subject) -> String {
 }
 
 fn main() {
+    if let Ok(url) = std::env::var(floor::VAR) {
+        floor::relay(&url);
+        return;
+    }
     // `cargo bench` passes --bench; nothing else to parse.
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let remote_js = root.join("tests/peers/node_modules/mcp-remote/dist/proxy.js");
@@ -718,15 +745,7 @@ fn main() {
     let (d_tput, b_tput) = rounds(THROUGHPUT_CALLS, "echo");
     let (d_slow, b_slow) = rounds(SLOW_CALLS, "slow");
     eprintln!("CPU per call rounds ...");
-    let (mut d_rounds, mut b_rounds) = ([vec![], vec![]], [vec![], vec![]]);
-    for _ in 0..CPU_ROUNDS {
-        for (i, tool) in ["echo", "sse"].into_iter().enumerate() {
-            d_rounds[i].push(direct_cpu(&url, CPU_CALLS, tool));
-            b_rounds[i].push(stdio_cpu(&bridge, CPU_CALLS, tool));
-        }
-    }
-    let d_cpu = d_rounds.map(|r| Cpu::median(&r));
-    let b_cpu = b_rounds.map(|r| Cpu::median(&r));
+    let [d_cpu, b_cpu, f_cpu] = cpu_rounds(&url, &bridge);
     let measure = |s: &Subject,
                    spawn_runs: usize,
                    calls: usize,
@@ -857,6 +876,13 @@ fn main() {
             r.as_ref().map_or(na.clone(), |r| row(r, false)),
         ));
     }
+    out.push_str(&format!(
+        "| CPU per call, sequential, a minimal blocking relay (the floor under any relay; benches/support/floor.rs), JSON / SSE answers | | {} / {} ({:.1}× / {:.1}× direct) | | | |\n",
+        us(f_cpu[0].sequential),
+        us(f_cpu[1].sequential),
+        f_cpu[0].sequential / d_cpu[0].sequential,
+        f_cpu[1].sequential / d_cpu[1].sequential,
+    ));
     // The same measure against a real server: the limit is a direct
     // client of the same kind on the same server.
     out.push_str(&everything::row(&root, &bridge.program));
