@@ -60,7 +60,19 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
         let input = Input::stdin(cli.connection.max_message_size);
         let (output, writer) = Output::stdout();
         let relay = relay_for(http, prepared.url, prepared.headers, &cli, output);
-        relay.run(input, shutdown_signal()).await;
+        // The signals are watched by a task of their own: the relay's loop
+        // polls its shutdown arm on every turn, and a oneshot costs a
+        // fraction of polling the signal streams themselves.
+        let (said, shutdown) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = said.send(());
+        });
+        relay
+            .run(input, async move {
+                let _ = shutdown.await;
+            })
+            .await;
         writer
     });
     // Tasks still running (a request that never finished) are dropped here;
