@@ -199,13 +199,30 @@ impl Http {
         Outgoing::new(method, url)
     }
 
-    /// Send `req` as it is: no token, no cookie, no second try (`doctor`'s
-    /// look at how the server answers a stranger).
-    pub async fn send_as_is(&self, req: Outgoing) -> Result<reqwest::Response, UpstreamError> {
-        self.wire
-            .send(req)
-            .await
-            .map_err(|e| UpstreamError::unanswered(self.server.as_str(), e))
+    /// Send the request `build` makes as it is, following redirects as
+    /// every request does, but with no token, no cookie and no second try
+    /// (`doctor`'s look at how the server answers a stranger).
+    pub async fn send_as_is(
+        &self,
+        build: impl Fn() -> Outgoing,
+    ) -> Result<reqwest::Response, UpstreamError> {
+        let mut hop: Option<wire::Hop> = None;
+        for hops in 0.. {
+            let req = match &hop {
+                Some(h) => build().redirected(h),
+                None => build(),
+            };
+            let resp = self
+                .wire
+                .send(req)
+                .await
+                .map_err(|e| UpstreamError::unanswered(self.server.as_str(), e))?;
+            match self.wire.redirect(&resp, hops) {
+                Some(next) => hop = Some(next),
+                None => return Ok(resp),
+            }
+        }
+        unreachable!("a redirect is followed a bounded number of times")
     }
 
     /// Send the request `build` makes, with the bearer token when it goes to
@@ -259,8 +276,15 @@ impl Http {
         let mut nonce_sent = false;
         let mut step_ups = 0;
         let mut busy = retry::Busy::new(self.waits.busy);
+        // Where a followed redirect sends the request (each attempt after
+        // it is built again and sent there), and how many were followed.
+        let mut hop: Option<wire::Hop> = None;
+        let mut hops = 0;
         loop {
-            let mut req = build();
+            let mut req = match &hop {
+                Some(h) => build().redirected(h),
+                None => build(),
+            };
             let jar = self.cookies.as_deref();
             if let Some(v) = jar.and_then(|j| j.header_for(req.url())) {
                 req.headers_mut().insert(COOKIE, v);
@@ -309,6 +333,11 @@ impl Http {
             }
             if let Some(jar) = jar {
                 jar.keep(resp.headers(), resp.url());
+            }
+            if let Some(next) = self.wire.redirect(&resp, hops) {
+                hops += 1;
+                hop = Some(next);
+                continue;
             }
             if recover {
                 if let Some(wait) = busy.wait(&resp) {

@@ -116,6 +116,42 @@ impl Outgoing {
     }
 }
 
+/// Where a followed redirect sends a request.
+#[derive(Debug, Clone)]
+pub struct Hop {
+    url: url::Url,
+    /// 303: anything but HEAD becomes a GET, without the body.
+    see_other: bool,
+    /// 301 or 302: a POST becomes a GET, without the body.
+    moved: bool,
+}
+
+impl Outgoing {
+    /// The request as `hop` sends it on: to its URL; after a 303 (and a
+    /// POST after a 301 or 302) as a GET without the body or the headers
+    /// that described it, as user agents do (RFC 9110, 15.4); 307 and 308
+    /// as it was.
+    pub fn redirected(mut self, hop: &Hop) -> Outgoing {
+        self.url = hop.url.clone();
+        let to_get = hop.see_other || hop.moved && self.method == Method::POST;
+        if to_get {
+            if self.method != Method::HEAD {
+                self.method = Method::GET;
+            }
+            self.body = Bytes::new();
+            for h in [
+                hyper::header::CONTENT_TYPE,
+                hyper::header::CONTENT_LENGTH,
+                hyper::header::CONTENT_ENCODING,
+                hyper::header::TRANSFER_ENCODING,
+            ] {
+                self.headers.remove(h);
+            }
+        }
+        self
+    }
+}
+
 /// Why a request got no response.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -198,8 +234,10 @@ impl Wire {
         })
     }
 
-    /// Send `req` (following same-origin redirects) and return the answer,
-    /// its body still to read.
+    /// Send `req` and return the answer, its body still to read. A
+    /// redirect comes back as it is: the caller follows it (see
+    /// [`redirect`](Self::redirect)), building the request again, which
+    /// spares every request a copy of its headers.
     pub async fn send(&self, req: Outgoing) -> Result<reqwest::Response, SendError> {
         if let Some(e) = req.invalid {
             return Err(SendError::Header(e));
@@ -211,10 +249,17 @@ impl Wire {
             .into_iter()
             .flatten()
             .min();
-        let followed = self.follow(req);
-        let (resp, url) = match first {
-            None => followed.await?,
-            Some(at) => tokio::time::timeout_at(at, followed)
+        let Outgoing {
+            method,
+            url,
+            headers,
+            body,
+            ..
+        } = req;
+        let sent = self.once(method, &url, headers, body);
+        let resp = match first {
+            None => sent.await?,
+            Some(at) => tokio::time::timeout_at(at, sent)
                 .await
                 .map_err(|_| SendError::TimedOut)??,
         };
@@ -240,64 +285,34 @@ impl Wire {
         Ok(reqwest::Response::from(out))
     }
 
-    /// Send, and follow redirects as reqwest's policy did: to the same
-    /// origin only, each hop allowed by `--allow-http`'s rule, at most
-    /// [`MAX_REDIRECTS`]; 301 and 302 turn a POST into a GET, 303 anything
-    /// but HEAD, without the body; 307 and 308 send it again as it was.
-    /// Any other redirect comes back as it is.
-    async fn follow(
-        &self,
-        req: Outgoing,
-    ) -> Result<(hyper::Response<Incoming>, url::Url), SendError> {
-        let Outgoing {
-            mut method,
-            mut url,
-            mut headers,
-            mut body,
-            ..
-        } = req;
-        let mut hops = 0;
-        loop {
-            let resp = self
-                .once(method.clone(), &url, headers.clone(), body.clone())
-                .await?;
-            let status = resp.status();
-            let to_get = match status {
-                StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND => method == Method::POST,
-                StatusCode::SEE_OTHER => true,
-                StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT => false,
-                _ => return Ok((resp, url)),
-            };
-            let next = resp
-                .headers()
-                .get(hyper::header::LOCATION)
-                .and_then(|l| l.to_str().ok())
-                .and_then(|l| url.join(l).ok());
-            let Some(next) = next.filter(|n| {
+    /// Where the redirect `resp` sends its request next, when it is
+    /// followed, as reqwest's policy did: to the same origin only, each hop
+    /// allowed by `--allow-http`'s rule, after `hops` at most
+    /// [`MAX_REDIRECTS`]. Any other redirect is the answer as it is.
+    pub fn redirect(&self, resp: &reqwest::Response, hops: usize) -> Option<Hop> {
+        let (see_other, moved) = match resp.status() {
+            StatusCode::MOVED_PERMANENTLY | StatusCode::FOUND => (false, true),
+            StatusCode::SEE_OTHER => (true, false),
+            StatusCode::TEMPORARY_REDIRECT | StatusCode::PERMANENT_REDIRECT => (false, false),
+            _ => return None,
+        };
+        let from = resp.url();
+        let url = resp
+            .headers()
+            .get(hyper::header::LOCATION)
+            .and_then(|l| l.to_str().ok())
+            .and_then(|l| from.join(l).ok())
+            .filter(|n| {
                 hops < MAX_REDIRECTS
-                    && super::same_origin(n, &url)
+                    && super::same_origin(n, from)
                     && crate::url_policy::url_problem(n, self.allow_http).is_none()
-            }) else {
-                return Ok((resp, url));
-            };
-            if to_get {
-                if method != Method::HEAD {
-                    method = Method::GET;
-                }
-                body = Bytes::new();
-                for h in [
-                    hyper::header::CONTENT_TYPE,
-                    hyper::header::CONTENT_LENGTH,
-                    hyper::header::CONTENT_ENCODING,
-                    hyper::header::TRANSFER_ENCODING,
-                ] {
-                    headers.remove(h);
-                }
-            }
-            tracing::debug!("following a {} redirect on the same origin", status);
-            hops += 1;
-            url = next;
-        }
+            })?;
+        tracing::debug!("following a {} redirect on the same origin", resp.status());
+        Some(Hop {
+            url,
+            see_other,
+            moved,
+        })
     }
 
     /// One request, as it is.

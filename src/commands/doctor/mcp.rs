@@ -25,20 +25,21 @@ pub(super) async fn first_answer(
     let body = json!({"jsonrpc": "2.0", "id": "mcp-bridge-doctor", "method": "initialize", "params": {
         "protocolVersion": crate::protocol::LATEST_HANDSHAKE, "capabilities": {},
         "clientInfo": {"name": "mcp-bridge doctor", "version": env!("CARGO_PKG_VERSION")}}});
-    let req = http
-        .request(reqwest::Method::POST, url.clone())
-        .headers(headers)
-        .header(
-            reqwest::header::ACCEPT,
-            reqwest::header::HeaderValue::from_static("application/json, text/event-stream"),
-        )
-        .header(
-            reqwest::header::CONTENT_TYPE,
-            reqwest::header::HeaderValue::from_static("application/json"),
-        )
-        .body(body.to_string())
-        .timeout(Duration::from_secs(20));
-    http.send_as_is(req).await
+    http.send_as_is(|| {
+        http.request(reqwest::Method::POST, url.clone())
+            .headers(headers)
+            .header(
+                reqwest::header::ACCEPT,
+                reqwest::header::HeaderValue::from_static("application/json, text/event-stream"),
+            )
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                reqwest::header::HeaderValue::from_static("application/json"),
+            )
+            .body(body.to_string())
+            .timeout(Duration::from_secs(20))
+    })
+    .await
 }
 
 /// The step for the server's first answer, and its challenge when it asks
