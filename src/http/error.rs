@@ -59,6 +59,15 @@ pub fn request_failure(e: &reqwest::Error) -> String {
     }
 }
 
+/// A failure to get any response, as the client that sent the request
+/// classifies it.
+pub trait Unanswered: std::error::Error + Send + Sync + 'static {
+    /// No connection was made: the request never reached the server.
+    fn is_connect(&self) -> bool;
+    /// A time limit passed.
+    fn is_timeout(&self) -> bool;
+}
+
 /// Why a message could not be relayed.
 #[derive(Debug, Clone)]
 pub struct UpstreamError {
@@ -225,11 +234,11 @@ impl UpstreamError {
     /// A failure while sending to the MCP server at `url`: no response came
     /// at all. (For URLs other than the MCP endpoint, see
     /// [`request_failure`].)
-    pub fn unanswered(url: &str, e: super::wire::SendError) -> Self {
+    pub fn unanswered(url: &str, e: impl Unanswered) -> Self {
         let cause = root_cause(&e);
         let kind = if is_untrusted_certificate(&e) {
             ErrorKind::Untrusted
-        } else if is_timeout(&e) {
+        } else if e.is_timeout() {
             ErrorKind::Timeout
         } else if e.is_connect() {
             // No connection: the message never reached the server.
@@ -326,28 +335,6 @@ pub fn root_cause(e: &(dyn std::error::Error + 'static)) -> String {
     } else {
         text
     }
-}
-
-/// True when `e` (or what caused it) is a time limit passed: the bridge's
-/// own, a connect timeout, or HTTP/2's keep-alive.
-fn is_timeout(e: &(dyn std::error::Error + 'static)) -> bool {
-    let mut cur = Some(e);
-    while let Some(err) = cur {
-        let timed_out = matches!(
-            err.downcast_ref::<super::wire::SendError>(),
-            Some(super::wire::SendError::TimedOut)
-        ) || err
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
-            || err
-                .downcast_ref::<hyper::Error>()
-                .is_some_and(hyper::Error::is_timeout);
-        if timed_out {
-            return true;
-        }
-        cur = err.source();
-    }
-    false
 }
 
 /// True when `e` (or what caused it) is a TLS certificate the bridge does not trust.

@@ -169,14 +169,32 @@ pub enum SendError {
     TimedOut,
 }
 
-impl SendError {
-    /// No connection was made: the request never reached the server.
-    pub fn is_connect(&self) -> bool {
+impl super::error::Unanswered for SendError {
+    fn is_connect(&self) -> bool {
         match self {
             SendError::Client(e) => e.is_connect(),
             SendError::Url(_) | SendError::Header(_) => true,
             SendError::TimedOut => false,
         }
+    }
+
+    /// The bridge's own limits, a connect timeout, or HTTP/2's keep-alive.
+    fn is_timeout(&self) -> bool {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(err) = cur {
+            let timed_out = matches!(err.downcast_ref::<SendError>(), Some(SendError::TimedOut))
+                || err
+                    .downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::TimedOut)
+                || err
+                    .downcast_ref::<hyper::Error>()
+                    .is_some_and(hyper::Error::is_timeout);
+            if timed_out {
+                return true;
+            }
+            cur = err.source();
+        }
+        false
     }
 }
 
