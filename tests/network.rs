@@ -190,6 +190,48 @@ async fn https_proxy_tunnels_tls_with_connect() {
 }
 
 #[tokio::test]
+async fn a_proxy_spoken_to_over_tls_carries_both_kinds_of_url() {
+    // The proxy itself behind TLS (an https:// proxy URL), signed by the
+    // test's CA, as is the server's own TLS front.
+    let server = Fake::start(fake::mcp).await;
+    let ca = TestCa::new();
+    let tls = ca.front(port_of(&server.url)).await;
+    let proxy = HttpProxy::start(&[("mcp.test", port_of(&server.url))]).await;
+    let proxy_over_tls = ca.front(port_of(&proxy.url())).await;
+    let via = format!("https://localhost:{proxy_over_tls}");
+    let ca_file = ca.ca_file.to_str().unwrap();
+    let mut b = Bridge::start_with_env(
+        "http://mcp.test:8080/mcp",
+        &["--allow-http", "--ca-cert", ca_file],
+        &[("HTTP_PROXY", &via)],
+    )
+    .await;
+    b.initialize().await;
+    assert!(
+        proxy
+            .seen()
+            .iter()
+            .any(|l| l == "POST http://mcp.test:8080/mcp"),
+        "{:?}",
+        proxy.seen()
+    );
+    let tunneled = HttpProxy::start(&[("mcp.test", tls)]).await;
+    let tunnel_over_tls = ca.front(port_of(&tunneled.url())).await;
+    let via = format!("https://localhost:{tunnel_over_tls}");
+    let mut b = Bridge::start_with_env(
+        "https://mcp.test/mcp",
+        &["--ca-cert", ca_file],
+        &[("HTTPS_PROXY", &via)],
+    )
+    .await;
+    b.initialize().await;
+    assert_eq!(
+        tunneled.seen().first().map(String::as_str),
+        Some("CONNECT mcp.test:443")
+    );
+}
+
+#[tokio::test]
 async fn an_http_proxy_gets_its_credentials_on_each_plain_request() {
     let server = Fake::start(fake::mcp).await;
     let proxy = HttpProxy::start(&[("mcp.test", port_of(&server.url))]).await;
