@@ -74,17 +74,33 @@ pub fn with_id(raw: &[u8], id: &str) -> Result<Bytes, BuildError> {
 }
 
 /// `raw` with its `id` replaced by `id` (JSON text, as [`super::Id::as_json`]
-/// gives it); every other value keeps its bytes.
+/// gives it); every other member keeps its place and its bytes.
 pub fn with_id_json(raw: &[u8], id: Raw) -> Result<Bytes, BuildError> {
-    let mut msg: HashMap<String, Raw> =
-        serde_json::from_slice(raw).map_err(|source| BuildError::NotObject {
-            what: "the message",
-            source,
-        })?;
-    msg.insert("id".to_owned(), id);
-    serde_json::to_vec(&msg)
-        .map(Bytes::from)
-        .map_err(BuildError::Write)
+    let text = std::str::from_utf8(raw).unwrap_or_default();
+    let mut had_id = false;
+    let edited = super::edit_object(text, |key, _| {
+        if key == "id" {
+            had_id = true;
+            super::Edit::Replace(id.get().to_owned())
+        } else {
+            super::Edit::Keep
+        }
+    });
+    match edited {
+        Some(t) if had_id => Ok(Bytes::from(t)),
+        // No id yet (or not an object): added at the end.
+        _ => {
+            let mut msg: HashMap<String, Raw> =
+                serde_json::from_slice(raw).map_err(|source| BuildError::NotObject {
+                    what: "the message",
+                    source,
+                })?;
+            msg.insert("id".to_owned(), id);
+            serde_json::to_vec(&msg)
+                .map(Bytes::from)
+                .map_err(BuildError::Write)
+        }
+    }
 }
 
 /// Rebuild a request with `meta` merged into `params._meta` (the sender's

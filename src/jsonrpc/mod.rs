@@ -8,10 +8,12 @@
 //! find the answer they wait for, so the envelope sits below them.
 
 mod build;
+mod edit;
 mod fields;
 mod method;
 
 pub use build::*;
+pub use edit::{edit_object, Edit};
 pub use fields::*;
 pub use method::Method;
 
