@@ -9,7 +9,7 @@ use crate::text::gist;
 use bytes::{Bytes, BytesMut};
 
 /// How much of an error body is read to explain an HTTP failure.
-const ERROR_BODY_LIMIT: usize = 64 * 1024;
+pub const ERROR_BODY_LIMIT: usize = 64 * 1024;
 
 /// Read a whole body, refusing one over `limit` bytes without buffering it.
 pub async fn read_body(
@@ -39,8 +39,11 @@ pub async fn read_body(
 }
 
 /// Turn an HTTP error response into an [`UpstreamError`] of kind `Status`, quoting the
-/// server's JSON-RPC error message or the gist of its text or HTML.
-pub async fn status_error(mut resp: reqwest::Response, url: &str) -> UpstreamError {
+/// server's JSON-RPC error message or the gist of its text or HTML. A
+/// JSON body is read up to `limit` bytes (the largest message accepted),
+/// any other up to [`ERROR_BODY_LIMIT`]; a body that is one JSON-RPC
+/// response is kept whole in the error, as the server's own answer.
+pub async fn status_error(mut resp: reqwest::Response, url: &str, limit: usize) -> UpstreamError {
     let status = resp.status();
     if status.is_redirection() {
         let to = resp
@@ -60,14 +63,28 @@ pub async fn status_error(mut resp: reqwest::Response, url: &str) -> UpstreamErr
     } else {
         None
     };
+    let bound = if content_type == "application/json" {
+        limit.max(ERROR_BODY_LIMIT)
+    } else {
+        ERROR_BODY_LIMIT
+    };
     let mut body = BytesMut::new();
+    let mut whole = true;
     while let Ok(Some(chunk)) = resp.chunk().await {
-        let room = ERROR_BODY_LIMIT.saturating_sub(body.len());
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if room <= chunk.len() {
+        let room = bound - body.len();
+        if chunk.len() > room {
+            // Enough to quote; too much to pass on as the server's answer.
+            body.extend_from_slice(&chunk[..room]);
+            whole = false;
             break;
         }
+        body.extend_from_slice(&chunk);
     }
+    let body = body.freeze();
+    let reply = whole
+        .then(|| jsonrpc::classify(body.clone()).ok())
+        .flatten()
+        .filter(|m| m.kind() == jsonrpc::MessageKind::Response);
     let server = jsonrpc::error_object(&body);
     let server_code = server.as_ref().and_then(|e| e.code);
     let server_data = server.as_ref().and_then(|e| e.data.clone());
@@ -86,7 +103,11 @@ pub async fn status_error(mut resp: reqwest::Response, url: &str) -> UpstreamErr
             c.explain()
         ));
     }
-    UpstreamError::status(url, status, detail, server_code).with_server_data(server_data)
+    let e = UpstreamError::status(url, status, detail, server_code).with_server_data(server_data);
+    match reply {
+        Some(m) => e.with_reply(m),
+        None => e,
+    }
 }
 
 /// The response's media type, lower-case, without parameters.

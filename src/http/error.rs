@@ -4,7 +4,7 @@
 //! person can do; whether it means "the server lost the session" is decided
 //! here, once, when an error status is read.
 
-use crate::jsonrpc::{self, Id};
+use crate::jsonrpc::{self, Id, Message};
 use bytes::Bytes;
 use reqwest::StatusCode;
 use std::sync::Arc;
@@ -79,8 +79,9 @@ pub struct UpstreamError {
     status: Option<StatusCode>,
     /// The JSON-RPC error code the server put in its error body, if any.
     server_code: Option<i64>,
-    /// The `data` of the server's JSON-RPC error body, if any.
-    server_data: Option<Box<serde_json::Value>>,
+    /// What the server's JSON-RPC error body held, if anything (boxed: it
+    /// is rare, and the error stays small).
+    server_body: Option<Box<ServerBody>>,
     /// The status means the server no longer knows the session.
     session_gone: bool,
     /// The request got no response at all (it failed while being sent).
@@ -90,6 +91,17 @@ pub struct UpstreamError {
     /// The lower layer's error, when there was one: a reqwest error, an
     /// `auth::Error`. `cause` holds its words as the user reads them.
     source: Option<Source>,
+}
+
+/// The JSON-RPC body of a server's error status.
+#[derive(Debug, Clone, Default)]
+struct ServerBody {
+    /// The `data` of its error, if any.
+    data: Option<serde_json::Value>,
+    /// The body itself, when it was one JSON-RPC response: the server's own
+    /// answer, which goes to the client as it is when it answers the
+    /// client's request (see [`UpstreamError::to_response`]).
+    reply: Option<Message>,
 }
 
 impl std::error::Error for UpstreamError {
@@ -150,7 +162,7 @@ impl UpstreamError {
             cause: cause.into(),
             status: None,
             server_code: None,
-            server_data: None,
+            server_body: None,
             session_gone: false,
             unanswered: false,
             note: String::new(),
@@ -289,13 +301,31 @@ impl UpstreamError {
 
     /// The `data` of the server's JSON-RPC error body, if it had one.
     pub fn server_data(&self) -> Option<&serde_json::Value> {
-        self.server_data.as_deref()
+        self.server_body.as_ref()?.data.as_ref()
     }
 
     /// This error with the `data` of the server's JSON-RPC error body.
     pub fn with_server_data(mut self, data: Option<serde_json::Value>) -> Self {
-        self.server_data = data.map(Box::new);
+        if data.is_some() {
+            self.server_body.get_or_insert_with(Box::default).data = data;
+        }
         self
+    }
+
+    /// This error with the server's error body, which was one JSON-RPC
+    /// response.
+    pub fn with_reply(mut self, reply: Message) -> Self {
+        self.server_body.get_or_insert_with(Box::default).reply = Some(reply);
+        self
+    }
+
+    /// The server's own JSON-RPC response to the request `id`, when the
+    /// error status came with one: the server's answer, to be passed on
+    /// as it is. An error body with another id (or `null`, as servers say
+    /// "no such session") answers nothing the client sent.
+    pub fn reply_to(&self, id: Option<&Id>) -> Option<&Message> {
+        let reply = self.server_body.as_ref()?.reply.as_ref()?;
+        (id.is_some() && reply.id() == id).then_some(reply)
     }
 
     /// The lower layer's own words.
@@ -309,8 +339,15 @@ impl UpstreamError {
         self
     }
 
-    /// The JSON-RPC error answer for the client's request `id`.
+    /// The JSON-RPC answer for the client's request `id`: the server's own,
+    /// byte for byte, when the error status came with one for that id
+    /// (whatever the status: a 2026-07-28 server answers -32021, -32022 or
+    /// -32601 with a 4xx); otherwise the bridge's error, which keeps the
+    /// server's code and names the status.
     pub fn to_response(&self, id: Option<&Id>) -> Bytes {
+        if let Some(reply) = self.reply_to(id) {
+            return reply.raw.clone();
+        }
         let code = match self.kind {
             ErrorKind::Status => self.server_code.unwrap_or(jsonrpc::UPSTREAM_ERROR),
             _ => jsonrpc::UPSTREAM_ERROR,
@@ -381,6 +418,45 @@ mod tests {
             "{msg}"
         );
         assert!(msg.contains("http://h/mcp"), "{msg}");
+    }
+
+    #[test]
+    fn the_servers_own_answer_to_the_request_goes_out_as_it_is() {
+        let body = r#"{"jsonrpc":"2.0","id":4,"error":{"code":-32021,"message":"declare it","data":{"requiredCapabilities":{"extensions":{"x/y":{}}},"z":1.10}}}"#;
+        let reply = jsonrpc::classify(Bytes::from(body)).unwrap();
+        let e = UpstreamError::status(
+            "http://h/mcp",
+            StatusCode::BAD_REQUEST,
+            ": declare it".into(),
+            Some(-32021),
+        )
+        .with_reply(reply);
+        let four = Id::from_json_text("4");
+        assert_eq!(e.to_response(Some(&four)), body.as_bytes());
+        assert!(e.reply_to(Some(&four)).is_some());
+        // An answer to another request, or to none, is not the client's.
+        let other: serde_json::Value =
+            serde_json::from_slice(&e.to_response(Some(&Id::from_json_text("5")))).unwrap();
+        assert_eq!(other["id"], 5);
+        assert_eq!(other["error"]["code"], -32021);
+        assert_eq!(other["error"]["data"]["httpStatus"], 400);
+        assert!(e.reply_to(None).is_none());
+    }
+
+    #[test]
+    fn an_error_body_without_the_requests_id_is_the_bridges_error() {
+        let null =
+            r#"{"jsonrpc":"2.0","id":null,"error":{"code":-32001,"message":"Session not found"}}"#;
+        let e = UpstreamError::status("u", StatusCode::NOT_FOUND, ": gone".into(), Some(-32001))
+            .with_reply(jsonrpc::classify(Bytes::from(null)).unwrap());
+        let line = e.to_response(Some(&Id::from_json_text("1")));
+        let v: serde_json::Value = serde_json::from_slice(&line).unwrap();
+        assert_eq!(v["id"], 1);
+        assert!(v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("mcp-bridge: "));
+        assert!(e.session_gone());
     }
 
     #[test]

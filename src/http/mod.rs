@@ -418,7 +418,7 @@ impl Http {
             ErrorKind::Auth => e.cause().to_owned(),
             _ => e.to_string(),
         };
-        body::status_error(resp, self.server.as_str())
+        body::status_error(resp, self.server.as_str(), body::ERROR_BODY_LIMIT)
             .await
             .noted(format!("; could not sign in: {cause}"))
     }

@@ -416,11 +416,25 @@ impl<U: Upstream> Relay<U> {
     }
 
     /// A request's exchange failed with `e`: answer it, if it still waits.
+    /// When the server's error status came with its own JSON-RPC answer to
+    /// the request, that answer goes out as it is (and the bridge's words
+    /// about the status go to the log only).
     async fn answer_failed(&mut self, id: &Id, e: UpstreamError) {
-        if let Some(taken) = self.pending.take(id) {
+        let Some(taken) = self.pending.take(id) else {
+            return;
+        };
+        if let Some(reply) = e.reply_to(Some(id)) {
+            tracing::info!(
+                "← response {} id={id} {}B in {:.1} ms (error, {})",
+                taken.method,
+                reply.raw.len(),
+                taken.took.as_secs_f64() * 1000.0,
+                e.http_status().map(|s| s.to_string()).unwrap_or_default(),
+            );
+        } else {
             tracing::warn!("{} id={id} failed: {e}", taken.method);
-            self.write(e.to_response(Some(id))).await;
         }
+        self.write(e.to_response(Some(id))).await;
     }
 
     async fn write(&mut self, line: Bytes) {

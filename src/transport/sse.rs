@@ -133,7 +133,7 @@ impl Sse {
         };
         let resp = self.server.http.send(build).await?;
         if !resp.status().is_success() {
-            return Err(status_error(resp, self.url_text()).await);
+            return Err(status_error(resp, self.url_text(), self.server.limit).await);
         }
         let ctype = content_type(&resp);
         if ctype != "text/event-stream" {
@@ -318,7 +318,7 @@ impl Sse {
         };
         let mut resp = self.server.http.send(build).await?;
         if !resp.status().is_success() {
-            return Err(status_error(resp, self.url_text()).await);
+            return Err(status_error(resp, self.url_text(), self.server.limit).await);
         }
         if content_type(&resp) != "application/json" {
             return Ok(None);

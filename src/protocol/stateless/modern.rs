@@ -173,6 +173,9 @@ impl Modern {
     /// POST `m` with its routing headers and `extra`, and read its answer.
     /// A reply that ends before the answer is sent again under a new id
     /// (at most [`REISSUES`] times); the answer comes back under `m`'s id.
+    /// An error status that came with the server's JSON-RPC answer to the
+    /// request (a 400 with -32021, a 404 with -32601) is that answer: this
+    /// revision says errors with a status.
     async fn send(
         &self,
         m: &Message,
@@ -183,7 +186,14 @@ impl Modern {
         for attempt in 0..=REISSUES {
             let mut headers = routing_headers(&msg, version);
             headers.extend(extra.clone());
-            let posted = self.http.post_stateless(&msg, &headers).await?;
+            let posted = match self.http.post_stateless(&msg, &headers).await {
+                Ok(p) => p,
+                Err(e) => match e.reply_to(msg.id()) {
+                    Some(a) if attempt == 0 => return Ok(a.clone()),
+                    Some(a) => return Ok(under_id(a.clone(), m)),
+                    None => return Err(e),
+                },
+            };
             let why = match posted.answer(&msg, &self.sink, None).await {
                 Ok(Some(a)) if attempt == 0 => return Ok(a),
                 Ok(Some(a)) => return Ok(under_id(a, m)),

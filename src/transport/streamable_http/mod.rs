@@ -95,7 +95,7 @@ impl StreamableHttp {
 
     /// The error for a failed request that the server answered `status`.
     async fn refused(&self, resp: reqwest::Response) -> UpstreamError {
-        crate::http::body::status_error(resp, self.url()).await
+        crate::http::body::status_error(resp, self.url(), self.server.limit).await
     }
 }
 

@@ -229,23 +229,10 @@ impl Reading<'_> {
     }
 }
 
-/// The server's id-less error, rewritten as the answer to `id`, keeping its
-/// code and words.
+/// The server's id-less error as the answer to `id`: only the id changes,
+/// the error keeps every byte.
 fn null_error_as_answer(m: &Message, id: Option<&Id>) -> Option<Message> {
-    let id = id?;
-    let e = jsonrpc::error_object(&m.raw);
-    let (code, message, data) = match e {
-        Some(e) => (
-            e.code.unwrap_or(jsonrpc::UPSTREAM_ERROR),
-            e.message
-                .unwrap_or_else(|| "the server reported an error".into()),
-            e.data,
-        ),
-        None => (
-            jsonrpc::UPSTREAM_ERROR,
-            "the server reported an error".into(),
-            None,
-        ),
-    };
-    jsonrpc::classify(jsonrpc::error_response(Some(id), code, &message, data)).ok()
+    let id = serde_json::value::RawValue::from_string(id?.as_json().to_owned()).ok()?;
+    let raw = jsonrpc::with_id_json(&m.raw, id).ok()?;
+    jsonrpc::classify(raw).ok()
 }
