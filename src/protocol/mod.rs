@@ -3,6 +3,7 @@
 //! ([`stateless`]) that lets a handshake-era client use a server that speaks
 //! only that revision.
 
+pub mod extensions;
 pub mod stateless;
 
 use crate::jsonrpc::{self, Id, Message, Method};

@@ -146,16 +146,27 @@ impl InitParams {
         self
     }
 
-    /// Read them from the client's `initialize`.
+    /// Read them from the client's `initialize`, as they can be carried
+    /// into 2026-07-28: an extension declared there counts only where the
+    /// handshake era defines it ([`crate::protocol::extensions`]), so the
+    /// Tasks of SEP-2663 stay behind.
     pub fn of(init: &Message) -> InitParams {
         #[derive(Deserialize)]
         struct M {
             params: Option<InitParams>,
         }
-        serde_json::from_slice::<M>(&init.raw)
+        let mut p = serde_json::from_slice::<M>(&init.raw)
             .ok()
             .and_then(|m| m.params)
-            .unwrap_or_default()
+            .unwrap_or_default();
+        if let Some(kept) = p
+            .capabilities
+            .as_deref()
+            .and_then(crate::protocol::extensions::handshake_only)
+        {
+            p.capabilities = Some(kept);
+        }
+        p
     }
 }
 

@@ -17,7 +17,7 @@ pub mod params;
 use crate::http::error::UpstreamError;
 use crate::http::retry::{Reconnect, Reopen};
 use crate::jsonrpc::{self, Id, Message, MessageKind, Method};
-use crate::protocol::{self, HANDSHAKE_VERSIONS, LATEST_HANDSHAKE, MODERN};
+use crate::protocol::{self, extensions, HANDSHAKE_VERSIONS, LATEST_HANDSHAKE, MODERN};
 use crate::transport::Sink;
 use discover::Discovered;
 use envelope::{Envelope, InitParams};
@@ -58,8 +58,11 @@ impl Translator {
         extensions: &[String],
     ) -> (Arc<Self>, Option<Message>) {
         let params = InitParams::of(init).declaring(extensions);
-        let caps: serde_json::Value =
-            serde_json::from_str(found.capabilities.get()).unwrap_or_default();
+        // What the server declared, without the extensions the client's era
+        // does not define.
+        let capabilities =
+            extensions::handshake_only(&found.capabilities).unwrap_or(found.capabilities);
+        let caps: serde_json::Value = serde_json::from_str(capabilities.get()).unwrap_or_default();
         let flag = |area: &str| caps[area]["listChanged"].as_bool() == Some(true);
         let list_changed = [
             ("toolsListChanged", flag("tools")),
@@ -77,7 +80,7 @@ impl Translator {
         let mut result = format!(
             r#"{{"protocolVersion":{},"capabilities":{},"serverInfo":{}"#,
             jsonrpc::to_raw(version).get(),
-            found.capabilities.get(),
+            capabilities.get(),
             server_info.get()
         );
         if let Some(i) = &found.instructions {
@@ -125,7 +128,23 @@ impl Translator {
                 self.restart_listen();
                 Ok(empty())
             }
-            _ => self.call(m, id).await,
+            Some(method) => match extensions::modern_only_method(method.name()) {
+                // What a server of the client's era without it answers.
+                Some(ext) => {
+                    tracing::info!(
+                        "{} belongs to the extension {ext}, which the client's protocol era does not define; answered as not found",
+                        m.describe()
+                    );
+                    Ok(protocol::error(
+                        id,
+                        jsonrpc::METHOD_NOT_FOUND,
+                        "Method not found",
+                        None,
+                    ))
+                }
+                None => self.call(m, id).await,
+            },
+            None => self.call(m, id).await,
         }
     }
 
