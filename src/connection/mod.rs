@@ -26,7 +26,7 @@ use crate::protocol::stateless::envelope::{complete_envelope, request_version, r
 use crate::protocol::stateless::modern::Modern;
 use crate::protocol::{self, HANDSHAKE_VERSIONS, MODERN};
 use crate::transport::sse::Sse;
-use crate::transport::streamable_http::{Posted, StreamableHttp};
+use crate::transport::streamable_http::{Others, Posted, StreamableHttp};
 use crate::transport::{Endpoint, Event, Sink};
 use era::{Era, EraMemory};
 use reqwest::header::HeaderMap;
@@ -427,7 +427,11 @@ impl Connection {
             complete_envelope(&m.raw, version).and_then(|raw| jsonrpc::classify(raw).ok());
         let m = completed.as_ref().unwrap_or(m);
         let answer = self
-            .reaching(|within| retry::while_unreachable(within, || self.modern.request(m, version)))
+            .reaching(|within| {
+                retry::while_unreachable(within, || {
+                    self.modern.request(m, version, std::convert::identity)
+                })
+            })
             .await?;
         let _ = self.sink.send(answer).await;
         Ok(Answered::Yes)
@@ -564,9 +568,15 @@ impl Connection {
         match link.transport {
             Transport::Http => {
                 let posted = self.post(m, &link.headers(), link.epoch).await?;
-                posted.answer(m, &self.sink, None).await?.ok_or_else(|| {
-                    UpstreamError::lost(self.url(), format!("{} was not answered", m.method_name()))
-                })
+                posted
+                    .answer(m, &self.sink, Others::AS_THEY_ARE)
+                    .await?
+                    .ok_or_else(|| {
+                        UpstreamError::lost(
+                            self.url(),
+                            format!("{} was not answered", m.method_name()),
+                        )
+                    })
             }
             Transport::Sse => self.health(self.sse.call(m, limit).await),
         }

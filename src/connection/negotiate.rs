@@ -15,6 +15,7 @@ use crate::jsonrpc::{self, Message};
 use crate::protocol::stateless::discover::{probe, Discovered, Probe};
 use crate::protocol::stateless::Translator;
 use crate::protocol::{refuses_handshake, MODERN};
+use crate::transport::streamable_http::Others;
 use reqwest::header::HeaderMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -240,7 +241,7 @@ impl Connection {
         let mut link = self.state.new_link(Transport::Http);
         let posted = self.post(m, &HeaderMap::new(), link.epoch).await?;
         link.assign_id(posted.session_id.as_ref());
-        let answer = posted.answer(m, &self.sink, None).await?;
+        let answer = posted.answer(m, &self.sink, Others::AS_THEY_ARE).await?;
         tracing::info!("transport: Streamable HTTP (the server answered initialize over POST)");
         Ok((link, answer))
     }

@@ -11,6 +11,7 @@ use crate::http::error::{ErrorKind, UpstreamError};
 use crate::http::retry::{Reconnect, Reopen};
 use crate::jsonrpc::{self, Message, MessageKind};
 use crate::protocol;
+use crate::transport::streamable_http::Others;
 use crate::transport::Event;
 use reqwest::header::HeaderMap;
 use std::sync::Arc;
@@ -143,7 +144,7 @@ impl Connection {
                 let posted = self.post(&init, &HeaderMap::new(), link.epoch).await?;
                 link.assign_id(posted.session_id.as_ref());
                 posted
-                    .answer(&init, &self.sink, None)
+                    .answer(&init, &self.sink, Others::AS_THEY_ARE)
                     .await?
                     .ok_or_else(|| self.renew_error("the server did not answer initialize"))?
             }

@@ -5,7 +5,7 @@ use super::envelope::{Envelope, InitParams, SERVER_INFO_KEY};
 use crate::http::error::{ErrorKind, UpstreamError};
 use crate::jsonrpc::{self, Message};
 use crate::protocol::{HANDSHAKE_VERSIONS, MODERN};
-use crate::transport::streamable_http::StreamableHttp;
+use crate::transport::streamable_http::{Others, StreamableHttp};
 use crate::transport::Sink;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -86,7 +86,7 @@ async fn probe_once(
         .expect("the probe is well formed");
     let asked = async {
         let posted = http.post(&msg, &headers, 0).await?;
-        posted.answer(&msg, sink, None).await
+        posted.answer(&msg, sink, Others::AS_THEY_ARE).await
     };
     tokio::pin!(asked);
     // The limit is on the server's answer, not on a sign-in it asked for.

@@ -12,12 +12,14 @@ pub mod discover;
 pub mod envelope;
 pub mod input;
 pub mod modern;
+pub mod older;
 pub mod params;
 
 use crate::http::error::UpstreamError;
 use crate::http::retry::{Reconnect, Reopen};
 use crate::jsonrpc::{self, Id, Message, MessageKind, Method};
 use crate::protocol::{self, extensions, HANDSHAKE_VERSIONS, LATEST_HANDSHAKE, MODERN};
+use crate::transport::streamable_http::Others;
 use crate::transport::Sink;
 use discover::Discovered;
 use envelope::{Envelope, InitParams};
@@ -199,7 +201,10 @@ impl Translator {
                     None => return Ok(fail(jsonrpc::INVALID_REQUEST, "cannot repeat the request")),
                 }
             };
-            let answer = self.modern.request(&msg, MODERN).await?;
+            let answer = self
+                .modern
+                .request(&msg, MODERN, older::notification)
+                .await?;
             let answer = if round == 0 {
                 answer
             } else {
@@ -209,6 +214,19 @@ impl Translator {
                 .then(|| input_required(&answer.raw))
                 .flatten()
             else {
+                let answer = match older::answer(answer, m.method()) {
+                    Ok(a) => a,
+                    Err(older::NoEquivalent(kind)) => {
+                        let kind = crate::text::clean(&kind, 64);
+                        tracing::warn!(
+                            "{} was answered with a result of type {} (it was not asked for), which a client of the handshake era cannot receive",
+                            m.describe(),
+                            crate::text::for_log(&kind)
+                        );
+                        let text = format!("the server answered with a result of type {kind}, which has no equivalent in the client's protocol revision");
+                        return Ok(fail(jsonrpc::UPSTREAM_ERROR, &text));
+                    }
+                };
                 if !answer.is_error() {
                     self.elicitations_complete(&opened).await;
                 }
@@ -318,7 +336,11 @@ impl Translator {
         tracing::debug!("subscriptions/listen stream opening");
         let listened = async {
             let posted = self.modern.http().post_stateless(&msg, &headers).await?;
-            posted.answer(&msg, &self.sink, Some(LISTEN_ACK)).await
+            let others = Others {
+                skip: Some(LISTEN_ACK),
+                shape: older::notification,
+            };
+            posted.answer(&msg, &self.sink, others).await
         };
         match listened.await {
             Ok(_) => {

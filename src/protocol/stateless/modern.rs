@@ -14,7 +14,7 @@ use super::params::{param_headers, Lookup, ToolHeaders};
 use crate::http::error::{ErrorKind, UpstreamError};
 use crate::jsonrpc::{self, Form, Id, Message, Method};
 use crate::protocol;
-use crate::transport::streamable_http::StreamableHttp;
+use crate::transport::streamable_http::{Others, StreamableHttp};
 use crate::transport::Sink;
 use reqwest::header::HeaderMap;
 use std::sync::Arc;
@@ -55,13 +55,21 @@ impl Modern {
     }
 
     /// Send the request `m` (which carries its `_meta` envelope) as
-    /// revision `version`, and return its answer under `m`'s own id.
-    pub async fn request(&self, m: &Message, version: &str) -> Result<Message, UpstreamError> {
+    /// revision `version`, and return its answer under `m`'s own id; what
+    /// the server sends before the answer goes to the sink as `shape`
+    /// makes it (as it is, or translated for an older client).
+    pub async fn request(
+        &self,
+        m: &Message,
+        version: &str,
+        shape: fn(Message) -> Message,
+    ) -> Result<Message, UpstreamError> {
         let mut params = match self.param_headers(m, version, false).await {
             Ok(h) => h,
             Err(refusal) => return Ok(refusal),
         };
-        let mut answer = self.send(m, version, &params).await;
+        let others = Others { skip: None, shape };
+        let mut answer = self.send(m, version, &params, others).await;
         if m.is(&Method::ToolsCall) && mismatch(&answer) {
             tracing::info!(
                 "the server refused the headers of {} (HeaderMismatch); listing the tools again and sending it once more",
@@ -71,7 +79,7 @@ impl Modern {
                 Ok(h) => h,
                 Err(refusal) => return Ok(refusal),
             };
-            answer = self.send(m, version, &params).await;
+            answer = self.send(m, version, &params, others).await;
         }
         let answer = answer?;
         if m.is(&Method::ToolsList) && !answer.is_error() {
@@ -150,7 +158,10 @@ impl Modern {
                 return;
             };
             tracing::debug!("listing the tools for their x-mcp-header annotations");
-            match self.send(&msg, version, &HeaderMap::new()).await {
+            match self
+                .send(&msg, version, &HeaderMap::new(), Others::AS_THEY_ARE)
+                .await
+            {
                 Ok(a) if !a.is_error() => {
                     let who = self.http.credentials().await;
                     cursor = self.tools.learn(a.raw, who).1;
@@ -181,6 +192,7 @@ impl Modern {
         m: &Message,
         version: &str,
         extra: &HeaderMap,
+        others: Others<'_>,
     ) -> Result<Message, UpstreamError> {
         let mut msg = m.clone();
         for attempt in 0..=REISSUES {
@@ -194,7 +206,7 @@ impl Modern {
                     None => return Err(e),
                 },
             };
-            let why = match posted.answer(&msg, &self.sink, None).await {
+            let why = match posted.answer(&msg, &self.sink, others).await {
                 Ok(Some(a)) if attempt == 0 => return Ok(a),
                 Ok(Some(a)) => return Ok(under_id(a, m)),
                 Ok(None) => "the reply ended before the answer".to_owned(),

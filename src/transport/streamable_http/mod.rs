@@ -11,7 +11,7 @@ mod get_stream;
 mod post;
 mod reply_stream;
 
-pub use post::{Posted, Reply};
+pub use post::{Others, Posted, Reply};
 pub use reply_stream::ReplyStream;
 
 use crate::http::error::UpstreamError;

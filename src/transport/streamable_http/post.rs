@@ -114,23 +114,24 @@ impl StreamableHttp {
 
 impl Posted {
     /// Read the reply to `sent` until its answer: every other message goes
-    /// to `sink` as it arrives (but notifications named `skip`), and the
-    /// answer comes back. `Ok(None)` when the reply ended without one. An
-    /// error the server could not tie to a request (id null) answers `sent`.
+    /// to `sink` as it arrives, as `others` says, and the answer comes
+    /// back. `Ok(None)` when the reply ended without one. An error the
+    /// server could not tie to a request (id null) answers `sent`.
     pub async fn answer(
         self,
         sent: &Message,
         sink: &Sink,
-        skip: Option<&str>,
+        others: Others<'_>,
     ) -> Result<Option<Message>, UpstreamError> {
-        let (found, _) = self.read(Reading::new(sent, sink, skip, false)).await?;
+        let (found, _) = self.read(Reading::new(sent, sink, others, false)).await?;
         Ok(found)
     }
 
     /// Read the reply to `sent` and pass every message on to `sink` in the
     /// order it came, the answer too. True when the answer came.
     pub async fn relay(self, sent: &Message, sink: &Sink) -> Result<bool, UpstreamError> {
-        let (_, answered) = self.read(Reading::new(sent, sink, None, true)).await?;
+        let reading = Reading::new(sent, sink, Others::AS_THEY_ARE, true);
+        let (_, answered) = self.read(reading).await?;
         Ok(answered)
     }
 
@@ -164,11 +165,29 @@ impl Posted {
     }
 }
 
+/// What becomes of the messages a reply brings besides the answer.
+#[derive(Clone, Copy)]
+pub struct Others<'a> {
+    /// Notifications of this method are not passed on.
+    pub skip: Option<&'a str>,
+    /// What each one becomes on its way to the sink (a translation, for a
+    /// client of another protocol era).
+    pub shape: fn(Message) -> Message,
+}
+
+impl Others<'static> {
+    /// Every one passed on as it came.
+    pub const AS_THEY_ARE: Others<'static> = Others {
+        skip: None,
+        shape: std::convert::identity,
+    };
+}
+
 /// Reading one reply.
 struct Reading<'a> {
     sent: &'a Message,
     sink: &'a Sink,
-    skip: Option<&'a str>,
+    others: Others<'a>,
     /// Pass the answer on in its place rather than hand it back.
     forward_answer: bool,
     /// The answer has come.
@@ -176,11 +195,11 @@ struct Reading<'a> {
 }
 
 impl<'a> Reading<'a> {
-    fn new(sent: &'a Message, sink: &'a Sink, skip: Option<&'a str>, forward_answer: bool) -> Self {
+    fn new(sent: &'a Message, sink: &'a Sink, others: Others<'a>, forward_answer: bool) -> Self {
         Reading {
             sent,
             sink,
-            skip,
+            others,
             forward_answer,
             answered: false,
         }
@@ -219,11 +238,11 @@ impl Reading<'_> {
                     }
                 }
             }
-            if self.skip.is_some_and(|s| m.method_name() == s) {
+            if self.others.skip.is_some_and(|s| m.method_name() == s) {
                 tracing::debug!("not forwarded: {}", crate::text::for_log(m.method_name()));
                 continue;
             }
-            let _ = self.sink.send(m).await;
+            let _ = self.sink.send((self.others.shape)(m)).await;
         }
         answer
     }
