@@ -431,6 +431,10 @@ impl<U: Upstream> Relay<U> {
                 taken.took.as_secs_f64() * 1000.0,
                 e.http_status().map(|s| s.to_string()).unwrap_or_default(),
             );
+        } else if taken.method == Method::Discover && e.kind() == ErrorKind::Status {
+            // How a dual-era client learns that the server speaks the
+            // handshake era: it falls back to initialize. Nothing to act on.
+            tracing::debug!("{} id={id} refused: {e}", taken.method);
         } else {
             tracing::warn!("{} id={id} failed: {e}", taken.method);
         }
