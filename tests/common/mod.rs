@@ -47,6 +47,8 @@ pub struct Bridge {
     /// Messages received while waiting for something else, in arrival order.
     pub held: Vec<Value>,
     stderr: Arc<Mutex<String>>,
+    /// Every stdout line as it came, for byte-for-byte comparisons.
+    raw: Arc<Mutex<Vec<String>>>,
     _home: tempfile::TempDir,
 }
 
@@ -99,9 +101,12 @@ impl Bridge {
         let mut child = cmd.spawn().expect("spawn mcp-bridge");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = mpsc::unbounded_channel();
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let raw_lines = Arc::clone(&raw);
         tokio::spawn(async move {
             let mut lines = BufReader::new(stdout).lines();
             while let Ok(Some(line)) = lines.next_line().await {
+                raw_lines.lock().unwrap().push(line.clone());
                 // Every stdout line must be a whole JSON-RPC message.
                 let item = match serde_json::from_str::<Value>(&line) {
                     Ok(v) if v.get("jsonrpc") == Some(&json!("2.0")) => Ok(v),
@@ -130,6 +135,7 @@ impl Bridge {
             }
         });
         Bridge {
+            raw,
             _home: home,
             stdin: child.stdin.take(),
             child,
@@ -247,6 +253,23 @@ impl Bridge {
     /// The bridge's own data directory (MCP_BRIDGE_DATA_DIR).
     pub fn data_dir(&self) -> &std::path::Path {
         self._home.path()
+    }
+
+    /// The stdout line that answered request `id`, exactly as written
+    /// (after [`Bridge::response`] has seen it).
+    pub fn raw_response(&self, id: &Value) -> String {
+        self.raw
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|l| {
+                serde_json::from_str::<Value>(l).is_ok_and(|v| {
+                    v.get("id") == Some(id)
+                        && (v.get("result").is_some() || v.get("error").is_some())
+                })
+            })
+            .cloned()
+            .unwrap_or_else(|| panic!("no line answered {id}"))
     }
 
     /// Everything the bridge wrote to stderr so far.

@@ -313,3 +313,73 @@ pub fn oidc_deployment(mode: &str, scopes: &str, ttl: u32, extra: Option<&str>) 
     let resource = launch(make, port, "the Python SDK resource server", "mcp");
     OidcDeployment { resource, provider }
 }
+
+/// An MCP Apps example server of `@modelcontextprotocol/ext-apps`
+/// (`server-map`, `server-budget-allocator`): Streamable HTTP on a free port,
+/// the handshake era only.
+pub fn ext_apps(example: &'static str) -> Peer {
+    let script = require(dir().join(format!(
+        "node_modules/@modelcontextprotocol/server-{example}/dist/index.js"
+    )));
+    let port = super::free_port();
+    let make = move || {
+        let mut cmd = Command::new("node");
+        cmd.arg(&script).env("PORT", port.to_string());
+        cmd
+    };
+    launch(make, port, "an ext-apps example server (node)", "mcp")
+}
+
+/// `tests/peers/tasks_server.py`: FastMCP with fastmcp-tasks (the Tasks
+/// extension) and an MCP App, both eras on one URL.
+pub fn fastmcp_tasks() -> Peer {
+    let python = require(venv_python());
+    let port = super::free_port();
+    let make = move || {
+        let mut cmd = Command::new(&python);
+        cmd.arg(dir().join("tasks_server.py")).arg(port.to_string());
+        cmd
+    };
+    launch(make, port, "the fastmcp-tasks server", "mcp")
+}
+
+/// Run `tests/peers/ext_client.py` (the Python SDK's client, and
+/// fastmcp-tasks' client half) through one extension `scenario` in era
+/// `mode` against `url`: directly, or through mcp-bridge started with
+/// `bridge_args` (with a data directory of its own). Its report: each step
+/// and what came of it.
+pub fn ext_client(
+    scenario: &str,
+    mode: &str,
+    url: &str,
+    bridge_args: Option<&[&str]>,
+) -> Vec<(String, serde_json::Value)> {
+    let python = require(venv_python());
+    let home = tempfile::tempdir().expect("a data dir for the bridge");
+    let target = match bridge_args {
+        None => url.to_owned(),
+        Some(args) => format!("bridge:{} {url} {}", super::bin(), args.join(" ")),
+    };
+    let mut cmd = Command::new(python);
+    for v in super::OUTSIDE {
+        cmd.env_remove(v);
+    }
+    let out = cmd
+        .arg(dir().join("ext_client.py"))
+        .args([scenario, mode, target.trim_end()])
+        .env("MCP_BRIDGE_DATA_DIR", home.path())
+        .stdin(Stdio::null())
+        .output()
+        .expect("run the extension client");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "the extension client failed ({}) on {target}: {stdout}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let steps: Vec<(String, serde_json::Value)> =
+        serde_json::from_str(stdout.lines().last().unwrap_or_default())
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
+    steps
+}
