@@ -217,10 +217,16 @@ pub fn python_client(url: &str, tool: &str, args: &str) -> serde_json::Value {
         .stdin(Stdio::null())
         .output()
         .expect("run the Python SDK client");
+    report(out, "the Python client")
+}
+
+/// The JSON report a client script printed as its last line, once it
+/// exited successfully.
+fn report(out: std::process::Output, what: &str) -> serde_json::Value {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
-        "the Python client failed ({}): {stdout}\n{}",
+        "{what} failed ({}): {stdout}\n{}",
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
@@ -371,15 +377,6 @@ pub fn ext_client(
         .stdin(Stdio::null())
         .output()
         .expect("run the extension client");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "the extension client failed ({}) on {target}: {stdout}\n{}",
-        out.status,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let steps: Vec<(String, serde_json::Value)> =
-        serde_json::from_str(stdout.lines().last().unwrap_or_default())
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {stdout}"));
-    steps
+    let steps = report(out, &format!("the extension client on {target}"));
+    serde_json::from_value(steps).expect("[step, outcome] pairs")
 }
