@@ -84,6 +84,24 @@ async fn the_pending_request_completes_after_sign_in() {
 }
 
 #[tokio::test]
+async fn a_failed_sign_in_says_why_even_when_the_401_carries_a_json_rpc_error() {
+    // The server's own answer to the request is "Unauthorized"; what a
+    // person can act on is why signing in stopped, so that is the answer.
+    let fake = OAuthFake::start(Behaviour {
+        no_s256: true,
+        rpc_401: true,
+        ..Behaviour::default()
+    })
+    .await;
+    let home = Home::new();
+    let mut b = home.bridge(&fake.url, &["--protocol", "legacy"]).await;
+    let r = b.request(json!(1), "initialize", init_params()).await;
+    let e = error_text(&r);
+    assert!(e.contains("could not sign in") && e.contains("S256"), "{e}");
+    assert_eq!(r["error"]["data"]["httpStatus"], 401, "{r}");
+}
+
+#[tokio::test]
 async fn a_server_without_s256_is_refused_before_any_browser() {
     let fake = OAuthFake::start(Behaviour {
         no_s256: true,

@@ -319,6 +319,15 @@ impl UpstreamError {
         self
     }
 
+    /// This error as the bridge's own answer, whatever the server's body
+    /// held (its code and `data` stay for the code that decides on them).
+    pub fn without_reply(mut self) -> Self {
+        if let Some(body) = self.server_body.as_mut() {
+            body.reply = None;
+        }
+        self
+    }
+
     /// The server's own JSON-RPC response to the request `id`, when the
     /// error status came with one: the server's answer, to be passed on
     /// as it is. An error body with another id (or `null`, as servers say

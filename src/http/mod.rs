@@ -412,7 +412,10 @@ impl Http {
     }
 
     /// The server's refusal (its status, words and challenge) with why
-    /// signing in did not get past it.
+    /// signing in did not get past it. This is the client's answer even
+    /// when the refusal carried a JSON-RPC error for the request: that
+    /// says "unauthorized"; why signing in stopped is what a person can
+    /// act on.
     async fn refusal(&self, resp: reqwest::Response, e: UpstreamError) -> UpstreamError {
         let cause = match e.kind() {
             ErrorKind::Auth => e.cause().to_owned(),
@@ -420,6 +423,7 @@ impl Http {
         };
         body::status_error(resp, self.server.as_str(), body::ERROR_BODY_LIMIT)
             .await
+            .without_reply()
             .noted(format!("; could not sign in: {cause}"))
     }
 }

@@ -49,6 +49,9 @@ pub struct Behaviour {
     pub redirect_metadata_to: Option<String>,
     /// The MCP endpoint refuses every token, even fresh ones.
     pub reject_tokens: bool,
+    /// The MCP endpoint's 401 carries a JSON-RPC error for the request's
+    /// id, as some servers write it (others send nothing, or OAuth's JSON).
+    pub rpc_401: bool,
     /// The authorization server's URL named in the metadata, instead of
     /// the fake's own base (the same listener must answer there).
     pub issuer: Option<String>,
@@ -532,14 +535,21 @@ async fn handle(State(fake): State<OAuthFake>, req: Request) -> Response {
                 .map(|(scope, _)| scope.clone());
             let Some(scope) = live else {
                 i.events.push("mcp 401".into());
-                return Response::builder()
+                let refused = Response::builder()
                     .status(StatusCode::UNAUTHORIZED)
                     .header(
                         header::WWW_AUTHENTICATE,
                         format!("Bearer error=\"invalid_token\", resource_metadata=\"{}/.well-known/oauth-protected-resource/mcp\"", fake.base),
-                    )
-                    .body(Body::empty())
-                    .unwrap();
+                    );
+                let msg: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+                if b.rpc_401 {
+                    let e = json!({"jsonrpc": "2.0", "id": msg["id"], "error": {"code": -32001, "message": "Unauthorized"}});
+                    return refused
+                        .header(header::CONTENT_TYPE, "application/json")
+                        .body(Body::from(e.to_string()))
+                        .unwrap();
+                }
+                return refused.body(Body::empty()).unwrap();
             };
             if token.starts_with("idtok-") {
                 i.events.push("mcp with an id token".into());
