@@ -15,6 +15,7 @@ pub mod protocol;
 pub mod relay;
 pub mod secret;
 pub mod stdio;
+pub mod sync;
 pub mod text;
 pub mod tools;
 pub mod transport;

@@ -25,7 +25,7 @@ const LAYERS: [&[&str]; 9] = [
     ],
     // Text made safe for people, and the one secret type: what every leaf
     // may use.
-    &["text", "secret"],
+    &["text", "secret", "sync"],
 ];
 
 /// Longest a source file may be: past it, a file holds two concerns.

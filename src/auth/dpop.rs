@@ -14,6 +14,7 @@ use super::server::AuthServer;
 use super::store::Client;
 use super::Auth;
 use crate::http::challenge::Challenge;
+use crate::sync::Locked;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use std::sync::atomic::Ordering;
@@ -37,22 +38,18 @@ impl State {
             .and_then(|s| B64.decode(s).ok())
             .and_then(|der| DpopKey::from_pkcs8(&der).ok());
         if let Some(k) = key {
-            *self.key.lock().expect("dpop lock") = Some(Arc::new(k));
+            *self.key.locked() = Some(Arc::new(k));
         }
     }
 
     /// The key, for the store.
     pub fn stored(&self) -> Option<String> {
-        self.key
-            .lock()
-            .expect("dpop lock")
-            .as_ref()
-            .map(|k| k.stored())
+        self.key.locked().as_ref().map(|k| k.stored())
     }
 
     /// The key, made on first use.
     fn key(&self) -> Result<Arc<DpopKey>, SigningError> {
-        let mut k = self.key.lock().expect("dpop lock");
+        let mut k = self.key.locked();
         if let Some(key) = k.as_ref() {
             return Ok(Arc::clone(key));
         }
@@ -66,8 +63,8 @@ impl State {
 
     /// The proof for a request to the MCP server with the bound `token`.
     pub fn resource_proof(&self, method: &str, url: &Url, token: &str) -> Option<String> {
-        let key = self.key.lock().expect("dpop lock").clone()?;
-        let nonce = self.resource_nonce.lock().expect("dpop lock").clone();
+        let key = self.key.locked().clone()?;
+        let nonce = self.resource_nonce.locked().clone();
         match key.proof(method, url, Some(token), nonce.as_deref()) {
             Ok(p) => Some(p),
             Err(e) => {
@@ -79,7 +76,7 @@ impl State {
 
     /// The MCP server asked for `nonce`; true when it is a new one.
     pub fn resource_nonce(&self, nonce: &str) -> bool {
-        let mut n = self.resource_nonce.lock().expect("dpop lock");
+        let mut n = self.resource_nonce.locked();
         if n.as_deref() == Some(nonce) {
             return false;
         }
@@ -109,7 +106,7 @@ impl Auth {
     /// unbound token is worth getting (a refresh would bind it again).
     pub(super) fn binding_refused(&self, sent: Option<&str>, c: &Challenge) -> bool {
         let bound = {
-            let cur = self.current.lock().expect("auth state");
+            let cur = self.current.locked();
             cur.tokens
                 .as_ref()
                 .is_some_and(|t| t.dpop && Some(self.sent(t).as_str()) == sent)

@@ -9,6 +9,7 @@ use super::store::{now, Client, Tokens};
 use super::Refused;
 use crate::http::body::read_body;
 use crate::secret::Secret;
+use crate::sync::Locked;
 use crate::text::clean;
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{json, Value};
@@ -306,7 +307,7 @@ async fn token_request(
             req = req.header(AUTHORIZATION, v.clone());
         }
         if let Some(d) = &proofs.dpop {
-            let nonce = d.nonce.lock().expect("nonce lock").clone();
+            let nonce = d.nonce.locked().clone();
             let proof = d
                 .key
                 .proof("POST", &server.token_endpoint, None, nonce.as_deref())
@@ -321,7 +322,7 @@ async fn token_request(
             }
             Err(r) if attempt == 0 && r.code.as_deref() == Some("use_dpop_nonce") => {
                 match (&proofs.dpop, r.nonce) {
-                    (Some(d), Some(n)) => *d.nonce.lock().expect("nonce lock") = Some(n),
+                    (Some(d), Some(n)) => *d.nonce.locked() = Some(n),
                     _ => return Err(Refused::plain(r.message)),
                 }
             }

@@ -26,6 +26,7 @@ pub mod store;
 use crate::http::error::{ErrorKind, UpstreamError};
 use crate::http::reach::Guarded;
 use crate::secret::Secret;
+use crate::sync::Locked;
 use server::AuthServer;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -224,19 +225,19 @@ impl Auth {
 
     /// Whether a token is in use.
     pub fn has_token(&self) -> bool {
-        self.current.lock().expect("auth state").tokens.is_some()
+        self.current.locked().tokens.is_some()
     }
 
     /// When the token in use expires (seconds since the epoch), if it says.
     pub fn token_expiry(&self) -> Option<u64> {
-        let cur = self.current.lock().expect("auth state");
+        let cur = self.current.locked();
         cur.tokens.as_ref().and_then(|t| t.expires_at)
     }
 
     /// The access token to send when nothing must be waited for first: the
     /// store was read, and no refresh is due. `None` when something must.
     fn bearer_if_ready(&self) -> Option<Option<String>> {
-        let cur = self.current.lock().expect("auth state");
+        let cur = self.current.locked();
         if !cur.loaded {
             return None;
         }
@@ -257,12 +258,12 @@ impl Auth {
         if let Some(ready) = self.bearer_if_ready() {
             return ready;
         }
-        let token = self.current.lock().expect("auth state").tokens.clone()?;
+        let token = self.current.locked().tokens.clone()?;
         match self.refresh_shared(&token).await {
             Ok(t) => Some(self.sent(&t)),
             Err(e) => {
                 tracing::warn!("could not refresh the access token ahead of expiry: {e}");
-                let mut cur = self.current.lock().expect("auth state");
+                let mut cur = self.current.locked();
                 cur.refresh_paused_until = now() + REFRESH_PAUSE;
                 // A refused refresh dropped the tokens: send none, and the
                 // 401 starts a new sign-in.
@@ -287,11 +288,11 @@ impl Auth {
     /// Read stored tokens the first time a token is needed; only when the
     /// metadata says something is stored is the keychain asked.
     async fn load_once(&self) {
-        if self.current.lock().expect("auth state").loaded {
+        if self.current.locked().loaded {
             return;
         }
         let loaded = self.read_store(&self.key).await;
-        let mut cur = self.current.lock().expect("auth state");
+        let mut cur = self.current.locked();
         if !cur.loaded {
             cur.loaded = true;
             if let Some((meta, s)) = loaded {
@@ -404,7 +405,7 @@ impl Auth {
     /// Use `t`, which a person just signed in for, remembered as fresh
     /// (see `refused_at_once`).
     fn adopt_fresh(&self, t: Tokens) {
-        *self.fresh.lock().expect("fresh lock") = Fresh {
+        *self.fresh.locked() = Fresh {
             token: Some(self.sent(&t)),
             refused_at: None,
         };
@@ -412,14 +413,14 @@ impl Auth {
     }
 
     fn adopt(&self, tokens: Option<Tokens>) {
-        let mut cur = self.current.lock().expect("auth state");
+        let mut cur = self.current.locked();
         cur.tokens = tokens;
         cur.loaded = true;
         cur.refresh_paused_until = 0;
     }
 
     fn current_access(&self) -> Option<String> {
-        let cur = self.current.lock().expect("auth state");
+        let cur = self.current.locked();
         cur.tokens.as_ref().map(|t| self.sent(t))
     }
 

@@ -7,6 +7,7 @@
 use super::{failed, union, Auth, Turn, SIGN_IN_COOL_DOWN};
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
+use crate::sync::Locked;
 
 impl Auth {
     /// After a 401 on a request sent with `sent`: take whatever another task
@@ -17,7 +18,7 @@ impl Auth {
         c: &Challenge,
     ) -> Result<(), UpstreamError> {
         let refused_fresh = {
-            let f = self.fresh.lock().expect("fresh lock");
+            let f = self.fresh.locked();
             match (&f.token, f.refused_at) {
                 (Some(t), Some(at)) => Some(t.as_str()) == sent && at.elapsed() < SIGN_IN_COOL_DOWN,
                 _ => false,
@@ -61,7 +62,7 @@ impl Auth {
             let scope = c.scope.clone();
             return self.renew(&mut turn, c, scope, sent).await;
         }
-        let had = self.current.lock().expect("auth state").tokens.clone();
+        let had = self.current.locked().tokens.clone();
         if let Some(rt) = had.and_then(|t| t.refresh_token) {
             match self.refresh_locked(&mut turn.known, rt.expose(), c).await {
                 Ok(_) => return Ok(()),
@@ -106,8 +107,7 @@ impl Auth {
         };
         let had = self
             .current
-            .lock()
-            .expect("auth state")
+            .locked()
             .tokens
             .as_ref()
             .and_then(|t| t.scope.clone());

@@ -6,6 +6,7 @@ use super::Auth;
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
 use crate::http::{BoxFuture, TokenSource};
+use crate::sync::Locked;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use url::Url;
 
@@ -37,8 +38,7 @@ impl TokenSource for Auth {
     fn proof(&self, method: &str, url: &Url, token: &str) -> Option<String> {
         let bound = self
             .current
-            .lock()
-            .expect("auth state")
+            .locked()
             .tokens
             .as_ref()
             .is_some_and(|t| t.dpop && t.access_token.expose() == token);
@@ -48,7 +48,7 @@ impl TokenSource for Auth {
     }
 
     fn refused_at_once(&self, token: &str) {
-        let mut f = self.fresh.lock().expect("fresh lock");
+        let mut f = self.fresh.locked();
         if f.token.as_deref() == Some(token) {
             f.refused_at = Some(std::time::Instant::now());
         }

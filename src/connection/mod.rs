@@ -25,6 +25,7 @@ use crate::jsonrpc::{self, Id, Message, MessageKind, Method};
 use crate::protocol::stateless::envelope::{complete_envelope, request_version, routing_headers};
 use crate::protocol::stateless::modern::Modern;
 use crate::protocol::{self, HANDSHAKE_VERSIONS, MODERN};
+use crate::sync::Locked;
 use crate::transport::sse::Sse;
 use crate::transport::streamable_http::{Others, Posted, StreamableHttp};
 use crate::transport::{Endpoint, Event, Sink};
@@ -153,7 +154,7 @@ impl Connection {
     /// every `ping_every`. The tasks run until aborted.
     pub fn start(self: &Arc<Self>, ping_every: Option<Duration>) -> Vec<tokio::task::AbortHandle> {
         let mut tasks = Vec::new();
-        if let Some(reports) = self.reports.lock().expect("reports lock").take() {
+        if let Some(reports) = self.reports.locked().take() {
             tasks.push(tokio::spawn(Arc::clone(self).supervise(reports)).abort_handle());
         }
         if let Some(every) = ping_every {
@@ -175,12 +176,12 @@ impl Connection {
 
     /// Note what `--protocol auto` found, and whether it was remembered.
     fn detected(&self, era: Era, remembered: bool) {
-        *self.detected.lock().expect("detected lock") = Some((era, remembered));
+        *self.detected.locked() = Some((era, remembered));
     }
 
     /// Which era and transport the connection settled on; `None` until decided.
     pub fn describe(&self) -> Option<Description> {
-        let detected = *self.detected.lock().expect("detected lock");
+        let detected = *self.detected.locked();
         match self.state.now() {
             State::Unknown | State::Closed => None,
             State::Handshake { link, .. } => Some(Description {
@@ -337,7 +338,7 @@ impl Connection {
     /// lost at once: an answer to a request of the old session, from
     /// another replica, moves the affinity cookie off it.
     async fn handshake_request(&self, m: &Message) -> Result<Answered, UpstreamError> {
-        self.setup.lock().expect("setup lock").request_sent(m);
+        self.setup.locked().request_sent(m);
         let retry_for = self.settings.retry_for;
         self.state.settled(retry_for).await;
         let send = || retry::while_unreachable(retry_for, || self.send_handshake(m));
@@ -381,7 +382,7 @@ impl Connection {
             && link.transport == Transport::Http
             && e.kind() == ErrorKind::Status
             && e.session_gone()
-            && self.setup.lock().expect("setup lock").initialized()
+            && self.setup.locked().initialized()
     }
 
     /// Send one handshake-era message on the current session, once.

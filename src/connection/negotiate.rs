@@ -15,6 +15,7 @@ use crate::jsonrpc::{self, Message};
 use crate::protocol::stateless::discover::{probe, Discovered, Probe};
 use crate::protocol::stateless::Translator;
 use crate::protocol::{refuses_handshake, MODERN};
+use crate::sync::Locked;
 use crate::transport::streamable_http::Others;
 use reqwest::header::HeaderMap;
 use std::sync::Arc;
@@ -76,7 +77,7 @@ impl Connection {
     /// [`Connection::initialize`], waiting `within` while the server cannot
     /// be reached.
     async fn negotiate(&self, m: &Message, within: Duration) -> Result<Answered, UpstreamError> {
-        self.setup.lock().expect("setup lock").initialize_sent(m);
+        self.setup.locked().initialize_sent(m);
         let now = self.state.now();
         if let State::Translated(old) = &now {
             old.stop();
@@ -261,10 +262,7 @@ impl Connection {
             link.version = version.and_then(|v| v.parse().ok());
         }
         self.state.handshake(link);
-        self.setup
-            .lock()
-            .expect("setup lock")
-            .initialize_answered(&answer);
+        self.setup.locked().initialize_answered(&answer);
         let _ = self.sink.send(answer).await;
         Answered::Yes
     }

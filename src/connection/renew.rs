@@ -11,6 +11,7 @@ use crate::http::error::{ErrorKind, UpstreamError};
 use crate::http::retry::{Reconnect, Reopen};
 use crate::jsonrpc::{self, Message, MessageKind};
 use crate::protocol;
+use crate::sync::Locked;
 use crate::transport::streamable_http::Others;
 use crate::transport::Event;
 use reqwest::header::HeaderMap;
@@ -57,7 +58,7 @@ impl Connection {
         let Some(link) = self.state.link().filter(|l| l.epoch == epoch) else {
             return Ok(());
         };
-        if !self.setup.lock().expect("setup lock").initialized() {
+        if !self.setup.locked().initialized() {
             return Err(self.renew_error("the client has not initialized"));
         }
         if !self
@@ -110,7 +111,7 @@ impl Connection {
     /// again on it, within `RENEW_LIMIT`.
     async fn start_again(&self, transport: Transport) -> Result<Link, UpstreamError> {
         let (replay, first) = {
-            let s = self.setup.lock().expect("setup lock");
+            let s = self.setup.locked();
             (s.replay(), s.first_server().cloned())
         };
         tokio::time::timeout(RENEW_LIMIT, self.replay_on(transport, replay, first))

@@ -3,6 +3,7 @@
 //! store, `--ca-cert`, `SSL_CERT_FILE`), proxies from the environment, IPv4
 //! only, and the timeouts the command line sets.
 
+use crate::sync::Locked;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
@@ -343,7 +344,7 @@ fn read_ca_file(path: &std::path::Path, from: &'static str) -> Result<Vec<Der>, 
 /// A warning the two clients of one run would otherwise both give.
 fn warn_once(text: &str) {
     static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
-    let mut said = SAID.lock().unwrap_or_else(|e| e.into_inner());
+    let mut said = SAID.locked();
     if !said.iter().any(|s| s == text) {
         tracing::warn!("{text}");
         said.push(text.to_owned());

@@ -13,6 +13,7 @@
 //! 8% more instructions per relayed call); the cost is that a `Set-Cookie`
 //! on a same-origin redirect's intermediate answer is not kept.
 
+use crate::sync::Locked;
 use reqwest::header::{HeaderMap, HeaderValue, SET_COOKIE};
 use std::sync::Mutex;
 use url::{Origin, Url};
@@ -41,7 +42,7 @@ impl Jar {
 
     /// How many cookies are kept (expired ones included until purged).
     pub fn len(&self) -> usize {
-        self.store.lock().expect("cookie jar").iter_any().count()
+        self.store.locked().iter_any().count()
     }
 
     /// True when no cookie is kept.
@@ -58,7 +59,7 @@ impl Jar {
         if fields.peek().is_none() || url.origin() != self.origin {
             return;
         }
-        let mut store = self.store.lock().expect("cookie jar");
+        let mut store = self.store.locked();
         for value in fields.take(MAX_PER_RESPONSE) {
             if value.len() > MAX_COOKIE_BYTES {
                 tracing::debug!("ignored a Set-Cookie of {} bytes", value.len());
@@ -86,7 +87,7 @@ impl Jar {
         if url.origin() != self.origin {
             return None;
         }
-        let store = self.store.lock().expect("cookie jar");
+        let store = self.store.locked();
         let pairs: Vec<String> = store
             .get_request_values(url)
             .map(|(name, value)| format!("{name}={value}"))

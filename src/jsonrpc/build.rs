@@ -12,6 +12,8 @@ pub const PARSE_ERROR: i64 = -32700;
 pub const INVALID_REQUEST: i64 = -32600;
 /// JSON-RPC: the method does not exist.
 pub const METHOD_NOT_FOUND: i64 = -32601;
+/// JSON-RPC: an internal error of the receiver (a bug in the bridge).
+pub const INTERNAL_ERROR: i64 = -32603;
 /// Implementation-defined: the remote server could not be reached or answered badly.
 pub const UPSTREAM_ERROR: i64 = -32000;
 /// Invalid params (an unknown or hidden tool, as MCP answers it).

@@ -10,6 +10,7 @@
 //! server before the next client message is read; meanwhile the loop keeps
 //! passing server messages on and watching for shutdown.
 
+mod caught;
 mod notify;
 mod pending;
 
@@ -21,6 +22,7 @@ use crate::jsonrpc::{self, Form, Id, Message, MessageKind, Method};
 use crate::stdio::{Inbound, Input, Output};
 use crate::tools::ToolFilter;
 use bytes::Bytes;
+use caught::{Caught, Panicked};
 use notify::Notifier;
 use std::collections::VecDeque;
 use std::future::Future;
@@ -52,8 +54,17 @@ pub struct Settings {
     pub ping_every: Option<Duration>,
 }
 
-/// A request whose exchange failed, to answer with the error.
-type Failed = (Id, UpstreamError);
+/// A request whose exchange failed, to answer with why.
+type Failed = (Id, Failure);
+
+/// Why an exchange ended without the server's answer reaching the client.
+enum Failure {
+    /// The connection's error (which may carry the server's own answer).
+    Upstream(UpstreamError),
+    /// The exchange panicked: a bug in the bridge. The panic's words go to
+    /// the log; the client is told only that the bridge failed.
+    Panicked(Panicked),
+}
 
 /// What the relay needs of the layer below: [`Connection`] in the bridge, a
 /// scripted fake in the relay's own tests. Answers and server messages come
@@ -325,11 +336,19 @@ impl<U: Upstream> Relay<U> {
                 self.pending.track(&id, &method);
                 let barrier = method == Method::Initialize;
                 let limit = self.settings.request_timeout.filter(|_| !barrier);
-                // Boxed first: the exchange's state machine is large, and
-                // tokio::spawn moves a future by value through several
-                // calls (2.7% of the instructions per relayed call).
-                let exchange = exchange(conn, m, id.clone(), self.failed_tx.clone(), limit);
-                let task = tokio::spawn(Box::pin(exchange));
+                // Boxed first (by Caught): the exchange's state machine is
+                // large, and tokio::spawn moves a future by value through
+                // several calls (2.7% of the instructions per relayed
+                // call). A panic in it comes back as its failure.
+                let failed = self.failed_tx.clone();
+                let exchange = exchange(conn, m, id.clone(), failed.clone(), limit);
+                let caught = Caught::new(exchange);
+                let id_there = id.clone();
+                let task = tokio::spawn(async move {
+                    if let Err(why) = caught.await {
+                        let _ = failed.send((id_there, Failure::Panicked(why)));
+                    }
+                });
                 self.pending.attach(&id, task.abort_handle());
                 barrier.then_some(task)
             }
@@ -415,13 +434,30 @@ impl<U: Upstream> Relay<U> {
         self.write(raw).await;
     }
 
-    /// A request's exchange failed with `e`: answer it, if it still waits.
-    /// When the server's error status came with its own JSON-RPC answer to
-    /// the request, that answer goes out as it is (and the bridge's words
-    /// about the status go to the log only).
-    async fn answer_failed(&mut self, id: &Id, e: UpstreamError) {
+    /// A request's exchange failed: answer it, if it still waits. When the
+    /// server's error status came with its own JSON-RPC answer to the
+    /// request, that answer goes out as it is (and the bridge's words about
+    /// the status go to the log only).
+    async fn answer_failed(&mut self, id: &Id, why: Failure) {
         let Some(taken) = self.pending.take(id) else {
             return;
+        };
+        let e = match why {
+            Failure::Upstream(e) => e,
+            Failure::Panicked(Panicked(words)) => {
+                tracing::error!(
+                    "internal error in mcp-bridge while relaying {} id={id}: {}",
+                    taken.method,
+                    crate::text::for_log(&words)
+                );
+                let line = jsonrpc::error_response(
+                    Some(id),
+                    jsonrpc::INTERNAL_ERROR,
+                    "mcp-bridge: internal error in mcp-bridge; the request was not completed (the bridge's log has the details)",
+                    None,
+                );
+                return self.write(line).await;
+            }
         };
         if let Some(reply) = e.reply_to(Some(id)) {
             tracing::info!(
@@ -521,7 +557,7 @@ async fn exchange<U: Upstream>(
         }
         Err(e) => e,
     };
-    let _ = failed.send((id, e));
+    let _ = failed.send((id, Failure::Upstream(e)));
 }
 
 #[cfg(test)]

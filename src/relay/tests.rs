@@ -4,6 +4,7 @@
 //! reach the client.
 
 use super::*;
+use crate::sync::Locked;
 use serde_json::Value;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
@@ -24,6 +25,9 @@ enum Script {
     NoAnswer,
     /// Never finish.
     Never,
+    /// Panic while holding a lock the relay's upstream shares (the
+    /// test-only hook for a bug in an exchange).
+    Panic,
 }
 
 /// A scripted upstream that records what reached it.
@@ -35,6 +39,8 @@ struct Fake {
     raw: Mutex<Vec<Bytes>>,
     /// Exchanges stopped before they finished.
     stopped: AtomicUsize,
+    /// Plain data every exchange touches, as the connection's are.
+    shared: Mutex<u64>,
 }
 
 /// Counts an exchange that is dropped before it finishes.
@@ -75,6 +81,7 @@ impl Fake {
 
     async fn exchange(&self, m: &Message) -> Result<Answered, UpstreamError> {
         self.note(format!("request {}", m.id().unwrap()));
+        *self.shared.locked() += 1;
         self.raw.lock().unwrap().push(m.raw.clone());
         let mut guard = Stopped(&self.stopped, false);
         let out = match (self.script)(m) {
@@ -95,6 +102,11 @@ impl Fake {
             Script::Fail(kind) => Err(UpstreamError::new(kind, "http://fake/mcp", "scripted")),
             Script::NoAnswer => Ok(Answered::No),
             Script::Never => std::future::pending().await,
+            Script::Panic => {
+                tokio::task::yield_now().await;
+                let _held = self.shared.locked();
+                panic!("a bug in the exchange of {}", m.id().unwrap());
+            }
         };
         guard.1 = true;
         out
@@ -145,6 +157,7 @@ fn start(script: fn(&Message) -> Script, request_timeout: Option<Duration>) -> H
         seen: Mutex::new(Vec::new()),
         raw: Mutex::new(Vec::new()),
         stopped: AtomicUsize::new(0),
+        shared: Mutex::new(0),
     });
     let (out, from_relay) = mpsc::channel(64);
     let settings = Settings {
@@ -304,6 +317,39 @@ async fn a_failed_or_unanswered_exchange_is_answered_with_why() {
         .error_for(2)
         .await
         .contains("ended its reply without answering"));
+}
+
+#[tokio::test]
+async fn a_panic_in_an_exchange_is_answered_and_the_relay_goes_on() {
+    let mut h = start(
+        |m| match jsonrpc::params_str(&m.raw, "how").as_deref() {
+            Some("panic") => Script::Panic,
+            _ => Script::Answer,
+        },
+        None,
+    );
+    h.send(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"how":"panic"}}"#)
+        .await;
+    let r = h.next().await;
+    assert_eq!(r["id"], 1, "{r}");
+    assert_eq!(r["error"]["code"], jsonrpc::INTERNAL_ERROR, "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("internal error in mcp-bridge"),
+        "{r}"
+    );
+    // Exactly one answer, and every request after it is served: the lock
+    // the panic held is not poisoned for them.
+    for id in 2..5 {
+        h.request(&id.to_string(), "tools/list").await;
+        let r = h.next().await;
+        assert_eq!(r["result"]["echo"], id, "{r}");
+    }
+    assert!(h.rest(Duration::from_millis(50)).await.is_empty());
+    assert!(h.fake.shared.is_poisoned(), "the panic held it");
+    h.close_stdin().await;
 }
 
 #[tokio::test]

@@ -11,6 +11,7 @@ use super::{forward, Endpoint, Event, Events, Sink};
 use crate::http::body::{content_type, read_body, status_error};
 use crate::http::error::{ErrorKind, UpstreamError};
 use crate::jsonrpc::{self, Id, Message, MessageKind};
+use crate::sync::Locked;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, Url};
@@ -74,7 +75,7 @@ impl Sse {
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, StreamState> {
-        self.state.lock().expect("sse state lock")
+        self.state.locked()
     }
 
     /// Open a new stream (a new server session) and wait for its endpoint,

@@ -9,6 +9,7 @@ use crate::auth::server::AuthServer;
 use crate::auth::store::{Client, Tokens};
 use crate::auth::{Auth, Error, Known};
 use crate::http::challenge::Challenge;
+use crate::sync::Locked;
 
 /// A refresh token.
 pub(super) struct Refresh<'a>(pub &'a str);
@@ -58,7 +59,7 @@ impl Auth {
     pub(in crate::auth) async fn refresh_shared(&self, old: &Tokens) -> Result<Tokens, Error> {
         let turn = self.turn(Some(old.access_token.expose())).await?;
         let Some(mut turn) = turn else {
-            let cur = self.current.lock().expect("auth state");
+            let cur = self.current.locked();
             return cur
                 .tokens
                 .clone()
@@ -67,7 +68,7 @@ impl Auth {
         let none = Challenge::default();
         if old.refresh_token.is_none() && self.cfg.grant.is_machine() {
             self.obtain(&mut turn.known, &none, None).await?;
-            let cur = self.current.lock().expect("auth state");
+            let cur = self.current.locked();
             return cur.tokens.clone().ok_or_else(|| "no token".into());
         }
         let rt = old.refresh_token.clone().ok_or("no refresh token")?;

@@ -6,6 +6,7 @@
 
 use super::Step;
 use crate::http::client::ProxyEnv;
+use crate::sync::Locked;
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -246,7 +247,7 @@ fn read_chain(host: &str, addr: SocketAddr) -> Result<Vec<Cert>, String> {
         conn.complete_io(&mut sock)
             .map_err(|e| format!("the TLS handshake failed: {e}"))?;
     }
-    let certs = seen.certs.lock().expect("certs").clone();
+    let certs = seen.certs.locked().clone();
     Ok(certs.iter().map(|der| describe(der)).collect())
 }
 
@@ -372,7 +373,7 @@ impl rustls::client::danger::ServerCertVerifier for Recorder {
         _ocsp: &[u8],
         _now: rustls::pki_types::UnixTime,
     ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
-        let mut certs = self.certs.lock().expect("certs");
+        let mut certs = self.certs.locked();
         certs.push(end_entity.to_vec());
         certs.extend(intermediates.iter().map(|c| c.to_vec()));
         Ok(rustls::client::danger::ServerCertVerified::assertion())

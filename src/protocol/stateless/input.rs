@@ -3,6 +3,7 @@
 //! answers collected by key.
 
 use crate::jsonrpc::{self, Id, Message};
+use crate::sync::Locked;
 use crate::transport::Sink;
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -75,9 +76,7 @@ pub struct Asking {
 impl Asking {
     /// The client answered `m`; true when the bridge was waiting for it.
     pub fn answered(&self, m: Message) -> bool {
-        let waiter = m
-            .id()
-            .and_then(|id| self.waiters.lock().expect("waiters lock").remove(id));
+        let waiter = m.id().and_then(|id| self.waiters.locked().remove(id));
         match waiter {
             Some(w) => w.send(m).is_ok(),
             None => false,
@@ -110,10 +109,7 @@ impl Asking {
             let id = Id::bridge(&format!("mcp-bridge-input-{n}"));
             let (params, url_mode) = with_elicitation_id(&r.method, r.params, n);
             let (tx, rx) = oneshot::channel();
-            self.waiters
-                .lock()
-                .expect("waiters lock")
-                .insert(id.clone(), tx);
+            self.waiters.locked().insert(id.clone(), tx);
             let mut line = format!(
                 r#"{{"jsonrpc":"2.0","id":{},"method":{}"#,
                 id.as_json(),
@@ -136,7 +132,7 @@ impl Asking {
         let mut accepted_urls = Vec::new();
         for (key, id, rx, url_mode) in waiting {
             let Ok(answer) = rx.await else {
-                self.waiters.lock().expect("waiters lock").remove(&id);
+                self.waiters.locked().remove(&id);
                 return Err(Refusal {
                     code: jsonrpc::UPSTREAM_ERROR,
                     text: "mcp-bridge: the client did not answer the server's input request".into(),

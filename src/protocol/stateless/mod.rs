@@ -19,6 +19,7 @@ use crate::http::error::UpstreamError;
 use crate::http::retry::{Reconnect, Reopen};
 use crate::jsonrpc::{self, Id, Message, MessageKind, Method};
 use crate::protocol::{self, extensions, HANDSHAKE_VERSIONS, LATEST_HANDSHAKE, MODERN};
+use crate::sync::Locked;
 use crate::transport::streamable_http::Others;
 use crate::transport::Sink;
 use discover::Discovered;
@@ -115,12 +116,12 @@ impl Translator {
             Some(Method::Ping) => Ok(empty()),
             Some(Method::SetLogLevel) => {
                 let level = jsonrpc::params_raw(&m.raw, "level");
-                self.envelope.lock().expect("envelope lock").log_level = level;
+                self.envelope.locked().log_level = level;
                 Ok(empty())
             }
             Some(method @ (Method::ResourcesSubscribe | Method::ResourcesUnsubscribe)) => {
                 if let Some(uri) = jsonrpc::params_str(&m.raw, "uri") {
-                    let mut subs = self.subscriptions.lock().expect("subscriptions lock");
+                    let mut subs = self.subscriptions.locked();
                     if *method == Method::ResourcesSubscribe {
                         subs.insert(uri);
                     } else {
@@ -184,11 +185,7 @@ impl Translator {
         // URL-mode elicitations the client accepted, by the ids it was given.
         let mut opened: Vec<String> = Vec::new();
         for round in 0..=MAX_INPUT_ROUNDS {
-            let stamped = self
-                .envelope
-                .lock()
-                .expect("envelope lock")
-                .stamp(&m.raw, &extra);
+            let stamped = self.envelope.locked().stamp(&m.raw, &extra);
             let raw = match stamped {
                 Ok(r) => r,
                 Err(e) => return Ok(fail(jsonrpc::INVALID_REQUEST, &e.to_string())),
@@ -291,13 +288,7 @@ impl Translator {
                 filter.insert(name.to_owned(), true.into());
             }
         }
-        let subs: Vec<String> = self
-            .subscriptions
-            .lock()
-            .expect("subscriptions lock")
-            .iter()
-            .cloned()
-            .collect();
+        let subs: Vec<String> = self.subscriptions.locked().iter().cloned().collect();
         if !subs.is_empty() {
             filter.insert("resourceSubscriptions".to_owned(), subs.into());
         }
@@ -314,7 +305,7 @@ impl Translator {
                 }
             }
         });
-        *self.listen.lock().expect("listen lock") = Some(task.abort_handle());
+        *self.listen.locked() = Some(task.abort_handle());
     }
 
     /// One run of the listen stream.
@@ -325,11 +316,7 @@ impl Translator {
             "method": "subscriptions/listen",
             "params": {"notifications": filter},
         });
-        let stamped = self
-            .envelope
-            .lock()
-            .expect("envelope lock")
-            .request(body.to_string().as_bytes());
+        let stamped = self.envelope.locked().request(body.to_string().as_bytes());
         let Ok((msg, headers)) = stamped else {
             return Reopen::Stop;
         };
@@ -356,7 +343,7 @@ impl Translator {
 
     /// Stop the listen stream.
     pub fn stop(&self) {
-        if let Some(old) = self.listen.lock().expect("listen lock").take() {
+        if let Some(old) = self.listen.locked().take() {
             old.abort();
         }
     }

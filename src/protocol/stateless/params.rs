@@ -12,6 +12,7 @@
 //! server says the tools changed or refuses a call's headers.
 
 use super::envelope::encode_header_value;
+use crate::sync::Locked;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::Deserialize;
@@ -231,7 +232,7 @@ pub struct ToolHeaders {
 impl ToolHeaders {
     /// What is known of `tool`, for a caller holding the credentials `who`.
     pub fn lookup(&self, tool: &str, who: Option<u64>) -> Lookup {
-        let mut k = self.known.lock().expect("tools lock");
+        let mut k = self.known.locked();
         if k.owner.is_some() && k.owner != who {
             *k = Known::default();
         }
@@ -246,7 +247,7 @@ impl ToolHeaders {
 
     /// Forget every tool: the list changed, or a call's headers were refused.
     pub fn forget(&self) {
-        *self.known.lock().expect("tools lock") = Known::default();
+        *self.known.locked() = Known::default();
     }
 
     /// Learn from one page of a `tools/list` answer `raw`, fetched with the
@@ -278,7 +279,7 @@ impl ToolHeaders {
             return (raw, None);
         };
         let mut kept = Vec::with_capacity(page.tools.len());
-        let mut k = self.known.lock().expect("tools lock");
+        let mut k = self.known.locked();
         if k.owner.is_some() && k.owner != who {
             *k = Known::default();
         }

@@ -5,6 +5,7 @@
 use super::{Cursor, StreamableHttp, SESSION_HEADER};
 use crate::http::body::content_type;
 use crate::http::retry::{Reconnect, Reopen};
+use crate::sync::Locked;
 use crate::transport::event_stream::EventReader;
 use crate::transport::{forward, Event, Events, Sink};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
@@ -52,12 +53,7 @@ impl StreamableHttp {
                 }
             }
         });
-        if let Some(old) = self
-            .get_stream
-            .lock()
-            .expect("get_stream lock")
-            .replace(task.abort_handle())
-        {
+        if let Some(old) = self.get_stream.locked().replace(task.abort_handle()) {
             old.abort();
         }
         ready_rx
@@ -66,15 +62,14 @@ impl StreamableHttp {
     /// True while a GET stream is kept open.
     pub fn has_get_stream(&self) -> bool {
         self.get_stream
-            .lock()
-            .expect("get_stream lock")
+            .locked()
             .as_ref()
             .is_some_and(|t| !t.is_finished())
     }
 
     /// Stop the GET stream, if one is open.
     pub fn stop_get_stream(&self) {
-        if let Some(old) = self.get_stream.lock().expect("get_stream lock").take() {
+        if let Some(old) = self.get_stream.locked().take() {
             old.abort();
         }
     }

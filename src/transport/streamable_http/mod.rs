@@ -15,6 +15,7 @@ pub use post::{Others, Posted, Reply};
 pub use reply_stream::ReplyStream;
 
 use crate::http::error::UpstreamError;
+use crate::sync::Locked;
 use crate::transport::Endpoint;
 use reqwest::header::HeaderMap;
 use reqwest::Method;
@@ -76,7 +77,7 @@ impl StreamableHttp {
 
     /// True the first time event `id` is seen in session `epoch`.
     fn first_time(&self, epoch: u64, id: &str) -> bool {
-        self.seen.lock().expect("seen lock").first_time(epoch, id)
+        self.seen.locked().first_time(epoch, id)
     }
 
     /// End the session with DELETE (405 is fine), giving up after `limit`.
