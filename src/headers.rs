@@ -1,6 +1,7 @@
 //! `--header` and `--header-file`: parsing `Name: value`, expanding `${VAR}`
 //! from the environment, and keeping the values out of every log.
 
+use crate::secret::Secret;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use std::path::Path;
 
@@ -89,13 +90,13 @@ fn parse_one(
 /// Build the header map from `--header` values and `--header-file` files, in
 /// that order (a later header of the same name is added, not replaced).
 pub fn collect(
-    specs: &[String],
+    specs: &[Secret],
     files: &[impl AsRef<Path>],
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<HeaderMap, HeaderError> {
     let mut map = HeaderMap::new();
     for spec in specs {
-        let (n, v) = parse_one(spec, env)?;
+        let (n, v) = parse_one(spec.expose(), env)?;
         map.append(n, v);
     }
     for file in files {

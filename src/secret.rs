@@ -32,6 +32,14 @@ impl From<String> for Secret {
     }
 }
 
+/// A command-line value parsed straight into a secret (clap reads it so).
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(value: &str) -> Result<Secret, Self::Err> {
+        Ok(Secret(value.to_owned()))
+    }
+}
+
 impl From<&str> for Secret {
     fn from(value: &str) -> Secret {
         Secret(value.to_owned())

@@ -109,6 +109,31 @@ pub fn shown_text(url: &str) -> String {
     url::Url::parse(url).map_or_else(|_| url.to_owned(), |u| shown(&u))
 }
 
+/// A URL that a struct keeps and may be `{:?}`-formatted with: its `Debug`
+/// is what people are shown ([`shown`]), since its query may carry a key.
+/// In every other way it is the URL.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RedactedUrl(pub url::Url);
+
+impl std::ops::Deref for RedactedUrl {
+    type Target = url::Url;
+    fn deref(&self) -> &url::Url {
+        &self.0
+    }
+}
+
+impl From<url::Url> for RedactedUrl {
+    fn from(u: url::Url) -> Self {
+        RedactedUrl(u)
+    }
+}
+
+impl std::fmt::Debug for RedactedUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", shown(&self.0))
+    }
+}
+
 /// True for `localhost`, 127.0.0.0/8 and ::1.
 pub fn is_loopback(url: &url::Url) -> bool {
     match url.host() {

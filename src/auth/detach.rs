@@ -128,7 +128,7 @@ impl Auth {
         turn.held = self.lock().await?;
         let stored = self.read_shared().await;
         match stored.tokens {
-            Some(t) if Some(fingerprint(&self.sent(&t))) != sent.map(fingerprint) => {
+            Some(t) if Some(fingerprint(self.sent(&t).expose())) != sent.map(fingerprint) => {
                 self.adopt_fresh(t);
                 turn.known.client = stored.client;
                 Ok(())
@@ -150,7 +150,7 @@ impl Auth {
         let held = self.lock().await?;
         let stored = self.read_shared().await;
         if let Some(t) = &stored.tokens {
-            if Some(fingerprint(&self.sent(t))) != req.refused {
+            if Some(fingerprint(self.sent(t).expose())) != req.refused {
                 tracing::info!("another mcp-bridge process signed in meanwhile");
                 return Ok(());
             }

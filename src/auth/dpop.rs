@@ -109,7 +109,7 @@ impl Auth {
             let cur = self.current.locked();
             cur.tokens
                 .as_ref()
-                .is_some_and(|t| t.dpop && Some(self.sent(t).as_str()) == sent)
+                .is_some_and(|t| t.dpop && Some(self.sent(t).expose()) == sent)
         };
         bound && c.bearer && !c.dpop && !self.bearer_only.load(Ordering::Relaxed)
     }

@@ -66,7 +66,7 @@ pub struct Settings {
     /// server offers it (`login` on a machine with no display).
     pub device_when_headless: bool,
     /// The MCP server.
-    pub server: Url,
+    pub server: crate::url_policy::RedactedUrl,
     /// Sign in at all (off when the user sends their own Authorization header).
     pub enabled: bool,
     /// Other things that change who a token is for (headers), hashed into the key.
@@ -132,7 +132,7 @@ impl Settings {
 /// it on the request that got it.
 #[derive(Default)]
 struct Fresh {
-    token: Option<String>,
+    token: Option<Secret>,
     refused_at: Option<std::time::Instant>,
 }
 
@@ -236,7 +236,7 @@ impl Auth {
 
     /// The access token to send when nothing must be waited for first: the
     /// store was read, and no refresh is due. `None` when something must.
-    fn bearer_if_ready(&self) -> Option<Option<String>> {
+    fn bearer_if_ready(&self) -> Option<Option<Secret>> {
         let cur = self.current.locked();
         if !cur.loaded {
             return None;
@@ -253,7 +253,7 @@ impl Auth {
     }
 
     /// The access token to send, refreshed first when it is about to expire.
-    async fn current_bearer(&self) -> Option<String> {
+    async fn current_bearer(&self) -> Option<Secret> {
         self.load_once().await;
         if let Some(ready) = self.bearer_if_ready() {
             return ready;
@@ -274,14 +274,14 @@ impl Auth {
 
     /// What goes to the server of `t`: the access token, or with
     /// `--use-id-token` the ID token (the access token when there is none).
-    fn sent(&self, t: &Tokens) -> String {
+    fn sent(&self, t: &Tokens) -> Secret {
         match (&t.id_token, self.cfg.use_id_token) {
-            (Some(id), true) => id.expose().to_owned(),
+            (Some(id), true) => id.clone(),
             (None, true) => {
                 tracing::warn!("--use-id-token: the authorization server sent no ID token (ask for the openid scope); sending the access token");
-                t.access_token.expose().to_owned()
+                t.access_token.clone()
             }
-            _ => t.access_token.expose().to_owned(),
+            _ => t.access_token.clone(),
         }
     }
 
@@ -419,7 +419,7 @@ impl Auth {
         cur.refresh_paused_until = 0;
     }
 
-    fn current_access(&self) -> Option<String> {
+    fn current_access(&self) -> Option<Secret> {
         let cur = self.current.locked();
         cur.tokens.as_ref().map(|t| self.sent(t))
     }
@@ -457,7 +457,7 @@ impl Auth {
     /// token is then used): there is nothing left to do.
     async fn turn(&self, sent: Option<&str>) -> Result<Option<Turn<'_>>, UpstreamError> {
         let mut known = self.single.lock().await;
-        if self.current_access().as_deref() != sent {
+        if self.current_access().as_ref().map(Secret::expose) != sent {
             return Ok(None);
         }
         let held = self.lock().await?;
@@ -510,7 +510,7 @@ mod tests {
             device_when_headless: false,
             use_id_token: false,
             paste_back: false,
-            server: Url::parse("https://a.example/mcp").unwrap(),
+            server: Url::parse("https://a.example/mcp").unwrap().into(),
             enabled: true,
             identity: String::new(),
             resource: None,
@@ -538,7 +538,7 @@ mod tests {
         };
         assert_ne!(
             k,
-            other(&|s| s.server = Url::parse("https://b.example/mcp").unwrap())
+            other(&|s| s.server = Url::parse("https://b.example/mcp").unwrap().into())
         );
         assert_ne!(k, other(&|s| s.resource = Some("https://a.example".into())));
         assert_ne!(k, other(&|s| s.identity = "x-account: bob".into()));

@@ -20,7 +20,7 @@ impl Auth {
         let refused_fresh = {
             let f = self.fresh.locked();
             match (&f.token, f.refused_at) {
-                (Some(t), Some(at)) => Some(t.as_str()) == sent && at.elapsed() < SIGN_IN_COOL_DOWN,
+                (Some(t), Some(at)) => Some(t.expose()) == sent && at.elapsed() < SIGN_IN_COOL_DOWN,
                 _ => false,
             }
         };

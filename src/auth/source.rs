@@ -6,6 +6,7 @@ use super::Auth;
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
 use crate::http::{BoxFuture, TokenSource};
+use crate::secret::Secret;
 use crate::sync::Locked;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use url::Url;
@@ -27,29 +28,29 @@ impl Drop for Handling<'_> {
 }
 
 impl TokenSource for Auth {
-    fn bearer(&self) -> BoxFuture<'_, Option<String>> {
+    fn bearer(&self) -> BoxFuture<'_, Option<Secret>> {
         Box::pin(self.current_bearer())
     }
 
-    fn bearer_now(&self) -> Option<Option<String>> {
+    fn bearer_now(&self) -> Option<Option<Secret>> {
         self.bearer_if_ready()
     }
 
-    fn proof(&self, method: &str, url: &Url, token: &str) -> Option<String> {
+    fn proof(&self, method: &str, url: &Url, token: &Secret) -> Option<String> {
         let bound = self
             .current
             .locked()
             .tokens
             .as_ref()
-            .is_some_and(|t| t.dpop && t.access_token.expose() == token);
+            .is_some_and(|t| t.dpop && t.access_token == *token);
         bound
-            .then(|| self.dpop.resource_proof(method, url, token))
+            .then(|| self.dpop.resource_proof(method, url, token.expose()))
             .flatten()
     }
 
-    fn refused_at_once(&self, token: &str) {
+    fn refused_at_once(&self, token: &Secret) {
         let mut f = self.fresh.locked();
-        if f.token.as_deref() == Some(token) {
+        if f.token.as_ref() == Some(token) {
             f.refused_at = Some(std::time::Instant::now());
         }
     }
@@ -69,29 +70,29 @@ impl TokenSource for Auth {
         })
     }
 
-    fn another_kind(&self, token: &str, challenge: &Challenge) -> bool {
-        self.binding_refused(Some(token), challenge)
+    fn another_kind(&self, token: &Secret, challenge: &Challenge) -> bool {
+        self.binding_refused(Some(token.expose()), challenge)
     }
 
     fn unauthorized<'a>(
         &'a self,
-        sent: Option<&'a str>,
+        sent: Option<&'a Secret>,
         challenge: &'a Challenge,
     ) -> BoxFuture<'a, Result<(), UpstreamError>> {
         Box::pin(async move {
             let _counted = Handling::enter(&self.handling);
-            Auth::unauthorized(self, sent, challenge).await
+            Auth::unauthorized(self, sent.map(Secret::expose), challenge).await
         })
     }
 
     fn insufficient_scope<'a>(
         &'a self,
-        sent: Option<&'a str>,
+        sent: Option<&'a Secret>,
         challenge: &'a Challenge,
     ) -> BoxFuture<'a, Result<(), UpstreamError>> {
         Box::pin(async move {
             let _counted = Handling::enter(&self.handling);
-            self.step_up(sent, challenge).await
+            self.step_up(sent.map(Secret::expose), challenge).await
         })
     }
 }

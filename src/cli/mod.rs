@@ -2,11 +2,12 @@
 
 use crate::auth::store::Backend;
 use crate::connection::{Choice, Protocol};
+use crate::secret::Secret;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 mod values;
-pub use values::{parse_authorize_param, parse_seconds, parse_size, ValueError};
+pub use values::{parse_authorize_param, parse_seconds, parse_size, ServerUrl, ValueError};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -37,7 +38,7 @@ pub struct Cli {
 
     /// The remote MCP server's URL: https, or http to a loopback host.
     #[arg(value_name = "URL", required = true)]
-    pub url: Option<String>,
+    pub url: Option<ServerUrl>,
 
     /// The port for the sign-in callback (as mcp-remote takes it); the same as --callback-port.
     #[arg(value_name = "CALLBACK_PORT", conflicts_with = "callback_port")]
@@ -55,7 +56,7 @@ pub enum Command {
     Login {
         /// The MCP server's URL.
         #[arg(value_name = "URL")]
-        url: String,
+        url: ServerUrl,
         /// The port for the sign-in callback.
         #[arg(value_name = "CALLBACK_PORT", conflicts_with = "callback_port")]
         port: Option<u16>,
@@ -68,7 +69,7 @@ pub enum Command {
     Check {
         /// The MCP server's URL.
         #[arg(value_name = "URL")]
-        url: String,
+        url: ServerUrl,
         /// The port for the sign-in callback.
         #[arg(value_name = "CALLBACK_PORT", conflicts_with = "callback_port")]
         port: Option<u16>,
@@ -90,7 +91,7 @@ pub enum Command {
     Doctor {
         /// The MCP server's URL.
         #[arg(value_name = "URL")]
-        url: String,
+        url: ServerUrl,
         /// The port for the sign-in callback.
         #[arg(value_name = "CALLBACK_PORT", conflicts_with = "callback_port")]
         port: Option<u16>,
@@ -112,7 +113,7 @@ pub enum Command {
             required_unless_present = "all",
             conflicts_with = "all"
         )]
-        url: Option<String>,
+        url: Option<ServerUrl>,
         /// Remove every stored credential.
         #[arg(long)]
         all: bool,
@@ -153,7 +154,7 @@ pub enum Command {
         name: String,
         /// The MCP server's URL.
         #[arg(value_name = "URL")]
-        url: String,
+        url: ServerUrl,
         /// Bridge options for this server (--header, --transport, ...),
         /// written as given: quote `${VAR}` so that the shell leaves it for
         /// the bridge to expand at start.
@@ -162,7 +163,7 @@ pub enum Command {
             trailing_var_arg = true,
             allow_hyphen_values = true
         )]
-        options: Vec<String>,
+        options: Vec<Secret>,
     },
     /// Remove a server from an MCP client's configuration.
     Uninstall {
@@ -233,7 +234,7 @@ pub struct ConnectionOptions {
     /// Add an HTTP header to every request, as "Name: value" (repeatable).
     /// ${VAR} in the value is taken from the environment.
     #[arg(long = "header", short = 'H', value_name = "NAME: VALUE")]
-    pub headers: Vec<String>,
+    pub headers: Vec<Secret>,
 
     /// Read headers from FILE, one "Name: value" a line, # for comments
     /// (keeps secrets out of the process list). ${VAR} is expanded.
@@ -309,7 +310,7 @@ pub struct SignInOptions {
     /// A pre-registered OAuth client, as JSON or @file: {"client_id": ...,
     /// "client_secret": ...} (skips dynamic registration).
     #[arg(long, value_name = "JSON|@FILE", help_heading = "Sign-in")]
-    pub static_oauth_client_info: Option<String>,
+    pub static_oauth_client_info: Option<Secret>,
 
     /// Extra client metadata for dynamic registration, as JSON or @file
     /// (e.g. {"scope": "read write"}).
@@ -356,7 +357,7 @@ pub struct SignInOptions {
     /// rotated token is picked up (a Kubernetes service-account token, a
     /// CI job's OIDC token). `${VAR}` is expanded.
     #[arg(long, value_name = "VALUE|@FILE", help_heading = "Sign-in")]
-    pub jwt_bearer_assertion: Option<String>,
+    pub jwt_bearer_assertion: Option<Secret>,
 
     /// Enterprise-managed authorization (SEP-990): the issuer of your
     /// identity provider, which vouches for you to the MCP server's
@@ -383,7 +384,7 @@ pub struct SignInOptions {
         help_heading = "Sign-in",
         requires = "idp_issuer"
     )]
-    pub idp_client_secret: Option<String>,
+    pub idp_client_secret: Option<Secret>,
 
     /// An ID token from the identity provider, for automation, instead of
     /// signing in there in the browser (VALUE or @FILE, read again for
@@ -394,7 +395,7 @@ pub struct SignInOptions {
         help_heading = "Sign-in",
         requires = "idp_issuer"
     )]
-    pub idp_id_token: Option<String>,
+    pub idp_id_token: Option<Secret>,
 
     /// Use this token endpoint instead of the one the authorization
     /// server's metadata names (or when it publishes none).

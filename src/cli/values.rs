@@ -86,3 +86,36 @@ mod tests {
         assert!(parse_size("99999999999G").is_err());
     }
 }
+
+/// The server URL as given on the command line. Its `{:?}` writes it as
+/// people are shown URLs (`url_policy::shown_text`: the query's values as
+/// `…`), since a query may carry a key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ServerUrl(String);
+
+impl ServerUrl {
+    /// The URL as given.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for ServerUrl {
+    type Target = str;
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::str::FromStr for ServerUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<ServerUrl, Self::Err> {
+        Ok(ServerUrl(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for ServerUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", crate::url_policy::shown_text(&self.0))
+    }
+}

@@ -10,6 +10,7 @@
 use crate::cli::{Cli, ClientApp};
 use crate::commands::Failure;
 use crate::files::FileError;
+use crate::secret::Secret;
 use clap::Parser;
 use jsonc_parser::cst::{CstInputValue, CstObject, CstRootNode};
 use jsonc_parser::ParseOptions;
@@ -33,7 +34,7 @@ pub struct Install<'a> {
     /// The server's URL.
     pub url: &'a str,
     /// Bridge options, written as given (`${VAR}` stays unexpanded).
-    pub options: &'a [String],
+    pub options: &'a [Secret],
 }
 
 /// The file a client reads its MCP servers from on `os` (as
@@ -82,9 +83,13 @@ fn servers_key(client: ClientApp) -> &'static str {
 }
 
 /// The entry for the bridge: this binary, the URL and the options.
-fn entry(client: ClientApp, command: &str, url: &str, options: &[String]) -> CstInputValue {
+fn entry(client: ClientApp, command: &str, url: &str, options: &[Secret]) -> CstInputValue {
     let mut args = vec![CstInputValue::String(url.to_owned())];
-    args.extend(options.iter().map(|o| CstInputValue::String(o.clone())));
+    args.extend(
+        options
+            .iter()
+            .map(|o| CstInputValue::String(o.expose().to_owned())),
+    );
     let mut fields = Vec::new();
     if matches!(client, ClientApp::Vscode | ClientApp::ClaudeCode) {
         fields.push(("type".to_owned(), CstInputValue::String("stdio".into())));
@@ -188,15 +193,15 @@ fn plain_path(p: &str) -> String {
 
 /// Check that the URL and options are what the bridge accepts, so that a
 /// typo fails now and not when the client starts it.
-fn check_options(url: &str, options: &[String]) -> Result<(), Failure> {
-    crate::url_policy::check_url(url, options.iter().any(|o| o == "--allow-http"))?;
+fn check_options(url: &str, options: &[Secret]) -> Result<(), Failure> {
+    let options: Vec<&str> = options.iter().map(Secret::expose).collect();
+    crate::url_policy::check_url(url, options.contains(&"--allow-http"))?;
     let argv = ["mcp-bridge", url]
         .into_iter()
-        .map(str::to_owned)
-        .chain(options.iter().cloned());
+        .chain(options.iter().copied());
     Cli::try_parse_from(argv).map(|_| ()).map_err(|e| {
         let own = ["--force", "--dry-run", "--config", "--client"];
-        let text = match options.iter().find(|o| own.contains(&o.as_str())) {
+        let text = match options.iter().find(|o| own.contains(o)) {
             Some(o) => format!("{o} is an option of install: put it before NAME"),
             None => {
                 let said = e.to_string();
@@ -398,7 +403,7 @@ mod tests {
 
     #[test]
     fn options_are_checked_as_the_bridge_would_take_them() {
-        let o = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let o = |v: &[&str]| v.iter().map(|s| Secret::from(*s)).collect::<Vec<_>>();
         assert!(check_options("https://h/mcp", &o(&["--header", "A: ${B}"])).is_ok());
         assert!(check_options("https://h/mcp", &o(&["--no-such-flag"])).is_err());
         assert!(check_options("not a url", &[]).is_err());

@@ -25,7 +25,8 @@ pub fn settings(
     let static_client = opts
         .sign_in
         .static_oauth_client_info
-        .as_deref()
+        .as_ref()
+        .map(Secret::expose)
         .map(|s| json_option("--static-oauth-client-info", s))
         .transpose()?
         .map(|v| static_client(&v))
@@ -107,7 +108,7 @@ pub fn settings(
         grant,
         assertion_key,
         token_endpoint,
-        server: url.clone(),
+        server: url.clone().into(),
         enabled: !headers.contains_key(AUTHORIZATION),
         identity: identity.join("\n"),
         resource,
@@ -145,7 +146,7 @@ fn grant_mode(opts: &Options, client: Option<&Client>) -> Result<auth::GrantMode
     if let Some(raw) = &opts.sign_in.jwt_bearer_assertion {
         return Ok(auth::GrantMode::JwtBearer(assertion(
             "--jwt-bearer-assertion",
-            raw,
+            raw.expose(),
         )?));
     }
     if let Some(issuer) = &opts.sign_in.idp_issuer {
@@ -160,13 +161,15 @@ fn grant_mode(opts: &Options, client: Option<&Client>) -> Result<auth::GrantMode
         let client_secret = opts
             .sign_in
             .idp_client_secret
-            .as_deref()
+            .as_ref()
+            .map(Secret::expose)
             .map(|raw| assertion("--idp-client-secret", raw).and_then(|a| Ok(a.read()?)))
             .transpose()?;
         let id_token = opts
             .sign_in
             .idp_id_token
-            .as_deref()
+            .as_ref()
+            .map(Secret::expose)
             .map(|raw| assertion("--idp-id-token", raw))
             .transpose()?;
         return Ok(auth::GrantMode::Enterprise(auth::Idp {
@@ -266,4 +269,121 @@ fn static_client(v: &Value) -> Result<Client, Failure> {
         dynamic: false,
         scope: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    /// Each planted where a person would put a secret on the command line.
+    const PLANTED: [&str; 7] = [
+        "planted-query-key",
+        "planted-header-value",
+        "planted-client-secret",
+        "planted-assertion",
+        "planted-idp-secret",
+        "planted-idp-id-token",
+        "planted-install-header",
+    ];
+
+    fn lines() -> Vec<Vec<&'static str>> {
+        let url = "https://h.example/mcp?api_key=planted-query-key";
+        let client = r#"{"client_id":"c","client_secret":"planted-client-secret"}"#;
+        let header = "Authorization: Bearer planted-header-value";
+        vec![
+            vec![
+                "mcp-bridge",
+                url,
+                "--header",
+                header,
+                "--static-oauth-client-info",
+                client,
+                "--jwt-bearer-assertion",
+                "planted-assertion",
+            ],
+            vec![
+                "mcp-bridge",
+                url,
+                "-H",
+                header,
+                "--static-oauth-client-info",
+                client,
+                "--idp-issuer",
+                "https://idp.example",
+                "--idp-client-id",
+                "id",
+                "--idp-client-secret",
+                "planted-idp-secret",
+                "--idp-id-token",
+                "planted-idp-id-token",
+            ],
+            vec!["mcp-bridge", "login", url, "--header", header],
+            vec![
+                "mcp-bridge",
+                "check",
+                url,
+                "--header",
+                header,
+                "--static-oauth-client-info",
+                client,
+            ],
+            vec!["mcp-bridge", "doctor", url, "--header", header],
+            vec!["mcp-bridge", "logout", url],
+            vec![
+                "mcp-bridge",
+                "install",
+                "--client",
+                "cursor",
+                "docs",
+                url,
+                "--header",
+                "Authorization: Bearer planted-install-header",
+            ],
+        ]
+    }
+
+    fn assert_hidden(what: &str, text: &str) {
+        for p in PLANTED {
+            assert!(!text.contains(p), "{what} shows {p}: {text}");
+        }
+    }
+
+    #[test]
+    fn no_options_struct_shows_a_secret_it_holds() {
+        for argv in lines() {
+            let cli = Cli::try_parse_from(&argv).unwrap_or_else(|e| panic!("{argv:?}: {e}"));
+            assert_hidden("the command line", &format!("{cli:?} {cli:#?}"));
+            let (url, opts) = match &cli.command {
+                None => (cli.url.clone().unwrap(), &cli.opts),
+                Some(Command::Login { url, opts, .. } | Command::Check { url, opts, .. }) => {
+                    (url.clone(), &**opts)
+                }
+                _ => continue,
+            };
+            // What the settings of the sign-in are built from, and them.
+            let url = url::Url::parse(&url).unwrap();
+            let env = |_: &str| None;
+            let headers =
+                crate::headers::collect(&opts.connection.headers, &[] as &[&str], &env).unwrap();
+            let settings = settings(&url, None, opts, &headers).unwrap();
+            assert_hidden("the sign-in settings", &format!("{settings:?} {headers:?}"));
+            // The values are all there, for the places that send them.
+            let all = format!(
+                "{} {}",
+                opts.connection
+                    .headers
+                    .iter()
+                    .map(Secret::expose)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                opts.sign_in
+                    .static_oauth_client_info
+                    .as_ref()
+                    .map_or("", Secret::expose),
+            );
+            assert!(all.contains("planted-header-value"), "{argv:?}");
+        }
+    }
 }

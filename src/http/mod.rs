@@ -17,6 +17,7 @@ pub mod reach;
 pub mod retry;
 pub mod wire;
 
+use crate::secret::Secret;
 use challenge::Challenge;
 use error::{ErrorKind, UpstreamError};
 use reqwest::header::{HeaderValue, AUTHORIZATION, COOKIE};
@@ -46,36 +47,36 @@ fn same_origin(a: &url::Url, b: &url::Url) -> bool {
 /// refused one; it never sees how tokens are got.
 pub trait TokenSource: Send + Sync {
     /// The access token to send now, if there is one.
-    fn bearer(&self) -> BoxFuture<'_, Option<String>>;
+    fn bearer(&self) -> BoxFuture<'_, Option<Secret>>;
     /// What [`bearer`](Self::bearer) would give, when it can be told without
     /// waiting (nothing to load, no refresh due): `Some(token or none)`;
     /// `None` sends the caller to `bearer`. Every request asks, so this
     /// spares the common case a boxed future.
-    fn bearer_now(&self) -> Option<Option<String>> {
+    fn bearer_now(&self) -> Option<Option<Secret>> {
         None
     }
     /// The server answered 401 to a request sent with `sent`: get a token
     /// that may work (another's, a refreshed one, a new sign-in).
     fn unauthorized<'a>(
         &'a self,
-        sent: Option<&'a str>,
+        sent: Option<&'a Secret>,
         challenge: &'a Challenge,
     ) -> BoxFuture<'a, Result<(), UpstreamError>>;
     /// The server answered 403 `insufficient_scope`: get a token with the
     /// scope it asks for.
     fn insufficient_scope<'a>(
         &'a self,
-        sent: Option<&'a str>,
+        sent: Option<&'a Secret>,
         challenge: &'a Challenge,
     ) -> BoxFuture<'a, Result<(), UpstreamError>>;
     /// The DPoP proof (RFC 9449) to send with `token` on a `method` request
     /// to `url`, when the token is bound to a key; `None` means a bearer token.
-    fn proof(&self, _method: &str, _url: &url::Url, _token: &str) -> Option<String> {
+    fn proof(&self, _method: &str, _url: &url::Url, _token: &Secret) -> Option<String> {
         None
     }
     /// The server refused `token` on the very request that got it (after a
     /// 401 and a new token): it rejects what the token source gets.
-    fn refused_at_once(&self, _token: &str) {}
+    fn refused_at_once(&self, _token: &Secret) {}
     /// The server asked for this DPoP nonce (`use_dpop_nonce`); true when
     /// it is news, so the request is worth sending once more with it.
     fn dpop_nonce(&self, _nonce: &str) -> bool {
@@ -84,7 +85,7 @@ pub trait TokenSource: Send + Sync {
     /// The server refused `token`, got just now, with `challenge`: true when
     /// the source would get another kind of token for it (a Bearer token
     /// where a DPoP-bound one was refused), worth one more round.
-    fn another_kind(&self, _token: &str, _challenge: &Challenge) -> bool {
+    fn another_kind(&self, _token: &Secret, _challenge: &Challenge) -> bool {
         false
     }
     /// What a person must do for a sign-in that goes on without this
@@ -256,7 +257,7 @@ impl Http {
         use std::hash::{Hash, Hasher};
         let token = self.tokens.as_deref()?.bearer().await?;
         let mut h = std::hash::DefaultHasher::new();
-        token.hash(&mut h);
+        token.expose().hash(&mut h);
         Some(h.finish())
     }
 
@@ -301,7 +302,7 @@ impl Http {
             if let (Some(t), Some(source)) = (&token, tokens) {
                 let proof = source.proof(req.method().as_str(), req.url(), t);
                 let scheme = if proof.is_some() { "DPoP" } else { "Bearer" };
-                if let Ok(mut v) = HeaderValue::from_str(&format!("{scheme} {t}")) {
+                if let Ok(mut v) = HeaderValue::from_str(&format!("{scheme} {}", t.expose())) {
                     v.set_sensitive(true);
                     req.headers_mut().insert(AUTHORIZATION, v);
                 }
@@ -374,13 +375,13 @@ impl Http {
                 401 if !signed_in
                     || !rekinded
                         && token
-                            .as_deref()
+                            .as_ref()
                             .is_some_and(|t| tokens.another_kind(t, &challenge())) =>
                 {
                     rekinded = signed_in;
                     let c = challenge();
                     tracing::info!("the server asks for authorization ({})", c.explain());
-                    if let Err(e) = tokens.unauthorized(token.as_deref(), &c).await {
+                    if let Err(e) = tokens.unauthorized(token.as_ref(), &c).await {
                         return Err(self.refusal(resp, e).await);
                     }
                     signed_in = true;
@@ -402,7 +403,7 @@ impl Http {
                         "the server needs more scope ({}); signing in again for it",
                         c.scope.as_deref().unwrap_or("unnamed")
                     );
-                    if let Err(e) = tokens.insufficient_scope(token.as_deref(), &c).await {
+                    if let Err(e) = tokens.insufficient_scope(token.as_ref(), &c).await {
                         return Err(self.refusal(resp, e).await);
                     }
                 }
