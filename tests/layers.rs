@@ -56,59 +56,177 @@ fn module_of(src: &Path, file: &Path) -> (String, bool) {
     (top, root_is_super)
 }
 
-/// The crate modules `text` names through `crate::` (or `super::` where
-/// that is the crate root), outside comments. Inside an inline module
-/// (`mod tests { ... }`), `super::` is the file's own module, so only
-/// `crate::` counts there.
-fn named(text: &str, root_is_super: bool) -> Vec<String> {
+/// The code of a file as tokens: identifiers, `::` and single punctuation.
+/// Comments (line, block, doc) and literals (strings, raw strings, chars)
+/// are left out, so that neither a `crate::` in words nor a `//` inside a
+/// string fools the reader.
+fn tokens(text: &str) -> Vec<String> {
+    let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
-    // Brace depth, and the depths at which inline modules opened.
-    let mut depth = 0usize;
-    let mut inline: Vec<usize> = Vec::new();
-    for line in text.lines() {
-        let code = line.trim_start();
-        if code.starts_with("//") {
-            continue;
-        }
-        let mut prefixes = vec!["crate::"];
-        if root_is_super && inline.is_empty() {
-            prefixes.push("super::");
-        }
-        for prefix in prefixes {
-            for (at, _) in code.match_indices(prefix) {
-                let before = code[..at].chars().last();
-                if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                    continue;
-                }
-                let rest = &code[at + prefix.len()..];
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_alphanumeric() || *c == '_')
-                    .collect();
-                if !name.is_empty() {
-                    out.push(name);
+    let mut i = 0;
+    let at = |i: usize| chars.get(i).copied().unwrap_or('\0');
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '/' && at(i + 1) == '/' {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && at(i + 1) == '*' {
+            let mut depth = 0;
+            while i < chars.len() {
+                if chars[i] == '/' && at(i + 1) == '*' {
+                    depth += 1;
+                    i += 2;
+                } else if chars[i] == '*' && at(i + 1) == '/' {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
                 }
             }
-        }
-        if opens_inline_module(code) {
-            inline.push(depth);
-        }
-        depth += code.matches('{').count();
-        depth = depth.saturating_sub(code.matches('}').count());
-        while inline.last().is_some_and(|&d| depth <= d) {
-            inline.pop();
+        } else if c == 'r'
+            && (at(i + 1) == '"' || at(i + 1) == '#' && matches!(at(i + 2), '"' | '#'))
+        {
+            // A raw string: r"..", r#".."#, with as many hashes to close.
+            let mut j = i + 1;
+            let mut hashes = 0;
+            while at(j) == '#' {
+                hashes += 1;
+                j += 1;
+            }
+            j += 1;
+            loop {
+                if j >= chars.len() {
+                    break;
+                }
+                if chars[j] == '"' && (1..=hashes).all(|k| at(j + k) == '#') {
+                    j += 1 + hashes;
+                    break;
+                }
+                j += 1;
+            }
+            i = j;
+        } else if c == '"' {
+            i += 1;
+            while i < chars.len() && chars[i] != '"' {
+                i += if chars[i] == '\\' { 2 } else { 1 };
+            }
+            i += 1;
+        } else if c == '\'' {
+            // A char literal ('x', '\n') or a lifetime ('a): only the first
+            // closes with a quote.
+            if at(i + 1) == '\\' {
+                i += 2;
+                while i < chars.len() && chars[i] != '\'' {
+                    i += 1;
+                }
+                i += 1;
+            } else if at(i + 2) == '\'' {
+                i += 3;
+            } else {
+                i += 1;
+            }
+        } else if c.is_alphanumeric() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            out.push(chars[start..i].iter().collect());
+        } else if c == ':' && at(i + 1) == ':' {
+            out.push("::".to_owned());
+            i += 2;
+        } else {
+            out.push(c.to_string());
+            i += 1;
         }
     }
     out
 }
 
-/// Whether a line opens a module written inline: `mod tests {`.
-fn opens_inline_module(code: &str) -> bool {
-    let rest = code
-        .trim_start_matches("pub(crate) ")
-        .trim_start_matches("pub(super) ")
-        .trim_start_matches("pub ");
-    rest.starts_with("mod ") && rest.trim_end().ends_with('{')
+/// The crate modules `text` names through `crate::` (or `super::` where
+/// that is the crate root), in code only: a path in full, `use` and
+/// `pub use`, and every member of a group (`use crate::{relay::Relay,
+/// http::{Http, X}}`, over as many lines as it takes). Inside an inline
+/// module (`mod tests { ... }`), `super::` is the file's own module, so
+/// only `crate::` counts there.
+fn named(text: &str, root_is_super: bool) -> Vec<String> {
+    let t = tokens(text);
+    let is_ident = |s: &str| {
+        s.chars()
+            .next()
+            .is_some_and(|c| c.is_alphabetic() || c == '_')
+    };
+    let mut out = Vec::new();
+    // Brace depth, and the depths at which inline modules opened.
+    let mut depth = 0usize;
+    let mut inline: Vec<usize> = Vec::new();
+    let mut i = 0;
+    while i < t.len() {
+        match t[i].as_str() {
+            "mod"
+                if t.get(i + 1).is_some_and(|n| is_ident(n))
+                    && t.get(i + 2).map(String::as_str) == Some("{") =>
+            {
+                inline.push(depth);
+            }
+            "{" => depth += 1,
+            "}" => {
+                depth = depth.saturating_sub(1);
+                while inline.last().is_some_and(|&d| depth <= d) {
+                    inline.pop();
+                }
+            }
+            // The start of a path (not `x::super`), at the crate or its root.
+            root @ ("crate" | "super")
+                if t.get(i + 1).map(String::as_str) == Some("::")
+                    && (i == 0 || t[i - 1] != "::") =>
+            {
+                let counts = root == "crate" || root_is_super && inline.is_empty();
+                // `super::super::x` from a file below a module is not the root.
+                let after = t.get(i + 2).map(String::as_str).unwrap_or_default();
+                if counts && after == "{" {
+                    out.extend(group(&t[i + 2..]));
+                } else if counts && is_ident(after) && after != "super" && after != "self" {
+                    out.push(after.to_owned());
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
+}
+
+/// The first name of each member of the group `t` opens with `{`.
+fn group(t: &[String]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut depth = 0;
+    let mut first = true;
+    for tok in t {
+        match tok.as_str() {
+            "{" => depth += 1,
+            "}" => {
+                depth -= 1;
+                if depth == 0 {
+                    break;
+                }
+            }
+            "," if depth == 1 => first = true,
+            name if depth == 1 && first => {
+                if name != "self" {
+                    out.push(name.to_owned());
+                }
+                first = false;
+            }
+            _ => {}
+        }
+    }
+    out
 }
 
 #[test]
@@ -161,6 +279,40 @@ fn the_reader_sees_upward_and_sideways_names() {
     assert_eq!(named(nested, true), ["auth", "relay", "relay"]);
     assert!(layer_of("relay") < layer_of("connection"));
     assert_eq!(layer_of("transport"), layer_of("auth"));
+}
+
+#[test]
+fn the_reader_sees_every_form_of_a_path() {
+    // A group, as rust-analyzer's import merging writes it.
+    assert_eq!(
+        named("use crate::{relay::Relay, http::Http};", false),
+        ["relay", "http"]
+    );
+    // Nested groups and a group over several lines: each member's first name.
+    let lines = "use crate::{\n    relay::{Relay, Settings},\n    connection::{self, Connection},\n    jsonrpc,\n};";
+    assert_eq!(named(lines, false), ["relay", "connection", "jsonrpc"]);
+    // `pub use`, a path in full inside code, and `super::{..}` at the root.
+    assert_eq!(named("pub use crate::relay::Relay;", false), ["relay"]);
+    assert_eq!(
+        named(
+            "fn f() { crate::commands::run(crate::cli::X::new()); }",
+            false
+        ),
+        ["commands", "cli"]
+    );
+    assert_eq!(named("use super::{auth, http::X};", true), ["auth", "http"]);
+    assert!(named("use super::{auth, http::X};", false).is_empty());
+    // Words are not code: comments, doc comments, strings, raw strings.
+    let words = "/// see crate::relay\n/* crate::auth */\nlet a = \"crate::cli\";\nlet b = r#\"crate::commands \"x\" \"#;\nlet c = '\"'; // crate::http\nuse crate::files;";
+    assert_eq!(named(words, false), ["files"]);
+    // `pub(crate)` and `pub(super)` name no module; a lifetime is no char.
+    assert!(named(
+        "pub(crate) fn f<'a>(x: &'a str) {}\npub(super) struct S;",
+        true
+    )
+    .is_empty());
+    // `super::super::` from below a module is not the crate root's child.
+    assert!(named("use super::super::X;", true).is_empty());
 }
 
 #[test]
@@ -257,4 +409,29 @@ fn errors_are_types_below_the_commands() {
         words.is_empty(),
         "give these a typed error (thiserror) instead of words: {words:#?}"
     );
+}
+
+/// clap is the command line's business: below `cli/` and `commands/`, the
+/// layers have their own enums, which `cli` maps its choices onto.
+#[test]
+fn clap_stays_in_the_command_line() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let leaks: Vec<String> = files
+        .iter()
+        .filter(|f| {
+            let (module, _) = module_of(&src, f);
+            !matches!(module.as_str(), "cli" | "commands" | "main")
+        })
+        .filter(|f| {
+            let t = tokens(&std::fs::read_to_string(f).unwrap());
+            t.windows(2).any(|w| w[0] == "clap" && w[1] == "::")
+        })
+        .map(|f| f.display().to_string())
+        .collect();
+    assert!(leaks.is_empty(), "clap below cli/: {leaks:?}");
+    // The reader would see it.
+    let t = tokens("#[derive(Debug, clap::ValueEnum)]\nenum E { A }");
+    assert!(t.windows(2).any(|w| w[0] == "clap" && w[1] == "::"));
 }

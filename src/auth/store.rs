@@ -54,7 +54,7 @@ fn keychain(what: &'static str) -> impl FnOnce(keyring::Error) -> StoreError {
 }
 
 /// Where a server's secret is kept.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Backend {
     /// The OS keychain.

@@ -1,12 +1,12 @@
 //! The command line: clap definitions and the checks on what was given.
 
-use crate::auth::store::Backend;
-use crate::connection::{Choice, Protocol};
 use crate::secret::Secret;
 use clap::{ArgAction, Args, Parser, Subcommand};
 use std::path::PathBuf;
 
+mod choices;
 mod values;
+pub use choices::{ProtocolFlag, StoreFlag, TransportFlag};
 pub use values::{parse_authorize_param, parse_seconds, parse_size, ServerUrl, ValueError};
 
 const EXAMPLES: &str = "\
@@ -244,13 +244,13 @@ pub struct ConnectionOptions {
     /// Which transport to use: Streamable HTTP, the older HTTP+SSE, or one
     /// first with the other as a fallback.
     #[arg(long, value_enum, value_name = "MODE", default_value = "http-first")]
-    pub transport: Choice,
+    pub transport: TransportFlag,
 
     /// Protocol eras: `auto` also reaches servers that speak only 2026-07-28
     /// (probing with server/discover when the client initializes); `legacy`
     /// relays the client's own handshake and never probes.
     #[arg(long, value_enum, value_name = "MODE", default_value = "auto")]
-    pub protocol: Protocol,
+    pub protocol: ProtocolFlag,
 
     /// How long a message waits, retrying with backoff, while the server
     /// cannot be reached (at start or later), or answers 429 or 503 (after
@@ -435,7 +435,7 @@ pub struct SignInOptions {
     /// Where to keep tokens: the OS keychain or owner-only files (default:
     /// the keychain when one is available, else files).
     #[arg(long, value_enum, value_name = "STORE", help_heading = "Sign-in")]
-    pub token_store: Option<Backend>,
+    pub token_store: Option<StoreFlag>,
 
     /// The host name in the sign-in redirect URI, e.g. localhost (the
     /// listener stays on 127.0.0.1 whatever it says).

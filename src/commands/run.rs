@@ -96,15 +96,15 @@ pub fn relay_for(
     out: Output,
 ) -> Relay {
     let (sink, from_server) = mpsc::channel(QUEUE);
-    let era = match opts.connection.protocol {
+    let era = match opts.connection.protocol.into() {
         connection::Protocol::Auto => connection::era::EraMemory::for_server(&url),
         _ => connection::era::EraMemory::off(),
     };
     let settings = connection::Settings {
         extensions: extensions(opts),
         era,
-        transport: opts.connection.transport,
-        protocol: opts.connection.protocol,
+        transport: opts.connection.transport.into(),
+        protocol: opts.connection.protocol.into(),
         retry_for: opts.connection.retry_timeout,
         start_for: opts.connection.start_timeout,
         max_message: opts.connection.max_message_size,

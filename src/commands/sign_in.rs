@@ -118,7 +118,7 @@ pub fn settings(
         callback_port: port.or(opts.sign_in.callback_port),
         auth_timeout: opts.sign_in.auth_timeout,
         browser: !opts.sign_in.no_browser,
-        store: opts.sign_in.token_store,
+        store: opts.sign_in.token_store.map(Into::into),
         allow_http: opts.connection.allow_http,
         redirect,
         authorize_params: opts.sign_in.authorize_param.clone(),

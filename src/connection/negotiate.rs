@@ -21,8 +21,8 @@ use reqwest::header::HeaderMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Which transports to try, in mcp-remote's spelling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Which transports to try (`--transport`, read by `cli`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Choice {
     /// Streamable HTTP; HTTP+SSE when the server refuses the POST with 400, 404 or 405.
     HttpFirst,
@@ -34,8 +34,9 @@ pub enum Choice {
     SseOnly,
 }
 
-/// Which protocol eras the bridge may speak upstream, in mcp-remote's spelling.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+/// Which protocol eras the bridge may speak upstream (`--protocol`, read
+/// by `cli`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Protocol {
     /// Relay the client's own handshake; never probe.
     Legacy,
