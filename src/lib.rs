@@ -3,6 +3,8 @@
 //! The library holds everything; `main.rs` only parses the command line and
 //! maps outcomes to exit codes. ARCHITECTURE.md draws the layers.
 
+#![warn(missing_docs)]
+
 pub mod auth;
 pub mod cli;
 pub mod commands;

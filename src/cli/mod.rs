@@ -44,6 +44,7 @@ pub struct Cli {
     #[arg(value_name = "CALLBACK_PORT", conflicts_with = "callback_port")]
     pub port: Option<u16>,
 
+    /// The options of a run.
     #[command(flatten)]
     pub opts: Options,
 }
@@ -60,6 +61,7 @@ pub enum Command {
         /// The port for the sign-in callback.
         #[arg(value_name = "CALLBACK_PORT", conflicts_with = "callback_port")]
         port: Option<u16>,
+        /// The options of a run.
         #[command(flatten)]
         opts: Box<Options>,
     },
@@ -79,6 +81,7 @@ pub enum Command {
         /// How long each list request may take.
         #[arg(long, value_name = "SECONDS", default_value = "30", value_parser = parse_seconds)]
         timeout: std::time::Duration,
+        /// The options of a run.
         #[command(flatten)]
         opts: Box<Options>,
     },
@@ -102,6 +105,7 @@ pub enum Command {
         /// works (otherwise that step fails and says how).
         #[arg(long)]
         sign_in: bool,
+        /// The options of a run.
         #[command(flatten)]
         opts: Box<Options>,
     },
