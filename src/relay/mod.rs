@@ -192,6 +192,13 @@ impl<U: Upstream> Relay<U> {
 
     /// Relay until stdin closes or `shutdown` fires, then let in-flight
     /// requests finish briefly, answer the rest, and end the session.
+    ///
+    /// One biased `select!`, its arms in this order: shutdown; messages
+    /// from the server (the sink channel); failed exchanges; flushing the
+    /// lines waiting for stdout; room again once notifications went out;
+    /// the end of an `initialize` barrier; the grace after stdin closed
+    /// during the handshake; client lines. At most `MAX_IN_FLIGHT`
+    /// requests run and `MAX_QUEUED` messages wait before stdin does.
     pub async fn run(mut self, mut inbound: Input, shutdown: impl Future<Output = ()>) {
         tokio::pin!(shutdown);
         let background = self.conn.start(self.settings.ping_every);
