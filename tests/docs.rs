@@ -10,8 +10,21 @@ use std::path::Path;
 
 /// The crates a page may name by their own paths.
 const OTHER_CRATES: [&str; 15] = [
-    "std", "core", "reqwest", "url", "serde", "serde_json", "keyring", "tokio", "hyper",
-    "hyper_util", "clap", "rustls", "ring", "tracing", "http",
+    "std",
+    "core",
+    "reqwest",
+    "url",
+    "serde",
+    "serde_json",
+    "keyring",
+    "tokio",
+    "hyper",
+    "hyper_util",
+    "clap",
+    "rustls",
+    "ring",
+    "tracing",
+    "http",
 ];
 
 /// Every file of the repository that git keeps or would (not ignored), by
@@ -68,8 +81,7 @@ fn defined(text: &str, into: &mut BTreeSet<String>) {
 fn is_file_path(t: &str) -> bool {
     let ext = [".rs", ".sh", ".py", ".mjs", ".js", ".md", ".yml", ".c"];
     let word = |c: char| c.is_alphanumeric() || "_-./".contains(c);
-    t.chars().all(word)
-        && (ext.iter().any(|e| t.ends_with(e)) || t.ends_with('/') && t.len() > 1)
+    t.chars().all(word) && (ext.iter().any(|e| t.ends_with(e)) || t.ends_with('/') && t.len() > 1)
 }
 
 /// Whether `t` is written as a Rust path: `a::b`, `Type::method`.
@@ -92,7 +104,9 @@ fn stale(page: &str, files: &[String], names: &BTreeSet<String>) -> (usize, Vec<
         if is_file_path(t) {
             checked += 1;
             let found = files.iter().any(|f| {
-                f == t || f.ends_with(&format!("/{t}")) || t.ends_with('/') && format!("/{f}").contains(&format!("/{t}"))
+                f == t
+                    || f.ends_with(&format!("/{t}"))
+                    || t.ends_with('/') && format!("/{f}").contains(&format!("/{t}"))
             });
             if !found {
                 gone.push(t.to_owned());
@@ -130,7 +144,10 @@ fn every_file_and_item_architecture_md_names_exists() {
     }
     let page = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
     let (checked, gone) = stale(&page, &files, &names);
-    assert!(checked > 50, "only {checked} names read: is the reader broken?");
+    assert!(
+        checked > 50,
+        "only {checked} names read: is the reader broken?"
+    );
     assert!(
         gone.is_empty(),
         "ARCHITECTURE.md names what is no longer there (change the page with the code): {gone:?}"
@@ -139,7 +156,10 @@ fn every_file_and_item_architecture_md_names_exists() {
 
 #[test]
 fn the_reader_tells_stale_names_from_live_ones() {
-    let files = vec!["src/relay/pending.rs".to_owned(), "src/auth/grants/mod.rs".to_owned()];
+    let files = vec![
+        "src/relay/pending.rs".to_owned(),
+        "src/auth/grants/mod.rs".to_owned(),
+    ];
     let mut names = BTreeSet::new();
     defined(
         "pub struct Http {\n    server: Url,\n}\nimpl Http {\n    pub async fn send_with(&self) {}\n}\nenum Kind {\n    Connect,\n    Lost(u8),\n}",

@@ -101,6 +101,37 @@ pub trait TokenSource: Send + Sync {
     }
 }
 
+/// What one response calls for ([`Http::next`]).
+enum Next<'s> {
+    /// It is the answer to return, whatever its status.
+    Answer,
+    /// Follow the redirect: build the request again and send it there.
+    Redirect(wire::Hop),
+    /// The server is busy: send again after this wait.
+    Busy(Duration),
+    /// Send again: the source took the DPoP nonce the server asked for.
+    WithNonce,
+    /// Get a token that may work (401 with this challenge), then send again.
+    SignIn(&'s dyn TokenSource, Challenge),
+    /// Get a token with the scope asked for (403 `insufficient_scope`),
+    /// then send again.
+    StepUp(&'s dyn TokenSource, Challenge),
+}
+
+/// What one request has tried so far: each budget, once spent, stays spent.
+#[derive(Default)]
+struct Tried {
+    /// Redirects followed.
+    hops: usize,
+    /// New tokens got after a 401: one, and a second when the first was of
+    /// a kind the server does not take.
+    tokens: u8,
+    /// A DPoP nonce was sent.
+    nonce: bool,
+    /// Times more scope was asked for.
+    step_ups: u8,
+}
+
 /// How long a request may wait, from the command line.
 #[derive(Debug, Clone, Copy)]
 pub struct Waits {
@@ -266,149 +297,198 @@ impl Http {
         self.server.as_str()
     }
 
+    /// Send the request `build` makes until the server's answer is the one
+    /// to return: one attempt after another, each followed by one decision
+    /// ([`Http::next`]) that says what the response calls for. `recover`:
+    /// whether a busy server is waited out and a 401 or 403 signed in past.
     async fn send_with(
         &self,
         build: impl Fn() -> Outgoing,
         recover: bool,
     ) -> Result<reqwest::Response, UpstreamError> {
-        let failed = |e: wire::SendError| UpstreamError::unanswered(self.server.as_str(), e);
-        let mut signed_in = false;
-        let mut rekinded = false;
-        let mut nonce_sent = false;
-        let mut step_ups = 0;
+        let mut tried = Tried::default();
         let mut busy = retry::Busy::new(self.waits.busy);
-        // Where a followed redirect sends the request (each attempt after
-        // it is built again and sent there), and how many were followed.
+        // Where a followed redirect sends the request: each attempt after
+        // it is built again and sent there.
         let mut hop: Option<wire::Hop> = None;
-        let mut hops = 0;
         loop {
             let mut req = match &hop {
                 Some(h) => build().redirected(h),
                 None => build(),
             };
-            let jar = self.cookies.as_deref();
-            if let Some(v) = jar.and_then(|j| j.header_for(req.url())) {
-                req.headers_mut().insert(COOKIE, v);
-            }
-            let tokens = self
+            let source = self
                 .tokens
                 .as_deref()
                 .filter(|_| same_origin(req.url(), &self.server));
-            let token = match tokens.map(|t| (t, t.bearer_now())) {
-                Some((_, Some(now))) => now,
-                Some((t, None)) => t.bearer().await,
-                None => None,
-            };
-            if let (Some(t), Some(source)) = (&token, tokens) {
-                let proof = source.proof(req.method().as_str(), req.url(), t);
-                let scheme = if proof.is_some() { "DPoP" } else { "Bearer" };
-                if let Ok(mut v) = HeaderValue::from_str(&format!("{scheme} {}", t.expose())) {
-                    v.set_sensitive(true);
-                    req.headers_mut().insert(AUTHORIZATION, v);
-                }
-                if let Some(v) = proof.and_then(|p| HeaderValue::from_str(&p).ok()) {
-                    req.headers_mut().insert("dpop", v);
-                }
-            }
-            let sent = self.wire.send(req);
-            let answered = match self.waits.headers {
-                None => sent.await,
-                Some(limit) => match tokio::time::timeout(limit, sent).await {
-                    Ok(r) => r,
-                    Err(_) => {
-                        return Err(UpstreamError::new(
-                            ErrorKind::Timeout,
-                            self.server.as_str(),
-                            format!(
-                                "no response headers within {} s (--headers-timeout)",
-                                limit.as_secs_f64()
-                            ),
-                        ))
-                    }
-                },
-            };
-            let resp = answered.map_err(failed)?;
-            if !self.answered() {
-                self.answered
-                    .store(true, std::sync::atomic::Ordering::Relaxed);
-            }
-            if let Some(jar) = jar {
-                jar.keep(resp.headers(), resp.url());
-            }
-            if let Some(next) = self.wire.redirect(&resp, hops) {
-                hops += 1;
-                hop = Some(next);
-                continue;
-            }
-            if recover {
-                if let Some(wait) = busy.wait(&resp) {
-                    tracing::info!(
-                        "the server is busy (HTTP {}); sending again in {} ms",
-                        resp.status(),
-                        wait.as_millis()
-                    );
+            let token = self.authorize(&mut req, source).await;
+            let resp = self.attempt(req).await?;
+            let source = source.filter(|_| recover);
+            match self.next(
+                &resp,
+                &mut tried,
+                recover.then_some(&mut busy),
+                source,
+                token.as_ref(),
+            ) {
+                Next::Answer => return Ok(resp),
+                Next::Redirect(to) => hop = Some(to),
+                Next::Busy(wait) => {
                     drop(resp);
                     tokio::time::sleep(wait).await;
-                    continue;
+                }
+                Next::WithNonce => {}
+                Next::SignIn(source, c) => {
+                    tracing::info!("the server asks for authorization ({})", c.explain());
+                    if let Err(e) = source.unauthorized(token.as_ref(), &c).await {
+                        return Err(self.refusal(resp, e).await);
+                    }
+                }
+                Next::StepUp(source, c) => {
+                    tracing::info!(
+                        "the server needs more scope ({}); signing in again for it",
+                        c.scope.as_deref().unwrap_or("unnamed")
+                    );
+                    if let Err(e) = source.insufficient_scope(token.as_ref(), &c).await {
+                        return Err(self.refusal(resp, e).await);
+                    }
                 }
             }
-            let Some(tokens) = tokens.filter(|_| recover) else {
-                return Ok(resp);
-            };
-            let challenge = || Challenge::of(resp.headers()).unwrap_or_default();
-            match resp.status().as_u16() {
+        }
+    }
+
+    /// Put the cookies and, for the server's origin, the token (with its
+    /// DPoP proof) on `req`; the token sent comes back. The token is told
+    /// at once in the common case (`bearer_now`), with no future to box.
+    async fn authorize(
+        &self,
+        req: &mut Outgoing,
+        source: Option<&dyn TokenSource>,
+    ) -> Option<Secret> {
+        if let Some(v) = self
+            .cookies
+            .as_deref()
+            .and_then(|j| j.header_for(req.url()))
+        {
+            req.headers_mut().insert(COOKIE, v);
+        }
+        let source = source?;
+        let token = match source.bearer_now() {
+            Some(now) => now,
+            None => source.bearer().await,
+        }?;
+        let proof = source.proof(req.method().as_str(), req.url(), &token);
+        let scheme = if proof.is_some() { "DPoP" } else { "Bearer" };
+        if let Ok(mut v) = HeaderValue::from_str(&format!("{scheme} {}", token.expose())) {
+            v.set_sensitive(true);
+            req.headers_mut().insert(AUTHORIZATION, v);
+        }
+        if let Some(v) = proof.and_then(|p| HeaderValue::from_str(&p).ok()) {
+            req.headers_mut().insert("dpop", v);
+        }
+        Some(token)
+    }
+
+    /// Send `req` once, within `--headers-timeout`, and keep the cookies the
+    /// response sets.
+    async fn attempt(&self, req: Outgoing) -> Result<reqwest::Response, UpstreamError> {
+        let sent = self.wire.send(req);
+        let answered = match self.waits.headers {
+            None => sent.await,
+            Some(limit) => tokio::time::timeout(limit, sent).await.map_err(|_| {
+                UpstreamError::new(
+                    ErrorKind::Timeout,
+                    self.server.as_str(),
+                    format!(
+                        "no response headers within {} s (--headers-timeout)",
+                        limit.as_secs_f64()
+                    ),
+                )
+            })?,
+        };
+        let resp = answered.map_err(|e| UpstreamError::unanswered(self.server.as_str(), e))?;
+        if !self.answered() {
+            self.answered
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        if let Some(jar) = self.cookies.as_deref() {
+            jar.keep(resp.headers(), resp.url());
+        }
+        Ok(resp)
+    }
+
+    /// What `resp` calls for, given what this request `tried` already
+    /// (which it updates for the step it decides on). `busy` is the wait
+    /// for a busy server, when one is waited out; `source` the tokens, when
+    /// a 401 or 403 is to be signed in past; `token` the one sent.
+    fn next<'s>(
+        &self,
+        resp: &reqwest::Response,
+        tried: &mut Tried,
+        busy: Option<&mut retry::Busy>,
+        source: Option<&'s dyn TokenSource>,
+        token: Option<&Secret>,
+    ) -> Next<'s> {
+        if let Some(to) = self.wire.redirect(resp, tried.hops) {
+            tried.hops += 1;
+            return Next::Redirect(to);
+        }
+        if let Some(wait) = busy.and_then(|b| b.wait(resp)) {
+            tracing::info!(
+                "the server is busy (HTTP {}); sending again in {} ms",
+                resp.status(),
+                wait.as_millis()
+            );
+            return Next::Busy(wait);
+        }
+        let Some(source) = source else {
+            return Next::Answer;
+        };
+        let challenge = || Challenge::of(resp.headers()).unwrap_or_default();
+        match resp.status().as_u16() {
+            401 => {
+                let c = challenge();
                 // A DPoP nonce asked for (RFC 9449 §9): once more with it.
-                401 if !nonce_sent && challenge().error.as_deref() == Some("use_dpop_nonce") => {
+                if c.error.as_deref() == Some("use_dpop_nonce") && !tried.nonce {
                     let nonce = resp
                         .headers()
                         .get("dpop-nonce")
                         .and_then(|v| v.to_str().ok())
                         .filter(|n| n.len() <= 1024);
-                    match nonce {
-                        Some(n) if tokens.dpop_nonce(n) => nonce_sent = true,
-                        _ => return Ok(resp),
-                    }
+                    return match nonce {
+                        Some(n) if source.dpop_nonce(n) => {
+                            tried.nonce = true;
+                            Next::WithNonce
+                        }
+                        _ => Next::Answer,
+                    };
                 }
                 // A new token once per request, and once more when the one
-                // just got is of a kind the server does not take (DPoP-bound,
-                // where it takes Bearer tokens only).
-                401 if !signed_in
-                    || !rekinded
-                        && token
-                            .as_ref()
-                            .is_some_and(|t| tokens.another_kind(t, &challenge())) =>
-                {
-                    rekinded = signed_in;
-                    let c = challenge();
-                    tracing::info!("the server asks for authorization ({})", c.explain());
-                    if let Err(e) = tokens.unauthorized(token.as_ref(), &c).await {
-                        return Err(self.refusal(resp, e).await);
-                    }
-                    signed_in = true;
-                }
-                401 => {
-                    // The token just got was refused too.
-                    if let Some(t) = &token {
-                        tokens.refused_at_once(t);
-                    }
-                    return Ok(resp);
-                }
-                403 if step_ups < STEP_UPS => {
-                    let c = challenge();
-                    if c.error.as_deref() != Some("insufficient_scope") {
-                        return Ok(resp);
-                    }
-                    step_ups += 1;
-                    tracing::info!(
-                        "the server needs more scope ({}); signing in again for it",
-                        c.scope.as_deref().unwrap_or("unnamed")
-                    );
-                    if let Err(e) = tokens.insufficient_scope(token.as_ref(), &c).await {
-                        return Err(self.refusal(resp, e).await);
+                // just got is of a kind the server does not take (a
+                // DPoP-bound one, where it takes Bearer tokens only).
+                let another = || token.is_some_and(|t| source.another_kind(t, &c));
+                match tried.tokens {
+                    0 => {}
+                    1 if another() => {}
+                    _ => {
+                        // The token just got was refused too.
+                        if let Some(t) = token {
+                            source.refused_at_once(t);
+                        }
+                        return Next::Answer;
                     }
                 }
-                _ => return Ok(resp),
+                tried.tokens += 1;
+                Next::SignIn(source, c)
             }
+            403 if tried.step_ups < STEP_UPS => {
+                let c = challenge();
+                if c.error.as_deref() != Some("insufficient_scope") {
+                    return Next::Answer;
+                }
+                tried.step_ups += 1;
+                Next::StepUp(source, c)
+            }
+            _ => Next::Answer,
         }
     }
 
