@@ -2,7 +2,7 @@
 //! server's metadata, so it is checked first and is never given to a shell
 //! (mcp-remote's CVE-2025-6514 was command injection through this URL).
 
-use super::Error;
+use super::{BrowserError, Error};
 use crate::text::clean;
 use crate::url_policy::{url_problem, UrlProblem};
 use std::process::{Command, Stdio};
@@ -17,35 +17,23 @@ const REFUSED: &[char] = &['`', '$', '|', ';', '<', '>', '\\', '"', '\'', '{', '
 pub fn check_url(raw: &str) -> Result<url::Url, Error> {
     let shown = clean(raw, 200);
     if raw.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(Error::Browser(format!(
-            "the authorization URL {shown:?} contains control characters or spaces"
-        )));
+        return Err(BrowserError::Spaces { shown }.into());
     }
-    let url = url::Url::parse(raw).map_err(|e| {
-        Error::Browser(format!(
-            "the authorization URL {shown:?} is not a valid URL: {e}"
-        ))
+    let url = url::Url::parse(raw).map_err(|source| BrowserError::NotAUrl {
+        shown: shown.clone(),
+        source,
     })?;
     match url_problem(&url, false) {
         None => {}
-        Some(UrlProblem::PlainHttp) => {
-            return Err(Error::Browser(format!(
-                "the authorization URL {shown:?} uses plain http to a host that is not loopback"
-            )))
-        }
+        Some(UrlProblem::PlainHttp) => return Err(BrowserError::PlainHttp { shown }.into()),
         Some(UrlProblem::Scheme(other)) => {
-            return Err(Error::Browser(format!(
-                "the authorization URL has the scheme {other:?}; only https (or http to loopback) is opened"
-            )))
+            return Err(BrowserError::Scheme {
+                scheme: other.to_string(),
+            }
+            .into())
         }
-        Some(UrlProblem::NoHost) => {
-            return Err(Error::Browser(format!("the authorization URL {shown:?} has no host")))
-        }
-        Some(UrlProblem::Credentials) => {
-            return Err(Error::Browser(
-                "the authorization URL carries credentials (user:password@); refused".into(),
-            ))
-        }
+        Some(UrlProblem::NoHost) => return Err(BrowserError::NoHost { shown }.into()),
+        Some(UrlProblem::Credentials) => return Err(BrowserError::Credentials.into()),
     }
     // Both as given and as it will be handed over (parsing encodes some).
     let text = url.as_str();
@@ -54,9 +42,7 @@ pub fn check_url(raw: &str) -> Result<url::Url, Error> {
         .chain(text.chars())
         .find(|c| REFUSED.contains(c) || !c.is_ascii())
     {
-        return Err(Error::Browser(format!(
-            "the authorization URL {shown:?} contains {c:?}, which no sign-in page needs; refused"
-        )));
+        return Err(BrowserError::Character { shown, c }.into());
     }
     Ok(url)
 }
@@ -80,11 +66,9 @@ pub fn open(url: &url::Url) -> Result<(), Error> {
                 Err(e) => tried.push(e),
             }
         }
-        let tried: Vec<String> = tried.iter().map(ToString::to_string).collect();
-        return Err(Error::Browser(tried.join("; ")));
+        return Err(BrowserError::NoEntryWorked(tried).into());
     }
-    open::that_detached(target)
-        .map_err(|e| Error::Browser(format!("no browser could be started ({e})")))
+    open::that_detached(target).map_err(|e| BrowserError::NoBrowser(e).into())
 }
 
 /// The words of one `BROWSER` entry: split on whitespace, except inside
@@ -116,12 +100,10 @@ fn words(entry: &str) -> Vec<String> {
 
 /// Run one `BROWSER` entry: its [`words`], `%s` replaced by the URL (which
 /// is appended when there is no `%s`).
-fn spawn(entry: &str, url: &str) -> Result<(), Error> {
+fn spawn(entry: &str, url: &str) -> Result<(), BrowserError> {
     let words = words(entry);
     let mut words = words.iter().map(String::as_str);
-    let program = words
-        .next()
-        .ok_or(Error::Browser("empty BROWSER entry".into()))?;
+    let program = words.next().ok_or(BrowserError::EmptyEntry)?;
     let mut cmd = Command::new(program);
     let mut placed = false;
     for w in words {
@@ -140,10 +122,9 @@ fn spawn(entry: &str, url: &str) -> Result<(), Error> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .map_err(|e| {
-            Error::Browser(format!(
-                "BROWSER program {program:?} could not be started ({e})"
-            ))
+        .map_err(|source| BrowserError::NotStarted {
+            program: program.to_owned(),
+            source,
         })?;
     // Reap it whenever it ends, so no zombie is left behind.
     let _ = std::thread::Builder::new()

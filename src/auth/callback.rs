@@ -2,7 +2,7 @@
 //! (RFC 8252): 127.0.0.1 only, one matching callback, a short page for the
 //! person, then closed.
 
-use super::Error;
+use super::{CallbackError, Error, SettingError};
 use bytes::Bytes;
 use http_body_util::Full;
 use hyper::body::Incoming;
@@ -82,7 +82,7 @@ pub fn check_host(host: &str) -> Result<String, Error> {
     if ok {
         Ok(host.to_ascii_lowercase())
     } else {
-        Err(Error::Setting(format!("--host {host:?} is not a host name (letters, digits, '.' and '-') or an [IPv6] literal")))
+        Err(SettingError::Host(host.to_owned()).into())
     }
 }
 
@@ -96,7 +96,7 @@ pub fn check_path(path: &str) -> Result<String, Error> {
     if ok {
         Ok(path.to_owned())
     } else {
-        Err(Error::Setting(format!("--callback-path {path:?} must start with '/' and hold only letters, digits and / - . _ ~")))
+        Err(SettingError::CallbackPath(path.to_owned()).into())
     }
 }
 
@@ -129,7 +129,7 @@ impl Listener {
                 .filter_map(|i| derived.checked_add(i))
                 .collect(),
         };
-        let mut last = String::new();
+        let mut last = None;
         for port in ports {
             match TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port))).await {
                 Ok(inner) => {
@@ -140,16 +140,21 @@ impl Listener {
                         redirect: redirect.clone(),
                     });
                 }
-                Err(e) => last = format!("port {port}: {e}"),
+                Err(e) => last = Some((port, e)),
             }
         }
-        Err(Error::Callback(match explicit {
-            Some(_) => format!("cannot listen for the sign-in callback on 127.0.0.1 ({last})"),
-            None => format!(
-                "cannot listen for the sign-in callback on 127.0.0.1: ports {derived}..{} are taken ({last}); choose one with --callback-port",
-                derived.saturating_add(PORT_TRIES - 1)
-            ),
-        }))
+        let (port, source) =
+            last.unwrap_or_else(|| (derived, std::io::Error::other("no port to try")));
+        Err(match explicit {
+            Some(_) => CallbackError::Taken { port, source },
+            None => CallbackError::AllTaken {
+                first: derived,
+                last: derived.saturating_add(PORT_TRIES - 1),
+                port,
+                source,
+            },
+        }
+        .into())
     }
 
     /// The redirect URI for this listener.
@@ -238,6 +243,8 @@ impl std::fmt::Display for NoCode {
         f.write_str(&self.message)
     }
 }
+
+impl std::error::Error for NoCode {}
 
 impl From<String> for NoCode {
     fn from(message: String) -> Self {
@@ -428,15 +435,11 @@ fn parse(query: &str, state: &str) -> Parsed {
 fn from_pasted(line: &str, state: &str) -> Result<Callback, Error> {
     let line = line.trim();
     if line.len() > QUERY_LIMIT {
-        return Err(Error::Callback("that address is too long".into()));
+        return Err(CallbackError::TooLong.into());
     }
     let query = match url::Url::parse(line) {
         Ok(u) => u.query().unwrap_or("").to_owned(),
-        Err(_) => {
-            return Err(Error::Callback(
-                "that is not an address (it should start with http://)".into(),
-            ))
-        }
+        Err(_) => return Err(CallbackError::NotAnAddress.into()),
     };
     match parse(&query, state) {
         Parsed::Code(code, iss) => Ok(Callback {
@@ -444,15 +447,9 @@ fn from_pasted(line: &str, state: &str) -> Result<Callback, Error> {
             iss,
             outcome: None,
         }),
-        Parsed::WrongState => Err(Error::Callback(
-            "that address belongs to another sign-in (its state does not match)".into(),
-        )),
-        Parsed::Refused { text, .. } => Err(Error::Callback(format!(
-            "the authorization server refused: {text}"
-        ))),
-        Parsed::NoCode => Err(Error::Callback(
-            "that address carries no authorization code".into(),
-        )),
+        Parsed::WrongState => Err(CallbackError::WrongState.into()),
+        Parsed::Refused { text, .. } => Err(CallbackError::Refused { text }.into()),
+        Parsed::NoCode => Err(CallbackError::NoCode.into()),
     }
 }
 

@@ -12,7 +12,7 @@
 //! Its stderr (logs, and what the person is told) is copied to the bridge's
 //! while the bridge lives; its stdout carries one last line, how it ended.
 
-use super::{failed, pkce, Auth, Error, Turn};
+use super::{failed, pkce, Auth, Error, FlowError, Turn};
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
 use serde::{Deserialize, Serialize};
@@ -122,7 +122,7 @@ impl Auth {
         let limit = self.cfg.auth_timeout + BEYOND + super::LOCK_MARGIN;
         let said = tokio::time::timeout(limit, relay_notices(&mut child)).await;
         self.detached.store(false, Ordering::Relaxed);
-        let said = said.unwrap_or_else(|_| Err("it did not finish in time".into()));
+        let said = said.unwrap_or_else(|_| Err(FlowError::DetachedLate.into()));
         // Reaped now if it ended; otherwise it ends on its own time.
         let _ = child.try_wait();
         turn.held = self.lock().await?;
@@ -136,7 +136,7 @@ impl Auth {
             _ => Err(failed(
                 url,
                 match said {
-                    Ok(()) => Error::Flow("the sign-in ended without a token".into()),
+                    Ok(()) => FlowError::NoTokenStored.into(),
                     Err(e) => e,
                 },
             )),
@@ -171,7 +171,7 @@ async fn relay_notices(child: &mut tokio::process::Child) -> Result<(), Error> {
         });
     }
     let Some(out) = child.stdout.take() else {
-        return Err("it has no pipe".into());
+        return Err(FlowError::NoPipe.into());
     };
     let mut out = BufReader::new(out);
     loop {
@@ -179,11 +179,11 @@ async fn relay_notices(child: &mut tokio::process::Child) -> Result<(), Error> {
         let read = (&mut out).take(LINE_MAX).read_line(&mut line).await;
         let line = line.trim_end();
         match read {
-            Ok(0) | Err(_) => return Err("the sign-in process ended without a word".into()),
+            Ok(0) | Err(_) => return Err(FlowError::Silent.into()),
             Ok(_) if line == END_OK => return Ok(()),
             Ok(_) => {
                 if let Some(e) = line.strip_prefix(END_ERR) {
-                    return Err(Error::Flow(e.to_owned()));
+                    return Err(FlowError::Detached { said: e.to_owned() }.into());
                 }
             }
         }

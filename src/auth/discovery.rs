@@ -5,7 +5,7 @@
 //! from the server, so each is checked before it is fetched or used.
 
 use super::server::{AuthServer, OFFLINE_ACCESS};
-use super::Error;
+use super::{DiscoveryError, Error};
 use crate::http::body::read_body;
 use crate::http::challenge::Challenge;
 use crate::text::clean;
@@ -37,17 +37,24 @@ pub fn resource_takes_dpop(prm: Option<&Value>, challenge: &Challenge) -> bool {
 /// A metadata URL the server named: https, or http to loopback (or anywhere
 /// when the user allowed plain http).
 pub fn check_server_url(raw: &str, what: &str, allow_http: bool) -> Result<Url, Error> {
-    let url = Url::parse(raw)
-        .map_err(|e| Error::Discovery(format!("{what} {:?} is not a URL: {e}", clean(raw, 200))))?;
+    let url = Url::parse(raw).map_err(|source| DiscoveryError::NotAUrl {
+        what: what.to_owned(),
+        raw: clean(raw, 200),
+        source,
+    })?;
     let shown = clean(&redact_userinfo(&url), 200);
     match url_problem(&url, allow_http) {
         None => Ok(url),
-        Some(UrlProblem::PlainHttp | UrlProblem::Scheme(_)) => Err(Error::Discovery(format!(
-            "{what} {shown:?} is not https (plain http is accepted for loopback only, or with --allow-http)"
-        ))),
-        Some(UrlProblem::NoHost | UrlProblem::Credentials) => Err(Error::Discovery(format!(
-            "{what} {shown:?} has no host or carries credentials"
-        ))),
+        Some(UrlProblem::PlainHttp | UrlProblem::Scheme(_)) => Err(DiscoveryError::NotHttps {
+            what: what.to_owned(),
+            shown,
+        }
+        .into()),
+        Some(UrlProblem::NoHost | UrlProblem::Credentials) => Err(DiscoveryError::NoHost {
+            what: what.to_owned(),
+            shown,
+        }
+        .into()),
     }
 }
 
@@ -136,22 +143,25 @@ pub(super) async fn fetch_json(
         match fetch_once(http, &at).await? {
             Fetched::Json(v) => return Ok(v),
             Fetched::Redirect(location) => {
-                let next = at.join(&location).map_err(|_| {
-                    Error::Discovery(format!("{at} redirects to an address that is not a URL"))
-                })?;
+                let next = at
+                    .join(&location)
+                    .map_err(|_| DiscoveryError::RedirectNotAUrl { at: at.clone() })?;
                 if next.origin() != url.origin() {
-                    return Err(Error::Discovery(format!(
-                        "{at} redirects to {}, another origin; metadata redirects are followed only within one origin",
-                        clean(next.as_str(), 200)
-                    )));
+                    return Err(DiscoveryError::RedirectElsewhere {
+                        at,
+                        to: clean(next.as_str(), 200),
+                    }
+                    .into());
                 }
                 at = next;
             }
         }
     }
-    Err(Error::Discovery(format!(
-        "{url} redirects more than {METADATA_REDIRECTS} times"
-    )))
+    Err(DiscoveryError::TooManyRedirects {
+        url: url.clone(),
+        max: METADATA_REDIRECTS,
+    }
+    .into())
 }
 
 enum Fetched {
@@ -168,17 +178,19 @@ async fn fetch_once(http: &crate::http::reach::Guarded, url: &Url) -> Result<Fet
         .send();
     let mut resp = match tokio::time::timeout(METADATA_TIMEOUT, send).await {
         Ok(Ok(r)) => r,
-        Ok(Err(e)) => {
-            return Err(Error::Discovery(format!(
-                "cannot fetch {url}: {}",
-                crate::http::error::request_failure(&e)
-            )))
+        Ok(Err(source)) => {
+            return Err(DiscoveryError::Unreachable {
+                url: url.clone(),
+                source,
+            }
+            .into())
         }
         Err(_) => {
-            return Err(Error::Discovery(format!(
-                "{url} did not answer within {} s",
-                METADATA_TIMEOUT.as_secs()
-            )))
+            return Err(DiscoveryError::TimedOut {
+                url: url.clone(),
+                secs: METADATA_TIMEOUT.as_secs(),
+            }
+            .into())
         }
     };
     if resp.status().is_redirection() {
@@ -186,11 +198,9 @@ async fn fetch_once(http: &crate::http::reach::Guarded, url: &Url) -> Result<Fet
             .headers()
             .get(reqwest::header::LOCATION)
             .and_then(|v| v.to_str().ok())
-            .ok_or_else(|| {
-                Error::Discovery(format!(
-                    "{url} answered HTTP {} without a Location",
-                    resp.status()
-                ))
+            .ok_or_else(|| DiscoveryError::NoLocation {
+                url: url.clone(),
+                status: resp.status(),
             })?;
         return Ok(Fetched::Redirect(location.to_owned()));
     }
@@ -198,19 +208,18 @@ async fn fetch_once(http: &crate::http::reach::Guarded, url: &Url) -> Result<Fet
         return Ok(Fetched::Json(None));
     }
     if !resp.status().is_success() {
-        return Err(Error::Discovery(format!(
-            "{url} answered HTTP {}",
-            resp.status()
-        )));
+        return Err(DiscoveryError::Status {
+            url: url.clone(),
+            status: resp.status(),
+        }
+        .into());
     }
     let body = read_body(&mut resp, url.as_str(), METADATA_LIMIT)
         .await
-        .map_err(|e| Error::Discovery(e.to_string()))?;
+        .map_err(DiscoveryError::Body)?;
     match serde_json::from_slice::<Value>(&body) {
         Ok(v) if v.is_object() => Ok(Fetched::Json(Some(v))),
-        _ => Err(Error::Discovery(format!(
-            "{url} did not answer with a JSON object"
-        ))),
+        _ => Err(DiscoveryError::NotJson { url: url.clone() }.into()),
     }
 }
 
@@ -301,18 +310,14 @@ pub async fn discover_traced(
     let issuer = match &prm {
         Some(v) => {
             if let Some(r) = str_field(v, "resource") {
-                let declared = Url::parse(r).map_err(|_| {
-                    format!(
-                        "the protected resource metadata names a resource {:?} that is not a URL",
-                        clean(r, 200)
-                    )
-                })?;
+                let declared = Url::parse(r)
+                    .map_err(|_| DiscoveryError::ResourceNotAUrl { raw: clean(r, 200) })?;
                 if !resource_matches(&declared, server) {
-                    return Err(Error::Discovery(format!(
-                        "the protected resource metadata is for {:?}, not for {}; refusing to sign in with it",
-                        clean(r, 200),
-                        crate::url_policy::shown(server)
-                    )));
+                    return Err(DiscoveryError::OtherResource {
+                        declared: clean(r, 200),
+                        server: crate::url_policy::shown(server),
+                    }
+                    .into());
                 }
                 if wanted.resource.is_none() {
                     resource = r.to_owned();
@@ -327,9 +332,7 @@ pub async fn discover_traced(
             let first = str_list(v, "authorization_servers")
                 .into_iter()
                 .next()
-                .ok_or(Error::Discovery(
-                    "the protected resource metadata names no authorization server".into(),
-                ))?;
+                .ok_or(DiscoveryError::NoAuthorizationServer)?;
             check_server_url(&first, "the authorization server", wanted.allow_http)?
         }
         None => {
@@ -337,7 +340,7 @@ pub async fn discover_traced(
                 "no protected resource metadata; treating {} as the authorization server",
                 origin_of(server)
             );
-            Url::parse(&origin_of(server)).map_err(|e| Error::Discovery(e.to_string()))?
+            Url::parse(&origin_of(server)).map_err(DiscoveryError::Origin)?
         }
     };
 
@@ -346,7 +349,7 @@ pub async fn discover_traced(
         // 2025-03-26: no metadata means the default paths on the origin.
         let origin = origin_of(&issuer);
         let at = |p: &str| {
-            Url::parse(&format!("{origin}{p}")).map_err(|e| Error::Discovery(e.to_string()))
+            Url::parse(&format!("{origin}{p}")).map_err(|e| Error::from(DiscoveryError::Origin(e)))
         };
         tracing::info!("no authorization server metadata at {issuer}; using {origin}/authorize, /token and /register");
         let found = AuthServer {
@@ -399,30 +402,30 @@ pub fn from_metadata(
     };
     let declared = str_field(meta, "issuer").unwrap_or_default();
     if !same_issuer(declared, issuer.as_str()) {
-        return Err(Error::Discovery(format!(
-            "the authorization server metadata names the issuer {:?}, not {issuer} (RFC 8414 §3.3); refusing to use it",
-            clean(declared, 200)
-        )));
+        return Err(DiscoveryError::IssuerMismatch {
+            declared: clean(declared, 200),
+            issuer: issuer.clone(),
+        }
+        .into());
     }
     let methods = str_list(meta, "code_challenge_methods_supported");
     if browser && !methods.iter().any(|m| m == "S256") {
-        return Err(Error::Discovery(format!(
-            "the authorization server {issuer} does not offer PKCE with S256 (code_challenge_methods_supported: {methods:?}); mcp-bridge will not sign in without it"
-        )));
+        return Err(DiscoveryError::NoS256 {
+            issuer: issuer.clone(),
+            methods,
+        }
+        .into());
     }
     Ok(AuthServer {
         issuer: declared.to_owned(),
         authorization_endpoint: match endpoint(meta, "authorization_endpoint")? {
             None if browser => {
-                return Err(Error::Discovery(
-                    "the authorization server metadata has no authorization_endpoint".into(),
-                ))
+                return Err(DiscoveryError::NoEndpoint("authorization_endpoint").into())
             }
             found => found,
         },
-        token_endpoint: endpoint(meta, "token_endpoint")?.ok_or(Error::Discovery(
-            "the authorization server metadata has no token_endpoint".into(),
-        ))?,
+        token_endpoint: endpoint(meta, "token_endpoint")?
+            .ok_or(DiscoveryError::NoEndpoint("token_endpoint"))?,
         registration_endpoint: endpoint(meta, "registration_endpoint")?,
         scope: None,
         resource: None,

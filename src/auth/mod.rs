@@ -11,7 +11,9 @@ pub mod discovery;
 mod dpop;
 mod endpoints;
 mod error;
-pub use error::{Error, Refused};
+pub use error::{
+    BrowserError, CallbackError, DiscoveryError, Error, FlowError, Refused, SettingError,
+};
 mod grants;
 pub use grants::{Assertion, GrantMode, Idp};
 pub mod jwt;
@@ -442,10 +444,9 @@ impl Auth {
             Ok(Some(h)) => Ok(Some(h)),
             Ok(None) => Err(failed(
                 &self.cfg.server,
-                format!(
-                    "another mcp-bridge process kept signing in for more than {} s",
-                    limit.as_secs()
-                ),
+                FlowError::LockHeld {
+                    secs: limit.as_secs(),
+                },
             )),
             Err(e) => Err(failed(&self.cfg.server, e)),
         }

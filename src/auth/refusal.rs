@@ -4,7 +4,7 @@
 //! `insufficient_scope` (ask for the scope). The grants themselves are in
 //! `grants/`.
 
-use super::{failed, union, Auth, Turn, SIGN_IN_COOL_DOWN};
+use super::{failed, union, Auth, FlowError, Turn, SIGN_IN_COOL_DOWN};
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
 use crate::sync::Locked;
@@ -27,10 +27,9 @@ impl Auth {
         if refused_fresh {
             return Err(failed(
                 &self.cfg.server,
-                format!(
-                    "the server refuses the token it was just signed in for; not signing in again for {} s (check the server's authorization settings)",
-                    SIGN_IN_COOL_DOWN.as_secs()
-                ),
+                FlowError::RefusesFresh {
+                    secs: SIGN_IN_COOL_DOWN.as_secs(),
+                },
             ));
         }
         let Some(mut turn) = self.turn(sent).await? else {
@@ -84,10 +83,7 @@ impl Auth {
         sent: Option<&str>,
     ) -> Result<(), UpstreamError> {
         if !self.cfg.interactive && !self.cfg.grant.is_machine() {
-            return Err(failed(
-                &self.cfg.server,
-                "a person must sign in, and this command opens no browser (sign in with `mcp-bridge login URL`)",
-            ));
+            return Err(failed(&self.cfg.server, FlowError::NoPerson));
         }
         if self.detaches() {
             return self.sign_in_elsewhere(turn, c, scope, sent).await;

@@ -42,8 +42,14 @@ pub enum StoreError {
         source: keyring::Error,
     },
     /// A keychain record the bridge did not write in this form.
-    #[error("{0}")]
-    Foreign(String),
+    #[error("a keychain entry of another format")]
+    Foreign,
+    /// A keychain record that claims more parts than any the bridge writes.
+    #[error("a keychain entry claims {0} parts")]
+    TooManyParts(usize),
+    /// A keychain record past the size bound.
+    #[error("a keychain record larger than 1 MiB")]
+    TooLarge,
     /// The record could not be put into JSON.
     #[error("cannot encode the credentials: {0}")]
     Encode(#[from] serde_json::Error),
@@ -390,13 +396,10 @@ fn split(body: &str, chunk: usize) -> Vec<String> {
 
 /// The number of entries a first entry announces, and its own text.
 fn head(first: &str) -> Result<(usize, &str), StoreError> {
-    let foreign = || StoreError::Foreign("a keychain entry of another format".into());
-    let (n, rest) = first.split_once(':').ok_or_else(foreign)?;
-    let n: usize = n.parse().map_err(|_| foreign())?;
+    let (n, rest) = first.split_once(':').ok_or(StoreError::Foreign)?;
+    let n: usize = n.parse().map_err(|_| StoreError::Foreign)?;
     if n == 0 || n > MAX_CHUNKS {
-        return Err(StoreError::Foreign(format!(
-            "a keychain entry claims {n} parts"
-        )));
+        return Err(StoreError::TooManyParts(n));
     }
     Ok((n, rest))
 }
@@ -433,9 +436,7 @@ fn keychain_get(key: &str) -> Result<Option<Vec<u8>>, StoreError> {
             .map_err(keychain("read"))?;
         out.push_str(&part);
         if out.len() > RECORD_LIMIT {
-            return Err(StoreError::Foreign(
-                "a keychain record larger than 1 MiB".into(),
-            ));
+            return Err(StoreError::TooLarge);
         }
     }
     Ok(Some(out.into_bytes()))

@@ -7,7 +7,7 @@ use super::{Grant, Opening};
 use crate::auth::endpoints::{self, TokenRequest};
 use crate::auth::server::AuthServer;
 use crate::auth::store::{Client, Tokens};
-use crate::auth::{browser, callback, notice, pkce, Auth, Error, Known};
+use crate::auth::{browser, callback, notice, pkce, Auth, CallbackError, Error, FlowError, Known};
 
 /// A person signs in in the browser.
 pub(super) struct AuthorizationCode;
@@ -100,9 +100,7 @@ impl Grant for AuthorizationCode {
                 Err(r) => return Err(r.into()),
             }
         }
-        Err(Error::Flow(
-            "the authorization server rejected a fresh client registration".into(),
-        ))
+        Err(FlowError::RegistrationRejected.into())
     }
 }
 
@@ -159,18 +157,17 @@ impl Auth {
         let cb = notice::progress("you to sign in in the browser", limit, waiting)
             .await
             .map_err(|e| Unfinished {
-                failure: Error::Callback(e.to_string()),
-                error: e.error,
+                error: e.error.clone(),
+                failure: CallbackError::from(e).into(),
             })?;
         if cb.iss.is_some() || server.iss_in_response {
             let iss = cb.iss.as_deref().unwrap_or("");
             // RFC 9207 §2.4: simple string comparison, no normalizing.
             if iss != server.issuer {
-                return Err(Unfinished::from(Error::Flow(format!(
-                    "the sign-in response came from issuer {:?}, not {} (RFC 9207); refused",
-                    crate::text::clean(iss, 200),
-                    server.issuer
-                ))));
+                return Err(Unfinished::from(Error::from(FlowError::OtherIssuer {
+                    iss: crate::text::clean(iss, 200),
+                    issuer: server.issuer.clone(),
+                })));
             }
         }
         Ok((cb, pkce))

@@ -10,7 +10,7 @@ use super::{Grant, Opening};
 use crate::auth::endpoints::{self, call, TokenRequest, DEVICE_CODE};
 use crate::auth::server::AuthServer;
 use crate::auth::store::{Client, Tokens};
-use crate::auth::{browser, notice, Auth, Error, Known, Refused};
+use crate::auth::{browser, notice, Auth, Error, FlowError, Known, Refused};
 use crate::text::clean;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::Value;
@@ -33,10 +33,10 @@ impl Grant for DeviceCode {
         let Opening { server, scope } = at;
         let url = &auth.cfg.server;
         let Some(endpoint) = server.device_endpoint.clone() else {
-            return Err(Error::Flow(format!(
-                "the authorization server {} offers no device authorization (RFC 8628); sign in in a browser instead (without --device-code)",
-                server.issuer
-            )));
+            return Err(FlowError::NoDeviceGrant {
+                issuer: server.issuer.clone(),
+            }
+            .into());
         };
         let client = auth.device_client(known, &server, scope.as_deref()).await?;
         let mut form = vec![("client_id", client.client_id.clone())];
@@ -67,10 +67,7 @@ impl Grant for DeviceCode {
             field("user_code").filter(|s| s.len() <= 64),
             field("verification_uri"),
         ) else {
-            return Err(Error::Flow(
-                "the device authorization answer lacks device_code, user_code or verification_uri"
-                    .into(),
-            ));
+            return Err(FlowError::DeviceAnswer.into());
         };
         let verify = browser::check_url(verify)?;
         let complete = field("verification_uri_complete").and_then(|u| browser::check_url(u).ok());
@@ -98,10 +95,10 @@ impl Grant for DeviceCode {
             loop {
                 let wait = Duration::from_secs(interval);
                 if Instant::now() + wait > deadline {
-                    return Err(Error::Flow(format!(
-                        "the device code was not approved within {} s",
-                        limit.as_secs()
-                    )));
+                    return Err(FlowError::NotApproved {
+                        secs: limit.as_secs(),
+                    }
+                    .into());
                 }
                 tokio::time::sleep(wait).await;
                 let proofs = auth.proofs(&client, dpop.as_deref());

@@ -16,7 +16,7 @@ use crate::auth::discovery::{authorization_metadata, from_metadata};
 use crate::auth::endpoints::{self, TokenRequest};
 use crate::auth::server::AuthServer;
 use crate::auth::store::{now, Backend, Client, Credentials, Meta, Tokens};
-use crate::auth::{pkce, Auth, Error};
+use crate::auth::{pkce, Auth, DiscoveryError, Error, FlowError};
 use base64::Engine;
 
 /// An ID token this close to its expiry is renewed first.
@@ -42,14 +42,11 @@ impl Idp {
     ) -> Result<AuthServer, Error> {
         let meta = authorization_metadata(http, &self.issuer)
             .await?
-            .ok_or_else(|| {
-                format!(
-                    "the identity provider {} publishes no OpenID Connect metadata",
-                    self.issuer
-                )
+            .ok_or_else(|| DiscoveryError::NoIdpMetadata {
+                issuer: self.issuer.clone(),
             })?;
         let mut server = from_metadata(&meta, &self.issuer, allow_http, browser)
-            .map_err(|e| Error::Discovery(format!("the identity provider: {e}")))?;
+            .map_err(|e| DiscoveryError::IdentityProvider(Box::new(e)))?;
         server.scope = Some("openid".into());
         Ok(server)
     }
@@ -152,9 +149,7 @@ impl Auth {
         let proofs = self.proofs(&client, None);
         let t = endpoints::tokens(&self.http, server, &client, &proofs, request).await?;
         let Some(id) = t.id_token.as_ref().map(|i| i.expose().to_owned()) else {
-            return Err(Error::Flow(
-                "the identity provider's token answer has no id_token (is the openid scope allowed for this client?)".into(),
-            ));
+            return Err(FlowError::NoIdToken.into());
         };
         cb.signed_in();
         eprintln!("mcp-bridge: signed in to {host}.");

@@ -67,15 +67,9 @@ impl Assertion {
             Assertion::File(p) => {
                 let bytes = crate::files::read_bounded(p, ASSERTION_LIMIT)
                     .map_err(crate::files::FileError::io("read the assertion file", p))?
-                    .ok_or_else(|| {
-                        super::Error::Setting(format!(
-                            "the assertion file {} does not exist",
-                            p.display()
-                        ))
-                    })?;
-                let text = String::from_utf8(bytes).map_err(|_| {
-                    super::Error::Setting(format!("the assertion file {} is not text", p.display()))
-                })?;
+                    .ok_or_else(|| super::super::SettingError::NoAssertionFile(p.clone()))?;
+                let text = String::from_utf8(bytes)
+                    .map_err(|_| super::super::SettingError::AssertionNotText(p.clone()))?;
                 Ok(text.trim().to_owned())
             }
         }

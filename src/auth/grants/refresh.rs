@@ -7,7 +7,7 @@ use super::{Grant, Opening};
 use crate::auth::endpoints::{self, TokenRequest};
 use crate::auth::server::AuthServer;
 use crate::auth::store::{Client, Tokens};
-use crate::auth::{Auth, Error, Known};
+use crate::auth::{Auth, Error, FlowError, Known};
 use crate::http::challenge::Challenge;
 use crate::sync::Locked;
 
@@ -25,7 +25,7 @@ impl Grant for Refresh<'_> {
         let server = at.server;
         let client = auth
             .client_for_refresh(known, &server)
-            .ok_or("no registered client to refresh with")?;
+            .ok_or(FlowError::NoClient)?;
         let request = TokenRequest::Refresh(self.0);
         let dpop = auth.dpop_key(&server)?;
         let proofs = auth.proofs(&client, dpop.as_deref());
@@ -63,15 +63,15 @@ impl Auth {
             return cur
                 .tokens
                 .clone()
-                .ok_or_else(|| "signed out meanwhile".into());
+                .ok_or_else(|| FlowError::SignedOut.into());
         };
         let none = Challenge::default();
         if old.refresh_token.is_none() && self.cfg.grant.is_machine() {
             self.obtain(&mut turn.known, &none, None).await?;
             let cur = self.current.locked();
-            return cur.tokens.clone().ok_or_else(|| "no token".into());
+            return cur.tokens.clone().ok_or_else(|| FlowError::NoToken.into());
         }
-        let rt = old.refresh_token.clone().ok_or("no refresh token")?;
+        let rt = old.refresh_token.clone().ok_or(FlowError::NoRefreshToken)?;
         self.refresh_locked(&mut turn.known, rt.expose(), &none)
             .await
     }
