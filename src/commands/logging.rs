@@ -1,7 +1,6 @@
 //! Logging: stderr or `--log-file`, and with `--debug` a file of the
 //! server's own; never stdout, and never the HTTP stack's header dumps.
 
-use crate::auth;
 use crate::cli::LoggingOptions;
 use crate::commands::Failure;
 use std::io::IsTerminal;
@@ -14,7 +13,7 @@ use tracing_subscriber::prelude::*;
 /// mcp-remote names its debug logs). Only this crate's own events are shown
 /// above warn: the HTTP stack's debug output can include header values,
 /// which may be secrets.
-pub fn init(cli: &LoggingOptions, server: &auth::Settings) -> Result<(), Failure> {
+pub fn init(cli: &LoggingOptions, debug_name: &str) -> Result<(), Failure> {
     type Boxed = Box<dyn tracing_subscriber::Layer<tracing_subscriber::Registry> + Send + Sync>;
     let level = match (cli.silent, cli.quiet, cli.verbose) {
         (true, _, _) => LevelFilter::OFF,
@@ -58,7 +57,7 @@ pub fn init(cli: &LoggingOptions, server: &auth::Settings) -> Result<(), Failure
     if cli.debug {
         let dir = crate::files::data_dir()?.join("logs");
         crate::files::ensure_private_dir(&dir)?;
-        let path = dir.join(format!("{}_debug.log", server.key()));
+        let path = dir.join(format!("{debug_name}_debug.log"));
         let file = open(&path)?;
         if !cli.silent {
             eprintln!("mcp-bridge: debug log: {}", path.display());

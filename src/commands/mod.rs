@@ -102,7 +102,7 @@ pub fn prepare(raw: &str, port: Option<u16>, opts: &Options) -> Result<Prepared,
     .map_err(|e| failed(&e))?;
     // Every sign-in setting is the user's to fix.
     let auth = sign_in::settings(&url, port, opts, &headers).map_err(|e| usage_error(&e))?;
-    logging::init(&opts.logging, &auth).map_err(|e| failed(&*e))?;
+    logging::init(&opts.logging, &auth.key()).map_err(|e| failed(&*e))?;
     Ok(Prepared { url, headers, auth })
 }
 
