@@ -88,6 +88,7 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-bridge' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add a server to an MCP client''s configuration, run by this binary (its absolute path: no PATH and no npx at start), e.g. `mcp-bridge install --client claude-desktop docs https://example.com/mcp --header ''Authorization: Bearer ${TOKEN}''`. Other entries and the file''s formatting are kept; the old file is kept as FILE.bak')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Put a stdio MCP server on the network as a Streamable HTTP server, e.g. `mcp-bridge serve --port 8080 -- npx -y some-stdio-server`: a session per client, each with a server process of its own')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove a server from an MCP client''s configuration')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -306,6 +307,28 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-bridge' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'mcp-bridge;serve' {
+            [CompletionResult]::new('--host', '--host', [CompletionResultType]::ParameterName, 'The address to listen on: loopback by default; 0.0.0.0 (or a host''s address) to be reached from other machines')
+            [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The port to listen on')
+            [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The port to listen on')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'The path of the MCP endpoint')
+            [CompletionResult]::new('--allow-origin', '--allow-origin', [CompletionResultType]::ParameterName, 'Accept requests a browser sends from this origin (e.g. https://app.example.com; repeatable). Others are refused with 403')
+            [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Set KEY=VALUE in the server process''s environment (repeatable); nothing from an HTTP request ever reaches it')
+            [CompletionResult]::new('--max-message-size', '--max-message-size', [CompletionResultType]::ParameterName, 'The largest message accepted in either direction, in bytes (suffixes K, M, G)')
+            [CompletionResult]::new('--max-sessions', '--max-sessions', [CompletionResultType]::ParameterName, 'How many sessions may be open at once; past it, 503 with Retry-After')
+            [CompletionResult]::new('--idle-timeout', '--idle-timeout', [CompletionResultType]::ParameterName, 'End a session (and its server process) idle this long')
+            [CompletionResult]::new('--drain-timeout', '--drain-timeout', [CompletionResultType]::ParameterName, 'At shutdown, how long requests in flight may take to finish')
+            [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Write logs to FILE (appending) instead of stderr')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr: -v info (each message), -vv debug, -vvv trace')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More logging on stderr: -v info (each message), -vv debug, -vvv trace')
+            [CompletionResult]::new('-q', '-q', [CompletionResultType]::ParameterName, 'Log only errors')
+            [CompletionResult]::new('--quiet', '--quiet', [CompletionResultType]::ParameterName, 'Log only errors')
+            [CompletionResult]::new('--debug', '--debug', [CompletionResultType]::ParameterName, 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does')
+            [CompletionResult]::new('--silent', '--silent', [CompletionResultType]::ParameterName, 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help')
+            break
+        }
         'mcp-bridge;uninstall' {
             [CompletionResult]::new('--client', '--client', [CompletionResultType]::ParameterName, 'The client')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Edit this file instead of the client''s own')
@@ -323,6 +346,7 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-bridge' -ScriptBlock {
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`')
             [CompletionResult]::new('man', 'man', [CompletionResultType]::ParameterValue, 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`')
             [CompletionResult]::new('install', 'install', [CompletionResultType]::ParameterValue, 'Add a server to an MCP client''s configuration, run by this binary (its absolute path: no PATH and no npx at start), e.g. `mcp-bridge install --client claude-desktop docs https://example.com/mcp --header ''Authorization: Bearer ${TOKEN}''`. Other entries and the file''s formatting are kept; the old file is kept as FILE.bak')
+            [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Put a stdio MCP server on the network as a Streamable HTTP server, e.g. `mcp-bridge serve --port 8080 -- npx -y some-stdio-server`: a session per client, each with a server process of its own')
             [CompletionResult]::new('uninstall', 'uninstall', [CompletionResultType]::ParameterValue, 'Remove a server from an MCP client''s configuration')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -349,6 +373,9 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-bridge' -ScriptBlock {
             break
         }
         'mcp-bridge;help;install' {
+            break
+        }
+        'mcp-bridge;help;serve' {
             break
         }
         'mcp-bridge;help;uninstall' {

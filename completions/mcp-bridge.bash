@@ -40,6 +40,9 @@ _mcp__bridge() {
             mcp__bridge,man)
                 cmd="mcp__bridge__subcmd__man"
                 ;;
+            mcp__bridge,serve)
+                cmd="mcp__bridge__subcmd__serve"
+                ;;
             mcp__bridge,status)
                 cmd="mcp__bridge__subcmd__status"
                 ;;
@@ -70,6 +73,9 @@ _mcp__bridge() {
             mcp__bridge__subcmd__help,man)
                 cmd="mcp__bridge__subcmd__help__subcmd__man"
                 ;;
+            mcp__bridge__subcmd__help,serve)
+                cmd="mcp__bridge__subcmd__help__subcmd__serve"
+                ;;
             mcp__bridge__subcmd__help,status)
                 cmd="mcp__bridge__subcmd__help__subcmd__status"
                 ;;
@@ -83,7 +89,7 @@ _mcp__bridge() {
 
     case "${cmd}" in
         mcp__bridge)
-            opts="-H -v -q -h -V --header --header-file --transport --protocol --retry-timeout --start-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --allow-private-auth --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --device-code --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --use-id-token --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --disable-cookies --verbose --quiet --log-file --debug --silent --help --version login check doctor logout status completions man install uninstall help"
+            opts="-H -v -q -h -V --header --header-file --transport --protocol --retry-timeout --start-timeout --request-timeout --connect-timeout --ping-interval --keep-alive --allow-http --max-message-size --allow-private-auth --static-oauth-client-info --static-oauth-client-metadata --client-metadata-url --device-code --client-credentials --client-assertion-key --client-assertion-alg --jwt-bearer-assertion --idp-issuer --idp-client-id --idp-client-secret --idp-id-token --token-endpoint --resource --callback-port --auth-timeout --no-browser --use-id-token --no-dpop --token-store --host --callback-path --auth-success-url --disable-resource-parameter --authorize-param --ignore-tool --allow-tool --no-proxy --enable-proxy --ca-cert --ipv4 --headers-timeout --body-timeout --disable-cookies --verbose --quiet --log-file --debug --silent --help --version login check doctor logout status completions man install serve uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -575,7 +581,7 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__help)
-            opts="login check doctor logout status completions man install uninstall help"
+            opts="login check doctor logout status completions man install serve uninstall help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -687,6 +693,20 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__help__subcmd__man)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcp__subcmd__bridge__subcmd__help__subcmd__serve)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -929,6 +949,64 @@ _mcp__bridge() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mcp__subcmd__bridge__subcmd__serve)
+            opts="-p -v -q -h --host --port --path --allow-origin --env --max-message-size --max-sessions --idle-timeout --drain-timeout --verbose --quiet --log-file --debug --silent --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --host)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -p)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --allow-origin)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --env)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-message-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-sessions)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --drain-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

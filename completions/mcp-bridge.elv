@@ -85,6 +85,7 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand completions 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`'
             cand man 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`'
             cand install 'Add a server to an MCP client''s configuration, run by this binary (its absolute path: no PATH and no npx at start), e.g. `mcp-bridge install --client claude-desktop docs https://example.com/mcp --header ''Authorization: Bearer ${TOKEN}''`. Other entries and the file''s formatting are kept; the old file is kept as FILE.bak'
+            cand serve 'Put a stdio MCP server on the network as a Streamable HTTP server, e.g. `mcp-bridge serve --port 8080 -- npx -y some-stdio-server`: a session per client, each with a server process of its own'
             cand uninstall 'Remove a server from an MCP client''s configuration'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -294,6 +295,27 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'mcp-bridge;serve'= {
+            cand --host 'The address to listen on: loopback by default; 0.0.0.0 (or a host''s address) to be reached from other machines'
+            cand -p 'The port to listen on'
+            cand --port 'The port to listen on'
+            cand --path 'The path of the MCP endpoint'
+            cand --allow-origin 'Accept requests a browser sends from this origin (e.g. https://app.example.com; repeatable). Others are refused with 403'
+            cand --env 'Set KEY=VALUE in the server process''s environment (repeatable); nothing from an HTTP request ever reaches it'
+            cand --max-message-size 'The largest message accepted in either direction, in bytes (suffixes K, M, G)'
+            cand --max-sessions 'How many sessions may be open at once; past it, 503 with Retry-After'
+            cand --idle-timeout 'End a session (and its server process) idle this long'
+            cand --drain-timeout 'At shutdown, how long requests in flight may take to finish'
+            cand --log-file 'Write logs to FILE (appending) instead of stderr'
+            cand -v 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+            cand --verbose 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
+            cand -q 'Log only errors'
+            cand --quiet 'Log only errors'
+            cand --debug 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'
+            cand --silent 'Write nothing on stderr except a sign-in prompt (--debug still writes its file)'
+            cand -h 'Print help'
+            cand --help 'Print help'
+        }
         &'mcp-bridge;uninstall'= {
             cand --client 'The client'
             cand --config 'Edit this file instead of the client''s own'
@@ -310,6 +332,7 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand completions 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`'
             cand man 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`'
             cand install 'Add a server to an MCP client''s configuration, run by this binary (its absolute path: no PATH and no npx at start), e.g. `mcp-bridge install --client claude-desktop docs https://example.com/mcp --header ''Authorization: Bearer ${TOKEN}''`. Other entries and the file''s formatting are kept; the old file is kept as FILE.bak'
+            cand serve 'Put a stdio MCP server on the network as a Streamable HTTP server, e.g. `mcp-bridge serve --port 8080 -- npx -y some-stdio-server`: a session per client, each with a server process of its own'
             cand uninstall 'Remove a server from an MCP client''s configuration'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -328,6 +351,8 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
         &'mcp-bridge;help;man'= {
         }
         &'mcp-bridge;help;install'= {
+        }
+        &'mcp-bridge;help;serve'= {
         }
         &'mcp-bridge;help;uninstall'= {
         }

@@ -16,6 +16,7 @@ pub mod jsonrpc;
 pub mod protocol;
 pub mod relay;
 pub mod secret;
+pub mod serve;
 pub mod stdio;
 pub mod sync;
 pub mod text;

@@ -87,6 +87,7 @@ fn main() -> ExitCode {
             &name,
             dry_run,
         )),
+        Some(Command::Serve(o)) => commands::serve::command(&o),
         Some(Command::Logout { url, all }) => {
             commands::report(accounts::logout(url.as_deref(), all))
         }

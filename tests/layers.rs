@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 const LAYERS: [&[&str]; 9] = [
     &["commands"],
     &["cli"],
-    &["relay"],
+    &["relay", "serve"],
     &["connection"],
     &["protocol"],
     &["transport", "auth"],
@@ -482,4 +482,35 @@ fn no_error_below_the_commands_is_a_string_in_disguise() {
     );
     let sample = "pub enum E {\n    /// Said.\n    #[error(\"{0}\")]\n    Flow(String),\n    #[error(\"{0}\")]\n    Code(u16),\n}";
     assert_eq!(worded_variants(sample), ["Flow(String),"]);
+}
+
+/// `serve` is the other direction, a flow beside the bridge's: it stands on
+/// the shared leaves and names nothing of the bridge's client side, which
+/// never names it either.
+#[test]
+fn serve_and_the_bridge_stand_apart_on_the_shared_leaves() {
+    const CLIENT_SIDE: [&str; 5] = ["relay", "connection", "transport", "http", "auth"];
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    let mut crossing = Vec::new();
+    for f in &files {
+        let (module, root_is_super) = module_of(&src, f);
+        let names = named(&std::fs::read_to_string(f).unwrap(), root_is_super);
+        let wrong: Vec<String> = match module.as_str() {
+            "serve" => names
+                .into_iter()
+                .filter(|n| CLIENT_SIDE.contains(&n.as_str()))
+                .collect(),
+            m if CLIENT_SIDE.contains(&m) => names.into_iter().filter(|n| n == "serve").collect(),
+            _ => continue,
+        };
+        if !wrong.is_empty() {
+            crossing.push(format!("{}: {wrong:?}", f.display()));
+        }
+    }
+    assert!(
+        crossing.is_empty(),
+        "serve and the bridge's client side name each other: {crossing:?}"
+    );
 }

@@ -5,8 +5,10 @@ use clap::{ArgAction, Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 mod choices;
+mod serve;
 mod values;
 pub use choices::{ProtocolFlag, StoreFlag, TransportFlag};
+pub use serve::ServeOptions;
 pub use values::{parse_authorize_param, parse_seconds, parse_size, ServerUrl, ValueError};
 
 const EXAMPLES: &str = "\
@@ -169,6 +171,10 @@ pub enum Command {
         )]
         options: Vec<Secret>,
     },
+    /// Put a stdio MCP server on the network as a Streamable HTTP server,
+    /// e.g. `mcp-bridge serve --port 8080 -- npx -y some-stdio-server`:
+    /// a session per client, each with a server process of its own.
+    Serve(Box<ServeOptions>),
     /// Remove a server from an MCP client's configuration.
     Uninstall {
         /// The client.

@@ -17,6 +17,12 @@ pub enum ValueError {
     /// Not a number of seconds.
     #[error("{0:?} is not a number of seconds between 0 and 86400")]
     Seconds(String),
+    /// Not an absolute path for `serve --path`.
+    #[error("{0:?} is not a path that starts with / (and has no ?, # or space)")]
+    Path(String),
+    /// Not `KEY=VALUE` for `serve --env` (the value is not shown).
+    #[error("not KEY=VALUE with a KEY")]
+    EnvPair,
 }
 
 /// Parse `--authorize-param KEY=VALUE`; the flow's own parameters are refused.

@@ -10,6 +10,7 @@ pub mod detached;
 pub mod doctor;
 pub mod install;
 pub mod run;
+pub mod serve;
 pub mod sign_in;
 
 mod logging;

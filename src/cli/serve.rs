@@ -1,0 +1,78 @@
+//! `mcp-bridge serve`'s command line: where to listen, the stdio server to
+//! run for each session, and the limits.
+
+use super::values::{parse_seconds, parse_size, ValueError};
+use super::LoggingOptions;
+use crate::secret::Secret;
+use clap::Args;
+use std::time::Duration;
+
+/// Put a stdio MCP server on the network as a Streamable HTTP server.
+#[derive(Debug, Args)]
+pub struct ServeOptions {
+    /// The address to listen on: loopback by default; 0.0.0.0 (or a
+    /// host's address) to be reached from other machines.
+    #[arg(long, value_name = "ADDRESS", default_value = "127.0.0.1")]
+    pub host: String,
+
+    /// The port to listen on.
+    #[arg(long, short = 'p', value_name = "PORT", default_value = "8080")]
+    pub port: u16,
+
+    /// The path of the MCP endpoint.
+    #[arg(long, value_name = "PATH", default_value = "/mcp", value_parser = parse_path)]
+    pub path: String,
+
+    /// Accept requests a browser sends from this origin (e.g.
+    /// https://app.example.com; repeatable). Others are refused with 403.
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    pub allow_origin: Vec<String>,
+
+    /// Set KEY=VALUE in the server process's environment (repeatable);
+    /// nothing from an HTTP request ever reaches it.
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = parse_env)]
+    pub env: Vec<(String, Secret)>,
+
+    /// The largest message accepted in either direction, in bytes (suffixes K, M, G).
+    #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
+    pub max_message_size: usize,
+
+    /// How many sessions may be open at once; past it, 503 with Retry-After.
+    #[arg(long, value_name = "N", default_value = "100")]
+    pub max_sessions: usize,
+
+    /// End a session (and its server process) idle this long.
+    #[arg(long, value_name = "SECONDS", default_value = "1800", value_parser = parse_seconds)]
+    pub idle_timeout: Duration,
+
+    /// At shutdown, how long requests in flight may take to finish.
+    #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
+    pub drain_timeout: Duration,
+
+    /// Where logs go and how many.
+    #[command(flatten)]
+    pub logging: LoggingOptions,
+
+    /// The stdio MCP server to run for each session, after `--`.
+    #[arg(value_name = "COMMAND", last = true, required = true, num_args = 1..)]
+    pub command: Vec<String>,
+}
+
+/// `--path`: an absolute path.
+fn parse_path(s: &str) -> Result<String, ValueError> {
+    if s.starts_with('/') && !s.contains(['?', '#', ' ']) {
+        Ok(s.to_owned())
+    } else {
+        Err(ValueError::Path(s.to_owned()))
+    }
+}
+
+/// `--env KEY=VALUE`: the value is kept as a secret (an API key, often).
+fn parse_env(s: &str) -> Result<(String, Secret), ValueError> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() && !k.contains(['\0', ' ']) => {
+            Ok((k.to_owned(), Secret::from(v)))
+        }
+        _ => Err(ValueError::EnvPair),
+    }
+}

@@ -1,0 +1,250 @@
+//! One stdio MCP server process: started in a process group of its own (so
+//! that what it starts in turn, as `npx` starts node, ends with it), its
+//! stdin written one line at a time, its stdout framed into bounded lines,
+//! its stderr copied to the log, never to a client. Its environment is the
+//! bridge's with the `--env` pairs: nothing of an HTTP request reaches it.
+
+use crate::secret::Secret;
+use crate::stdio::{Framer, Inbound};
+use bytes::Bytes;
+use std::collections::VecDeque;
+use std::process::Stdio;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::process::{Child, Command};
+use tokio::sync::mpsc;
+
+/// How many lines wait to be written to the child.
+const TO_CHILD: usize = 1024;
+/// How long a child has, after it is told to end, before it is killed.
+const END_GRACE: Duration = Duration::from_secs(2);
+/// The longest stderr line copied to the log.
+const STDERR_LINE: usize = 4096;
+
+/// How to start the stdio server.
+#[derive(Debug, Clone)]
+pub struct Program {
+    /// The command.
+    pub command: String,
+    /// Its arguments.
+    pub args: Vec<String>,
+    /// `--env KEY=VALUE` pairs, added to the bridge's own environment.
+    pub env: Vec<(String, Secret)>,
+    /// The longest line accepted from it, in bytes.
+    pub max_line: usize,
+}
+
+/// Why a child could not be started.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot start {command:?}: {source}")]
+pub struct SpawnError {
+    /// The command.
+    pub command: String,
+    /// The system's reason.
+    pub source: std::io::Error,
+}
+
+/// What a running child says: a line, or its end.
+#[derive(Debug)]
+pub enum FromChild {
+    /// One line of its stdout.
+    Line(Bytes),
+    /// A line longer than the bound (its bytes were dropped).
+    TooLong(usize),
+    /// It ended (or closed its stdout); the exit status when known.
+    Ended(Option<std::process::ExitStatus>),
+}
+
+/// A running child: where its stdin lines go, and how to end it.
+pub struct Running {
+    to_child: mpsc::Sender<Bytes>,
+    end: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Its process id.
+    pub pid: Option<u32>,
+}
+
+impl Running {
+    /// Where its stdin lines go: one JSON-RPC message each, no newline.
+    pub fn sender(&self) -> mpsc::Sender<Bytes> {
+        self.to_child.clone()
+    }
+
+    /// End it (and its process group): asked first, then killed.
+    pub fn end(&mut self) {
+        if let Some(end) = self.end.take() {
+            let _ = end.send(());
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.end();
+    }
+}
+
+/// Start `program` as session `label`'s child; what it says arrives on the
+/// returned channel, `Ended` last.
+pub fn spawn(
+    program: &Program,
+    label: &str,
+) -> Result<(Running, mpsc::Receiver<FromChild>), SpawnError> {
+    let mut cmd = Command::new(&program.command);
+    cmd.args(&program.args)
+        .envs(program.env.iter().map(|(k, v)| (k, v.expose())))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    #[cfg(unix)]
+    cmd.process_group(0);
+    let mut child = cmd.spawn().map_err(|source| SpawnError {
+        command: program.command.clone(),
+        source,
+    })?;
+    let pid = child.id();
+    let (to_child, mut lines_in) = mpsc::channel::<Bytes>(TO_CHILD);
+    let (from_child, rx) = mpsc::channel(TO_CHILD);
+    let (end_tx, end_rx) = tokio::sync::oneshot::channel();
+
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    tokio::spawn(async move {
+        while let Some(line) = lines_in.recv().await {
+            let mut framed = Vec::with_capacity(line.len() + 1);
+            framed.extend_from_slice(&line);
+            framed.push(b'\n');
+            if stdin.write_all(&framed).await.is_err() {
+                break;
+            }
+        }
+    });
+    if let Some(err) = child.stderr.take() {
+        let label = label.to_owned();
+        tokio::spawn(async move {
+            let mut lines = BufReader::new(err.take(u64::MAX)).lines();
+            while let Ok(Some(line)) = lines.next_line().await {
+                let line: String = line.chars().take(STDERR_LINE).collect();
+                tracing::info!("{label}: {}", crate::text::for_log(&line));
+            }
+        });
+    }
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (lines_tx, lines_rx) = mpsc::channel(TO_CHILD);
+    tokio::spawn(read_stdout(stdout, program.max_line, lines_tx));
+    tokio::spawn(watch(child, end_rx, lines_rx, from_child));
+    Ok((
+        Running {
+            to_child,
+            end: Some(end_tx),
+            pid,
+        },
+        rx,
+    ))
+}
+
+/// Frame the child's stdout into lines until it closes.
+async fn read_stdout(
+    mut out: tokio::process::ChildStdout,
+    max: usize,
+    tx: mpsc::Sender<FromChild>,
+) {
+    let mut framer = Framer::new(max);
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut lines = VecDeque::new();
+    loop {
+        let n = out.read(&mut buf).await.unwrap_or(0);
+        if n == 0 {
+            framer.finish(&mut lines);
+        } else {
+            framer.feed(&buf[..n], &mut lines);
+        }
+        while let Some(item) = lines.pop_front() {
+            let said = match item {
+                Inbound::Line(l) => FromChild::Line(l),
+                Inbound::TooLong { len } => FromChild::TooLong(len),
+                Inbound::Closed => return,
+            };
+            if tx.send(said).await.is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// Pass on what the child says, and when it ends (after the last of its
+/// lines), or when it is told to end, end it.
+async fn watch(
+    mut child: Child,
+    end: tokio::sync::oneshot::Receiver<()>,
+    mut lines: mpsc::Receiver<FromChild>,
+    tx: mpsc::Sender<FromChild>,
+) {
+    // Taken now: once the child is reaped, its id is gone.
+    let pid = child.id();
+    let forward = async {
+        while let Some(said) = lines.recv().await {
+            if tx.send(said).await.is_err() {
+                break;
+            }
+        }
+    };
+    let ended = async {
+        tokio::select! {
+        s = child.wait() => s.ok(),
+            _ = end => {
+                terminate(&mut child);
+                match tokio::time::timeout(END_GRACE, child.wait()).await {
+                    Ok(s) => s.ok(),
+                    Err(_) => {
+                        kill(&mut child);
+                        child.wait().await.ok()
+                    }
+                }
+            }
+        }
+    };
+    // Its last lines go out before the word that it ended.
+    let (_, status) = tokio::join!(forward, ended);
+    // The group goes with it: whatever it started must not outlive it.
+    kill_group(pid);
+    let _ = tx.send(FromChild::Ended(status)).await;
+}
+
+/// Ask the child's process group to end.
+fn terminate(child: &mut Child) {
+    #[cfg(unix)]
+    if let Some(pid) = child.id() {
+        // SAFETY: killpg with a process group id we started and SIGTERM
+        // has no memory effects; a group already gone gives ESRCH.
+        unsafe {
+            libc::killpg(pid as libc::pid_t, libc::SIGTERM);
+        }
+        return;
+    }
+    let _ = child.start_kill();
+}
+
+/// Kill the child outright.
+fn kill(child: &mut Child) {
+    #[cfg(unix)]
+    if let Some(pid) = child.id() {
+        // SAFETY: as in `terminate`.
+        unsafe {
+            libc::killpg(pid as libc::pid_t, libc::SIGKILL);
+        }
+    }
+    let _ = child.start_kill();
+}
+
+/// Kill what is left of a process group (the child itself has ended).
+fn kill_group(pid: Option<u32>) {
+    #[cfg(unix)]
+    if let Some(pid) = pid {
+        // SAFETY: as in `terminate`.
+        unsafe {
+            libc::killpg(pid as libc::pid_t, libc::SIGKILL);
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = pid;
+}

@@ -1,0 +1,592 @@
+//! `mcp-bridge serve`: a stdio MCP server put on the network as a
+//! Streamable HTTP server (the `initialize` handshake era).
+//!
+//! The other direction from the bridge's, and a flow of its own: it stands
+//! on the shared leaves (`jsonrpc`, `stdio`, `text`, `sync`) and names
+//! nothing of the bridge's client side (`relay`, `connection`, `transport`,
+//! `http`, `auth`), which never name it either (`tests/layers.rs`).
+//!
+//! - The guard comes first, on every request: the `Host` must be one of
+//!   this server's names when it listens on loopback, and an `Origin`, when
+//!   a browser sends one, must be this server's own or one `--allow-origin`
+//!   names (DNS rebinding); a body is read up to `--max-message-size`.
+//! - `initialize` starts a session, with a child of its own that gets the
+//!   client's own `initialize` (so the server sees the capabilities that
+//!   client declared), and an unguessable `Mcp-Session-Id`.
+//! - A request is answered on an event stream of its own
+//!   ([`session::Session`]); notifications and responses get 202; GET opens
+//!   the stream for what the server sends on its own, or resumes one with
+//!   `Last-Event-ID`; DELETE ends the session and its child.
+//! - Every request gets exactly one answer: when a child ends, each request
+//!   it left waiting is answered with an error, and the next request of
+//!   that session gets 404, as the specification says of a session gone.
+
+pub mod child;
+pub mod session;
+
+use crate::jsonrpc::{self, Form, Method};
+use crate::sync::Locked;
+use bytes::Bytes;
+use child::Program;
+use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited};
+use hyper::body::{Frame, Incoming};
+use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, HOST, ORIGIN};
+use hyper::{Method as HttpMethod, Request, Response, StatusCode};
+use session::{Events, Session};
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+
+/// The session header.
+const SESSION_HEADER: &str = "mcp-session-id";
+/// How often idle sessions are looked for.
+const IDLE_CHECK: Duration = Duration::from_secs(5);
+/// How long a request's headers may take to arrive.
+const HEADER_WAIT: Duration = Duration::from_secs(30);
+
+/// How `serve` runs, from the command line.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// The MCP endpoint's path.
+    pub path: String,
+    /// The stdio server each session starts.
+    pub program: Program,
+    /// Origins accepted besides this server's own (`--allow-origin`).
+    pub allowed_origins: Vec<String>,
+    /// The largest message accepted in either direction, in bytes.
+    pub max_message: usize,
+    /// How many sessions may be open at once.
+    pub max_sessions: usize,
+    /// How long a session may sit idle before it ends.
+    pub idle_timeout: Duration,
+    /// How long requests in flight may take to finish at shutdown.
+    pub drain_timeout: Duration,
+}
+
+/// Why `serve` could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+/// The server's shared state.
+struct Front {
+    settings: Settings,
+    sessions: Mutex<HashMap<String, Arc<Session>>>,
+    /// This server's own `host[:port]` names, for `Host` and `Origin`.
+    own_hosts: Vec<String>,
+    draining: std::sync::atomic::AtomicBool,
+}
+
+type Body = BoxBody<Bytes, Infallible>;
+
+/// Serve until `shutdown` fires; then drain (see [`Settings::drain_timeout`])
+/// and end every session's child.
+pub async fn run(
+    settings: Settings,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), ServeError> {
+    let listener =
+        TcpListener::bind(settings.listen)
+            .await
+            .map_err(|source| ServeError::Listen {
+                addr: settings.listen,
+                source,
+            })?;
+    let bound = listener.local_addr().unwrap_or(settings.listen);
+    let front = Arc::new(Front {
+        own_hosts: own_hosts(bound),
+        settings,
+        sessions: Mutex::new(HashMap::new()),
+        draining: std::sync::atomic::AtomicBool::new(false),
+    });
+    tracing::info!(
+        "serving {:?} at http://{bound}{}",
+        front.settings.program.command,
+        front.settings.path
+    );
+    if !bound.ip().is_loopback() {
+        tracing::warn!("listening on {bound}, beyond this machine, with no authentication: anyone who reaches it can use the server");
+    }
+    let reaper = tokio::spawn(Arc::clone(&front).reap_idle());
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => {
+                let Ok((stream, _)) = accepted else { continue };
+                let front = Arc::clone(&front);
+                tokio::spawn(async move {
+                    let io = hyper_util::rt::TokioIo::new(stream);
+                    let service = hyper::service::service_fn(move |req| {
+                        let front = Arc::clone(&front);
+                        async move { Ok::<_, Infallible>(front.handle(req).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .timer(hyper_util::rt::TokioTimer::new())
+                        .header_read_timeout(HEADER_WAIT)
+                        .serve_connection(io, service)
+                        .await;
+                });
+            }
+        }
+    }
+    drop(listener);
+    reaper.abort();
+    front.drain().await;
+    Ok(())
+}
+
+impl Front {
+    /// Stop taking sessions, let requests in flight finish (within the
+    /// drain time), then end every session.
+    async fn drain(&self) {
+        self.draining
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let deadline = Instant::now() + self.settings.drain_timeout;
+        loop {
+            let busy: usize = self.sessions.locked().values().map(|s| s.in_flight()).sum();
+            if busy == 0 || Instant::now() >= deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let all: Vec<Arc<Session>> = self.sessions.locked().drain().map(|(_, s)| s).collect();
+        for s in &all {
+            s.end("mcp-bridge serve is shutting down; the request was not answered");
+        }
+        // Give the children their moment to end before the process does.
+        let until = Instant::now() + Duration::from_secs(3);
+        while all.iter().any(|s| Arc::strong_count(s) > 1) && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// End sessions idle past `--idle-timeout`, and forget ended ones.
+    async fn reap_idle(self: Arc<Self>) {
+        loop {
+            tokio::time::sleep(IDLE_CHECK).await;
+            let limit = self.settings.idle_timeout;
+            let mut sessions = self.sessions.locked();
+            sessions.retain(|_, s| {
+                let idle = s.idle_for().is_some_and(|d| d >= limit);
+                if idle {
+                    tracing::info!("{}: idle for {} s; ended", s.label, limit.as_secs());
+                    s.end("the session was idle too long");
+                }
+                s.alive() && !idle
+            });
+        }
+    }
+
+    async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+        let started = Instant::now();
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let resp = match path.as_str() {
+            "/healthz" => text(StatusCode::OK, "ok\n"),
+            "/readyz" => self.ready(),
+            p if p == self.settings.path => match self.guard(&req) {
+                Some(refused) => refused,
+                None => self.mcp(req).await,
+            },
+            _ => text(StatusCode::NOT_FOUND, "not found\n"),
+        };
+        tracing::info!(
+            "{method} {path} → {} in {:.1} ms",
+            resp.status().as_u16(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        resp
+    }
+
+    /// 200 while a session can be started.
+    fn ready(&self) -> Response<Body> {
+        let open = self.sessions.locked().len();
+        if open < self.settings.max_sessions
+            && !self.draining.load(std::sync::atomic::Ordering::Relaxed)
+        {
+            text(StatusCode::OK, "ready\n")
+        } else {
+            text(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no room for another session\n",
+            )
+        }
+    }
+
+    /// The guard against DNS rebinding: a `Host` this server answers to,
+    /// and an `Origin` (when a browser sends one) of its own or allowed.
+    fn guard(&self, req: &Request<Incoming>) -> Option<Response<Body>> {
+        let host = req
+            .headers()
+            .get(HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_ascii_lowercase);
+        let loopback = self.settings.listen.ip().is_loopback();
+        if loopback
+            && !host
+                .as_deref()
+                .is_some_and(|h| self.own_hosts.iter().any(|o| o == h))
+        {
+            tracing::warn!(
+                "refused a request for the host {:?}",
+                host.as_deref().map(crate::text::for_log)
+            );
+            return Some(rpc_error(
+                StatusCode::FORBIDDEN,
+                -32000,
+                "Forbidden: the Host is not this server's",
+            ));
+        }
+        let origin = req.headers().get(ORIGIN)?;
+        let origin = origin
+            .to_str()
+            .unwrap_or_default()
+            .trim_end_matches('/')
+            .to_ascii_lowercase();
+        let own = ["http://", "https://"].iter().any(|scheme| {
+            self.own_hosts
+                .iter()
+                .any(|h| origin == format!("{scheme}{h}"))
+        });
+        let allowed = self
+            .settings
+            .allowed_origins
+            .iter()
+            .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin));
+        if own || allowed {
+            return None;
+        }
+        tracing::warn!(
+            "refused a request from the origin {:?} (--allow-origin admits one)",
+            crate::text::for_log(&origin)
+        );
+        Some(rpc_error(
+            StatusCode::FORBIDDEN,
+            -32000,
+            "Forbidden: the Origin is not allowed",
+        ))
+    }
+
+    async fn mcp(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+        let session = req
+            .headers()
+            .get(SESSION_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        match *req.method() {
+            HttpMethod::POST => self.post(req, session).await,
+            HttpMethod::GET => self.get(&req, session),
+            HttpMethod::DELETE => self.delete(session),
+            _ => text(StatusCode::METHOD_NOT_ALLOWED, "POST, GET or DELETE\n"),
+        }
+    }
+
+    /// The session a request names: 400 without one, 404 for one gone.
+    fn session(&self, id: Option<String>) -> Result<Arc<Session>, Box<Response<Body>>> {
+        let Some(id) = id else {
+            return Err(Box::new(rpc_error(
+                StatusCode::BAD_REQUEST,
+                -32000,
+                "Bad Request: No valid session ID provided",
+            )));
+        };
+        let mut sessions = self.sessions.locked();
+        match sessions.get(&id) {
+            Some(s) if s.alive() => Ok(Arc::clone(s)),
+            Some(_) => {
+                sessions.remove(&id);
+                Err(Box::new(rpc_error(
+                    StatusCode::NOT_FOUND,
+                    -32001,
+                    "Session not found",
+                )))
+            }
+            None => Err(Box::new(rpc_error(
+                StatusCode::NOT_FOUND,
+                -32001,
+                "Session not found",
+            ))),
+        }
+    }
+
+    async fn post(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+        session: Option<String>,
+    ) -> Response<Body> {
+        let limit = self.settings.max_message;
+        let declared = req
+            .headers()
+            .get(hyper::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > limit as u64) {
+            return too_large(limit);
+        }
+        let body = match Limited::new(req.into_body(), limit).collect().await {
+            Ok(b) => b.to_bytes(),
+            Err(_) => return too_large(limit),
+        };
+        let m = match jsonrpc::classify(body) {
+            Ok(m) => m,
+            Err(e) => {
+                return rpc_error(
+                    StatusCode::BAD_REQUEST,
+                    e.code(),
+                    &format!("mcp-bridge: {e}"),
+                )
+            }
+        };
+        if m.is(&Method::Initialize) {
+            if session.is_some() {
+                return rpc_error(StatusCode::BAD_REQUEST, -32600, "Invalid Request: the session is initialized already; start a new one without Mcp-Session-Id");
+            }
+            return self.initialize(&m).await;
+        }
+        let s = match self.session(session) {
+            Ok(s) => s,
+            Err(refused) => return *refused,
+        };
+        match &m.form {
+            Form::Request { id, .. } => match s.request(&m, id).await {
+                Ok(events) => event_stream(events, None),
+                Err(e) => rpc_error(StatusCode::BAD_REQUEST, -32600, &format!("mcp-bridge: {e}")),
+            },
+            _ => match s.notify(&m).await {
+                Ok(()) => empty(StatusCode::ACCEPTED),
+                Err(_) => rpc_error(StatusCode::NOT_FOUND, -32001, "Session not found"),
+            },
+        }
+    }
+
+    /// `initialize`: a new session, whose child gets the client's own
+    /// `initialize`.
+    async fn initialize(self: Arc<Self>, m: &jsonrpc::Message) -> Response<Body> {
+        let Some(id) = m.id().cloned() else {
+            return rpc_error(StatusCode::BAD_REQUEST, -32600, "Invalid Request");
+        };
+        if self.draining.load(std::sync::atomic::Ordering::Relaxed) {
+            return busy("mcp-bridge serve is shutting down");
+        }
+        if self.sessions.locked().len() >= self.settings.max_sessions {
+            return busy("no room for another session (--max-sessions)");
+        }
+        let session_id = new_session_id();
+        let label = format!("session {}", &session_id[..8]);
+        let (running, from_child) = match child::spawn(&self.settings.program, &label) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!("{e}");
+                return rpc_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    -32603,
+                    &format!("mcp-bridge: {e}"),
+                );
+            }
+        };
+        tracing::info!(
+            "{label}: started {:?} (pid {})",
+            self.settings.program.command,
+            running.pid.unwrap_or(0)
+        );
+        let to_child = running.sender();
+        let session = Session::new(session_id.clone(), running, to_child);
+        tokio::spawn(Arc::clone(&session).pump(from_child));
+        let events = match session.request(m, &id).await {
+            Ok(e) => e,
+            Err(e) => {
+                session.end("the session could not start");
+                return rpc_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    -32603,
+                    &format!("mcp-bridge: {e}"),
+                );
+            }
+        };
+        self.sessions.locked().insert(session_id.clone(), session);
+        event_stream(events, Some(&session_id))
+    }
+
+    /// GET: the stream of what the server sends on its own, or a stream
+    /// resumed after the event `Last-Event-ID` names.
+    fn get(&self, req: &Request<Incoming>, session: Option<String>) -> Response<Body> {
+        let accepts = req
+            .headers()
+            .get(hyper::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/event-stream"));
+        if !accepts {
+            return text(
+                StatusCode::NOT_ACCEPTABLE,
+                "GET takes Accept: text/event-stream\n",
+            );
+        }
+        let s = match self.session(session) {
+            Ok(s) => s,
+            Err(refused) => return *refused,
+        };
+        let last = req
+            .headers()
+            .get("last-event-id")
+            .and_then(|v| v.to_str().ok())
+            .and_then(session::parse_event_id);
+        match s.listen(last) {
+            Some(events) => event_stream(events, None),
+            None => rpc_error(StatusCode::NOT_FOUND, -32001, "No such stream to resume"),
+        }
+    }
+
+    /// DELETE: the session and its child end.
+    fn delete(&self, session: Option<String>) -> Response<Body> {
+        let s = match self.session(session) {
+            Ok(s) => s,
+            Err(refused) => return *refused,
+        };
+        self.sessions.locked().remove(&s.id);
+        tracing::info!("{}: ended by the client", s.label);
+        s.end("the client ended the session");
+        empty(StatusCode::OK)
+    }
+}
+
+/// This server's own `host:port` names: the address it is bound to, and on
+/// loopback `localhost` too. A `Host` without a port is taken for port 80.
+fn own_hosts(bound: SocketAddr) -> Vec<String> {
+    let port = bound.port();
+    let mut names = vec![match bound {
+        SocketAddr::V4(a) => a.ip().to_string(),
+        SocketAddr::V6(a) => format!("[{}]", a.ip()),
+    }];
+    if bound.ip().is_loopback() {
+        names.extend(["localhost", "127.0.0.1", "[::1]"].map(str::to_owned));
+    }
+    names.dedup();
+    let mut out: Vec<String> = names.iter().map(|n| format!("{n}:{port}")).collect();
+    if port == 80 {
+        out.extend(names);
+    }
+    out
+}
+
+/// An unguessable session id: 128 random bits, hex.
+fn new_session_id() -> String {
+    use ring::rand::SecureRandom;
+    let mut bytes = [0u8; 16];
+    ring::rand::SystemRandom::new()
+        .fill(&mut bytes)
+        .expect("the system's random source");
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn text(status: StatusCode, body: &'static str) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())).boxed());
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    r
+}
+
+fn empty(status: StatusCode) -> Response<Body> {
+    let mut r = Response::new(Full::new(Bytes::new()).boxed());
+    *r.status_mut() = status;
+    r
+}
+
+/// A JSON-RPC error (id null: it answers no request the server read).
+fn rpc_error(status: StatusCode, code: i64, message: &str) -> Response<Body> {
+    let mut r =
+        Response::new(Full::new(jsonrpc::error_response(None, code, message, None)).boxed());
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
+fn too_large(limit: usize) -> Response<Body> {
+    rpc_error(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        -32600,
+        &format!("mcp-bridge: the message is larger than {limit} bytes (--max-message-size)"),
+    )
+}
+
+fn busy(why: &str) -> Response<Body> {
+    let mut r = rpc_error(
+        StatusCode::SERVICE_UNAVAILABLE,
+        -32000,
+        &format!("mcp-bridge: {why}"),
+    );
+    r.headers_mut()
+        .insert(hyper::header::RETRY_AFTER, HeaderValue::from_static("5"));
+    r
+}
+
+/// An event-stream response whose events come from `events`.
+fn event_stream(events: Events, session: Option<&str>) -> Response<Body> {
+    let mut r = Response::new(EventBody(events).boxed());
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    if let Some(v) = session.and_then(|s| HeaderValue::from_str(s).ok()) {
+        h.insert(SESSION_HEADER, v);
+    }
+    r
+}
+
+/// A response body fed by a stream's events; it ends when they do.
+struct EventBody(Events);
+
+impl hyper::body::Body for EventBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        self.0.poll_recv(cx).map(|e| e.map(|b| Ok(Frame::data(b))))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_hosts_on_loopback_name_localhost_and_the_port() {
+        let hosts = own_hosts("127.0.0.1:8080".parse().unwrap());
+        for h in ["127.0.0.1:8080", "localhost:8080", "[::1]:8080"] {
+            assert!(hosts.contains(&h.to_owned()), "{h} in {hosts:?}");
+        }
+        assert!(!hosts.contains(&"evil.example.com:8080".to_owned()));
+        let any = own_hosts("0.0.0.0:80".parse().unwrap());
+        assert!(any.contains(&"0.0.0.0".to_owned()));
+    }
+
+    #[test]
+    fn session_ids_are_long_and_differ() {
+        let (a, b) = (new_session_id(), new_session_id());
+        assert_eq!(a.len(), 32);
+        assert_ne!(a, b);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+    }
+}
