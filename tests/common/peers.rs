@@ -12,7 +12,7 @@ pub fn dir() -> PathBuf {
 
 /// The Python of the peers' virtual environment (Windows keeps it in
 /// `Scripts`).
-fn venv_python() -> PathBuf {
+pub fn venv_python() -> PathBuf {
     if cfg!(windows) {
         dir().join(".venv/Scripts/python.exe")
     } else {

@@ -1,0 +1,600 @@
+//! `mcp-bridge serve`: a stdio MCP server (server-everything, stdio mode)
+//! put on the network, driven by real clients (the Python SDK's, and
+//! mcp-bridge itself in bridge mode) and by raw HTTP for the rules and the
+//! faults: the guard against DNS rebinding, bounded bodies, sessions apart,
+//! every request answered once (even when its child dies), a cut stream
+//! resumed, and a drain that leaves no child behind.
+
+mod common;
+
+use common::{peers, Bridge};
+use serde_json::{json, Value};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, Command};
+
+/// server-everything's stdio mode.
+fn everything() -> Vec<String> {
+    let script =
+        peers::dir().join("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
+    assert!(
+        script.exists(),
+        "run scripts/test.sh: it installs the peers"
+    );
+    vec!["node".into(), script.display().to_string(), "stdio".into()]
+}
+
+/// A running `mcp-bridge serve`, its stderr kept.
+struct Served {
+    /// Held for `kill_on_drop`; the Linux-only tests signal it.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+    child: Child,
+    url: String,
+    port: u16,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Served {
+    async fn start(args: &[&str], server: &[String]) -> Served {
+        let port = common::free_port();
+        let mut cmd = Command::new(common::bin());
+        cmd.args(["serve", "--port", &port.to_string(), "-v"])
+            .args(args)
+            .arg("--")
+            .args(server)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true);
+        let mut child = cmd.spawn().expect("start mcp-bridge serve");
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let mut pipe = child.stderr.take().unwrap();
+        let sink = Arc::clone(&stderr);
+        tokio::spawn(async move {
+            let mut buf = vec![0u8; 8192];
+            while let Ok(n) = pipe.read(&mut buf).await {
+                if n == 0 {
+                    break;
+                }
+                sink.lock()
+                    .unwrap()
+                    .push_str(&String::from_utf8_lossy(&buf[..n]));
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err()
+        {
+            assert!(
+                Instant::now() < deadline,
+                "serve did not listen: {}",
+                stderr.lock().unwrap()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Served {
+            child,
+            url: format!("http://127.0.0.1:{port}/mcp"),
+            port,
+            stderr,
+        }
+    }
+
+    fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// The pids of the children started so far, from the log.
+    fn pids(&self) -> Vec<u32> {
+        self.stderr()
+            .lines()
+            .filter_map(|l| l.split("(pid ").nth(1))
+            .filter_map(|p| p.trim_end_matches(')').parse().ok())
+            .collect()
+    }
+}
+
+fn client() -> reqwest::Client {
+    common::person()
+}
+
+/// POST `msg` to `url` as a Streamable HTTP client does.
+async fn post(url: &str, session: Option<&str>, msg: &Value) -> reqwest::Response {
+    let mut req = client()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    if let Some(s) = session {
+        req = req.header("mcp-session-id", s);
+    }
+    req.body(msg.to_string()).send().await.unwrap()
+}
+
+/// The messages of an event-stream body, read to its end; with the id of
+/// each event.
+async fn events(resp: reqwest::Response) -> Vec<(String, Value)> {
+    let text = tokio::time::timeout(Duration::from_secs(20), resp.text())
+        .await
+        .expect("the stream ends")
+        .unwrap();
+    parse_events(&text)
+}
+
+fn parse_events(text: &str) -> Vec<(String, Value)> {
+    text.split("\n\n")
+        .filter_map(|ev| {
+            let id = ev.lines().find_map(|l| l.strip_prefix("id: "))?.to_owned();
+            let data = ev.lines().find_map(|l| l.strip_prefix("data: "))?;
+            Some((id, serde_json::from_str(data).ok()?))
+        })
+        .collect()
+}
+
+/// Open a session: its id.
+async fn initialize(url: &str) -> String {
+    let init = json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{
+        "protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}});
+    let resp = post(url, None, &init).await;
+    assert_eq!(resp.status(), 200);
+    let session = resp.headers()["mcp-session-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let answer = events(resp).await;
+    assert_eq!(
+        answer[0].1["result"]["serverInfo"]["name"],
+        "mcp-servers/everything"
+    );
+    let done = post(
+        url,
+        Some(&session),
+        &json!({"jsonrpc":"2.0","method":"notifications/initialized"}),
+    )
+    .await;
+    assert_eq!(done.status(), 202);
+    session
+}
+
+fn call(id: Value, name: &str, args: Value) -> Value {
+    json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":name,"arguments":args}})
+}
+
+#[test]
+fn a_real_client_gets_through_serve_what_it_gets_directly() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let served = rt.block_on(Served::start(&[], &everything()));
+    let script = peers::dir().join("serve_client.py");
+    let run = |target: &str| {
+        let out = std::process::Command::new(peers::venv_python())
+            .arg(&script)
+            .arg(target)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{target}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let steps: Vec<(String, Value)> = serde_json::from_slice(
+            out.stdout
+                .rsplit(|b| *b == b'\n')
+                .find(|l| !l.is_empty())
+                .unwrap(),
+        )
+        .unwrap();
+        steps
+    };
+    let direct = run(&format!("stdio:{}", everything().join(" ")));
+    let through = run(&served.url);
+    // What the comparison stands on: progress, sampling and elicitation
+    // reached the client and its answers the server.
+    let step = |r: &[(String, Value)], n: &str| r.iter().find(|(s, _)| s == n).unwrap().1.clone();
+    assert_eq!(step(&direct, "progress")["result"], json!([1.0, 2.0, 3.0]));
+    assert!(step(&direct, "sampling")
+        .to_string()
+        .contains("streams flow east"));
+    assert!(step(&direct, "elicitation")
+        .to_string()
+        .contains("declined"));
+    assert_eq!(direct.len(), through.len());
+    for ((name, d), (_, t)) in direct.iter().zip(&through) {
+        assert_eq!(d, t, "step {name} differs through serve");
+    }
+}
+
+#[tokio::test]
+async fn mcp_bridge_in_front_of_serve_relays_a_session() {
+    let served = Served::start(&[], &everything()).await;
+    let mut b = Bridge::start(&served.url, &["-v"]).await;
+    let init = b.initialize_with(json!({"sampling": {}})).await;
+    assert_eq!(init["serverInfo"]["name"], "mcp-servers/everything");
+    let r = b
+        .call_tool(json!(1), "get-sum", json!({"a": 40, "b": 2}))
+        .await;
+    assert!(common::text_of(&r).contains("42"), "{r}");
+    b.send(
+        json!({"jsonrpc":"2.0","id":"s","method":"tools/call","params":{
+        "name":"trigger-sampling-request","arguments":{"prompt":"a haiku"}}}),
+    )
+    .await;
+    let req = b
+        .recv_matching(|m| m["method"] == "sampling/createMessage")
+        .await;
+    b.send(json!({"jsonrpc":"2.0","id":req["id"],"result":{
+        "role":"assistant","model":"m","stopReason":"endTurn",
+        "content":{"type":"text","text":"streams flow east"}}}))
+        .await;
+    let r = b.response(json!("s")).await;
+    assert!(common::text_of(&r).contains("streams flow east"), "{r}");
+    let (code, _) = b.close_and_wait().await;
+    assert_eq!(code, Some(0));
+}
+
+#[tokio::test]
+async fn the_guard_refuses_other_hosts_and_origins_and_admits_its_own() {
+    let served = Served::start(
+        &["--allow-origin", "https://app.example.com"],
+        &everything(),
+    )
+    .await;
+    let hello = json!({"jsonrpc":"2.0","id":1,"method":"ping"});
+    let with = |name: &'static str, value: String| {
+        client()
+            .post(&served.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header(name, value)
+            .body(hello.to_string())
+    };
+    // DNS rebinding: a page on another site, or a name that resolves here.
+    let r = with("origin", "http://evil.example.com".into())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = with("host", "evil.example.com".into())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    // Its own names and the allowed origin get as far as the session check.
+    for origin in [
+        format!("http://localhost:{}", served.port),
+        format!("http://127.0.0.1:{}", served.port),
+        "https://app.example.com".to_owned(),
+    ] {
+        let r = with("origin", origin.clone()).send().await.unwrap();
+        assert_eq!(
+            r.status(),
+            400,
+            "{origin}: no session yet, but past the guard"
+        );
+    }
+    let r = with("host", format!("localhost:{}", served.port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(served
+        .stderr()
+        .contains("refused a request from the origin"));
+}
+
+#[tokio::test]
+async fn bad_bodies_are_refused_and_the_session_lives_on() {
+    let served = Served::start(&["--max-message-size", "1M"], &everything()).await;
+    let session = initialize(&served.url).await;
+    let big = "x".repeat(50 << 20);
+    let r = client()
+        .post(&served.url)
+        .header("content-type", "application/json")
+        .header("mcp-session-id", &session)
+        .body(big)
+        .send()
+        .await;
+    // The server may answer before the whole body is sent, or close on it.
+    if let Ok(r) = r {
+        assert_eq!(r.status(), 413);
+    }
+    let r = client()
+        .post(&served.url)
+        .header("content-type", "application/json")
+        .header("mcp-session-id", &session)
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let v: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(v["error"]["code"], -32700, "{v}");
+    let r = post(
+        &served.url,
+        Some("no-such-session"),
+        &call(json!(1), "echo", json!({"message":"x"})),
+    )
+    .await;
+    assert_eq!(r.status(), 404);
+    let r = post(
+        &served.url,
+        Some(&session),
+        &call(json!(2), "echo", json!({"message":"still here"})),
+    )
+    .await;
+    let answer = events(r).await;
+    assert!(
+        answer[0].1.to_string().contains("Echo: still here"),
+        "{answer:?}"
+    );
+}
+
+#[tokio::test]
+async fn sessions_are_apart_and_each_ends_with_its_child() {
+    let served = Served::start(&[], &everything()).await;
+    let a = initialize(&served.url).await;
+    let b = initialize(&served.url).await;
+    assert_ne!(a, b);
+    let pids = served.pids();
+    assert_eq!(pids.len(), 2, "a child each: {}", served.stderr());
+    let r = client()
+        .delete(&served.url)
+        .header("mcp-session-id", &a)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = post(
+        &served.url,
+        Some(&a),
+        &call(json!(1), "echo", json!({"message":"x"})),
+    )
+    .await;
+    assert_eq!(r.status(), 404, "a session gone is 404");
+    let r = post(
+        &served.url,
+        Some(&b),
+        &call(json!(1), "echo", json!({"message":"b"})),
+    )
+    .await;
+    assert!(events(r).await[0].1.to_string().contains("Echo: b"));
+    #[cfg(target_os = "linux")]
+    {
+        let gone = |pid: u32| !std::path::Path::new(&format!("/proc/{pid}")).exists();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while !gone(pids[0]) && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(gone(pids[0]), "the deleted session's child ended");
+        assert!(!gone(pids[1]), "the other session's child runs on");
+    }
+}
+
+#[tokio::test]
+async fn fifty_calls_at_once_on_one_session_are_each_answered_once() {
+    let served = Served::start(&[], &everything()).await;
+    let session = initialize(&served.url).await;
+    let calls = (0..50).map(|i| {
+        let url = served.url.clone();
+        let session = session.clone();
+        async move {
+            let r = post(
+                &url,
+                Some(&session),
+                &call(json!(i), "get-sum", json!({"a": i, "b": 1})),
+            )
+            .await;
+            events(r).await
+        }
+    });
+    let all = futures_join(calls.collect()).await;
+    for (i, evs) in all.iter().enumerate() {
+        let answers: Vec<&Value> = evs
+            .iter()
+            .map(|(_, v)| v)
+            .filter(|v| v.get("id").is_some())
+            .collect();
+        assert_eq!(answers.len(), 1, "call {i}: {evs:?}");
+        assert_eq!(answers[0]["id"], i);
+        assert!(
+            answers[0].to_string().contains(&format!("is {}", i + 1)),
+            "{}",
+            answers[0]
+        );
+    }
+}
+
+/// Await every future, in order.
+async fn futures_join<F>(fs: Vec<F>) -> Vec<F::Output>
+where
+    F: std::future::Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    let handles: Vec<_> = fs.into_iter().map(tokio::spawn).collect();
+    let mut out = Vec::new();
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_child_killed_mid_call_is_answered_and_the_next_session_gets_a_new_one() {
+    let served = Served::start(&[], &everything()).await;
+    let session = initialize(&served.url).await;
+    let long = call(
+        json!("long"),
+        "trigger-long-running-operation",
+        json!({"duration": 30, "steps": 3}),
+    );
+    let pending = tokio::spawn({
+        let (url, session) = (served.url.clone(), session.clone());
+        async move { events(post(&url, Some(&session), &long).await).await }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = served.pids()[0];
+    // SAFETY: a plain kill of the child this test's server started.
+    unsafe {
+        libc::kill(pid as libc::pid_t, libc::SIGKILL);
+    }
+    let killed = Instant::now();
+    let evs = tokio::time::timeout(Duration::from_secs(5), pending)
+        .await
+        .unwrap()
+        .unwrap();
+    let answer = &evs.last().expect("an answer").1;
+    assert_eq!(answer["id"], "long");
+    assert!(
+        answer["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("process"),
+        "{answer}"
+    );
+    assert!(
+        killed.elapsed() < Duration::from_secs(1),
+        "answered in {:?}",
+        killed.elapsed()
+    );
+    let r = post(
+        &served.url,
+        Some(&session),
+        &call(json!(1), "echo", json!({"message":"x"})),
+    )
+    .await;
+    assert_eq!(r.status(), 404, "its session is gone");
+    initialize(&served.url).await;
+    assert_eq!(served.pids().len(), 2, "a fresh child");
+}
+
+#[tokio::test]
+async fn a_cut_reply_stream_is_resumed_with_last_event_id() {
+    let served = Served::start(&[], &everything()).await;
+    let session = initialize(&served.url).await;
+    let long = json!({"jsonrpc":"2.0","id":"long","method":"tools/call","params":{
+        "name":"trigger-long-running-operation","arguments":{"duration": 2, "steps": 4},
+        "_meta":{"progressToken":"p"}}});
+    let mut resp = post(&served.url, Some(&session), &long).await;
+    // Read the first event, then drop the connection, as a proxy might.
+    let mut first = String::new();
+    while !first.contains("\n\n") {
+        let chunk = resp.chunk().await.unwrap().expect("an event");
+        first.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    drop(resp);
+    let (last_id, v) = parse_events(&first).remove(0);
+    assert_eq!(v["params"]["progress"], 1, "{v}");
+    let resumed = client()
+        .get(&served.url)
+        .header("accept", "text/event-stream")
+        .header("mcp-session-id", &session)
+        .header("last-event-id", &last_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resumed.status(), 200);
+    let rest = events(resumed).await;
+    let progress: Vec<u64> = rest
+        .iter()
+        .filter_map(|(_, m)| m["params"]["progress"].as_u64())
+        .collect();
+    assert_eq!(progress, [2, 3, 4], "nothing lost, nothing twice: {rest:?}");
+    assert_eq!(rest.last().unwrap().1["id"], "long");
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn sigterm_answers_what_is_in_flight_and_leaves_no_child() {
+    let mut served = Served::start(&["--drain-timeout", "1"], &everything()).await;
+    let session = initialize(&served.url).await;
+    let mut pending = Vec::new();
+    for i in 0..20 {
+        let (url, session) = (served.url.clone(), session.clone());
+        // Long calls: the drain waits a second, then answers them.
+        let m = call(
+            json!(i),
+            "trigger-long-running-operation",
+            json!({"duration": 20, "steps": 2}),
+        );
+        pending.push(tokio::spawn(async move {
+            events(post(&url, Some(&session), &m).await).await
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let pids = served.pids();
+    // SAFETY: SIGTERM to the server this test started.
+    unsafe {
+        libc::kill(served.child.id().unwrap() as libc::pid_t, libc::SIGTERM);
+    }
+    for (i, p) in pending.into_iter().enumerate() {
+        let evs = tokio::time::timeout(Duration::from_secs(10), p)
+            .await
+            .unwrap()
+            .unwrap();
+        let answers: Vec<_> = evs.iter().filter(|(_, m)| m.get("id").is_some()).collect();
+        assert_eq!(answers.len(), 1, "call {i}: {evs:?}");
+        assert_eq!(answers[0].1["id"], i);
+    }
+    let status = tokio::time::timeout(Duration::from_secs(10), served.child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    for pid in pids {
+        assert!(
+            !std::path::Path::new(&format!("/proc/{pid}")).exists(),
+            "child {pid} left behind"
+        );
+    }
+}
+
+#[tokio::test]
+async fn limits_and_the_childs_environment() {
+    let served = Served::start(
+        &[
+            "--max-sessions",
+            "1",
+            "--env",
+            "SERVE_TEST_VALUE=from-the-command-line",
+        ],
+        &everything(),
+    )
+    .await;
+    let session = initialize(&served.url).await;
+    let init = json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{
+        "protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}});
+    let r = post(&served.url, None, &init).await;
+    assert_eq!(r.status(), 503);
+    assert!(r.headers().contains_key("retry-after"));
+    // The child sees --env, and nothing of the HTTP request.
+    let r = client()
+        .post(&served.url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-session-id", &session)
+        .header("authorization", "Bearer planted-client-token")
+        .body(call(json!(1), "get-env", json!({})).to_string())
+        .send()
+        .await
+        .unwrap();
+    let env = events(r).await[0].1.to_string();
+    assert!(env.contains("from-the-command-line"), "{env:.300}");
+    assert!(!env.contains("planted-client-token"));
+    let ready = client()
+        .get(format!("http://127.0.0.1:{}/readyz", served.port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ready.status(), 503, "no room for another session");
+    let health = client()
+        .get(format!("http://127.0.0.1:{}/healthz", served.port))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(health.status(), 200);
+    assert!(!served.stderr().contains("planted-client-token"));
+}
