@@ -129,6 +129,10 @@ pub async fn run(
             () = &mut shutdown => break,
             accepted = listener.accept() => {
                 let Ok((stream, _)) = accepted else { continue };
+                // An event stream goes out in small writes (headers, each
+                // event): with Nagle's algorithm and the client's delayed
+                // ACK, each waited 40 ms.
+                let _ = stream.set_nodelay(true);
                 let front = Arc::clone(&front);
                 tokio::spawn(async move {
                     let io = hyper_util::rt::TokioIo::new(stream);
