@@ -56,6 +56,8 @@ mod floor;
 mod launch;
 #[path = "support/pipelined.rs"]
 mod pipelined;
+#[path = "support/serve.rs"]
+mod serve;
 
 // ---------------------------------------------------------------- server
 
@@ -685,6 +687,14 @@ fn main() {
     let remote_js = root.join("tests/peers/node_modules/mcp-remote/dist/proxy.js");
     // MCP_BRIDGE_BENCH_ONLY=everything: only the row against
     // server-everything, in a minute.
+    // MCP_BRIDGE_BENCH_ONLY=serve: only the rows of `mcp-bridge serve`.
+    if std::env::var("MCP_BRIDGE_BENCH_ONLY").as_deref() == Ok("serve") {
+        let program = std::env::var_os("MCP_BRIDGE_BENCH_BIN")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mcp-bridge")));
+        println!("{}", serve::rows(&root, &program));
+        return;
+    }
     if std::env::var("MCP_BRIDGE_BENCH_ONLY").as_deref() == Ok("everything") {
         let program = std::env::var_os("MCP_BRIDGE_BENCH_BIN")
             .map(PathBuf::from)
@@ -886,6 +896,7 @@ fn main() {
     // The same measure against a real server: the limit is a direct
     // client of the same kind on the same server.
     out.push_str(&everything::row(&root, &bridge.program));
+    out.push_str(&serve::rows(&root, &bridge.program));
     let data = bridge.env[0].1.clone();
     let (peak, took) = pipelined::measure(&bridge.program, &url, &data);
     out.push_str(&format!(

@@ -52,6 +52,13 @@ pub struct Everything {
     pub url: String,
 }
 
+impl Everything {
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
 impl Drop for Everything {
     fn drop(&mut self) {
         let _ = self.child.kill();
