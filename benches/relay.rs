@@ -685,31 +685,21 @@ fn main() {
     // `cargo bench` passes --bench; nothing else to parse.
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let remote_js = root.join("tests/peers/node_modules/mcp-remote/dist/proxy.js");
-    // MCP_BRIDGE_BENCH_ONLY=everything: only the row against
-    // server-everything, in a minute.
-    // MCP_BRIDGE_BENCH_ONLY=serve: only the rows of `mcp-bridge serve`.
-    if std::env::var("MCP_BRIDGE_BENCH_ONLY").as_deref() == Ok("serve") {
-        let program = std::env::var_os("MCP_BRIDGE_BENCH_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mcp-bridge")));
-        println!("{}", serve::rows(&root, &program));
-        return;
-    }
-    if std::env::var("MCP_BRIDGE_BENCH_ONLY").as_deref() == Ok("everything") {
-        let program = std::env::var_os("MCP_BRIDGE_BENCH_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mcp-bridge")));
-        println!("{}", everything::row(&root, &program));
-        return;
+    // MCP_BRIDGE_BENCH_BIN measures another build (an older one, say) in
+    // the same conditions. MCP_BRIDGE_BENCH_ONLY=serve or =everything: only
+    // those rows, in a minute or two.
+    let program = std::env::var_os("MCP_BRIDGE_BENCH_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mcp-bridge")));
+    match std::env::var("MCP_BRIDGE_BENCH_ONLY").as_deref() {
+        Ok("serve") => return println!("{}", serve::rows(&root, &program)),
+        Ok("everything") => return println!("{}", everything::row(&root, &program)),
+        _ => {}
     }
     let (url, rt) = start_server();
-    // MCP_BRIDGE_BENCH_BIN measures another build (an older one, say) in
-    // the same conditions.
     let bridge = Subject {
         name: "mcp-bridge",
-        program: std::env::var_os("MCP_BRIDGE_BENCH_BIN")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mcp-bridge"))),
+        program,
         args: vec![url.clone()],
         env: vec![(
             "MCP_BRIDGE_DATA_DIR".into(),

@@ -47,19 +47,7 @@ async fn everything_over_sse_echo_sum_progress_and_sampling() {
     }
     assert_eq!(progress, vec![1.0, 2.0, 3.0]);
 
-    b.send(
-        json!({"jsonrpc":"2.0","id":"s","method":"tools/call","params":{
-        "name":"trigger-sampling-request","arguments":{"prompt":"a haiku"}}}),
-    )
-    .await;
-    let req = b
-        .recv_matching(|m| m["method"] == "sampling/createMessage")
-        .await;
-    b.send(json!({"jsonrpc":"2.0","id":req["id"],"result":{
-        "role":"assistant","model":"test-model","stopReason":"endTurn",
-        "content":{"type":"text","text":"streams flow east"}}}))
-        .await;
-    let r = b.response(json!("s")).await;
+    let r = b.sampling_round_trip(json!("s"), "streams flow east").await;
     assert!(text_of(&r).contains("streams flow east"), "{r}");
     let (code, _) = b.close_and_wait().await;
     assert_eq!(code, Some(0));

@@ -217,19 +217,7 @@ async fn mcp_bridge_in_front_of_serve_relays_a_session() {
         .call_tool(json!(1), "get-sum", json!({"a": 40, "b": 2}))
         .await;
     assert!(common::text_of(&r).contains("42"), "{r}");
-    b.send(
-        json!({"jsonrpc":"2.0","id":"s","method":"tools/call","params":{
-        "name":"trigger-sampling-request","arguments":{"prompt":"a haiku"}}}),
-    )
-    .await;
-    let req = b
-        .recv_matching(|m| m["method"] == "sampling/createMessage")
-        .await;
-    b.send(json!({"jsonrpc":"2.0","id":req["id"],"result":{
-        "role":"assistant","model":"m","stopReason":"endTurn",
-        "content":{"type":"text","text":"streams flow east"}}}))
-        .await;
-    let r = b.response(json!("s")).await;
+    let r = b.sampling_round_trip(json!("s"), "streams flow east").await;
     assert!(common::text_of(&r).contains("streams flow east"), "{r}");
     let (code, _) = b.close_and_wait().await;
     assert_eq!(code, Some(0));

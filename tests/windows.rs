@@ -135,19 +135,9 @@ async fn a_streamable_http_session_with_progress_and_a_server_request() {
     }
     assert_eq!(progress, [1.0, 2.0, 3.0]);
 
-    b.send(
-        json!({"jsonrpc":"2.0","id":"s","method":"tools/call","params":{
-        "name":"trigger-sampling-request","arguments":{"prompt":"a haiku"}}}),
-    )
-    .await;
-    let req = b
-        .recv_matching(|m| m["method"] == "sampling/createMessage")
+    let r = b
+        .sampling_round_trip(json!("s"), "snow on the bridge")
         .await;
-    b.send(json!({"jsonrpc":"2.0","id":req["id"],"result":{
-        "role":"assistant","model":"m","stopReason":"endTurn",
-        "content":{"type":"text","text":"snow on the bridge"}}}))
-        .await;
-    let r = b.response(json!("s")).await;
     assert!(text_of(&r).contains("snow on the bridge"), "{r}");
 
     // The client closes stdin: the bridge ends the session and exits 0.

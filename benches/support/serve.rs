@@ -126,33 +126,38 @@ fn measure(url: &str, pids: &dyn Fn() -> Vec<u32>) -> (f64, f64) {
     )
 }
 
+/// POST `body` (in `session`, when there is one) and read the answer
+/// whole; the session id the response names, if any, comes back with it.
+async fn post(
+    client: &reqwest::Client,
+    url: &str,
+    session: Option<&str>,
+    body: String,
+) -> (Option<String>, axum::body::Bytes) {
+    let mut req = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    if let Some(s) = session {
+        req = req
+            .header("mcp-session-id", s)
+            .header("mcp-protocol-version", "2025-06-18");
+    }
+    let resp = req.body(body).send().await.expect("a response");
+    let named = resp
+        .headers()
+        .get("mcp-session-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    (named, resp.bytes().await.unwrap())
+}
+
 /// A new session: its id.
 async fn open(client: &reqwest::Client, url: &str) -> String {
-    let resp = client
-        .post(url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .body(super::init_line("init"))
-        .send()
-        .await
-        .expect("initialize");
-    let session = resp.headers()["mcp-session-id"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    resp.bytes().await.unwrap();
-    client
-        .post(url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-session-id", &session)
-        .body(r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let (session, _) = post(client, url, None, super::init_line("init")).await;
+    let session = session.expect("a session id");
+    let done = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.to_owned();
+    post(client, url, Some(&session), done).await;
     session
 }
 
@@ -160,19 +165,7 @@ async fn call(client: &reqwest::Client, url: &str, session: &str, i: usize) {
     let body = format!(
         r#"{{"jsonrpc":"2.0","id":{i},"method":"tools/call","params":{{"name":"echo","arguments":{{"message":"bench {i}"}}}}}}"#
     );
-    let answer = client
-        .post(url)
-        .header("content-type", "application/json")
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-session-id", session)
-        .header("mcp-protocol-version", "2025-06-18")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let (_, answer) = post(client, url, Some(session), body).await;
     assert!(
         answer.windows(8).any(|w| w == b"\"result\""),
         "refused: {}",

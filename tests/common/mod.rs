@@ -232,6 +232,25 @@ impl Bridge {
         self.initialize_with(json!({})).await
     }
 
+    /// server-everything's `trigger-sampling-request` as request `id`: the
+    /// sampling request it makes comes to this client, which answers it
+    /// with `text`; the tool's answer comes back.
+    pub async fn sampling_round_trip(&mut self, id: Value, text: &str) -> Value {
+        self.send(
+            json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{
+            "name":"trigger-sampling-request","arguments":{"prompt":"a haiku"}}}),
+        )
+        .await;
+        let req = self
+            .recv_matching(|m| m["method"] == "sampling/createMessage")
+            .await;
+        self.send(json!({"jsonrpc":"2.0","id":req["id"],"result":{
+            "role":"assistant","model":"test-model","stopReason":"endTurn",
+            "content":{"type":"text","text":text}}}))
+            .await;
+        self.response(id).await
+    }
+
     /// Call a tool and return the whole response.
     pub async fn call_tool(&mut self, id: Value, name: &str, args: Value) -> Value {
         self.request(id, "tools/call", json!({"name": name, "arguments": args}))
