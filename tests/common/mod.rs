@@ -39,6 +39,24 @@ pub const OUTSIDE: [&str; 9] = [
     "SSL_CERT_FILE",
 ];
 
+/// Everything a child writes to `pipe`, kept as it comes (lossy UTF-8).
+pub fn keep_stderr(mut pipe: tokio::process::ChildStderr) -> Arc<Mutex<String>> {
+    let kept = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&kept);
+    tokio::spawn(async move {
+        let mut buf = vec![0u8; 8192];
+        while let Ok(n) = pipe.read(&mut buf).await {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    kept
+}
+
 /// A running bridge and the client side of its stdio.
 pub struct Bridge {
     pub child: Child,
@@ -120,20 +138,7 @@ impl Bridge {
                 }
             }
         });
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut err_pipe = child.stderr.take().unwrap();
-        let sink = Arc::clone(&stderr);
-        tokio::spawn(async move {
-            let mut buf = vec![0u8; 8192];
-            while let Ok(n) = err_pipe.read(&mut buf).await {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
+        let stderr = keep_stderr(child.stderr.take().unwrap());
         Bridge {
             raw,
             _home: home,
