@@ -392,7 +392,7 @@ impl Front {
             return busy("no room for another session (--max-sessions)");
         }
         let session_id = new_session_id();
-        let label = format!("session {}", &session_id[..8]);
+        let label = session::label(&session_id);
         let (running, from_child) = match child::spawn(&self.settings.program, &label) {
             Ok(c) => c,
             Err(e) => {
@@ -409,8 +409,7 @@ impl Front {
             self.settings.program.command,
             running.pid.unwrap_or(0)
         );
-        let to_child = running.sender();
-        let session = Session::new(session_id.clone(), running, to_child);
+        let session = Session::new(session_id.clone(), label, running);
         tokio::spawn(Arc::clone(&session).pump(from_child));
         let events = match session.request(m, &id).await {
             Ok(e) => e,

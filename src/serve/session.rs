@@ -134,6 +134,11 @@ fn event(stream: u64, seq: u64, data: &[u8]) -> Bytes {
     Bytes::from(out)
 }
 
+/// How session `id` is named in the log: a short form of the id.
+pub fn label(id: &str) -> String {
+    format!("session {}", &id[..id.len().min(8)])
+}
+
 /// A `Last-Event-ID` of ours: the stream and the last event seen.
 pub fn parse_event_id(id: &str) -> Option<(u64, u64)> {
     let (s, n) = id.trim().split_once('-')?;
@@ -141,14 +146,13 @@ pub fn parse_event_id(id: &str) -> Option<(u64, u64)> {
 }
 
 impl Session {
-    /// A session over `child`, whose stdin is written through `to_child`.
-    pub fn new(id: String, child: Running, to_child: mpsc::Sender<Bytes>) -> Arc<Session> {
-        let label = format!("session {}", &id[..id.len().min(8)]);
+    /// A session over `child`; `label` names it in the log ([`label`]).
+    pub fn new(id: String, label: String, child: Running) -> Arc<Session> {
         Arc::new(Session {
             id,
             label,
+            to_child: child.sender(),
             child: Mutex::new(Some(child)),
-            to_child,
             streams: Mutex::new(Streams::default()),
             last_used: Mutex::new(Instant::now()),
             alive: AtomicBool::new(true),
