@@ -311,22 +311,12 @@ impl Front {
             )));
         };
         let mut sessions = self.sessions.locked();
-        match sessions.get(&id) {
-            Some(s) if s.alive() => Ok(Arc::clone(s)),
-            Some(_) => {
-                sessions.remove(&id);
-                Err(Box::new(rpc_error(
-                    StatusCode::NOT_FOUND,
-                    -32001,
-                    "Session not found",
-                )))
-            }
-            None => Err(Box::new(rpc_error(
-                StatusCode::NOT_FOUND,
-                -32001,
-                "Session not found",
-            ))),
+        if let Some(s) = sessions.get(&id).filter(|s| s.alive()) {
+            return Ok(Arc::clone(s));
         }
+        // One whose child ended is forgotten now.
+        sessions.remove(&id);
+        Err(Box::new(session_gone()))
     }
 
     async fn post(
@@ -374,7 +364,7 @@ impl Front {
             },
             _ => match s.notify(&m).await {
                 Ok(()) => empty(StatusCode::ACCEPTED),
-                Err(_) => rpc_error(StatusCode::NOT_FOUND, -32001, "Session not found"),
+                Err(_) => session_gone(),
             },
         }
     }
@@ -521,6 +511,12 @@ fn rpc_error(status: StatusCode, code: i64, message: &str) -> Response<Body> {
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     r
+}
+
+/// 404 for a session that is not (or no longer) there: the client starts
+/// a new one, as the specification says.
+fn session_gone() -> Response<Body> {
+    rpc_error(StatusCode::NOT_FOUND, -32001, "Session not found")
 }
 
 fn too_large(limit: usize) -> Response<Body> {
