@@ -467,9 +467,12 @@ fn own_hosts(bound: SocketAddr) -> Vec<String> {
         SocketAddr::V6(a) => format!("[{}]", a.ip()),
     }];
     if bound.ip().is_loopback() {
-        names.extend(["localhost", "127.0.0.1", "[::1]"].map(str::to_owned));
+        for n in ["localhost", "127.0.0.1", "[::1]"] {
+            if !names.iter().any(|m| m == n) {
+                names.push(n.to_owned());
+            }
+        }
     }
-    names.dedup();
     let mut out: Vec<String> = names.iter().map(|n| format!("{n}:{port}")).collect();
     if port == 80 {
         out.extend(names);
@@ -577,6 +580,7 @@ mod tests {
             assert!(hosts.contains(&h.to_owned()), "{h} in {hosts:?}");
         }
         assert!(!hosts.contains(&"evil.example.com:8080".to_owned()));
+        assert_eq!(hosts.len(), 3, "each once: {hosts:?}");
         let any = own_hosts("0.0.0.0:80".parse().unwrap());
         assert!(any.contains(&"0.0.0.0".to_owned()));
     }
