@@ -190,7 +190,7 @@ async fn watch(
     };
     let ended = async {
         tokio::select! {
-        s = child.wait() => s.ok(),
+            s = child.wait() => s.ok(),
             _ = end => {
                 terminate(&mut child);
                 match tokio::time::timeout(END_GRACE, child.wait()).await {
@@ -224,19 +224,14 @@ fn terminate(child: &mut Child) {
     let _ = child.start_kill();
 }
 
-/// Kill the child outright.
+/// Kill the child outright, and its process group.
 fn kill(child: &mut Child) {
-    #[cfg(unix)]
-    if let Some(pid) = child.id() {
-        // SAFETY: as in `terminate`.
-        unsafe {
-            libc::killpg(pid as libc::pid_t, libc::SIGKILL);
-        }
-    }
+    kill_group(child.id());
     let _ = child.start_kill();
 }
 
-/// Kill what is left of a process group (the child itself has ended).
+/// Kill the process group `pid` leads (what is left of it, once the child
+/// itself has ended).
 fn kill_group(pid: Option<u32>) {
     #[cfg(unix)]
     if let Some(pid) = pid {
