@@ -445,6 +445,39 @@ async fn a_child_killed_mid_call_is_answered_and_the_next_session_gets_a_new_one
     assert_eq!(served.pids().len(), 2, "a fresh child");
 }
 
+/// A server whose stderr is not text, or has a line without end, goes on
+/// being served, and what it writes after that still reaches the log.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_childs_stderr_that_is_not_text_or_has_no_end_is_copied_on() {
+    let script = format!(
+        "printf '\\377\\376 not text\\n' >&2; \
+         head -c 300000 /dev/zero | tr '\\0' x >&2; echo >&2; \
+         echo stderr-after-the-noise >&2; exec {}",
+        everything().join(" ")
+    );
+    let served = Served::start(&[], &["sh".into(), "-c".into(), script]).await;
+    let session = initialize(&served.url).await;
+    let r = post(
+        &served.url,
+        Some(&session),
+        &call(json!(1), "echo", json!({"message":"still here"})),
+    )
+    .await;
+    let answer = &events(r).await[0].1;
+    assert!(answer.to_string().contains("still here"), "{answer}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !served.stderr().contains("stderr-after-the-noise") {
+        assert!(Instant::now() < deadline, "{:.2000}", served.stderr());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let longest = served.stderr().lines().map(str::len).max().unwrap_or(0);
+    assert!(
+        longest < 10_000,
+        "a line of {longest} bytes reached the log"
+    );
+}
+
 #[tokio::test]
 async fn a_cut_reply_stream_is_resumed_with_last_event_id() {
     let served = Served::start(&[], &everything()).await;

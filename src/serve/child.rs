@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 const TO_CHILD: usize = 1024;
 /// How long a child has, after it is told to end, before it is killed.
 const END_GRACE: Duration = Duration::from_secs(2);
-/// The longest stderr line copied to the log.
+/// The most of one stderr line held for the log, in bytes.
 const STDERR_LINE: usize = 4096;
 
 /// How to start the stdio server.
@@ -119,14 +119,7 @@ pub fn spawn(
         }
     });
     if let Some(err) = child.stderr.take() {
-        let label = label.to_owned();
-        tokio::spawn(async move {
-            let mut lines = BufReader::new(err.take(u64::MAX)).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let line: String = line.chars().take(STDERR_LINE).collect();
-                tracing::info!("{label}: {}", crate::text::for_log(&line));
-            }
-        });
+        tokio::spawn(copy_stderr(err, label.to_owned()));
     }
     let stdout = child.stdout.take().expect("stdout is piped");
     let (lines_tx, lines_rx) = mpsc::channel(TO_CHILD);
@@ -140,6 +133,44 @@ pub fn spawn(
         },
         rx,
     ))
+}
+
+/// Copy the child's stderr to the log, a line at a time, until it closes.
+/// Of a line only its first [`STDERR_LINE`] bytes are held (the rest is
+/// read and dropped), and bytes that are not UTF-8 are shown replaced:
+/// nothing the child writes may grow the bridge or stop the copying, since
+/// a child whose stderr pipe closed dies of SIGPIPE on its next write.
+async fn copy_stderr(err: tokio::process::ChildStderr, label: String) {
+    let mut err = BufReader::new(err);
+    let mut line = Vec::new();
+    loop {
+        let (used, ended) = match err.fill_buf().await {
+            Ok([]) | Err(_) => break,
+            Ok(buf) => {
+                let (part, ended) = match memchr::memchr(b'\n', buf) {
+                    Some(i) => (&buf[..i], true),
+                    None => (buf, false),
+                };
+                let room = STDERR_LINE.saturating_sub(line.len());
+                line.extend_from_slice(&part[..part.len().min(room)]);
+                (part.len() + usize::from(ended), ended)
+            }
+        };
+        err.consume(used);
+        if ended {
+            log_stderr(&label, &line);
+            line.clear();
+        }
+    }
+    if !line.is_empty() {
+        log_stderr(&label, &line);
+    }
+}
+
+fn log_stderr(label: &str, line: &[u8]) {
+    let line = String::from_utf8_lossy(line);
+    let line = line.strip_suffix('\r').unwrap_or(&line);
+    tracing::info!("{label}: {}", crate::text::for_log(line));
 }
 
 /// Frame the child's stdout into lines until it closes.
