@@ -56,6 +56,36 @@ fn module_of(src: &Path, file: &Path) -> (String, bool) {
     (top, root_is_super)
 }
 
+/// One source file of the crate, read.
+struct Source {
+    /// Its path, as `src/...`.
+    path: PathBuf,
+    /// The top-level module it belongs to.
+    module: String,
+    /// Whether `super::` in it means the crate root.
+    root_is_super: bool,
+    text: String,
+}
+
+/// Every source file of the crate.
+fn crate_sources() -> Vec<Source> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    sources(&src, &mut files);
+    files
+        .into_iter()
+        .map(|f| {
+            let (module, root_is_super) = module_of(&src, &f);
+            Source {
+                text: std::fs::read_to_string(&f).unwrap(),
+                path: Path::new("src").join(f.strip_prefix(&src).unwrap()),
+                module,
+                root_is_super,
+            }
+        })
+        .collect()
+}
+
 /// The code of a file as tokens: identifiers, `::` and single punctuation.
 /// Comments (line, block, doc) and literals (strings, raw strings, chars)
 /// are left out, so that neither a `crate::` in words nor a `//` inside a
@@ -231,28 +261,24 @@ fn group(t: &[String]) -> Vec<String> {
 
 #[test]
 fn every_module_names_only_layers_below_it() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&src, &mut files);
     let mut wrong: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut checked = 0;
-    for file in &files {
-        let (module, root_is_super) = module_of(&src, file);
+    for file in crate_sources() {
+        let module = file.module.as_str();
         if module == "main" || module == "lib" {
             continue;
         }
-        let own = layer_of(&module).unwrap_or_else(|| {
+        let own = layer_of(module).unwrap_or_else(|| {
             panic!("{module} is in no layer: add it to LAYERS and ARCHITECTURE.md")
         });
-        let text = std::fs::read_to_string(file).unwrap();
-        for name in named(&text, root_is_super) {
+        for name in named(&file.text, file.root_is_super) {
             if name == module {
                 continue;
             }
             match layer_of(&name) {
                 Some(l) if l > own => {}
                 _ => wrong
-                    .entry(file.strip_prefix(&src).unwrap().display().to_string())
+                    .entry(file.path.display().to_string())
                     .or_default()
                     .push(name),
             }
@@ -317,14 +343,11 @@ fn the_reader_sees_every_form_of_a_path() {
 
 #[test]
 fn no_source_file_holds_more_than_one_concern_s_worth_of_lines() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&src, &mut files);
-    let long: Vec<String> = files
+    let long: Vec<String> = crate_sources()
         .iter()
         .filter_map(|f| {
-            let n = std::fs::read_to_string(f).unwrap().lines().count();
-            (n > MAX_LINES).then(|| format!("{} ({n} lines)", f.display()))
+            let n = f.text.lines().count();
+            (n > MAX_LINES).then(|| format!("{} ({n} lines)", f.path.display()))
         })
         .collect();
     assert!(long.is_empty(), "split these: {long:?}");
@@ -389,19 +412,14 @@ fn the_reader_of_error_types_finds_words_where_they_are() {
 /// "Errors"): words as the error type begin only where the user is told.
 #[test]
 fn errors_are_types_below_the_commands() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&src, &mut files);
     let mut words = Vec::new();
-    for f in &files {
-        let (module, _) = module_of(&src, f);
-        if module == "commands" || module == "main" {
+    for f in crate_sources() {
+        if f.module == "commands" || f.module == "main" {
             continue;
         }
-        let text = std::fs::read_to_string(f).unwrap();
-        for e in error_types(&text) {
+        for e in error_types(&f.text) {
             if is_words(&e) {
-                words.push(format!("{}: Result<_, {e}>", f.display()));
+                words.push(format!("{}: Result<_, {e}>", f.path.display()));
             }
         }
     }
@@ -415,20 +433,14 @@ fn errors_are_types_below_the_commands() {
 /// layers have their own enums, which `cli` maps its choices onto.
 #[test]
 fn clap_stays_in_the_command_line() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&src, &mut files);
-    let leaks: Vec<String> = files
+    let leaks: Vec<String> = crate_sources()
         .iter()
+        .filter(|f| !matches!(f.module.as_str(), "cli" | "commands" | "main"))
         .filter(|f| {
-            let (module, _) = module_of(&src, f);
-            !matches!(module.as_str(), "cli" | "commands" | "main")
-        })
-        .filter(|f| {
-            let t = tokens(&std::fs::read_to_string(f).unwrap());
+            let t = tokens(&f.text);
             t.windows(2).any(|w| w[0] == "clap" && w[1] == "::")
         })
-        .map(|f| f.display().to_string())
+        .map(|f| f.path.display().to_string())
         .collect();
     assert!(leaks.is_empty(), "clap below cli/: {leaks:?}");
     // The reader would see it.
@@ -460,17 +472,13 @@ fn worded_variants(text: &str) -> Vec<String> {
 
 #[test]
 fn no_error_below_the_commands_is_a_string_in_disguise() {
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&src, &mut files);
     let mut worded = Vec::new();
-    for f in &files {
-        let (module, _) = module_of(&src, f);
-        if module == "commands" || module == "main" {
+    for f in crate_sources() {
+        if f.module == "commands" || f.module == "main" {
             continue;
         }
-        for v in worded_variants(&std::fs::read_to_string(f).unwrap()) {
-            worded.push(format!("{}: {v}", f.display()));
+        for v in worded_variants(&f.text) {
+            worded.push(format!("{}: {v}", f.path.display()));
         }
     }
     // The x-mcp-header rules name what broke in a sentence built where it
@@ -490,14 +498,10 @@ fn no_error_below_the_commands_is_a_string_in_disguise() {
 #[test]
 fn serve_and_the_bridge_stand_apart_on_the_shared_leaves() {
     const CLIENT_SIDE: [&str; 5] = ["relay", "connection", "transport", "http", "auth"];
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-    let mut files = Vec::new();
-    sources(&src, &mut files);
     let mut crossing = Vec::new();
-    for f in &files {
-        let (module, root_is_super) = module_of(&src, f);
-        let names = named(&std::fs::read_to_string(f).unwrap(), root_is_super);
-        let wrong: Vec<String> = match module.as_str() {
+    for f in crate_sources() {
+        let names = named(&f.text, f.root_is_super);
+        let wrong: Vec<String> = match f.module.as_str() {
             "serve" => names
                 .into_iter()
                 .filter(|n| CLIENT_SIDE.contains(&n.as_str()))
@@ -506,7 +510,7 @@ fn serve_and_the_bridge_stand_apart_on_the_shared_leaves() {
             _ => continue,
         };
         if !wrong.is_empty() {
-            crossing.push(format!("{}: {wrong:?}", f.display()));
+            crossing.push(format!("{}: {wrong:?}", f.path.display()));
         }
     }
     assert!(
