@@ -74,10 +74,7 @@ pub fn start(root: &Path) -> Option<Everything> {
     if !script.exists() {
         return None;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .ok()?;
+    let port = free_port()?;
     let child = Command::new("node")
         .arg(&script)
         .arg("streamableHttp")
@@ -91,17 +88,31 @@ pub fn start(root: &Path) -> Option<Everything> {
         child,
         url: format!("http://127.0.0.1:{port}/mcp"),
     };
+    listening(port).then_some(server)
+}
+
+/// A loopback port free now.
+pub fn free_port() -> Option<u16> {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .ok()
+}
+
+/// Whether something listens on loopback `port` within 20 s.
+pub fn listening(port: u16) -> bool {
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > deadline {
-            return None;
+            return false;
         }
         std::thread::sleep(Duration::from_millis(50));
     }
-    Some(server)
+    true
 }
 
-fn echo(id: usize) -> String {
+/// A `tools/call` of server-everything's `echo`, id `id`.
+pub fn echo(id: usize) -> String {
     format!(
         r#"{{"jsonrpc":"2.0","id":{id},"method":"tools/call","params":{{"name":"echo","arguments":{{"message":"bench {id}"}}}}}}"#
     )

@@ -39,7 +39,7 @@ pub fn rows(root: &Path, program: &Path) -> String {
     };
     let script =
         root.join("tests/peers/node_modules/@modelcontextprotocol/server-everything/dist/index.js");
-    let port = free_port();
+    let port = super::everything::free_port().expect("a free port");
     let served = Running(
         Command::new(program)
             .args(["serve", "--port", &port.to_string(), "--", "node"])
@@ -52,7 +52,7 @@ pub fn rows(root: &Path, program: &Path) -> String {
             .expect("start mcp-bridge serve"),
     );
     let serve_url = format!("http://127.0.0.1:{port}/mcp");
-    wait_listening(port);
+    assert!(super::everything::listening(port), "serve did not listen");
     let own_pid = own.pid();
     let serve_pid = served.0.id();
     let (mut own_cpu, mut serve_cpu) = (Vec::new(), Vec::new());
@@ -162,10 +162,7 @@ async fn open(client: &reqwest::Client, url: &str) -> String {
 }
 
 async fn call(client: &reqwest::Client, url: &str, session: &str, i: usize) {
-    let body = format!(
-        r#"{{"jsonrpc":"2.0","id":{i},"method":"tools/call","params":{{"name":"echo","arguments":{{"message":"bench {i}"}}}}}}"#
-    );
-    let (_, answer) = post(client, url, Some(session), body).await;
+    let (_, answer) = post(client, url, Some(session), super::everything::echo(i)).await;
     assert!(
         answer.windows(8).any(|w| w == b"\"result\""),
         "refused: {}",
@@ -202,19 +199,4 @@ fn with_children(pid: u32) -> Vec<u32> {
         );
     }
     out
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn wait_listening(port: u16) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "serve did not listen");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }
