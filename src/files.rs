@@ -15,7 +15,7 @@ pub enum FileError {
     #[error("cannot find a home directory for the bridge's data (set MCP_BRIDGE_DATA_DIR)")]
     NoHome,
     /// The operating system refused (`what` is "create", "read", "write").
-    #[error("cannot {what} {}: {source}", path.display())]
+    #[error("cannot {what} {}", path.display())]
     Io {
         /// What the bridge was doing.
         what: &'static str,

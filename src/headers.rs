@@ -23,7 +23,7 @@ pub enum HeaderError {
     #[error("{0}: unterminated ${{...}} in the value")]
     Unterminated(String),
     /// The header file could not be read.
-    #[error("cannot read header file {path}: {source}")]
+    #[error("cannot read header file {path}")]
     File {
         /// The file given to --header-file.
         path: String,

@@ -56,7 +56,11 @@ fn main() -> ExitCode {
         Some(Command::Man) => {
             match clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout()) {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(e) => commands::report(Err(format!("cannot write the man page: {e}").into())),
+                Err(e) => commands::report(Err(format!(
+                    "cannot write the man page: {e}",
+                    e = mcp_bridge::text::Chain(&e)
+                )
+                .into())),
             }
         }
         Some(Command::Install {

@@ -1,9 +1,38 @@
 //! Text for people: server-supplied words made safe for messages and
-//! terminals, the gist of an error body, and the one table renderer the
+//! terminals, the gist of an error body, the one printer that turns an
+//! error and its causes into a line, and the one table renderer the
 //! subcommands print with.
 
 /// How much of the server's own words goes into an error message.
 const DETAIL_CHARS: usize = 300;
+
+/// How many causes under an error [`Chain`] prints: a chain is a few
+/// levels deep; a longer one is a bug, or a hostile `source()`.
+const MAX_CAUSES: usize = 16;
+
+/// An error and every cause under it, as one line: `a: b: c`.
+///
+/// Every error of the crate shows its own sentence in `Display` and keeps
+/// what caused it as `source()`, never both, so this printer is how an
+/// error becomes text wherever a person reads it: the exit line, a log
+/// line, the message of a JSON-RPC error. A cause with no words adds none.
+pub struct Chain<'a, E: ?Sized>(pub &'a E);
+
+impl<E: std::error::Error + ?Sized> std::fmt::Display for Chain<'_, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)?;
+        let mut next = self.0.source();
+        for _ in 0..MAX_CAUSES {
+            let Some(e) = next else { break };
+            let words = e.to_string();
+            if !words.is_empty() {
+                write!(f, ": {words}")?;
+            }
+            next = e.source();
+        }
+        Ok(())
+    }
+}
 
 /// Control characters out, at most `max` characters: server-supplied text
 /// that goes into messages and pages.
@@ -106,6 +135,33 @@ pub fn table(indent: &str, gap: &str, header: &[&str], rows: &[Vec<String>]) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An error caused by the one under it, `depth` levels deep.
+    #[derive(Debug)]
+    struct Level(usize);
+
+    impl std::fmt::Display for Level {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "level {}", self.0)
+        }
+    }
+
+    impl std::error::Error for Level {
+        fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+            // Leaked so that each level can lend the next: a test only.
+            (self.0 > 0).then(|| &*Box::leak(Box::new(Level(self.0 - 1))) as _)
+        }
+    }
+
+    #[test]
+    fn a_chain_prints_every_cause_once_and_stops() {
+        assert_eq!(Chain(&Level(2)).to_string(), "level 2: level 1: level 0");
+        let io = std::io::Error::other("");
+        assert_eq!(Chain(&io).to_string(), "");
+        // A chain without end is cut.
+        let deep = Chain(&Level(1000)).to_string();
+        assert_eq!(deep.matches("level").count(), MAX_CAUSES + 1, "{deep}");
+    }
 
     #[test]
     fn gist_prefers_an_html_title() {

@@ -23,7 +23,7 @@ pub enum UrlProblem {
 #[derive(Debug, thiserror::Error)]
 pub enum UrlError {
     /// Not a URL at all.
-    #[error("{raw:?} is not a valid URL: {source}")]
+    #[error("{raw:?} is not a valid URL")]
     Invalid {
         /// What was given.
         raw: String,

@@ -67,6 +67,30 @@ fn malformed_headers_stop_start_up() {
     );
 }
 
+/// The exit line is the error's sentence and then each cause under it,
+/// once: "cannot read header file F: No such file or directory (os error 2)".
+#[test]
+fn an_error_line_names_each_cause_once() {
+    let cases: [(&[&str], &str, &str); 2] = [
+        (
+            &["https://example.com/mcp", "--header-file", "/no/such/file"],
+            "cannot read header file /no/such/file: ",
+            "No such file or directory",
+        ),
+        (
+            &["not a url"],
+            "\"not a url\" is not a valid URL: ",
+            "relative URL without a base",
+        ),
+    ];
+    for (args, sentence, cause) in cases {
+        let (_, _, stderr) = run_to_exit(args, &[]);
+        let line = stderr.trim();
+        assert!(line.contains(&format!("{sentence}{cause}")), "{line}");
+        assert_eq!(line.matches(cause).count(), 1, "{line}");
+    }
+}
+
 #[test]
 fn allow_http_permits_plain_http_elsewhere() {
     // Accepted, so the bridge starts, reads EOF from stdin and exits 0.

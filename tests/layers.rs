@@ -518,3 +518,62 @@ fn serve_and_the_bridge_stand_apart_on_the_shared_leaves() {
         "serve and the bridge's client side name each other: {crossing:?}"
     );
 }
+
+/// Error variants (or error structs) whose message shows the cause that
+/// `source()` returns too: a field named `source`, or one marked
+/// `#[source]` or `#[from]`, named again in the `#[error(...)]` text. A
+/// chain printer would say that cause twice.
+fn causes_said_twice(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let starts: Vec<usize> = text.match_indices("#[error(").map(|(i, _)| i).collect();
+    for (n, &start) in starts.iter().enumerate() {
+        let rest = &text[start..];
+        let Some(attr_len) = rest.find(")]\n") else {
+            continue;
+        };
+        let message = &rest[..attr_len];
+        if message.contains("transparent") {
+            continue;
+        }
+        let end = starts.get(n + 1).map_or(text.len(), |&next| next) - start;
+        let body = &rest[attr_len..end.min(rest.find("\n}\n").unwrap_or(rest.len()))];
+        let named_source = body.contains(" source:");
+        let tuple_source = body.contains("(#[from]") || body.contains("(#[source]");
+        let says_named = ["{source", ".source", "(source"]
+            .iter()
+            .any(|s| message.contains(s));
+        let says_tuple = ["{0", ".0"].iter().any(|s| message.contains(s));
+        if named_source && says_named || tuple_source && says_tuple {
+            found.push(message.trim_start_matches("#[error(").to_owned());
+        }
+    }
+    found
+}
+
+#[test]
+fn no_error_says_its_cause_in_its_words_and_as_its_source() {
+    let mut twice = Vec::new();
+    for f in crate_sources() {
+        for m in causes_said_twice(&f.text) {
+            twice.push(format!("{}: {m}", f.path.display()));
+        }
+    }
+    assert!(
+        twice.is_empty(),
+        "keep the cause as source() and let text::Chain print it: {twice:#?}"
+    );
+    let sample = "enum E {\n    #[error(\"cannot read {path}: {source}\")]\n    Read { path: String, source: io::Error },\n    \
+                  #[error(\"cannot read {path}\")]\n    Kept { path: String, source: io::Error },\n    \
+                  #[error(\"bad: {0}\")]\n    Parse(#[from] ParseError),\n    \
+                  #[error(\"said: {0}\")]\n    Said(io::Error),\n    \
+                  #[error(transparent)]\n    Other(#[from] Other),\n}\n\
+                  #[error(\"cannot start: {}\", why(.source))]\npub struct S {\n    source: io::Error,\n}\n";
+    assert_eq!(
+        causes_said_twice(sample),
+        [
+            "\"cannot read {path}: {source}\"",
+            "\"bad: {0}\"",
+            "\"cannot start: {}\", why(.source)"
+        ]
+    );
+}

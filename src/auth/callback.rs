@@ -189,7 +189,7 @@ impl Listener {
                     match line {
                         Some(line) => match from_pasted(&line, state) {
                             Ok(cb) => return Ok(cb),
-                            Err(e) => super::notice::say(&format!("{e}; paste the whole address again, or finish in the browser.")),
+                            Err(e) => super::notice::say(&format!("{e}; paste the whole address again, or finish in the browser.", e = crate::text::Chain(&e))),
                         },
                         None => pasted = None,
                     }

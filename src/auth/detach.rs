@@ -109,7 +109,10 @@ impl Auth {
             Ok(child) => child,
             Err(e) => {
                 // Signing in here is worse only when the client gives up.
-                tracing::warn!("cannot start a sign-in process ({e}); signing in in this one");
+                tracing::warn!(
+                    "cannot start a sign-in process ({e}); signing in in this one",
+                    e = crate::text::Chain(&e)
+                );
                 turn.held = self.lock().await?;
                 return self.obtain(&mut turn.known, c, scope).await;
             }

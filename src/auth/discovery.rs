@@ -178,10 +178,10 @@ async fn fetch_once(http: &crate::http::reach::Guarded, url: &Url) -> Result<Fet
         .send();
     let mut resp = match tokio::time::timeout(METADATA_TIMEOUT, send).await {
         Ok(Ok(r)) => r,
-        Ok(Err(source)) => {
+        Ok(Err(error)) => {
             return Err(DiscoveryError::Unreachable {
                 url: url.clone(),
-                source,
+                error,
             }
             .into())
         }

@@ -68,7 +68,7 @@ impl State {
         match key.proof(method, url, Some(token), nonce.as_deref()) {
             Ok(p) => Some(p),
             Err(e) => {
-                tracing::warn!("{e}");
+                tracing::warn!("{e}", e = crate::text::Chain(&e));
                 None
             }
         }

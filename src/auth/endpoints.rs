@@ -11,6 +11,7 @@ use crate::http::body::read_body;
 use crate::secret::Secret;
 use crate::sync::Locked;
 use crate::text::clean;
+use crate::text::Chain;
 use reqwest::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -39,7 +40,7 @@ pub(super) async fn call(
 ) -> Result<Value, Refused> {
     http.check(url)
         .await
-        .map_err(|e| Refused::plain(format!("{what}: {e}")))?;
+        .map_err(|e| Refused::plain(format!("{what}: {e}", e = Chain(&e))))?;
     let mut resp = match tokio::time::timeout(
         TIMEOUT,
         build.header(ACCEPT, "application/json").send(),
@@ -69,7 +70,7 @@ pub(super) async fn call(
         .map(str::to_owned);
     let body = read_body(&mut resp, url.as_str(), ANSWER_LIMIT)
         .await
-        .map_err(|e| Refused::plain(e.to_string()))?;
+        .map_err(|e| Refused::plain(Chain(&e).to_string()))?;
     let value: Option<Value> = serde_json::from_slice(&body).ok().filter(Value::is_object);
     if status.is_success() {
         return value.ok_or_else(|| {
@@ -278,7 +279,12 @@ async fn token_request(
             == "client_secret_basic";
     if let Some(key) = key {
         let assertion = super::jwt::client_assertion(key, &client.client_id, &server.issuer)
-            .map_err(|e| Refused::plain(format!("cannot sign the client assertion: {e}")))?;
+            .map_err(|e| {
+                Refused::plain(format!(
+                    "cannot sign the client assertion: {e}",
+                    e = Chain(&e)
+                ))
+            })?;
         form.push(("client_id", client.client_id.clone()));
         form.push(("client_assertion_type", ASSERTION_TYPE.to_owned()));
         form.push(("client_assertion", assertion));
@@ -293,7 +299,10 @@ async fn token_request(
         .finish();
     let basic_value = if basic {
         let secret = client.client_secret.as_ref().map_or("", Secret::expose);
-        Some(basic_auth(&client.client_id, secret).map_err(|e| Refused::plain(e.to_string()))?)
+        Some(
+            basic_auth(&client.client_id, secret)
+                .map_err(|e| Refused::plain(Chain(&e).to_string()))?,
+        )
     } else {
         None
     };
@@ -311,7 +320,7 @@ async fn token_request(
             let proof = d
                 .key
                 .proof("POST", &server.token_endpoint, None, nonce.as_deref())
-                .map_err(|e| Refused::plain(e.to_string()))?;
+                .map_err(|e| Refused::plain(Chain(&e).to_string()))?;
             req = req.header("dpop", proof);
         }
         match call(http, &server.token_endpoint, what, req).await {

@@ -56,7 +56,7 @@ pub enum Error {
 #[derive(Debug, thiserror::Error)]
 pub enum DiscoveryError {
     /// A URL a server named (`what` says which) does not parse.
-    #[error("{what} {raw:?} is not a URL: {source}")]
+    #[error("{what} {raw:?} is not a URL")]
     NotAUrl {
         /// What named it ("the authorization server").
         what: String,
@@ -104,12 +104,13 @@ pub enum DiscoveryError {
         max: usize,
     },
     /// A metadata request got no response.
-    #[error("cannot fetch {url}: {}", crate::http::error::request_failure(source))]
+    #[error("cannot fetch {url}: {}", crate::http::error::request_failure(error))]
     Unreachable {
         /// The metadata URL.
         url: Url,
-        /// The client's error.
-        source: reqwest::Error,
+        /// The client's error. The message holds its innermost words and
+        /// what to do about them, so it is not `source()`.
+        error: reqwest::Error,
     },
     /// A metadata request got no response in time.
     #[error("{url} did not answer within {secs} s")]
@@ -190,8 +191,8 @@ pub enum DiscoveryError {
         issuer: Url,
     },
     /// The identity provider's metadata cannot be used.
-    #[error("the identity provider: {0}")]
-    IdentityProvider(Box<Error>),
+    #[error("the identity provider")]
+    IdentityProvider(#[source] Box<Error>),
 }
 
 /// Why the authorization URL may not be opened, or no browser opened it.
@@ -204,7 +205,7 @@ pub enum BrowserError {
         shown: String,
     },
     /// Not a URL.
-    #[error("the authorization URL {shown:?} is not a valid URL: {source}")]
+    #[error("the authorization URL {shown:?} is not a valid URL")]
     NotAUrl {
         /// The text, cleaned.
         shown: String,
@@ -243,16 +244,16 @@ pub enum BrowserError {
         c: char,
     },
     /// Every `BROWSER` entry failed, each for its reason.
-    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    #[error("{}", .0.iter().map(|e| crate::text::Chain(e).to_string()).collect::<Vec<_>>().join("; "))]
     NoEntryWorked(Vec<BrowserError>),
     /// The platform's opener failed.
-    #[error("no browser could be started ({0})")]
-    NoBrowser(std::io::Error),
+    #[error("no browser could be started")]
+    NoBrowser(#[source] std::io::Error),
     /// An empty `BROWSER` entry.
     #[error("empty BROWSER entry")]
     EmptyEntry,
     /// A `BROWSER` program could not be started.
-    #[error("BROWSER program {program:?} could not be started ({source})")]
+    #[error("BROWSER program {program:?} could not be started")]
     NotStarted {
         /// The program.
         program: String,
@@ -265,7 +266,7 @@ pub enum BrowserError {
 #[derive(Debug, thiserror::Error)]
 pub enum CallbackError {
     /// The port asked for with `--callback-port` is taken.
-    #[error("cannot listen for the sign-in callback on 127.0.0.1 (port {port}: {source})")]
+    #[error("cannot listen for the sign-in callback on 127.0.0.1, port {port}")]
     Taken {
         /// The port.
         port: u16,
@@ -273,7 +274,7 @@ pub enum CallbackError {
         source: std::io::Error,
     },
     /// Every port tried is taken.
-    #[error("cannot listen for the sign-in callback on 127.0.0.1: ports {first}..{last} are taken (port {port}: {source}); choose one with --callback-port")]
+    #[error("cannot listen for the sign-in callback on 127.0.0.1: ports {first}..{last} are taken (choose one with --callback-port); the last, port {port}")]
     AllTaken {
         /// The first port tried.
         first: u16,
@@ -452,9 +453,13 @@ mod tests {
                 .contains("invalid_grant: the refresh token expired"),
             "{e}"
         );
-        let source = std::error::Error::source(&e)
+        // Its words are in the message, so it is kept for code, not as
+        // `source()`, which a chain printer would print a second time.
+        assert!(std::error::Error::source(&e).is_none());
+        let source = e
+            .lower()
             .and_then(|s| s.downcast_ref::<Error>())
-            .expect("the auth error is the source");
+            .expect("the auth error is kept");
         let Error::Refused(r) = source else {
             panic!("{source:?}")
         };

@@ -29,6 +29,7 @@ use crate::http::error::{ErrorKind, UpstreamError};
 use crate::http::reach::Guarded;
 use crate::secret::Secret;
 use crate::sync::Locked;
+use crate::text::Chain;
 use server::AuthServer;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -202,7 +203,7 @@ impl Auth {
             match Store::open(cfg.store) {
                 Ok(s) => Some(s),
                 Err(e) => {
-                    tracing::warn!("{e}; tokens will not be kept after this run");
+                    tracing::warn!("{e}; tokens will not be kept after this run", e = Chain(&e));
                     None
                 }
             }
@@ -264,7 +265,10 @@ impl Auth {
         match self.refresh_shared(&token).await {
             Ok(t) => Some(self.sent(&t)),
             Err(e) => {
-                tracing::warn!("could not refresh the access token ahead of expiry: {e}");
+                tracing::warn!(
+                    "could not refresh the access token ahead of expiry: {e}",
+                    e = Chain(&e)
+                );
                 let mut cur = self.current.locked();
                 cur.refresh_paused_until = now() + REFRESH_PAUSE;
                 // A refused refresh dropped the tokens: send none, and the
@@ -334,11 +338,11 @@ impl Auth {
             }
             Ok(Ok(None)) => None,
             Ok(Err(e)) => {
-                tracing::warn!("cannot read stored credentials: {e}");
+                tracing::warn!("cannot read stored credentials: {e}", e = Chain(&e));
                 Some((meta, Credentials::default()))
             }
             Err(e) => {
-                tracing::warn!("cannot read stored credentials: {e}");
+                tracing::warn!("cannot read stored credentials: {e}", e = Chain(&e));
                 Some((meta, Credentials::default()))
             }
         }
@@ -377,9 +381,12 @@ impl Auth {
         match tokio::task::spawn_blocking(move || store.save(&key, &meta, &secret)).await {
             Ok(Ok(kind)) => tracing::debug!("credentials stored in the {kind}"),
             Ok(Err(e)) => {
-                tracing::warn!("cannot store credentials: {e}; they last for this run only")
+                tracing::warn!(
+                    "cannot store credentials: {e}; they last for this run only",
+                    e = Chain(&e)
+                )
             }
-            Err(e) => tracing::warn!("cannot store credentials: {e}"),
+            Err(e) => tracing::warn!("cannot store credentials: {e}", e = Chain(&e)),
         }
     }
 

@@ -65,7 +65,10 @@ impl Auth {
         if let Some(rt) = had.and_then(|t| t.refresh_token) {
             match self.refresh_locked(&mut turn.known, rt.expose(), c).await {
                 Ok(_) => return Ok(()),
-                Err(e) => tracing::info!("refreshing the token failed ({e}); signing in again"),
+                Err(e) => tracing::info!(
+                    "refreshing the token failed ({e}); signing in again",
+                    e = crate::text::Chain(&e)
+                ),
             }
         }
         let scope = c.scope.clone();

@@ -7,6 +7,7 @@
 
 use crate::files::{self, data_dir, ensure_private_dir, write_private, FileError};
 use crate::secret::Secret;
+use crate::text::Chain;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::fs;
@@ -34,7 +35,7 @@ pub enum StoreError {
     #[error(transparent)]
     File(#[from] FileError),
     /// The OS keychain refused (`what`: "use", "read", "reach", "remove from").
-    #[error("cannot {what} the OS keychain: {source}")]
+    #[error("cannot {what} the OS keychain")]
     Keychain {
         /// What the bridge asked of it.
         what: &'static str,
@@ -51,7 +52,7 @@ pub enum StoreError {
     #[error("a keychain record larger than 1 MiB")]
     TooLarge,
     /// The record could not be put into JSON.
-    #[error("cannot encode the credentials: {0}")]
+    #[error("cannot encode the credentials")]
     Encode(#[from] serde_json::Error),
 }
 
@@ -248,7 +249,11 @@ impl Store {
         match serde_json::from_slice(&bytes) {
             Ok(m) => Some(m),
             Err(e) => {
-                tracing::warn!("ignoring unreadable {}: {e}", self.meta_path(key).display());
+                tracing::warn!(
+                    "ignoring unreadable {}: {e}",
+                    self.meta_path(key).display(),
+                    e = Chain(&e)
+                );
                 None
             }
         }
@@ -272,7 +277,8 @@ impl Store {
         let secret = serde_json::from_slice(&raw).unwrap_or_else(|e| {
             tracing::warn!(
                 "stored credentials for {} are unreadable ({e}); signing in again",
-                meta.url
+                meta.url,
+                e = Chain(&e)
             );
             Credentials::default()
         });
@@ -303,7 +309,7 @@ impl Store {
                         tracing::info!(
                             "no OS keychain is available ({e}); keeping credentials in owner-only files under {}",
                             self.dir.display()
-                        );
+                        , e = Chain(&e));
                     }
                     Backend::File
                 }

@@ -5,6 +5,7 @@ use crate::auth::Auth;
 use crate::cli::Options;
 use crate::commands::Failure;
 use crate::http::Http;
+use crate::text::Chain;
 use reqwest::header::{HeaderMap, ACCEPT, CONTENT_TYPE};
 use std::process::ExitCode;
 
@@ -43,7 +44,7 @@ async fn login(
             .header(CONTENT_TYPE, "application/json")
             .body(body.clone())
     };
-    let resp = http.send(post).await.map_err(|e| e.to_string())?;
+    let resp = http.send(post).await.map_err(|e| Chain(&e).to_string())?;
     let mut status = resp.status();
     let session = resp.headers().get("mcp-session-id").cloned();
     drop(resp);
@@ -54,7 +55,7 @@ async fn login(
                 .headers(&headers)
                 .header(ACCEPT, "text/event-stream")
         };
-        let resp = http.send(get).await.map_err(|e| e.to_string())?;
+        let resp = http.send(get).await.map_err(|e| Chain(&e).to_string())?;
         status = resp.status();
     }
     if let Some(id) = session {
@@ -81,7 +82,7 @@ async fn login(
 pub fn logout(url: Option<&str>, all: bool) -> Result<String, Failure> {
     let store = Store::open(None)?;
     let wanted = url
-        .map(|u| url::Url::parse(u).map_err(|e| format!("{u:?} is not a URL: {e}")))
+        .map(|u| url::Url::parse(u).map_err(|e| format!("{u:?} is not a URL: {e}", e = Chain(&e))))
         .transpose()?;
     let mut removed = 0;
     for (key, meta) in store.list() {

@@ -6,6 +6,7 @@
 use super::{connect, Connected, EXIT_FAILURE, EXIT_USAGE};
 use crate::auth::detach;
 use crate::cli::Cli;
+use crate::text::Chain;
 use clap::Parser;
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -48,10 +49,11 @@ fn sign_in(request: &str, args: Vec<OsString>) -> ExitCode {
 
 /// The request and the bridge's setup, read again from its arguments.
 fn prepare(request: &str, args: Vec<OsString>) -> Result<(Connected, detach::Request), String> {
-    let request: detach::Request =
-        serde_json::from_str(request).map_err(|e| format!("not a sign-in request: {e}"))?;
+    let request: detach::Request = serde_json::from_str(request)
+        .map_err(|e| format!("not a sign-in request: {e}", e = Chain(&e)))?;
     let argv = std::iter::once(OsString::from("mcp-bridge")).chain(args);
-    let cli = Cli::try_parse_from(argv).map_err(|e| format!("the bridge's arguments: {e}"))?;
+    let cli = Cli::try_parse_from(argv)
+        .map_err(|e| format!("the bridge's arguments: {e}", e = Chain(&e)))?;
     let (Some(url), None) = (cli.url.as_deref(), &cli.command) else {
         return Err("the bridge's arguments name no server".into());
     };
@@ -73,7 +75,7 @@ fn run(connected: Connected, request: &detach::Request) -> bool {
     let provider = connected.provider;
     connected.runtime.block_on(async move {
         let outcome = match tokio::time::timeout(limit, provider.sign_in_here(request)).await {
-            Ok(done) => done.map_err(|e| e.to_string()),
+            Ok(done) => done.map_err(|e| Chain(&e).to_string()),
             Err(_) => Err(format!(
                 "the sign-in did not finish in {} s",
                 limit.as_secs()

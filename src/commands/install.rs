@@ -11,6 +11,7 @@ use crate::cli::{Cli, ClientApp};
 use crate::commands::Failure;
 use crate::files::FileError;
 use crate::secret::Secret;
+use crate::text::Chain;
 use clap::Parser;
 use jsonc_parser::cst::{CstInputValue, CstObject, CstRootNode};
 use jsonc_parser::ParseOptions;
@@ -128,7 +129,8 @@ fn open(path: &Path) -> Result<(String, CstRootNode), Failure> {
     let root = CstRootNode::parse(&text, &ParseOptions::default()).map_err(|e| {
         format!(
             "{} is not valid JSON ({e}); fix it or name another file with --config",
-            path.display()
+            path.display(),
+            e = Chain(&e)
         )
     })?;
     Ok((text, root))
@@ -174,7 +176,7 @@ fn write(path: &Path, old: &str, new: &str) -> Result<(), Failure> {
 fn this_binary() -> Result<String, Failure> {
     let exe = std::env::current_exe()
         .and_then(std::fs::canonicalize)
-        .map_err(|e| format!("cannot tell where this binary is: {e}"))?;
+        .map_err(|e| format!("cannot tell where this binary is: {e}", e = Chain(&e)))?;
     let shown = plain_path(&exe.display().to_string());
     if shown.contains("_npx") {
         eprintln!("mcp-bridge: warning: this binary is in npx's cache ({shown}), which npm may clear; install it for good (npm install -g mcp-bridge, or cargo install mcp-bridge --locked) and run install again from there");
@@ -204,7 +206,7 @@ fn check_options(url: &str, options: &[Secret]) -> Result<(), Failure> {
         let text = match options.iter().find(|o| own.contains(o)) {
             Some(o) => format!("{o} is an option of install: put it before NAME"),
             None => {
-                let said = e.to_string();
+                let said = Chain(&e).to_string();
                 let first = said.lines().next().unwrap_or_default();
                 format!(
                     "the bridge would not start with these options: {}",

@@ -33,8 +33,13 @@ pub fn init(cli: &LoggingOptions, debug_name: &str) -> Result<(), Failure> {
         o.create(true).append(true);
         #[cfg(unix)]
         std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
-        o.open(path)
-            .map_err(|e| format!("cannot open log file {}: {e}", path.display()))
+        o.open(path).map_err(|e| {
+            format!(
+                "cannot open log file {}: {e}",
+                path.display(),
+                e = crate::text::Chain(&e)
+            )
+        })
     };
     let mut layers: Vec<Boxed> = Vec::new();
     let fmt = || {

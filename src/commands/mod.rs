@@ -19,6 +19,7 @@ use crate::auth;
 use crate::cli::Options;
 use crate::http::client::NetConfig;
 use crate::http::Http;
+use crate::text::Chain;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -34,7 +35,8 @@ pub type Failure = Box<dyn std::error::Error + Send + Sync>;
 /// The exit code for an error, from its kind: 2 when what the user typed
 /// (or a file or variable the command line names) cannot be used, as clap
 /// does for usage errors; 1 for everything else. The error's sources are
-/// looked at too, so a wrapped usage error keeps its code.
+/// looked at too (an `UpstreamError`'s lower one as well), so a wrapped
+/// usage error keeps its code.
 pub fn exit_code(e: &(dyn std::error::Error + 'static)) -> u8 {
     let mut next = Some(e);
     while let Some(e) = next {
@@ -45,7 +47,10 @@ pub fn exit_code(e: &(dyn std::error::Error + 'static)) -> u8 {
         {
             return EXIT_USAGE;
         }
-        next = e.source();
+        next = match e.downcast_ref::<crate::http::error::UpstreamError>() {
+            Some(upstream) => upstream.lower(),
+            None => e.source(),
+        };
     }
     EXIT_FAILURE
 }
@@ -62,7 +67,7 @@ pub fn report(outcome: Result<String, Failure>) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
-            eprintln!("mcp-bridge: error: {e}");
+            eprintln!("mcp-bridge: error: {}", Chain(&*e));
             ExitCode::from(EXIT_FAILURE)
         }
     }
@@ -70,7 +75,7 @@ pub fn report(outcome: Result<String, Failure>) -> ExitCode {
 
 /// Print an error; the exit code of its kind.
 pub fn failed(e: &(dyn std::error::Error + 'static)) -> ExitCode {
-    eprintln!("mcp-bridge: error: {e}");
+    eprintln!("mcp-bridge: error: {}", Chain(e));
     ExitCode::from(exit_code(e))
 }
 
@@ -157,7 +162,10 @@ pub fn oauth_http(url: &url::Url, opts: &Options) -> crate::http::reach::Guarded
     Guarded::new(Some(reach), move || {
         let env = |v: &str| std::env::var(v).ok();
         client(&net, &env, &for_client).unwrap_or_else(|e| {
-            tracing::warn!("{e}; signing in without those network settings");
+            tracing::warn!(
+                "{e}; signing in without those network settings",
+                e = Chain(&e)
+            );
             let plain = NetConfig::default();
             client(&plain, &|_| None, &for_client)
                 .expect("the MCP client was just built with all of this and more")
@@ -234,7 +242,7 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, Failure> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the async runtime: {e}").into())
+        .map_err(|e| format!("cannot start the async runtime: {e}", e = Chain(&e)).into())
 }
 
 /// A choice as it is spelled on the command line.

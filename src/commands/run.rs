@@ -7,6 +7,7 @@ use crate::connection::{self, Connection};
 use crate::http::Http;
 use crate::relay::{self, Relay};
 use crate::stdio::{Input, Output};
+use crate::text::Chain;
 use std::process::ExitCode;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -32,7 +33,7 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
     let (http, _) = match super::http_for(&prepared, &cli) {
         Ok(h) => h,
         Err(e) => {
-            tracing::error!("{e}");
+            tracing::error!("{e}", e = Chain(&e));
             return ExitCode::from(super::exit_code(&e));
         }
     };
@@ -52,7 +53,7 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
     let runtime = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
-            tracing::error!("{e}");
+            tracing::error!("{e}", e = Chain(&*e));
             return ExitCode::from(EXIT_FAILURE);
         }
     };

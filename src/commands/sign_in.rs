@@ -9,6 +9,7 @@ use crate::auth::store::Client;
 use crate::cli::Options;
 use crate::commands::Failure;
 use crate::secret::Secret;
+use crate::text::Chain;
 use reqwest::header::{HeaderMap, AUTHORIZATION};
 use serde_json::Value;
 
@@ -38,7 +39,8 @@ pub fn settings(
         .map(|s| json_option("--static-oauth-client-metadata", s))
         .transpose()?;
     if let Some(u) = &opts.sign_in.client_metadata_url {
-        let parsed = url::Url::parse(u).map_err(|e| format!("--client-metadata-url {u:?}: {e}"))?;
+        let parsed = url::Url::parse(u)
+            .map_err(|e| format!("--client-metadata-url {u:?}: {e}", e = Chain(&e)))?;
         if parsed.scheme() != "https" || parsed.path() == "/" {
             return Err(
                 format!("--client-metadata-url {u:?} must be an https URL with a path").into(),
@@ -54,7 +56,8 @@ pub fn settings(
     let resource_parameter = !opts.sign_in.disable_resource_parameter
         && (opts.sign_in.resource.is_none() || resource.is_some());
     if let Some(r) = &resource {
-        url::Url::parse(r).map_err(|e| format!("--resource {r:?} is not a URL: {e}"))?;
+        url::Url::parse(r)
+            .map_err(|e| format!("--resource {r:?} is not a URL: {e}", e = Chain(&e)))?;
     }
     let success_url = opts
         .sign_in
@@ -197,7 +200,7 @@ fn assertion(flag: &str, raw: &str) -> Result<auth::Assertion, Failure> {
     };
     if let auth::Assertion::File(p) = &a {
         a.read()
-            .map_err(|e| format!("{flag} @{}: {e}", p.display()))?;
+            .map_err(|e| format!("{flag} @{}: {e}", p.display(), e = Chain(&e)))?;
     }
     Ok(a)
 }
@@ -208,19 +211,32 @@ fn assertion_key(
     alg: Option<&str>,
 ) -> Result<std::sync::Arc<auth::jwt::SigningKey>, Failure> {
     let bytes = crate::files::read_bounded(path, 64 * 1024)
-        .map_err(|e| format!("--client-assertion-key {}: {e}", path.display()))?
+        .map_err(|e| {
+            format!(
+                "--client-assertion-key {}: {e}",
+                path.display(),
+                e = Chain(&e)
+            )
+        })?
         .ok_or_else(|| format!("--client-assertion-key {}: no such file", path.display()))?;
     let pem = String::from_utf8(bytes)
         .map_err(|_| format!("--client-assertion-key {}: not a PEM file", path.display()))?;
     auth::jwt::SigningKey::from_pem(&pem, alg)
         .map(std::sync::Arc::new)
-        .map_err(|e| format!("--client-assertion-key {}: {e}", path.display()).into())
+        .map_err(|e| {
+            format!(
+                "--client-assertion-key {}: {e}",
+                path.display(),
+                e = Chain(&e)
+            )
+            .into()
+        })
 }
 
 /// Check `--auth-success-url`: the URL policy, and no query or fragment.
 fn success_url(raw: &str, allow_http: bool) -> Result<String, Failure> {
     let bad = |why: &str| format!("--auth-success-url {raw:?}: {why}");
-    let u = url::Url::parse(raw).map_err(|e| bad(&e.to_string()))?;
+    let u = url::Url::parse(raw).map_err(|e| bad(&Chain(&e).to_string()))?;
     if crate::url_policy::url_problem(&u, allow_http).is_some() {
         return Err(bad(
             "must be https (or http to loopback, or anywhere with --allow-http), with a host and no credentials",
@@ -238,11 +254,11 @@ fn json_option(flag: &str, raw: &str) -> Result<Value, Failure> {
         Some(path) => {
             use std::io::Read;
             let f = std::fs::File::open(path)
-                .map_err(|e| format!("{flag}: cannot read {path}: {e}"))?;
+                .map_err(|e| format!("{flag}: cannot read {path}: {e}", e = Chain(&e)))?;
             let mut s = String::new();
             f.take(JSON_FILE_LIMIT)
                 .read_to_string(&mut s)
-                .map_err(|e| format!("{flag}: cannot read {path}: {e}"))?;
+                .map_err(|e| format!("{flag}: cannot read {path}: {e}", e = Chain(&e)))?;
             s
         }
         None => raw.to_owned(),
@@ -250,7 +266,7 @@ fn json_option(flag: &str, raw: &str) -> Result<Value, Failure> {
     match serde_json::from_str::<Value>(&text) {
         Ok(v) if v.is_object() => Ok(v),
         Ok(_) => Err(format!("{flag} must be a JSON object").into()),
-        Err(e) => Err(format!("{flag} is not valid JSON: {e}").into()),
+        Err(e) => Err(format!("{flag} is not valid JSON: {e}", e = Chain(&e)).into()),
     }
 }
 

@@ -14,6 +14,7 @@
 
 use super::state::Transport;
 use crate::files;
+use crate::text::Chain;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -136,12 +137,20 @@ impl EraMemory {
         };
         match files::read_bounded(path, FILE_LIMIT) {
             Ok(Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or_else(|e| {
-                tracing::debug!("{} is not readable ({e}); starting afresh", path.display());
+                tracing::debug!(
+                    "{} is not readable ({e}); starting afresh",
+                    path.display(),
+                    e = Chain(&e)
+                );
                 File::default()
             }),
             Ok(None) => File::default(),
             Err(e) => {
-                tracing::debug!("{} is not readable ({e}); starting afresh", path.display());
+                tracing::debug!(
+                    "{} is not readable ({e}); starting afresh",
+                    path.display(),
+                    e = Chain(&e)
+                );
                 File::default()
             }
         }
@@ -176,7 +185,7 @@ impl EraMemory {
                 files::write_private(path, &body)
             });
         if let Err(e) = &written {
-            tracing::debug!("the protocol era is not remembered: {e}");
+            tracing::debug!("the protocol era is not remembered: {e}", e = Chain(&e));
         }
         written.is_ok()
     }

@@ -5,6 +5,7 @@ use super::state::{Phase, Transport};
 use super::Connection;
 use crate::http::error::{ErrorKind, UpstreamError};
 use crate::protocol;
+use crate::text::Chain;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -47,13 +48,14 @@ impl Connection {
                 ),
             };
             if self.lost(&e, link) {
-                if let Err(e2) = self.renew(link.epoch, &e.to_string()).await {
-                    tracing::warn!("{e2}; trying again at the next ping");
+                if let Err(e2) = self.renew(link.epoch, &Chain(&e).to_string()).await {
+                    tracing::warn!("{e2}; trying again at the next ping", e2 = Chain(&e2));
                 }
                 continue;
             }
-            tracing::info!("ping failed: {e}");
-            self.state.unreachable(&format!("a ping failed: {e}"));
+            tracing::info!("ping failed: {e}", e = Chain(&e));
+            self.state
+                .unreachable(&format!("a ping failed: {e}", e = Chain(&e)));
             match link.transport {
                 Transport::Sse => self.sse.reconnect(),
                 Transport::Http if self.http.has_get_stream() => {

@@ -26,6 +26,7 @@ use crate::protocol::stateless::envelope::{complete_envelope, request_version, r
 use crate::protocol::stateless::modern::Modern;
 use crate::protocol::{self, HANDSHAKE_VERSIONS, MODERN};
 use crate::sync::Locked;
+use crate::text::Chain;
 use crate::transport::sse::Sse;
 use crate::transport::streamable_http::{Others, Posted, StreamableHttp};
 use crate::transport::{Endpoint, Event, Sink};
@@ -264,7 +265,8 @@ impl Connection {
             }
             State::Modern { version } => {
                 if let Err(e) = self.stateless_notify(&m, &version).await {
-                    tracing::debug!("{} from the client was not delivered: {e}", m.describe());
+                    let (what, e) = (m.describe(), Chain(&e));
+                    tracing::debug!("{what} from the client was not delivered: {e}");
                 }
             }
             State::Closed => {}
@@ -272,7 +274,8 @@ impl Connection {
                 // Not on a session being replaced: on the new one.
                 self.state.settled(self.settings.retry_for).await;
                 if let Err(e) = self.send_handshake(&m).await {
-                    tracing::warn!("a {} from the client was not delivered: {e}", m.describe());
+                    let (what, e) = (m.describe(), Chain(&e));
+                    tracing::warn!("a {what} from the client was not delivered: {e}");
                 }
             }
         }
@@ -297,6 +300,7 @@ impl Connection {
             }
         }
         if let Err(e) = self.send_handshake(&m).await {
+            let e = Chain(&e);
             tracing::warn!("notifications/initialized was not delivered: {e}");
         }
     }
@@ -312,7 +316,7 @@ impl Connection {
         let this = Arc::clone(self);
         tokio::spawn(async move {
             if let Err(e) = this.send_handshake(&m).await {
-                tracing::debug!("the cancellation was not delivered: {e}");
+                tracing::debug!("the cancellation was not delivered: {e}", e = Chain(&e));
             }
         });
     }
@@ -352,8 +356,8 @@ impl Connection {
             match result {
                 Err(e) if renewals < RENEWALS_PER_REQUEST && self.lost(&e, &on) => {
                     renewals += 1;
-                    if let Err(e2) = self.renew(on.epoch, &e.to_string()).await {
-                        return Err(e.noted(format!("; {e2}")));
+                    if let Err(e2) = self.renew(on.epoch, &Chain(&e).to_string()).await {
+                        return Err(e.noted(format!("; {e2}", e2 = Chain(&e2))));
                     }
                     tracing::info!("sending {} again on the new session", m.describe());
                     link = self.state.link();
@@ -365,7 +369,7 @@ impl Connection {
                     // session is renewed all the same.
                     let _ = self.events.send(Event::SessionGone {
                         epoch: on.epoch,
-                        why: e.to_string(),
+                        why: Chain(&e).to_string(),
                     });
                     return Err(e);
                 }
@@ -551,7 +555,7 @@ impl Connection {
     /// Note in the state whether a request reached the server.
     fn health<T>(&self, r: Result<T, UpstreamError>) -> Result<T, UpstreamError> {
         match &r {
-            Err(e) if e.is_unanswered() => self.state.unreachable(&e.to_string()),
+            Err(e) if e.is_unanswered() => self.state.unreachable(&Chain(&e).to_string()),
             _ => self.state.reachable("a request"),
         }
         r

@@ -16,6 +16,7 @@ use crate::protocol::stateless::discover::{probe, Discovered, Probe};
 use crate::protocol::stateless::Translator;
 use crate::protocol::{refuses_handshake, MODERN};
 use crate::sync::Locked;
+use crate::text::Chain;
 use crate::transport::streamable_http::Others;
 use reqwest::header::HeaderMap;
 use std::sync::Arc;
@@ -128,13 +129,13 @@ impl Connection {
                         }
                         Ok((link, answer)) => return Ok(self.handshake(link, answer).await),
                         Err(e) if unreachable(&e) => return Err(e),
-                        Err(e) => e.to_string(),
+                        Err(e) => Chain(&e).to_string(),
                     }
                 }
                 Transport::Sse => match self.via_sse(m).await {
                     Ok(a) => return Ok(a),
                     Err(e) if unreachable(&e) => return Err(e),
-                    Err(e) => e.to_string(),
+                    Err(e) => Chain(&e).to_string(),
                 },
             };
             tracing::info!("the remembered era failed ({why}); asking the server afresh");
@@ -218,13 +219,16 @@ impl Connection {
                     Err(e.noted(" (--transport sse-only: not trying Streamable HTTP)"))
                 }
                 Err(e) => {
-                    tracing::info!("{e}; trying Streamable HTTP");
+                    tracing::info!("{e}; trying Streamable HTTP", e = Chain(&e));
                     match self.post_initialize(m).await {
                         Ok((link, answer)) => {
                             tracing::info!("transport: Streamable HTTP (the HTTP+SSE handshake failed and POST initialize was answered)");
                             Ok(self.handshake(link, answer).await)
                         }
-                        Err(e2) => Err(e.noted(format!("; Streamable HTTP failed too: {e2}"))),
+                        Err(e2) => Err(e.noted(format!(
+                            "; Streamable HTTP failed too: {e2}",
+                            e2 = Chain(&e2)
+                        ))),
                     }
                 }
             },
@@ -287,7 +291,7 @@ impl Connection {
                 tracing::info!("transport: HTTP+SSE (POST initialize answered HTTP {status} and the GET handshake named an endpoint)");
                 Ok(a)
             }
-            Err(e2) => Err(e.noted(format!("; HTTP+SSE failed too: {e2}"))),
+            Err(e2) => Err(e.noted(format!("; HTTP+SSE failed too: {e2}", e2 = Chain(&e2)))),
         }
     }
 

@@ -12,6 +12,7 @@ use crate::http::retry::{Reconnect, Reopen};
 use crate::jsonrpc::{self, Message, MessageKind};
 use crate::protocol;
 use crate::sync::Locked;
+use crate::text::Chain;
 use crate::transport::streamable_http::Others;
 use crate::transport::Event;
 use reqwest::header::HeaderMap;
@@ -34,7 +35,7 @@ impl Connection {
                 Event::Unreachable(why) => self.state.unreachable(&why),
                 Event::SessionGone { epoch, why } => {
                     if let Err(e) = self.renew(epoch, &why).await {
-                        tracing::warn!("{e}; the next request tries again");
+                        tracing::warn!("{e}; the next request tries again", e = Chain(&e));
                     }
                 }
                 Event::SseDropped { awaiting, why } => {
@@ -73,7 +74,7 @@ impl Connection {
                 Ok(())
             }
             Err(e) => {
-                self.state.renew_failed(&e.to_string());
+                self.state.renew_failed(&Chain(&e).to_string());
                 Err(e)
             }
         }
@@ -101,7 +102,7 @@ impl Connection {
                 }
                 Err(e) => {
                     self.sse.stop();
-                    tracing::info!("HTTP+SSE stream: {e}");
+                    tracing::info!("HTTP+SSE stream: {e}", e = Chain(&e));
                 }
             }
         }
@@ -179,7 +180,7 @@ impl Connection {
             match self.call_own(&link, &m, REPLAY_WAIT).await {
                 Ok(a) if !a.is_error() => {}
                 Ok(_) => tracing::warn!("{name} was not accepted again"),
-                Err(e) => tracing::warn!("{name} again: {e}"),
+                Err(e) => tracing::warn!("{name} again: {e}", e = Chain(&e)),
             }
         }
         Ok(link)

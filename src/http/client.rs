@@ -244,7 +244,7 @@ fn shown(raw: &str) -> String {
 pub enum ClientError {
     /// A proxy variable that holds no proxy URL (its name; never its value,
     /// which may hold a password).
-    #[error("{var} is not a proxy URL: {source}")]
+    #[error("{var} is not a proxy URL")]
     Proxy {
         /// `HTTPS_PROXY`, `http_proxy`, ...
         var: &'static str,
@@ -252,7 +252,7 @@ pub enum ClientError {
         source: reqwest::Error,
     },
     /// A CA file that cannot be read (`from`: `--ca-cert` or `SSL_CERT_FILE`).
-    #[error("{from} {}: cannot read it: {source}", path.display())]
+    #[error("{from} {}: cannot read it", path.display())]
     CaUnreadable {
         /// Which option or variable named it.
         from: &'static str,
@@ -269,11 +269,12 @@ pub enum ClientError {
         /// The file.
         path: std::path::PathBuf,
     },
-    /// reqwest could not build the client.
+    /// reqwest could not build the client. The message holds its innermost
+    /// words, the ones a person can act on, so it is not `source()`.
     #[error("cannot set up HTTP: {}", super::error::root_cause(.0))]
-    SetUp(#[source] reqwest::Error),
+    SetUp(reqwest::Error),
     /// TLS could not be set up (the platform's verifier, rustls).
-    #[error("cannot set up TLS: {0}")]
+    #[error("cannot set up TLS")]
     Tls(#[source] rustls::Error),
 }
 
@@ -303,7 +304,7 @@ fn extra_roots(
         let certs = match read_ca_file(&path, from) {
             Ok(certs) => certs,
             Err(e) if from == "SSL_CERT_FILE" => {
-                warn_once(&format!("{e}; it is ignored"));
+                warn_once(&format!("{e}; it is ignored", e = crate::text::Chain(&e)));
                 continue;
             }
             Err(e) => return Err(e),

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use reqwest::StatusCode;
 use std::sync::Arc;
 
-/// A lower layer's error, kept as the source of an [`UpstreamError`].
+/// A lower layer's error, kept in an [`UpstreamError`] for code to decide on.
 type Source = Arc<dyn std::error::Error + Send + Sync + 'static>;
 
 /// What went wrong, for code to decide on.
@@ -90,7 +90,7 @@ pub struct UpstreamError {
     note: String,
     /// The lower layer's error, when there was one: a reqwest error, an
     /// `auth::Error`. `cause` holds its words as the user reads them.
-    source: Option<Source>,
+    lower: Option<Source>,
 }
 
 /// The JSON-RPC body of a server's error status.
@@ -104,13 +104,11 @@ struct ServerBody {
     reply: Option<Message>,
 }
 
-impl std::error::Error for UpstreamError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        self.source
-            .as_deref()
-            .map(|e| e as &(dyn std::error::Error + 'static))
-    }
-}
+/// Its text already holds what caused it, in the words the client reads
+/// (the innermost cause, a hint), so it returns no `source()`: a chain
+/// printer would say the cause twice. Code that decides on the lower
+/// layer's error asks [`UpstreamError::lower`].
+impl std::error::Error for UpstreamError {}
 
 impl std::fmt::Display for UpstreamError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -166,20 +164,20 @@ impl UpstreamError {
             session_gone: false,
             unanswered: false,
             note: String::new(),
-            source: None,
+            lower: None,
         }
     }
 
     /// An error of `kind` at `url`, caused by the lower layer's `source`,
-    /// whose text is the cause the user reads.
+    /// whose text, with every cause under it, is the cause the user reads.
     pub fn caused_by(
         kind: ErrorKind,
         url: &str,
         source: impl std::error::Error + Send + Sync + 'static,
     ) -> Self {
-        let cause = source.to_string();
+        let cause = crate::text::Chain(&source).to_string();
         UpstreamError {
-            source: Some(Arc::new(source)),
+            lower: Some(Arc::new(source)),
             ..Self::new(kind, url, cause)
         }
     }
@@ -238,7 +236,7 @@ impl UpstreamError {
             ErrorKind::Lost
         };
         UpstreamError {
-            source: Some(Arc::new(e)),
+            lower: Some(Arc::new(e)),
             ..Self::new(kind, url, cause)
         }
     }
@@ -260,7 +258,7 @@ impl UpstreamError {
         };
         UpstreamError {
             unanswered: true,
-            source: Some(Arc::new(e)),
+            lower: Some(Arc::new(e)),
             ..Self::new(kind, url, cause)
         }
     }
@@ -340,6 +338,16 @@ impl UpstreamError {
     /// The lower layer's own words.
     pub fn cause(&self) -> &str {
         &self.cause
+    }
+
+    /// The lower layer's error, when there was one (a reqwest error, an
+    /// `auth::Error`), for code that decides on its type. Its words are
+    /// [`UpstreamError::cause`]; this is not `source()`, which would print
+    /// them twice.
+    pub fn lower(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.lower
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
     }
 
     /// This error with `note` appended; its kind and code stay.

@@ -116,7 +116,11 @@ where
                     })?);
                 }
                 let delay = delay.min(deadline - now);
-                tracing::info!("{e}; trying again in {} ms", delay.as_millis());
+                tracing::info!(
+                    "{e}; trying again in {} ms",
+                    delay.as_millis(),
+                    e = crate::text::Chain(&e)
+                );
                 tokio::time::sleep(delay).await;
             }
             other => return other,

@@ -156,13 +156,13 @@ impl Outgoing {
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
     /// hyper-util's: no connection (`is_connect`), or it broke.
-    #[error("{0}")]
-    Client(#[source] hyper_util::client::legacy::Error),
+    #[error(transparent)]
+    Client(hyper_util::client::legacy::Error),
     /// The URL is not one HTTP can carry.
-    #[error("invalid URL: {0}")]
+    #[error("invalid URL")]
     Url(#[source] hyper::http::uri::InvalidUri),
     /// A header is not one.
-    #[error("invalid header: {0}")]
+    #[error("invalid header")]
     Header(#[source] hyper::http::Error),
     /// `--body-timeout` or the request's own timeout passed.
     #[error("operation timed out")]

@@ -48,7 +48,7 @@ type Raw = Box<RawValue>;
 #[derive(Debug, thiserror::Error)]
 pub enum BuildError {
     /// The message is not a JSON object (`what` names it).
-    #[error("{what} is not a JSON object: {source}")]
+    #[error("{what} is not a JSON object")]
     NotObject {
         /// "the request", or "the message".
         what: &'static str,
@@ -62,8 +62,8 @@ pub enum BuildError {
     #[error("params._meta must be an object")]
     Meta,
     /// The rebuilt message did not serialize.
-    #[error("cannot write the message: {0}")]
-    Write(serde_json::Error),
+    #[error("cannot write the message")]
+    Write(#[source] serde_json::Error),
     /// The rebuilt message is not a JSON-RPC message.
     #[error(transparent)]
     Invalid(#[from] super::Invalid),

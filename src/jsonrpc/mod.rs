@@ -17,6 +17,7 @@ pub use edit::{edit_object, Edit};
 pub use fields::*;
 pub use method::Method;
 
+use crate::text::Chain;
 use bytes::Bytes;
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
@@ -237,7 +238,7 @@ pub fn parse(bytes: Bytes) -> Result<Vec<Result<Message, Invalid>>, Invalid> {
     let first = bytes.iter().find(|b| !b.is_ascii_whitespace()).copied();
     if first == Some(b'[') {
         let members: Vec<&RawValue> =
-            serde_json::from_slice(&bytes).map_err(|e| Invalid::Parse(e.to_string()))?;
+            serde_json::from_slice(&bytes).map_err(|e| Invalid::Parse(Chain(&e).to_string()))?;
         if members.is_empty() {
             return Err(Invalid::NotJsonRpc {
                 reason: "an empty batch",
@@ -267,7 +268,7 @@ fn envelope(raw: &[u8]) -> Result<Form, Invalid> {
                 id: None,
             })
         }
-        Err(e) => return Err(Invalid::Parse(e.to_string())),
+        Err(e) => return Err(Invalid::Parse(Chain(&e).to_string())),
     };
     let id_raw = env.id;
     let id = id_raw.and_then(Id::from_raw);

@@ -20,6 +20,7 @@ use crate::connection::{Answered, Connection};
 use crate::http::error::{ErrorKind, UpstreamError};
 use crate::jsonrpc::{self, Form, Id, Message, MessageKind, Method};
 use crate::stdio::{Inbound, Input, Output};
+use crate::text::Chain;
 use crate::tools::ToolFilter;
 use bytes::Bytes;
 use caught::{Caught, Panicked};
@@ -322,8 +323,13 @@ impl<U: Upstream> Relay<U> {
     }
 
     async fn refuse(&mut self, e: jsonrpc::Invalid) {
-        tracing::warn!("ignored a line from the client: {e}");
-        let line = jsonrpc::error_response(e.id(), e.code(), &format!("mcp-bridge: {e}"), None);
+        tracing::warn!("ignored a line from the client: {e}", e = Chain(&e));
+        let line = jsonrpc::error_response(
+            e.id(),
+            e.code(),
+            &format!("mcp-bridge: {e}", e = Chain(&e)),
+            None,
+        );
         self.write(line).await;
     }
 
@@ -477,9 +483,9 @@ impl<U: Upstream> Relay<U> {
         } else if taken.method == Method::Discover && e.kind() == ErrorKind::Status {
             // How a dual-era client learns that the server speaks the
             // handshake era: it falls back to initialize. Nothing to act on.
-            tracing::debug!("{} id={id} refused: {e}", taken.method);
+            tracing::debug!("{} id={id} refused: {e}", taken.method, e = Chain(&e));
         } else {
-            tracing::warn!("{} id={id} failed: {e}", taken.method);
+            tracing::warn!("{} id={id} failed: {e}", taken.method, e = Chain(&e));
         }
         self.write(e.to_response(Some(id))).await;
     }

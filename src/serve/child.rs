@@ -36,7 +36,7 @@ pub struct Program {
 
 /// Why a child could not be started.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot start {command:?}: {source}")]
+#[error("cannot start {command:?}")]
 pub struct SpawnError {
     /// The command.
     pub command: String,

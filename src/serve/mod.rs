@@ -26,6 +26,7 @@ pub mod session;
 
 use crate::jsonrpc::{self, Form, Method};
 use crate::sync::Locked;
+use crate::text::Chain;
 use bytes::Bytes;
 use child::Program;
 use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited};
@@ -74,7 +75,7 @@ pub struct Settings {
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
     /// The address could not be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    #[error("cannot listen on {addr}")]
     Listen {
         /// The address.
         addr: SocketAddr,
@@ -343,7 +344,7 @@ impl Front {
                 return rpc_error(
                     StatusCode::BAD_REQUEST,
                     e.code(),
-                    &format!("mcp-bridge: {e}"),
+                    &format!("mcp-bridge: {e}", e = Chain(&e)),
                 )
             }
         };
@@ -360,7 +361,11 @@ impl Front {
         match &m.form {
             Form::Request { id, .. } => match s.request(&m, id).await {
                 Ok(events) => event_stream(events, None),
-                Err(e) => rpc_error(StatusCode::BAD_REQUEST, -32600, &format!("mcp-bridge: {e}")),
+                Err(e) => rpc_error(
+                    StatusCode::BAD_REQUEST,
+                    -32600,
+                    &format!("mcp-bridge: {e}", e = Chain(&e)),
+                ),
             },
             _ => match s.notify(&m).await {
                 Ok(()) => empty(StatusCode::ACCEPTED),
@@ -386,11 +391,11 @@ impl Front {
         let (running, from_child) = match child::spawn(&self.settings.program, &label) {
             Ok(c) => c,
             Err(e) => {
-                tracing::error!("{e}");
+                tracing::error!("{e}", e = Chain(&e));
                 return rpc_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     -32603,
-                    &format!("mcp-bridge: {e}"),
+                    &format!("mcp-bridge: {e}", e = Chain(&e)),
                 );
             }
         };
@@ -408,7 +413,7 @@ impl Front {
                 return rpc_error(
                     StatusCode::INTERNAL_SERVER_ERROR,
                     -32603,
-                    &format!("mcp-bridge: {e}"),
+                    &format!("mcp-bridge: {e}", e = Chain(&e)),
                 );
             }
         };

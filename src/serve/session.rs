@@ -246,7 +246,7 @@ impl Session {
             match said {
                 FromChild::Line(line) => match jsonrpc::classify(line) {
                     Ok(m) => self.deliver(m),
-                    Err(e) => tracing::warn!("{}: dropped a line that is not JSON-RPC: {e}", self.label),
+                    Err(e) => tracing::warn!("{}: dropped a line that is not JSON-RPC: {e}", self.label, e = crate::text::Chain(&e)),
                 },
                 FromChild::TooLong(len) => tracing::warn!(
                     "{}: dropped a message of {len} bytes or more from the MCP server (--max-message-size)",

@@ -131,7 +131,7 @@ impl Reader {
                 }
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Ok(Err(e)) => {
-                    tracing::warn!("reading stdin failed: {e}");
+                    tracing::warn!("reading stdin failed: {e}", e = crate::text::Chain(&e));
                     self.end();
                 }
                 // Not readable after all; wait again.

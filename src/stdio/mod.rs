@@ -218,7 +218,7 @@ pub fn read_lines(mut input: impl Read, max: usize, tx: mpsc::Sender<Inbound>) {
             Ok(n) => framer.feed(&buf[..n], &mut lines),
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => {
-                tracing::warn!("reading stdin failed: {e}");
+                tracing::warn!("reading stdin failed: {e}", e = crate::text::Chain(&e));
                 break;
             }
         }

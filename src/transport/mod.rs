@@ -15,6 +15,7 @@ pub mod streamable_http;
 
 use crate::http::Http;
 use crate::jsonrpc::{self, Id, Message};
+use crate::text::Chain;
 use bytes::Bytes;
 use reqwest::header::HeaderMap;
 use tokio::sync::mpsc;
@@ -97,10 +98,12 @@ pub async fn forward(payload: Bytes, sink: &Sink) {
                     Ok(m) => {
                         let _ = sink.send(m).await;
                     }
-                    Err(e) => tracing::warn!("dropped a message from the server: {e}"),
+                    Err(e) => {
+                        tracing::warn!("dropped a message from the server: {e}", e = Chain(&e))
+                    }
                 }
             }
         }
-        Err(e) => tracing::warn!("dropped an event from the server: {e}"),
+        Err(e) => tracing::warn!("dropped an event from the server: {e}", e = Chain(&e)),
     }
 }

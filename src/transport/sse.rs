@@ -12,6 +12,7 @@ use crate::http::body::{content_type, read_body, status_error};
 use crate::http::error::{ErrorKind, UpstreamError};
 use crate::jsonrpc::{self, Id, Message, MessageKind};
 use crate::sync::Locked;
+use crate::text::Chain;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, Url};
@@ -183,7 +184,7 @@ impl Sse {
 
     fn resolve(&self, data: &str) -> Result<Url, UpstreamError> {
         resolve_endpoint(&self.server.url, data)
-            .map_err(|cause| self.no_endpoint(cause.to_string()))
+            .map_err(|cause| self.no_endpoint(Chain(&cause).to_string()))
     }
 
     /// Read the stream until it ends, then report that it did.
@@ -211,14 +212,14 @@ impl Sse {
                                 tracing::info!("the server moved the HTTP+SSE endpoint");
                                 self.state().endpoint = Some(url);
                             }
-                            Err(e) => break e.to_string(),
+                            Err(e) => break Chain(&e).to_string(),
                         }
                     } else if ev.has_message() {
                         self.route(ev.data.unwrap_or_default().into()).await;
                     }
                 }
                 Ok(None) => break "the server closed the HTTP+SSE stream".to_owned(),
-                Err(e) => break e.to_string(),
+                Err(e) => break Chain(&e).to_string(),
             }
         };
         tracing::warn!("{why}; reconnecting");
@@ -349,7 +350,7 @@ fn resolve_endpoint(base: &Url, data: &str) -> Result<Url, EndpointError> {
 #[derive(Debug, thiserror::Error)]
 enum EndpointError {
     /// Not a URL, even relative to the stream's.
-    #[error("the endpoint {data:?} is not a URL: {source}")]
+    #[error("the endpoint {data:?} is not a URL")]
     NotUrl {
         data: String,
         source: url::ParseError,

@@ -136,7 +136,8 @@ impl Auth {
         if self.cfg.browser {
             if let Err(e) = browser::open(&checked) {
                 notice::say(&format!(
-                    "could not open a browser ({e}); open the URL above to sign in. Waiting."
+                    "could not open a browser ({e}); open the URL above to sign in. Waiting.",
+                    e = crate::text::Chain(&e)
                 ));
             }
         }

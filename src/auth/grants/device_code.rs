@@ -79,7 +79,8 @@ impl Grant for DeviceCode {
         if let (Some(u), true) = (&complete, auth.cfg.browser) {
             if let Err(e) = browser::open(u) {
                 notice::say(&format!(
-                    "could not open a browser ({e}); use the URL above."
+                    "could not open a browser ({e}); use the URL above.",
+                    e = crate::text::Chain(&e)
                 ));
             }
         }

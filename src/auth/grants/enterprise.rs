@@ -98,8 +98,8 @@ impl Idp {
             .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(body);
         if let Some(secret) = &self.client_secret {
-            let v =
-                basic_auth(&self.client_id, secret.expose()).map_err(|e| plain(e.to_string()))?;
+            let v = basic_auth(&self.client_id, secret.expose())
+                .map_err(|e| plain(crate::text::Chain(&e).to_string()))?;
             req = req.header(AUTHORIZATION, v);
         }
         let answer = call(

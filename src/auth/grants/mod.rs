@@ -168,7 +168,10 @@ impl Auth {
             (Ok(s), None) => s,
             // --token-endpoint stands in for metadata the server lacks.
             (Err(e), Some(te)) => {
-                tracing::info!("{e}; using --token-endpoint {te}");
+                tracing::info!(
+                    "{e}; using --token-endpoint {te}",
+                    e = crate::text::Chain(&e)
+                );
                 let resource = self.cfg.resource_parameter.then(|| {
                     self.cfg
                         .resource

@@ -5,6 +5,7 @@
 
 use super::Step;
 use crate::cli::ClientApp;
+use crate::text::Chain;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -70,7 +71,7 @@ pub fn step(url: &url::Url) -> Step {
             Ok(Some(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
             Ok(None) => continue,
             Err(e) => {
-                unreadable.push(format!("{} ({client}): {e}", file.display()));
+                unreadable.push(format!("{} ({client}): {e}", file.display(), e = Chain(&e)));
                 continue;
             }
         };
@@ -85,7 +86,11 @@ pub fn step(url: &url::Url) -> Step {
                 })
             }),
             Ok(None) => {}
-            Err(e) => unreadable.push(format!("{} ({client}): not JSON: {e}", file.display())),
+            Err(e) => unreadable.push(format!(
+                "{} ({client}): not JSON: {e}",
+                file.display(),
+                e = Chain(&e)
+            )),
         }
     }
     if mentions.is_empty() {

@@ -8,6 +8,7 @@ use crate::auth::{discovery, store::Store};
 use crate::cli::Options;
 use crate::http::challenge::Challenge;
 use crate::http::error::UpstreamError;
+use crate::text::Chain;
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -53,7 +54,7 @@ pub(super) fn answer_step(
             return (
                 Step::fail(
                     "answer",
-                    e.to_string(),
+                    Chain(&e).to_string(),
                     "run with -v to see the request; check the URL's path",
                 ),
                 None,
@@ -121,7 +122,7 @@ pub(super) async fn metadata(
         Err(e) => {
             return Step::fail(
                 "metadata",
-                crate::text::clean(&e.to_string(), 600),
+                crate::text::clean(&Chain(&e).to_string(), 600),
                 operator,
             )
         }
@@ -188,7 +189,7 @@ pub(super) async fn credentials(
         Err(e) => {
             return Step::fail(
                 "credentials",
-                e.to_string(),
+                Chain(&e).to_string(),
                 "set MCP_BRIDGE_DATA_DIR to a directory you own",
             )
         }

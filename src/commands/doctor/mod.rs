@@ -70,7 +70,7 @@ pub fn command(
         Err(e) => {
             let mut steps = vec![Step::fail(
                 "url",
-                crate::text::clean(&e.to_string(), 400),
+                crate::text::clean(&crate::text::Chain(&e).to_string(), 400),
                 "pass the server's full URL, as https://host/path (http only for this machine's own addresses, or with --allow-http)",
             )];
             steps.extend(later(

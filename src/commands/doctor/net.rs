@@ -7,6 +7,7 @@
 use super::Step;
 use crate::http::client::ProxyEnv;
 use crate::sync::Locked;
+use crate::text::Chain;
 use std::net::{IpAddr, SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -78,14 +79,14 @@ pub async fn name(url: &url::Url, route: &Route) -> (Step, Vec<SocketAddr>) {
         Err(e) if route.proxy.is_some() => (
             Step::pass(
                 "name",
-                format!("{host} does not resolve here ({e}); the proxy resolves it"),
+                format!("{host} does not resolve here ({e}); the proxy resolves it", e = Chain(&e)),
             ),
             Vec::new(),
         ),
         Err(e) => (
             Step::fail(
                 "name",
-                format!("{host} does not resolve: {e}"),
+                format!("{host} does not resolve: {e}", e = Chain(&e)),
                 "check the spelling of the URL; on a company network, connect the VPN or set HTTPS_PROXY to the proxy that reaches it",
             ),
             Vec::new(),
@@ -158,7 +159,7 @@ pub async fn connect(addrs: &[SocketAddr], route: &Route) -> (Step, Option<Socke
                 return (
                     Step::fail(
                         "connection",
-                        format!("the proxy {shown} does not resolve: {e}"),
+                        format!("the proxy {shown} does not resolve: {e}", e = Chain(&e)),
                         "fix the proxy variable, or reach the server directly with --no-proxy",
                     ),
                     None,
@@ -177,7 +178,7 @@ pub async fn connect(addrs: &[SocketAddr], route: &Route) -> (Step, Option<Socke
                 first.get_or_insert(addr);
                 format!("{addr} ✓")
             }
-            Ok(Err(e)) => format!("{addr} ✗ {e}"),
+            Ok(Err(e)) => format!("{addr} ✗ {e}", e = Chain(&e)),
             Err(_) => format!("{addr} ✗ no answer in {} s", CONNECT_LIMIT.as_secs()),
         };
         lines.push(if route.proxy.is_some() {
@@ -220,7 +221,7 @@ pub struct Cert {
 pub async fn chain(host: String, addr: SocketAddr) -> Result<Vec<Cert>, String> {
     tokio::task::spawn_blocking(move || read_chain(&host, addr))
         .await
-        .map_err(|e| e.to_string())?
+        .map_err(|e| Chain(&e).to_string())?
 }
 
 fn read_chain(host: &str, addr: SocketAddr) -> Result<Vec<Cert>, String> {
@@ -232,20 +233,21 @@ fn read_chain(host: &str, addr: SocketAddr) -> Result<Vec<Cert>, String> {
     });
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
+        .map_err(|e| Chain(&e).to_string())?
         .dangerous()
         .with_custom_certificate_verifier(seen.clone())
         .with_no_client_auth();
-    let name = ServerName::try_from(host.to_owned()).map_err(|e| e.to_string())?;
+    let name = ServerName::try_from(host.to_owned()).map_err(|e| Chain(&e).to_string())?;
     let mut conn =
-        rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| e.to_string())?;
-    let mut sock = TcpStream::connect_timeout(&addr, CONNECT_LIMIT).map_err(|e| e.to_string())?;
+        rustls::ClientConnection::new(Arc::new(config), name).map_err(|e| Chain(&e).to_string())?;
+    let mut sock =
+        TcpStream::connect_timeout(&addr, CONNECT_LIMIT).map_err(|e| Chain(&e).to_string())?;
     sock.set_read_timeout(Some(CONNECT_LIMIT))
         .and_then(|()| sock.set_write_timeout(Some(CONNECT_LIMIT)))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| Chain(&e).to_string())?;
     while conn.is_handshaking() {
         conn.complete_io(&mut sock)
-            .map_err(|e| format!("the TLS handshake failed: {e}"))?;
+            .map_err(|e| format!("the TLS handshake failed: {e}", e = Chain(&e)))?;
     }
     let certs = seen.certs.locked().clone();
     Ok(certs.iter().map(|der| describe(der)).collect())

@@ -115,7 +115,10 @@ async fn probe_once(
                     Err(e)
                 }
                 ErrorKind::Status => refused(http.url(), e.server_code(), e.server_data(), &e),
-                _ => Ok(Some(Probe::Legacy(format!("server/discover: {e}")))),
+                _ => Ok(Some(Probe::Legacy(format!(
+                    "server/discover: {e}",
+                    e = crate::text::Chain(&e)
+                )))),
             };
         }
         Ok(Ok(None)) => {

@@ -20,6 +20,7 @@ use crate::http::retry::{Reconnect, Reopen};
 use crate::jsonrpc::{self, Id, Message, MessageKind, Method};
 use crate::protocol::{self, extensions, HANDSHAKE_VERSIONS, LATEST_HANDSHAKE, MODERN};
 use crate::sync::Locked;
+use crate::text::Chain;
 use crate::transport::streamable_http::Others;
 use crate::transport::Sink;
 use discover::Discovered;
@@ -188,7 +189,7 @@ impl Translator {
             let stamped = self.envelope.locked().stamp(&m.raw, &extra);
             let raw = match stamped {
                 Ok(r) => r,
-                Err(e) => return Ok(fail(jsonrpc::INVALID_REQUEST, &e.to_string())),
+                Err(e) => return Ok(fail(jsonrpc::INVALID_REQUEST, &Chain(&e).to_string())),
             };
             let msg = if round == 0 {
                 Message { raw, ..m.clone() }
@@ -335,7 +336,7 @@ impl Translator {
                 Reopen::Afresh(None)
             }
             Err(e) => {
-                tracing::info!("subscriptions/listen: {e}");
+                tracing::info!("subscriptions/listen: {e}", e = Chain(&e));
                 Reopen::After(None)
             }
         }

@@ -14,6 +14,7 @@ use super::params::{param_headers, Lookup, ToolHeaders};
 use crate::http::error::{ErrorKind, UpstreamError};
 use crate::jsonrpc::{self, Form, Id, Message, Method};
 use crate::protocol;
+use crate::text::Chain;
 use crate::transport::streamable_http::{Others, StreamableHttp};
 use crate::transport::Sink;
 use reqwest::header::HeaderMap;
@@ -174,7 +175,7 @@ impl Modern {
                     return;
                 }
                 Err(e) => {
-                    tracing::debug!("the bridge's tools/list failed: {e}");
+                    tracing::debug!("the bridge's tools/list failed: {e}", e = Chain(&e));
                     return;
                 }
             }
@@ -210,7 +211,7 @@ impl Modern {
                 Ok(Some(a)) if attempt == 0 => return Ok(a),
                 Ok(Some(a)) => return Ok(under_id(a, m)),
                 Ok(None) => "the reply ended before the answer".to_owned(),
-                Err(e) if e.kind() == ErrorKind::Lost => e.to_string(),
+                Err(e) if e.kind() == ErrorKind::Lost => Chain(&e).to_string(),
                 Err(e) => return Err(e),
             };
             if attempt == REISSUES {

@@ -6,6 +6,7 @@ use super::{Cursor, StreamableHttp, SESSION_HEADER};
 use crate::http::body::content_type;
 use crate::http::retry::{Reconnect, Reopen};
 use crate::sync::Locked;
+use crate::text::Chain;
 use crate::transport::event_stream::EventReader;
 use crate::transport::{forward, Event, Events, Sink};
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
@@ -102,14 +103,15 @@ impl StreamableHttp {
         let first = report.ready.take().map(|r| r.send(())).is_some();
         let resp = match answer {
             Err(e) if e.is_unanswered() => {
-                tracing::info!("GET stream: {e}");
-                let _ = report
-                    .events
-                    .send(Event::Unreachable(format!("the GET stream: {e}")));
+                tracing::info!("GET stream: {e}", e = Chain(&e));
+                let _ = report.events.send(Event::Unreachable(format!(
+                    "the GET stream: {e}",
+                    e = Chain(&e)
+                )));
                 return Reopen::After(cursor.retry);
             }
             Err(e) => {
-                tracing::warn!("GET stream: {e}; not reopening it");
+                tracing::warn!("GET stream: {e}; not reopening it", e = Chain(&e));
                 return Reopen::Stop;
             }
             Ok(resp) => resp,
@@ -130,14 +132,14 @@ impl StreamableHttp {
                     // a new GET stream.
                     let _ = report.events.send(Event::SessionGone {
                         epoch,
-                        why: format!("the GET stream was refused: {e}"),
+                        why: format!("the GET stream was refused: {e}", e = Chain(&e)),
                     });
                 } else {
-                    tracing::warn!("GET stream refused, not retrying: {e}");
+                    tracing::warn!("GET stream refused, not retrying: {e}", e = Chain(&e));
                 }
                 return Reopen::Stop;
             }
-            tracing::info!("GET stream: {e}");
+            tracing::info!("GET stream: {e}", e = Chain(&e));
             return Reopen::After(cursor.retry);
         }
         if content_type(&resp) != "text/event-stream" {
@@ -166,7 +168,7 @@ impl StreamableHttp {
                     break;
                 }
                 Err(e) => {
-                    tracing::info!("GET stream: {e}");
+                    tracing::info!("GET stream: {e}", e = Chain(&e));
                     break;
                 }
             }

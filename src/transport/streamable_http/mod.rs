@@ -89,7 +89,7 @@ impl StreamableHttp {
             .send_without_sign_in(|| self.request(Method::DELETE, session).timeout(limit));
         match tokio::time::timeout(limit, req).await {
             Ok(Ok(resp)) => tracing::debug!("session closed (HTTP {})", resp.status()),
-            Ok(Err(e)) => tracing::info!("closing the session: {e}"),
+            Ok(Err(e)) => tracing::info!("closing the session: {e}", e = crate::text::Chain(&e)),
             Err(_) => tracing::info!("closing the session: no answer within {limit:?}"),
         }
     }

@@ -5,6 +5,7 @@ use super::{ReplyStream, StreamableHttp, SESSION_HEADER};
 use crate::http::body::{content_type, read_body};
 use crate::http::error::UpstreamError;
 use crate::jsonrpc::{self, Id, Invalid, Message, MessageKind};
+use crate::text::Chain;
 use crate::transport::Sink;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::{Method, StatusCode};
@@ -102,10 +103,11 @@ impl StreamableHttp {
             };
             UpstreamError::not_json_rpc(self.url(), &what, &detail)
         };
-        let items = jsonrpc::parse(body.clone()).map_err(|e| not_json_rpc(format!(": {e}")))?;
+        let items = jsonrpc::parse(body.clone())
+            .map_err(|e| not_json_rpc(format!(": {e}", e = Chain(&e))))?;
         if items.iter().all(Result::is_err) {
             if let Some(Err(e)) = items.first() {
-                return Err(not_json_rpc(format!(": {e}")));
+                return Err(not_json_rpc(format!(": {e}", e = Chain(&e))));
             }
         }
         posted(Reply::Json(items))
@@ -150,7 +152,7 @@ impl Posted {
                         UpstreamError::not_json_rpc(
                             stream.url(),
                             "an event that is not JSON-RPC",
-                            &format!(": {e}"),
+                            &format!(": {e}", e = Chain(&e)),
                         )
                     })?;
                     found = reading.take(items).await;
@@ -216,7 +218,10 @@ impl Reading<'_> {
             let mut m = match item {
                 Ok(m) => m,
                 Err(e) => {
-                    tracing::warn!("dropped a message from the server that is not JSON-RPC: {e}");
+                    tracing::warn!(
+                        "dropped a message from the server that is not JSON-RPC: {e}",
+                        e = Chain(&e)
+                    );
                     continue;
                 }
             };

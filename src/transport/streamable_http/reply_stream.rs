@@ -9,6 +9,7 @@ use super::{Cursor, StreamableHttp};
 use crate::http::body::content_type;
 use crate::http::error::{ErrorKind, UpstreamError};
 use crate::http::retry::Backoff;
+use crate::text::Chain;
 use crate::transport::event_stream::EventReader;
 use bytes::Bytes;
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT};
@@ -104,9 +105,10 @@ impl ReplyStream {
                 return Ok(None);
             }
             let (why, delay) = match ended {
-                Ended::Broken(e) if e.kind() == ErrorKind::Lost && self.cursor.last.is_some() => {
-                    (e.to_string(), self.backoff.next_delay(self.cursor.retry))
-                }
+                Ended::Broken(e) if e.kind() == ErrorKind::Lost && self.cursor.last.is_some() => (
+                    Chain(&e).to_string(),
+                    self.backoff.next_delay(self.cursor.retry),
+                ),
                 Ended::Broken(e) => return Err(e),
                 Ended::Closed if self.cursor.last.is_some() => (
                     "the server closed the reply stream before the answer".to_owned(),
@@ -181,12 +183,15 @@ impl ReplyStream {
                     let passing = status.is_server_error() || matches!(status.as_u16(), 408 | 429);
                     if !passing {
                         let gone = e.session_gone();
-                        let e = lost(format!("{why}; the server cannot resume it: {e}"));
+                        let e = lost(format!(
+                            "{why}; the server cannot resume it: {e}",
+                            e = Chain(&e)
+                        ));
                         return Err(if gone { e.with_session_gone() } else { e });
                     }
-                    e.to_string()
+                    Chain(&e).to_string()
                 }
-                Err(e) if e.is_unanswered() => e.to_string(),
+                Err(e) if e.is_unanswered() => Chain(&e).to_string(),
                 Err(e) => return Err(e),
             };
             if Instant::now() >= deadline {
