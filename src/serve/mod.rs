@@ -22,24 +22,23 @@
 //!   that session gets 404, as the specification says of a session gone.
 
 pub mod child;
+mod reply;
 pub mod session;
 
 use crate::jsonrpc::{self, Form, Method};
 use crate::sync::Locked;
 use crate::text::Chain;
-use bytes::Bytes;
 use child::Program;
-use http_body_util::{combinators::BoxBody, BodyExt, Full, Limited};
-use hyper::body::{Frame, Incoming};
-use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, HOST, ORIGIN};
+use http_body_util::{BodyExt, Limited};
+use hyper::body::Incoming;
+use hyper::header::{HOST, ORIGIN};
 use hyper::{Method as HttpMethod, Request, Response, StatusCode};
-use session::{Events, Session};
+use reply::{busy, empty, event_stream, rpc_error, session_gone, text, too_large, Body};
+use session::Session;
 use std::collections::HashMap;
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 
@@ -92,8 +91,6 @@ struct Front {
     own_hosts: Vec<String>,
     draining: std::sync::atomic::AtomicBool,
 }
-
-type Body = BoxBody<Bytes, Infallible>;
 
 /// Serve until `shutdown` fires; then drain (see [`Settings::drain_timeout`])
 /// and end every session's child.
@@ -326,6 +323,12 @@ impl Front {
         session: Option<String>,
     ) -> Response<Body> {
         let limit = self.settings.max_message;
+        // The revision the client speaks, for its streams' priming event.
+        let prime = req
+            .headers()
+            .get("mcp-protocol-version")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(session::takes_priming);
         let declared = req
             .headers()
             .get(hyper::header::CONTENT_LENGTH)
@@ -359,7 +362,7 @@ impl Front {
             Err(refused) => return *refused,
         };
         match &m.form {
-            Form::Request { id, .. } => match s.request(&m, id).await {
+            Form::Request { id, .. } => match s.request(&m, id, prime).await {
                 Ok(events) => event_stream(events, None),
                 Err(e) => rpc_error(
                     StatusCode::BAD_REQUEST,
@@ -406,7 +409,11 @@ impl Front {
         );
         let session = Session::new(session_id.clone(), label, running);
         tokio::spawn(Arc::clone(&session).pump(from_child));
-        let events = match session.request(m, &id).await {
+        // The client names its revision in its parameters.
+        let prime = jsonrpc::params_raw(&m.raw, "protocolVersion")
+            .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
+            .is_some_and(|v| session::takes_priming(&v));
+        let events = match session.request(m, &id, prime).await {
             Ok(e) => e,
             Err(e) => {
                 session.end("the session could not start");
@@ -493,85 +500,6 @@ fn new_session_id() -> String {
         .fill(&mut bytes)
         .expect("the system's random source");
     bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn text(status: StatusCode, body: &'static str) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::from_static(body.as_bytes())).boxed());
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static("text/plain; charset=utf-8"),
-    );
-    r
-}
-
-fn empty(status: StatusCode) -> Response<Body> {
-    let mut r = Response::new(Full::new(Bytes::new()).boxed());
-    *r.status_mut() = status;
-    r
-}
-
-/// A JSON-RPC error (id null: it answers no request the server read).
-fn rpc_error(status: StatusCode, code: i64, message: &str) -> Response<Body> {
-    let mut r =
-        Response::new(Full::new(jsonrpc::error_response(None, code, message, None)).boxed());
-    *r.status_mut() = status;
-    r.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    r
-}
-
-/// 404 for a session that is not (or no longer) there: the client starts
-/// a new one, as the specification says.
-fn session_gone() -> Response<Body> {
-    rpc_error(StatusCode::NOT_FOUND, -32001, "Session not found")
-}
-
-fn too_large(limit: usize) -> Response<Body> {
-    rpc_error(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        -32600,
-        &format!("mcp-bridge: the message is larger than {limit} bytes (--max-message-size)"),
-    )
-}
-
-fn busy(why: &str) -> Response<Body> {
-    let mut r = rpc_error(
-        StatusCode::SERVICE_UNAVAILABLE,
-        -32000,
-        &format!("mcp-bridge: {why}"),
-    );
-    r.headers_mut()
-        .insert(hyper::header::RETRY_AFTER, HeaderValue::from_static("5"));
-    r
-}
-
-/// An event-stream response whose events come from `events`.
-fn event_stream(events: Events, session: Option<&str>) -> Response<Body> {
-    let mut r = Response::new(EventBody(events).boxed());
-    let h = r.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
-    if let Some(v) = session.and_then(|s| HeaderValue::from_str(s).ok()) {
-        h.insert(SESSION_HEADER, v);
-    }
-    r
-}
-
-/// A response body fed by a stream's events; it ends when they do.
-struct EventBody(Events);
-
-impl hyper::body::Body for EventBody {
-    type Data = Bytes;
-    type Error = Infallible;
-
-    fn poll_frame(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
-        self.0.poll_recv(cx).map(|e| e.map(|b| Ok(Frame::data(b))))
-    }
 }
 
 #[cfg(test)]

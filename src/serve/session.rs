@@ -31,6 +31,13 @@ const KEPT_ANSWERED: usize = 64;
 const LIVE_QUEUE: usize = 256;
 /// The JSON-RPC code of an answer the bridge gives when the child could not.
 const SERVER_GONE: i64 = -32000;
+/// How long a client whose stream broke waits before it resumes, as the
+/// priming event's `retry:` tells it.
+const RETRY_MS: u64 = 1000;
+/// The first revision whose clients take a priming event: an event with an
+/// id and empty data (SEP-1699). Older clients read empty data as a broken
+/// message, so they never get one.
+const PRIMED_FROM: &str = "2025-11-25";
 
 /// The body of an event-stream response: the events as they come.
 pub type Events = mpsc::Receiver<Bytes>;
@@ -125,6 +132,19 @@ impl Stream {
     }
 }
 
+/// Whether a client of protocol revision `version` (`YYYY-MM-DD`, which
+/// orders as text) takes a priming event.
+pub fn takes_priming(version: &str) -> bool {
+    version.len() == PRIMED_FROM.len() && version >= PRIMED_FROM
+}
+
+/// The priming event that opens stream `stream` (SEP-1699): an id the
+/// client can resume from before any message came, and how long to wait
+/// before it does.
+fn priming(stream: u64, seq: u64) -> Bytes {
+    Bytes::from(format!("id: {stream}-{seq}\nretry: {RETRY_MS}\ndata: \n\n"))
+}
+
 /// The text of one event of stream `stream`.
 fn event(stream: u64, seq: u64, data: &[u8]) -> Bytes {
     let mut out = Vec::with_capacity(data.len() + 48);
@@ -177,9 +197,10 @@ impl Session {
         self.streams.locked().waiting.len()
     }
 
-    /// The client's request `m`: its stream, then the request on to the
-    /// child. The events come on the returned body.
-    pub async fn request(&self, m: &Message, id: &Id) -> Result<Events, Refused> {
+    /// The client's request `m`: its stream, opened with a priming event
+    /// when `prime`, then the request on to the child. The events come on
+    /// the returned body.
+    pub async fn request(&self, m: &Message, id: &Id, prime: bool) -> Result<Events, Refused> {
         *self.last_used.locked() = Instant::now();
         let token = jsonrpc::params_raw(&m.raw, "_meta").and_then(|meta| {
             #[derive(serde::Deserialize)]
@@ -206,6 +227,9 @@ impl Session {
             s.waiting.push_back(n);
             let stream = s.streams.entry(n).or_default();
             stream.request = Some((id.clone(), token));
+            if prime {
+                stream.push(priming(n, stream.seq + 1));
+            }
             stream.attach(None)
         };
         if !self.alive() || !self.send(m.raw.clone()).await {
@@ -387,6 +411,9 @@ mod tests {
     #[test]
     fn event_ids_name_the_stream_and_the_event() {
         assert_eq!(event(3, 7, b"{}"), "id: 3-7\nevent: message\ndata: {}\n\n");
+        assert_eq!(priming(3, 1), "id: 3-1\nretry: 1000\ndata: \n\n");
+        assert!(takes_priming("2025-11-25") && takes_priming("2026-07-28"));
+        assert!(!takes_priming("2025-06-18") && !takes_priming("9") && !takes_priming(""));
         assert_eq!(parse_event_id("3-7"), Some((3, 7)));
         assert_eq!(parse_event_id("x"), None);
     }
