@@ -20,18 +20,27 @@ pub struct Chain<'a, E: ?Sized>(pub &'a E);
 
 impl<E: std::error::Error + ?Sized> std::fmt::Display for Chain<'_, E> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}", self.0)?;
-        let mut next = self.0.source();
-        for _ in 0..MAX_CAUSES {
-            let Some(e) = next else { break };
-            let words = e.to_string();
-            if !words.is_empty() {
-                write!(f, ": {words}")?;
-            }
-            next = e.source();
-        }
-        Ok(())
+        // The walk is one function, not one per error type.
+        causes(f, format_args!("{}", self.0), self.0.source())
     }
+}
+
+/// `first`, then each cause from `next` on.
+fn causes(
+    f: &mut std::fmt::Formatter<'_>,
+    first: std::fmt::Arguments<'_>,
+    mut next: Option<&(dyn std::error::Error + 'static)>,
+) -> std::fmt::Result {
+    f.write_fmt(first)?;
+    for _ in 0..MAX_CAUSES {
+        let Some(e) = next else { break };
+        let words = e.to_string();
+        if !words.is_empty() {
+            write!(f, ": {words}")?;
+        }
+        next = e.source();
+    }
+    Ok(())
 }
 
 /// Control characters out, at most `max` characters: server-supplied text
