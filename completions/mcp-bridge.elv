@@ -85,7 +85,7 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand completions 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`'
             cand man 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`'
             cand install 'Add a server to an MCP client''s configuration, run by this binary (its absolute path: no PATH and no npx at start), e.g. `mcp-bridge install --client claude-desktop docs https://example.com/mcp --header ''Authorization: Bearer ${TOKEN}''`. Other entries and the file''s formatting are kept; the old file is kept as FILE.bak'
-            cand serve 'Put a stdio MCP server on the network as a Streamable HTTP server, e.g. `mcp-bridge serve --port 8080 -- npx -y some-stdio-server`: a session per client, each with a server process of its own'
+            cand serve 'Put a stdio MCP server on the network as a Streamable HTTP server (and HTTP+SSE at /sse), e.g. `mcp-bridge serve --port 8080 -- npx -y some-stdio-server`: a session per client, each with a server process of its own'
             cand uninstall 'Remove a server from an MCP client''s configuration'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -332,7 +332,7 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand completions 'Print shell completions, e.g. `mcp-bridge completions bash > ~/.local/share/bash-completion/completions/mcp-bridge`'
             cand man 'Print the man page (roff), e.g. `mcp-bridge man > ~/.local/share/man/man1/mcp-bridge.1`'
             cand install 'Add a server to an MCP client''s configuration, run by this binary (its absolute path: no PATH and no npx at start), e.g. `mcp-bridge install --client claude-desktop docs https://example.com/mcp --header ''Authorization: Bearer ${TOKEN}''`. Other entries and the file''s formatting are kept; the old file is kept as FILE.bak'
-            cand serve 'Put a stdio MCP server on the network as a Streamable HTTP server, e.g. `mcp-bridge serve --port 8080 -- npx -y some-stdio-server`: a session per client, each with a server process of its own'
+            cand serve 'Put a stdio MCP server on the network as a Streamable HTTP server (and HTTP+SSE at /sse), e.g. `mcp-bridge serve --port 8080 -- npx -y some-stdio-server`: a session per client, each with a server process of its own'
             cand uninstall 'Remove a server from an MCP client''s configuration'
             cand help 'Print this message or the help of the given subcommand(s)'
         }

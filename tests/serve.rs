@@ -148,35 +148,34 @@ fn call(id: Value, name: &str, args: Value) -> Value {
     json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{"name":name,"arguments":args}})
 }
 
-#[test]
-fn a_real_client_gets_through_serve_what_it_gets_directly() {
-    let rt = tokio::runtime::Runtime::new().unwrap();
-    let served = rt.block_on(Served::start(&[], &everything()));
-    let script = peers::dir().join("serve_client.py");
-    let run = |target: &str| {
-        let out = std::process::Command::new(peers::venv_python())
-            .arg(&script)
-            .arg(target)
-            .stdin(Stdio::null())
-            .stderr(Stdio::null())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{target}: {}",
-            String::from_utf8_lossy(&out.stdout)
-        );
-        let steps: Vec<(String, Value)> = serde_json::from_slice(
-            out.stdout
-                .rsplit(|b| *b == b'\n')
-                .find(|l| !l.is_empty())
-                .unwrap(),
-        )
+/// What the Python SDK's client (tests/peers/serve_client.py) got from
+/// `target`, step by step.
+fn client_steps(target: &str) -> Vec<(String, Value)> {
+    let out = std::process::Command::new(peers::venv_python())
+        .arg(peers::dir().join("serve_client.py"))
+        .arg(target)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
         .unwrap();
-        steps
-    };
-    let direct = run(&format!("stdio:{}", everything().join(" ")));
-    let through = run(&served.url);
+    assert!(
+        out.status.success(),
+        "{target}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    serde_json::from_slice(
+        out.stdout
+            .rsplit(|b| *b == b'\n')
+            .find(|l| !l.is_empty())
+            .unwrap(),
+    )
+    .unwrap()
+}
+
+/// The client's steps through serve at `target` are the same as directly.
+fn same_as_directly(target: &str) {
+    let direct = client_steps(&format!("stdio:{}", everything().join(" ")));
+    let through = client_steps(target);
     // What the comparison stands on: progress, sampling and elicitation
     // reached the client and its answers the server.
     let step = |r: &[(String, Value)], n: &str| r.iter().find(|(s, _)| s == n).unwrap().1.clone();
@@ -189,8 +188,56 @@ fn a_real_client_gets_through_serve_what_it_gets_directly() {
         .contains("declined"));
     assert_eq!(direct.len(), through.len());
     for ((name, d), (_, t)) in direct.iter().zip(&through) {
-        assert_eq!(d, t, "step {name} differs through serve");
+        assert_eq!(d, t, "step {name} differs through serve at {target}");
     }
+}
+
+#[test]
+fn a_real_client_gets_through_serve_what_it_gets_directly() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let served = rt.block_on(Served::start(&[], &everything()));
+    same_as_directly(&served.url);
+}
+
+/// The HTTP+SSE transport (`GET /sse`, `POST /messages`): the same client
+/// over it gets the same answers, and the session's child ends when the
+/// client lets go of its stream.
+#[test]
+fn an_http_sse_client_gets_through_serve_what_it_gets_directly() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let served = rt.block_on(Served::start(&[], &everything()));
+    same_as_directly(&format!("sse:http://127.0.0.1:{}/sse", served.port));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !served.stderr().contains("closed its SSE stream; ended") {
+        assert!(Instant::now() < deadline, "{}", served.stderr());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pids = served.pids();
+    assert_eq!(pids.len(), 1, "{}", served.stderr());
+    for pid in pids {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            assert!(Instant::now() < deadline, "the child {pid} is left");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+#[tokio::test]
+async fn mcp_bridge_over_http_sse_in_front_of_serve() {
+    let served = Served::start(&[], &everything()).await;
+    let url = format!("http://127.0.0.1:{}/sse", served.port);
+    let mut b = Bridge::start(&url, &["-v", "--transport", "sse-only"]).await;
+    let init = b.initialize_with(json!({"sampling": {}})).await;
+    assert_eq!(init["serverInfo"]["name"], "mcp-servers/everything");
+    let r = b
+        .call_tool(json!(1), "get-sum", json!({"a": 40, "b": 2}))
+        .await;
+    assert!(common::text_of(&r).contains("42"), "{r}");
+    let r = b.sampling_round_trip(json!("s"), "streams flow east").await;
+    assert!(common::text_of(&r).contains("streams flow east"), "{r}");
+    let (code, _) = b.close_and_wait().await;
+    assert_eq!(code, Some(0));
 }
 
 #[tokio::test]
@@ -257,6 +304,25 @@ async fn the_guard_refuses_other_hosts_and_origins_and_admits_its_own() {
     assert!(served
         .stderr()
         .contains("refused a request from the origin"));
+    // The HTTP+SSE paths have the same guard, before any session starts.
+    let base = format!("http://127.0.0.1:{}", served.port);
+    let evil = "http://evil.example.com";
+    let r = client()
+        .get(format!("{base}/sse"))
+        .header("origin", evil)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    let r = client()
+        .post(format!("{base}/messages?sessionId=x"))
+        .header("host", "evil.example.com")
+        .body(hello.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+    assert!(served.pids().is_empty(), "no child for a refused request");
 }
 
 #[tokio::test]

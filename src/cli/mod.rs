@@ -171,9 +171,10 @@ pub enum Command {
         )]
         options: Vec<Secret>,
     },
-    /// Put a stdio MCP server on the network as a Streamable HTTP server,
-    /// e.g. `mcp-bridge serve --port 8080 -- npx -y some-stdio-server`:
-    /// a session per client, each with a server process of its own.
+    /// Put a stdio MCP server on the network as a Streamable HTTP server
+    /// (and HTTP+SSE at /sse), e.g. `mcp-bridge serve --port 8080 -- npx
+    /// -y some-stdio-server`: a session per client, each with a server
+    /// process of its own.
     Serve(Box<ServeOptions>),
     /// Remove a server from an MCP client's configuration.
     Uninstall {

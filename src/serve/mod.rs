@@ -1,5 +1,6 @@
 //! `mcp-bridge serve`: a stdio MCP server put on the network as a
-//! Streamable HTTP server (the `initialize` handshake era).
+//! Streamable HTTP server (the `initialize` handshake era), and over the
+//! older HTTP+SSE transport ([`legacy`]).
 //!
 //! The other direction from the bridge's, and a flow of its own: it stands
 //! on the shared leaves (`jsonrpc`, `stdio`, `text`, `sync`) and names
@@ -22,6 +23,7 @@
 //!   that session gets 404, as the specification says of a session gone.
 
 pub mod child;
+mod legacy;
 mod reply;
 pub mod session;
 
@@ -206,6 +208,10 @@ impl Front {
                 Some(refused) => refused,
                 None => self.mcp(req).await,
             },
+            legacy::SSE_PATH | legacy::MESSAGES_PATH => match self.guard(&req) {
+                Some(refused) => refused,
+                None => self.legacy(req).await,
+            },
             _ => text(StatusCode::NOT_FOUND, "not found\n"),
         };
         tracing::info!(
@@ -329,27 +335,9 @@ impl Front {
             .get("mcp-protocol-version")
             .and_then(|v| v.to_str().ok())
             .is_some_and(session::takes_priming);
-        let declared = req
-            .headers()
-            .get(hyper::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        if declared.is_some_and(|n| n > limit as u64) {
-            return too_large(limit);
-        }
-        let body = match Limited::new(req.into_body(), limit).collect().await {
-            Ok(b) => b.to_bytes(),
-            Err(_) => return too_large(limit),
-        };
-        let m = match jsonrpc::classify(body) {
+        let m = match read_message(req, limit).await {
             Ok(m) => m,
-            Err(e) => {
-                return rpc_error(
-                    StatusCode::BAD_REQUEST,
-                    e.code(),
-                    &format!("mcp-bridge: {e}", e = Chain(&e)),
-                )
-            }
+            Err(refused) => return *refused,
         };
         if m.is(&Method::Initialize) {
             if session.is_some() {
@@ -383,32 +371,10 @@ impl Front {
         let Some(id) = m.id().cloned() else {
             return rpc_error(StatusCode::BAD_REQUEST, -32600, "Invalid Request");
         };
-        if self.draining.load(std::sync::atomic::Ordering::Relaxed) {
-            return busy("mcp-bridge serve is shutting down");
-        }
-        if self.sessions.locked().len() >= self.settings.max_sessions {
-            return busy("no room for another session (--max-sessions)");
-        }
-        let session_id = new_session_id();
-        let label = session::label(&session_id);
-        let (running, from_child) = match child::spawn(&self.settings.program, &label) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!("{e}", e = Chain(&e));
-                return rpc_error(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    -32603,
-                    &format!("mcp-bridge: {e}", e = Chain(&e)),
-                );
-            }
+        let session = match self.start_session() {
+            Ok(s) => s,
+            Err(refused) => return *refused,
         };
-        tracing::info!(
-            "{label}: started {:?} (pid {})",
-            self.settings.program.command,
-            running.pid.unwrap_or(0)
-        );
-        let session = Session::new(session_id.clone(), label, running);
-        tokio::spawn(Arc::clone(&session).pump(from_child));
         // The client names its revision in its parameters.
         let prime = jsonrpc::params_raw(&m.raw, "protocolVersion")
             .and_then(|v| serde_json::from_str::<String>(v.get()).ok())
@@ -424,8 +390,43 @@ impl Front {
                 );
             }
         };
+        let session_id = session.id.clone();
         self.sessions.locked().insert(session_id.clone(), session);
         event_stream(events, Some(&session_id))
+    }
+
+    /// A new session with a child of its own, not yet in the table; 503
+    /// while draining or full, 500 when the child cannot start.
+    fn start_session(&self) -> Result<Arc<Session>, Box<Response<Body>>> {
+        if self.draining.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(Box::new(busy("mcp-bridge serve is shutting down")));
+        }
+        if self.sessions.locked().len() >= self.settings.max_sessions {
+            return Err(Box::new(busy(
+                "no room for another session (--max-sessions)",
+            )));
+        }
+        let session_id = new_session_id();
+        let label = session::label(&session_id);
+        let (running, from_child) = match child::spawn(&self.settings.program, &label) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!("{e}", e = Chain(&e));
+                return Err(Box::new(rpc_error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    -32603,
+                    &format!("mcp-bridge: {e}", e = Chain(&e)),
+                )));
+            }
+        };
+        tracing::info!(
+            "{label}: started {:?} (pid {})",
+            self.settings.program.command,
+            running.pid.unwrap_or(0)
+        );
+        let session = Session::new(session_id, label, running);
+        tokio::spawn(Arc::clone(&session).pump(from_child));
+        Ok(session)
     }
 
     /// GET: the stream of what the server sends on its own, or a stream
@@ -468,6 +469,33 @@ impl Front {
         s.end("the client ended the session");
         empty(StatusCode::OK)
     }
+}
+
+/// The one JSON-RPC message a POST carries: 413 past `limit` bytes, 400
+/// with the JSON-RPC error for what is not one.
+async fn read_message(
+    req: Request<Incoming>,
+    limit: usize,
+) -> Result<jsonrpc::Message, Box<Response<Body>>> {
+    let declared = req
+        .headers()
+        .get(hyper::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(Box::new(too_large(limit)));
+    }
+    let body = match Limited::new(req.into_body(), limit).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(_) => return Err(Box::new(too_large(limit))),
+    };
+    jsonrpc::classify(body).map_err(|e| {
+        Box::new(rpc_error(
+            StatusCode::BAD_REQUEST,
+            e.code(),
+            &format!("mcp-bridge: {e}", e = Chain(&e)),
+        ))
+    })
 }
 
 /// This server's own `host:port` names: the address it is bound to, and on

@@ -2,7 +2,7 @@
 //! (404 for a session gone, 413, 503 with `Retry-After`), and the event
 //! stream a request's answer comes on.
 
-use super::session::Events;
+use super::session::{Events, Session};
 use super::SESSION_HEADER;
 use crate::jsonrpc;
 use bytes::Bytes;
@@ -12,6 +12,7 @@ use hyper::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE};
 use hyper::{Response, StatusCode};
 use std::convert::Infallible;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// A response body: whole, or fed by a stream's events.
@@ -74,19 +75,31 @@ pub fn busy(why: &str) -> Response<Body> {
 
 /// An event-stream response whose events come from `events`.
 pub fn event_stream(events: Events, session: Option<&str>) -> Response<Body> {
-    let mut r = Response::new(EventBody(events).boxed());
-    let h = r.headers_mut();
-    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    let mut r = streaming(EventBody(events, None));
     if let Some(v) = session.and_then(|s| HeaderValue::from_str(s).ok()) {
-        h.insert(SESSION_HEADER, v);
+        r.headers_mut().insert(SESSION_HEADER, v);
     }
     r
 }
 
-/// A response body fed by a stream's events; it ends when they do.
-struct EventBody(Events);
+/// The one stream of an HTTP+SSE session, which ends the session when the
+/// client lets go of it: that transport has no other way to say goodbye.
+pub fn session_stream(events: Events, session: Arc<Session>) -> Response<Body> {
+    streaming(EventBody(events, Some(session)))
+}
+
+fn streaming(body: EventBody) -> Response<Body> {
+    let mut r = Response::new(body.boxed());
+    let h = r.headers_mut();
+    h.insert(CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
+    h.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    r
+}
+
+/// A response body fed by a stream's events; it ends when they do. When it
+/// owns its session, the session ends with it.
+struct EventBody(Events, Option<Arc<Session>>);
 
 impl hyper::body::Body for EventBody {
     type Data = Bytes;
@@ -97,5 +110,16 @@ impl hyper::body::Body for EventBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         self.0.poll_recv(cx).map(|e| e.map(|b| Ok(Frame::data(b))))
+    }
+}
+
+impl Drop for EventBody {
+    fn drop(&mut self) {
+        if let Some(session) = self.1.take() {
+            if session.alive() {
+                tracing::info!("{}: the client closed its SSE stream; ended", session.label);
+            }
+            session.end("the client closed its SSE stream");
+        }
     }
 }

@@ -76,6 +76,9 @@ struct Streams {
     waiting: VecDeque<u64>,
     /// Answered request streams, oldest first, kept for resuming.
     answered: VecDeque<u64>,
+    /// An HTTP+SSE session: everything goes out on stream 0, the one GET
+    /// stream, and requests wait there (mapped to 0 in `by_request`).
+    legacy: bool,
 }
 
 #[derive(Default)]
@@ -194,7 +197,43 @@ impl Session {
 
     /// How many requests wait for their answer.
     pub fn in_flight(&self) -> usize {
-        self.streams.locked().waiting.len()
+        let s = self.streams.locked();
+        s.waiting.len() + s.by_request.values().filter(|n| **n == 0).count()
+    }
+
+    /// Make this an HTTP+SSE session and open its one stream, which starts
+    /// with the `endpoint` event that names where to POST.
+    pub fn open_legacy(&self, endpoint: &str) -> Events {
+        let mut s = self.streams.locked();
+        s.legacy = true;
+        let stream = s.streams.entry(0).or_default();
+        stream.push(Bytes::from(format!(
+            "event: endpoint\ndata: {endpoint}\n\n"
+        )));
+        stream.attach(None)
+    }
+
+    /// Whether this is an HTTP+SSE session.
+    pub fn is_legacy(&self) -> bool {
+        self.streams.locked().legacy
+    }
+
+    /// The request `m` of an HTTP+SSE client: on to the child, its answer
+    /// to come on the session's one stream.
+    pub async fn request_on_main(&self, m: &Message, id: &Id) -> Result<(), Refused> {
+        *self.last_used.locked() = Instant::now();
+        {
+            let mut s = self.streams.locked();
+            if s.by_request.contains_key(id) {
+                return Err(Refused::DuplicateId(id.clone()));
+            }
+            s.by_request.insert(id.clone(), 0);
+        }
+        if !self.alive() || !self.send(m.raw.clone()).await {
+            self.answer_all("the MCP server process of this session has ended");
+            return Err(Refused::Gone);
+        }
+        Ok(())
     }
 
     /// The client's request `m`: its stream, opened with a priming event
@@ -339,6 +378,19 @@ impl Session {
             let ev = event(n, stream.seq + 1, &line);
             stream.push(ev);
             close(&mut s, n);
+        }
+        let on_main: Vec<Id> = s
+            .by_request
+            .iter()
+            .filter(|(_, n)| **n == 0)
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in on_main {
+            s.by_request.remove(&id);
+            let line = jsonrpc::error_response(Some(&id), SERVER_GONE, why, None);
+            let stream = s.streams.entry(0).or_default();
+            let ev = event(0, stream.seq + 1, &line);
+            stream.push(ev);
         }
         for st in s.streams.values_mut() {
             st.live = None;

@@ -3,8 +3,9 @@ once against `mcp-bridge serve` in front of it, for mcp-bridge's tests: the
 test compares what it printed.
 
 Usage: python serve_client.py TARGET
-  TARGET  an http URL (serve), or `stdio:` and the server's command line
-          joined by spaces (the client starts it)
+  TARGET  an http URL (serve, Streamable HTTP), `sse:` and the URL of an
+          HTTP+SSE stream (serve's /sse), or `stdio:` and the server's
+          command line joined by spaces (the client starts it)
 
 A handshake-era client (mode legacy) that declares sampling and
 elicitation, as hosts do. Prints one JSON array of [step, outcome] pairs.
@@ -18,6 +19,7 @@ from typing import Any
 
 import mcp_types as t
 from mcp import Client, StdioServerParameters
+from mcp.client.sse import sse_client
 
 
 def dump(x: Any) -> Any:
@@ -44,6 +46,8 @@ async def main() -> None:
     if spec.startswith("stdio:"):
         command, *args = spec[len("stdio:") :].split(" ")
         target: Any = StdioServerParameters(command=command, args=args, env=dict(os.environ))
+    elif spec.startswith("sse:"):
+        target = sse_client(spec[len("sse:") :], sse_read_timeout=60)
     else:
         target = spec
     steps: list[list[Any]] = []
