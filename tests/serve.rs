@@ -1,7 +1,7 @@
 //! `mcp-bridge serve`: a stdio MCP server (server-everything, stdio mode)
-//! put on the network, driven by real clients (the Python SDK's, and
-//! mcp-bridge itself in bridge mode) and by raw HTTP for the rules and the
-//! faults: the guard against DNS rebinding, bounded bodies, sessions apart,
+//! put on the network, driven by real clients (the Python and TypeScript
+//! SDKs' over both transports, mcp-remote, and mcp-bridge itself in bridge
+//! mode) and by raw HTTP for the rules and the faults: the guard against DNS rebinding, bounded bodies, sessions apart,
 //! every request answered once (even when its child dies), a cut stream
 //! resumed, and a drain that leaves no child behind.
 
@@ -238,6 +238,69 @@ async fn mcp_bridge_over_http_sse_in_front_of_serve() {
     assert!(common::text_of(&r).contains("streams flow east"), "{r}");
     let (code, _) = b.close_and_wait().await;
     assert_eq!(code, Some(0));
+}
+
+/// What the TypeScript SDK's client (tests/peers/ts_client.mjs) got from
+/// `target`, step by step.
+fn ts_steps(target: &str, config: &std::path::Path) -> Vec<(String, Value)> {
+    let out = std::process::Command::new("node")
+        .arg(peers::dir().join("ts_client.mjs"))
+        .arg(target)
+        .current_dir(peers::dir())
+        // mcp-remote keeps its state here, not in the home directory.
+        .env("MCP_REMOTE_CONFIG_DIR", config)
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{target}: {text}");
+    serde_json::from_str(text.lines().rfind(|l| !l.is_empty()).unwrap()).unwrap()
+}
+
+/// The TypeScript SDK's client over Streamable HTTP and over HTTP+SSE, and
+/// mcp-remote (the bridge most clients use today) in front of serve: each
+/// gets, step by step, what the same client gets from the server directly.
+#[test]
+fn the_typescript_sdk_and_mcp_remote_get_through_serve_what_they_get_directly() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let served = rt.block_on(Served::start(&[], &everything()));
+    let config = tempfile::tempdir().unwrap();
+    // The TypeScript SDK runs a notification's handler a tick after it
+    // reads it, and drops the request's progress handler as soon as the
+    // answer is read: the last progress notification, which comes right
+    // before the answer, is now and then lost, directly over stdio too
+    // (and through mcp-remote in front of server-everything's own HTTP).
+    // So the progress seen is 1, 2 and then 3 or not.
+    let progress_ok = |steps: &[(String, Value)]| {
+        let p = &steps.iter().find(|(s, _)| s == "progress").unwrap().1["result"];
+        *p == json!([1, 2, 3]) || *p == json!([1, 2])
+    };
+    let direct = ts_steps(&format!("stdio:{}", everything().join(" ")), config.path());
+    assert!(progress_ok(&direct), "{direct:?}");
+    let step = |r: &[(String, Value)], n: &str| r.iter().find(|(s, _)| s == n).unwrap().1.clone();
+    assert!(step(&direct, "sampling")
+        .to_string()
+        .contains("streams flow east"));
+    let remote = peers::dir().join("node_modules/mcp-remote/dist/proxy.js");
+    for target in [
+        format!("http:{}", served.url),
+        format!("sse:http://127.0.0.1:{}/sse", served.port),
+        format!(
+            "stdio:node {} {} --transport http-only",
+            remote.display(),
+            served.url
+        ),
+    ] {
+        let through = ts_steps(&target, config.path());
+        assert!(progress_ok(&through), "{target}: {through:?}");
+        assert_eq!(direct.len(), through.len(), "{target}");
+        for ((name, d), (_, t)) in direct.iter().zip(&through) {
+            if name != "progress" {
+                assert_eq!(d, t, "step {name} differs through {target}");
+            }
+        }
+    }
 }
 
 #[tokio::test]
