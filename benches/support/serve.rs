@@ -1,16 +1,24 @@
 //! Rows for `mcp-bridge serve`, against the limit of the same server's own
-//! HTTP transport: one client (a direct reqwest client of the bench's kind,
-//! a session, each answer read to its end) calls `echo` sequentially on
-//! server-everything's `streamableHttp` mode, and on `mcp-bridge serve` in
-//! front of server-everything's `stdio` mode. The CPU counted is the server
-//! side's: the node process alone for the first; `serve` and its child
-//! together for the second (the goal: at most 1.3×). Then `serve`'s
-//! own memory (its child not counted) with 1 and with 10 sessions open.
-//! The peers that do the same (supergateway, the mcp-proxy packages) are
-//! not rows yet.
+//! HTTP transport and against the peers that do the same job. One client (a
+//! direct reqwest client of the bench's kind, a session, each answer read
+//! to its end) calls `echo` on server-everything's `streamableHttp` mode,
+//! and on each wrapper in front of server-everything's `stdio` mode:
+//! `mcp-bridge serve`, supergateway (`--stateful`, Streamable HTTP), and the
+//! npm and PyPI packages called mcp-proxy (pinned: tests/peers/package.json
+//! and tests/peers/bench-requirements.txt, which scripts/bench.sh installs
+//! in a venv of its own, as it needs the Python SDK 1.x).
+//!
+//! - Sequential calls: the server side's CPU per call, `serve` and its
+//!   child together against the node process alone (the goal: at most
+//!   1.3×); then each wrapper's own CPU per call, its child not counted
+//!   (the goal: `serve` at least 10× less than each peer); and latency.
+//! - Throughput with 64 calls in flight on one session.
+//! - Each wrapper's own resident memory with 1 and with 10 sessions open.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Calls measured per subject and round, after a warm-up.
@@ -18,6 +26,10 @@ const CALLS: usize = 1000;
 const WARM_UP: usize = 50;
 /// Rounds of each subject, alternating; each figure is the median.
 const ROUNDS: usize = 5;
+/// Calls in flight at once, and calls per round, for throughput.
+const IN_FLIGHT: usize = 64;
+const THROUGHPUT_CALLS: usize = 5000;
+const THROUGHPUT_ROUNDS: usize = 3;
 
 /// A server process, killed when dropped.
 struct Running(Child);
@@ -29,6 +41,62 @@ impl Drop for Running {
     }
 }
 
+/// One HTTP server measured: its name, endpoint and process.
+struct Subject {
+    name: String,
+    url: String,
+    pid: u32,
+    _process: Option<Running>,
+}
+
+/// What was measured of one subject, each a median.
+#[derive(Default)]
+struct Figures {
+    /// CPU per call (µs) of the process itself, and with its children.
+    own_cpu: f64,
+    all_cpu: f64,
+    /// Latency per call (µs).
+    latency: f64,
+    /// Calls per second with `IN_FLIGHT` in flight.
+    throughput: f64,
+    /// Resident memory with 1 and with 10 sessions open (bytes).
+    memory: (u64, u64),
+}
+
+/// Start a wrapper in front of server-everything's stdio mode: `argv`, in
+/// which `{port}` is its port; `None` when it is not installed.
+fn wrapper(name: &str, program: &Path, argv: &[String], path: &str) -> Option<Subject> {
+    if !program.exists() {
+        eprintln!("{name}: {} is not installed", program.display());
+        return None;
+    }
+    let port = super::everything::free_port()?;
+    let args: Vec<String> = argv
+        .iter()
+        .map(|a| a.replace("{port}", &port.to_string()))
+        .collect();
+    let child = Command::new(program)
+        .args(&args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .ok()?;
+    let process = Running(child);
+    if !super::everything::listening(port) {
+        eprintln!("{name} did not listen");
+        return None;
+    }
+    // A wrapper that listens before it can answer gets its moment.
+    std::thread::sleep(Duration::from_millis(500));
+    Some(Subject {
+        name: name.to_owned(),
+        url: format!("http://127.0.0.1:{port}{path}"),
+        pid: process.0.id(),
+        _process: Some(process),
+    })
+}
+
 /// The rows, as Markdown table lines.
 pub fn rows(root: &Path, program: &Path) -> String {
     eprintln!("serve ...");
@@ -37,91 +105,219 @@ pub fn rows(root: &Path, program: &Path) -> String {
         return "| serve | n/a (tests/peers not installed: run scripts/bench.sh) | | | | |\n"
             .to_owned();
     };
-    let script =
-        root.join("tests/peers/node_modules/@modelcontextprotocol/server-everything/dist/index.js");
-    let port = super::everything::free_port().expect("a free port");
-    let served = Running(
-        Command::new(program)
-            .args(["serve", "--port", &port.to_string(), "--", "node"])
-            .arg(&script)
-            .arg("stdio")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start mcp-bridge serve"),
+    let peers = root.join("tests/peers");
+    let script = peers.join("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
+    let stdio = |line: bool| -> Vec<String> {
+        let s = format!("node {} stdio", script.display());
+        if line {
+            vec![s]
+        } else {
+            s.split(' ').map(str::to_owned).collect()
+        }
+    };
+    let node = which_node();
+    let mut subjects = vec![Subject {
+        name: "server-everything's own Streamable HTTP".into(),
+        url: own.url.clone(),
+        pid: own.pid(),
+        _process: None,
+    }];
+    let mut serve_args: Vec<String> = ["serve", "--port", "{port}", "--"]
+        .map(str::to_owned)
+        .to_vec();
+    serve_args.extend(stdio(false));
+    subjects.extend(wrapper("mcp-bridge serve", program, &serve_args, "/mcp"));
+    let mut sg = vec![peers
+        .join("node_modules/supergateway/dist/index.js")
+        .display()
+        .to_string()];
+    sg.extend(["--stdio".into()]);
+    sg.extend(stdio(true));
+    sg.extend(
+        ["--outputTransport", "streamableHttp", "--stateful", "--port", "{port}"].map(str::to_owned),
     );
-    let serve_url = format!("http://127.0.0.1:{port}/mcp");
-    assert!(super::everything::listening(port), "serve did not listen");
-    let own_pid = own.pid();
-    let serve_pid = served.0.id();
-    let (mut own_cpu, mut serve_cpu) = (Vec::new(), Vec::new());
-    let (mut own_lat, mut serve_lat) = (Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
-        let (c, l) = measure(&own.url, &|| vec![own_pid]);
-        own_cpu.push(c);
-        own_lat.push(l);
-        let (c, l) = measure(&serve_url, &|| with_children(serve_pid));
-        serve_cpu.push(c);
-        serve_lat.push(l);
+    if peers.join("node_modules/supergateway").exists() {
+        subjects.extend(wrapper("supergateway 4.0.0 --stateful", &node, &sg, "/mcp"));
     }
-    let (oc, sc) = (
-        super::median_f(&mut own_cpu),
-        super::median_f(&mut serve_cpu),
-    );
-    let (ol, sl) = (
-        super::median_f(&mut own_lat),
-        super::median_f(&mut serve_lat),
-    );
-    let one = memory_with_sessions(&serve_url, serve_pid, 1);
-    let ten = memory_with_sessions(&serve_url, serve_pid, 10);
+    let mut mpn = vec![peers
+        .join("node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs")
+        .display()
+        .to_string()];
+    mpn.extend(["--port", "{port}", "--"].map(str::to_owned));
+    mpn.extend(stdio(false));
+    if peers.join("node_modules/mcp-proxy").exists() {
+        subjects.extend(wrapper("mcp-proxy 6.7.19 (npm)", &node, &mpn, "/mcp"));
+    }
+    let mut mpp: Vec<String> = ["--port", "{port}"].map(str::to_owned).to_vec();
+    mpp.extend(stdio(false));
+    subjects.extend(wrapper(
+        "mcp-proxy 0.13.0 (PyPI)",
+        &peers.join(".venv-mcp-proxy/bin/mcp-proxy"),
+        &mpp,
+        "/mcp",
+    ));
+
+    let mut runs: Vec<Vec<(f64, f64, f64)>> = subjects.iter().map(|_| Vec::new()).collect();
+    for _ in 0..ROUNDS {
+        for (s, run) in subjects.iter().zip(&mut runs) {
+            let pid = s.pid;
+            run.push(measure(&s.url, pid));
+        }
+    }
+    let mut figures: Vec<Figures> = runs
+        .into_iter()
+        .map(|mut r| Figures {
+            own_cpu: super::median_f(&mut r.iter().map(|x| x.0).collect::<Vec<_>>()),
+            all_cpu: super::median_f(&mut r.iter().map(|x| x.1).collect::<Vec<_>>()),
+            latency: super::median_f(&mut r.iter_mut().map(|x| x.2).collect::<Vec<_>>()),
+            ..Figures::default()
+        })
+        .collect();
+    // Memory before throughput: 64 connections at once leave buffers the
+    // allocator keeps, which is not what a session costs.
+    for (s, f) in subjects.iter().zip(&mut figures).skip(1) {
+        f.memory = (
+            memory_with_sessions(&s.url, s.pid, 1),
+            memory_with_sessions(&s.url, s.pid, 10),
+        );
+    }
+    for (s, f) in subjects.iter().zip(&mut figures) {
+        let mut t: Vec<f64> = (0..THROUGHPUT_ROUNDS).map(|_| throughput(&s.url)).collect();
+        f.throughput = super::median_f(&mut t);
+    }
+    report(&subjects, &figures)
+}
+
+/// The table rows: serve's column against the limit, then each peer's.
+fn report(subjects: &[Subject], f: &[Figures]) -> String {
     let mut out = String::new();
+    let Some(serve) = subjects.iter().position(|s| s.name == "mcp-bridge serve") else {
+        return "| serve | n/a (serve did not start) | | | | |\n".to_owned();
+    };
+    let (own, sv) = (&f[0], &f[serve]);
     out.push_str(&format!(
         "| serve: server CPU per call, sequential (server-everything's own Streamable HTTP / serve + its stdio child; median of {ROUNDS} rounds of {CALLS}) | {} | {} ({:.2}×) | n/a | ≤ 1.3× | {} |\n",
-        super::us(oc),
-        super::us(sc),
-        sc / oc,
-        if sc <= 1.3 * oc { "yes" } else { "no" }
+        super::us(own.all_cpu),
+        super::us(sv.all_cpu),
+        sv.all_cpu / own.all_cpu,
+        if sv.all_cpu <= 1.3 * own.all_cpu { "yes" } else { "no" }
     ));
     out.push_str(&format!(
         "| serve: latency per call, sequential | {:.3} ms | {:.3} ms ({:.2}×) | n/a | | |\n",
-        ol / 1000.0,
-        sl / 1000.0,
-        sl / ol
+        own.latency / 1000.0,
+        sv.latency / 1000.0,
+        sv.latency / own.latency
+    ));
+    out.push_str(&format!(
+        "| serve: throughput, {IN_FLIGHT} in flight on one session (median of {THROUGHPUT_ROUNDS} rounds of {THROUGHPUT_CALLS}) | {:.0} calls/s | {:.0} calls/s ({:.0}%) | n/a | | |\n",
+        own.throughput,
+        sv.throughput,
+        100.0 * sv.throughput / own.throughput
     ));
     out.push_str(&format!(
         "| serve: resident memory of serve itself, 1 / 10 sessions open (children not counted) | n/a | {} / {} | n/a | | |\n",
-        super::mb(one),
-        super::mb(ten)
+        super::mb(sv.memory.0),
+        super::mb(sv.memory.1)
     ));
+    for (s, p) in subjects.iter().zip(f).skip(1) {
+        if s.name == "mcp-bridge serve" {
+            continue;
+        }
+        let cpu_x = p.own_cpu / sv.own_cpu;
+        let mem_x = p.memory.1 as f64 / sv.memory.1.max(1) as f64;
+        out.push_str(&format!(
+            "| serve vs {}: the wrapper's own CPU per call, its child not counted / latency / throughput, {IN_FLIGHT} in flight / memory, 10 sessions | {} / {:.3} ms / {:.0} calls/s / {} | {} ({:.1}× less) / {:.3} ms / {:.0} calls/s / {} ({:.1}× less) | n/a | ≥ 10× less CPU and memory | {} |\n",
+            s.name,
+            super::us(p.own_cpu),
+            p.latency / 1000.0,
+            p.throughput,
+            super::mb(p.memory.1),
+            super::us(sv.own_cpu),
+            cpu_x,
+            sv.latency / 1000.0,
+            sv.throughput,
+            super::mb(sv.memory.1),
+            mem_x,
+            if cpu_x >= 10.0 && mem_x >= 10.0 { "yes" } else { "no" }
+        ));
+    }
     out
 }
 
-/// Server CPU per call (µs) of the processes `pids` gives, and the mean
-/// latency per call (µs), for `CALLS` sequential calls on a new session.
-fn measure(url: &str, pids: &dyn Fn() -> Vec<u32>) -> (f64, f64) {
+/// The node that runs the peers: the one on PATH.
+fn which_node() -> std::path::PathBuf {
+    std::env::var_os("PATH")
+        .and_then(|p| {
+            std::env::split_paths(&p)
+                .map(|d| d.join("node"))
+                .find(|n| n.exists())
+        })
+        .unwrap_or_else(|| "node".into())
+}
+
+/// Calls per second with `IN_FLIGHT` calls in flight on one new session.
+fn throughput(url: &str) -> f64 {
+    let url = url.to_owned();
+    super::on_own_thread(move |client| async move {
+        let session = Arc::new(open(&client, &url).await);
+        for i in 0..WARM_UP {
+            call(&client, &url, &session, i).await;
+        }
+        let next = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..IN_FLIGHT {
+            let (client, url, session, next) = (
+                client.clone(),
+                url.clone(),
+                Arc::clone(&session),
+                Arc::clone(&next),
+            );
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= THROUGHPUT_CALLS {
+                        break;
+                    }
+                    call(&client, &url, &session, WARM_UP + i).await;
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        THROUGHPUT_CALLS as f64 / started.elapsed().as_secs_f64()
+    })
+}
+
+/// CPU per call (µs) of the process `pid` alone and with its children, and
+/// the mean latency per call (µs), for `CALLS` sequential calls on a new
+/// session.
+fn measure(url: &str, pid: u32) -> (f64, f64, f64) {
     let url = url.to_owned();
     let session = super::on_own_thread({
         let url = url.clone();
         move |client| async move { open(&client, &url).await }
     });
     let cpu = |pids: &[u32]| pids.iter().map(|p| super::cpu_of(*p).0).sum::<u64>();
-    let who = pids();
     let (client, session2) = (url.clone(), session.clone());
     let (a, b, took) = super::on_own_thread(move |c| async move {
         for i in 0..WARM_UP {
             call(&c, &client, &session2, i).await;
         }
-        let a = cpu(&who);
+        let who = with_children(pid);
+        let a = (cpu(&who[..1]), cpu(&who));
         let started = Instant::now();
         for i in 0..CALLS {
             call(&c, &client, &session2, WARM_UP + i).await;
         }
         let took = started.elapsed();
-        (a, cpu(&who), took)
+        (a, (cpu(&who[..1]), cpu(&who)), took)
     });
+    let per_call = |x: u64, y: u64| (y - x) as f64 / CALLS as f64 / 1000.0;
     (
-        (b - a) as f64 / CALLS as f64 / 1000.0,
+        per_call(a.0, b.0),
+        per_call(a.1, b.1),
         took.as_secs_f64() * 1e6 / CALLS as f64,
     )
 }
