@@ -151,9 +151,14 @@ fn call(id: Value, name: &str, args: Value) -> Value {
 /// What the Python SDK's client (tests/peers/serve_client.py) got from
 /// `target`, step by step.
 fn client_steps(target: &str) -> Vec<(String, Value)> {
+    client_steps_in(target, "legacy")
+}
+
+/// The same, the client in `mode` (legacy, auto, 2026-07-28).
+fn client_steps_in(target: &str, mode: &str) -> Vec<(String, Value)> {
     let out = std::process::Command::new(peers::venv_python())
         .arg(peers::dir().join("serve_client.py"))
-        .arg(target)
+        .args([target, mode])
         .stdin(Stdio::null())
         .stderr(Stdio::null())
         .output()
@@ -303,6 +308,55 @@ fn the_typescript_sdk_and_mcp_remote_get_through_serve_what_they_get_directly() 
     }
 }
 
+/// A 2026-07-28 client (the Python SDK in that mode: no session, the
+/// envelope on every request) gets the same answers as a handshake-era
+/// client, in its own era's words, from the process serve shares among
+/// such clients; and mcp-bridge with `--protocol modern` in front of serve
+/// translates for a client of the handshake era.
+#[test]
+fn a_2026_07_28_client_is_served_without_a_session() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let served = rt.block_on(Served::start(&[], &everything()));
+    let legacy = client_steps_in(&served.url, "legacy");
+    let modern = client_steps_in(&served.url, "2026-07-28");
+    let step = |r: &[(String, Value)], n: &str| r.iter().find(|(s, _)| s == n).unwrap().1.clone();
+    for name in ["echo", "sum", "prompt", "long"] {
+        let (l, m) = (step(&legacy, name), step(&modern, name));
+        assert_eq!(m["result"]["resultType"], "complete", "{name}: {m}");
+        assert_eq!(
+            l["result"]["content"], m["result"]["content"],
+            "{name}: {l} / {m}"
+        );
+    }
+    assert_eq!(step(&modern, "progress")["result"], json!([1.0, 2.0, 3.0]));
+    let tools = step(&modern, "tools");
+    assert_eq!(tools["result"]["ttlMs"], 0, "{tools}");
+    assert!(tools.to_string().contains("\"echo\""), "{tools}");
+    // One process serves every 2026-07-28 request, besides the legacy
+    // client's own.
+    assert_eq!(served.pids().len(), 2, "{}", served.stderr());
+    rt.block_on(async {
+        let mut b = Bridge::start(&served.url, &["-v", "--protocol", "modern"]).await;
+        let init = b.initialize_with(json!({})).await;
+        assert_eq!(
+            init["serverInfo"]["name"], "mcp-servers/everything",
+            "{init}"
+        );
+        let r = b
+            .call_tool(json!(1), "get-sum", json!({"a": 40, "b": 2}))
+            .await;
+        assert!(common::text_of(&r).contains("42"), "{r}");
+        assert!(r.get("resultType").is_none(), "translated back: {r}");
+        assert!(
+            b.stderr().contains("protocol era: 2026-07-28"),
+            "{}",
+            b.stderr()
+        );
+        let (code, _) = b.close_and_wait().await;
+        assert_eq!(code, Some(0));
+    });
+}
+
 #[tokio::test]
 async fn mcp_bridge_in_front_of_serve_relays_a_session() {
     let served = Served::start(&[], &everything()).await;
@@ -315,6 +369,13 @@ async fn mcp_bridge_in_front_of_serve_relays_a_session() {
     assert!(common::text_of(&r).contains("42"), "{r}");
     let r = b.sampling_round_trip(json!("s"), "streams flow east").await;
     assert!(common::text_of(&r).contains("streams flow east"), "{r}");
+    // A client that takes sampling is kept in the handshake era, where the
+    // server's requests reach it.
+    assert!(
+        b.stderr().contains("protocol era: handshake"),
+        "{}",
+        b.stderr()
+    );
     let (code, _) = b.close_and_wait().await;
     assert_eq!(code, Some(0));
 }

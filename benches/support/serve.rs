@@ -134,7 +134,14 @@ pub fn rows(root: &Path, program: &Path) -> String {
     sg.extend(["--stdio".into()]);
     sg.extend(stdio(true));
     sg.extend(
-        ["--outputTransport", "streamableHttp", "--stateful", "--port", "{port}"].map(str::to_owned),
+        [
+            "--outputTransport",
+            "streamableHttp",
+            "--stateful",
+            "--port",
+            "{port}",
+        ]
+        .map(str::to_owned),
     );
     if peers.join("node_modules/supergateway").exists() {
         subjects.extend(wrapper("supergateway 4.0.0 --stateful", &node, &sg, "/mcp"));

@@ -1,6 +1,7 @@
 //! `mcp-bridge serve`: a stdio MCP server put on the network as a
-//! Streamable HTTP server (the `initialize` handshake era), and over the
-//! older HTTP+SSE transport ([`legacy`]).
+//! Streamable HTTP server, in the `initialize` handshake era and for
+//! sessionless 2026-07-28 clients ([`modern`]), and over the older HTTP+SSE
+//! transport ([`legacy`]).
 //!
 //! The other direction from the bridge's, and a flow of its own: it stands
 //! on the shared leaves (`jsonrpc`, `stdio`, `text`, `sync`) and names
@@ -24,6 +25,8 @@
 
 pub mod child;
 mod legacy;
+mod modern;
+mod pool;
 mod reply;
 pub mod session;
 
@@ -92,6 +95,8 @@ struct Front {
     /// This server's own `host[:port]` names, for `Host` and `Origin`.
     own_hosts: Vec<String>,
     draining: std::sync::atomic::AtomicBool,
+    /// The child shared by sessionless 2026-07-28 requests.
+    pool: pool::Pool,
 }
 
 /// Serve until `shutdown` fires; then drain (see [`Settings::drain_timeout`])
@@ -110,6 +115,7 @@ pub async fn run(
     let bound = listener.local_addr().unwrap_or(settings.listen);
     let front = Arc::new(Front {
         own_hosts: own_hosts(bound),
+        pool: pool::Pool::new(settings.program.clone()),
         settings,
         sessions: Mutex::new(HashMap::new()),
         draining: std::sync::atomic::AtomicBool::new(false),
@@ -173,6 +179,7 @@ impl Front {
         for s in &all {
             s.end("mcp-bridge serve is shutting down; the request was not answered");
         }
+        self.pool.end().await;
         // Give the children their moment to end before the process does.
         let until = Instant::now() + Duration::from_secs(3);
         while all.iter().any(|s| Arc::strong_count(s) > 1) && Instant::now() < until {
@@ -335,10 +342,16 @@ impl Front {
             .get("mcp-protocol-version")
             .and_then(|v| v.to_str().ok())
             .is_some_and(session::takes_priming);
+        let routing = modern::Routing::of(req.headers());
         let m = match read_message(req, limit).await {
             Ok(m) => m,
             Err(refused) => return *refused,
         };
+        // Sessionless, and 2026-07-28 by its header or its envelope (an
+        // `initialize` so marked is refused as a method 2026-07-28 removed).
+        if session.is_none() && routing.selects(&m) {
+            return self.modern(routing, m).await;
+        }
         if m.is(&Method::Initialize) {
             if session.is_some() {
                 return rpc_error(StatusCode::BAD_REQUEST, -32600, "Invalid Request: the session is initialized already; start a new one without Mcp-Session-Id");

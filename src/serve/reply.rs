@@ -29,6 +29,15 @@ pub fn text(status: StatusCode, body: &'static str) -> Response<Body> {
     r
 }
 
+/// A JSON answer (one JSON-RPC message).
+pub fn json(status: StatusCode, body: Bytes) -> Response<Body> {
+    let mut r = Response::new(Full::new(body).boxed());
+    *r.status_mut() = status;
+    r.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    r
+}
+
 /// An answer with no body.
 pub fn empty(status: StatusCode) -> Response<Body> {
     let mut r = Response::new(Full::new(Bytes::new()).boxed());

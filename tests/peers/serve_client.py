@@ -2,13 +2,15 @@
 once against `mcp-bridge serve` in front of it, for mcp-bridge's tests: the
 test compares what it printed.
 
-Usage: python serve_client.py TARGET
+Usage: python serve_client.py TARGET [MODE]
   TARGET  an http URL (serve, Streamable HTTP), `sse:` and the URL of an
           HTTP+SSE stream (serve's /sse), or `stdio:` and the server's
           command line joined by spaces (the client starts it)
 
-A handshake-era client (mode legacy) that declares sampling and
-elicitation, as hosts do. Prints one JSON array of [step, outcome] pairs.
+  MODE    the client's mode: legacy (the default, a handshake-era client),
+          auto, or 2026-07-28
+
+A client that declares sampling and elicitation, as hosts do. Prints one JSON array of [step, outcome] pairs.
 """
 
 import asyncio
@@ -61,7 +63,7 @@ async def main() -> None:
 
     async with Client(
         target,
-        mode="legacy",
+        mode=sys.argv[2] if len(sys.argv) > 2 else "legacy",
         cache=None,
         read_timeout_seconds=30,
         sampling_callback=sampling,

@@ -1,0 +1,302 @@
+//! The child that serves sessionless 2026-07-28 requests: one stdio server
+//! that `serve` initializes itself (a handshake-era `initialize` that
+//! declares no client capabilities, since a 2026-07-28 client declares its
+//! own on every request), shared by every such request under ids of its
+//! own, so that answers never cross. It starts with the first request; a
+//! new one starts with the next request after it ends.
+//!
+//! What the child sends is routed by those ids: an answer, and a progress
+//! notification (whose token is the same id), to the request it belongs
+//! to. A request of its own (sampling, elicitation, roots) is refused, as a
+//! 2026-07-28 client is asked for input with `input_required` rounds,
+//! which serve does not translate yet; anything else (a log line, a list
+//! changed) has no request to go with and is dropped.
+
+use super::child::{self, FromChild, Program, Running, SpawnError};
+use crate::jsonrpc::{self, Form, Id, Method};
+use crate::sync::Locked;
+use bytes::Bytes;
+use serde_json::value::RawValue;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// How long the child has to answer `initialize`.
+const INIT_LIMIT: Duration = Duration::from_secs(30);
+/// Lines that wait for one request's reader.
+const PER_REQUEST: usize = 256;
+/// The revision `serve` speaks to the child.
+const CHILD_VERSION: &str = "2025-11-25";
+
+/// Why the shared child cannot serve.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    /// It could not be started.
+    #[error(transparent)]
+    Spawn(#[from] SpawnError),
+    /// It did not answer `initialize` in time, or ended first.
+    #[error("the MCP server process did not answer initialize")]
+    NoInit,
+    /// It answered `initialize` with an error.
+    #[error("the MCP server process refused initialize")]
+    InitRefused,
+    /// It ended.
+    #[error("the MCP server process has ended")]
+    Gone,
+}
+
+/// The shared child, started when first needed.
+pub struct Pool {
+    program: Program,
+    current: tokio::sync::Mutex<Option<Arc<Shared>>>,
+}
+
+/// One initialized child and the requests waiting on it.
+pub struct Shared {
+    child: Mutex<Option<Running>>,
+    to_child: mpsc::Sender<Bytes>,
+    next: AtomicU64,
+    waiting: Mutex<HashMap<u64, mpsc::Sender<Bytes>>>,
+    alive: AtomicBool,
+    /// The `result` of its `initialize`.
+    pub init: Box<RawValue>,
+}
+
+impl Pool {
+    /// A pool that starts `program`.
+    pub fn new(program: Program) -> Pool {
+        Pool {
+            program,
+            current: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The running child, started and initialized when there is none.
+    pub async fn get(&self) -> Result<Arc<Shared>, PoolError> {
+        let mut current = self.current.lock().await;
+        if let Some(s) = current.as_ref().filter(|s| s.alive()) {
+            return Ok(Arc::clone(s));
+        }
+        let started = Shared::start(&self.program).await?;
+        *current = Some(Arc::clone(&started));
+        Ok(started)
+    }
+
+    /// End the child, if one runs.
+    pub async fn end(&self) {
+        if let Some(s) = self.current.lock().await.take() {
+            s.end();
+        }
+    }
+}
+
+impl Shared {
+    async fn start(program: &Program) -> Result<Arc<Shared>, PoolError> {
+        let label = "the 2026-07-28 server process";
+        let (running, from_child) = child::spawn(program, label)?;
+        tracing::info!(
+            "{label}: started {:?} (pid {})",
+            program.command,
+            running.pid.unwrap_or(0)
+        );
+        let to_child = running.sender();
+        let mut shared = Shared {
+            child: Mutex::new(Some(running)),
+            to_child,
+            next: AtomicU64::new(1),
+            waiting: Mutex::new(HashMap::new()),
+            alive: AtomicBool::new(true),
+            init: jsonrpc::to_raw(&serde_json::json!({})),
+        };
+        let (tx, mut answer) = mpsc::channel(PER_REQUEST);
+        shared.waiting.locked().insert(0, tx);
+        let init = serde_json::json!({
+            "jsonrpc": "2.0", "id": 0, "method": "initialize",
+            "params": {
+                "protocolVersion": CHILD_VERSION,
+                "capabilities": {},
+                "clientInfo": {"name": "mcp-bridge serve", "version": env!("CARGO_PKG_VERSION")},
+            }
+        });
+        let line = Bytes::from(init.to_string());
+        // The pump needs the shared value; until it exists, the answer to
+        // initialize is read here.
+        let (pump_tx, pump_rx) = tokio::sync::oneshot::channel::<Arc<Shared>>();
+        tokio::spawn(pump(from_child, pump_rx, {
+            // Lines before the pump has the shared value go to `answer`.
+            shared.waiting.locked().get(&0).cloned()
+        }));
+        if shared.to_child.send(line).await.is_err() {
+            return Err(PoolError::Gone);
+        }
+        let first = tokio::time::timeout(INIT_LIMIT, answer.recv())
+            .await
+            .ok()
+            .flatten()
+            .ok_or(PoolError::NoInit)?;
+        shared.init = jsonrpc::result_raw(&first).ok_or(PoolError::InitRefused)?;
+        shared.waiting.locked().remove(&0);
+        let done = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
+        let _ = shared
+            .to_child
+            .send(Bytes::from_static(done.as_bytes()))
+            .await;
+        let shared = Arc::new(shared);
+        let _ = pump_tx.send(Arc::clone(&shared));
+        Ok(shared)
+    }
+
+    /// Whether the child still runs.
+    pub fn alive(&self) -> bool {
+        self.alive.load(Ordering::Relaxed)
+    }
+
+    /// A new id of the pool's, for a request.
+    pub fn next_id(&self) -> u64 {
+        self.next.fetch_add(1, Ordering::Relaxed)
+    }
+
+    /// Send `line` (a request whose id, and progress token if any, is `n`);
+    /// what the child says about it comes on the returned receiver, its
+    /// answer last. `None` when the child is gone.
+    pub async fn request(&self, n: u64, line: Bytes) -> Option<mpsc::Receiver<Bytes>> {
+        let (tx, rx) = mpsc::channel(PER_REQUEST);
+        self.waiting.locked().insert(n, tx);
+        if !self.alive() || self.to_child.send(line).await.is_err() {
+            self.waiting.locked().remove(&n);
+            return None;
+        }
+        Some(rx)
+    }
+
+    /// The client gave up on request `n`: the child is told.
+    pub async fn cancel(&self, n: u64) {
+        if self.waiting.locked().remove(&n).is_some() {
+            let line = format!(
+                r#"{{"jsonrpc":"2.0","method":"notifications/cancelled","params":{{"requestId":{n},"reason":"the client closed its stream"}}}}"#
+            );
+            let _ = self.to_child.send(Bytes::from(line)).await;
+        }
+    }
+
+    /// End the child and every request waiting on it.
+    pub fn end(&self) {
+        self.alive.store(false, Ordering::Relaxed);
+        if let Some(mut c) = self.child.locked().take() {
+            c.end();
+        }
+        self.waiting.locked().clear();
+    }
+
+    /// One line from the child, to the request it belongs to.
+    async fn route(&self, line: Bytes) {
+        let Ok(m) = jsonrpc::classify(line) else {
+            return;
+        };
+        let n = match &m.form {
+            Form::Response { id: Some(id), .. } => number(id),
+            Form::Notification { method } if method.name() == "notifications/progress" => {
+                jsonrpc::params_id(&m.raw, "progressToken").and_then(|t| number(&t))
+            }
+            Form::Request { id, method } => {
+                tracing::debug!(
+                    "refused {} from the 2026-07-28 server process",
+                    method.name()
+                );
+                let no = jsonrpc::error_response(
+                    Some(id),
+                    jsonrpc::METHOD_NOT_FOUND,
+                    "mcp-bridge serve does not yet ask a 2026-07-28 client for input",
+                    None,
+                );
+                let _ = self.to_child.send(no).await;
+                return;
+            }
+            _ => None,
+        };
+        let answer = m.kind() == jsonrpc::MessageKind::Response;
+        let Some(n) = n else { return };
+        let tx = if answer {
+            self.waiting.locked().remove(&n)
+        } else {
+            self.waiting.locked().get(&n).cloned()
+        };
+        if let Some(tx) = tx {
+            // A reader too slow for its progress loses progress, never the answer.
+            if answer {
+                let _ = tx.send(m.raw).await;
+            } else {
+                let _ = tx.try_send(m.raw);
+            }
+        }
+    }
+}
+
+/// The pool's number in `id`.
+fn number(id: &Id) -> Option<u64> {
+    id.as_json().parse().ok()
+}
+
+/// Route what the child says until it ends: to `first` until the shared
+/// value arrives (the answer to `initialize`), then by id.
+async fn pump(
+    mut from_child: mpsc::Receiver<FromChild>,
+    shared: tokio::sync::oneshot::Receiver<Arc<Shared>>,
+    first: Option<mpsc::Sender<Bytes>>,
+) {
+    let mut shared = Some(shared);
+    let mut ready: Option<Arc<Shared>> = None;
+    while let Some(said) = from_child.recv().await {
+        if ready.is_none() {
+            if let Some(rx) = shared.as_mut() {
+                if let Ok(s) = rx.try_recv() {
+                    ready = Some(s);
+                    shared = None;
+                }
+            }
+        }
+        match said {
+            FromChild::Line(line) => match &ready {
+                Some(s) => s.route(line).await,
+                None => {
+                    if let Some(tx) = &first {
+                        let is_answer = jsonrpc::classify(line.clone())
+                            .is_ok_and(|m| m.is_error() || m.kind() == jsonrpc::MessageKind::Response);
+                        if is_answer {
+                            let _ = tx.send(line).await;
+                        }
+                    }
+                }
+            },
+            FromChild::TooLong(len) => tracing::warn!(
+                "the 2026-07-28 server process: dropped a message of {len} bytes or more (--max-message-size)"
+            ),
+            FromChild::Ended(status) => {
+                tracing::warn!("the 2026-07-28 server process ended ({status:?})");
+                break;
+            }
+        }
+    }
+    if ready.is_none() {
+        if let Some(mut rx) = shared {
+            ready = rx.try_recv().ok();
+        }
+    }
+    if let Some(s) = ready {
+        s.end();
+    }
+}
+
+/// Whether `method` is one 2026-07-28 removed (answered 404, -32601).
+pub fn removed(method: &Method) -> bool {
+    matches!(
+        method,
+        Method::Initialize
+            | Method::Ping
+            | Method::SetLogLevel
+            | Method::ResourcesSubscribe
+            | Method::ResourcesUnsubscribe
+    )
+}
