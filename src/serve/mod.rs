@@ -1,7 +1,7 @@
 //! `mcp-bridge serve`: a stdio MCP server put on the network as a
 //! Streamable HTTP server, in the `initialize` handshake era and for
-//! sessionless 2026-07-28 clients ([`modern`]), and over the older HTTP+SSE
-//! transport ([`legacy`]).
+//! sessionless 2026-07-28 clients (`serve/modern.rs`), and over the older
+//! HTTP+SSE transport (`serve/legacy.rs`).
 //!
 //! The other direction from the bridge's, and a flow of its own: it stands
 //! on the shared leaves (`jsonrpc`, `stdio`, `text`, `sync`) and names
