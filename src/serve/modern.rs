@@ -16,7 +16,7 @@
 //! roots gets a handshake-era server's refusal, so that a dual-era client
 //! falls back to `initialize`, where the server's requests reach it.
 
-use super::pool::{self, Shared};
+use super::pool::{self, PoolError, Shared};
 use super::reply::{event_stream, json, Body};
 use super::Front;
 use crate::jsonrpc::{self, Edit, Form, Id, Message, Method};
@@ -310,8 +310,10 @@ async fn forward(shared: Arc<Shared>, id: Id, method: Method, m: Message) -> Res
         );
     };
     let uri = jsonrpc::params_str(&m.raw, "uri");
-    let Some(mut lines) = shared.request(n, line).await else {
-        return gone(&id);
+    let (pending, mut lines) = match shared.request(n, line).await {
+        Ok(p) => p,
+        Err(PoolError::Busy) => return super::reply::busy(&PoolError::Busy.to_string()),
+        Err(_) => return gone(&id),
     };
     let out = Out {
         id,
@@ -328,6 +330,9 @@ async fn forward(shared: Arc<Shared>, id: Id, method: Method, m: Message) -> Res
     // Progress first: an event stream, which ends with the answer.
     let (tx, events) = mpsc::channel(64);
     tokio::spawn(async move {
+        // Held until the answer is out: the client closing the stream
+        // before that cancels the request.
+        let _pending = pending;
         let mut next = Some(first);
         loop {
             let line = match next.take() {
@@ -341,12 +346,7 @@ async fn forward(shared: Arc<Shared>, id: Id, method: Method, m: Message) -> Res
                 Some((_, answer)) => (answer, true),
                 None => (out.progress(&line), false),
             };
-            if tx.send(event(&text)).await.is_err() {
-                // The client closed the stream: that cancels the request.
-                shared.cancel(n).await;
-                return;
-            }
-            if last {
+            if tx.send(event(&text)).await.is_err() || last {
                 return;
             }
         }

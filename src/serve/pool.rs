@@ -27,6 +27,8 @@ use tokio::sync::mpsc;
 const INIT_LIMIT: Duration = Duration::from_secs(30);
 /// Lines that wait for one request's reader.
 const PER_REQUEST: usize = 256;
+/// Requests in flight on the shared child at once; past it, 503.
+const MAX_IN_FLIGHT: usize = 1024;
 /// The revision `serve` speaks to the child.
 const CHILD_VERSION: &str = "2025-11-25";
 
@@ -45,6 +47,9 @@ pub enum PoolError {
     /// It ended.
     #[error("the MCP server process has ended")]
     Gone,
+    /// Too many requests wait on it already.
+    #[error("{MAX_IN_FLIGHT} requests are in flight on the MCP server process already")]
+    Busy,
 }
 
 /// The shared child, started when first needed.
@@ -160,24 +165,39 @@ impl Shared {
 
     /// Send `line` (a request whose id, and progress token if any, is `n`);
     /// what the child says about it comes on the returned receiver, its
-    /// answer last. `None` when the child is gone.
-    pub async fn request(&self, n: u64, line: Bytes) -> Option<mpsc::Receiver<Bytes>> {
+    /// answer last. Until the answer comes, dropping the [`Pending`] tells
+    /// the child the request is cancelled.
+    pub async fn request(
+        self: &Arc<Self>,
+        n: u64,
+        line: Bytes,
+    ) -> Result<(Pending, mpsc::Receiver<Bytes>), PoolError> {
         let (tx, rx) = mpsc::channel(PER_REQUEST);
-        self.waiting.locked().insert(n, tx);
-        if !self.alive() || self.to_child.send(line).await.is_err() {
-            self.waiting.locked().remove(&n);
-            return None;
+        {
+            let mut waiting = self.waiting.locked();
+            if waiting.len() >= MAX_IN_FLIGHT {
+                return Err(PoolError::Busy);
+            }
+            waiting.insert(n, tx);
         }
-        Some(rx)
+        let pending = Pending {
+            shared: Arc::clone(self),
+            n,
+        };
+        if !self.alive() || self.to_child.send(line).await.is_err() {
+            return Err(PoolError::Gone);
+        }
+        Ok((pending, rx))
     }
 
-    /// The client gave up on request `n`: the child is told.
-    pub async fn cancel(&self, n: u64) {
-        if self.waiting.locked().remove(&n).is_some() {
+    /// Request `n` is no longer waited for: when its answer has not come,
+    /// the child is told it is cancelled.
+    fn forget(&self, n: u64) {
+        if self.waiting.locked().remove(&n).is_some() && self.alive() {
             let line = format!(
-                r#"{{"jsonrpc":"2.0","method":"notifications/cancelled","params":{{"requestId":{n},"reason":"the client closed its stream"}}}}"#
+                r#"{{"jsonrpc":"2.0","method":"notifications/cancelled","params":{{"requestId":{n},"reason":"the client went away"}}}}"#
             );
-            let _ = self.to_child.send(Bytes::from(line)).await;
+            let _ = self.to_child.try_send(Bytes::from(line));
         }
     }
 
@@ -224,13 +244,26 @@ impl Shared {
             self.waiting.locked().get(&n).cloned()
         };
         if let Some(tx) = tx {
-            // A reader too slow for its progress loses progress, never the answer.
-            if answer {
-                let _ = tx.send(m.raw).await;
-            } else {
+            // Never a wait here, where every request's lines pass: a reader
+            // too slow for its progress loses progress, which always leaves
+            // a place for the answer.
+            if answer || tx.capacity() > 1 {
                 let _ = tx.try_send(m.raw);
             }
         }
+    }
+}
+
+/// A request on the shared child, until its answer is read: dropped
+/// before, it cancels the request.
+pub struct Pending {
+    shared: Arc<Shared>,
+    n: u64,
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        self.shared.forget(self.n);
     }
 }
 
