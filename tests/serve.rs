@@ -640,9 +640,12 @@ async fn a_child_killed_mid_call_is_answered_and_the_next_session_gets_a_new_one
 #[cfg(unix)]
 #[tokio::test]
 async fn a_childs_stderr_that_is_not_text_or_has_no_end_is_copied_on() {
+    // A long line that is not noise: a server's own words, read to the end.
+    let words = format!("Error: {} end-of-the-words", "why ".repeat(100));
     let script = format!(
         "printf '\\377\\376 not text\\n' >&2; \
          head -c 300000 /dev/zero | tr '\\0' x >&2; echo >&2; \
+         echo '{words}' >&2; \
          echo stderr-after-the-noise >&2; exec {}",
         everything().join(" ")
     );
@@ -661,6 +664,7 @@ async fn a_childs_stderr_that_is_not_text_or_has_no_end_is_copied_on() {
         assert!(Instant::now() < deadline, "{:.2000}", served.stderr());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    assert!(served.stderr().contains(&words), "{:.2000}", served.stderr());
     let longest = served.stderr().lines().map(str::len).max().unwrap_or(0);
     assert!(
         longest < 10_000,

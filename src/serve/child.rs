@@ -167,10 +167,12 @@ async fn copy_stderr(err: tokio::process::ChildStderr, label: String) {
     }
 }
 
+/// One stderr line in the log, whole up to the bound (a stack trace's line
+/// is worth reading to its end), its control characters escaped.
 fn log_stderr(label: &str, line: &[u8]) {
     let line = String::from_utf8_lossy(line);
     let line = line.strip_suffix('\r').unwrap_or(&line);
-    tracing::info!("{label}: {}", crate::text::for_log(line));
+    tracing::info!("{label}: {}", crate::text::escaped(line, STDERR_LINE));
 }
 
 /// Frame the child's stdout into lines until it closes.
