@@ -664,7 +664,11 @@ async fn a_childs_stderr_that_is_not_text_or_has_no_end_is_copied_on() {
         assert!(Instant::now() < deadline, "{:.2000}", served.stderr());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    assert!(served.stderr().contains(&words), "{:.2000}", served.stderr());
+    assert!(
+        served.stderr().contains(&words),
+        "{:.2000}",
+        served.stderr()
+    );
     let longest = served.stderr().lines().map(str::len).max().unwrap_or(0);
     assert!(
         longest < 10_000,

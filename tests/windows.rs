@@ -5,7 +5,8 @@
 //! %APPDATA%, `install` writing the clients' files under %APPDATA% and
 //! %USERPROFILE% with a Windows path that then starts, header values as the
 //! clients pass them, `localhost` on either address, an unusable
-//! `SSL_CERT_FILE`, and the exit when stdin closes.
+//! `SSL_CERT_FILE`, the exit when stdin closes, and `serve` ending what a
+//! session's server started.
 //!
 //! On Windows the test runs the binary cargo built. On Linux it runs the
 //! `x86_64-pc-windows-gnu` build under Wine: `scripts/test.sh` builds it and
@@ -577,4 +578,90 @@ fn the_npm_launcher_on_windows_leaves_no_bridge_when_killed() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+/// A path of this test's file system as a Windows program under Wine
+/// names it (drive Z: is `/`).
+#[cfg(target_os = "linux")]
+fn windows_path(p: &Path) -> String {
+    format!("Z:{}", p.display().to_string().replace('/', "\\"))
+}
+
+/// `serve` on Windows ends what a session's server started, not only the
+/// server: each child is in a Job Object that ends with the session, and
+/// with `serve` itself. The server here starts a detached process (Node's
+/// own job does not hold it) and stays.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn serve_ends_what_a_session_s_server_started_with_it() {
+    let node = std::env::var("MCP_BRIDGE_WINDOWS_NODE")
+        .expect("MCP_BRIDGE_WINDOWS_NODE is not set: `. scripts/wine.sh` first");
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/wine/starts_and_stays.js");
+    let port = common::free_port();
+    let marker = format!("job-marker-{port}-{}", std::process::id());
+    let p = program();
+    let mut serve = tokio::process::Command::new(&p[0])
+        .args(&p[1..])
+        .args(["serve", "--port", &port.to_string(), "--"])
+        .arg(windows_path(Path::new(&node)))
+        .arg(windows_path(&script))
+        .arg(&marker)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    // The process the session's server started, by its marker.
+    let started = || {
+        std::fs::read_dir("/proc")
+            .unwrap()
+            .filter_map(Result::ok)
+            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+            .filter(|c| {
+                let c = String::from_utf8_lossy(c);
+                c.contains("setInterval") && c.contains(&marker)
+            })
+            .count()
+    };
+    let until = |what: &str, done: &dyn Fn() -> bool| {
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while !done() {
+            assert!(std::time::Instant::now() < deadline, "{what}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    until("serve listens", &|| {
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let open = || async {
+        let r = common::person()
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .body(
+                json!({"jsonrpc":"2.0","id":1,"method":"initialize","params":common::init_params()})
+                    .to_string(),
+            )
+            .send()
+            .await
+            .unwrap();
+        r.headers()["mcp-session-id"].to_str().unwrap().to_owned()
+    };
+    let session = open().await;
+    until("the server starts its process", &|| started() == 1);
+    let r = common::person()
+        .delete(&url)
+        .header("mcp-session-id", &session)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    until("the process ends with the session", &|| started() == 0);
+    // And with serve itself, however it ends.
+    let _second = open().await;
+    until("the second server starts its process", &|| started() == 1);
+    serve.kill().await.unwrap();
+    until("the process ends with serve", &|| started() == 0);
 }

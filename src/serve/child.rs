@@ -1,5 +1,6 @@
-//! One stdio MCP server process: started in a process group of its own (so
-//! that what it starts in turn, as `npx` starts node, ends with it), its
+//! One stdio MCP server process: started in a process group of its own on
+//! Unix, in a Job Object on Windows (so that what it starts in turn, as
+//! `npx` starts node, ends with it, and nothing outlives `serve`), its
 //! stdin written one line at a time, its stdout framed into bounded lines,
 //! its stderr copied to the log, never to a client. Its environment is the
 //! bridge's with the `--env` pairs: nothing of an HTTP request reaches it.
@@ -103,6 +104,11 @@ pub fn spawn(
         source,
     })?;
     let pid = child.id();
+    // Right after the spawn, before the child had time to start anything.
+    #[cfg(windows)]
+    let job = job::Job::holding(&child);
+    #[cfg(not(windows))]
+    let job = ();
     let (to_child, mut lines_in) = mpsc::channel::<Bytes>(TO_CHILD);
     let (from_child, rx) = mpsc::channel(TO_CHILD);
     let (end_tx, end_rx) = tokio::sync::oneshot::channel();
@@ -124,7 +130,7 @@ pub fn spawn(
     let stdout = child.stdout.take().expect("stdout is piped");
     let (lines_tx, lines_rx) = mpsc::channel(TO_CHILD);
     tokio::spawn(read_stdout(stdout, program.max_line, lines_tx));
-    tokio::spawn(watch(child, end_rx, lines_rx, from_child));
+    tokio::spawn(watch(child, job, end_rx, lines_rx, from_child));
     Ok((
         Running {
             to_child,
@@ -208,6 +214,7 @@ async fn read_stdout(
 /// lines), or when it is told to end, end it.
 async fn watch(
     mut child: Child,
+    job: Group,
     end: tokio::sync::oneshot::Receiver<()>,
     mut lines: mpsc::Receiver<FromChild>,
     tx: mpsc::Sender<FromChild>,
@@ -240,7 +247,84 @@ async fn watch(
     let (_, status) = tokio::join!(forward, ended);
     // The group goes with it: whatever it started must not outlive it.
     kill_group(pid);
+    #[cfg(windows)]
+    drop(job);
+    #[cfg(not(windows))]
+    let () = job;
     let _ = tx.send(FromChild::Ended(status)).await;
+}
+
+/// What holds the processes a child started: its process group on Unix
+/// (named by its pid), a Job Object on Windows.
+#[cfg(windows)]
+type Group = Option<job::Job>;
+#[cfg(not(windows))]
+type Group = ();
+
+/// A Job Object per child, which ends every process in it when its handle
+/// closes: when the child is ended, and when `serve` itself ends, however
+/// it ends.
+#[cfg(windows)]
+mod job {
+    use windows_sys::Win32::Foundation::{CloseHandle, HANDLE};
+    use windows_sys::Win32::System::JobObjects::{
+        AssignProcessToJobObject, CreateJobObjectW, JobObjectExtendedLimitInformation,
+        SetInformationJobObject, JOBOBJECT_EXTENDED_LIMIT_INFORMATION,
+        JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE,
+    };
+
+    /// The job's handle.
+    pub struct Job(HANDLE);
+
+    // SAFETY: a job handle may be used and closed from any thread.
+    unsafe impl Send for Job {}
+
+    impl Job {
+        /// A job that holds `child` and what it starts from now on;
+        /// `None` (logged) when Windows refuses one.
+        pub fn holding(child: &tokio::process::Child) -> Option<Job> {
+            let process = child.raw_handle()?;
+            // SAFETY: plain Win32 calls on a handle this function owns (the
+            // job's, closed on failure or by `Drop`) and on the child's,
+            // which `child` keeps open; `info` lives across the call that
+            // reads it, with its size.
+            unsafe {
+                let job = CreateJobObjectW(std::ptr::null(), std::ptr::null());
+                if job.is_null() {
+                    tracing::warn!(
+                        "cannot make a Job Object: what the MCP server starts may outlive it"
+                    );
+                    return None;
+                }
+                let job = Job(job);
+                let mut info = JOBOBJECT_EXTENDED_LIMIT_INFORMATION::default();
+                info.BasicLimitInformation.LimitFlags = JOB_OBJECT_LIMIT_KILL_ON_JOB_CLOSE;
+                let set = SetInformationJobObject(
+                    job.0,
+                    JobObjectExtendedLimitInformation,
+                    (&info as *const JOBOBJECT_EXTENDED_LIMIT_INFORMATION).cast(),
+                    std::mem::size_of::<JOBOBJECT_EXTENDED_LIMIT_INFORMATION>() as u32,
+                );
+                if set == 0 || AssignProcessToJobObject(job.0, process as HANDLE) == 0 {
+                    tracing::warn!(
+                        "cannot put the MCP server in a Job Object: what it starts may outlive it"
+                    );
+                    return None;
+                }
+                Some(job)
+            }
+        }
+    }
+
+    impl Drop for Job {
+        fn drop(&mut self) {
+            // SAFETY: the handle is this value's own, closed once; closing
+            // it ends every process still in the job.
+            unsafe {
+                CloseHandle(self.0);
+            }
+        }
+    }
 }
 
 /// Ask the child's process group to end.
