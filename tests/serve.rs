@@ -310,9 +310,10 @@ fn the_typescript_sdk_and_mcp_remote_get_through_serve_what_they_get_directly() 
 
 /// A 2026-07-28 client (the Python SDK in that mode: no session, the
 /// envelope on every request) gets the same answers as a handshake-era
-/// client, in its own era's words, from the process serve shares among
-/// such clients; and mcp-bridge with `--protocol modern` in front of serve
-/// translates for a client of the handshake era.
+/// client, in its own era's words, from a process serve shares among such
+/// clients, the server's own requests included; and mcp-bridge with
+/// `--protocol modern` in front of serve translates for a client of the
+/// handshake era.
 #[test]
 fn a_2026_07_28_client_is_served_without_a_session() {
     let rt = tokio::runtime::Runtime::new().unwrap();
@@ -320,7 +321,10 @@ fn a_2026_07_28_client_is_served_without_a_session() {
     let legacy = client_steps_in(&served.url, "legacy");
     let modern = client_steps_in(&served.url, "2026-07-28");
     let step = |r: &[(String, Value)], n: &str| r.iter().find(|(s, _)| s == n).unwrap().1.clone();
-    for name in ["echo", "sum", "prompt", "long"] {
+    // Sampling and elicitation too: the server's requests reach the
+    // 2026-07-28 client as input_required rounds, and its answers the
+    // server.
+    for name in ["echo", "sum", "prompt", "long", "sampling", "elicitation"] {
         let (l, m) = (step(&legacy, name), step(&modern, name));
         assert_eq!(m["result"]["resultType"], "complete", "{name}: {m}");
         assert_eq!(
@@ -332,8 +336,8 @@ fn a_2026_07_28_client_is_served_without_a_session() {
     let tools = step(&modern, "tools");
     assert_eq!(tools["result"]["ttlMs"], 0, "{tools}");
     assert!(tools.to_string().contains("\"echo\""), "{tools}");
-    // One process serves every 2026-07-28 request, besides the legacy
-    // client's own.
+    // One process serves the 2026-07-28 client's requests, besides the
+    // legacy client's own.
     assert_eq!(served.pids().len(), 2, "{}", served.stderr());
     rt.block_on(async {
         let mut b = Bridge::start(&served.url, &["-v", "--protocol", "modern"]).await;
@@ -357,6 +361,111 @@ fn a_2026_07_28_client_is_served_without_a_session() {
     });
 }
 
+/// One 2026-07-28 `tools/call` on serve, raw: its status and JSON answer.
+async fn modern_call(url: &str, id: u64, tool: &str, extra: Value) -> (u16, Value) {
+    let mut params = json!({
+        "name": tool,
+        "arguments": {},
+        "_meta": {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}},
+        },
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        params[k] = v.clone();
+    }
+    let r = client()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "tools/call")
+        .header("mcp-name", tool)
+        .body(json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":params}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    (
+        status,
+        serde_json::from_str(&r.text().await.unwrap()).unwrap(),
+    )
+}
+
+/// The input_required rounds, raw: the server's elicitation comes as a
+/// question under a key with a requestState; a state the server did not
+/// give is refused; a retry without the answer is asked again; the answer
+/// reaches the server, and the retry gets the tool's result.
+#[tokio::test]
+async fn a_server_s_question_is_an_input_required_round_for_a_2026_07_28_client() {
+    let served = Served::start(&[], &everything()).await;
+    let url = &served.url;
+    let (status, first) = modern_call(url, 1, "trigger-elicitation-request", json!({})).await;
+    assert_eq!(status, 200, "{first}");
+    let result = &first["result"];
+    assert_eq!(result["resultType"], "input_required", "{first}");
+    let requests = result["inputRequests"].as_object().unwrap();
+    assert_eq!(requests.len(), 1, "{first}");
+    let question = requests.values().next().unwrap();
+    assert_eq!(question["method"], "elicitation/create", "{first}");
+    assert!(question.get("id").is_none() && question.get("jsonrpc").is_none());
+    let state = result["requestState"].as_str().unwrap().to_owned();
+
+    let tampered = format!("{state}x");
+    let (status, refused) = modern_call(
+        url,
+        2,
+        "trigger-elicitation-request",
+        json!({"requestState": tampered}),
+    )
+    .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_i64()),
+        (400, Some(-32602)),
+        "{refused}"
+    );
+    // Another tool's retry may not take this request's place.
+    let (status, _) = modern_call(url, 3, "echo", json!({"requestState": state})).await;
+    assert_eq!(status, 400);
+
+    // That refusal let the held request go: start again.
+    let (_, first) = modern_call(url, 4, "trigger-elicitation-request", json!({})).await;
+    let state = first["result"]["requestState"].as_str().unwrap().to_owned();
+    let key = first["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .next()
+        .unwrap()
+        .clone();
+    let (_, again) = modern_call(
+        url,
+        5,
+        "trigger-elicitation-request",
+        json!({"requestState": state}),
+    )
+    .await;
+    assert_eq!(
+        again["result"]["resultType"], "input_required",
+        "asked again: {again}"
+    );
+    assert!(
+        again["result"]["inputRequests"].get(&key).is_some(),
+        "{again}"
+    );
+    let (status, done) = modern_call(
+        url,
+        6,
+        "trigger-elicitation-request",
+        json!({"requestState": state, "inputResponses": {key: {"action": "decline"}}}),
+    )
+    .await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(done["id"], 6);
+    assert_eq!(done["result"]["resultType"], "complete", "{done}");
+    assert!(done.to_string().contains("declined"), "{done}");
+}
+
 #[tokio::test]
 async fn mcp_bridge_in_front_of_serve_relays_a_session() {
     let served = Served::start(&[], &everything()).await;
@@ -369,10 +478,11 @@ async fn mcp_bridge_in_front_of_serve_relays_a_session() {
     assert!(common::text_of(&r).contains("42"), "{r}");
     let r = b.sampling_round_trip(json!("s"), "streams flow east").await;
     assert!(common::text_of(&r).contains("streams flow east"), "{r}");
-    // A client that takes sampling is kept in the handshake era, where the
-    // server's requests reach it.
+    // The bridge found serve's 2026-07-28 side: the server's sampling
+    // request went to the client through input_required, translated both
+    // ways (serve for the server, the bridge for the client).
     assert!(
-        b.stderr().contains("protocol era: handshake"),
+        b.stderr().contains("protocol era: 2026-07-28"),
         "{}",
         b.stderr()
     );
@@ -729,7 +839,13 @@ async fn sigterm_answers_what_is_in_flight_and_leaves_no_child() {
             events(post(&url, Some(&session), &m).await).await
         }));
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Every call in flight (its stream open: the log has its line) before
+    // the signal, however slow the machine.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while served.stderr().matches("POST /mcp → 200").count() < 21 {
+        assert!(Instant::now() < deadline, "{}", served.stderr());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let pids = served.pids();
     // SAFETY: SIGTERM to the server this test started.
     unsafe {

@@ -23,6 +23,7 @@
 //!   it left waiting is answered with an error, and the next request of
 //!   that session gets 404, as the specification says of a session gone.
 
+mod call;
 pub mod child;
 mod legacy;
 mod modern;
@@ -95,8 +96,8 @@ struct Front {
     /// This server's own `host[:port]` names, for `Host` and `Origin`.
     own_hosts: Vec<String>,
     draining: std::sync::atomic::AtomicBool,
-    /// The child shared by sessionless 2026-07-28 requests.
-    pool: pool::Pool,
+    /// What serves sessionless 2026-07-28 requests.
+    modern: modern::Modern,
 }
 
 /// Serve until `shutdown` fires; then drain (see [`Settings::drain_timeout`])
@@ -115,7 +116,7 @@ pub async fn run(
     let bound = listener.local_addr().unwrap_or(settings.listen);
     let front = Arc::new(Front {
         own_hosts: own_hosts(bound),
-        pool: pool::Pool::new(settings.program.clone()),
+        modern: modern::Modern::new(&settings.program),
         settings,
         sessions: Mutex::new(HashMap::new()),
         draining: std::sync::atomic::AtomicBool::new(false),
@@ -179,7 +180,7 @@ impl Front {
         for s in &all {
             s.end("mcp-bridge serve is shutting down; the request was not answered");
         }
-        self.pool.end().await;
+        self.modern.end().await;
         // Give the children their moment to end before the process does.
         let until = Instant::now() + Duration::from_secs(3);
         while all.iter().any(|s| Arc::strong_count(s) > 1) && Instant::now() < until {
@@ -187,10 +188,12 @@ impl Front {
         }
     }
 
-    /// End sessions idle past `--idle-timeout`, and forget ended ones.
+    /// End sessions idle past `--idle-timeout`, and forget ended ones;
+    /// let go of 2026-07-28 requests on hold past their time.
     async fn reap_idle(self: Arc<Self>) {
         loop {
             tokio::time::sleep(IDLE_CHECK).await;
+            self.modern.reap();
             let limit = self.settings.idle_timeout;
             let mut sessions = self.sessions.locked();
             sessions.retain(|_, s| {

@@ -10,24 +10,28 @@
 //! that is not there. Progress comes first on an event stream; a client
 //! that closes it cancels the request.
 //!
-//! Not yet: `input_required` rounds (a server's own requests are refused),
-//! `subscriptions/listen`, `Mcp-Param-*` headers. Until the first is here,
-//! `server/discover` from a client that declares sampling, elicitation or
-//! roots gets a handshake-era server's refusal, so that a dual-era client
-//! falls back to `initialize`, where the server's requests reach it.
+//! A client that takes the server's own requests (sampling, elicitation,
+//! roots) is served by children that declare them, and what such a child
+//! asks reaches the client as `input_required` rounds (`serve/call.rs`).
+//!
+//! Not yet: `subscriptions/listen`, `Mcp-Param-*` headers.
 
-use super::pool::{self, PoolError, Shared};
-use super::reply::{event_stream, json, Body};
+use super::call::{Declared, Held};
+use super::child::Program;
+use super::pool::{self, Pool, PoolError, Shared};
+use super::reply::{json, Body};
 use super::Front;
 use crate::jsonrpc::{self, Edit, Form, Id, Message, Method};
+use crate::sync::Locked;
 use crate::text::Chain;
 use base64::Engine as _;
 use bytes::Bytes;
 use hyper::header::HeaderMap;
 use hyper::{Response, StatusCode};
 use serde_json::value::RawValue;
+use std::collections::HashMap;
 use std::sync::Arc;
-use tokio::sync::mpsc;
+use std::sync::Mutex;
 
 /// The revision.
 pub const MODERN: &str = "2026-07-28";
@@ -36,18 +40,6 @@ const CAPABILITIES_KEY: &str = "io.modelcontextprotocol/clientCapabilities";
 const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
 /// A header or envelope that disagrees with the body.
 const HEADER_MISMATCH: i64 = -32020;
-/// The 2025-11-25 code for a resource that is not there.
-const RESOURCE_NOT_FOUND_2025: i64 = -32002;
-/// The results a client may cache, which carry `ttlMs` and `cacheScope`.
-const CACHEABLE: [&str; 6] = [
-    "server/discover",
-    "tools/list",
-    "prompts/list",
-    "resources/list",
-    "resources/templates/list",
-    "resources/read",
-];
-
 /// The headers a 2026-07-28 request is routed by, read before the body.
 pub struct Routing {
     version: Option<String>,
@@ -80,30 +72,45 @@ impl Routing {
     }
 }
 
+/// How many children serve requests that may ask for input, at most.
+const ASKING_CHILDREN: usize = 4;
+
+/// What serves 2026-07-28 clients: the shared children (one for clients
+/// that take no requests from the server, a few for those that do), and
+/// the requests on hold for their client's input.
+pub struct Modern {
+    plain: Pool,
+    asking: Pool,
+    pub(super) held: Mutex<HashMap<String, Held>>,
+}
+
+impl Modern {
+    /// Children of `program`, started when first needed.
+    pub fn new(program: &Program) -> Modern {
+        Modern {
+            plain: Pool::plain(program.clone()),
+            asking: Pool::asking(program.clone(), ASKING_CHILDREN),
+            held: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// End every child, and what waits on them.
+    pub async fn end(&self) {
+        self.held.locked().clear();
+        self.plain.end().await;
+        self.asking.end().await;
+    }
+}
+
 impl Front {
     /// A sessionless 2026-07-28 message.
-    pub(super) async fn modern(&self, routing: Routing, m: Message) -> Response<Body> {
+    pub(super) async fn modern(self: &Arc<Self>, routing: Routing, m: Message) -> Response<Body> {
         let Form::Request { id, method } = &m.form else {
             // Notifications (a cancellation among them) need no answer.
             return super::reply::empty(StatusCode::ACCEPTED);
         };
         if let Err(refused) = check(&routing, &m, method) {
             return *refused;
-        }
-        if m.is(&Method::Discover) && asks_for_input(&m) {
-            // Serve cannot yet put the server's own requests to a
-            // 2026-07-28 client (input_required rounds): a client that can
-            // answer them is better served in the handshake era, where
-            // they reach it. The refusal is a handshake-era server's, which
-            // sends a dual-era client to `initialize`.
-            tracing::debug!(
-                "server/discover from a client that takes sampling, elicitation or roots: refused, so that it uses the handshake era"
-            );
-            return super::reply::rpc_error(
-                StatusCode::BAD_REQUEST,
-                -32000,
-                "Bad Request: No valid session ID provided",
-            );
         }
         if pool::removed(method) {
             return refuse(
@@ -114,8 +121,29 @@ impl Front {
                 None,
             );
         }
-        let shared = match self.pool.get().await {
-            Ok(s) => s,
+        let declared = Declared::of(&m.raw, CAPABILITIES_KEY);
+        let may_ask = matches!(
+            method,
+            Method::ToolsCall | Method::PromptsGet | Method::ResourcesRead
+        );
+        if may_ask {
+            if let Some(state) = jsonrpc::params_str(&m.raw, "requestState") {
+                return self.resume(&m, &state, declared).await;
+            }
+        }
+        let pools = &self.modern;
+        let taken = match (declared.any(), may_ask) {
+            (true, true) => pools
+                .asking
+                .claim()
+                .await
+                .map(|c| (Arc::clone(&c.shared), Some(c))),
+            (true, false) => pools.asking.get().await.map(|s| (s, None)),
+            (false, _) => pools.plain.get().await.map(|s| (s, None)),
+        };
+        let (shared, claim) = match taken {
+            Ok(t) => t,
+            Err(PoolError::Busy) => return super::reply::busy(&PoolError::Busy.to_string()),
             Err(e) => {
                 tracing::error!("{e}", e = Chain(&e));
                 return refuse(
@@ -130,12 +158,12 @@ impl Front {
         if m.is(&Method::Discover) {
             return json(StatusCode::OK, discovered(id, &shared));
         }
-        forward(shared, id.clone(), method.clone(), m).await
+        self.call(shared, claim, &m, declared).await
     }
 }
 
 /// A JSON-RPC error answering `id`, with `status`.
-fn refuse(
+pub(super) fn refuse(
     id: &Id,
     status: StatusCode,
     code: i64,
@@ -221,24 +249,6 @@ fn check(routing: &Routing, m: &Message, method: &Method) -> Result<(), Box<Resp
     Ok(())
 }
 
-/// Whether the client of request `m` declares that it takes requests from
-/// the server (sampling, elicitation, roots).
-fn asks_for_input(m: &Message) -> bool {
-    let Some(meta) = jsonrpc::params_raw(&m.raw, "_meta") else {
-        return false;
-    };
-    let map: std::collections::HashMap<&str, &RawValue> =
-        serde_json::from_str(meta.get()).unwrap_or_default();
-    let Some(caps) = map.get(CAPABILITIES_KEY) else {
-        return false;
-    };
-    let caps: std::collections::HashMap<&str, &RawValue> =
-        serde_json::from_str(caps.get()).unwrap_or_default();
-    ["sampling", "elicitation", "roots"]
-        .iter()
-        .any(|k| caps.contains_key(k))
-}
-
 /// A header value, with its `=?base64?...?=` form decoded.
 fn decoded(v: &str) -> String {
     v.strip_prefix("=?base64?")
@@ -290,254 +300,9 @@ fn without_subscriptions(caps: &str) -> String {
     .unwrap_or_else(|| caps.to_owned())
 }
 
-/// Send the request on to the shared child and answer it: as JSON when
-/// its answer comes first, else as an event stream of its progress and
-/// then its answer.
-async fn forward(shared: Arc<Shared>, id: Id, method: Method, m: Message) -> Response<Body> {
-    let n = shared.next_id();
-    let token = jsonrpc::params_raw(&m.raw, "_meta").and_then(|meta| {
-        let map: std::collections::HashMap<&str, &RawValue> =
-            serde_json::from_str(meta.get()).ok()?;
-        map.get("progressToken").map(|t| (*t).to_owned())
-    });
-    let Some(line) = for_child(&m.raw, n) else {
-        return refuse(
-            &id,
-            StatusCode::BAD_REQUEST,
-            jsonrpc::INVALID_REQUEST,
-            "mcp-bridge: the request is not a JSON object",
-            None,
-        );
-    };
-    let uri = jsonrpc::params_str(&m.raw, "uri");
-    let (pending, mut lines) = match shared.request(n, line).await {
-        Ok(p) => p,
-        Err(PoolError::Busy) => return super::reply::busy(&PoolError::Busy.to_string()),
-        Err(_) => return gone(&id),
-    };
-    let out = Out {
-        id,
-        method,
-        token,
-        uri,
-    };
-    let Some(first) = lines.recv().await else {
-        return gone(&out.id);
-    };
-    if let Some((status, answer)) = out.answer(&first) {
-        return json(status, answer);
-    }
-    // Progress first: an event stream, which ends with the answer.
-    let (tx, events) = mpsc::channel(64);
-    tokio::spawn(async move {
-        // Held until the answer is out: the client closing the stream
-        // before that cancels the request.
-        let _pending = pending;
-        let mut next = Some(first);
-        loop {
-            let line = match next.take() {
-                Some(l) => l,
-                None => match lines.recv().await {
-                    Some(l) => l,
-                    None => break,
-                },
-            };
-            let (text, last) = match out.answer(&line) {
-                Some((_, answer)) => (answer, true),
-                None => (out.progress(&line), false),
-            };
-            if tx.send(event(&text)).await.is_err() || last {
-                return;
-            }
-        }
-        let _ = tx.send(event(&gone_line(&out.id))).await;
-    });
-    event_stream(events, None)
-}
-
-/// Request `raw` as the shared child gets it: the pool's id `n` (as its
-/// progress token too, when it has one), and no 2026-07-28 envelope, which
-/// a handshake-era server may refuse. Every other value keeps its bytes.
-fn for_child(raw: &[u8], n: u64) -> Option<Bytes> {
-    let text = std::str::from_utf8(raw).ok()?;
-    let meta = |v: &RawValue| {
-        jsonrpc::edit_object(v.get(), |k, _| match k {
-            "progressToken" => Edit::Replace(n.to_string()),
-            k if k.starts_with("io.modelcontextprotocol/") => Edit::Drop,
-            _ => Edit::Keep,
-        })
-    };
-    let params = |v: &RawValue| {
-        jsonrpc::edit_object(v.get(), |k, v| match k {
-            "_meta" => meta(v).map_or(Edit::Keep, Edit::Replace),
-            _ => Edit::Keep,
-        })
-    };
-    let edited = jsonrpc::edit_object(text, |k, v| match k {
-        "id" => Edit::Replace(n.to_string()),
-        "params" => params(v).map_or(Edit::Keep, Edit::Replace),
-        _ => Edit::Keep,
-    })?;
-    Some(Bytes::from(edited))
-}
-
-/// What the client gets when the child ended before it answered.
-fn gone(id: &Id) -> Response<Body> {
-    json(StatusCode::OK, gone_line(id))
-}
-
-fn gone_line(id: &Id) -> Bytes {
-    jsonrpc::error_response(
-        Some(id),
-        jsonrpc::UPSTREAM_ERROR,
-        "mcp-bridge: the MCP server process ended before it answered",
-        None,
-    )
-}
-
-/// One message as an event.
-fn event(line: &[u8]) -> Bytes {
-    let mut out = Vec::with_capacity(line.len() + 24);
-    out.extend_from_slice(b"event: message\ndata: ");
-    out.extend_from_slice(&jsonrpc::one_line(Bytes::copy_from_slice(line)));
-    out.extend_from_slice(b"\n\n");
-    Bytes::from(out)
-}
-
-/// `id` as raw JSON.
-fn id_raw(id: &Id) -> Box<RawValue> {
-    RawValue::from_string(id.as_json().to_owned()).unwrap_or_else(|_| jsonrpc::to_raw(&()))
-}
-
-/// How the child's words about one request go back to its client.
-struct Out {
-    id: Id,
-    method: Method,
-    token: Option<Box<RawValue>>,
-    uri: Option<String>,
-}
-
-impl Out {
-    /// `line` as the client's answer, with its HTTP status, when it is the
-    /// answer.
-    fn answer(&self, line: &Bytes) -> Option<(StatusCode, Bytes)> {
-        let m = jsonrpc::classify(line.clone()).ok()?;
-        if m.kind() != jsonrpc::MessageKind::Response {
-            return None;
-        }
-        if m.is_error() {
-            let e = jsonrpc::error_object(&m.raw)?;
-            let message = e.message.unwrap_or_default();
-            return Some(match e.code {
-                Some(jsonrpc::METHOD_NOT_FOUND) => (
-                    StatusCode::NOT_FOUND,
-                    jsonrpc::error_response(
-                        Some(&self.id),
-                        jsonrpc::METHOD_NOT_FOUND,
-                        &message,
-                        None,
-                    ),
-                ),
-                Some(RESOURCE_NOT_FOUND_2025) => (
-                    StatusCode::OK,
-                    jsonrpc::error_response(
-                        Some(&self.id),
-                        jsonrpc::INVALID_PARAMS,
-                        &message,
-                        Some(serde_json::json!({"uri": self.uri})),
-                    ),
-                ),
-                _ => (
-                    StatusCode::OK,
-                    jsonrpc::with_id_json(&m.raw, id_raw(&self.id))
-                        .unwrap_or_else(|_| line.clone()),
-                ),
-            });
-        }
-        let cacheable = CACHEABLE.contains(&self.method.name());
-        let text = std::str::from_utf8(&m.raw).unwrap_or_default();
-        let id = self.id.as_json().to_owned();
-        let edited = jsonrpc::edit_object(text, |k, v| match k {
-            "id" => Edit::Replace(id.clone()),
-            "result" => Edit::Replace(modern_result(v.get(), cacheable)),
-            _ => Edit::Keep,
-        })
-        .unwrap_or_else(|| text.to_owned());
-        Some((StatusCode::OK, Bytes::from(edited)))
-    }
-
-    /// A progress notification with the client's own token back in it.
-    fn progress(&self, line: &Bytes) -> Bytes {
-        let Some(token) = &self.token else {
-            return line.clone();
-        };
-        let text = std::str::from_utf8(line).unwrap_or_default();
-        jsonrpc::edit_object(text, |k, v| match k {
-            "params" => jsonrpc::edit_object(v.get(), |k, _| match k {
-                "progressToken" => Edit::Replace(token.get().to_owned()),
-                _ => Edit::Keep,
-            })
-            .map_or(Edit::Keep, Edit::Replace),
-            _ => Edit::Keep,
-        })
-        .map_or_else(|| line.clone(), Bytes::from)
-    }
-}
-
-/// A handshake-era result as 2026-07-28 has it: `resultType`, and the
-/// cache hints when it may be cached (no caching: a stdio server says
-/// nothing of how long its lists hold).
-fn modern_result(result: &str, cacheable: bool) -> String {
-    let body = result.trim();
-    let Some(inner) = body
-        .strip_prefix('{')
-        .and_then(|b| b.strip_suffix('}'))
-        .map(str::trim)
-    else {
-        return result.to_owned();
-    };
-    let mut added = String::new();
-    if !body.contains("\"resultType\"") {
-        added.push_str(r#""resultType":"complete""#);
-    }
-    if cacheable && !body.contains("\"ttlMs\"") {
-        if !added.is_empty() {
-            added.push(',');
-        }
-        added.push_str(r#""ttlMs":0,"cacheScope":"private""#);
-    }
-    match (inner.is_empty(), added.is_empty()) {
-        (_, true) => result.to_owned(),
-        (true, false) => format!("{{{added}}}"),
-        (false, false) => format!("{{{inner},{added}}}"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_result_gains_its_type_and_cache_hints() {
-        assert_eq!(modern_result("{}", false), r#"{"resultType":"complete"}"#);
-        assert_eq!(
-            modern_result(r#"{"tools":[]}"#, true),
-            r#"{"tools":[],"resultType":"complete","ttlMs":0,"cacheScope":"private"}"#
-        );
-        assert_eq!(
-            modern_result(r#"{"resultType":"complete","x":1}"#, false),
-            r#"{"resultType":"complete","x":1}"#
-        );
-    }
-
-    #[test]
-    fn the_child_gets_the_pool_s_id_and_token_and_no_envelope() {
-        let raw = br#"{"jsonrpc":"2.0","id":"a","method":"tools/call","params":{"name":"t","_meta":{"progressToken":"p","io.modelcontextprotocol/protocolVersion":"2026-07-28","x":1}}}"#;
-        assert_eq!(
-            for_child(raw, 7).unwrap(),
-            r#"{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"t","_meta":{"progressToken":7,"x":1}}}"#
-        );
-    }
 
     #[test]
     fn a_base64_header_is_decoded() {

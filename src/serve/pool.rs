@@ -7,10 +7,11 @@
 //!
 //! What the child sends is routed by those ids: an answer, and a progress
 //! notification (whose token is the same id), to the request it belongs
-//! to. A request of its own (sampling, elicitation, roots) is refused, as a
-//! 2026-07-28 client is asked for input with `input_required` rounds,
-//! which serve does not translate yet; anything else (a log line, a list
-//! changed) has no request to go with and is dropped.
+//! to. A request of its own (sampling, elicitation, roots) goes to the one
+//! request in flight on that child that may ask for input, which puts it
+//! to the client as an `input_required` round; with none, it is refused.
+//! Anything else (a log line, a list changed) has no request to go with
+//! and is dropped.
 
 use super::child::{self, FromChild, Program, Running, SpawnError};
 use crate::jsonrpc::{self, Form, Id, Method};
@@ -52,10 +53,18 @@ pub enum PoolError {
     Busy,
 }
 
-/// The shared child, started when first needed.
+/// Shared children, started when first needed: one that declares no
+/// client capabilities, or (for clients that take the server's own
+/// requests) a few that declare them all, each with at most one request
+/// at a time that may ask for input, so that what the child asks belongs
+/// to that request.
 pub struct Pool {
     program: Program,
-    current: tokio::sync::Mutex<Option<Arc<Shared>>>,
+    /// The client capabilities its children declare.
+    capabilities: &'static str,
+    /// How many children it may run.
+    max: usize,
+    children: tokio::sync::Mutex<Vec<Arc<Shared>>>,
 }
 
 /// One initialized child and the requests waiting on it.
@@ -65,40 +74,91 @@ pub struct Shared {
     next: AtomicU64,
     waiting: Mutex<HashMap<u64, mpsc::Sender<Bytes>>>,
     alive: AtomicBool,
+    /// The request that may ask for input in flight (0 while it is being
+    /// sent), which the child's own requests belong to.
+    input_call: Mutex<Option<u64>>,
     /// The `result` of its `initialize`.
     pub init: Box<RawValue>,
 }
 
+/// A child taken for one request that may ask for input, until dropped.
+pub struct Claim {
+    /// The child.
+    pub shared: Arc<Shared>,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        *self.shared.input_call.locked() = None;
+    }
+}
+
 impl Pool {
-    /// A pool that starts `program`.
-    pub fn new(program: Program) -> Pool {
+    /// One child that declares no client capabilities.
+    pub fn plain(program: Program) -> Pool {
         Pool {
             program,
-            current: tokio::sync::Mutex::new(None),
+            capabilities: "{}",
+            max: 1,
+            children: tokio::sync::Mutex::new(Vec::new()),
         }
     }
 
-    /// The running child, started and initialized when there is none.
+    /// Up to `max` children that declare sampling, elicitation and roots.
+    pub fn asking(program: Program, max: usize) -> Pool {
+        Pool {
+            program,
+            capabilities: r#"{"sampling":{},"elicitation":{},"roots":{}}"#,
+            max,
+            children: tokio::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// A running child, started and initialized when there is none.
     pub async fn get(&self) -> Result<Arc<Shared>, PoolError> {
-        let mut current = self.current.lock().await;
-        if let Some(s) = current.as_ref().filter(|s| s.alive()) {
+        let mut children = self.children.lock().await;
+        children.retain(|s| s.alive());
+        if let Some(s) = children.first() {
             return Ok(Arc::clone(s));
         }
-        let started = Shared::start(&self.program).await?;
-        *current = Some(Arc::clone(&started));
+        let started = Shared::start(&self.program, self.capabilities).await?;
+        children.push(Arc::clone(&started));
         Ok(started)
     }
 
-    /// End the child, if one runs.
+    /// A child with no request that may ask for input in flight, taken for
+    /// one: a new one when all are taken and there is room, else `Busy`.
+    pub async fn claim(&self) -> Result<Claim, PoolError> {
+        let mut children = self.children.lock().await;
+        children.retain(|s| s.alive());
+        for s in children.iter() {
+            let mut call = s.input_call.locked();
+            if call.is_none() {
+                *call = Some(0);
+                return Ok(Claim {
+                    shared: Arc::clone(s),
+                });
+            }
+        }
+        if children.len() >= self.max {
+            return Err(PoolError::Busy);
+        }
+        let started = Shared::start(&self.program, self.capabilities).await?;
+        *started.input_call.locked() = Some(0);
+        children.push(Arc::clone(&started));
+        Ok(Claim { shared: started })
+    }
+
+    /// End every child.
     pub async fn end(&self) {
-        if let Some(s) = self.current.lock().await.take() {
+        for s in self.children.lock().await.drain(..) {
             s.end();
         }
     }
 }
 
 impl Shared {
-    async fn start(program: &Program) -> Result<Arc<Shared>, PoolError> {
+    async fn start(program: &Program, capabilities: &str) -> Result<Arc<Shared>, PoolError> {
         let label = "the 2026-07-28 server process";
         let (running, from_child) = child::spawn(program, label)?;
         tracing::info!(
@@ -113,19 +173,15 @@ impl Shared {
             next: AtomicU64::new(1),
             waiting: Mutex::new(HashMap::new()),
             alive: AtomicBool::new(true),
+            input_call: Mutex::new(None),
             init: jsonrpc::to_raw(&serde_json::json!({})),
         };
         let (tx, mut answer) = mpsc::channel(PER_REQUEST);
         shared.waiting.locked().insert(0, tx);
-        let init = serde_json::json!({
-            "jsonrpc": "2.0", "id": 0, "method": "initialize",
-            "params": {
-                "protocolVersion": CHILD_VERSION,
-                "capabilities": {},
-                "clientInfo": {"name": "mcp-bridge serve", "version": env!("CARGO_PKG_VERSION")},
-            }
-        });
-        let line = Bytes::from(init.to_string());
+        let line = Bytes::from(format!(
+            r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"protocolVersion":"{CHILD_VERSION}","capabilities":{capabilities},"clientInfo":{{"name":"mcp-bridge serve","version":"{}"}}}}}}"#,
+            env!("CARGO_PKG_VERSION")
+        ));
         // The pump needs the shared value; until it exists, the answer to
         // initialize is read here.
         let (pump_tx, pump_rx) = tokio::sync::oneshot::channel::<Arc<Shared>>();
@@ -171,8 +227,12 @@ impl Shared {
         self: &Arc<Self>,
         n: u64,
         line: Bytes,
+        asks: bool,
     ) -> Result<(Pending, mpsc::Receiver<Bytes>), PoolError> {
         let (tx, rx) = mpsc::channel(PER_REQUEST);
+        if asks {
+            *self.input_call.locked() = Some(n);
+        }
         {
             let mut waiting = self.waiting.locked();
             if waiting.len() >= MAX_IN_FLIGHT {
@@ -201,6 +261,11 @@ impl Shared {
         }
     }
 
+    /// A line to the child: the answer to one of its own requests.
+    pub async fn send(&self, line: Bytes) {
+        let _ = self.to_child.send(line).await;
+    }
+
     /// End the child and every request waiting on it.
     pub fn end(&self) {
         self.alive.store(false, Ordering::Relaxed);
@@ -221,6 +286,15 @@ impl Shared {
                 jsonrpc::params_id(&m.raw, "progressToken").and_then(|t| number(&t))
             }
             Form::Request { id, method } => {
+                // What the child asks belongs to the one request in flight
+                // that may ask for input, when there is one.
+                let call = *self.input_call.locked();
+                let tx = call.and_then(|n| self.waiting.locked().get(&n).cloned());
+                if let Some(tx) = tx {
+                    if tx.try_send(m.raw.clone()).is_ok() {
+                        return;
+                    }
+                }
                 tracing::debug!(
                     "refused {} from the 2026-07-28 server process",
                     method.name()
@@ -247,7 +321,7 @@ impl Shared {
             // Never a wait here, where every request's lines pass: a reader
             // too slow for its progress loses progress, which always leaves
             // a place for the answer.
-            if answer || tx.capacity() > 1 {
+            if answer || tx.capacity() > 2 {
                 let _ = tx.try_send(m.raw);
             }
         }
