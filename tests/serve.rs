@@ -466,6 +466,50 @@ async fn a_server_s_question_is_an_input_required_round_for_a_2026_07_28_client(
     assert!(done.to_string().contains("declined"), "{done}");
 }
 
+/// Two questions the server asks at once are one round: both under their
+/// keys, and both answers reach it (the conformance fixture server's
+/// `asks_two_at_once`, elicitation and sampling together).
+#[tokio::test]
+async fn questions_asked_at_once_are_one_round() {
+    let fixture = vec![
+        peers::venv_python().display().to_string(),
+        peers::dir().join("fixture_server.py").display().to_string(),
+    ];
+    let served = Served::start(&[], &fixture).await;
+    let caps = json!({"_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}, "sampling": {}},
+    }});
+    let (status, first) = modern_call(&served.url, 1, "asks_two_at_once", caps.clone()).await;
+    assert_eq!(status, 200, "{first}");
+    let requests = first["result"]["inputRequests"]
+        .as_object()
+        .unwrap()
+        .clone();
+    assert_eq!(requests.len(), 2, "{first}");
+    let mut answers = serde_json::Map::new();
+    for (key, q) in &requests {
+        let answer = match q["method"].as_str() {
+            Some("elicitation/create") => json!({"action": "decline"}),
+            Some("sampling/createMessage") => json!({
+                "role": "assistant", "model": "m", "stopReason": "endTurn",
+                "content": {"type": "text", "text": "hello there"},
+            }),
+            other => panic!("asked {other:?}"),
+        };
+        answers.insert(key.clone(), answer);
+    }
+    let mut retry = caps;
+    retry["requestState"] = first["result"]["requestState"].clone();
+    retry["inputResponses"] = Value::Object(answers);
+    let (status, done) = modern_call(&served.url, 2, "asks_two_at_once", retry).await;
+    assert_eq!(status, 200, "{done}");
+    assert_eq!(
+        done["result"]["content"][0]["text"], "user: decline; model: hello there",
+        "{done}"
+    );
+}
+
 #[tokio::test]
 async fn mcp_bridge_in_front_of_serve_relays_a_session() {
     let served = Served::start(&[], &everything()).await;

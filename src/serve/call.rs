@@ -29,6 +29,9 @@ use tokio::sync::mpsc;
 
 /// How long a request waits on hold for its client to come back.
 pub const HOLD: Duration = Duration::from_secs(300);
+/// How long a question waits for others the child asks at once, so that
+/// one round asks them all.
+const GATHER: Duration = Duration::from_millis(20);
 /// The 2025-11-25 code for a resource that is not there.
 const RESOURCE_NOT_FOUND_2025: i64 = -32002;
 /// The results a client may cache, which carry `ttlMs` and `cacheScope`.
@@ -99,6 +102,8 @@ pub struct Call {
     what: (String, Option<String>),
     /// Questions asked so far, for their keys.
     keys: u64,
+    /// Lines read while gathering questions, not yet handled.
+    stash: std::collections::VecDeque<Bytes>,
 }
 
 /// A request on hold for its client's input.
@@ -164,6 +169,7 @@ impl Front {
             },
             declared,
             keys: 0,
+            stash: std::collections::VecDeque::new(),
         };
         self.respond(call).await
     }
@@ -262,41 +268,36 @@ impl Front {
     /// back.
     async fn step(&self, mut call: Call) -> (Option<Call>, Step) {
         loop {
-            let Some(line) = call.lines.recv().await else {
+            let next = match call.stash.pop_front() {
+                Some(l) => Some(l),
+                None => call.lines.recv().await,
+            };
+            let Some(line) = next else {
                 let gone = gone_line(&call.out.id);
                 return (Some(call), Step::Gone(gone));
             };
             if let Some((status, answer)) = call.out.answer(&line) {
                 return (Some(call), Step::Answer(status, answer));
             }
-            let Ok(m) = jsonrpc::classify(line.clone()) else {
+            let Some(first) = call.question(&line).await else {
+                if let Ok(m) = jsonrpc::classify(line.clone()) {
+                    if !matches!(m.form, Form::Request { .. }) {
+                        let p = call.out.progress(&line);
+                        return (Some(call), Step::Progress(p));
+                    }
+                }
                 continue;
             };
-            let Form::Request { id, method } = &m.form else {
-                let p = call.out.progress(&line);
-                return (Some(call), Step::Progress(p));
-            };
-            if !call.declared.takes(method.name()) {
-                let no = jsonrpc::error_response(
-                    Some(id),
-                    jsonrpc::METHOD_NOT_FOUND,
-                    &format!("the client did not declare that it takes {}", method.name()),
-                    None,
-                );
-                call.shared.send(no).await;
-                continue;
+            // The child may ask several things at once: one round asks them
+            // all.
+            let mut asked = vec![first];
+            while let Ok(Some(more)) = tokio::time::timeout(GATHER, call.lines.recv()).await {
+                match call.question(&more).await {
+                    Some(q) => asked.push(q),
+                    None => call.stash.push_back(more),
+                }
             }
-            // The child's request without its envelope: the question.
-            let text = std::str::from_utf8(&m.raw).unwrap_or_default();
-            let question = jsonrpc::edit_object(text, |k, _| match k {
-                "jsonrpc" | "id" => Edit::Drop,
-                _ => Edit::Keep,
-            })
-            .and_then(|q| RawValue::from_string(q).ok());
-            let Some(question) = question else { continue };
             let state = super::new_session_id();
-            let key = format!("{}-{}", method.name().replace('/', "-"), call.next_key());
-            let asked = vec![(key, id_raw(id), question)];
             let ask = asking(&call.out.id, &asked, &state);
             self.modern.held.locked().insert(
                 state,
@@ -308,6 +309,36 @@ impl Front {
             );
             return (None, Step::Ask(ask));
         }
+    }
+}
+
+impl Call {
+    /// `line` as a question for the client: its key, the child's id, and
+    /// the request without its envelope. `None` when it is no request, or
+    /// one the client did not declare it takes (then the child is told).
+    async fn question(&mut self, line: &Bytes) -> Option<(String, Box<RawValue>, Box<RawValue>)> {
+        let m = jsonrpc::classify(line.clone()).ok()?;
+        let Form::Request { id, method } = &m.form else {
+            return None;
+        };
+        if !self.declared.takes(method.name()) {
+            let no = jsonrpc::error_response(
+                Some(id),
+                jsonrpc::METHOD_NOT_FOUND,
+                &format!("the client did not declare that it takes {}", method.name()),
+                None,
+            );
+            self.shared.send(no).await;
+            return None;
+        }
+        let text = std::str::from_utf8(&m.raw).ok()?;
+        let question = jsonrpc::edit_object(text, |k, _| match k {
+            "jsonrpc" | "id" => Edit::Drop,
+            _ => Edit::Keep,
+        })
+        .and_then(|q| RawValue::from_string(q).ok())?;
+        let key = format!("{}-{}", method.name().replace('/', "-"), self.next_key());
+        Some((key, id_raw(id), question))
     }
 }
 

@@ -218,6 +218,22 @@ async def test_reconnection(ctx: Context) -> str:
     return "Reconnection test completed"
 
 
+@server.tool()
+async def asks_two_at_once(ctx: Context) -> str:
+    """Asks the user and the model at the same time (mcp-bridge's own test
+    of a server's questions gathered into one round)."""
+    answer, said = await asyncio.gather(
+        ctx.elicit(message="Your name?", schema=Answer),
+        ctx.session.create_message(
+            messages=[SamplingMessage(role="user", content=TextContent(type="text", text="Hi?"))],
+            max_tokens=10,
+            related_request_id=ctx.request_id,
+        ),
+    )
+    text = said.content.text if said.content.type == "text" else "?"
+    return f"user: {answer.action}; model: {text}"
+
+
 @server.tool(name="json_schema_2020_12_tool")
 def json_schema_2020_12_tool() -> str:
     """Lists JSON Schema 2020-12 keywords in its input schema."""
