@@ -1,7 +1,8 @@
 //! `mcp-bridge serve`: a stdio MCP server (server-everything, stdio mode)
 //! put on the network, driven by real clients (the Python and TypeScript
-//! SDKs' over both transports, mcp-remote, and mcp-bridge itself in bridge
-//! mode) and by raw HTTP for the rules and the faults: the guard against DNS rebinding, bounded bodies, sessions apart,
+//! SDKs' over both transports and both eras, MCP Inspector's CLI,
+//! mcp-remote, and mcp-bridge itself in bridge mode) and by raw HTTP for
+//! the rules and the faults: the guard against DNS rebinding, bounded bodies, sessions apart,
 //! every request answered once (even when its child dies), a cut stream
 //! resumed, and a drain that leaves no child behind.
 
@@ -508,6 +509,75 @@ async fn questions_asked_at_once_are_one_round() {
         done["result"]["content"][0]["text"], "user: decline; model: hello there",
         "{done}"
     );
+}
+
+/// MCP Inspector's CLI (pinned in tests/peers): the same requests over
+/// stdio directly, through serve over Streamable HTTP, and over HTTP+SSE,
+/// print the same answers.
+#[test]
+fn mcp_inspector_s_cli_gets_through_serve_what_it_gets_directly() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let served = rt.block_on(Served::start(&[], &everything()));
+    let inspector = peers::dir().join("node_modules/@modelcontextprotocol/inspector");
+    let bin = inspector.join(
+        serde_json::from_str::<Value>(
+            &std::fs::read_to_string(inspector.join("package.json")).unwrap(),
+        )
+        .unwrap()["bin"]["mcp-inspector"]
+            .as_str()
+            .unwrap(),
+    );
+    let home = tempfile::tempdir().unwrap();
+    let ask = |target: &[String], args: &[&str]| -> Value {
+        let out = std::process::Command::new("node")
+            .arg(&bin)
+            .arg("--cli")
+            .args(target)
+            .args(args)
+            .env("MCP_CATALOG_PATH", home.path().join("catalog.json"))
+            .env("HOME", home.path())
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{target:?} {args:?}: {text}");
+        // Its answer is the JSON after whatever it says first.
+        serde_json::from_str(&text[text.find('{').unwrap_or(0)..]).unwrap()
+    };
+    let requests: [&[&str]; 4] = [
+        &["--method", "tools/list"],
+        &[
+            "--method",
+            "tools/call",
+            "--tool-name",
+            "get-sum",
+            "--tool-arg",
+            "a=40",
+            "b=2",
+        ],
+        &["--method", "prompts/get", "--prompt-name", "simple-prompt"],
+        &[
+            "--method",
+            "resources/read",
+            "--uri",
+            "demo://resource/static/document/architecture.md",
+        ],
+    ];
+    let sse = format!("http://127.0.0.1:{}/sse", served.port);
+    for args in requests {
+        let direct = ask(&everything(), args);
+        assert!(direct.is_object(), "{direct}");
+        if args[1] == "tools/call" {
+            assert!(
+                direct.to_string().contains("The sum of 40 and 2 is 42"),
+                "{direct}"
+            );
+        }
+        for target in [&served.url, &sse] {
+            let through = ask(std::slice::from_ref(target), args);
+            assert_eq!(direct, through, "{args:?} through {target}");
+        }
+    }
 }
 
 #[tokio::test]
