@@ -116,8 +116,8 @@ pub struct Held {
 
 /// What the next lines of a call come to.
 enum Step {
-    /// A progress notification for the client.
-    Progress(Bytes),
+    /// A progress notification for the client, and the call, which goes on.
+    Progress(Box<Call>, Bytes),
     /// The answer, with its HTTP status.
     Answer(StatusCode, Bytes),
     /// An `input_required` result: the request is on hold.
@@ -228,12 +228,10 @@ impl Front {
 
     /// Answer with what the call comes to.
     async fn respond(self: &Arc<Self>, call: Call) -> Response<Body> {
-        let (call, step) = self.step(call).await;
-        let first = match (call, step) {
-            (_, Step::Answer(status, answer)) => return json(status, answer),
-            (_, Step::Ask(ask) | Step::Gone(ask)) => return json(StatusCode::OK, ask),
-            (Some(call), Step::Progress(p)) => (call, p),
-            (None, Step::Progress(_)) => unreachable!("progress comes with its call"),
+        let first = match self.step(call).await {
+            Step::Answer(status, answer) => return json(status, answer),
+            Step::Ask(ask) | Step::Gone(ask) => return json(StatusCode::OK, ask),
+            Step::Progress(call, p) => (*call, p),
         };
         // Progress first: an event stream, which ends with the answer.
         let (tx, events) = mpsc::channel(64);
@@ -244,14 +242,13 @@ impl Front {
                 return;
             }
             loop {
-                let (next, step) = front.step(call).await;
-                let (text, last) = match step {
-                    Step::Progress(p) => (p, false),
-                    Step::Answer(_, a) | Step::Ask(a) | Step::Gone(a) => (a, true),
+                let (next, text) = match front.step(call).await {
+                    Step::Progress(c, p) => (Some(*c), p),
+                    Step::Answer(_, a) | Step::Ask(a) | Step::Gone(a) => (None, a),
                 };
                 // The client closing the stream before the answer drops the
                 // call, which cancels the request.
-                if tx.send(event(&text)).await.is_err() || last {
+                if tx.send(event(&text)).await.is_err() {
                     return;
                 }
                 match next {
@@ -264,26 +261,24 @@ impl Front {
     }
 
     /// Read the call's lines until one is for its client. A question from
-    /// the child puts the call on hold, in the table: then no call comes
-    /// back.
-    async fn step(&self, mut call: Call) -> (Option<Call>, Step) {
+    /// the child puts the call on hold, in the table.
+    async fn step(&self, mut call: Call) -> Step {
         loop {
             let next = match call.stash.pop_front() {
                 Some(l) => Some(l),
                 None => call.lines.recv().await,
             };
             let Some(line) = next else {
-                let gone = gone_line(&call.out.id);
-                return (Some(call), Step::Gone(gone));
+                return Step::Gone(gone_line(&call.out.id));
             };
             if let Some((status, answer)) = call.out.answer(&line) {
-                return (Some(call), Step::Answer(status, answer));
+                return Step::Answer(status, answer);
             }
             let Some(first) = call.question(&line).await else {
                 if let Ok(m) = jsonrpc::classify(line.clone()) {
                     if !matches!(m.form, Form::Request { .. }) {
                         let p = call.out.progress(&line);
-                        return (Some(call), Step::Progress(p));
+                        return Step::Progress(Box::new(call), p);
                     }
                 }
                 continue;
@@ -307,7 +302,7 @@ impl Front {
                     until: Instant::now() + HOLD,
                 },
             );
-            return (None, Step::Ask(ask));
+            return Step::Ask(ask);
         }
     }
 }

@@ -109,7 +109,7 @@ impl Front {
             // Notifications (a cancellation among them) need no answer.
             return super::reply::empty(StatusCode::ACCEPTED);
         };
-        if let Err(refused) = check(&routing, &m, method) {
+        if let Err(refused) = check(&routing, &m, id, method) {
             return *refused;
         }
         if pool::removed(method) {
@@ -181,8 +181,12 @@ pub(super) fn refuse(
 /// The envelope and the routing headers, checked against the body: the
 /// envelope first (-32602), then the version (-32022), then the headers
 /// (-32020), each with 400.
-fn check(routing: &Routing, m: &Message, method: &Method) -> Result<(), Box<Response<Body>>> {
-    let id = m.id().expect("a request");
+fn check(
+    routing: &Routing,
+    m: &Message,
+    id: &Id,
+    method: &Method,
+) -> Result<(), Box<Response<Body>>> {
     let bad = |code: i64, message: String, data: Option<serde_json::Value>| {
         Err(Box::new(refuse(
             id,
