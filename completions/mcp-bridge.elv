@@ -307,6 +307,7 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand --idle-timeout 'End a session (and its server process) idle this long'
             cand --drain-timeout 'At shutdown, how long requests in flight may take to finish'
             cand --log-file 'Write logs to FILE (appending) instead of stderr'
+            cand --shared 'Run one server process for every session, instead of one each (for a server too heavy to start per client): ids are remapped so that answers never cross, and the server sees the first client''s initialize only'
             cand -v 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
             cand --verbose 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
             cand -q 'Log only errors'

@@ -300,6 +300,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l max-sess
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l idle-timeout -d 'End a session (and its server process) idle this long' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l drain-timeout -d 'At shutdown, how long requests in flight may take to finish' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l shared -d 'Run one server process for every session, instead of one each (for a server too heavy to start per client): ids are remapped so that answers never cross, and the server sees the first client\'s initialize only'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -s q -l quiet -d 'Log only errors'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l debug -d 'Also write a debug log for this server to its own file (the path is printed on stderr), as mcp-remote does'

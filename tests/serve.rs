@@ -580,6 +580,107 @@ fn mcp_inspector_s_cli_gets_through_serve_what_it_gets_directly() {
     }
 }
 
+/// `--shared`: every session on one server process, their requests under
+/// ids of serve's own, so that the same ids in two sessions never get each
+/// other's answers, or progress; the server's own request reaches the
+/// client whose call it belongs to; and when the process dies, every
+/// session's requests are answered and the next session gets a new one.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn shared_sessions_run_on_one_server_and_their_answers_never_cross() {
+    let served = Served::start(&["--shared"], &everything()).await;
+    // The first session's initialize is the one the server sees: this
+    // client takes sampling.
+    let mut bridge = Bridge::start(&served.url, &["-v", "--protocol", "legacy"]).await;
+    bridge.initialize_with(json!({"sampling": {}})).await;
+    let (a, b) = (initialize(&served.url).await, initialize(&served.url).await);
+    let mut pids = served.pids();
+    pids.dedup();
+    assert_eq!(pids.len(), 1, "one process: {}", served.stderr());
+    let mut calls = Vec::new();
+    for i in 0..10 {
+        for (who, session) in [("a", &a), ("b", &b)] {
+            let (url, session) = (served.url.clone(), session.clone());
+            let m = call(json!(i), "echo", json!({"message": format!("{who}-{i}")}));
+            calls.push(tokio::spawn(async move {
+                (who, i, events(post(&url, Some(&session), &m).await).await)
+            }));
+        }
+    }
+    for c in calls {
+        let (who, i, evs) = c.await.unwrap();
+        assert_eq!(evs.len(), 1, "{evs:?}");
+        let answer = &evs[0].1;
+        assert_eq!(answer["id"], i);
+        assert!(
+            answer.to_string().contains(&format!("Echo: {who}-{i}")),
+            "{who} {i}: {answer}"
+        );
+    }
+    // The same progress token in both sessions: each gets its own.
+    let long = |id: u64| {
+        json!({"jsonrpc":"2.0","id":id,"method":"tools/call","params":{
+            "name":"trigger-long-running-operation","arguments":{"duration":1,"steps":2},
+            "_meta":{"progressToken":"t"}}})
+    };
+    let long = long(100);
+    let (ra, rb) = tokio::join!(
+        post(&served.url, Some(&a), &long),
+        post(&served.url, Some(&b), &long)
+    );
+    for evs in [events(ra).await, events(rb).await] {
+        let progress = evs
+            .iter()
+            .filter(|(_, m)| m["method"] == "notifications/progress");
+        assert_eq!(progress.clone().count(), 2, "{evs:?}");
+        assert!(progress
+            .clone()
+            .all(|(_, m)| m["params"]["progressToken"] == "t"));
+    }
+    // The server's own request goes to the client whose call asked.
+    let r = bridge
+        .sampling_round_trip(json!("s"), "streams flow east")
+        .await;
+    assert!(common::text_of(&r).contains("streams flow east"), "{r}");
+    let _ = bridge.close_and_wait().await;
+    // The process dies with a call in flight on each session.
+    let slow = |id: u64| {
+        call(
+            json!(id),
+            "trigger-long-running-operation",
+            json!({"duration": 30, "steps": 2}),
+        )
+    };
+    let (url_a, url_b, sa, sb) = (served.url.clone(), served.url.clone(), a.clone(), b.clone());
+    let fa = tokio::spawn(async move { events(post(&url_a, Some(&sa), &slow(7)).await).await });
+    let fb = tokio::spawn(async move { events(post(&url_b, Some(&sb), &slow(8)).await).await });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // SAFETY: SIGKILL to the server process this test's serve started.
+    unsafe {
+        libc::kill(pids[0] as libc::pid_t, libc::SIGKILL);
+    }
+    for (f, id) in [(fa, 7), (fb, 8)] {
+        let evs = tokio::time::timeout(Duration::from_secs(10), f)
+            .await
+            .unwrap()
+            .unwrap();
+        let answer = &evs.last().unwrap().1;
+        assert_eq!(answer["id"], id, "{evs:?}");
+        assert!(answer.get("error").is_some(), "{answer}");
+    }
+    let c = initialize(&served.url).await;
+    let r = post(
+        &served.url,
+        Some(&c),
+        &call(json!(1), "echo", json!({"message": "again"})),
+    )
+    .await;
+    assert!(events(r).await[0].1.to_string().contains("again"));
+    let mut after = served.pids();
+    after.dedup();
+    assert_eq!(after.len(), 2, "a new process: {}", served.stderr());
+}
+
 #[tokio::test]
 async fn mcp_bridge_in_front_of_serve_relays_a_session() {
     let served = Served::start(&[], &everything()).await;

@@ -37,6 +37,13 @@ pub struct ServeOptions {
     #[arg(long, value_name = "SIZE", default_value = "64M", value_parser = parse_size)]
     pub max_message_size: usize,
 
+    /// Run one server process for every session, instead of one each (for
+    /// a server too heavy to start per client): ids are remapped so that
+    /// answers never cross, and the server sees the first client's
+    /// initialize only.
+    #[arg(long)]
+    pub shared: bool,
+
     /// How many sessions may be open at once; past it, 503 with Retry-After.
     #[arg(long, value_name = "N", default_value = "100")]
     pub max_sessions: usize,

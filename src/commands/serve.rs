@@ -36,6 +36,7 @@ pub fn command(o: &ServeOptions) -> ExitCode {
         max_sessions: o.max_sessions.max(1),
         idle_timeout: o.idle_timeout,
         drain_timeout: o.drain_timeout,
+        shared: o.shared,
     };
     let runtime = match super::runtime() {
         Ok(r) => r,

@@ -382,7 +382,7 @@ impl super::modern::Modern {
 /// Request `raw` as the shared child gets it: the pool's id `n` (as its
 /// progress token too, when it has one), and no 2026-07-28 envelope, which
 /// a handshake-era server may refuse. Every other value keeps its bytes.
-fn for_child(raw: &[u8], n: u64) -> Option<Bytes> {
+pub(super) fn for_child(raw: &[u8], n: u64) -> Option<Bytes> {
     let text = std::str::from_utf8(raw).ok()?;
     let meta = |v: &RawValue| {
         jsonrpc::edit_object(v.get(), |k, _| match k {

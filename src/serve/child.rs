@@ -65,6 +65,22 @@ pub struct Running {
 }
 
 impl Running {
+    /// A stand-in for a child of one's own on a server another owns
+    /// (`--shared`): lines go to `to_child`, and ending it only fires the
+    /// returned receiver.
+    pub fn attached(
+        to_child: mpsc::Sender<Bytes>,
+        pid: Option<u32>,
+    ) -> (Running, tokio::sync::oneshot::Receiver<()>) {
+        let (end, ended) = tokio::sync::oneshot::channel();
+        let running = Running {
+            to_child,
+            end: Some(end),
+            pid,
+        };
+        (running, ended)
+    }
+
     /// Where its stdin lines go: one JSON-RPC message each, no newline.
     pub fn sender(&self) -> mpsc::Sender<Bytes> {
         self.to_child.clone()

@@ -28,7 +28,7 @@ impl Front {
     /// A request for one of the HTTP+SSE paths, past the guard.
     pub(super) async fn legacy(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
         match (req.uri().path(), req.method()) {
-            (SSE_PATH, &HttpMethod::GET) => self.open_stream(),
+            (SSE_PATH, &HttpMethod::GET) => self.open_stream().await,
             (MESSAGES_PATH, &HttpMethod::POST) => self.message(req).await,
             (SSE_PATH, _) => text(StatusCode::METHOD_NOT_ALLOWED, "GET\n"),
             _ => text(StatusCode::METHOD_NOT_ALLOWED, "POST\n"),
@@ -36,8 +36,8 @@ impl Front {
     }
 
     /// `GET /sse`: a new session, and its stream.
-    fn open_stream(&self) -> Response<Body> {
-        let session = match self.start_session() {
+    async fn open_stream(&self) -> Response<Body> {
+        let session = match self.start_session().await {
             Ok(s) => s,
             Err(refused) => return *refused,
         };

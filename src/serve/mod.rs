@@ -30,6 +30,7 @@ mod modern;
 mod pool;
 mod reply;
 pub mod session;
+mod shared;
 
 use crate::jsonrpc::{self, Form, Method};
 use crate::sync::Locked;
@@ -74,6 +75,8 @@ pub struct Settings {
     pub idle_timeout: Duration,
     /// How long requests in flight may take to finish at shutdown.
     pub drain_timeout: Duration,
+    /// One server process for every handshake-era session (`--shared`).
+    pub shared: bool,
 }
 
 /// Why `serve` could not start.
@@ -98,6 +101,8 @@ struct Front {
     draining: std::sync::atomic::AtomicBool,
     /// What serves sessionless 2026-07-28 requests.
     modern: modern::Modern,
+    /// The one server process of every session, with `--shared`.
+    shared: shared::Shared,
 }
 
 /// Serve until `shutdown` fires; then drain (see [`Settings::drain_timeout`])
@@ -117,6 +122,7 @@ pub async fn run(
     let front = Arc::new(Front {
         own_hosts: own_hosts(bound),
         modern: modern::Modern::new(&settings.program),
+        shared: shared::Shared::new(settings.program.clone()),
         settings,
         sessions: Mutex::new(HashMap::new()),
         draining: std::sync::atomic::AtomicBool::new(false),
@@ -181,6 +187,7 @@ impl Front {
             s.end("mcp-bridge serve is shutting down; the request was not answered");
         }
         self.modern.end().await;
+        self.shared.end().await;
         // Give the children their moment to end before the process does.
         let until = Instant::now() + Duration::from_secs(3);
         while all.iter().any(|s| Arc::strong_count(s) > 1) && Instant::now() < until {
@@ -387,7 +394,7 @@ impl Front {
         let Some(id) = m.id().cloned() else {
             return rpc_error(StatusCode::BAD_REQUEST, -32600, "Invalid Request");
         };
-        let session = match self.start_session() {
+        let session = match self.start_session().await {
             Ok(s) => s,
             Err(refused) => return *refused,
         };
@@ -413,7 +420,7 @@ impl Front {
 
     /// A new session with a child of its own, not yet in the table; 503
     /// while draining or full, 500 when the child cannot start.
-    fn start_session(&self) -> Result<Arc<Session>, Box<Response<Body>>> {
+    async fn start_session(&self) -> Result<Arc<Session>, Box<Response<Body>>> {
         if self.draining.load(std::sync::atomic::Ordering::Relaxed) {
             return Err(Box::new(busy("mcp-bridge serve is shutting down")));
         }
@@ -424,7 +431,12 @@ impl Front {
         }
         let session_id = new_session_id();
         let label = session::label(&session_id);
-        let (running, from_child) = match child::spawn(&self.settings.program, &label) {
+        let started = if self.settings.shared {
+            self.shared.attach().await
+        } else {
+            child::spawn(&self.settings.program, &label)
+        };
+        let (running, from_child) = match started {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!("{e}", e = Chain(&e));
