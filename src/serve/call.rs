@@ -15,7 +15,7 @@
 //! again; a held request no one comes back for ends after [`HOLD`].
 
 use super::pool::{Claim, Pending, PoolError, Shared};
-use super::reply::{event_stream, json, Body};
+use super::reply::{event_stream, json, refuse, Body};
 use super::Front;
 use crate::jsonrpc::{self, Edit, Form, Id, Message, Method};
 use crate::sync::Locked;
@@ -106,6 +106,24 @@ pub struct Call {
     stash: std::collections::VecDeque<Bytes>,
 }
 
+/// The requests on hold for their client's input, by the `requestState`
+/// each was given.
+#[derive(Default)]
+pub struct Holds(std::sync::Mutex<HashMap<String, Held>>);
+
+impl Holds {
+    /// Let go of the requests on hold past their time (which cancels them).
+    pub fn reap(&self) {
+        let now = Instant::now();
+        self.0.locked().retain(|_, h| h.until > now);
+    }
+
+    /// Let go of every request on hold.
+    pub fn clear(&self) {
+        self.0.locked().clear();
+    }
+}
+
 /// A request on hold for its client's input.
 pub struct Held {
     call: Call,
@@ -142,7 +160,7 @@ impl Front {
         };
         let n = shared.next_id();
         let Some(line) = for_child(&m.raw, n) else {
-            return super::modern::refuse(
+            return refuse(
                 &id,
                 StatusCode::BAD_REQUEST,
                 jsonrpc::INVALID_REQUEST,
@@ -182,10 +200,10 @@ impl Front {
         declared: Declared,
     ) -> Response<Body> {
         let id = m.id().cloned().unwrap_or_else(|| Id::bridge("null"));
-        let held = self.modern.held.locked().remove(state);
+        let held = self.holds.0.locked().remove(state);
         let Some(mut held) = held.filter(|h| h.until > Instant::now() && h.call.what == what_of(m))
         else {
-            return super::modern::refuse(
+            return refuse(
                 &id,
                 StatusCode::BAD_REQUEST,
                 jsonrpc::INVALID_PARAMS,
@@ -220,7 +238,7 @@ impl Front {
             held.asked = still;
             held.until = Instant::now() + HOLD;
             let ask = asking(&held.call.out.id, &held.asked, state);
-            self.modern.held.locked().insert(state.to_owned(), held);
+            self.holds.0.locked().insert(state.to_owned(), held);
             return json(StatusCode::OK, ask);
         }
         self.respond(held.call).await
@@ -294,7 +312,7 @@ impl Front {
             }
             let state = super::new_session_id();
             let ask = asking(&call.out.id, &asked, &state);
-            self.modern.held.locked().insert(
+            self.holds.0.locked().insert(
                 state,
                 Held {
                     call,
@@ -369,14 +387,6 @@ fn asking(id: &Id, asked: &[(String, Box<RawValue>, Box<RawValue>)], state: &str
         requests.join(","),
         jsonrpc::to_raw(state).get()
     ))
-}
-
-impl super::modern::Modern {
-    /// Let go of the requests on hold past their time (which cancels them).
-    pub fn reap(&self) {
-        let now = Instant::now();
-        self.held.locked().retain(|_, h| h.until > now);
-    }
 }
 
 /// Request `raw` as the shared child gets it: the pool's id `n` (as its

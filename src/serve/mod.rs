@@ -101,6 +101,8 @@ struct Front {
     draining: std::sync::atomic::AtomicBool,
     /// What serves sessionless 2026-07-28 requests.
     modern: modern::Modern,
+    /// Their requests on hold for the client's input.
+    holds: call::Holds,
     /// The one server process of every session, with `--shared`.
     shared: shared::Shared,
 }
@@ -122,6 +124,7 @@ pub async fn run(
     let front = Arc::new(Front {
         own_hosts: own_hosts(bound),
         modern: modern::Modern::new(&settings.program),
+        holds: call::Holds::default(),
         shared: shared::Shared::new(settings.program.clone()),
         settings,
         sessions: Mutex::new(HashMap::new()),
@@ -186,6 +189,7 @@ impl Front {
         for s in &all {
             s.end("mcp-bridge serve is shutting down; the request was not answered");
         }
+        self.holds.clear();
         self.modern.end().await;
         self.shared.end().await;
         // Give the children their moment to end before the process does.
@@ -200,7 +204,7 @@ impl Front {
     async fn reap_idle(self: Arc<Self>) {
         loop {
             tokio::time::sleep(IDLE_CHECK).await;
-            self.modern.reap();
+            self.holds.reap();
             let limit = self.settings.idle_timeout;
             let mut sessions = self.sessions.locked();
             sessions.retain(|_, s| {

@@ -16,22 +16,19 @@
 //!
 //! Not yet: `subscriptions/listen`, `Mcp-Param-*` headers.
 
-use super::call::{Declared, Held};
+use super::call::Declared;
 use super::child::Program;
 use super::pool::{self, Pool, PoolError, Shared};
-use super::reply::{json, Body};
+use super::reply::{json, refuse, Body};
 use super::Front;
 use crate::jsonrpc::{self, Edit, Form, Id, Message, Method};
-use crate::sync::Locked;
 use crate::text::Chain;
 use base64::Engine as _;
 use bytes::Bytes;
 use hyper::header::HeaderMap;
 use hyper::{Response, StatusCode};
 use serde_json::value::RawValue;
-use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::Mutex;
 
 /// The revision.
 pub const MODERN: &str = "2026-07-28";
@@ -75,13 +72,11 @@ impl Routing {
 /// How many children serve requests that may ask for input, at most.
 const ASKING_CHILDREN: usize = 4;
 
-/// What serves 2026-07-28 clients: the shared children (one for clients
-/// that take no requests from the server, a few for those that do), and
-/// the requests on hold for their client's input.
+/// What serves 2026-07-28 clients: the shared children, one for clients
+/// that take no requests from the server, a few for those that do.
 pub struct Modern {
     plain: Pool,
     asking: Pool,
-    pub(super) held: Mutex<HashMap<String, Held>>,
 }
 
 impl Modern {
@@ -90,13 +85,11 @@ impl Modern {
         Modern {
             plain: Pool::plain(program.clone()),
             asking: Pool::asking(program.clone(), ASKING_CHILDREN),
-            held: Mutex::new(HashMap::new()),
         }
     }
 
-    /// End every child, and what waits on them.
+    /// End every child.
     pub async fn end(&self) {
-        self.held.locked().clear();
         self.plain.end().await;
         self.asking.end().await;
     }
@@ -160,22 +153,6 @@ impl Front {
         }
         self.call(shared, claim, &m, declared).await
     }
-}
-
-/// A JSON-RPC error answering `id`, with `status`.
-pub(super) fn refuse(
-    id: &Id,
-    status: StatusCode,
-    code: i64,
-    message: &str,
-    data: Option<serde_json::Value>,
-) -> Response<Body> {
-    let mut r = json(
-        status,
-        jsonrpc::error_response(Some(id), code, message, data),
-    );
-    *r.status_mut() = status;
-    r
 }
 
 /// The envelope and the routing headers, checked against the body: the

@@ -4,7 +4,7 @@
 
 use super::session::{Events, Session};
 use super::SESSION_HEADER;
-use crate::jsonrpc;
+use crate::jsonrpc::{self, Id};
 use bytes::Bytes;
 use http_body_util::{combinators::BoxBody, BodyExt, Full};
 use hyper::body::Frame;
@@ -26,6 +26,22 @@ pub fn text(status: StatusCode, body: &'static str) -> Response<Body> {
         CONTENT_TYPE,
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
+    r
+}
+
+/// A JSON-RPC error answering `id`, with `status`.
+pub fn refuse(
+    id: &Id,
+    status: StatusCode,
+    code: i64,
+    message: &str,
+    data: Option<serde_json::Value>,
+) -> Response<Body> {
+    let mut r = json(
+        status,
+        jsonrpc::error_response(Some(id), code, message, data),
+    );
+    *r.status_mut() = status;
     r
 }
 
