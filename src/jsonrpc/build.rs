@@ -105,6 +105,22 @@ pub fn with_id_json(raw: &[u8], id: Raw) -> Result<Bytes, BuildError> {
     }
 }
 
+/// Notification `raw` with its `params.progressToken` set to `token`
+/// (another party's token put back); every other value keeps its bytes.
+/// `None` when it is no object with `params`.
+pub fn with_progress_token(raw: &[u8], token: &RawValue) -> Option<Bytes> {
+    let text = std::str::from_utf8(raw).ok()?;
+    super::edit_object(text, |k, v| match k {
+        "params" => super::edit_object(v.get(), |k, _| match k {
+            "progressToken" => super::Edit::Replace(token.get().to_owned()),
+            _ => super::Edit::Keep,
+        })
+        .map_or(super::Edit::Keep, super::Edit::Replace),
+        _ => super::Edit::Keep,
+    })
+    .map(Bytes::from)
+}
+
 /// Rebuild a request with `meta` merged into `params._meta` (the sender's
 /// own keys, such as `progressToken`, are kept) and `extra` set in
 /// `params`. Every other value keeps its exact bytes.

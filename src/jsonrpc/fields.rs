@@ -62,6 +62,14 @@ pub fn params_raw(raw: &[u8], field: &str) -> Option<Box<RawValue>> {
     with_param(raw, field, |v| Some(v.to_owned()))
 }
 
+/// One member of `params._meta`, raw (a request's `progressToken`, an
+/// envelope's protocol version).
+pub fn meta_raw(raw: &[u8], field: &str) -> Option<Box<RawValue>> {
+    let meta = params_raw(raw, "_meta")?;
+    let map: HashMap<Cow<'_, str>, &RawValue> = serde_json::from_str(meta.get()).ok()?;
+    map.get(field).map(|v| (*v).to_owned())
+}
+
 /// `read` applied to the raw value of `params.field`, if there is one.
 fn with_param<T>(raw: &[u8], field: &str, read: impl FnOnce(&RawValue) -> Option<T>) -> Option<T> {
     #[derive(Deserialize)]

@@ -29,6 +29,17 @@ methods! {
     ToolsListChanged = "notifications/tools/list_changed",
 }
 
+/// The methods whose results 2026-07-28 lets a client cache, which carry
+/// `ttlMs` and `cacheScope`.
+pub const CACHEABLE: [&str; 6] = [
+    "server/discover",
+    "tools/list",
+    "prompts/list",
+    "resources/list",
+    "resources/templates/list",
+    "resources/read",
+];
+
 impl Method {
     /// The method named `name`.
     pub fn from_name(name: &str) -> Method {

@@ -15,7 +15,7 @@ mod method;
 pub use build::*;
 pub use edit::{edit_object, Edit};
 pub use fields::*;
-pub use method::Method;
+pub use method::{Method, CACHEABLE};
 
 use crate::text::Chain;
 use bytes::Bytes;
@@ -450,5 +450,18 @@ mod tests {
         assert_eq!(params_id(cancel, "requestId").unwrap().as_json(), "\"r1\"");
         let err = br#"{"jsonrpc":"2.0","id":1,"error":{"code":-32601,"message":"nope"}}"#;
         assert_eq!(error_object(err).unwrap().message.unwrap(), "nope");
+    }
+
+    #[test]
+    fn a_progress_token_is_read_from_meta_and_put_back_in_place() {
+        let call = br#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"t","_meta":{"progressToken":"p1"}}}"#;
+        assert_eq!(meta_raw(call, "progressToken").unwrap().get(), "\"p1\"");
+        assert!(meta_raw(call, "other").is_none());
+        let progress = br#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":7,"progress":1.50}}"#;
+        let back = with_progress_token(progress, &to_raw("p1")).unwrap();
+        assert_eq!(
+            back,
+            r#"{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"p1","progress":1.50}}"#
+        );
     }
 }

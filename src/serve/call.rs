@@ -34,15 +34,6 @@ pub const HOLD: Duration = Duration::from_secs(300);
 const GATHER: Duration = Duration::from_millis(20);
 /// The 2025-11-25 code for a resource that is not there.
 const RESOURCE_NOT_FOUND_2025: i64 = -32002;
-/// The results a client may cache, which carry `ttlMs` and `cacheScope`.
-const CACHEABLE: [&str; 6] = [
-    "server/discover",
-    "tools/list",
-    "prompts/list",
-    "resources/list",
-    "resources/templates/list",
-    "resources/read",
-];
 
 /// What a client declared it takes from the server.
 #[derive(Debug, Clone, Copy, Default)]
@@ -55,7 +46,7 @@ pub struct Declared {
 impl Declared {
     /// What request `raw` declares in its envelope's client capabilities.
     pub fn of(raw: &[u8], key: &str) -> Declared {
-        let caps = meta_member(raw, key)
+        let caps = jsonrpc::meta_raw(raw, key)
             .and_then(|c| serde_json::from_str::<HashMap<String, Box<RawValue>>>(c.get()).ok())
             .unwrap_or_default();
         Declared {
@@ -79,13 +70,6 @@ impl Declared {
             _ => false,
         }
     }
-}
-
-/// One member of request `raw`'s `params._meta`.
-pub fn meta_member(raw: &[u8], key: &str) -> Option<Box<RawValue>> {
-    let meta = jsonrpc::params_raw(raw, "_meta")?;
-    let map: HashMap<&str, &RawValue> = serde_json::from_str(meta.get()).ok()?;
-    map.get(key).map(|v| (*v).to_owned())
 }
 
 /// One request in flight on a shared child.
@@ -181,7 +165,7 @@ impl Front {
             what: what_of(m),
             out: Out {
                 id,
-                token: meta_member(&m.raw, "progressToken"),
+                token: jsonrpc::meta_raw(&m.raw, "progressToken"),
                 uri: jsonrpc::params_str(&m.raw, "uri"),
                 method,
             },
@@ -230,7 +214,7 @@ impl Front {
         }
         held.call.out.id = id;
         held.call.declared = declared;
-        if let Some(token) = meta_member(&m.raw, "progressToken") {
+        if let Some(token) = jsonrpc::meta_raw(&m.raw, "progressToken") {
             held.call.out.token = Some(token);
         }
         if !still.is_empty() {
@@ -488,7 +472,7 @@ impl Out {
                 ),
             });
         }
-        let cacheable = CACHEABLE.contains(&self.method.name());
+        let cacheable = jsonrpc::CACHEABLE.contains(&self.method.name());
         let text = std::str::from_utf8(&m.raw).unwrap_or_default();
         let id = self.id.as_json().to_owned();
         let edited = jsonrpc::edit_object(text, |k, v| match k {
@@ -502,19 +486,10 @@ impl Out {
 
     /// A progress notification with the client's own token back in it.
     fn progress(&self, line: &Bytes) -> Bytes {
-        let Some(token) = &self.token else {
-            return line.clone();
-        };
-        let text = std::str::from_utf8(line).unwrap_or_default();
-        jsonrpc::edit_object(text, |k, v| match k {
-            "params" => jsonrpc::edit_object(v.get(), |k, _| match k {
-                "progressToken" => Edit::Replace(token.get().to_owned()),
-                _ => Edit::Keep,
-            })
-            .map_or(Edit::Keep, Edit::Replace),
-            _ => Edit::Keep,
-        })
-        .map_or_else(|| line.clone(), Bytes::from)
+        self.token
+            .as_ref()
+            .and_then(|token| jsonrpc::with_progress_token(line, token))
+            .unwrap_or_else(|| line.clone())
     }
 }
 

@@ -173,13 +173,7 @@ fn check(
             data,
         )))
     };
-    let meta = jsonrpc::params_raw(&m.raw, "_meta");
-    let field = |key: &str| -> Option<Box<RawValue>> {
-        let meta = meta.as_ref()?;
-        let map: std::collections::HashMap<&str, &RawValue> =
-            serde_json::from_str(meta.get()).ok()?;
-        map.get(key).map(|v| (*v).to_owned())
-    };
+    let field = |key: &str| jsonrpc::meta_raw(&m.raw, key);
     let version = field(VERSION_KEY).and_then(|v| serde_json::from_str::<String>(v.get()).ok());
     let Some(version) = version else {
         return bad(

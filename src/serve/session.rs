@@ -241,17 +241,7 @@ impl Session {
     /// the returned body.
     pub async fn request(&self, m: &Message, id: &Id, prime: bool) -> Result<Events, Refused> {
         *self.last_used.locked() = Instant::now();
-        let token = jsonrpc::params_raw(&m.raw, "_meta").and_then(|meta| {
-            #[derive(serde::Deserialize)]
-            struct Meta<'a> {
-                #[serde(rename = "progressToken", borrow)]
-                token: Option<&'a serde_json::value::RawValue>,
-            }
-            serde_json::from_str::<Meta<'_>>(meta.get())
-                .ok()?
-                .token
-                .map(|t| t.get().to_owned())
-        });
+        let token = jsonrpc::meta_raw(&m.raw, "progressToken").map(|t| t.get().to_owned());
         let events = {
             let mut s = self.streams.locked();
             if s.by_request.contains_key(id) {

@@ -17,7 +17,7 @@
 //! starts a new one.
 
 use super::child::{self, FromChild, Program, Running, SpawnError};
-use crate::jsonrpc::{self, Edit, Form, Id, Method};
+use crate::jsonrpc::{self, Form, Id, Method};
 use crate::sync::Locked;
 use bytes::Bytes;
 use serde_json::value::RawValue;
@@ -179,7 +179,7 @@ impl Server {
                 if *method == Method::Initialize {
                     *self.init_id.locked() = Some(n);
                 }
-                let token = token_of(&m.raw);
+                let token = jsonrpc::meta_raw(&m.raw, "progressToken");
                 self.requests.locked().insert(
                     n,
                     InFlight {
@@ -285,7 +285,7 @@ impl Server {
                     Some((r.session, r.token.clone()?))
                 });
                 if let Some((key, token)) = found {
-                    if let Some(back) = with_token(&m.raw, &token) {
+                    if let Some(back) = jsonrpc::with_progress_token(&m.raw, &token) {
                         self.tell(key, FromChild::Line(back)).await;
                     }
                 }
@@ -317,25 +317,4 @@ impl Server {
             }
         }
     }
-}
-
-/// A request's progress token, when it has one.
-fn token_of(raw: &[u8]) -> Option<Box<RawValue>> {
-    let meta = jsonrpc::params_raw(raw, "_meta")?;
-    let map: HashMap<&str, &RawValue> = serde_json::from_str(meta.get()).ok()?;
-    map.get("progressToken").map(|t| (*t).to_owned())
-}
-
-/// A progress notification with `token` in place of ours.
-fn with_token(raw: &[u8], token: &RawValue) -> Option<Bytes> {
-    let text = std::str::from_utf8(raw).ok()?;
-    jsonrpc::edit_object(text, |k, v| match k {
-        "params" => jsonrpc::edit_object(v.get(), |k, _| match k {
-            "progressToken" => Edit::Replace(token.get().to_owned()),
-            _ => Edit::Keep,
-        })
-        .map_or(Edit::Keep, Edit::Replace),
-        _ => Edit::Keep,
-    })
-    .map(Bytes::from)
 }

@@ -21,16 +21,6 @@
 use crate::jsonrpc::{self, Edit, Message, Method};
 use serde_json::value::RawValue;
 
-/// The operations whose results carry cache hints.
-const CACHEABLE: [&str; 6] = [
-    "server/discover",
-    "tools/list",
-    "prompts/list",
-    "resources/list",
-    "resources/templates/list",
-    "resources/read",
-];
-
 /// A result whose `resultType` has no handshake-era equivalent.
 #[derive(Debug, PartialEq, Eq)]
 pub struct NoEquivalent(pub String);
@@ -41,7 +31,7 @@ pub fn answer(m: Message, method: Option<&Method>) -> Result<Message, NoEquivale
     if m.is_error() {
         return Ok(m);
     }
-    let cacheable = method.is_some_and(|x| CACHEABLE.contains(&x.name()));
+    let cacheable = method.is_some_and(|x| jsonrpc::CACHEABLE.contains(&x.name()));
     let mut unfit = None;
     let rebuilt = jsonrpc::edit_object(&text(&m), |key, value| {
         if key != "result" {
