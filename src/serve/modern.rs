@@ -236,7 +236,7 @@ fn decoded(v: &str) -> String {
 /// The answer to `server/discover`, from the child's `initialize`.
 fn discovered(id: &Id, shared: &Shared) -> Bytes {
     let init: std::collections::HashMap<&str, &RawValue> =
-        serde_json::from_str(shared.init.get()).unwrap_or_default();
+        serde_json::from_str(shared.init().get()).unwrap_or_default();
     let caps = init
         .get("capabilities")
         .map(|c| without_subscriptions(c.get()))

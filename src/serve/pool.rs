@@ -20,7 +20,7 @@ use bytes::Bytes;
 use serde_json::value::RawValue;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -77,8 +77,8 @@ pub struct Shared {
     /// The request that may ask for input in flight (0 while it is being
     /// sent), which the child's own requests belong to.
     input_call: Mutex<Option<u64>>,
-    /// The `result` of its `initialize`.
-    pub init: Box<RawValue>,
+    /// The `result` of its `initialize`, once it came.
+    init: OnceLock<Box<RawValue>>,
 }
 
 /// A child taken for one request that may ask for input, until dropped.
@@ -166,47 +166,52 @@ impl Shared {
             program.command,
             running.pid.unwrap_or(0)
         );
-        let to_child = running.sender();
-        let mut shared = Shared {
+        let shared = Arc::new(Shared {
+            to_child: running.sender(),
             child: Mutex::new(Some(running)),
-            to_child,
             next: AtomicU64::new(1),
             waiting: Mutex::new(HashMap::new()),
             alive: AtomicBool::new(true),
             input_call: Mutex::new(None),
-            init: jsonrpc::to_raw(&serde_json::json!({})),
-        };
-        let (tx, mut answer) = mpsc::channel(PER_REQUEST);
-        shared.waiting.locked().insert(0, tx);
+            init: OnceLock::new(),
+        });
+        tokio::spawn(pump(Arc::clone(&shared), from_child));
+        // `initialize` is request 0, routed as any other.
         let line = Bytes::from(format!(
             r#"{{"jsonrpc":"2.0","id":0,"method":"initialize","params":{{"protocolVersion":"{CHILD_VERSION}","capabilities":{capabilities},"clientInfo":{{"name":"mcp-bridge serve","version":"{}"}}}}}}"#,
             env!("CARGO_PKG_VERSION")
         ));
-        // The pump needs the shared value; until it exists, the answer to
-        // initialize is read here.
-        let (pump_tx, pump_rx) = tokio::sync::oneshot::channel::<Arc<Shared>>();
-        tokio::spawn(pump(from_child, pump_rx, {
-            // Lines before the pump has the shared value go to `answer`.
-            shared.waiting.locked().get(&0).cloned()
-        }));
-        if shared.to_child.send(line).await.is_err() {
-            return Err(PoolError::Gone);
+        let init = async {
+            let (_pending, mut answer) = shared.request(0, line, false).await?;
+            let first = tokio::time::timeout(INIT_LIMIT, answer.recv())
+                .await
+                .ok()
+                .flatten()
+                .ok_or(PoolError::NoInit)?;
+            jsonrpc::result_raw(&first).ok_or(PoolError::InitRefused)
+        };
+        match init.await {
+            Ok(result) => {
+                let _ = shared.init.set(result);
+            }
+            Err(e) => {
+                shared.end();
+                return Err(e);
+            }
         }
-        let first = tokio::time::timeout(INIT_LIMIT, answer.recv())
-            .await
-            .ok()
-            .flatten()
-            .ok_or(PoolError::NoInit)?;
-        shared.init = jsonrpc::result_raw(&first).ok_or(PoolError::InitRefused)?;
-        shared.waiting.locked().remove(&0);
         let done = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#;
         let _ = shared
             .to_child
             .send(Bytes::from_static(done.as_bytes()))
             .await;
-        let shared = Arc::new(shared);
-        let _ = pump_tx.send(Arc::clone(&shared));
         Ok(shared)
+    }
+
+    /// The `result` of its `initialize`.
+    pub fn init(&self) -> &RawValue {
+        self.init
+            .get()
+            .map_or_else(|| RawValue::NULL, |r| r.as_ref())
     }
 
     /// Whether the child still runs.
@@ -346,37 +351,12 @@ fn number(id: &Id) -> Option<u64> {
     id.as_json().parse().ok()
 }
 
-/// Route what the child says until it ends: to `first` until the shared
-/// value arrives (the answer to `initialize`), then by id.
-async fn pump(
-    mut from_child: mpsc::Receiver<FromChild>,
-    shared: tokio::sync::oneshot::Receiver<Arc<Shared>>,
-    first: Option<mpsc::Sender<Bytes>>,
-) {
-    let mut shared = Some(shared);
-    let mut ready: Option<Arc<Shared>> = None;
+/// Route what the child says until it ends; then end it, and every
+/// request waiting on it.
+async fn pump(shared: Arc<Shared>, mut from_child: mpsc::Receiver<FromChild>) {
     while let Some(said) = from_child.recv().await {
-        if ready.is_none() {
-            if let Some(rx) = shared.as_mut() {
-                if let Ok(s) = rx.try_recv() {
-                    ready = Some(s);
-                    shared = None;
-                }
-            }
-        }
         match said {
-            FromChild::Line(line) => match &ready {
-                Some(s) => s.route(line).await,
-                None => {
-                    if let Some(tx) = &first {
-                        let is_answer = jsonrpc::classify(line.clone())
-                            .is_ok_and(|m| m.is_error() || m.kind() == jsonrpc::MessageKind::Response);
-                        if is_answer {
-                            let _ = tx.send(line).await;
-                        }
-                    }
-                }
-            },
+            FromChild::Line(line) => shared.route(line).await,
             FromChild::TooLong(len) => tracing::warn!(
                 "the 2026-07-28 server process: dropped a message of {len} bytes or more (--max-message-size)"
             ),
@@ -386,14 +366,7 @@ async fn pump(
             }
         }
     }
-    if ready.is_none() {
-        if let Some(mut rx) = shared {
-            ready = rx.try_recv().ok();
-        }
-    }
-    if let Some(s) = ready {
-        s.end();
-    }
+    shared.end();
 }
 
 /// Whether `method` is one 2026-07-28 removed (answered 404, -32601).
