@@ -14,7 +14,7 @@
 //! round) going to the retry. A question the retry does not answer is asked
 //! again; a held request no one comes back for ends after [`HOLD`].
 
-use super::pool::{Claim, Pending, PoolError, Shared};
+use super::pool::{Claim, Pending, PoolError, Pooled};
 use super::reply::{event_stream, json, refuse, Body};
 use super::Front;
 use crate::jsonrpc::{self, Edit, Form, Id, Message, Method};
@@ -74,7 +74,7 @@ impl Declared {
 
 /// One request in flight on a shared child.
 pub struct Call {
-    shared: Arc<Shared>,
+    shared: Arc<Pooled>,
     /// The child, held while the request may ask for input.
     _claim: Option<Claim>,
     /// Dropped before the answer, it cancels the request.
@@ -134,7 +134,7 @@ impl Front {
     /// else as an event stream of its progress and then its answer.
     pub(super) async fn call(
         self: &Arc<Self>,
-        shared: Arc<Shared>,
+        shared: Arc<Pooled>,
         claim: Option<Claim>,
         m: &Message,
         declared: Declared,

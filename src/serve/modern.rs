@@ -18,7 +18,7 @@
 
 use super::call::Declared;
 use super::child::Program;
-use super::pool::{self, Pool, PoolError, Shared};
+use super::pool::{self, Pool, PoolError, Pooled};
 use super::reply::{json, refuse, Body};
 use super::Front;
 use crate::jsonrpc::{self, Edit, Form, Id, Message, Method};
@@ -234,7 +234,7 @@ fn decoded(v: &str) -> String {
 }
 
 /// The answer to `server/discover`, from the child's `initialize`.
-fn discovered(id: &Id, shared: &Shared) -> Bytes {
+fn discovered(id: &Id, shared: &Pooled) -> Bytes {
     let init: std::collections::HashMap<&str, &RawValue> =
         serde_json::from_str(shared.init().get()).unwrap_or_default();
     let caps = init

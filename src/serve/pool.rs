@@ -64,11 +64,11 @@ pub struct Pool {
     capabilities: &'static str,
     /// How many children it may run.
     max: usize,
-    children: tokio::sync::Mutex<Vec<Arc<Shared>>>,
+    children: tokio::sync::Mutex<Vec<Arc<Pooled>>>,
 }
 
 /// One initialized child and the requests waiting on it.
-pub struct Shared {
+pub struct Pooled {
     child: Mutex<Option<Running>>,
     to_child: mpsc::Sender<Bytes>,
     next: AtomicU64,
@@ -84,7 +84,7 @@ pub struct Shared {
 /// A child taken for one request that may ask for input, until dropped.
 pub struct Claim {
     /// The child.
-    pub shared: Arc<Shared>,
+    pub shared: Arc<Pooled>,
 }
 
 impl Drop for Claim {
@@ -115,13 +115,13 @@ impl Pool {
     }
 
     /// A running child, started and initialized when there is none.
-    pub async fn get(&self) -> Result<Arc<Shared>, PoolError> {
+    pub async fn get(&self) -> Result<Arc<Pooled>, PoolError> {
         let mut children = self.children.lock().await;
         children.retain(|s| s.alive());
         if let Some(s) = children.first() {
             return Ok(Arc::clone(s));
         }
-        let started = Shared::start(&self.program, self.capabilities).await?;
+        let started = Pooled::start(&self.program, self.capabilities).await?;
         children.push(Arc::clone(&started));
         Ok(started)
     }
@@ -143,7 +143,7 @@ impl Pool {
         if children.len() >= self.max {
             return Err(PoolError::Busy);
         }
-        let started = Shared::start(&self.program, self.capabilities).await?;
+        let started = Pooled::start(&self.program, self.capabilities).await?;
         *started.input_call.locked() = Some(0);
         children.push(Arc::clone(&started));
         Ok(Claim { shared: started })
@@ -157,8 +157,8 @@ impl Pool {
     }
 }
 
-impl Shared {
-    async fn start(program: &Program, capabilities: &str) -> Result<Arc<Shared>, PoolError> {
+impl Pooled {
+    async fn start(program: &Program, capabilities: &str) -> Result<Arc<Pooled>, PoolError> {
         let label = "the 2026-07-28 server process";
         let (running, from_child) = child::spawn(program, label)?;
         tracing::info!(
@@ -166,7 +166,7 @@ impl Shared {
             program.command,
             running.pid.unwrap_or(0)
         );
-        let shared = Arc::new(Shared {
+        let shared = Arc::new(Pooled {
             to_child: running.sender(),
             child: Mutex::new(Some(running)),
             next: AtomicU64::new(1),
@@ -336,7 +336,7 @@ impl Shared {
 /// A request on the shared child, until its answer is read: dropped
 /// before, it cancels the request.
 pub struct Pending {
-    shared: Arc<Shared>,
+    shared: Arc<Pooled>,
     n: u64,
 }
 
@@ -353,7 +353,7 @@ fn number(id: &Id) -> Option<u64> {
 
 /// Route what the child says until it ends; then end it, and every
 /// request waiting on it.
-async fn pump(shared: Arc<Shared>, mut from_child: mpsc::Receiver<FromChild>) {
+async fn pump(shared: Arc<Pooled>, mut from_child: mpsc::Receiver<FromChild>) {
     while let Some(said) = from_child.recv().await {
         match said {
             FromChild::Line(line) => shared.route(line).await,
