@@ -229,11 +229,9 @@ fn an_http_sse_client_gets_through_serve_what_it_gets_directly() {
     }
 }
 
-#[tokio::test]
-async fn mcp_bridge_over_http_sse_in_front_of_serve() {
-    let served = Served::start(&[], &everything()).await;
-    let url = format!("http://127.0.0.1:{}/sse", served.port);
-    let mut b = Bridge::start(&url, &["-v", "--transport", "sse-only"]).await;
+/// Through `b`, a client that takes sampling: initialize, a tool call, and
+/// a sampling request of the server's answered by the client.
+async fn relay_a_session(b: &mut Bridge) {
     let init = b.initialize_with(json!({"sampling": {}})).await;
     assert_eq!(init["serverInfo"]["name"], "mcp-servers/everything");
     let r = b
@@ -242,6 +240,14 @@ async fn mcp_bridge_over_http_sse_in_front_of_serve() {
     assert!(common::text_of(&r).contains("42"), "{r}");
     let r = b.sampling_round_trip(json!("s"), "streams flow east").await;
     assert!(common::text_of(&r).contains("streams flow east"), "{r}");
+}
+
+#[tokio::test]
+async fn mcp_bridge_over_http_sse_in_front_of_serve() {
+    let served = Served::start(&[], &everything()).await;
+    let url = format!("http://127.0.0.1:{}/sse", served.port);
+    let mut b = Bridge::start(&url, &["-v", "--transport", "sse-only"]).await;
+    relay_a_session(&mut b).await;
     let (code, _) = b.close_and_wait().await;
     assert_eq!(code, Some(0));
 }
@@ -685,14 +691,7 @@ async fn shared_sessions_run_on_one_server_and_their_answers_never_cross() {
 async fn mcp_bridge_in_front_of_serve_relays_a_session() {
     let served = Served::start(&[], &everything()).await;
     let mut b = Bridge::start(&served.url, &["-v"]).await;
-    let init = b.initialize_with(json!({"sampling": {}})).await;
-    assert_eq!(init["serverInfo"]["name"], "mcp-servers/everything");
-    let r = b
-        .call_tool(json!(1), "get-sum", json!({"a": 40, "b": 2}))
-        .await;
-    assert!(common::text_of(&r).contains("42"), "{r}");
-    let r = b.sampling_round_trip(json!("s"), "streams flow east").await;
-    assert!(common::text_of(&r).contains("streams flow east"), "{r}");
+    relay_a_session(&mut b).await;
     // The bridge found serve's 2026-07-28 side: the server's sampling
     // request went to the client through input_required, translated both
     // ways (serve for the server, the bridge for the client).

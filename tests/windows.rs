@@ -532,6 +532,18 @@ fn the_npm_launcher_on_windows_passes_the_exit_code_on() {
     );
 }
 
+/// How many processes have a command line `pick` takes (under Wine, a
+/// Windows program's own command line is its Linux process's).
+#[cfg(target_os = "linux")]
+fn processes(pick: impl Fn(&str) -> bool) -> usize {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .filter(|c| pick(&String::from_utf8_lossy(c)))
+        .count()
+}
+
 /// The launcher is killed, as a client ends a server it started: the
 /// bridge it ran does not outlive it (Node on Windows keeps its children
 /// in a job that ends with it).
@@ -540,15 +552,7 @@ fn the_npm_launcher_on_windows_passes_the_exit_code_on() {
 fn the_npm_launcher_on_windows_leaves_no_bridge_when_killed() {
     let marker = format!("http://127.0.0.1:{}/mcp", common::free_port());
     let running = || {
-        std::fs::read_dir("/proc")
-            .unwrap()
-            .filter_map(Result::ok)
-            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-            .filter(|c| {
-                let c = String::from_utf8_lossy(c);
-                c.contains("mcp-bridge.exe") && c.contains(&marker) && !c.contains("node")
-            })
-            .count()
+        processes(|c| c.contains("mcp-bridge.exe") && c.contains(&marker) && !c.contains("node"))
     };
     let mut child = launcher()
         .args([&marker, "-v"])
@@ -613,17 +617,7 @@ async fn serve_ends_what_a_session_s_server_started_with_it() {
         .spawn()
         .unwrap();
     // The process the session's server started, by its marker.
-    let started = || {
-        std::fs::read_dir("/proc")
-            .unwrap()
-            .filter_map(Result::ok)
-            .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-            .filter(|c| {
-                let c = String::from_utf8_lossy(c);
-                c.contains("setInterval") && c.contains(&marker)
-            })
-            .count()
-    };
+    let started = || processes(|c| c.contains("setInterval") && c.contains(&marker));
     let until = |what: &str, done: &dyn Fn() -> bool| {
         let deadline = std::time::Instant::now() + Duration::from_secs(30);
         while !done() {
