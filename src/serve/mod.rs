@@ -351,12 +351,11 @@ impl Front {
     ) -> Response<Body> {
         let limit = self.settings.max_message;
         // The revision the client speaks, for its streams' priming event.
-        let prime = req
-            .headers()
-            .get("mcp-protocol-version")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(session::takes_priming);
         let routing = modern::Routing::of(req.headers());
+        let prime = routing
+            .version
+            .as_deref()
+            .is_some_and(session::takes_priming);
         let m = match read_message(req, limit).await {
             Ok(m) => m,
             Err(refused) => return *refused,

@@ -39,7 +39,8 @@ const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
 const HEADER_MISMATCH: i64 = -32020;
 /// The headers a 2026-07-28 request is routed by, read before the body.
 pub struct Routing {
-    version: Option<String>,
+    /// `MCP-Protocol-Version`, trimmed.
+    pub version: Option<String>,
     method: Option<String>,
     name: Option<String>,
 }
@@ -64,8 +65,7 @@ impl Routing {
     pub fn selects(&self, m: &Message) -> bool {
         self.version.as_deref() == Some(MODERN)
             || m.is(&Method::Discover)
-            || jsonrpc::params_raw(&m.raw, "_meta")
-                .is_some_and(|meta| meta.get().contains(VERSION_KEY))
+            || jsonrpc::meta_raw(&m.raw, VERSION_KEY).is_some()
     }
 }
 
