@@ -505,11 +505,17 @@ fn modern_result(result: &str, cacheable: bool) -> String {
     else {
         return result.to_owned();
     };
+    // Its own members, not names anywhere inside it (a tool's structured
+    // content may well have a "resultType").
+    let Ok(members) = serde_json::from_str::<HashMap<std::borrow::Cow<'_, str>, &RawValue>>(body)
+    else {
+        return result.to_owned();
+    };
     let mut added = String::new();
-    if !body.contains("\"resultType\"") {
+    if !members.contains_key("resultType") {
         added.push_str(r#""resultType":"complete""#);
     }
-    if cacheable && !body.contains("\"ttlMs\"") {
+    if cacheable && !members.contains_key("ttlMs") {
         if !added.is_empty() {
             added.push(',');
         }
@@ -529,6 +535,15 @@ mod tests {
     #[test]
     fn a_result_gains_its_type_and_cache_hints() {
         assert_eq!(modern_result("{}", false), r#"{"resultType":"complete"}"#);
+        // A member of something inside it is not one of its own.
+        let quoting = r#"{"content":[],"structuredContent":{"resultType":1,"ttlMs":2}}"#;
+        assert_eq!(
+            modern_result(quoting, true),
+            format!(
+                r#"{},"resultType":"complete","ttlMs":0,"cacheScope":"private"}}"#,
+                &quoting[..quoting.len() - 1]
+            )
+        );
         assert_eq!(
             modern_result(r#"{"tools":[]}"#, true),
             r#"{"tools":[],"resultType":"complete","ttlMs":0,"cacheScope":"private"}"#
