@@ -399,6 +399,56 @@ async fn modern_call(url: &str, id: u64, tool: &str, extra: Value) -> (u16, Valu
     )
 }
 
+/// The names of the tools serve lists to a 2026-07-28 client that declares
+/// the client capabilities `caps`.
+async fn modern_tool_names(url: &str, caps: Value) -> Vec<String> {
+    let params = json!({"_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": caps,
+    }});
+    let r = client()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2026-07-28")
+        .header("mcp-method", "tools/list")
+        .body(json!({"jsonrpc":"2.0","id":1,"method":"tools/list","params":params}).to_string())
+        .send()
+        .await
+        .unwrap();
+    let list: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    let tools = list["result"]["tools"].as_array().expect("a list");
+    tools
+        .iter()
+        .map(|t| t["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// A 2026-07-28 client declares its capabilities on each request, and the
+/// server sees them: server-everything lists its roots tool only to a
+/// client that takes roots, and its sampling tool only to one that takes
+/// sampling. Each set of capabilities has its own child; the same set
+/// again finds the same child.
+#[tokio::test]
+async fn a_2026_07_28_client_s_own_capabilities_reach_the_server() {
+    let served = Served::start(&[], &everything()).await;
+    let url = &served.url;
+    let (roots, sampling) = ("get-roots-list", "trigger-sampling-request");
+    let has = |names: &[String], n: &str| names.iter().any(|x| x == n);
+    let none = modern_tool_names(url, json!({})).await;
+    assert!(
+        has(&none, "echo") && !has(&none, roots) && !has(&none, sampling),
+        "{none:?}"
+    );
+    let r = modern_tool_names(url, json!({"roots": {}})).await;
+    assert!(has(&r, roots) && !has(&r, sampling), "{r:?}");
+    let s = modern_tool_names(url, json!({"sampling": {}})).await;
+    assert!(has(&s, sampling) && !has(&s, roots), "{s:?}");
+    let again = modern_tool_names(url, json!({"sampling": {}})).await;
+    assert_eq!(s, again);
+    assert_eq!(served.pids().len(), 3, "{}", served.stderr());
+}
+
 /// The input_required rounds, raw: the server's elicitation comes as a
 /// question under a key with a requestState; a state the server did not
 /// give is refused; a retry without the answer is asked again; the answer

@@ -111,6 +111,8 @@ fn serve_passes_every_server_scenario_the_sdk_s_own_transport_passes_in_both_era
             &[
                 "dns-rebinding-protection",
                 "http-header-validation",
+                "http-custom-header-server-validation",
+                "server-stateless",
                 "caching",
                 "sep-2164-resource-not-found",
                 "server-sse-multiple-streams",

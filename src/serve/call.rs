@@ -32,6 +32,8 @@ pub const HOLD: Duration = Duration::from_secs(300);
 /// How long a question waits for others the child asks at once, so that
 /// one round asks them all.
 const GATHER: Duration = Duration::from_millis(20);
+/// The code for a request that needs a client capability not declared.
+const MISSING_CAPABILITY: i64 = -32021;
 /// The 2025-11-25 code for a resource that is not there.
 const RESOURCE_NOT_FOUND_2025: i64 = -32002;
 
@@ -270,9 +272,12 @@ impl Front {
                 Some(l) => Some(l),
                 None => call.lines.recv().await,
             };
-            let Some(line) = next else {
+            let Some(mut line) = next else {
                 return Step::Gone(gone_line(&call.out.id));
             };
+            if matches!(call.out.method, Method::ToolsList) {
+                line = call.shared.learn_tools(line);
+            }
             if let Some((status, answer)) = call.out.answer(&line) {
                 return Step::Answer(status, answer);
             }
@@ -465,8 +470,14 @@ impl Out {
                         Some(serde_json::json!({"uri": self.uri})),
                     ),
                 ),
-                _ => (
-                    StatusCode::OK,
+                // The server needs a capability the client did not declare:
+                // 400 on HTTP (2026-07-28).
+                code => (
+                    if code == Some(MISSING_CAPABILITY) {
+                        StatusCode::BAD_REQUEST
+                    } else {
+                        StatusCode::OK
+                    },
                     jsonrpc::with_id_json(&m.raw, id_raw(&self.id))
                         .unwrap_or_else(|_| line.clone()),
                 ),

@@ -27,6 +27,7 @@ mod call;
 pub mod child;
 mod legacy;
 mod modern;
+mod params;
 mod pool;
 mod reply;
 pub mod session;

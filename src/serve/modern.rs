@@ -14,16 +14,19 @@
 //! roots) is served by children that declare them, and what such a child
 //! asks reaches the client as `input_required` rounds (`serve/call.rs`).
 //!
-//! Not yet: `subscriptions/listen`, `Mcp-Param-*` headers.
+//! A `tools/call` whose `Mcp-Param-*` headers disagree with its arguments
+//! is refused (`serve/params.rs`).
+//!
+//! Not yet: `subscriptions/listen`.
 
 use super::call::Declared;
 use super::child::Program;
-use super::pool::{self, Pool, PoolError, Pooled};
+use super::pool::{self, Claim, Pool, PoolError, Pooled};
 use super::reply::{json, refuse, Body};
 use super::Front;
 use crate::jsonrpc::{self, Edit, Form, Id, Message, Method};
+use crate::protocol::stateless::envelope::decode_header_value;
 use crate::text::Chain;
-use base64::Engine as _;
 use bytes::Bytes;
 use hyper::header::HeaderMap;
 use hyper::{Response, StatusCode};
@@ -43,6 +46,8 @@ pub struct Routing {
     pub version: Option<String>,
     method: Option<String>,
     name: Option<String>,
+    /// The `Mcp-Param-*` headers.
+    params: Vec<(String, String)>,
 }
 
 impl Routing {
@@ -57,6 +62,7 @@ impl Routing {
             version: get("mcp-protocol-version"),
             method: get("mcp-method"),
             name: get("mcp-name"),
+            params: super::params::sent(headers),
         }
     }
 
@@ -69,29 +75,95 @@ impl Routing {
     }
 }
 
-/// How many children serve requests that may ask for input, at most.
+/// How many children run requests that may ask for input, for one set of
+/// client capabilities, at most.
 const ASKING_CHILDREN: usize = 4;
+/// How many sets of client capabilities have children at once, at most.
+const KINDS: usize = 4;
+/// The largest client capabilities a child is started with, in bytes.
+const MAX_CAPABILITIES: usize = 4096;
 
-/// What serves 2026-07-28 clients: the shared children, one for clients
-/// that take no requests from the server, a few for those that do.
+/// What serves 2026-07-28 clients: shared children, each initialized with
+/// the client capabilities of the requests it runs, so that the server
+/// sees what the client declared (and lists, or refuses, by it). One child
+/// for clients that declare nothing; for each set of capabilities, up to
+/// [`ASKING_CHILDREN`].
 pub struct Modern {
+    program: Program,
     plain: Pool,
-    asking: Pool,
+    /// The pools of the sets of capabilities seen, the one used last at
+    /// the end.
+    declaring: tokio::sync::Mutex<Vec<Arc<Pool>>>,
 }
 
 impl Modern {
     /// Children of `program`, started when first needed.
     pub fn new(program: &Program) -> Modern {
         Modern {
+            program: program.clone(),
             plain: Pool::plain(program.clone()),
-            asking: Pool::asking(program.clone(), ASKING_CHILDREN),
+            declaring: tokio::sync::Mutex::new(Vec::new()),
+        }
+    }
+
+    /// The pool whose children declare `capabilities`: a new one when
+    /// there is none, in place of the one used longest ago that is idle
+    /// when there are [`KINDS`] already (`Busy` when none is idle).
+    async fn declaring(&self, capabilities: &str) -> Result<Arc<Pool>, PoolError> {
+        let mut kinds = self.declaring.lock().await;
+        if let Some(i) = kinds.iter().position(|p| p.capabilities() == capabilities) {
+            let pool = kinds.remove(i);
+            kinds.push(Arc::clone(&pool));
+            return Ok(pool);
+        }
+        if kinds.len() >= KINDS {
+            let i = kinds.iter().position(|p| p.idle()).ok_or(PoolError::Busy)?;
+            kinds.remove(i).end().await;
+        }
+        let pool = Arc::new(Pool::declaring(
+            self.program.clone(),
+            capabilities.to_owned(),
+            ASKING_CHILDREN,
+        ));
+        kinds.push(Arc::clone(&pool));
+        Ok(pool)
+    }
+
+    /// A child for a request that declares `capabilities`, claimed for it
+    /// when it may ask the client for input.
+    async fn take(
+        &self,
+        capabilities: &str,
+        declared: Declared,
+        may_ask: bool,
+    ) -> Result<(Arc<Pooled>, Option<Claim>), PoolError> {
+        if capabilities == "{}" {
+            return Ok((self.plain.get().await?, None));
+        }
+        // A pool replaced between finding it and taking from it has ended:
+        // find it again.
+        let mut tries = 2;
+        loop {
+            let pool = self.declaring(capabilities).await?;
+            let taken = if declared.any() && may_ask {
+                pool.claim().await.map(|c| (Arc::clone(&c.shared), Some(c)))
+            } else {
+                pool.get().await.map(|s| (s, None))
+            };
+            tries -= 1;
+            match taken {
+                Err(PoolError::Ended) if tries > 0 => continue,
+                other => return other,
+            }
         }
     }
 
     /// End every child.
     pub async fn end(&self) {
         self.plain.end().await;
-        self.asking.end().await;
+        for pool in self.declaring.lock().await.drain(..) {
+            pool.end().await;
+        }
     }
 }
 
@@ -124,16 +196,18 @@ impl Front {
                 return self.resume(&m, &state, declared).await;
             }
         }
-        let pools = &self.modern;
-        let taken = match (declared.any(), may_ask) {
-            (true, true) => pools
-                .asking
-                .claim()
-                .await
-                .map(|c| (Arc::clone(&c.shared), Some(c))),
-            (true, false) => pools.asking.get().await.map(|s| (s, None)),
-            (false, _) => pools.plain.get().await.map(|s| (s, None)),
+        let Some(capabilities) = capabilities_of(&m.raw) else {
+            return refuse(
+                id,
+                StatusCode::BAD_REQUEST,
+                jsonrpc::INVALID_PARAMS,
+                &format!(
+                    "{CAPABILITIES_KEY} must be an object of at most {MAX_CAPABILITIES} bytes"
+                ),
+                None,
+            );
         };
+        let taken = self.modern.take(&capabilities, declared, may_ask).await;
         let (shared, claim) = match taken {
             Ok(t) => t,
             Err(PoolError::Busy) => return super::reply::busy(&PoolError::Busy.to_string()),
@@ -150,6 +224,17 @@ impl Front {
         };
         if m.is(&Method::Discover) {
             return json(StatusCode::OK, discovered(id, &shared));
+        }
+        if m.is(&Method::ToolsCall) {
+            if let Err(why) = param_headers(&shared, &m, &routing).await {
+                return refuse(
+                    id,
+                    StatusCode::BAD_REQUEST,
+                    HEADER_MISMATCH,
+                    &why.to_string(),
+                    None,
+                );
+            }
         }
         self.call(shared, claim, &m, declared).await
     }
@@ -212,7 +297,7 @@ fn check(
     }
     if let Some(param) = method.name_param() {
         let named = jsonrpc::params_str(&m.raw, param);
-        let header = routing.name.as_deref().map(decoded);
+        let header = routing.name.as_deref().and_then(decode_header_value);
         if named.is_none() || header.as_deref() != named.as_deref() {
             return bad(
                 HEADER_MISMATCH,
@@ -224,13 +309,41 @@ fn check(
     Ok(())
 }
 
-/// A header value, with its `=?base64?...?=` form decoded.
-fn decoded(v: &str) -> String {
-    v.strip_prefix("=?base64?")
-        .and_then(|rest| rest.strip_suffix("?="))
-        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .unwrap_or_else(|| v.to_owned())
+/// The client capabilities in the envelope of request `raw`, as a child is
+/// initialized with them: one canonical text (members sorted), so that
+/// clients declaring the same share children. `None` when they are no
+/// object, or too large.
+fn capabilities_of(raw: &[u8]) -> Option<String> {
+    let caps = jsonrpc::meta_raw(raw, CAPABILITIES_KEY)?;
+    if caps.get().len() > MAX_CAPABILITIES {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_str(caps.get()).ok()?;
+    value.is_object().then(|| value.to_string())
+}
+
+/// The call's `Mcp-Param-*` headers against its arguments, by the tool's
+/// annotations as the child that runs it lists them.
+async fn param_headers(
+    shared: &Arc<Pooled>,
+    m: &Message,
+    routing: &Routing,
+) -> Result<(), super::params::Mismatch> {
+    let Some(tool) = jsonrpc::params_str(&m.raw, "name") else {
+        return Ok(());
+    };
+    let Some(annotations) = shared.annotations(&tool).await.filter(|a| !a.is_empty()) else {
+        return Ok(());
+    };
+    let args = serde_json::from_slice::<serde_json::Value>(&m.raw)
+        .ok()
+        .and_then(|mut v| {
+            v.get_mut("params")?
+                .get_mut("arguments")
+                .map(serde_json::Value::take)
+        })
+        .unwrap_or_default();
+    super::params::verify(&annotations, &args, &routing.params)
 }
 
 /// The answer to `server/discover`, from the child's `initialize`.
@@ -280,10 +393,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_base64_header_is_decoded() {
-        assert_eq!(decoded("=?base64?aMOpbGxv?="), "héllo");
-        assert_eq!(decoded("plain"), "plain");
-        assert_eq!(decoded("=?base64?!!?="), "=?base64?!!?=");
+    fn equal_capabilities_are_one_text() {
+        let of = |caps: &str| {
+            capabilities_of(
+                format!(r#"{{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{{"_meta":{{"{CAPABILITIES_KEY}":{caps}}}}}}}"#)
+                    .as_bytes(),
+            )
+        };
+        assert_eq!(
+            of(r#"{"roots":{}, "sampling":{"tools":{}}}"#),
+            of(r#"{"sampling":{"tools":{}},"roots":{}}"#)
+        );
+        assert_eq!(of("{}").as_deref(), Some("{}"));
+        assert_eq!(of("[]"), None);
+        let big = format!(
+            r#"{{"experimental":{{"x":"{}"}}}}"#,
+            "a".repeat(MAX_CAPABILITIES)
+        );
+        assert_eq!(of(&big), None);
     }
 
     #[test]

@@ -15,6 +15,7 @@
 
 use super::child::{self, FromChild, Program, Running, SpawnError};
 use crate::jsonrpc::{self, Form, Id, Method};
+use crate::protocol::stateless::params::{Annotation, Lookup, ToolHeaders};
 use crate::sync::Locked;
 use bytes::Bytes;
 use serde_json::value::RawValue;
@@ -30,6 +31,8 @@ const INIT_LIMIT: Duration = Duration::from_secs(30);
 const PER_REQUEST: usize = 256;
 /// Requests in flight on the shared child at once; past it, 503.
 const MAX_IN_FLIGHT: usize = 1024;
+/// Pages of `tools/list` read to learn the tools' annotations, at most.
+const MAX_PAGES: usize = 100;
 /// The revision `serve` speaks to the child.
 const CHILD_VERSION: &str = "2025-11-25";
 
@@ -48,6 +51,9 @@ pub enum PoolError {
     /// It ended.
     #[error("the MCP server process has ended")]
     Gone,
+    /// Its pool was ended, for another.
+    #[error("the MCP server process was ended")]
+    Ended,
     /// Too many requests wait on it already.
     #[error("{MAX_IN_FLIGHT} requests are in flight on the MCP server process already")]
     Busy,
@@ -61,10 +67,12 @@ pub enum PoolError {
 pub struct Pool {
     program: Program,
     /// The client capabilities its children declare.
-    capabilities: &'static str,
+    capabilities: String,
     /// How many children it may run.
     max: usize,
     children: tokio::sync::Mutex<Vec<Arc<Pooled>>>,
+    /// Set when it is ended: it starts no more children.
+    ended: AtomicBool,
 }
 
 /// One initialized child and the requests waiting on it.
@@ -79,6 +87,13 @@ pub struct Pooled {
     input_call: Mutex<Option<u64>>,
     /// The `result` of its `initialize`, once it came.
     init: OnceLock<Box<RawValue>>,
+    /// The `x-mcp-header` annotations of the tools it lists.
+    tools: ToolHeaders,
+    /// How often it said its tools changed, and the count when they were
+    /// last listed; one listing at a time.
+    changes: AtomicU64,
+    listed: Mutex<Option<u64>>,
+    listing: tokio::sync::Mutex<()>,
 }
 
 /// A child taken for one request that may ask for input, until dropped.
@@ -98,30 +113,35 @@ impl Pool {
     pub fn plain(program: Program) -> Pool {
         Pool {
             program,
-            capabilities: "{}",
+            capabilities: "{}".to_owned(),
             max: 1,
             children: tokio::sync::Mutex::new(Vec::new()),
+            ended: AtomicBool::new(false),
         }
     }
 
-    /// Up to `max` children that declare sampling, elicitation and roots.
-    pub fn asking(program: Program, max: usize) -> Pool {
+    /// Up to `max` children that declare the client `capabilities` (JSON).
+    pub fn declaring(program: Program, capabilities: String, max: usize) -> Pool {
         Pool {
             program,
-            capabilities: r#"{"sampling":{},"elicitation":{},"roots":{}}"#,
+            capabilities,
             max,
             children: tokio::sync::Mutex::new(Vec::new()),
+            ended: AtomicBool::new(false),
         }
     }
 
     /// A running child, started and initialized when there is none.
     pub async fn get(&self) -> Result<Arc<Pooled>, PoolError> {
         let mut children = self.children.lock().await;
+        if self.ended.load(Ordering::Relaxed) {
+            return Err(PoolError::Ended);
+        }
         children.retain(|s| s.alive());
         if let Some(s) = children.first() {
             return Ok(Arc::clone(s));
         }
-        let started = Pooled::start(&self.program, self.capabilities).await?;
+        let started = Pooled::start(&self.program, &self.capabilities).await?;
         children.push(Arc::clone(&started));
         Ok(started)
     }
@@ -130,6 +150,9 @@ impl Pool {
     /// one: a new one when all are taken and there is room, else `Busy`.
     pub async fn claim(&self) -> Result<Claim, PoolError> {
         let mut children = self.children.lock().await;
+        if self.ended.load(Ordering::Relaxed) {
+            return Err(PoolError::Ended);
+        }
         children.retain(|s| s.alive());
         for s in children.iter() {
             let mut call = s.input_call.locked();
@@ -143,15 +166,32 @@ impl Pool {
         if children.len() >= self.max {
             return Err(PoolError::Busy);
         }
-        let started = Pooled::start(&self.program, self.capabilities).await?;
+        let started = Pooled::start(&self.program, &self.capabilities).await?;
         *started.input_call.locked() = Some(0);
         children.push(Arc::clone(&started));
         Ok(Claim { shared: started })
     }
 
+    /// The client capabilities its children declare.
+    pub fn capabilities(&self) -> &str {
+        &self.capabilities
+    }
+
+    /// Whether none of its children has a request in flight (nor one held
+    /// for its client's input); `false` while it is in use.
+    pub fn idle(&self) -> bool {
+        self.children.try_lock().is_ok_and(|children| {
+            children
+                .iter()
+                .all(|s| s.waiting.locked().is_empty() && s.input_call.locked().is_none())
+        })
+    }
+
     /// End every child.
     pub async fn end(&self) {
-        for s in self.children.lock().await.drain(..) {
+        let mut children = self.children.lock().await;
+        self.ended.store(true, Ordering::Relaxed);
+        for s in children.drain(..) {
             s.end();
         }
     }
@@ -174,6 +214,10 @@ impl Pooled {
             alive: AtomicBool::new(true),
             input_call: Mutex::new(None),
             init: OnceLock::new(),
+            tools: ToolHeaders::default(),
+            changes: AtomicU64::new(0),
+            listed: Mutex::new(None),
+            listing: tokio::sync::Mutex::new(()),
         });
         tokio::spawn(pump(Arc::clone(&shared), from_child));
         // `initialize` is request 0, routed as any other.
@@ -266,6 +310,57 @@ impl Pooled {
         }
     }
 
+    /// The `x-mcp-header` annotations of `tool` as this child lists it
+    /// (`None` for a tool it does not list, or whose annotations break the
+    /// rules). The tools are listed once, and again after the child says
+    /// they changed.
+    pub async fn annotations(self: &Arc<Self>, tool: &str) -> Option<Vec<Annotation>> {
+        if let Lookup::Known(a) = self.tools.lookup(tool, None) {
+            return Some(a);
+        }
+        let _one = self.listing.lock().await;
+        let now = self.changes.load(Ordering::Relaxed);
+        if *self.listed.locked() != Some(now) {
+            self.list_tools().await;
+            *self.listed.locked() = Some(now);
+        }
+        match self.tools.lookup(tool, None) {
+            Lookup::Known(a) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// Ask the child for every page of its tools, and learn them.
+    async fn list_tools(self: &Arc<Self>) {
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let n = self.next_id();
+            let params = cursor
+                .as_deref()
+                .map(|c| format!(r#","params":{{"cursor":{}}}"#, serde_json::Value::from(c)))
+                .unwrap_or_default();
+            let line = format!(r#"{{"jsonrpc":"2.0","id":{n},"method":"tools/list"{params}}}"#);
+            let Ok((_pending, mut answer)) = self.request(n, Bytes::from(line), false).await else {
+                return;
+            };
+            let Ok(Some(page)) = tokio::time::timeout(INIT_LIMIT, answer.recv()).await else {
+                tracing::warn!("the 2026-07-28 server process did not list its tools");
+                return;
+            };
+            match self.tools.learn(page, None).1 {
+                Some(next) => cursor = Some(next),
+                None => return,
+            }
+        }
+    }
+
+    /// A `tools/list` answer on its way to a client: learnt from, with the
+    /// tools whose annotations break the rules left out, as a client
+    /// leaves them out.
+    pub fn learn_tools(&self, line: Bytes) -> Bytes {
+        self.tools.learn(line, None).0
+    }
+
     /// A line to the child: the answer to one of its own requests.
     pub async fn send(&self, line: Bytes) {
         let _ = self.to_child.send(line).await;
@@ -312,6 +407,13 @@ impl Pooled {
                 );
                 let _ = self.to_child.send(no).await;
                 return;
+            }
+            Form::Notification { method }
+                if method.name() == "notifications/tools/list_changed" =>
+            {
+                self.changes.fetch_add(1, Ordering::Relaxed);
+                self.tools.forget();
+                None
             }
             _ => None,
         };

@@ -15,9 +15,10 @@ import argparse
 import asyncio
 import base64
 import json
-from typing import Any
+from typing import Annotated, Any
 
 from mcp.server import ServerRequestContext
+from mcp.shared.exceptions import MCPError
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.prompts.base import UserMessage
 from mcp.server.streamable_http import EventStore, EventMessage
@@ -123,6 +124,19 @@ async def test_sampling(prompt: str, ctx: Context) -> str:
         return f"Sampling not supported or error: {e}"
     said = result.content.text if result.content.type == "text" else "No response"
     return f"LLM response: {said}"
+
+
+@server.tool()
+async def test_missing_capability(ctx: Context) -> str:
+    """Needs sampling, and says so (-32021) to a client that did not declare it."""
+    caps = ctx.client_capabilities
+    if caps is None or caps.sampling is None:
+        raise MCPError(
+            code=-32021,
+            message="this tool needs the sampling capability",
+            data={"requiredCapabilities": {"sampling": {}}},
+        )
+    return "the client takes sampling"
 
 
 class Answer(BaseModel):
@@ -232,6 +246,14 @@ async def asks_two_at_once(ctx: Context) -> str:
     )
     text = said.content.text if said.content.type == "text" else "?"
     return f"user: {answer.action}; model: {text}"
+
+
+@server.tool()
+def test_header_routed(
+    region: Annotated[str, Field(json_schema_extra={"x-mcp-header": "Region"})],
+) -> str:
+    """Mirrors its region into an Mcp-Param-Region header (2026-07-28)."""
+    return f"region: {region}"
 
 
 @server.tool(name="json_schema_2020_12_tool")

@@ -108,6 +108,20 @@ pub fn encode_header_value(v: &str) -> String {
     }
 }
 
+/// A header value as 2026-07-28 encodes it, decoded: the `=?base64?…?=`
+/// form strictly (canonical padding, UTF-8), anything else as it is.
+/// `None` for a base64 form that does not decode.
+pub fn decode_header_value(v: &str) -> Option<String> {
+    let Some(b64) = v
+        .strip_prefix("=?base64?")
+        .and_then(|rest| rest.strip_suffix("?="))
+    else {
+        return Some(v.to_owned());
+    };
+    let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    String::from_utf8(bytes).ok()
+}
+
 /// The parts of the client's `initialize` the translator needs.
 #[derive(Deserialize, Default)]
 pub struct InitParams {
@@ -253,6 +267,33 @@ mod tests {
         assert_eq!(routing_headers(&m, MODERN)["mcp-name"], "t-7");
         let m = msg(r#"{"jsonrpc":"2.0","id":1,"method":"tasks/list","params":{}}"#);
         assert!(routing_headers(&m, MODERN).get("mcp-name").is_none());
+    }
+
+    #[test]
+    fn a_header_value_decodes_strictly() {
+        assert_eq!(
+            decode_header_value("=?base64?aMOpbGxv?=").as_deref(),
+            Some("héllo")
+        );
+        assert_eq!(decode_header_value("plain").as_deref(), Some("plain"));
+        // Without its suffix it is a literal; a wrapped form must decode.
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8=").as_deref(),
+            Some("=?base64?SGVsbG8=")
+        );
+        assert_eq!(
+            decode_header_value("=?base64?SGVsbG8?="),
+            None,
+            "padding is required"
+        );
+        assert_eq!(decode_header_value("=?base64?SGVs!!!bG8=?="), None);
+        assert_eq!(decode_header_value("=?base64?/w==?="), None, "not UTF-8");
+        for v in ["é x", " edge", "=?base64?x?="] {
+            assert_eq!(
+                decode_header_value(&encode_header_value(v)).as_deref(),
+                Some(v)
+            );
+        }
     }
 
     #[test]

@@ -166,28 +166,34 @@ fn is_tchar(c: char) -> bool {
     c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c)
 }
 
-/// The `Mcp-Param-*` headers for a call whose `arguments` are `args`: each
-/// annotated value that is present and not null, as the specification
-/// encodes it. A value of another type than the schema says is left out
+/// The text the annotated value `a` of `args` goes by in its header: a
+/// string, a boolean, or an integer within JavaScript's safe range.
+/// `None` when it is absent, null or of another type, which has no header
 /// (the server judges the call).
+pub fn value_text(a: &Annotation, args: &Value) -> Option<String> {
+    let mut v = args;
+    for key in &a.path {
+        v = v.get(key)?;
+    }
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Bool(b) => Some(b.to_string()),
+        Value::Number(n) => n
+            .as_i64()
+            .filter(|i| i.abs() <= SAFE_INTEGER)
+            .map(|i| i.to_string()),
+        _ => None,
+    }
+}
+
+/// The `Mcp-Param-*` headers for a call whose `arguments` are `args`: each
+/// annotated value that has one ([`value_text`]), as the specification
+/// encodes it.
 pub fn param_headers(annotations: &[Annotation], args: &Value) -> HeaderMap {
     let mut h = HeaderMap::new();
     for a in annotations {
-        let mut v = args;
-        for key in &a.path {
-            v = match v.get(key) {
-                Some(next) => next,
-                None => &Value::Null,
-            };
-        }
-        let text = match v {
-            Value::String(s) => s.clone(),
-            Value::Bool(b) => b.to_string(),
-            Value::Number(n) => match n.as_i64() {
-                Some(i) if i.abs() <= SAFE_INTEGER => i.to_string(),
-                _ => continue,
-            },
-            _ => continue,
+        let Some(text) = value_text(a, args) else {
+            continue;
         };
         let name = HeaderName::from_bytes(format!("mcp-param-{}", a.header).as_bytes());
         let value = HeaderValue::from_str(&encode_header_value(&text));
