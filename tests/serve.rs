@@ -523,16 +523,68 @@ async fn a_server_s_question_is_an_input_required_round_for_a_2026_07_28_client(
     assert!(done.to_string().contains("declined"), "{done}");
 }
 
+/// The conformance fixture server (tests/peers/fixture_server.py) over stdio.
+fn fixture() -> Vec<String> {
+    vec![
+        peers::venv_python().display().to_string(),
+        peers::dir().join("fixture_server.py").display().to_string(),
+    ]
+}
+
+/// `subscriptions/listen`, by the Python SDK's `Client.listen`
+/// (tests/peers/listen_client.py): the stream is acknowledged with what the
+/// server honours, then carries the tool list changes and the updates of
+/// the resource it names, in order, and nothing it did not ask for (an
+/// update of another resource, a prompt list change). The server is
+/// subscribed to the resource while the stream is open, and unsubscribed
+/// when it closes.
+#[tokio::test]
+async fn a_2026_07_28_client_listens_for_what_it_asked_and_nothing_else() {
+    let served = Served::start(&[], &fixture()).await;
+    let out = tokio::process::Command::new(peers::venv_python())
+        .arg(peers::dir().join("listen_client.py"))
+        .arg(&served.url)
+        .stdin(Stdio::null())
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        served.stderr()
+    );
+    let got: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let watched = "test://watched-resource";
+    assert_eq!(
+        got["honored"],
+        json!({"toolsListChanged": true, "resourceSubscriptions": [watched]})
+    );
+    assert_eq!(
+        got["events"],
+        json!([
+            ["ToolsListChanged", null],
+            ["ResourceUpdated", watched],
+            ["ToolsListChanged", null]
+        ])
+    );
+    assert_eq!(got["added"].as_array().unwrap().len(), 2, "{got}");
+    let unsubscribed = format!("fixture: resources/unsubscribe {watched}");
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while !served.stderr().contains(&unsubscribed) {
+        assert!(std::time::Instant::now() < deadline, "{}", served.stderr());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let subscribed = format!("fixture: resources/subscribe {watched}");
+    assert_eq!(served.stderr().matches(&subscribed).count(), 1);
+}
+
 /// Two questions the server asks at once are one round: both under their
 /// keys, and both answers reach it (the conformance fixture server's
 /// `asks_two_at_once`, elicitation and sampling together).
 #[tokio::test]
 async fn questions_asked_at_once_are_one_round() {
-    let fixture = vec![
-        peers::venv_python().display().to_string(),
-        peers::dir().join("fixture_server.py").display().to_string(),
-    ];
-    let served = Served::start(&[], &fixture).await;
+    let served = Served::start(&[], &fixture()).await;
     let caps = json!({"_meta": {
         "io.modelcontextprotocol/protocolVersion": "2026-07-28",
         "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}, "sampling": {}},
@@ -1090,6 +1142,36 @@ async fn a_cut_reply_stream_is_resumed_with_last_event_id() {
 async fn sigterm_answers_what_is_in_flight_and_leaves_no_child() {
     let mut served = Served::start(&["--drain-timeout", "1"], &everything()).await;
     let session = initialize(&served.url).await;
+    // A 2026-07-28 listen stream open, which the shutdown ends with its
+    // result.
+    let listen = {
+        let url = served.url.clone();
+        tokio::spawn(async move {
+            let params = json!({
+                "_meta": {
+                    "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                    "io.modelcontextprotocol/clientCapabilities": {},
+                },
+                "notifications": {"toolsListChanged": true},
+            });
+            let m =
+                json!({"jsonrpc":"2.0","id":"l-1","method":"subscriptions/listen","params":params});
+            let r = client()
+                .post(&url)
+                .header("content-type", "application/json")
+                .header("accept", "application/json, text/event-stream")
+                .header("mcp-protocol-version", "2026-07-28")
+                .header("mcp-method", "subscriptions/listen")
+                .body(m.to_string())
+                .send()
+                .await
+                .unwrap();
+            let text = r.text().await.unwrap();
+            let data = text.lines().filter_map(|l| l.strip_prefix("data: "));
+            data.map(|d| serde_json::from_str::<Value>(d).unwrap())
+                .collect::<Vec<_>>()
+        })
+    };
     let mut pending = Vec::new();
     for i in 0..20 {
         let (url, session) = (served.url.clone(), session.clone());
@@ -1106,7 +1188,7 @@ async fn sigterm_answers_what_is_in_flight_and_leaves_no_child() {
     // Every call in flight (its stream open: the log has its line) before
     // the signal, however slow the machine.
     let deadline = Instant::now() + Duration::from_secs(10);
-    while served.stderr().matches("POST /mcp → 200").count() < 21 {
+    while served.stderr().matches("POST /mcp → 200").count() < 22 {
         assert!(Instant::now() < deadline, "{}", served.stderr());
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
@@ -1124,6 +1206,19 @@ async fn sigterm_answers_what_is_in_flight_and_leaves_no_child() {
         assert_eq!(answers.len(), 1, "call {i}: {evs:?}");
         assert_eq!(answers[0].1["id"], i);
     }
+    let heard = tokio::time::timeout(Duration::from_secs(10), listen)
+        .await
+        .unwrap()
+        .unwrap();
+    // The acknowledgement first and the result last (between them, what
+    // server-everything says of its tools as it starts).
+    assert_eq!(
+        heard[0]["method"],
+        "notifications/subscriptions/acknowledged"
+    );
+    let last = heard.last().unwrap();
+    assert_eq!(last["id"], "l-1", "{heard:?}");
+    assert_eq!(last["result"]["resultType"], "complete", "{heard:?}");
     let status = tokio::time::timeout(Duration::from_secs(10), served.child.wait())
         .await
         .unwrap()

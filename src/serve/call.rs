@@ -419,7 +419,7 @@ fn gone_line(id: &Id) -> Bytes {
 }
 
 /// One message as an event.
-fn event(line: &[u8]) -> Bytes {
+pub(super) fn event(line: &[u8]) -> Bytes {
     let mut out = Vec::with_capacity(line.len() + 24);
     out.extend_from_slice(b"event: message\ndata: ");
     out.extend_from_slice(&jsonrpc::one_line(Bytes::copy_from_slice(line)));

@@ -26,6 +26,7 @@
 mod call;
 pub mod child;
 mod legacy;
+mod listen;
 mod modern;
 mod params;
 mod pool;

@@ -17,14 +17,16 @@
 //! A `tools/call` whose `Mcp-Param-*` headers disagree with its arguments
 //! is refused (`serve/params.rs`).
 //!
-//! Not yet: `subscriptions/listen`.
+//! `subscriptions/listen` streams carry what the children say of their
+//! lists and subscribed resources (`serve/listen.rs`).
 
 use super::call::Declared;
 use super::child::Program;
+use super::listen::{Listeners, Opened, Wants};
 use super::pool::{self, Claim, Pool, PoolError, Pooled};
 use super::reply::{json, refuse, Body};
 use super::Front;
-use crate::jsonrpc::{self, Edit, Form, Id, Message, Method};
+use crate::jsonrpc::{self, Form, Id, Message, Method};
 use crate::protocol::stateless::envelope::decode_header_value;
 use crate::text::Chain;
 use bytes::Bytes;
@@ -32,12 +34,26 @@ use hyper::header::HeaderMap;
 use hyper::{Response, StatusCode};
 use serde_json::value::RawValue;
 use std::sync::Arc;
+use tokio::sync::mpsc;
 
 /// The revision.
 pub const MODERN: &str = "2026-07-28";
 const VERSION_KEY: &str = "io.modelcontextprotocol/protocolVersion";
 const CAPABILITIES_KEY: &str = "io.modelcontextprotocol/clientCapabilities";
 const SERVER_INFO_KEY: &str = "io.modelcontextprotocol/serverInfo";
+/// The level of the log messages a request asks for. serve sends none: a
+/// stdio server's log lines say nothing of the request they belong to.
+const LOG_LEVEL_KEY: &str = "io.modelcontextprotocol/logLevel";
+const LOG_LEVELS: [&str; 8] = [
+    "debug",
+    "info",
+    "notice",
+    "warning",
+    "error",
+    "critical",
+    "alert",
+    "emergency",
+];
 /// A header or envelope that disagrees with the body.
 const HEADER_MISMATCH: i64 = -32020;
 /// The headers a 2026-07-28 request is routed by, read before the body.
@@ -90,6 +106,8 @@ const MAX_CAPABILITIES: usize = 4096;
 /// [`ASKING_CHILDREN`].
 pub struct Modern {
     program: Program,
+    /// The open `subscriptions/listen` streams.
+    listeners: Arc<Listeners>,
     plain: Pool,
     /// The pools of the sets of capabilities seen, the one used last at
     /// the end.
@@ -99,9 +117,11 @@ pub struct Modern {
 impl Modern {
     /// Children of `program`, started when first needed.
     pub fn new(program: &Program) -> Modern {
+        let listeners = Arc::new(Listeners::default());
         Modern {
             program: program.clone(),
-            plain: Pool::plain(program.clone()),
+            plain: Pool::plain(program.clone(), Arc::clone(&listeners)),
+            listeners,
             declaring: tokio::sync::Mutex::new(Vec::new()),
         }
     }
@@ -124,6 +144,7 @@ impl Modern {
             self.program.clone(),
             capabilities.to_owned(),
             ASKING_CHILDREN,
+            Arc::clone(&self.listeners),
         ));
         kinds.push(Arc::clone(&pool));
         Ok(pool)
@@ -158,8 +179,9 @@ impl Modern {
         }
     }
 
-    /// End every child.
+    /// End every listen stream, with its result, and every child.
     pub async fn end(&self) {
+        self.listeners.end_all(true);
         self.plain.end().await;
         for pool in self.declaring.lock().await.drain(..) {
             pool.end().await;
@@ -186,6 +208,9 @@ impl Front {
                 None,
             );
         }
+        if m.is(&Method::Listen) {
+            return self.listen(id, &m).await;
+        }
         let declared = Declared::of(&m.raw, CAPABILITIES_KEY);
         let may_ask = matches!(
             method,
@@ -211,16 +236,7 @@ impl Front {
         let (shared, claim) = match taken {
             Ok(t) => t,
             Err(PoolError::Busy) => return super::reply::busy(&PoolError::Busy.to_string()),
-            Err(e) => {
-                tracing::error!("{e}", e = Chain(&e));
-                return refuse(
-                    id,
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    jsonrpc::INTERNAL_ERROR,
-                    &format!("mcp-bridge: {e}", e = Chain(&e)),
-                    None,
-                );
-            }
+            Err(e) => return unavailable(id, &e),
         };
         if m.is(&Method::Discover) {
             return json(StatusCode::OK, discovered(id, &shared));
@@ -238,6 +254,75 @@ impl Front {
         }
         self.call(shared, claim, &m, declared).await
     }
+}
+
+impl Front {
+    /// `subscriptions/listen`: an event stream that opens with the
+    /// acknowledgement of what the server can honour, then carries what
+    /// the children say of it, until the client closes it.
+    async fn listen(self: &Arc<Self>, id: &Id, m: &Message) -> Response<Body> {
+        let asked = match Wants::asked(&m.raw) {
+            Ok(w) => w,
+            Err(e) => {
+                let why = e.to_string();
+                return refuse(
+                    id,
+                    StatusCode::BAD_REQUEST,
+                    jsonrpc::INVALID_PARAMS,
+                    &why,
+                    None,
+                );
+            }
+        };
+        let shared = match self.modern.plain.get().await {
+            Ok(s) => s,
+            Err(e) => return unavailable(id, &e),
+        };
+        let wants = asked.agreed(shared.init());
+        let listeners = Arc::clone(&self.modern.listeners);
+        let Some(opened) = listeners.open(id.as_json().to_owned(), wants.clone()) else {
+            return super::reply::busy("too many subscriptions/listen streams are open");
+        };
+        let mut refused = Vec::new();
+        for uri in &opened.subscribe {
+            if !shared.subscribe(uri, true).await {
+                refused.push(uri.clone());
+            }
+        }
+        let ack = wants.without(&refused).ack(id.as_json());
+        let (tx, events) = mpsc::channel(2);
+        let Opened { key, mut rx, .. } = opened;
+        tokio::spawn(async move {
+            let mut next = Some(ack);
+            while let Some(line) = next {
+                if tx.send(super::call::event(&line)).await.is_err() {
+                    break;
+                }
+                next = tokio::select! {
+                    l = rx.recv() => l,
+                    _ = tx.closed() => None,
+                };
+            }
+            for uri in listeners.close(key) {
+                if shared.alive() {
+                    shared.subscribe(&uri, false).await;
+                }
+            }
+        });
+        super::reply::event_stream(events, None)
+    }
+}
+
+/// A 500 for a request no child can take.
+fn unavailable(id: &Id, e: &PoolError) -> Response<Body> {
+    tracing::error!("{e}", e = Chain(e));
+    refuse(
+        id,
+        StatusCode::INTERNAL_SERVER_ERROR,
+        jsonrpc::INTERNAL_ERROR,
+        &format!("mcp-bridge: {e}", e = Chain(e)),
+        None,
+    )
 }
 
 /// The envelope and the routing headers, checked against the body: the
@@ -273,6 +358,17 @@ fn check(
             format!("params._meta must carry {CAPABILITIES_KEY}"),
             None,
         );
+    }
+    if let Some(level) = field(LOG_LEVEL_KEY) {
+        let known = serde_json::from_str::<String>(level.get())
+            .is_ok_and(|l| LOG_LEVELS.contains(&l.as_str()));
+        if !known {
+            return bad(
+                jsonrpc::INVALID_PARAMS,
+                format!("{LOG_LEVEL_KEY} must be one of {LOG_LEVELS:?}"),
+                None,
+            );
+        }
     }
     if routing.version.as_deref().is_some_and(|h| h != version) {
         return bad(
@@ -350,10 +446,7 @@ async fn param_headers(
 fn discovered(id: &Id, shared: &Pooled) -> Bytes {
     let init: std::collections::HashMap<&str, &RawValue> =
         serde_json::from_str(shared.init().get()).unwrap_or_default();
-    let caps = init
-        .get("capabilities")
-        .map(|c| without_subscriptions(c.get()))
-        .unwrap_or_else(|| "{}".into());
+    let caps = init.get("capabilities").map_or("{}", |c| c.get());
     let mut result = format!(
         r#"{{"resultType":"complete","supportedVersions":["{MODERN}"],"capabilities":{caps}"#
     );
@@ -373,24 +466,29 @@ fn discovered(id: &Id, shared: &Pooled) -> Bytes {
     ))
 }
 
-/// Capabilities without what needs a subscription (`listChanged`,
-/// `subscribe`), which serve does not offer a 2026-07-28 client yet.
-fn without_subscriptions(caps: &str) -> String {
-    jsonrpc::edit_object(caps, |_, v| {
-        match jsonrpc::edit_object(v.get(), |k, _| match k {
-            "listChanged" | "subscribe" => Edit::Drop,
-            _ => Edit::Keep,
-        }) {
-            Some(t) => Edit::Replace(t),
-            None => Edit::Keep,
-        }
-    })
-    .unwrap_or_else(|| caps.to_owned())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unknown_log_level_is_refused() {
+        let routing = Routing {
+            version: Some(MODERN.into()),
+            method: Some("tools/list".into()),
+            name: None,
+            params: Vec::new(),
+        };
+        for (level, ok) in [("\"warning\"", true), ("\"verbose\"", false), ("3", false)] {
+            let raw = format!(
+                r#"{{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{{"_meta":{{"{VERSION_KEY}":"{MODERN}","{CAPABILITIES_KEY}":{{}},"{LOG_LEVEL_KEY}":{level}}}}}}}"#
+            );
+            let m = jsonrpc::classify(Bytes::from(raw)).unwrap();
+            let Form::Request { id, method } = &m.form else {
+                panic!("a request")
+            };
+            assert_eq!(check(&routing, &m, id, method).is_ok(), ok, "{level}");
+        }
+    }
 
     #[test]
     fn equal_capabilities_are_one_text() {
@@ -411,15 +509,5 @@ mod tests {
             "a".repeat(MAX_CAPABILITIES)
         );
         assert_eq!(of(&big), None);
-    }
-
-    #[test]
-    fn capabilities_lose_what_needs_a_subscription() {
-        assert_eq!(
-            without_subscriptions(
-                r#"{"tools":{"listChanged":true},"resources":{"subscribe":true,"listChanged":false},"logging":{}}"#
-            ),
-            r#"{"tools":{},"resources":{},"logging":{}}"#
-        );
     }
 }

@@ -10,10 +10,12 @@
 //! to. A request of its own (sampling, elicitation, roots) goes to the one
 //! request in flight on that child that may ask for input, which puts it
 //! to the client as an `input_required` round; with none, it is refused.
-//! Anything else (a log line, a list changed) has no request to go with
-//! and is dropped.
+//! A list changed or a resource updated goes to the listen streams that
+//! asked for it (`serve/listen.rs`); anything else (a log line) has no
+//! request to go with and is dropped.
 
 use super::child::{self, FromChild, Program, Running, SpawnError};
+use super::listen::Listeners;
 use crate::jsonrpc::{self, Form, Id, Method};
 use crate::protocol::stateless::params::{Annotation, Lookup, ToolHeaders};
 use crate::sync::Locked;
@@ -73,6 +75,9 @@ pub struct Pool {
     children: tokio::sync::Mutex<Vec<Arc<Pooled>>>,
     /// Set when it is ended: it starts no more children.
     ended: AtomicBool,
+    /// Where what its children say on their own goes.
+    events: Arc<Listeners>,
+    subscribes: bool,
 }
 
 /// One initialized child and the requests waiting on it.
@@ -94,6 +99,9 @@ pub struct Pooled {
     changes: AtomicU64,
     listed: Mutex<Option<u64>>,
     listing: tokio::sync::Mutex<()>,
+    events: Arc<Listeners>,
+    /// Whether the listen streams' resource subscriptions are its.
+    subscribes: bool,
 }
 
 /// A child taken for one request that may ask for input, until dropped.
@@ -110,24 +118,35 @@ impl Drop for Claim {
 
 impl Pool {
     /// One child that declares no client capabilities.
-    pub fn plain(program: Program) -> Pool {
+    /// Its child holds the resource subscriptions of the listen streams:
+    /// when it ends, they end, and their clients listen again.
+    pub fn plain(program: Program, events: Arc<Listeners>) -> Pool {
         Pool {
             program,
             capabilities: "{}".to_owned(),
             max: 1,
             children: tokio::sync::Mutex::new(Vec::new()),
             ended: AtomicBool::new(false),
+            events,
+            subscribes: true,
         }
     }
 
     /// Up to `max` children that declare the client `capabilities` (JSON).
-    pub fn declaring(program: Program, capabilities: String, max: usize) -> Pool {
+    pub fn declaring(
+        program: Program,
+        capabilities: String,
+        max: usize,
+        events: Arc<Listeners>,
+    ) -> Pool {
         Pool {
             program,
             capabilities,
             max,
             children: tokio::sync::Mutex::new(Vec::new()),
             ended: AtomicBool::new(false),
+            events,
+            subscribes: false,
         }
     }
 
@@ -141,7 +160,7 @@ impl Pool {
         if let Some(s) = children.first() {
             return Ok(Arc::clone(s));
         }
-        let started = Pooled::start(&self.program, &self.capabilities).await?;
+        let started = Pooled::start(self).await?;
         children.push(Arc::clone(&started));
         Ok(started)
     }
@@ -166,7 +185,7 @@ impl Pool {
         if children.len() >= self.max {
             return Err(PoolError::Busy);
         }
-        let started = Pooled::start(&self.program, &self.capabilities).await?;
+        let started = Pooled::start(self).await?;
         *started.input_call.locked() = Some(0);
         children.push(Arc::clone(&started));
         Ok(Claim { shared: started })
@@ -198,7 +217,8 @@ impl Pool {
 }
 
 impl Pooled {
-    async fn start(program: &Program, capabilities: &str) -> Result<Arc<Pooled>, PoolError> {
+    async fn start(pool: &Pool) -> Result<Arc<Pooled>, PoolError> {
+        let (program, capabilities) = (&pool.program, &pool.capabilities);
         let label = "the 2026-07-28 server process";
         let (running, from_child) = child::spawn(program, label)?;
         tracing::info!(
@@ -218,6 +238,8 @@ impl Pooled {
             changes: AtomicU64::new(0),
             listed: Mutex::new(None),
             listing: tokio::sync::Mutex::new(()),
+            events: Arc::clone(&pool.events),
+            subscribes: pool.subscribes,
         });
         tokio::spawn(pump(Arc::clone(&shared), from_child));
         // `initialize` is request 0, routed as any other.
@@ -361,6 +383,26 @@ impl Pooled {
         self.tools.learn(line, None).0
     }
 
+    /// Subscribe the child to updates of resource `uri` (or unsubscribe
+    /// it); whether it agreed.
+    pub async fn subscribe(self: &Arc<Self>, uri: &str, on: bool) -> bool {
+        let n = self.next_id();
+        let method = if on {
+            "resources/subscribe"
+        } else {
+            "resources/unsubscribe"
+        };
+        let line = format!(
+            r#"{{"jsonrpc":"2.0","id":{n},"method":"{method}","params":{{"uri":{}}}}}"#,
+            serde_json::Value::from(uri)
+        );
+        let Ok((_pending, mut answer)) = self.request(n, Bytes::from(line), false).await else {
+            return false;
+        };
+        let said = tokio::time::timeout(INIT_LIMIT, answer.recv()).await;
+        matches!(said, Ok(Some(a)) if jsonrpc::result_raw(&a).is_some())
+    }
+
     /// A line to the child: the answer to one of its own requests.
     pub async fn send(&self, line: Bytes) {
         let _ = self.to_child.send(line).await;
@@ -408,11 +450,12 @@ impl Pooled {
                 let _ = self.to_child.send(no).await;
                 return;
             }
-            Form::Notification { method }
-                if method.name() == "notifications/tools/list_changed" =>
-            {
-                self.changes.fetch_add(1, Ordering::Relaxed);
-                self.tools.forget();
+            Form::Notification { method } => {
+                if method.name() == "notifications/tools/list_changed" {
+                    self.changes.fetch_add(1, Ordering::Relaxed);
+                    self.tools.forget();
+                }
+                self.events.notify(method.name(), &m.raw);
                 None
             }
             _ => None,
@@ -469,6 +512,9 @@ async fn pump(shared: Arc<Pooled>, mut from_child: mpsc::Receiver<FromChild>) {
         }
     }
     shared.end();
+    if shared.subscribes {
+        shared.events.end_all(false);
+    }
 }
 
 /// Whether `method` is one 2026-07-28 removed (answered 404, -32601).

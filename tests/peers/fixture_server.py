@@ -15,9 +15,11 @@ import argparse
 import asyncio
 import base64
 import json
+import sys
 from typing import Annotated, Any
 
 from mcp.server import ServerRequestContext
+from mcp.server.lowlevel.server import NotificationOptions
 from mcp.shared.exceptions import MCPError
 from mcp.server.mcpserver import Context, MCPServer
 from mcp.server.mcpserver.prompts.base import UserMessage
@@ -137,6 +139,29 @@ async def test_missing_capability(ctx: Context) -> str:
             data={"requiredCapabilities": {"sampling": {}}},
         )
     return "the client takes sampling"
+
+
+@server.tool()
+async def test_trigger_tool_change(ctx: Context) -> str:
+    """Adds a tool, and says the tool list changed."""
+    n = len(server._tool_manager._tools)
+    server.add_tool(lambda: "added", name=f"test_added_tool_{n}", description="Added by a change.")
+    await ctx.session.send_tool_list_changed()
+    return f"added test_added_tool_{n}"
+
+
+@server.tool()
+async def test_trigger_prompt_change(ctx: Context) -> str:
+    """Says the prompt list changed."""
+    await ctx.session.send_prompt_list_changed()
+    return "prompts changed"
+
+
+@server.tool()
+async def test_trigger_resource_update(uri: str, ctx: Context) -> str:
+    """Says the resource `uri` was updated."""
+    await ctx.session.send_resource_updated(uri)
+    return f"updated {uri}"
 
 
 class Answer(BaseModel):
@@ -346,8 +371,16 @@ def test_prompt_with_image() -> list[UserMessage]:
     ]
 
 
-async def accepted(ctx: ServerRequestContext, params: Any) -> EmptyResult:
-    return EmptyResult()
+def accepting(method: str):
+    """A handler that accepts `method`, and says so on stderr for a
+    subscription (tests read it in serve's log)."""
+
+    async def accepted(ctx: ServerRequestContext, params: Any) -> EmptyResult:
+        if method.startswith("resources/"):
+            print(f"fixture: {method} {params.uri}", file=sys.stderr, flush=True)
+        return EmptyResult()
+
+    return accepted
 
 
 for method, params in [
@@ -355,7 +388,7 @@ for method, params in [
     ("resources/subscribe", SubscribeRequestParams),
     ("resources/unsubscribe", UnsubscribeRequestParams),
 ]:
-    server._lowlevel_server.add_request_handler(method, params, accepted)
+    server._lowlevel_server.add_request_handler(method, params, accepting(method))
 
 
 @server.completion()
@@ -389,6 +422,12 @@ def main() -> None:
     parser.add_argument("--http", type=int, metavar="PORT")
     args = parser.parse_args()
     if args.http is None:
+        # Over stdio the handshake era declares what the server says of its
+        # lists on its own (serve relays it to listen streams).
+        low = server._lowlevel_server
+        options = low.create_initialization_options
+        changes = NotificationOptions(prompts_changed=True, resources_changed=True, tools_changed=True)
+        low.create_initialization_options = lambda *a, **k: options(changes, *a, **k)
         server.run()
     else:
         server.run(
