@@ -957,7 +957,7 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__serve)
-            opts="-p -v -q -h --host --port --path --allow-origin --env --max-message-size --shared --max-sessions --idle-timeout --drain-timeout --verbose --quiet --log-file --debug --silent --help"
+            opts="-p -v -q -h --host --port --path --allow-origin --env --max-message-size --shared --max-sessions --idle-timeout --drain-timeout --bearer-token-file --verbose --quiet --log-file --debug --silent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1000,6 +1000,10 @@ _mcp__bridge() {
                     return 0
                     ;;
                 --drain-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bearer-token-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

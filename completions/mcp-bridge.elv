@@ -306,6 +306,7 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand --max-sessions 'How many sessions may be open at once; past it, 503 with Retry-After'
             cand --idle-timeout 'End a session (and its server process) idle this long'
             cand --drain-timeout 'At shutdown, how long requests in flight may take to finish'
+            cand --bearer-token-file 'Require `Authorization: Bearer KEY` with one of the keys in FILE (one a line; # starts a comment); anything else gets 401. Keep the file readable by its owner only'
             cand --log-file 'Write logs to FILE (appending) instead of stderr'
             cand --shared 'Run one server process for every session, instead of one each (for a server too heavy to start per client): ids are remapped so that answers never cross, and the server sees the first client''s initialize only'
             cand -v 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'

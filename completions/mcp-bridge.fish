@@ -299,6 +299,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l max-mess
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l max-sessions -d 'How many sessions may be open at once; past it, 503 with Retry-After' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l idle-timeout -d 'End a session (and its server process) idle this long' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l drain-timeout -d 'At shutdown, how long requests in flight may take to finish' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l bearer-token-file -d 'Require `Authorization: Bearer KEY` with one of the keys in FILE (one a line; # starts a comment); anything else gets 401. Keep the file readable by its owner only' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l shared -d 'Run one server process for every session, instead of one each (for a server too heavy to start per client): ids are remapped so that answers never cross, and the server sees the first client\'s initialize only'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'

@@ -1278,3 +1278,94 @@ async fn limits_and_the_childs_environment() {
     assert_eq!(health.status(), 200);
     assert!(!served.stderr().contains("planted-client-token"));
 }
+
+/// POST `msg` with `Authorization: Bearer token` (none when `None`).
+async fn post_as(
+    url: &str,
+    token: Option<&str>,
+    session: Option<&str>,
+    msg: &Value,
+) -> reqwest::Response {
+    let mut req = client()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    if let Some(s) = session {
+        req = req.header("mcp-session-id", s);
+    }
+    req.body(msg.to_string()).send().await.unwrap()
+}
+
+/// `--bearer-token-file`: without a key, or with one not in the file, a
+/// request gets 401 with the `WWW-Authenticate` RFC 6750 asks for, and no
+/// server process starts; with one, it is served, and its session is
+/// reached with that key only. The log names the key's line, never a key.
+/// mcp-bridge in front, with the key in `--header`, gets its tools.
+#[tokio::test]
+async fn bearer_keys_admit_their_holders_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("keys");
+    let (alpha, beta) = ("alpha-Key-0123456789", "beta.Key~9876543210");
+    std::fs::write(&file, format!("# keys\n{alpha}\n\n{beta}\n")).unwrap();
+    let file = file.display().to_string();
+    let served = Served::start(&["--bearer-token-file", &file], &everything()).await;
+    let url = &served.url;
+    let init = json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{
+        "protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}});
+
+    let none = post_as(url, None, None, &init).await;
+    assert_eq!(none.status(), 401);
+    assert_eq!(none.headers()["www-authenticate"], r#"Bearer realm="mcp""#);
+    let wrong = post_as(url, Some("alpha-Key-012345678"), None, &init).await;
+    assert_eq!(wrong.status(), 401);
+    let challenge = wrong.headers()["www-authenticate"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        challenge.contains(r#"error="invalid_token""#),
+        "{challenge}"
+    );
+    let sse = client()
+        .get(format!("{}/sse", url.trim_end_matches("/mcp")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sse.status(), 401);
+    assert!(served.pids().is_empty(), "no process for a refused request");
+
+    let r = post_as(url, Some(alpha), None, &init).await;
+    assert_eq!(r.status(), 200);
+    let session = r.headers()["mcp-session-id"].to_str().unwrap().to_owned();
+    let _ = events(r).await;
+    let echo = call(json!(1), "echo", json!({"message": "hi"}));
+    let mine = post_as(url, Some(alpha), Some(&session), &echo).await;
+    assert_eq!(mine.status(), 200);
+    assert!(events(mine).await.iter().any(|(_, m)| m["id"] == 1));
+    // Another key does not reach the session, nor learn it is there.
+    let theirs = post_as(url, Some(beta), Some(&session), &echo).await;
+    assert_eq!(theirs.status(), 404);
+
+    let mut b = Bridge::start(
+        url,
+        &["-v", "--header", &format!("Authorization: Bearer {beta}")],
+    )
+    .await;
+    b.initialize_with(json!({})).await;
+    let r = b
+        .call_tool(json!(2), "echo", json!({"message": "through the bridge"}))
+        .await;
+    assert!(common::text_of(&r).contains("through the bridge"), "{r}");
+    b.close_and_wait().await;
+
+    let log = served.stderr();
+    assert!(log.contains("by the key of line 2"), "{log}");
+    assert!(log.contains("by the key of line 4"), "{log}");
+    assert!(
+        !log.contains(alpha) && !log.contains(beta) && !log.contains("alpha-Key"),
+        "{log}"
+    );
+}

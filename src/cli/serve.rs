@@ -56,6 +56,12 @@ pub struct ServeOptions {
     #[arg(long, value_name = "SECONDS", default_value = "10", value_parser = parse_seconds)]
     pub drain_timeout: Duration,
 
+    /// Require `Authorization: Bearer KEY` with one of the keys in FILE (one
+    /// a line; # starts a comment); anything else gets 401. Keep the file
+    /// readable by its owner only.
+    #[arg(long, value_name = "FILE")]
+    pub bearer_token_file: Option<std::path::PathBuf>,
+
     /// Where logs go and how many.
     #[command(flatten)]
     pub logging: LoggingOptions,

@@ -21,6 +21,11 @@ pub fn command(o: &ServeOptions) -> ExitCode {
             ))
         }
     };
+    let keys = match o.bearer_token_file.as_deref().map(serve::Keys::load) {
+        None => None,
+        Some(Ok(k)) => Some(std::sync::Arc::new(k)),
+        Some(Err(e)) => return super::failed(&e),
+    };
     let (command, args) = o.command.split_first().expect("clap requires COMMAND");
     let settings = serve::Settings {
         listen: SocketAddr::new(ip, o.port),
@@ -37,6 +42,7 @@ pub fn command(o: &ServeOptions) -> ExitCode {
         idle_timeout: o.idle_timeout,
         drain_timeout: o.drain_timeout,
         shared: o.shared,
+        keys,
     };
     let runtime = match super::runtime() {
         Ok(r) => r,

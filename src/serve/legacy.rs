@@ -11,7 +11,7 @@
 
 use super::reply::{empty, rpc_error, session_stream, text, Body};
 use super::session::Refused;
-use super::{read_message, Front};
+use super::{read_message, Front, Principal};
 use crate::jsonrpc::Form;
 use crate::sync::Locked;
 use crate::text::Chain;
@@ -26,18 +26,22 @@ pub const MESSAGES_PATH: &str = "/messages";
 
 impl Front {
     /// A request for one of the HTTP+SSE paths, past the guard.
-    pub(super) async fn legacy(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+    pub(super) async fn legacy(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+        who: &Principal,
+    ) -> Response<Body> {
         match (req.uri().path(), req.method()) {
-            (SSE_PATH, &HttpMethod::GET) => self.open_stream().await,
-            (MESSAGES_PATH, &HttpMethod::POST) => self.message(req).await,
+            (SSE_PATH, &HttpMethod::GET) => self.open_stream(who).await,
+            (MESSAGES_PATH, &HttpMethod::POST) => self.message(req, who).await,
             (SSE_PATH, _) => text(StatusCode::METHOD_NOT_ALLOWED, "GET\n"),
             _ => text(StatusCode::METHOD_NOT_ALLOWED, "POST\n"),
         }
     }
 
     /// `GET /sse`: a new session, and its stream.
-    async fn open_stream(&self) -> Response<Body> {
-        let session = match self.start_session().await {
+    async fn open_stream(&self, who: &Principal) -> Response<Body> {
+        let session = match self.start_session(who).await {
             Ok(s) => s,
             Err(refused) => return *refused,
         };
@@ -49,9 +53,9 @@ impl Front {
     }
 
     /// `POST /messages?sessionId=ID`: one message on to the session's child.
-    async fn message(&self, req: Request<Incoming>) -> Response<Body> {
+    async fn message(&self, req: Request<Incoming>, who: &Principal) -> Response<Body> {
         let id = req.uri().query().and_then(session_id).map(str::to_owned);
-        let session = match self.session(id) {
+        let session = match self.session(id, who) {
             Ok(s) if s.is_legacy() => s,
             // A Streamable HTTP session is not reached this way.
             Ok(_) => return super::reply::session_gone(),

@@ -23,6 +23,7 @@
 //!   it left waiting is answered with an error, and the next request of
 //!   that session gets 404, as the specification says of a session gone.
 
+mod access;
 mod call;
 pub mod child;
 mod legacy;
@@ -37,10 +38,10 @@ mod shared;
 use crate::jsonrpc::{self, Form, Method};
 use crate::sync::Locked;
 use crate::text::Chain;
+pub use access::{Keys, KeysError, Principal};
 use child::Program;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
-use hyper::header::{HOST, ORIGIN};
 use hyper::{Method as HttpMethod, Request, Response, StatusCode};
 use reply::{busy, empty, event_stream, rpc_error, session_gone, text, too_large, Body};
 use session::Session;
@@ -79,6 +80,9 @@ pub struct Settings {
     pub drain_timeout: Duration,
     /// One server process for every handshake-era session (`--shared`).
     pub shared: bool,
+    /// The bearer keys a request must present one of
+    /// (`--bearer-token-file`); `None` admits anyone.
+    pub keys: Option<Arc<Keys>>,
 }
 
 /// Why `serve` could not start.
@@ -137,7 +141,7 @@ pub async fn run(
         front.settings.program.command,
         front.settings.path
     );
-    if !bound.ip().is_loopback() {
+    if !bound.ip().is_loopback() && front.settings.keys.is_none() {
         tracing::warn!("listening on {bound}, beyond this machine, with no authentication: anyone who reaches it can use the server");
     }
     let reaper = tokio::spawn(Arc::clone(&front).reap_idle());
@@ -224,21 +228,38 @@ impl Front {
         let started = Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
+        let mut who = Principal::Anyone;
+        let mcp = path == self.settings.path;
         let resp = match path.as_str() {
             "/healthz" => text(StatusCode::OK, "ok\n"),
             "/readyz" => self.ready(),
-            p if p == self.settings.path => match self.guard(&req) {
-                Some(refused) => refused,
-                None => self.mcp(req).await,
-            },
-            legacy::SSE_PATH | legacy::MESSAGES_PATH => match self.guard(&req) {
-                Some(refused) => refused,
-                None => self.legacy(req).await,
-            },
+            p if mcp || p == legacy::SSE_PATH || p == legacy::MESSAGES_PATH => {
+                // The guard first, then the credentials.
+                let admitted = match self.guard(&req) {
+                    Some(refused) => Err(Box::new(refused)),
+                    None => self.admit(&req),
+                };
+                match admitted {
+                    Err(refused) => *refused,
+                    Ok(w) => {
+                        who = w;
+                        let front = Arc::clone(&self);
+                        if mcp {
+                            front.mcp(req, &who).await
+                        } else {
+                            front.legacy(req, &who).await
+                        }
+                    }
+                }
+            }
             _ => text(StatusCode::NOT_FOUND, "not found\n"),
         };
+        let by = match &who {
+            Principal::Anyone => String::new(),
+            w => format!(" by {w}"),
+        };
         tracing::info!(
-            "{method} {path} → {} in {:.1} ms",
+            "{method} {path}{by} → {} in {:.1} ms",
             resp.status().as_u16(),
             started.elapsed().as_secs_f64() * 1000.0
         );
@@ -260,76 +281,27 @@ impl Front {
         }
     }
 
-    /// The guard against DNS rebinding: a `Host` this server answers to,
-    /// and an `Origin` (when a browser sends one) of its own or allowed.
-    fn guard(&self, req: &Request<Incoming>) -> Option<Response<Body>> {
-        let host = req
-            .headers()
-            .get(HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_ascii_lowercase);
-        let loopback = self.settings.listen.ip().is_loopback();
-        if loopback
-            && !host
-                .as_deref()
-                .is_some_and(|h| self.own_hosts.iter().any(|o| o == h))
-        {
-            tracing::warn!(
-                "refused a request for the host {:?}",
-                host.as_deref().map(crate::text::for_log)
-            );
-            return Some(rpc_error(
-                StatusCode::FORBIDDEN,
-                -32000,
-                "Forbidden: the Host is not this server's",
-            ));
-        }
-        let origin = req.headers().get(ORIGIN)?;
-        let origin = origin
-            .to_str()
-            .unwrap_or_default()
-            .trim_end_matches('/')
-            .to_ascii_lowercase();
-        let own = ["http://", "https://"].iter().any(|scheme| {
-            self.own_hosts
-                .iter()
-                .any(|h| origin == format!("{scheme}{h}"))
-        });
-        let allowed = self
-            .settings
-            .allowed_origins
-            .iter()
-            .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin));
-        if own || allowed {
-            return None;
-        }
-        tracing::warn!(
-            "refused a request from the origin {:?} (--allow-origin admits one)",
-            crate::text::for_log(&origin)
-        );
-        Some(rpc_error(
-            StatusCode::FORBIDDEN,
-            -32000,
-            "Forbidden: the Origin is not allowed",
-        ))
-    }
-
-    async fn mcp(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+    async fn mcp(self: Arc<Self>, req: Request<Incoming>, who: &Principal) -> Response<Body> {
         let session = req
             .headers()
             .get(SESSION_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         match *req.method() {
-            HttpMethod::POST => self.post(req, session).await,
-            HttpMethod::GET => self.get(&req, session),
-            HttpMethod::DELETE => self.delete(session),
+            HttpMethod::POST => self.post(req, session, who).await,
+            HttpMethod::GET => self.get(&req, session, who),
+            HttpMethod::DELETE => self.delete(session, who),
             _ => text(StatusCode::METHOD_NOT_ALLOWED, "POST, GET or DELETE\n"),
         }
     }
 
-    /// The session a request names: 400 without one, 404 for one gone.
-    fn session(&self, id: Option<String>) -> Result<Arc<Session>, Box<Response<Body>>> {
+    /// The session a request of `who` names: 400 without one, 404 for one
+    /// gone, or started by someone else.
+    fn session(
+        &self,
+        id: Option<String>,
+        who: &Principal,
+    ) -> Result<Arc<Session>, Box<Response<Body>>> {
         let Some(id) = id else {
             return Err(Box::new(rpc_error(
                 StatusCode::BAD_REQUEST,
@@ -338,8 +310,11 @@ impl Front {
             )));
         };
         let mut sessions = self.sessions.locked();
-        if let Some(s) = sessions.get(&id).filter(|s| s.alive()) {
-            return Ok(Arc::clone(s));
+        match sessions.get(&id) {
+            Some(s) if s.alive() && s.owner == *who => return Ok(Arc::clone(s)),
+            // Another's session is not reached, nor told apart from none.
+            Some(s) if s.alive() => return Err(Box::new(session_gone())),
+            _ => {}
         }
         // One whose child ended is forgotten now.
         sessions.remove(&id);
@@ -350,6 +325,7 @@ impl Front {
         self: Arc<Self>,
         req: Request<Incoming>,
         session: Option<String>,
+        who: &Principal,
     ) -> Response<Body> {
         let limit = self.settings.max_message;
         // The revision the client speaks, for its streams' priming event.
@@ -371,9 +347,9 @@ impl Front {
             if session.is_some() {
                 return rpc_error(StatusCode::BAD_REQUEST, -32600, "Invalid Request: the session is initialized already; start a new one without Mcp-Session-Id");
             }
-            return self.initialize(&m).await;
+            return self.initialize(&m, who).await;
         }
-        let s = match self.session(session) {
+        let s = match self.session(session, who) {
             Ok(s) => s,
             Err(refused) => return *refused,
         };
@@ -395,11 +371,11 @@ impl Front {
 
     /// `initialize`: a new session, whose child gets the client's own
     /// `initialize`.
-    async fn initialize(self: Arc<Self>, m: &jsonrpc::Message) -> Response<Body> {
+    async fn initialize(self: Arc<Self>, m: &jsonrpc::Message, who: &Principal) -> Response<Body> {
         let Some(id) = m.id().cloned() else {
             return rpc_error(StatusCode::BAD_REQUEST, -32600, "Invalid Request");
         };
-        let session = match self.start_session().await {
+        let session = match self.start_session(who).await {
             Ok(s) => s,
             Err(refused) => return *refused,
         };
@@ -425,7 +401,7 @@ impl Front {
 
     /// A new session with a child of its own, not yet in the table; 503
     /// while draining or full, 500 when the child cannot start.
-    async fn start_session(&self) -> Result<Arc<Session>, Box<Response<Body>>> {
+    async fn start_session(&self, who: &Principal) -> Result<Arc<Session>, Box<Response<Body>>> {
         if self.draining.load(std::sync::atomic::Ordering::Relaxed) {
             return Err(Box::new(busy("mcp-bridge serve is shutting down")));
         }
@@ -457,14 +433,19 @@ impl Front {
             self.settings.program.command,
             running.pid.unwrap_or(0)
         );
-        let session = Session::new(session_id, label, running);
+        let session = Session::new(session_id, label, running, who.clone());
         tokio::spawn(Arc::clone(&session).pump(from_child));
         Ok(session)
     }
 
     /// GET: the stream of what the server sends on its own, or a stream
     /// resumed after the event `Last-Event-ID` names.
-    fn get(&self, req: &Request<Incoming>, session: Option<String>) -> Response<Body> {
+    fn get(
+        &self,
+        req: &Request<Incoming>,
+        session: Option<String>,
+        who: &Principal,
+    ) -> Response<Body> {
         let accepts = req
             .headers()
             .get(hyper::header::ACCEPT)
@@ -476,7 +457,7 @@ impl Front {
                 "GET takes Accept: text/event-stream\n",
             );
         }
-        let s = match self.session(session) {
+        let s = match self.session(session, who) {
             Ok(s) => s,
             Err(refused) => return *refused,
         };
@@ -492,8 +473,8 @@ impl Front {
     }
 
     /// DELETE: the session and its child end.
-    fn delete(&self, session: Option<String>) -> Response<Body> {
-        let s = match self.session(session) {
+    fn delete(&self, session: Option<String>, who: &Principal) -> Response<Body> {
+        let s = match self.session(session, who) {
             Ok(s) => s,
             Err(refused) => return *refused,
         };

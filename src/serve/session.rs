@@ -12,6 +12,7 @@
 //! nothing; a stream whose reader is too slow is let go, not grown.
 
 use super::child::{FromChild, Running};
+use super::Principal;
 use crate::jsonrpc::{self, Form, Id, Message, MessageKind, Method};
 use crate::sync::Locked;
 use bytes::Bytes;
@@ -59,6 +60,8 @@ pub struct Session {
     pub id: String,
     /// A short form of the id, for the log.
     pub label: String,
+    /// Who started it: only they reach it.
+    pub owner: Principal,
     child: Mutex<Option<Running>>,
     to_child: mpsc::Sender<Bytes>,
     streams: Mutex<Streams>,
@@ -170,10 +173,11 @@ pub fn parse_event_id(id: &str) -> Option<(u64, u64)> {
 
 impl Session {
     /// A session over `child`; `label` names it in the log ([`label`]).
-    pub fn new(id: String, label: String, child: Running) -> Arc<Session> {
+    pub fn new(id: String, label: String, child: Running, owner: Principal) -> Arc<Session> {
         Arc::new(Session {
             id,
             label,
+            owner,
             to_child: child.sender(),
             child: Mutex::new(Some(child)),
             streams: Mutex::new(Streams::default()),
