@@ -300,6 +300,10 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l max-sess
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l idle-timeout -d 'End a session (and its server process) idle this long' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l drain-timeout -d 'At shutdown, how long requests in flight may take to finish' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l bearer-token-file -d 'Require `Authorization: Bearer KEY` with one of the keys in FILE (one a line; # starts a comment); anything else gets 401. Keep the file readable by its owner only' -r -F
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l auth-issuer -d 'Accept access tokens (JWTs) this OAuth authorization server signs for this server (repeatable); its keys come from its metadata. Clients find it in /.well-known/oauth-protected-resource' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l public-url -d 'The URL clients reach this server by, when it is not the address it listens on (behind a proxy or TLS): its resource identifier and metadata are made from it' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l audience -d 'The audience tokens must name [default: the public URL and --path]' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l require-scope -d 'A scope every token must grant (repeatable); without it, 403 insufficient_scope' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l shared -d 'Run one server process for every session, instead of one each (for a server too heavy to start per client): ids are remapped so that answers never cross, and the server sees the first client\'s initialize only'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'

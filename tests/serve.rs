@@ -8,12 +8,11 @@
 
 mod common;
 
+use common::served::Served;
 use common::{peers, Bridge};
 use serde_json::{json, Value};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::process::{Child, Command};
 
 /// server-everything's stdio mode.
 fn everything() -> Vec<String> {
@@ -24,64 +23,6 @@ fn everything() -> Vec<String> {
         "run scripts/test.sh: it installs the peers"
     );
     vec!["node".into(), script.display().to_string(), "stdio".into()]
-}
-
-/// A running `mcp-bridge serve`, its stderr kept.
-struct Served {
-    /// Held for `kill_on_drop`; the Linux-only tests signal it.
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-    child: Child,
-    url: String,
-    port: u16,
-    stderr: Arc<Mutex<String>>,
-}
-
-impl Served {
-    async fn start(args: &[&str], server: &[String]) -> Served {
-        let port = common::free_port();
-        let mut cmd = Command::new(common::bin());
-        cmd.args(["serve", "--port", &port.to_string(), "-v"])
-            .args(args)
-            .arg("--")
-            .args(server)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true);
-        let mut child = cmd.spawn().expect("start mcp-bridge serve");
-        let stderr = common::keep_stderr(child.stderr.take().unwrap());
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(
-                Instant::now() < deadline,
-                "serve did not listen: {}",
-                stderr.lock().unwrap()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        Served {
-            child,
-            url: format!("http://127.0.0.1:{port}/mcp"),
-            port,
-            stderr,
-        }
-    }
-
-    fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
-    }
-
-    /// The pids of the children started so far, from the log.
-    fn pids(&self) -> Vec<u32> {
-        self.stderr()
-            .lines()
-            .filter_map(|l| l.split("(pid ").nth(1))
-            .filter_map(|p| p.trim_end_matches(')').parse().ok())
-            .collect()
-    }
 }
 
 fn client() -> reqwest::Client {

@@ -62,6 +62,27 @@ pub struct ServeOptions {
     #[arg(long, value_name = "FILE")]
     pub bearer_token_file: Option<std::path::PathBuf>,
 
+    /// Accept access tokens (JWTs) this OAuth authorization server signs
+    /// for this server (repeatable); its keys come from its metadata.
+    /// Clients find it in /.well-known/oauth-protected-resource.
+    #[arg(long = "auth-issuer", value_name = "URL", value_parser = parse_issuer)]
+    pub auth_issuer: Vec<String>,
+
+    /// The URL clients reach this server by, when it is not the address it
+    /// listens on (behind a proxy or TLS): its resource identifier and
+    /// metadata are made from it.
+    #[arg(long, value_name = "URL", value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+
+    /// The audience tokens must name [default: the public URL and --path].
+    #[arg(long, value_name = "URI")]
+    pub audience: Option<String>,
+
+    /// A scope every token must grant (repeatable); without it, 403
+    /// insufficient_scope.
+    #[arg(long = "require-scope", value_name = "SCOPE")]
+    pub require_scope: Vec<String>,
+
     /// Where logs go and how many.
     #[command(flatten)]
     pub logging: LoggingOptions,
@@ -77,6 +98,36 @@ fn parse_path(s: &str) -> Result<String, ValueError> {
         Ok(s.to_owned())
     } else {
         Err(ValueError::Path(s.to_owned()))
+    }
+}
+
+/// `--auth-issuer`: https, or http on loopback (a test's or a local
+/// authorization server).
+fn parse_issuer(s: &str) -> Result<String, ValueError> {
+    let u = url::Url::parse(s).map_err(|_| ValueError::Issuer(s.to_owned()))?;
+    let local = matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    let ok = (u.scheme() == "https" || (u.scheme() == "http" && local))
+        && u.query().is_none()
+        && u.fragment().is_none();
+    if ok {
+        Ok(s.trim_end_matches('/').to_owned())
+    } else {
+        Err(ValueError::Issuer(s.to_owned()))
+    }
+}
+
+/// `--public-url`: an http(s) URL with no query or fragment (a path is the
+/// prefix a proxy serves this server under).
+fn parse_public_url(s: &str) -> Result<String, ValueError> {
+    let u = url::Url::parse(s).map_err(|_| ValueError::PublicUrl(s.to_owned()))?;
+    let ok = matches!(u.scheme(), "http" | "https")
+        && u.query().is_none()
+        && u.fragment().is_none()
+        && u.host_str().is_some();
+    if ok {
+        Ok(s.trim_end_matches('/').to_owned())
+    } else {
+        Err(ValueError::PublicUrl(s.to_owned()))
     }
 }
 

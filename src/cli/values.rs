@@ -20,6 +20,12 @@ pub enum ValueError {
     /// Not an absolute path for `serve --path`.
     #[error("{0:?} is not a path that starts with / (and has no ?, # or space)")]
     Path(String),
+    /// Not an https URL (or http on loopback) for `serve --auth-issuer`.
+    #[error("{0:?} is not an issuer URL (https, or http on localhost; no query)")]
+    Issuer(String),
+    /// Not an http(s) URL for `serve --public-url`.
+    #[error("{0:?} is not an http(s) URL with no query")]
+    PublicUrl(String),
     /// Not `KEY=VALUE` for `serve --env` (the value is not shown).
     #[error("not KEY=VALUE with a KEY")]
     EnvPair,

@@ -23,12 +23,17 @@ pub fn command(o: &ServeOptions) -> ExitCode {
     };
     let keys = match o.bearer_token_file.as_deref().map(serve::Keys::load) {
         None => None,
-        Some(Ok(k)) => Some(std::sync::Arc::new(k)),
+        Some(Ok(k)) => Some(k),
         Some(Err(e)) => return super::failed(&e),
+    };
+    let listen = SocketAddr::new(ip, o.port);
+    let auth = match auth(o, keys, listen) {
+        Ok(a) => a,
+        Err(code) => return code,
     };
     let (command, args) = o.command.split_first().expect("clap requires COMMAND");
     let settings = serve::Settings {
-        listen: SocketAddr::new(ip, o.port),
+        listen,
         path: o.path.clone(),
         program: Program {
             command: command.clone(),
@@ -42,7 +47,7 @@ pub fn command(o: &ServeOptions) -> ExitCode {
         idle_timeout: o.idle_timeout,
         drain_timeout: o.drain_timeout,
         shared: o.shared,
-        keys,
+        auth,
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
@@ -52,4 +57,44 @@ pub fn command(o: &ServeOptions) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => super::failed(&e),
     }
+}
+
+/// What a request must present, from the options: `None` when neither
+/// keys nor issuers are given.
+fn auth(
+    o: &ServeOptions,
+    keys: Option<serve::Keys>,
+    listen: SocketAddr,
+) -> Result<Option<std::sync::Arc<serve::Auth>>, ExitCode> {
+    if keys.is_none() && o.auth_issuer.is_empty() {
+        return Ok(None);
+    }
+    let public = match &o.public_url {
+        Some(p) => p.clone(),
+        None if listen.ip().is_loopback() || o.auth_issuer.is_empty() => {
+            format!("http://{listen}")
+        }
+        None => {
+            return Err(super::usage_error(
+                "--auth-issuer on an address beyond loopback needs --public-url: the URL clients reach this server by, which tokens must name".to_owned(),
+            ))
+        }
+    };
+    let (resource, metadata_url) = serve::Auth::locations(&public, &o.path);
+    let issuers = if o.auth_issuer.is_empty() {
+        None
+    } else {
+        match serve::Issuers::new(&o.auth_issuer) {
+            Ok(i) => Some(i),
+            Err(e) => return Err(super::failed(&e)),
+        }
+    };
+    Ok(Some(std::sync::Arc::new(serve::Auth {
+        keys,
+        issuers,
+        audience: o.audience.clone().unwrap_or_else(|| resource.clone()),
+        resource,
+        metadata_url,
+        required: o.require_scope.clone(),
+    })))
 }

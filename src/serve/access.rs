@@ -10,17 +10,29 @@
 //!   their SHA-256 digests, and a presented token is compared, digest to
 //!   digest, with every key, so that neither the time taken nor the order
 //!   of the keys says anything about them (a digest leaks nothing of its
-//!   key). The principal found, never the token, is logged and bound to
-//!   the sessions it starts: a session is not reached with another key.
+//!   key).
+//! - **Tokens of an authorization server** (`--auth-issuer`): `serve` is an
+//!   OAuth 2.1 resource server. It publishes its protected-resource
+//!   metadata (RFC 9728) naming the issuers, answers 401 with a challenge
+//!   that points to it, and takes a JWT access token an issuer signed for
+//!   this resource (`serve/tokens.rs`, `serve/issuers.rs`); a token without
+//!   a scope `--require-scope` names gets 403 `insufficient_scope`.
+//!
+//! The principal found, never the token, is logged and bound to the
+//! sessions it starts: a session is not reached by anyone else. Nothing of
+//! the credentials reaches a server process.
 
+use super::issuers::{CheckError, Issuers};
 use super::reply::{rpc_error, Body};
 use super::Front;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, AUTHORIZATION, HOST, ORIGIN, WWW_AUTHENTICATE};
+use hyper::header::{HeaderValue, AUTHORIZATION, HOST, ORIGIN, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
 use ring::digest::{digest, SHA256};
 use std::path::{Path, PathBuf};
 
+/// Where the protected-resource metadata is (RFC 9728, 3).
+pub const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 /// The longest `Authorization` value read.
 const MAX_CREDENTIALS: usize = 8192;
 /// The most keys a file may hold.
@@ -34,6 +46,37 @@ pub enum Principal {
     /// The holder of the key on this line of `--bearer-token-file`
     /// (counting from 1, blank lines and comments included).
     Key(usize),
+    /// The subject of a token an issuer signed, with the scopes it grants.
+    Subject {
+        /// The issuer.
+        issuer: String,
+        /// `sub` (or, without one, the client's id).
+        subject: String,
+        /// The scopes granted.
+        scopes: Vec<String>,
+    },
+}
+
+impl Principal {
+    /// Whether `other` is the same holder (whatever the scopes of its
+    /// token now): the one a session answers.
+    pub fn same_holder(&self, other: &Principal) -> bool {
+        match (self, other) {
+            (
+                Principal::Subject {
+                    issuer: a,
+                    subject: x,
+                    ..
+                },
+                Principal::Subject {
+                    issuer: b,
+                    subject: y,
+                    ..
+                },
+            ) => a == b && x == y,
+            _ => self == other,
+        }
+    }
 }
 
 impl std::fmt::Display for Principal {
@@ -41,8 +84,38 @@ impl std::fmt::Display for Principal {
         match self {
             Principal::Anyone => f.write_str("anyone"),
             Principal::Key(line) => write!(f, "the key of line {line}"),
+            Principal::Subject {
+                issuer,
+                subject,
+                scopes,
+            } => write!(
+                f,
+                "{} of {} (scopes: {})",
+                crate::text::clean(subject, 100),
+                crate::text::clean(issuer, 200),
+                crate::text::clean(&scopes.join(" "), 300)
+            ),
         }
     }
+}
+
+/// What a request must present: one of the bearer keys, or a token one of
+/// the issuers signed for this resource, with the scopes it needs.
+#[derive(Debug)]
+pub struct Auth {
+    /// `--bearer-token-file`.
+    pub keys: Option<Keys>,
+    /// `--auth-issuer`.
+    pub issuers: Option<Issuers>,
+    /// This server as a resource (RFC 8707), as its metadata names it.
+    pub resource: String,
+    /// What tokens must name as their audience (the resource, unless
+    /// `--audience` says otherwise).
+    pub audience: String,
+    /// Where its protected-resource metadata is (RFC 9728).
+    pub metadata_url: String,
+    /// Scopes every request needs (`--require-scope`).
+    pub required: Vec<String>,
 }
 
 /// The bearer keys a request must present one of.
@@ -143,6 +216,88 @@ impl Keys {
     }
 }
 
+impl Auth {
+    /// The resource identifier and metadata URL of a server reached at
+    /// `public` (an origin, perhaps with a proxy's path prefix) under
+    /// `path`: the well-known name goes between the origin and the path
+    /// (RFC 9728, 3.1).
+    pub fn locations(public: &str, path: &str) -> (String, String) {
+        let public = public.trim_end_matches('/');
+        let start = public.find("://").map_or(0, |i| i + 3);
+        let (origin, prefix) = match public[start..].find('/') {
+            Some(p) => public.split_at(start + p),
+            None => (public, ""),
+        };
+        (
+            format!("{public}{path}"),
+            format!("{origin}{METADATA_PATH}{prefix}{path}"),
+        )
+    }
+
+    /// A refusal with its challenge (RFC 6750, 3; RFC 9728, 5.1): where the
+    /// metadata is when issuers are configured, the scopes needed, and the
+    /// error when credentials were given.
+    fn refuse(&self, status: StatusCode, error: Option<&str>, why: &str) -> Box<Response<Body>> {
+        let mut params = Vec::new();
+        if self.issuers.is_some() {
+            params.push(format!(
+                "resource_metadata=\"{}\"",
+                quoted(&self.metadata_url)
+            ));
+        } else {
+            params.push("realm=\"mcp\"".to_owned());
+        }
+        if !self.required.is_empty() {
+            params.push(format!("scope=\"{}\"", quoted(&self.required.join(" "))));
+        }
+        if let Some(e) = error {
+            params.push(format!("error=\"{e}\""));
+            params.push(format!("error_description=\"{}\"", quoted(why)));
+        }
+        tracing::warn!("refused a request: {why}");
+        let mut r = rpc_error(status, -32001, &format!("Unauthorized: {why}"));
+        if let Ok(v) = HeaderValue::from_str(&format!("Bearer {}", params.join(", "))) {
+            r.headers_mut().insert(WWW_AUTHENTICATE, v);
+        }
+        Box::new(r)
+    }
+
+    /// The protected-resource metadata (RFC 9728, 2), when issuers are
+    /// configured.
+    pub fn metadata(&self) -> Option<Response<Body>> {
+        let issuers = self.issuers.as_ref()?;
+        let mut doc = serde_json::json!({
+            "resource": self.resource,
+            "authorization_servers": issuers.urls().collect::<Vec<_>>(),
+            "bearer_methods_supported": ["header"],
+            "resource_name": "mcp-bridge serve",
+        });
+        if !self.required.is_empty() {
+            doc["scopes_supported"] = serde_json::json!(self.required);
+        }
+        let mut r = super::reply::json(StatusCode::OK, bytes::Bytes::from(doc.to_string()));
+        // Public metadata, read by browser clients from other origins.
+        r.headers_mut().insert(
+            hyper::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            HeaderValue::from_static("*"),
+        );
+        Some(r)
+    }
+}
+
+/// `s` as the inside of an HTTP quoted-string.
+fn quoted(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c == '"' || c == '\\' || c.is_control() {
+                '\''
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 fn sha256(bytes: &[u8]) -> [u8; 32] {
     let mut out = [0; 32];
     out.copy_from_slice(digest(&SHA256, bytes).as_ref());
@@ -177,9 +332,13 @@ fn warn_if_others_read(path: &Path) {
 }
 
 impl Front {
-    /// Who sent `req`, or the 401 that refuses it.
-    pub(super) fn admit(&self, req: &Request<Incoming>) -> Result<Principal, Box<Response<Body>>> {
-        let Some(keys) = &self.settings.keys else {
+    /// Who sent `req`, or the 401 (403 for a missing scope, 503 when the
+    /// issuer's keys cannot be had) that refuses it.
+    pub(super) async fn admit(
+        &self,
+        req: &Request<Incoming>,
+    ) -> Result<Principal, Box<Response<Body>>> {
+        let Some(auth) = &self.settings.auth else {
             return Ok(Principal::Anyone);
         };
         let given = req.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes);
@@ -190,28 +349,68 @@ impl Front {
                 let (scheme, token) = v.trim().split_once(' ')?;
                 scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
             });
-        match token.and_then(|t| keys.holder(t)) {
-            Some(line) => Ok(Principal::Key(line)),
-            None => {
-                // With no credentials, no error code (RFC 6750, 3.1).
-                let (challenge, why) = match given {
-                    None => (r#"Bearer realm="mcp""#, "a bearer token is required"),
-                    Some(_) => (
-                        r#"Bearer realm="mcp", error="invalid_token", error_description="the token is not one of this server's keys""#,
-                        "the token is not one of this server's keys",
-                    ),
-                };
-                tracing::warn!("refused a request: {why}");
+        let Some(token) = token else {
+            let why = match given {
+                None => "a bearer token is required",
+                Some(_) => "the Authorization header is not a bearer token",
+            };
+            return Err(auth.refuse(StatusCode::UNAUTHORIZED, None, why));
+        };
+        if let Some(line) = auth.keys.as_ref().and_then(|k| k.holder(token)) {
+            return Ok(Principal::Key(line));
+        }
+        let Some(issuers) = &auth.issuers else {
+            let why = "the token is not one of this server's keys";
+            return Err(auth.refuse(StatusCode::UNAUTHORIZED, Some("invalid_token"), why));
+        };
+        let claims = match issuers.check(token, &auth.audience).await {
+            Ok(c) => c,
+            Err(CheckError::Invalid(e)) => {
+                let why = e.to_string();
+                return Err(auth.refuse(StatusCode::UNAUTHORIZED, Some("invalid_token"), &why));
+            }
+            Err(e) => {
+                tracing::error!("{e}", e = crate::text::Chain(&e));
                 let mut r = rpc_error(
-                    StatusCode::UNAUTHORIZED,
+                    StatusCode::SERVICE_UNAVAILABLE,
                     -32001,
-                    &format!("Unauthorized: {why}"),
+                    "the authorization server's keys cannot be fetched; try again later",
                 );
                 r.headers_mut()
-                    .insert(WWW_AUTHENTICATE, HeaderValue::from_static(challenge));
-                Err(Box::new(r))
+                    .insert(RETRY_AFTER, HeaderValue::from_static("30"));
+                return Err(Box::new(r));
             }
+        };
+        let scopes = claims.scopes();
+        let missing: Vec<&String> = auth
+            .required
+            .iter()
+            .filter(|s| !scopes.contains(s))
+            .collect();
+        if !missing.is_empty() {
+            let why = "the token lacks a scope this server requires";
+            return Err(auth.refuse(StatusCode::FORBIDDEN, Some("insufficient_scope"), why));
         }
+        let subject = claims.sub.or(claims.client_id).unwrap_or_default();
+        Ok(Principal::Subject {
+            issuer: claims.iss,
+            subject,
+            scopes,
+        })
+    }
+
+    /// Whether `path` is where the protected-resource metadata is: the
+    /// well-known name alone, or followed by the MCP path (RFC 9728, 3.1).
+    pub(super) fn is_metadata_path(&self, path: &str) -> bool {
+        path.strip_prefix(METADATA_PATH).is_some_and(|rest| {
+            rest.is_empty()
+                || rest == self.settings.path
+                || self
+                    .settings
+                    .auth
+                    .as_ref()
+                    .is_some_and(|a| a.metadata_url.ends_with(&format!("{METADATA_PATH}{rest}")))
+        })
     }
 
     /// The guard against DNS rebinding: a `Host` this server answers to,
@@ -291,6 +490,21 @@ mod tests {
         assert_eq!(k.holder("alpha-12"), None);
         assert_eq!(k.holder(""), None);
         assert_eq!(format!("{k:?}"), "Keys(2 keys)");
+    }
+
+    #[test]
+    fn the_metadata_goes_between_the_origin_and_the_path() {
+        assert_eq!(
+            Auth::locations("https://tools.example/team/", "/mcp"),
+            (
+                "https://tools.example/team/mcp".to_owned(),
+                "https://tools.example/.well-known/oauth-protected-resource/team/mcp".to_owned()
+            )
+        );
+        assert_eq!(
+            Auth::locations("http://127.0.0.1:8080", "/mcp").1,
+            "http://127.0.0.1:8080/.well-known/oauth-protected-resource/mcp"
+        );
     }
 
     #[test]

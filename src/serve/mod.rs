@@ -26,6 +26,7 @@
 mod access;
 mod call;
 pub mod child;
+mod issuers;
 mod legacy;
 mod listen;
 mod modern;
@@ -34,15 +35,17 @@ mod pool;
 mod reply;
 pub mod session;
 mod shared;
+mod tokens;
 
 use crate::jsonrpc::{self, Form, Method};
 use crate::sync::Locked;
 use crate::text::Chain;
-pub use access::{Keys, KeysError, Principal};
+pub use access::{Auth, Keys, KeysError, Principal};
 use child::Program;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::{Method as HttpMethod, Request, Response, StatusCode};
+pub use issuers::Issuers;
 use reply::{busy, empty, event_stream, rpc_error, session_gone, text, too_large, Body};
 use session::Session;
 use std::collections::HashMap;
@@ -80,9 +83,9 @@ pub struct Settings {
     pub drain_timeout: Duration,
     /// One server process for every handshake-era session (`--shared`).
     pub shared: bool,
-    /// The bearer keys a request must present one of
-    /// (`--bearer-token-file`); `None` admits anyone.
-    pub keys: Option<Arc<Keys>>,
+    /// What a request must present (`--bearer-token-file`,
+    /// `--auth-issuer`); `None` admits anyone.
+    pub auth: Option<Arc<Auth>>,
 }
 
 /// Why `serve` could not start.
@@ -141,7 +144,7 @@ pub async fn run(
         front.settings.program.command,
         front.settings.path
     );
-    if !bound.ip().is_loopback() && front.settings.keys.is_none() {
+    if !bound.ip().is_loopback() && front.settings.auth.is_none() {
         tracing::warn!("listening on {bound}, beyond this machine, with no authentication: anyone who reaches it can use the server");
     }
     let reaper = tokio::spawn(Arc::clone(&front).reap_idle());
@@ -233,11 +236,17 @@ impl Front {
         let resp = match path.as_str() {
             "/healthz" => text(StatusCode::OK, "ok\n"),
             "/readyz" => self.ready(),
+            p if self.is_metadata_path(p) => self
+                .settings
+                .auth
+                .as_ref()
+                .and_then(|a| a.metadata())
+                .unwrap_or_else(|| text(StatusCode::NOT_FOUND, "not found\n")),
             p if mcp || p == legacy::SSE_PATH || p == legacy::MESSAGES_PATH => {
                 // The guard first, then the credentials.
                 let admitted = match self.guard(&req) {
                     Some(refused) => Err(Box::new(refused)),
-                    None => self.admit(&req),
+                    None => self.admit(&req).await,
                 };
                 match admitted {
                     Err(refused) => *refused,
@@ -311,7 +320,7 @@ impl Front {
         };
         let mut sessions = self.sessions.locked();
         match sessions.get(&id) {
-            Some(s) if s.alive() && s.owner == *who => return Ok(Arc::clone(s)),
+            Some(s) if s.alive() && s.owner.same_holder(who) => return Ok(Arc::clone(s)),
             // Another's session is not reached, nor told apart from none.
             Some(s) if s.alive() => return Err(Box::new(session_gone())),
             _ => {}

@@ -8,6 +8,7 @@ pub mod net;
 pub mod oauth_fake;
 pub mod peers;
 pub mod proxy;
+pub mod served;
 
 use serde_json::{json, Value};
 use std::process::Stdio;

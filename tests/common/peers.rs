@@ -290,22 +290,10 @@ impl OidcDeployment {
 /// `openid offline_access`).
 pub fn oidc_deployment(mode: &str, scopes: &str, ttl: u32, extra: Option<&str>) -> OidcDeployment {
     let python = require(venv_python());
-    require(dir().join("node_modules/oidc-provider/package.json"));
-    let (port, auth_port) = (super::free_port(), super::free_port());
+    let port = super::free_port();
     let resource_url = format!("http://127.0.0.1:{port}/mcp");
-    let (scopes, extra) = (scopes.to_owned(), extra.map(str::to_owned));
-    let make = move || {
-        let mut cmd = Command::new("node");
-        cmd.arg(dir().join("oidc_provider.mjs"))
-            .arg(auth_port.to_string())
-            .arg(&resource_url)
-            .arg(&scopes)
-            .arg(ttl.to_string())
-            .args(extra.as_deref())
-            .current_dir(dir());
-        cmd
-    };
-    let provider = launch(make, auth_port, "oidc-provider (node)", "");
+    let provider = oidc_provider(&resource_url, scopes, ttl, extra);
+    let auth_port = provider.port;
     let issuer = format!("http://localhost:{auth_port}");
     let mode = mode.to_owned();
     let make = move || {
@@ -318,6 +306,32 @@ pub fn oidc_deployment(mode: &str, scopes: &str, ttl: u32, extra: Option<&str>) 
     };
     let resource = launch(make, port, "the Python SDK resource server", "mcp");
     OidcDeployment { resource, provider }
+}
+
+/// oidc-provider alone (`tests/peers/oidc_provider.mjs`, its defaults on),
+/// issuing JWT access tokens for `resource` with `scopes`, living `ttl`
+/// seconds; `extra` scopes added to the ones it lists. Its issuer is
+/// `http://localhost:{port}`.
+pub fn oidc_provider(resource: &str, scopes: &str, ttl: u32, extra: Option<&str>) -> Peer {
+    require(dir().join("node_modules/oidc-provider/package.json"));
+    let auth_port = super::free_port();
+    let (resource, scopes, extra) = (
+        resource.to_owned(),
+        scopes.to_owned(),
+        extra.map(str::to_owned),
+    );
+    let make = move || {
+        let mut cmd = Command::new("node");
+        cmd.arg(dir().join("oidc_provider.mjs"))
+            .arg(auth_port.to_string())
+            .arg(&resource)
+            .arg(&scopes)
+            .arg(ttl.to_string())
+            .args(extra.as_deref())
+            .current_dir(dir());
+        cmd
+    };
+    launch(make, auth_port, "oidc-provider (node)", "")
 }
 
 /// An MCP Apps example server of `@modelcontextprotocol/ext-apps`

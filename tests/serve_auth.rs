@@ -1,0 +1,221 @@
+//! `mcp-bridge serve` as an OAuth 2.1 resource server, in front of
+//! server-everything, with a real authorization server: oidc-provider
+//! (tests/peers/oidc_provider.mjs, pinned, its defaults on), which issues
+//! JWT access tokens for the resource (RFC 8707). The client is mcp-bridge
+//! in bridge mode, which signs in by itself from what `serve` publishes;
+//! the person at the browser is tests/peers/oidc_person.py. Everything
+//! listens on loopback.
+
+mod common;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
+use base64::Engine as _;
+use common::served::Served;
+use common::{peers, Bridge};
+use serde_json::{json, Value};
+
+fn everything() -> Vec<String> {
+    let script =
+        peers::dir().join("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
+    vec!["node".into(), script.display().to_string(), "stdio".into()]
+}
+
+/// A bridge that signs in with a browser (oidc_person.py) and keeps its
+/// tokens in files under `dir`.
+async fn signing_in(url: &str, dir: &std::path::Path) -> Bridge {
+    let data = dir.join("data").display().to_string();
+    let person = peers::dir().join("oidc_person.py").display().to_string();
+    let browser = format!("python3 {person}");
+    let log = dir.join("browser.log").display().to_string();
+    let env = [
+        ("MCP_BRIDGE_DATA_DIR", data.as_str()),
+        ("BROWSER", browser.as_str()),
+        ("BROWSER_LOG", log.as_str()),
+    ];
+    Bridge::start_with_env(url, &["--token-store", "file", "-v"], &env).await
+}
+
+/// The access token the bridge stored under `dir`.
+fn stored_token(dir: &std::path::Path) -> String {
+    let creds = dir.join("data/credentials");
+    let file = std::fs::read_dir(&creds)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.to_string_lossy().ends_with(".secret.json"))
+        .expect("a stored secret");
+    let secret: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    secret["tokens"]["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// POST a `tools/list` to `url` with `token` (none when `None`): the status
+/// and the `WWW-Authenticate` header.
+async fn try_with(url: &str, token: Option<&str>) -> (u16, String) {
+    let mut req = common::person()
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
+    let init = json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{
+        "protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}});
+    let r = req.body(init.to_string()).send().await.unwrap();
+    let challenge = r
+        .headers()
+        .get("www-authenticate")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (r.status().as_u16(), challenge)
+}
+
+/// `token` with its claims edited by `edit`, its header and signature kept
+/// (so the signature no longer verifies), or with a header of its own.
+fn forged(token: &str, header: Option<Value>, edit: impl Fn(&mut Value)) -> String {
+    let parts: Vec<&str> = token.split('.').collect();
+    let mut claims: Value = serde_json::from_slice(&B64.decode(parts[1]).unwrap()).unwrap();
+    edit(&mut claims);
+    let h = header.map_or_else(|| parts[0].to_owned(), |h| B64.encode(h.to_string()));
+    format!("{h}.{}.{}", B64.encode(claims.to_string()), parts[2])
+}
+
+/// End `served`, and wait until it has (its port is taken again next).
+async fn stop(mut served: Served) {
+    served.child.kill().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_bridge_signs_in_to_serve_and_bad_tokens_are_refused_before_any_process() {
+    let port = common::free_port();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let provider = peers::oidc_provider(&url, "mcp:tools", 3600, None);
+    let issuer = format!("http://localhost:{}", provider.port);
+    let args = [
+        "--auth-issuer",
+        issuer.as_str(),
+        "--require-scope",
+        "mcp:tools",
+    ];
+    let served = Served::start_on(port, &args, &everything()).await;
+
+    // Without a token: 401, pointing to the metadata, which names the
+    // issuer and the scope.
+    let (status, challenge) = try_with(&url, None).await;
+    assert_eq!(status, 401);
+    let metadata_url = format!("http://127.0.0.1:{port}/.well-known/oauth-protected-resource/mcp");
+    assert!(
+        challenge.contains(&format!(r#"resource_metadata="{metadata_url}""#))
+            && challenge.contains(r#"scope="mcp:tools""#)
+            && !challenge.contains("error="),
+        "{challenge}"
+    );
+    let metadata = common::person().get(&metadata_url).send().await.unwrap();
+    let metadata: Value = serde_json::from_str(&metadata.text().await.unwrap()).unwrap();
+    assert_eq!(metadata["resource"], url.as_str());
+    assert_eq!(metadata["authorization_servers"], json!([issuer]));
+    assert_eq!(metadata["scopes_supported"], json!(["mcp:tools"]));
+
+    // The bridge signs in by itself and calls a tool.
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = signing_in(&url, dir.path()).await;
+    b.initialize().await;
+    let r = b
+        .call_tool(json!(1), "echo", json!({"message": "signed in"}))
+        .await;
+    assert!(
+        common::text_of(&r).contains("signed in"),
+        "{r}\n{}",
+        b.stderr()
+    );
+    b.close_and_wait().await;
+    let log = served.stderr();
+    assert!(log.contains(&format!("of {issuer} (scopes: ")), "{log}");
+    let token = stored_token(dir.path());
+    assert!(!log.contains(&token), "the token reached serve's log");
+    // The token works raw too; forged ones do not.
+    assert_eq!(try_with(&url, Some(&token)).await.0, 200);
+    let started = served.pids().len();
+    let refused = [
+        (
+            "another audience",
+            forged(&token, None, |c| c["aud"] = json!("http://127.0.0.1:1/mcp")),
+        ),
+        (
+            "another issuer",
+            forged(&token, None, |c| c["iss"] = json!("https://evil.example")),
+        ),
+        (
+            "alg none",
+            forged(&token, Some(json!({"alg": "none"})), |_| {}),
+        ),
+        (
+            "alg HS256",
+            forged(
+                &token,
+                Some(json!({"alg": "HS256", "typ": "at+jwt"})),
+                |_| {},
+            ),
+        ),
+        (
+            "expired",
+            forged(&token, None, |c| c["exp"] = json!(1_000_000_000)),
+        ),
+        (
+            "an unknown key",
+            forged(
+                &token,
+                Some(json!({"alg": "RS256", "kid": "nobody"})),
+                |_| {},
+            ),
+        ),
+        ("not a JWT", "opaque-token-0123".to_owned()),
+    ];
+    for (what, t) in &refused {
+        let (status, challenge) = try_with(&url, Some(t)).await;
+        assert_eq!(status, 401, "{what}");
+        assert!(
+            challenge.contains(r#"error="invalid_token""#),
+            "{what}: {challenge}"
+        );
+    }
+    assert_eq!(
+        served.pids().len(),
+        started,
+        "no process for a refused token"
+    );
+    stop(served).await;
+
+    // The same token on a server that requires a scope it lacks: 403
+    // insufficient_scope, naming the scope, so that a client can step up.
+    let args = [
+        "--auth-issuer",
+        issuer.as_str(),
+        "--require-scope",
+        "mcp:admin",
+    ];
+    let strict = Served::start_on(port, &args, &everything()).await;
+    let (status, challenge) = try_with(&url, Some(&token)).await;
+    assert_eq!(status, 403);
+    assert!(
+        challenge.contains(r#"error="insufficient_scope""#)
+            && challenge.contains(r#"scope="mcp:admin""#),
+        "{challenge}"
+    );
+    assert!(strict.pids().is_empty());
+    stop(strict).await;
+
+    // A genuine token for another audience.
+    let args = [
+        "--auth-issuer",
+        issuer.as_str(),
+        "--audience",
+        "http://127.0.0.1:1/mcp",
+    ];
+    let other = Served::start_on(port, &args, &everything()).await;
+    let (status, challenge) = try_with(&url, Some(&token)).await;
+    assert_eq!(status, 401);
+    assert!(challenge.contains("audience differs"), "{challenge}");
+    assert!(other.pids().is_empty());
+}
