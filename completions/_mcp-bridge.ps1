@@ -323,6 +323,7 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-bridge' -ScriptBlock {
             [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'The URL clients reach this server by, when it is not the address it listens on (behind a proxy or TLS): its resource identifier and metadata are made from it')
             [CompletionResult]::new('--audience', '--audience', [CompletionResultType]::ParameterName, 'The audience tokens must name [default: the public URL and --path]')
             [CompletionResult]::new('--require-scope', '--require-scope', [CompletionResultType]::ParameterName, 'A scope every token must grant (repeatable); without it, 403 insufficient_scope')
+            [CompletionResult]::new('--tool-scope', '--tool-scope', [CompletionResultType]::ParameterName, 'The scope a call of TOOL needs (repeatable); without it, 403 insufficient_scope naming it, so that the client can step up')
             [CompletionResult]::new('--log-file', '--log-file', [CompletionResultType]::ParameterName, 'Write logs to FILE (appending) instead of stderr')
             [CompletionResult]::new('--shared', '--shared', [CompletionResultType]::ParameterName, 'Run one server process for every session, instead of one each (for a server too heavy to start per client): ids are remapped so that answers never cross, and the server sees the first client''s initialize only')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More logging on stderr: -v info (each message), -vv debug, -vvv trace')

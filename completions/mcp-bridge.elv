@@ -311,6 +311,7 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand --public-url 'The URL clients reach this server by, when it is not the address it listens on (behind a proxy or TLS): its resource identifier and metadata are made from it'
             cand --audience 'The audience tokens must name [default: the public URL and --path]'
             cand --require-scope 'A scope every token must grant (repeatable); without it, 403 insufficient_scope'
+            cand --tool-scope 'The scope a call of TOOL needs (repeatable); without it, 403 insufficient_scope naming it, so that the client can step up'
             cand --log-file 'Write logs to FILE (appending) instead of stderr'
             cand --shared 'Run one server process for every session, instead of one each (for a server too heavy to start per client): ids are remapped so that answers never cross, and the server sees the first client''s initialize only'
             cand -v 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'

@@ -219,3 +219,51 @@ async fn a_bridge_signs_in_to_serve_and_bad_tokens_are_refused_before_any_proces
     assert!(challenge.contains("audience differs"), "{challenge}");
     assert!(other.pids().is_empty());
 }
+
+/// `--tool-scope`: a tool that needs more than the token grants gets 403
+/// `insufficient_scope` naming what the call needs, and mcp-bridge steps up
+/// (a second sign-in for the wider scope) and calls it; the session goes
+/// on with the wider token. Other tools need nothing more.
+#[tokio::test]
+async fn a_tool_that_needs_more_scope_makes_the_bridge_step_up() {
+    let port = common::free_port();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let scopes = "mcp:tools mcp:admin";
+    let provider = peers::oidc_provider(&url, scopes, 3600, Some(scopes));
+    let issuer = format!("http://localhost:{}", provider.port);
+    let args = [
+        "--auth-issuer",
+        issuer.as_str(),
+        "--require-scope",
+        "mcp:tools",
+        "--tool-scope",
+        "get-sum=mcp:admin",
+    ];
+    let served = Served::start_on(port, &args, &everything()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = signing_in(&url, dir.path()).await;
+    b.initialize().await;
+    let r = b
+        .call_tool(json!(1), "echo", json!({"message": "plain"}))
+        .await;
+    assert!(common::text_of(&r).contains("plain"), "{r}\n{}", b.stderr());
+    let tabs = std::fs::read_to_string(dir.path().join("browser.log")).unwrap();
+    assert_eq!(tabs.lines().count(), 1, "{tabs}");
+    assert!(
+        !tabs.contains("mcp%3Aadmin"),
+        "asked only what was needed: {tabs}"
+    );
+
+    let r = b
+        .call_tool(json!(2), "get-sum", json!({"a": 40, "b": 2}))
+        .await;
+    assert!(common::text_of(&r).contains("42"), "{r}\n{}", b.stderr());
+    let tabs = std::fs::read_to_string(dir.path().join("browser.log")).unwrap();
+    assert_eq!(tabs.lines().count(), 2, "a second sign-in: {tabs}");
+    let log = served.stderr();
+    assert!(
+        log.contains("the tool \"get-sum\" needs a scope the token lacks"),
+        "{log}"
+    );
+    assert!(log.contains("mcp:admin"), "{log}");
+}

@@ -83,6 +83,11 @@ pub struct ServeOptions {
     #[arg(long = "require-scope", value_name = "SCOPE")]
     pub require_scope: Vec<String>,
 
+    /// The scope a call of TOOL needs (repeatable); without it, 403
+    /// insufficient_scope naming it, so that the client can step up.
+    #[arg(long = "tool-scope", value_name = "TOOL=SCOPE", value_parser = parse_tool_scope)]
+    pub tool_scope: Vec<(String, String)>,
+
     /// Where logs go and how many.
     #[command(flatten)]
     pub logging: LoggingOptions,
@@ -128,6 +133,18 @@ fn parse_public_url(s: &str) -> Result<String, ValueError> {
         Ok(s.trim_end_matches('/').to_owned())
     } else {
         Err(ValueError::PublicUrl(s.to_owned()))
+    }
+}
+
+/// `--tool-scope TOOL=SCOPE`.
+fn parse_tool_scope(s: &str) -> Result<(String, String), ValueError> {
+    match s.split_once('=') {
+        Some((tool, scope))
+            if !tool.is_empty() && !scope.is_empty() && !scope.contains([' ', '"', '\\']) =>
+        {
+            Ok((tool.to_owned(), scope.to_owned()))
+        }
+        _ => Err(ValueError::ToolScope(s.to_owned())),
     }
 }
 

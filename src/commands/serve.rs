@@ -66,6 +66,12 @@ fn auth(
     keys: Option<serve::Keys>,
     listen: SocketAddr,
 ) -> Result<Option<std::sync::Arc<serve::Auth>>, ExitCode> {
+    let scoped = !o.require_scope.is_empty() || !o.tool_scope.is_empty();
+    if o.auth_issuer.is_empty() && scoped {
+        return Err(super::usage_error(
+            "--require-scope and --tool-scope need --auth-issuer: scopes come with an authorization server's tokens".to_owned(),
+        ));
+    }
     if keys.is_none() && o.auth_issuer.is_empty() {
         return Ok(None);
     }
@@ -96,5 +102,6 @@ fn auth(
         resource,
         metadata_url,
         required: o.require_scope.clone(),
+        tool_scopes: o.tool_scope.clone(),
     })))
 }

@@ -24,11 +24,12 @@
 
 use super::issuers::{CheckError, Issuers};
 use super::reply::{rpc_error, Body};
+use super::tokens::sha256;
 use super::Front;
+use crate::jsonrpc::{self, Message, Method};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, AUTHORIZATION, HOST, ORIGIN, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
-use ring::digest::{digest, SHA256};
 use std::path::{Path, PathBuf};
 
 /// Where the protected-resource metadata is (RFC 9728, 3).
@@ -116,6 +117,8 @@ pub struct Auth {
     pub metadata_url: String,
     /// Scopes every request needs (`--require-scope`).
     pub required: Vec<String>,
+    /// The scope a call of a tool needs (`--tool-scope TOOL=SCOPE`).
+    pub tool_scopes: Vec<(String, String)>,
 }
 
 /// The bearer keys a request must present one of.
@@ -238,6 +241,17 @@ impl Auth {
     /// metadata is when issuers are configured, the scopes needed, and the
     /// error when credentials were given.
     fn refuse(&self, status: StatusCode, error: Option<&str>, why: &str) -> Box<Response<Body>> {
+        self.refuse_for(status, error, why, &self.required)
+    }
+
+    /// The same, naming `scopes` as what the request needs.
+    fn refuse_for(
+        &self,
+        status: StatusCode,
+        error: Option<&str>,
+        why: &str,
+        scopes: &[String],
+    ) -> Box<Response<Body>> {
         let mut params = Vec::new();
         if self.issuers.is_some() {
             params.push(format!(
@@ -247,8 +261,8 @@ impl Auth {
         } else {
             params.push("realm=\"mcp\"".to_owned());
         }
-        if !self.required.is_empty() {
-            params.push(format!("scope=\"{}\"", quoted(&self.required.join(" "))));
+        if !scopes.is_empty() {
+            params.push(format!("scope=\"{}\"", quoted(&scopes.join(" "))));
         }
         if let Some(e) = error {
             params.push(format!("error=\"{e}\""));
@@ -272,8 +286,12 @@ impl Auth {
             "bearer_methods_supported": ["header"],
             "resource_name": "mcp-bridge serve",
         });
-        if !self.required.is_empty() {
-            doc["scopes_supported"] = serde_json::json!(self.required);
+        let mut scopes = self.required.clone();
+        scopes.extend(self.tool_scopes.iter().map(|(_, s)| s.clone()));
+        scopes.sort();
+        scopes.dedup();
+        if !scopes.is_empty() {
+            doc["scopes_supported"] = serde_json::json!(scopes);
         }
         let mut r = super::reply::json(StatusCode::OK, bytes::Bytes::from(doc.to_string()));
         // Public metadata, read by browser clients from other origins.
@@ -296,12 +314,6 @@ fn quoted(s: &str) -> String {
             }
         })
         .collect()
-}
-
-fn sha256(bytes: &[u8]) -> [u8; 32] {
-    let mut out = [0; 32];
-    out.copy_from_slice(digest(&SHA256, bytes).as_ref());
-    out
 }
 
 /// RFC 6750's `b64token`: what a bearer token may be made of.
@@ -397,6 +409,41 @@ impl Front {
             subject,
             scopes,
         })
+    }
+
+    /// The 403 for a `tools/call` of a tool whose scope (`--tool-scope`)
+    /// the token of `who` does not grant; it names the scopes the call
+    /// needs, so that the client can step up. Key holders call any tool.
+    pub(super) fn may_call(&self, who: &Principal, m: &Message) -> Option<Response<Body>> {
+        let auth = self.settings.auth.as_ref()?;
+        let Principal::Subject { scopes, .. } = who else {
+            return None;
+        };
+        if auth.tool_scopes.is_empty() || !m.is(&Method::ToolsCall) {
+            return None;
+        }
+        let tool = jsonrpc::params_str(&m.raw, "name")?;
+        let needed = auth.tool_scopes.iter().filter(|(t, _)| *t == tool);
+        let mut missing = needed
+            .map(|(_, s)| s)
+            .filter(|s| !scopes.contains(s))
+            .peekable();
+        missing.peek()?;
+        let mut all = auth.required.clone();
+        all.extend(missing.cloned());
+        all.extend(scopes.iter().cloned());
+        all.sort();
+        all.dedup();
+        let why = format!(
+            "the tool {:?} needs a scope the token lacks",
+            crate::text::clean(&tool, 100)
+        );
+        Some(*auth.refuse_for(
+            StatusCode::FORBIDDEN,
+            Some("insufficient_scope"),
+            &why,
+            &all,
+        ))
     }
 
     /// Whether `path` is where the protected-resource metadata is: the

@@ -13,8 +13,10 @@
 //! per issuer.
 
 use super::tokens::{self, Claims, Invalid, Jwk};
+use crate::sync::Locked;
 use bytes::Bytes;
 use serde::Deserialize;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -28,6 +30,8 @@ const FETCH_LIMIT: Duration = Duration::from_secs(10);
 const MAX_DOCUMENT: usize = 512 * 1024;
 /// The most keys kept of a JWKS.
 const MAX_KEYS: usize = 100;
+/// The most verified tokens remembered (by digest) until they expire.
+const MAX_VERIFIED: usize = 4096;
 
 /// Why an issuer's keys could not be had.
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +97,9 @@ struct Issuer {
 pub struct Issuers {
     list: Vec<Issuer>,
     client: reqwest::Client,
+    /// Tokens verified already, by their SHA-256 digest: a client sends
+    /// the same token with every call, and a signature is checked once.
+    verified: std::sync::Mutex<HashMap<[u8; 32], (Claims, u64)>>,
 }
 
 impl std::fmt::Debug for Issuers {
@@ -121,7 +128,11 @@ impl Issuers {
                 }),
             })
             .collect();
-        Ok(Issuers { list, client })
+        Ok(Issuers {
+            list,
+            client,
+            verified: std::sync::Mutex::new(HashMap::new()),
+        })
     }
 
     /// The issuers' URLs.
@@ -129,8 +140,30 @@ impl Issuers {
         self.list.iter().map(|i| i.url.as_str())
     }
 
-    /// The claims of `token`, once it is found good for `audience`.
+    /// The claims of `token`, once it is found good for `audience` (one
+    /// audience per server: what is remembered was checked for it).
     pub async fn check(&self, token: &str, audience: &str) -> Result<Claims, CheckError> {
+        let digest = tokens::sha256(token.as_bytes());
+        let now = now();
+        if let Some((claims, until)) = self.verified.locked().get(&digest) {
+            if now < *until {
+                return Ok(claims.clone());
+            }
+        }
+        let claims = self.verify(token, audience, now).await?;
+        let mut verified = self.verified.locked();
+        if verified.len() >= MAX_VERIFIED {
+            verified.retain(|_, (_, until)| now < *until);
+            if verified.len() >= MAX_VERIFIED {
+                verified.clear();
+            }
+        }
+        verified.insert(digest, (claims.clone(), claims.valid_until()));
+        Ok(claims)
+    }
+
+    /// The claims of `token`, its signature checked.
+    async fn verify(&self, token: &str, audience: &str, now: u64) -> Result<Claims, CheckError> {
         let unverified = tokens::read(token)?;
         let iss = unverified.claims.iss.trim_end_matches('/');
         let issuer = self
@@ -157,9 +190,6 @@ impl Issuers {
             }
             Arc::clone(&set.keys)
         };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
         Ok(unverified.verify(&keys, audience, now)?)
     }
 
@@ -242,6 +272,13 @@ impl Issuers {
     }
 }
 
+/// Seconds since the epoch.
+fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// Where an issuer's metadata may be, in the order RFC 8414 (section 3.1,
 /// the well-known name between the host and the path) and OpenID Connect
 /// Discovery (appended to the issuer) put it.
@@ -263,6 +300,34 @@ fn metadata_urls(issuer: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_verified_token_is_remembered_until_it_expires() {
+        let issuers = Issuers::new(&["http://127.0.0.1:1".to_owned()]).unwrap();
+        let token = "not.a.jwt";
+        let claims: Claims =
+            serde_json::from_value(serde_json::json!({"iss": "http://127.0.0.1:1", "sub": "ada"}))
+                .unwrap();
+        let digest = tokens::sha256(token.as_bytes());
+        let remember = |until| {
+            issuers
+                .verified
+                .locked()
+                .insert(digest, (claims.clone(), until))
+        };
+        remember(now() + 60);
+        let got = issuers
+            .check(token, "http://127.0.0.1:8080/mcp")
+            .await
+            .unwrap();
+        assert_eq!(got.sub.as_deref(), Some("ada"));
+        // Past its time it is checked again (and this one is no JWT).
+        remember(now() - 1);
+        assert!(matches!(
+            issuers.check(token, "http://127.0.0.1:8080/mcp").await,
+            Err(CheckError::Invalid(Invalid::Malformed))
+        ));
+    }
 
     #[test]
     fn metadata_is_looked_for_where_the_rfcs_put_it() {

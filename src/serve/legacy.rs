@@ -65,6 +65,9 @@ impl Front {
             Ok(m) => m,
             Err(refused) => return *refused,
         };
+        if let Some(refused) = self.may_call(who, &m) {
+            return refused;
+        }
         let sent = match &m.form {
             Form::Request { id, .. } => session.request_on_main(&m, id).await,
             _ => session.notify(&m).await,

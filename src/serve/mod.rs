@@ -347,6 +347,9 @@ impl Front {
             Ok(m) => m,
             Err(refused) => return *refused,
         };
+        if let Some(refused) = self.may_call(who, &m) {
+            return refused;
+        }
         // Sessionless, and 2026-07-28 by its header or its envelope (an
         // `initialize` so marked is refused as a method 2026-07-28 removed).
         if session.is_none() && routing.selects(&m) {

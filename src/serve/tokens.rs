@@ -19,6 +19,14 @@ use serde_json::Value;
 /// How far the clocks of the issuer and of this server may disagree.
 const LEEWAY: u64 = 60;
 
+/// The SHA-256 digest of `bytes`: how a token or a key is remembered
+/// without being kept.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    let mut out = [0; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
+    out
+}
+
 /// Why a token is refused (401, `invalid_token`).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Invalid {
@@ -115,6 +123,12 @@ impl Claims {
         out.sort();
         out.dedup();
         out
+    }
+
+    /// Until when (seconds since the epoch) the token may be taken, as
+    /// [`Unverified::verify`] judges its expiry.
+    pub fn valid_until(&self) -> u64 {
+        self.exp.map_or(0, |exp| exp + LEEWAY)
     }
 
     /// Whether `aud` names `audience` (a string, or one of a list).
