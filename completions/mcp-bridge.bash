@@ -957,7 +957,7 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__serve)
-            opts="-p -v -q -h --host --port --path --allow-origin --env --max-message-size --shared --max-sessions --idle-timeout --drain-timeout --bearer-token-file --auth-issuer --public-url --audience --require-scope --tool-scope --verbose --quiet --log-file --debug --silent --help"
+            opts="-p -v -q -h --host --port --path --allow-origin --env --max-message-size --shared --max-sessions --idle-timeout --drain-timeout --bearer-token-file --auth-issuer --public-url --replica --audience --require-scope --tool-scope --verbose --quiet --log-file --debug --silent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1012,6 +1012,10 @@ _mcp__bridge() {
                     return 0
                     ;;
                 --public-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --replica)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -309,6 +309,7 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand --bearer-token-file 'Require `Authorization: Bearer KEY` with one of the keys in FILE (one a line; # starts a comment); anything else gets 401. Keep the file readable by its owner only'
             cand --auth-issuer 'Accept access tokens (JWTs) this OAuth authorization server signs for this server (repeatable); its keys come from its metadata. Clients find it in /.well-known/oauth-protected-resource'
             cand --public-url 'The URL clients reach this server by, when it is not the address it listens on (behind a proxy or TLS): its resource identifier and metadata are made from it'
+            cand --replica 'This replica''s name, which starts every session id it makes (NAME.random), so that a load balancer routes a session''s requests to the replica that holds it by the Mcp-Session-Id prefix'
             cand --audience 'The audience tokens must name [default: the public URL and --path]'
             cand --require-scope 'A scope every token must grant (repeatable); without it, 403 insufficient_scope'
             cand --tool-scope 'The scope a call of TOOL needs (repeatable); without it, 403 insufficient_scope naming it, so that the client can step up'

@@ -74,6 +74,12 @@ pub struct ServeOptions {
     #[arg(long, value_name = "URL", value_parser = parse_public_url)]
     pub public_url: Option<String>,
 
+    /// This replica's name, which starts every session id it makes
+    /// (NAME.random), so that a load balancer routes a session's requests
+    /// to the replica that holds it by the Mcp-Session-Id prefix.
+    #[arg(long, value_name = "NAME", value_parser = parse_replica)]
+    pub replica: Option<String>,
+
     /// The audience tokens must name [default: the public URL and --path].
     #[arg(long, value_name = "URI")]
     pub audience: Option<String>,
@@ -133,6 +139,18 @@ fn parse_public_url(s: &str) -> Result<String, ValueError> {
         Ok(s.trim_end_matches('/').to_owned())
     } else {
         Err(ValueError::PublicUrl(s.to_owned()))
+    }
+}
+
+/// `--replica NAME`: 1 to 32 letters, digits, `-` or `_`.
+fn parse_replica(s: &str) -> Result<String, ValueError> {
+    let ok = (1..=32).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(ValueError::Replica(s.to_owned()))
     }
 }
 

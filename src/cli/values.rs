@@ -23,6 +23,9 @@ pub enum ValueError {
     /// Not an https URL (or http on loopback) for `serve --auth-issuer`.
     #[error("{0:?} is not an issuer URL (https, or http on localhost; no query)")]
     Issuer(String),
+    /// Not a replica name for `serve --replica`.
+    #[error("{0:?} is not a replica name (1 to 32 letters, digits, - or _)")]
+    Replica(String),
     /// Not `TOOL=SCOPE` for `serve --tool-scope`.
     #[error("{0:?} is not TOOL=SCOPE (a scope has no space or quote)")]
     ToolScope(String),

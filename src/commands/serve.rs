@@ -48,6 +48,8 @@ pub fn command(o: &ServeOptions) -> ExitCode {
         drain_timeout: o.drain_timeout,
         shared: o.shared,
         auth,
+        public_url: o.public_url.clone(),
+        replica: o.replica.clone(),
     };
     let runtime = match super::runtime() {
         Ok(r) => r,

@@ -6,11 +6,7 @@
 //!   one) of its own or one `--allow-origin` names. Anything else gets 403.
 //! - **Bearer keys** (`--bearer-token-file`): a request must carry
 //!   `Authorization: Bearer` with one of the file's keys, or it gets 401
-//!   with `WWW-Authenticate` (RFC 6750, 3). The keys are kept only as
-//!   their SHA-256 digests, and a presented token is compared, digest to
-//!   digest, with every key, so that neither the time taken nor the order
-//!   of the keys says anything about them (a digest leaks nothing of its
-//!   key).
+//!   with `WWW-Authenticate` (RFC 6750, 3) (`serve/keys.rs`).
 //! - **Tokens of an authorization server** (`--auth-issuer`): `serve` is an
 //!   OAuth 2.1 resource server. It publishes its protected-resource
 //!   metadata (RFC 9728) naming the issuers, answers 401 with a challenge
@@ -23,21 +19,19 @@
 //! the credentials reaches a server process.
 
 use super::issuers::{CheckError, Issuers};
+use super::keys::Keys;
 use super::reply::{rpc_error, Body};
-use super::tokens::sha256;
 use super::Front;
 use crate::jsonrpc::{self, Message, Method};
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, AUTHORIZATION, HOST, ORIGIN, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
-use std::path::{Path, PathBuf};
+use std::net::SocketAddr;
 
 /// Where the protected-resource metadata is (RFC 9728, 3).
 pub const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
 /// The longest `Authorization` value read.
 const MAX_CREDENTIALS: usize = 8192;
-/// The most keys a file may hold.
-const MAX_KEYS: usize = 10_000;
 
 /// Who a request comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -119,104 +113,6 @@ pub struct Auth {
     pub required: Vec<String>,
     /// The scope a call of a tool needs (`--tool-scope TOOL=SCOPE`).
     pub tool_scopes: Vec<(String, String)>,
-}
-
-/// The bearer keys a request must present one of.
-pub struct Keys {
-    /// Each key's SHA-256 digest, with its line.
-    digests: Vec<([u8; 32], usize)>,
-}
-
-impl std::fmt::Debug for Keys {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Keys({} keys)", self.digests.len())
-    }
-}
-
-/// Why `--bearer-token-file` cannot be used.
-#[derive(Debug, thiserror::Error)]
-pub enum KeysError {
-    /// It could not be read.
-    #[error("cannot read --bearer-token-file {}", path.display())]
-    Read {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// It holds no key.
-    #[error("--bearer-token-file {} holds no key (one a line; # starts a comment)", path.display())]
-    Empty {
-        /// The file.
-        path: PathBuf,
-    },
-    /// It holds too many.
-    #[error("--bearer-token-file {} holds more than {MAX_KEYS} keys", path.display())]
-    TooMany {
-        /// The file.
-        path: PathBuf,
-    },
-    /// A key that could not be sent in a header.
-    #[error("line {line} of --bearer-token-file {} is not a token a header can carry (RFC 6750 b64token)", path.display())]
-    NotAToken {
-        /// The file.
-        path: PathBuf,
-        /// Its line.
-        line: usize,
-    },
-}
-
-impl Keys {
-    /// The keys of `path`: one a line, white space around it ignored, blank
-    /// lines and lines that start with `#` skipped.
-    pub fn load(path: &Path) -> Result<Keys, KeysError> {
-        let text = std::fs::read_to_string(path).map_err(|source| KeysError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
-        let mut digests = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            let key = line.trim();
-            if key.is_empty() || key.starts_with('#') {
-                continue;
-            }
-            if !is_b64token(key) {
-                return Err(KeysError::NotAToken {
-                    path: path.to_owned(),
-                    line: n + 1,
-                });
-            }
-            if digests.len() == MAX_KEYS {
-                return Err(KeysError::TooMany {
-                    path: path.to_owned(),
-                });
-            }
-            digests.push((sha256(key.as_bytes()), n + 1));
-        }
-        if digests.is_empty() {
-            return Err(KeysError::Empty {
-                path: path.to_owned(),
-            });
-        }
-        warn_if_others_read(path);
-        Ok(Keys { digests })
-    }
-
-    /// The holder of `token`, compared with every key.
-    fn holder(&self, token: &str) -> Option<usize> {
-        let presented = sha256(token.as_bytes());
-        let mut found = None;
-        for (d, line) in &self.digests {
-            let differs = d
-                .iter()
-                .zip(&presented)
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b));
-            if differs == 0 && found.is_none() {
-                found = Some(*line);
-            }
-        }
-        found
-    }
 }
 
 impl Auth {
@@ -316,31 +212,38 @@ fn quoted(s: &str) -> String {
         .collect()
 }
 
-/// RFC 6750's `b64token`: what a bearer token may be made of.
-fn is_b64token(s: &str) -> bool {
-    let body = s.trim_end_matches('=');
-    !body.is_empty()
-        && body
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~+/".contains(&b))
-}
-
-/// A key file others may read is a key others may hold.
-fn warn_if_others_read(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if let Ok(meta) = std::fs::metadata(path) {
-            if meta.permissions().mode() & 0o077 != 0 {
-                tracing::warn!(
-                    "--bearer-token-file {} can be read by other users (chmod 600 it)",
-                    path.display()
-                );
+/// This server's own `host:port` names: the address it is bound to, on
+/// loopback `localhost` too, and the host of the URL clients reach it by
+/// (`--public-url`, behind a proxy that passes their `Host` on). A `Host`
+/// without a port is taken for the scheme's default port.
+pub(super) fn own_hosts(bound: SocketAddr, public: Option<&str>) -> Vec<String> {
+    let port = bound.port();
+    let mut names = vec![match bound {
+        SocketAddr::V4(a) => a.ip().to_string(),
+        SocketAddr::V6(a) => format!("[{}]", a.ip()),
+    }];
+    if bound.ip().is_loopback() {
+        for n in ["localhost", "127.0.0.1", "[::1]"] {
+            if !names.iter().any(|m| m == n) {
+                names.push(n.to_owned());
             }
         }
     }
-    #[cfg(not(unix))]
-    let _ = path;
+    let mut out: Vec<String> = names.iter().map(|n| format!("{n}:{port}")).collect();
+    if port == 80 {
+        out.extend(names);
+    }
+    // Behind a proxy that passes the client's Host on, the public name.
+    if let Some(u) = public.and_then(|p| url::Url::parse(p).ok()) {
+        if let (Some(host), Some(port)) = (u.host_str(), u.port_or_known_default()) {
+            let host = host.to_ascii_lowercase();
+            out.push(format!("{host}:{port}"));
+            if u.port().is_none() {
+                out.push(host);
+            }
+        }
+    }
+    out
 }
 
 impl Front {
@@ -519,24 +422,22 @@ impl Front {
 mod tests {
     use super::*;
 
-    fn keys(text: &str) -> Result<Keys, KeysError> {
-        let dir = std::env::temp_dir().join(format!("mcp-bridge-keys-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join(format!("{:x}", sha256(text.as_bytes())[0]));
-        std::fs::write(&path, text).unwrap();
-        let k = Keys::load(&path);
-        let _ = std::fs::remove_file(&path);
-        k
-    }
-
     #[test]
-    fn keys_are_found_by_their_line_and_never_kept() {
-        let k = keys("# team keys\n\n  alpha-123  \nbeta/456==\n").unwrap();
-        assert_eq!(k.holder("alpha-123"), Some(3));
-        assert_eq!(k.holder("beta/456=="), Some(4));
-        assert_eq!(k.holder("alpha-12"), None);
-        assert_eq!(k.holder(""), None);
-        assert_eq!(format!("{k:?}"), "Keys(2 keys)");
+    fn own_hosts_on_loopback_name_localhost_and_the_port() {
+        let hosts = own_hosts("127.0.0.1:8080".parse().unwrap(), None);
+        for h in ["127.0.0.1:8080", "localhost:8080", "[::1]:8080"] {
+            assert!(hosts.contains(&h.to_owned()), "{h} in {hosts:?}");
+        }
+        assert!(!hosts.contains(&"evil.example.com:8080".to_owned()));
+        assert_eq!(hosts.len(), 3, "each once: {hosts:?}");
+        let any = own_hosts("0.0.0.0:80".parse().unwrap(), None);
+        assert!(any.contains(&"0.0.0.0".to_owned()));
+        let behind = own_hosts(
+            "127.0.0.1:9000".parse().unwrap(),
+            Some("https://MCP.example/team"),
+        );
+        assert!(behind.contains(&"mcp.example:443".to_owned()), "{behind:?}");
+        assert!(behind.contains(&"mcp.example".to_owned()), "{behind:?}");
     }
 
     #[test]
@@ -552,14 +453,5 @@ mod tests {
             Auth::locations("http://127.0.0.1:8080", "/mcp").1,
             "http://127.0.0.1:8080/.well-known/oauth-protected-resource/mcp"
         );
-    }
-
-    #[test]
-    fn a_file_without_usable_keys_is_refused() {
-        assert!(matches!(keys("# none\n\n"), Err(KeysError::Empty { .. })));
-        assert!(matches!(
-            keys("good\nnot a token\n"),
-            Err(KeysError::NotAToken { line: 2, .. })
-        ));
     }
 }

@@ -27,6 +27,7 @@ mod access;
 mod call;
 pub mod child;
 mod issuers;
+mod keys;
 mod legacy;
 mod listen;
 mod modern;
@@ -40,12 +41,13 @@ mod tokens;
 use crate::jsonrpc::{self, Form, Method};
 use crate::sync::Locked;
 use crate::text::Chain;
-pub use access::{Auth, Keys, KeysError, Principal};
+pub use access::{Auth, Principal};
 use child::Program;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::{Method as HttpMethod, Request, Response, StatusCode};
 pub use issuers::Issuers;
+pub use keys::{Keys, KeysError};
 use reply::{busy, empty, event_stream, rpc_error, session_gone, text, too_large, Body};
 use session::Session;
 use std::collections::HashMap;
@@ -83,6 +85,12 @@ pub struct Settings {
     pub drain_timeout: Duration,
     /// One server process for every handshake-era session (`--shared`).
     pub shared: bool,
+    /// The URL clients reach this server by (`--public-url`), when it is
+    /// not its own address: its host is one of this server's names.
+    pub public_url: Option<String>,
+    /// This replica's name (`--replica`), which starts every session id
+    /// it makes, for a load balancer to route by.
+    pub replica: Option<String>,
     /// What a request must present (`--bearer-token-file`,
     /// `--auth-issuer`); `None` admits anyone.
     pub auth: Option<Arc<Auth>>,
@@ -131,7 +139,7 @@ pub async fn run(
             })?;
     let bound = listener.local_addr().unwrap_or(settings.listen);
     let front = Arc::new(Front {
-        own_hosts: own_hosts(bound),
+        own_hosts: access::own_hosts(bound, settings.public_url.as_deref()),
         modern: modern::Modern::new(&settings.program),
         holds: call::Holds::default(),
         shared: shared::Shared::new(settings.program.clone()),
@@ -422,7 +430,10 @@ impl Front {
                 "no room for another session (--max-sessions)",
             )));
         }
-        let session_id = new_session_id();
+        let session_id = match &self.settings.replica {
+            Some(name) => format!("{name}.{}", new_session_id()),
+            None => new_session_id(),
+        };
         let label = session::label(&session_id);
         let started = if self.settings.shared {
             self.shared.attach().await
@@ -524,28 +535,6 @@ async fn read_message(
     })
 }
 
-/// This server's own `host:port` names: the address it is bound to, and on
-/// loopback `localhost` too. A `Host` without a port is taken for port 80.
-fn own_hosts(bound: SocketAddr) -> Vec<String> {
-    let port = bound.port();
-    let mut names = vec![match bound {
-        SocketAddr::V4(a) => a.ip().to_string(),
-        SocketAddr::V6(a) => format!("[{}]", a.ip()),
-    }];
-    if bound.ip().is_loopback() {
-        for n in ["localhost", "127.0.0.1", "[::1]"] {
-            if !names.iter().any(|m| m == n) {
-                names.push(n.to_owned());
-            }
-        }
-    }
-    let mut out: Vec<String> = names.iter().map(|n| format!("{n}:{port}")).collect();
-    if port == 80 {
-        out.extend(names);
-    }
-    out
-}
-
 /// An unguessable session id: 128 random bits, hex.
 fn new_session_id() -> String {
     use ring::rand::SecureRandom;
@@ -559,18 +548,6 @@ fn new_session_id() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn own_hosts_on_loopback_name_localhost_and_the_port() {
-        let hosts = own_hosts("127.0.0.1:8080".parse().unwrap());
-        for h in ["127.0.0.1:8080", "localhost:8080", "[::1]:8080"] {
-            assert!(hosts.contains(&h.to_owned()), "{h} in {hosts:?}");
-        }
-        assert!(!hosts.contains(&"evil.example.com:8080".to_owned()));
-        assert_eq!(hosts.len(), 3, "each once: {hosts:?}");
-        let any = own_hosts("0.0.0.0:80".parse().unwrap());
-        assert!(any.contains(&"0.0.0.0".to_owned()));
-    }
 
     #[test]
     fn session_ids_are_long_and_differ() {

@@ -109,7 +109,7 @@ impl Daemon {
 }
 
 /// Start `cmd` with its output in `log` and wait until `port` listens.
-fn daemon(mut cmd: Command, log: PathBuf, port: u16, what: &str) -> Daemon {
+pub fn daemon(mut cmd: Command, log: PathBuf, port: u16, what: &str) -> Daemon {
     let out = std::fs::File::create(&log).unwrap();
     let err = out.try_clone().unwrap();
     let mut child = cmd
@@ -250,7 +250,7 @@ pub fn nginx_access(dir: &Path) -> Vec<String> {
         .collect()
 }
 
-fn is_root() -> bool {
+pub fn is_root() -> bool {
     Command::new("id")
         .arg("-u")
         .output()

@@ -1,0 +1,240 @@
+//! Three `mcp-bridge serve --replica NAME` replicas behind Debian's HAProxy
+//! and nginx, which route a session's requests by the replica name that
+//! starts its `Mcp-Session-Id`, with no state shared between the replicas
+//! nor kept by the balancer. Both terminate TLS with a CA the test makes;
+//! the replicas learn the name clients reach them by from `--public-url`.
+//! The configurations are the ones README.md gives.
+//!
+//! Four clients (mcp-bridge: two of the handshake era, without cookies, and
+//! two of 2026-07-28) make 200 calls; one replica is killed midway.
+
+// Debian's nginx and HAProxy, and openssl.
+#![cfg(target_os = "linux")]
+
+mod common;
+
+use common::infra::{self, Ca, Daemon};
+use common::served::Served;
+use common::{peers, text_of, Bridge};
+use serde_json::json;
+use std::path::Path;
+use std::process::Command;
+
+/// Replicas' names.
+const NAMES: [&str; 3] = ["r1", "r2", "r3"];
+
+fn everything() -> Vec<String> {
+    let script =
+        peers::dir().join("node_modules/@modelcontextprotocol/server-everything/dist/index.js");
+    vec!["node".into(), script.display().to_string(), "stdio".into()]
+}
+
+/// HAProxy routing by the session id's prefix (`use-server`, which a
+/// replica that is down does not hold: the request is balanced anew, and
+/// the replica it reaches answers 404 for a session it does not hold).
+fn haproxy(dir: &Path, port: u16, ca: &Ca, replicas: &[u16]) -> Daemon {
+    let mut rules = String::new();
+    let mut servers = String::new();
+    for (name, p) in NAMES.iter().zip(replicas) {
+        rules.push_str(&format!(
+            "  use-server {name} if {{ req.hdr(mcp-session-id) -m beg {name}. }}\n  use-server {name} if {{ urlp(sessionId) -m beg {name}. }}\n"
+        ));
+        servers.push_str(&format!(
+            "  server {name} 127.0.0.1:{p} check inter 300 fall 1 rise 1\n"
+        ));
+    }
+    let cfg = format!(
+        "global
+  log stdout format raw local0
+defaults
+  mode http
+  log global
+  log-format \"%HM %HU %ST %b/%s\"
+  timeout connect 2s
+  timeout client 1h
+  timeout server 1h
+  option redispatch
+  retries 2
+frontend mcp
+  bind 127.0.0.1:{port} ssl crt {combined}
+  default_backend replicas
+backend replicas
+  balance roundrobin
+{rules}{servers}",
+        combined = ca.combined.display()
+    );
+    let conf = dir.join("haproxy.cfg");
+    std::fs::write(&conf, cfg).unwrap();
+    let mut cmd = Command::new("haproxy");
+    cmd.arg("-db").arg("-f").arg(&conf);
+    infra::daemon(cmd, dir.join("haproxy.log"), port, "haproxy")
+}
+
+/// nginx routing by the session id's prefix (a `map` to an upstream of the
+/// replica, with the others as its backups: a replica that is down passes
+/// the request on, and the one it reaches answers 404 for a session it
+/// does not hold).
+fn nginx(dir: &Path, port: u16, ca: &Ca, replicas: &[u16]) -> Daemon {
+    let d = dir.display();
+    let user = if infra::is_root() { "user root;" } else { "" };
+    let mut map = String::new();
+    let mut upstreams = String::new();
+    for (i, (name, p)) in NAMES.iter().zip(replicas).enumerate() {
+        map.push_str(&format!("    ~^{name}\\.  {name};\n"));
+        let backups: String = replicas
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, q)| format!(" server 127.0.0.1:{q} backup;"))
+            .collect();
+        upstreams.push_str(&format!(
+            "  upstream {name} {{ server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;{backups} }}\n"
+        ));
+    }
+    let all: String = replicas
+        .iter()
+        .map(|p| format!(" server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;"))
+        .collect();
+    let cfg = format!(
+        "{user}
+master_process off;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/nginx-error.log warn;
+events {{ worker_connections 256; }}
+http {{
+  access_log {d}/nginx-access.log;
+  client_body_temp_path {d}/nginx-body;
+  proxy_temp_path {d}/nginx-proxy;
+  fastcgi_temp_path {d}/nginx-fastcgi;
+  uwsgi_temp_path {d}/nginx-uwsgi;
+  scgi_temp_path {d}/nginx-scgi;
+  map $http_mcp_session_id $mcp_replica {{
+{map}    default replicas;
+  }}
+  upstream replicas {{{all} }}
+{upstreams}  server {{
+    listen 127.0.0.1:{port} ssl;
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    location / {{
+      proxy_pass http://$mcp_replica;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_set_header Host $http_host;
+      proxy_buffering off;
+      proxy_read_timeout 1h;
+      proxy_next_upstream error timeout;
+    }}
+  }}
+}}
+",
+        cert = ca.cert.display(),
+        key = ca.key.display(),
+    );
+    let conf = dir.join("nginx.conf");
+    std::fs::write(&conf, cfg).unwrap();
+    let mut cmd = Command::new("nginx");
+    cmd.arg("-p")
+        .arg(dir)
+        .arg("-c")
+        .arg(&conf)
+        .args(["-g", "daemon off;"]);
+    infra::daemon(cmd, dir.join("nginx.log"), port, "nginx")
+}
+
+/// How many handshake-era sessions `replica` started (its 2026-07-28
+/// processes not counted).
+fn sessions_on(replica: &Served) -> usize {
+    replica
+        .stderr()
+        .lines()
+        .filter(|l| l.contains(": started ") && !l.contains("2026-07-28"))
+        .count()
+}
+
+async fn echo(b: &mut Bridge, id: u64) {
+    let r = b
+        .call_tool(json!(id), "echo", json!({"message": format!("call {id}")}))
+        .await;
+    assert!(
+        text_of(&r).contains(&format!("call {id}")),
+        "call {id}: {r}\n{}",
+        b.stderr()
+    );
+}
+
+/// 200 calls from four clients through the balancer `start` makes, one
+/// replica killed after the first 100.
+async fn four_clients_and_a_lost_replica(start: fn(&Path, u16, &Ca, &[u16]) -> Daemon) {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = infra::make_ca(dir.path());
+    let port = common::free_port();
+    let public = format!("https://localhost:{port}");
+    let mut replicas = Vec::new();
+    for name in NAMES {
+        let args = ["--replica", name, "--public-url", public.as_str()];
+        replicas.push(Served::start(&args, &everything()).await);
+    }
+    let ports: Vec<u16> = replicas.iter().map(|r| r.port).collect();
+    let lb = start(dir.path(), port, &ca, &ports);
+    let url = format!("{public}/mcp");
+    let ca_file = ca.ca.display().to_string();
+    let mut clients = Vec::new();
+    for era in ["legacy", "legacy", "modern", "modern"] {
+        let mut args = vec!["--ca-cert", ca_file.as_str(), "--protocol", era, "-v"];
+        if era == "legacy" {
+            // What a client without a cookie jar does: nothing but the
+            // session id to route by.
+            args.push("--disable-cookies");
+        }
+        let mut b = Bridge::start(&url, &args).await;
+        b.initialize().await;
+        clients.push(b);
+    }
+    for round in 0..25u64 {
+        for (i, b) in clients.iter_mut().enumerate() {
+            echo(b, round * 4 + i as u64).await;
+        }
+    }
+    for b in &clients {
+        assert!(
+            !b.stderr().contains("the server lost the session"),
+            "every session stayed on its replica:\n{}\n{}",
+            b.stderr(),
+            lb.output()
+        );
+    }
+    let on: Vec<usize> = replicas.iter().map(sessions_on).collect();
+    assert_eq!(on.iter().sum::<usize>(), 2, "{on:?}");
+    // The replica holding a session dies.
+    let lost = on.iter().position(|n| *n > 0).unwrap();
+    let gone = replicas.remove(lost);
+    let mut gone = gone;
+    gone.child.kill().await.unwrap();
+    for round in 25..50u64 {
+        for (i, b) in clients.iter_mut().enumerate() {
+            echo(b, round * 4 + i as u64).await;
+        }
+    }
+    // Its sessions' clients got 404 and started anew, once each; the others,
+    // and the 2026-07-28 clients, went on as they were.
+    let renewed: usize = clients
+        .iter()
+        .map(|b| b.stderr().matches("a new session started").count())
+        .sum();
+    assert_eq!(renewed, on[lost], "{}", lb.output());
+    for b in &clients[2..] {
+        assert!(!b.stderr().contains("lost the session"), "{}", b.stderr());
+    }
+}
+
+#[tokio::test]
+async fn haproxy_routes_each_session_to_its_replica_by_its_id() {
+    four_clients_and_a_lost_replica(haproxy).await;
+}
+
+#[tokio::test]
+async fn nginx_routes_each_session_to_its_replica_by_its_id() {
+    four_clients_and_a_lost_replica(nginx).await;
+}
