@@ -267,3 +267,62 @@ async fn a_tool_that_needs_more_scope_makes_the_bridge_step_up() {
     );
     assert!(log.contains("mcp:admin"), "{log}");
 }
+
+/// Opaque access tokens: oidc-provider issues them (`accessTokenFormat:
+/// opaque`) and `serve` asks its introspection endpoint (RFC 7662) about
+/// them as a client of its own. mcp-bridge signs in and calls a tool; a
+/// revoked-or-unknown token and a wrong client secret are refused, and the
+/// client secret never reaches the log.
+#[tokio::test]
+async fn opaque_tokens_are_introspected() {
+    let port = common::free_port();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let secret = "serve-secret-0123456789";
+    let client = format!("mcp-serve:{secret}");
+    let env = [
+        ("OIDC_ACCESS_TOKEN_FORMAT", "opaque"),
+        ("OIDC_INTROSPECTION_CLIENT", client.as_str()),
+    ];
+    let provider = peers::oidc_provider_with(&url, "mcp:tools", 3600, None, &env);
+    let issuer = format!("http://localhost:{}", provider.port);
+    let endpoint = format!("{issuer}/token/introspection");
+    let args = [
+        "--auth-issuer",
+        issuer.as_str(),
+        "--introspection-url",
+        endpoint.as_str(),
+        "--introspection-client-id",
+        "mcp-serve",
+        "--introspection-client-secret",
+        secret,
+    ];
+    let served = Served::start_on(port, &args, &everything()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = signing_in(&url, dir.path()).await;
+    b.initialize().await;
+    let r = b
+        .call_tool(json!(1), "echo", json!({"message": "opaque"}))
+        .await;
+    assert!(
+        common::text_of(&r).contains("opaque"),
+        "{r}\n{}",
+        b.stderr()
+    );
+    b.close_and_wait().await;
+    let token = stored_token(dir.path());
+    assert_eq!(token.split('.').count(), 1, "an opaque token: {token}");
+    assert_eq!(try_with(&url, Some(&token)).await.0, 200);
+    let (status, challenge) = try_with(&url, Some("not-a-token-the-provider-knows")).await;
+    assert_eq!(status, 401);
+    assert!(challenge.contains("not active"), "{challenge}");
+    let log = served.stderr();
+    assert!(!log.contains(secret) && !log.contains(&token), "{log}");
+    stop(served).await;
+
+    // With the wrong client secret the endpoint refuses serve: 503, not a
+    // verdict on the token.
+    let mut wrong = args;
+    wrong[7] = "not-the-secret";
+    let _served = Served::start_on(port, &wrong, &everything()).await;
+    assert_eq!(try_with(&url, Some(&token)).await.0, 503);
+}

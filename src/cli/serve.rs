@@ -68,6 +68,20 @@ pub struct ServeOptions {
     #[arg(long = "auth-issuer", value_name = "URL", value_parser = parse_issuer)]
     pub auth_issuer: Vec<String>,
 
+    /// Ask this OAuth introspection endpoint (RFC 7662) about tokens that
+    /// are not JWTs (or about every token, with no --auth-issuer), as the
+    /// client --introspection-client-id.
+    #[arg(long, value_name = "URL", value_parser = parse_issuer, requires = "introspection_client_id")]
+    pub introspection_url: Option<String>,
+
+    /// This server's client id at the introspection endpoint.
+    #[arg(long, value_name = "ID", requires = "introspection_url")]
+    pub introspection_client_id: Option<String>,
+
+    /// Its client secret (VALUE or @FILE; `${VAR}` is expanded).
+    #[arg(long, value_name = "VALUE|@FILE", requires = "introspection_url")]
+    pub introspection_client_secret: Option<Secret>,
+
     /// The URL clients reach this server by, when it is not the address it
     /// listens on (behind a proxy or TLS): its resource identifier and
     /// metadata are made from it.

@@ -69,17 +69,18 @@ fn auth(
     listen: SocketAddr,
 ) -> Result<Option<std::sync::Arc<serve::Auth>>, ExitCode> {
     let scoped = !o.require_scope.is_empty() || !o.tool_scope.is_empty();
-    if o.auth_issuer.is_empty() && scoped {
+    let tokens = !o.auth_issuer.is_empty() || o.introspection_url.is_some();
+    if !tokens && scoped {
         return Err(super::usage_error(
             "--require-scope and --tool-scope need --auth-issuer: scopes come with an authorization server's tokens".to_owned(),
         ));
     }
-    if keys.is_none() && o.auth_issuer.is_empty() {
+    if keys.is_none() && !tokens {
         return Ok(None);
     }
     let public = match &o.public_url {
         Some(p) => p.clone(),
-        None if listen.ip().is_loopback() || o.auth_issuer.is_empty() => {
+        None if listen.ip().is_loopback() || !tokens => {
             format!("http://{listen}")
         }
         None => {
@@ -97,7 +98,9 @@ fn auth(
             Err(e) => return Err(super::failed(&e)),
         }
     };
+    let introspection = introspection(o)?;
     Ok(Some(std::sync::Arc::new(serve::Auth {
+        introspection,
         keys,
         issuers,
         audience: o.audience.clone().unwrap_or_else(|| resource.clone()),
@@ -106,4 +109,26 @@ fn auth(
         required: o.require_scope.clone(),
         tool_scopes: o.tool_scope.clone(),
     })))
+}
+
+/// `--introspection-url`, with the client's credentials.
+fn introspection(o: &ServeOptions) -> Result<Option<serve::Introspection>, ExitCode> {
+    let (Some(url), Some(id)) = (&o.introspection_url, &o.introspection_client_id) else {
+        return Ok(None);
+    };
+    let secret = match &o.introspection_client_secret {
+        None => crate::secret::Secret::default(),
+        Some(raw) => {
+            let read = super::sign_in::assertion("--introspection-client-secret", raw.expose())
+                .and_then(|a| Ok(a.read()?));
+            match read {
+                Ok(s) => crate::secret::Secret::from(s),
+                Err(e) => return Err(super::failed(&*e)),
+            }
+        }
+    };
+    match serve::Introspection::new(url.clone(), id.clone(), secret) {
+        Ok(i) => Ok(Some(i)),
+        Err(e) => Err(super::failed(&e)),
+    }
 }

@@ -187,7 +187,7 @@ fn grant_mode(opts: &Options, client: Option<&Client>) -> Result<auth::GrantMode
 
 /// A secret option's value: the text (with `${VAR}` expanded), or `@FILE`
 /// (checked now, read again when used).
-fn assertion(flag: &str, raw: &str) -> Result<auth::Assertion, Failure> {
+pub(super) fn assertion(flag: &str, raw: &str) -> Result<auth::Assertion, Failure> {
     let a = match raw.strip_prefix('@') {
         Some(path) => auth::Assertion::File(path.into()),
         None => {

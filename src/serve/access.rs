@@ -18,9 +18,11 @@
 //! sessions it starts: a session is not reached by anyone else. Nothing of
 //! the credentials reaches a server process.
 
+use super::introspect::Introspection;
 use super::issuers::{CheckError, Issuers};
 use super::keys::Keys;
 use super::reply::{rpc_error, Body};
+use super::tokens::{self, Claims, Invalid};
 use super::Front;
 use crate::jsonrpc::{self, Message, Method};
 use hyper::body::Incoming;
@@ -102,6 +104,8 @@ pub struct Auth {
     pub keys: Option<Keys>,
     /// `--auth-issuer`.
     pub issuers: Option<Issuers>,
+    /// `--introspection-url`, for opaque tokens.
+    pub introspection: Option<Introspection>,
     /// This server as a resource (RFC 8707), as its metadata names it.
     pub resource: String,
     /// What tokens must name as their audience (the resource, unless
@@ -116,6 +120,26 @@ pub struct Auth {
 }
 
 impl Auth {
+    /// The claims of `token`: a JWT is checked with its issuer's keys, and
+    /// anything else (or everything, with no issuer) asked about at the
+    /// introspection endpoint.
+    async fn claims_of(&self, token: &str) -> Result<Claims, CheckError> {
+        let jwt = tokens::read(token).is_ok();
+        if let Some(issuers) = &self.issuers {
+            if jwt || self.introspection.is_none() {
+                return issuers.check(token, &self.audience).await;
+            }
+        }
+        let Some(i) = &self.introspection else {
+            return Err(CheckError::Invalid(Invalid::Malformed));
+        };
+        let urls: Vec<&str> = self.issuers.iter().flat_map(|i| i.urls()).collect();
+        i.check(token, &self.audience, &urls)
+            .await
+            .map_err(CheckError::Introspection)?
+            .map_err(CheckError::Invalid)
+    }
+
     /// The resource identifier and metadata URL of a server reached at
     /// `public` (an origin, perhaps with a proxy's path prefix) under
     /// `path`: the well-known name goes between the origin and the path
@@ -274,14 +298,15 @@ impl Front {
         if let Some(line) = auth.keys.as_ref().and_then(|k| k.holder(token)) {
             return Ok(Principal::Key(line));
         }
-        let Some(issuers) = &auth.issuers else {
-            let why = "the token is not one of this server's keys";
-            return Err(auth.refuse(StatusCode::UNAUTHORIZED, Some("invalid_token"), why));
-        };
-        let claims = match issuers.check(token, &auth.audience).await {
+        let claims = match auth.claims_of(token).await {
             Ok(c) => c,
             Err(CheckError::Invalid(e)) => {
-                let why = e.to_string();
+                let why = match (&e, &auth.issuers, &auth.introspection) {
+                    (Invalid::Malformed, None, None) => {
+                        "the token is not one of this server's keys".to_owned()
+                    }
+                    _ => e.to_string(),
+                };
                 return Err(auth.refuse(StatusCode::UNAUTHORIZED, Some("invalid_token"), &why));
             }
             Err(e) => {
@@ -289,7 +314,7 @@ impl Front {
                 let mut r = rpc_error(
                     StatusCode::SERVICE_UNAVAILABLE,
                     -32001,
-                    "the authorization server's keys cannot be fetched; try again later",
+                    "the authorization server cannot be reached to check the token; try again later",
                 );
                 r.headers_mut()
                     .insert(RETRY_AFTER, HeaderValue::from_static("30"));

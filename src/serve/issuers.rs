@@ -12,6 +12,7 @@
 //! bounded in time and size, follow no redirect, and happen one at a time
 //! per issuer.
 
+use super::introspect::IntrospectError;
 use super::tokens::{self, Claims, Invalid, Jwk};
 use crate::sync::Locked;
 use bytes::Bytes;
@@ -81,6 +82,9 @@ pub enum CheckError {
     /// Its issuer's keys could not be had (503).
     #[error("the issuer's keys cannot be fetched")]
     Unreachable(#[source] FetchError),
+    /// The introspection endpoint gave no answer to go by (503).
+    #[error("the token could not be introspected")]
+    Introspection(#[source] IntrospectError),
 }
 
 struct KeySet {

@@ -26,6 +26,7 @@
 mod access;
 mod call;
 pub mod child;
+mod introspect;
 mod issuers;
 mod keys;
 mod legacy;
@@ -46,6 +47,7 @@ use child::Program;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::{Method as HttpMethod, Request, Response, StatusCode};
+pub use introspect::Introspection;
 pub use issuers::Issuers;
 pub use keys::{Keys, KeysError};
 use reply::{busy, empty, event_stream, rpc_error, session_gone, text, too_large, Body};

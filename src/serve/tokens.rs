@@ -51,6 +51,10 @@ pub enum Invalid {
     /// Past `exp`, or before `nbf`.
     #[error("the token has expired or is not valid yet")]
     Expired,
+    /// The introspection endpoint says it is not active (revoked,
+    /// expired, or unknown there).
+    #[error("the token is not active")]
+    Inactive,
     /// `typ` names something other than an access token.
     #[error("the token's type {0:?} is not an access token")]
     Type(String),
@@ -129,6 +133,21 @@ impl Claims {
     /// [`Unverified::verify`] judges its expiry.
     pub fn valid_until(&self) -> u64 {
         self.exp.map_or(0, |exp| exp + LEEWAY)
+    }
+
+    /// Whether the token is for `audience` and may be taken at `now`
+    /// (seconds since the epoch): before `exp`, not before `nbf`, within
+    /// the clocks' leeway. A token with no `exp` is refused.
+    pub fn check_audience_and_time(&self, audience: &str, now: u64) -> Result<(), Invalid> {
+        if !self.for_audience(audience) {
+            return Err(Invalid::Audience);
+        }
+        let expired = self.exp.is_none_or(|exp| exp + LEEWAY <= now);
+        let early = self.nbf.is_some_and(|nbf| nbf > now + LEEWAY);
+        if expired || early {
+            return Err(Invalid::Expired);
+        }
+        Ok(())
     }
 
     /// Whether `aud` names `audience` (a string, or one of a list).
@@ -278,16 +297,8 @@ impl Unverified {
         {
             return Err(Invalid::Signature);
         }
-        let c = self.claims;
-        if !c.for_audience(audience) {
-            return Err(Invalid::Audience);
-        }
-        let expired = c.exp.is_none_or(|exp| exp + LEEWAY <= now);
-        let early = c.nbf.is_some_and(|nbf| nbf > now + LEEWAY);
-        if expired || early {
-            return Err(Invalid::Expired);
-        }
-        Ok(c)
+        self.claims.check_audience_and_time(audience, now)?;
+        Ok(self.claims)
     }
 }
 

@@ -313,6 +313,18 @@ pub fn oidc_deployment(mode: &str, scopes: &str, ttl: u32, extra: Option<&str>) 
 /// seconds; `extra` scopes added to the ones it lists. Its issuer is
 /// `http://localhost:{port}`.
 pub fn oidc_provider(resource: &str, scopes: &str, ttl: u32, extra: Option<&str>) -> Peer {
+    oidc_provider_with(resource, scopes, ttl, extra, &[])
+}
+
+/// The same, with `env` set for it (`OIDC_ACCESS_TOKEN_FORMAT`,
+/// `OIDC_INTROSPECTION_CLIENT`: see tests/peers/oidc_provider.mjs).
+pub fn oidc_provider_with(
+    resource: &str,
+    scopes: &str,
+    ttl: u32,
+    extra: Option<&str>,
+    env: &[(&str, &str)],
+) -> Peer {
     require(dir().join("node_modules/oidc-provider/package.json"));
     let auth_port = super::free_port();
     let (resource, scopes, extra) = (
@@ -320,8 +332,13 @@ pub fn oidc_provider(resource: &str, scopes: &str, ttl: u32, extra: Option<&str>
         scopes.to_owned(),
         extra.map(str::to_owned),
     );
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     let make = move || {
         let mut cmd = Command::new("node");
+        cmd.envs(env.iter().map(|(k, v)| (k, v)));
         cmd.arg(dir().join("oidc_provider.mjs"))
             .arg(auth_port.to_string())
             .arg(&resource)

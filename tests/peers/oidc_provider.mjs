@@ -9,7 +9,11 @@
 //   - the MCP server as a resource (RFC 8707) whose tokens are JWTs for it,
 //     carrying RESOURCE_SCOPES, living ACCESS_TTL seconds;
 //   - with EXTRA_SCOPES, those scopes added to the ones the provider lists
-//     (so that registration with them is accepted, and then an allow-list).
+//     (so that registration with them is accepted, and then an allow-list);
+//   - with OIDC_ACCESS_TOKEN_FORMAT=opaque, opaque access tokens for the
+//     resource instead of JWTs, and with OIDC_INTROSPECTION_CLIENT=ID:SECRET
+//     the introspection endpoint on (off by default) and that client, a
+//     resource server, registered to call it.
 //
 // Usage: node oidc_provider.mjs PORT RESOURCE RESOURCE_SCOPES ACCESS_TTL [EXTRA_SCOPES]
 // GET /stats: how many registrations, and which scopes they asked for.
@@ -34,7 +38,7 @@ const config = {
         return {
           scope: resourceScopes,
           audience: resource,
-          accessTokenFormat: 'jwt',
+          accessTokenFormat: process.env.OIDC_ACCESS_TOKEN_FORMAT || 'jwt',
           accessTokenTTL: Number(ttl),
         };
       },
@@ -43,6 +47,14 @@ const config = {
 };
 if (extra) {
   config.scopes = ['openid', 'offline_access', ...extra.split(' ')];
+}
+const introspector = process.env.OIDC_INTROSPECTION_CLIENT;
+if (introspector) {
+  const [client_id, client_secret] = introspector.split(':');
+  config.features.introspection = { enabled: true };
+  config.clients = [
+    { client_id, client_secret, grant_types: [], redirect_uris: [], response_types: [] },
+  ];
 }
 
 const provider = new Provider(issuer, config);
