@@ -3,8 +3,9 @@
 //! (tests/peers/oidc_provider.mjs, pinned, its defaults on), which issues
 //! JWT access tokens for the resource (RFC 8707). The client is mcp-bridge
 //! in bridge mode, which signs in by itself from what `serve` publishes;
-//! the person at the browser is tests/peers/oidc_person.py. Everything
-//! listens on loopback.
+//! the person at the browser is tests/peers/oidc_person.py. Its tokens are
+//! bound to its DPoP key (RFC 9449), which `serve` offers and oidc-provider
+//! does by default. Everything listens on loopback.
 
 mod common;
 
@@ -35,30 +36,81 @@ async fn signing_in(url: &str, dir: &std::path::Path) -> Bridge {
     Bridge::start_with_env(url, &["--token-store", "file", "-v"], &env).await
 }
 
-/// The access token the bridge stored under `dir`.
-fn stored_token(dir: &std::path::Path) -> String {
+/// What the bridge stored under `dir` for the one server, in the file
+/// ending in `suffix`: its secret (tokens, DPoP key) or its metadata.
+fn stored(dir: &std::path::Path, suffix: &str) -> Value {
     let creds = dir.join("data/credentials");
     let file = std::fs::read_dir(&creds)
         .unwrap()
         .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().ends_with(".secret.json"))
-        .expect("a stored secret");
-    let secret: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        .find(|p| p.to_string_lossy().ends_with(suffix))
+        .expect("a stored credential");
+    serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap()
+}
+
+/// The access token the bridge stored under `dir`.
+fn stored_token(dir: &std::path::Path) -> String {
+    let secret = stored(dir, ".secret.json");
     secret["tokens"]["access_token"]
         .as_str()
         .unwrap()
         .to_owned()
 }
 
-/// POST a `tools/list` to `url` with `token` (none when `None`): the status
-/// and the `WWW-Authenticate` header.
+/// A DPoP proof (RFC 9449) for a POST of `token` to `url`, signed with the
+/// DPoP key the bridge stored under `dir`, with the id `jti`.
+fn proof(dir: &std::path::Path, url: &str, token: &str, jti: &str) -> String {
+    use ring::rand::SystemRandom;
+    use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
+    let secret = stored(dir, ".secret.json");
+    let der = B64
+        .decode(secret["dpop_key"].as_str().expect("a DPoP key"))
+        .unwrap();
+    let rng = SystemRandom::new();
+    let pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der, &rng).unwrap();
+    let p = pair.public_key().as_ref();
+    let jwk =
+        json!({"kty": "EC", "crv": "P-256", "x": B64.encode(&p[1..33]), "y": B64.encode(&p[33..])});
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let ath = B64.encode(ring::digest::digest(
+        &ring::digest::SHA256,
+        token.as_bytes(),
+    ));
+    let claims = json!({"jti": jti, "htm": "POST", "htu": url, "iat": now, "ath": ath});
+    let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk});
+    let signed = format!(
+        "{}.{}",
+        B64.encode(header.to_string()),
+        B64.encode(claims.to_string())
+    );
+    let sig = pair.sign(&rng, signed.as_bytes()).unwrap();
+    format!("{signed}.{}", B64.encode(sig.as_ref()))
+}
+
+/// POST an `initialize` to `url` with `token` (none when `None`) as
+/// Bearer: the status and the `WWW-Authenticate` header.
 async fn try_with(url: &str, token: Option<&str>) -> (u16, String) {
+    send(url, token.map(|t| format!("Bearer {t}")), None).await
+}
+
+/// The same with the `DPoP` scheme and `proof`.
+async fn try_dpop(url: &str, token: &str, proof: &str) -> (u16, String) {
+    send(url, Some(format!("DPoP {token}")), Some(proof)).await
+}
+
+async fn send(url: &str, authorization: Option<String>, proof: Option<&str>) -> (u16, String) {
     let mut req = common::person()
         .post(url)
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream");
-    if let Some(t) = token {
-        req = req.header("authorization", format!("Bearer {t}"));
+    if let Some(a) = authorization {
+        req = req.header("authorization", a);
+    }
+    if let Some(p) = proof {
+        req = req.header("dpop", p);
     }
     let init = json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{
         "protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}});
@@ -134,8 +186,28 @@ async fn a_bridge_signs_in_to_serve_and_bad_tokens_are_refused_before_any_proces
     assert!(log.contains(&format!("of {issuer} (scopes: ")), "{log}");
     let token = stored_token(dir.path());
     assert!(!log.contains(&token), "the token reached serve's log");
-    // The token works raw too; forged ones do not.
-    assert_eq!(try_with(&url, Some(&token)).await.0, 200);
+    // The bridge bound its token to its DPoP key (serve's metadata offers
+    // DPoP, and oidc-provider does by default): sent as Bearer it is
+    // refused; with a proof of the key it works, and the same proof twice
+    // does not.
+    assert_eq!(stored(dir.path(), ".meta.json")["dpop"], json!(true));
+    let (status, challenge) = try_with(&url, Some(&token)).await;
+    assert_eq!(status, 401);
+    assert!(
+        challenge.starts_with("DPoP ") && challenge.contains(r#"error="invalid_token""#),
+        "{challenge}"
+    );
+    let p = proof(dir.path(), &url, &token, "raw-1");
+    assert_eq!(try_dpop(&url, &token, &p).await.0, 200);
+    let (status, challenge) = try_dpop(&url, &token, &p).await;
+    assert_eq!(status, 401);
+    assert!(
+        challenge.contains(r#"error="invalid_dpop_proof""#) && challenge.contains("used before"),
+        "{challenge}"
+    );
+    let other = format!("http://127.0.0.1:{port}/other");
+    let (status, _) = try_dpop(&url, &token, &proof(dir.path(), &other, &token, "raw-2")).await;
+    assert_eq!(status, 401, "a proof for another URL");
     let started = served.pids().len();
     let refused = [
         (
@@ -196,7 +268,8 @@ async fn a_bridge_signs_in_to_serve_and_bad_tokens_are_refused_before_any_proces
         "mcp:admin",
     ];
     let strict = Served::start_on(port, &args, &everything()).await;
-    let (status, challenge) = try_with(&url, Some(&token)).await;
+    let (status, challenge) =
+        try_dpop(&url, &token, &proof(dir.path(), &url, &token, "raw-3")).await;
     assert_eq!(status, 403);
     assert!(
         challenge.contains(r#"error="insufficient_scope""#)
@@ -311,7 +384,10 @@ async fn opaque_tokens_are_introspected() {
     b.close_and_wait().await;
     let token = stored_token(dir.path());
     assert_eq!(token.split('.').count(), 1, "an opaque token: {token}");
-    assert_eq!(try_with(&url, Some(&token)).await.0, 200);
+    // Bound to the bridge's DPoP key too (the introspection says so).
+    let p = proof(dir.path(), &url, &token, "opaque-1");
+    assert_eq!(try_dpop(&url, &token, &p).await.0, 200);
+    assert_eq!(try_with(&url, Some(&token)).await.0, 401);
     let (status, challenge) = try_with(&url, Some("not-a-token-the-provider-knows")).await;
     assert_eq!(status, 401);
     assert!(challenge.contains("not active"), "{challenge}");

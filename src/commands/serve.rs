@@ -108,6 +108,8 @@ fn auth(
         metadata_url,
         required: o.require_scope.clone(),
         tool_scopes: o.tool_scope.clone(),
+        public,
+        seen: Default::default(),
     })))
 }
 

@@ -18,6 +18,7 @@
 //! sessions it starts: a session is not reached by anyone else. Nothing of
 //! the credentials reaches a server process.
 
+use super::dpop;
 use super::introspect::Introspection;
 use super::issuers::{CheckError, Issuers};
 use super::keys::Keys;
@@ -115,6 +116,11 @@ pub struct Auth {
     pub metadata_url: String,
     /// Scopes every request needs (`--require-scope`).
     pub required: Vec<String>,
+    /// The URL clients reach this server by (with a proxy's prefix), which
+    /// a DPoP proof's `htu` names with the request's path.
+    pub public: String,
+    /// The DPoP proofs taken, against replay.
+    pub seen: dpop::Seen,
     /// The scope a call of a tool needs (`--tool-scope TOOL=SCOPE`).
     pub tool_scopes: Vec<(String, String)>,
 }
@@ -196,6 +202,26 @@ impl Auth {
         Box::new(r)
     }
 
+    /// A 401 for a DPoP-bound token without its proof, or with a bad one
+    /// (RFC 9449, 7.1).
+    fn refuse_dpop(&self, error: &str, why: &str) -> Box<Response<Body>> {
+        tracing::warn!("refused a request: {why}");
+        let mut r = rpc_error(
+            StatusCode::UNAUTHORIZED,
+            -32001,
+            &format!("Unauthorized: {why}"),
+        );
+        let challenge = format!(
+            "DPoP algs=\"{}\", error=\"{error}\", error_description=\"{}\"",
+            dpop::ALGORITHMS.join(" "),
+            quoted(why)
+        );
+        if let Ok(v) = HeaderValue::from_str(&challenge) {
+            r.headers_mut().insert(WWW_AUTHENTICATE, v);
+        }
+        Box::new(r)
+    }
+
     /// The protected-resource metadata (RFC 9728, 2), when issuers are
     /// configured.
     pub fn metadata(&self) -> Option<Response<Body>> {
@@ -204,6 +230,7 @@ impl Auth {
             "resource": self.resource,
             "authorization_servers": issuers.urls().collect::<Vec<_>>(),
             "bearer_methods_supported": ["header"],
+            "dpop_signing_alg_values_supported": dpop::ALGORITHMS,
             "resource_name": "mcp-bridge serve",
         });
         let mut scopes = self.required.clone();
@@ -281,14 +308,16 @@ impl Front {
             return Ok(Principal::Anyone);
         };
         let given = req.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes);
-        let token = given
+        // Bearer, or DPoP for a token bound to a key (RFC 9449, 7.1).
+        let credentials = given
             .filter(|v| v.len() <= MAX_CREDENTIALS)
             .and_then(|v| std::str::from_utf8(v).ok())
             .and_then(|v| {
                 let (scheme, token) = v.trim().split_once(' ')?;
-                scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+                let dpop = scheme.eq_ignore_ascii_case("dpop");
+                (dpop || scheme.eq_ignore_ascii_case("bearer")).then(|| (dpop, token.trim()))
             });
-        let Some(token) = token else {
+        let Some((dpop, token)) = credentials else {
             let why = match given {
                 None => "a bearer token is required",
                 Some(_) => "the Authorization header is not a bearer token",
@@ -296,7 +325,9 @@ impl Front {
             return Err(auth.refuse(StatusCode::UNAUTHORIZED, None, why));
         };
         if let Some(line) = auth.keys.as_ref().and_then(|k| k.holder(token)) {
-            return Ok(Principal::Key(line));
+            if !dpop {
+                return Ok(Principal::Key(line));
+            }
         }
         let claims = match auth.claims_of(token).await {
             Ok(c) => c,
@@ -321,6 +352,41 @@ impl Front {
                 return Err(Box::new(r));
             }
         };
+        let jkt = claims.cnf.as_ref().and_then(|c| c.jkt.as_deref());
+        match (dpop, jkt) {
+            (false, None) => {}
+            (true, Some(jkt)) => {
+                let proofs: Vec<&HeaderValue> = req.headers().get_all("dpop").iter().collect();
+                let proof = match proofs[..] {
+                    [one] => one.to_str().unwrap_or_default(),
+                    _ => "",
+                };
+                let url = format!("{}{}", auth.public, req.uri().path());
+                let r = dpop::Request {
+                    method: req.method().as_str(),
+                    url: &url,
+                    token,
+                    jkt,
+                    now: tokens::now(),
+                };
+                let checked = if proof.is_empty() {
+                    Err(dpop::BadProof::Missing)
+                } else {
+                    auth.seen.check(proof, &r)
+                };
+                if let Err(e) = checked {
+                    return Err(auth.refuse_dpop("invalid_dpop_proof", &e.to_string()));
+                }
+            }
+            (false, Some(_)) => {
+                let why = "the token is bound to a key: send it with the DPoP scheme and a proof";
+                return Err(auth.refuse_dpop("invalid_token", why));
+            }
+            (true, None) => {
+                let why = "the token is not bound to a key: send it as Bearer";
+                return Err(auth.refuse(StatusCode::UNAUTHORIZED, Some("invalid_token"), why));
+            }
+        }
         let scopes = claims.scopes();
         let missing: Vec<&String> = auth
             .required

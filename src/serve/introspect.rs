@@ -17,7 +17,7 @@ use crate::secret::Secret;
 use crate::sync::Locked;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// How long an answer is remembered, at most.
 pub const REMEMBER: Duration = Duration::from_secs(60);
@@ -96,7 +96,7 @@ impl Introspection {
         issuers: &[&str],
     ) -> Result<Result<Claims, Invalid>, IntrospectError> {
         let digest = tokens::sha256(token.as_bytes());
-        let now = now();
+        let now = tokens::now();
         if let Some((claims, until)) = self.remembered.locked().get(&digest) {
             if now < *until {
                 return Ok(Ok(claims.clone()));
@@ -163,12 +163,6 @@ impl Introspection {
 /// first (RFC 6749, 2.3.1).
 fn form_encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
-
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 #[cfg(test)]

@@ -19,7 +19,7 @@ use bytes::Bytes;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 /// How long keys are kept before they are fetched again.
 const KEYS_FOR: Duration = Duration::from_secs(3600);
@@ -148,7 +148,7 @@ impl Issuers {
     /// audience per server: what is remembered was checked for it).
     pub async fn check(&self, token: &str, audience: &str) -> Result<Claims, CheckError> {
         let digest = tokens::sha256(token.as_bytes());
-        let now = now();
+        let now = tokens::now();
         if let Some((claims, until)) = self.verified.locked().get(&digest) {
             if now < *until {
                 return Ok(claims.clone());
@@ -276,13 +276,6 @@ impl Issuers {
     }
 }
 
-/// Seconds since the epoch.
-fn now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 /// Where an issuer's metadata may be, in the order RFC 8414 (section 3.1,
 /// the well-known name between the host and the path) and OpenID Connect
 /// Discovery (appended to the issuer) put it.
@@ -319,14 +312,14 @@ mod tests {
                 .locked()
                 .insert(digest, (claims.clone(), until))
         };
-        remember(now() + 60);
+        remember(tokens::now() + 60);
         let got = issuers
             .check(token, "http://127.0.0.1:8080/mcp")
             .await
             .unwrap();
         assert_eq!(got.sub.as_deref(), Some("ada"));
         // Past its time it is checked again (and this one is no JWT).
-        remember(now() - 1);
+        remember(tokens::now() - 1);
         assert!(matches!(
             issuers.check(token, "http://127.0.0.1:8080/mcp").await,
             Err(CheckError::Invalid(Invalid::Malformed))

@@ -26,6 +26,7 @@
 mod access;
 mod call;
 pub mod child;
+mod dpop;
 mod introspect;
 mod issuers;
 mod keys;

@@ -19,6 +19,13 @@ use serde_json::Value;
 /// How far the clocks of the issuer and of this server may disagree.
 const LEEWAY: u64 = 60;
 
+/// Seconds since the epoch.
+pub fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
 /// The SHA-256 digest of `bytes`: how a token or a key is remembered
 /// without being kept.
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -234,8 +241,26 @@ impl Jwk {
             && self.use_.as_deref().is_none_or(|u| u == "sig")
     }
 
+    /// Its JWK SHA-256 thumbprint (RFC 7638): the digest of its required
+    /// members, in the order of their names, as JSON without white space.
+    pub fn thumbprint(&self) -> Option<String> {
+        let canonical = match self.kty.as_str() {
+            "EC" => {
+                serde_json::json!({"crv": self.crv.as_ref()?, "kty": "EC", "x": self.x.as_ref()?, "y": self.y.as_ref()?})
+            }
+            "RSA" => {
+                serde_json::json!({"e": self.e.as_ref()?, "kty": "RSA", "n": self.n.as_ref()?})
+            }
+            "OKP" => {
+                serde_json::json!({"crv": self.crv.as_ref()?, "kty": "OKP", "x": self.x.as_ref()?})
+            }
+            _ => return None,
+        };
+        Some(B64.encode(sha256(canonical.to_string().as_bytes())))
+    }
+
     /// Whether `signature` over `message` verifies with this key under `alg`.
-    fn verifies(&self, alg: &str, message: &[u8], sig: &[u8]) -> bool {
+    pub fn verifies(&self, alg: &str, message: &[u8], sig: &[u8]) -> bool {
         let part = |v: &Option<String>| v.as_deref().and_then(|s| B64.decode(s).ok());
         match alg {
             "RS256" | "PS256" => {
