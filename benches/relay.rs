@@ -52,6 +52,8 @@ mod eras;
 mod everything;
 #[path = "support/floor.rs"]
 mod floor;
+#[path = "support/issuer.rs"]
+mod issuer;
 #[path = "support/launch.rs"]
 mod launch;
 #[path = "support/pipelined.rs"]

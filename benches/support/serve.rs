@@ -14,6 +14,8 @@
 //!   (the goal: `serve` at least 10× less than each peer); and latency.
 //! - Throughput with 64 calls in flight on one session.
 //! - Each wrapper's own resident memory with 1 and with 10 sessions open.
+//! - `serve --auth-issuer`'s own CPU per call, a JWT checked on every call
+//!   (benches/support/issuer.rs signs it), against `serve` with none.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -21,6 +23,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// The subject of `serve --auth-issuer`.
+const AUTH: &str = "mcp-bridge serve --auth-issuer";
 /// Calls measured per subject and round, after a warm-up.
 const CALLS: usize = 1000;
 const WARM_UP: usize = 50;
@@ -45,6 +49,8 @@ impl Drop for Running {
 struct Subject {
     name: String,
     url: String,
+    /// The bearer token its requests carry, if it wants one.
+    token: Option<String>,
     pid: u32,
     _process: Option<Running>,
 }
@@ -92,6 +98,7 @@ fn wrapper(name: &str, program: &Path, argv: &[String], path: &str) -> Option<Su
     Some(Subject {
         name: name.to_owned(),
         url: format!("http://127.0.0.1:{port}{path}"),
+        token: None,
         pid: process.0.id(),
         _process: Some(process),
     })
@@ -119,6 +126,7 @@ pub fn rows(root: &Path, program: &Path) -> String {
     let mut subjects = vec![Subject {
         name: "server-everything's own Streamable HTTP".into(),
         url: own.url.clone(),
+        token: None,
         pid: own.pid(),
         _process: None,
     }];
@@ -127,6 +135,23 @@ pub fn rows(root: &Path, program: &Path) -> String {
         .to_vec();
     serve_args.extend(stdio(false));
     subjects.extend(wrapper("mcp-bridge serve", program, &serve_args, "/mcp"));
+    // The same with a JWT checked on every call.
+    let issuer = super::issuer::Issuer::start();
+    if let Some(issuer) = &issuer {
+        let mut args: Vec<String> = ["serve", "--port", "{port}", "--audience", "bench"]
+            .map(str::to_owned)
+            .to_vec();
+        args.extend([
+            "--auth-issuer".to_owned(),
+            issuer.url.clone(),
+            "--".to_owned(),
+        ]);
+        args.extend(stdio(false));
+        if let Some(mut s) = wrapper(AUTH, program, &args, "/mcp") {
+            s.token = Some(issuer.token("bench"));
+            subjects.push(s);
+        }
+    }
     let mut sg = vec![peers
         .join("node_modules/supergateway/dist/index.js")
         .display()
@@ -168,7 +193,7 @@ pub fn rows(root: &Path, program: &Path) -> String {
     for _ in 0..ROUNDS {
         for (s, run) in subjects.iter().zip(&mut runs) {
             let pid = s.pid;
-            run.push(measure(&s.url, pid));
+            run.push(measure(&s.url, s.token.clone(), pid));
         }
     }
     let mut figures: Vec<Figures> = runs
@@ -183,12 +208,18 @@ pub fn rows(root: &Path, program: &Path) -> String {
     // Memory before throughput: 64 connections at once leave buffers the
     // allocator keeps, which is not what a session costs.
     for (s, f) in subjects.iter().zip(&mut figures).skip(1) {
+        if s.token.is_some() {
+            continue;
+        }
         f.memory = (
             memory_with_sessions(&s.url, s.pid, 1),
             memory_with_sessions(&s.url, s.pid, 10),
         );
     }
     for (s, f) in subjects.iter().zip(&mut figures) {
+        if s.token.is_some() {
+            continue;
+        }
         let mut t: Vec<f64> = (0..THROUGHPUT_ROUNDS).map(|_| throughput(&s.url)).collect();
         f.throughput = super::median_f(&mut t);
     }
@@ -226,8 +257,18 @@ fn report(subjects: &[Subject], f: &[Figures]) -> String {
         super::mb(sv.memory.0),
         super::mb(sv.memory.1)
     ));
+    if let Some(a) = subjects.iter().position(|s| s.name == AUTH) {
+        let more = f[a].own_cpu - sv.own_cpu;
+        out.push_str(&format!(
+            "| serve: its own CPU per call with a JWT (ES256) checked on every call, the signature remembered, against none | {} | {} (+{}) | n/a | ≤ 5 µs more | {} |\n",
+            super::us(sv.own_cpu),
+            super::us(f[a].own_cpu),
+            super::us(more.max(0.0)),
+            if more <= 5.0 { "yes" } else { "no" }
+        ));
+    }
     for (s, p) in subjects.iter().zip(f).skip(1) {
-        if s.name == "mcp-bridge serve" {
+        if s.name == "mcp-bridge serve" || s.name == AUTH {
             continue;
         }
         let cpu_x = p.own_cpu / sv.own_cpu;
@@ -266,9 +307,9 @@ fn which_node() -> std::path::PathBuf {
 fn throughput(url: &str) -> f64 {
     let url = url.to_owned();
     super::on_own_thread(move |client| async move {
-        let session = Arc::new(open(&client, &url).await);
+        let session = Arc::new(open(&client, &url, None).await);
         for i in 0..WARM_UP {
-            call(&client, &url, &session, i).await;
+            call(&client, &url, &session, None, i).await;
         }
         let next = Arc::new(AtomicUsize::new(0));
         let started = Instant::now();
@@ -286,7 +327,7 @@ fn throughput(url: &str) -> f64 {
                     if i >= THROUGHPUT_CALLS {
                         break;
                     }
-                    call(&client, &url, &session, WARM_UP + i).await;
+                    call(&client, &url, &session, None, WARM_UP + i).await;
                 }
             }));
         }
@@ -300,23 +341,24 @@ fn throughput(url: &str) -> f64 {
 /// CPU per call (µs) of the process `pid` alone and with its children, and
 /// the mean latency per call (µs), for `CALLS` sequential calls on a new
 /// session.
-fn measure(url: &str, pid: u32) -> (f64, f64, f64) {
+fn measure(url: &str, token: Option<String>, pid: u32) -> (f64, f64, f64) {
     let url = url.to_owned();
     let session = super::on_own_thread({
-        let url = url.clone();
-        move |client| async move { open(&client, &url).await }
+        let (url, token) = (url.clone(), token.clone());
+        move |client| async move { open(&client, &url, token.as_deref()).await }
     });
     let cpu = |pids: &[u32]| pids.iter().map(|p| super::cpu_of(*p).0).sum::<u64>();
     let (client, session2) = (url.clone(), session.clone());
     let (a, b, took) = super::on_own_thread(move |c| async move {
+        let token = token.as_deref();
         for i in 0..WARM_UP {
-            call(&c, &client, &session2, i).await;
+            call(&c, &client, &session2, token, i).await;
         }
         let who = with_children(pid);
         let a = (cpu(&who[..1]), cpu(&who));
         let started = Instant::now();
         for i in 0..CALLS {
-            call(&c, &client, &session2, WARM_UP + i).await;
+            call(&c, &client, &session2, token, WARM_UP + i).await;
         }
         let took = started.elapsed();
         (a, (cpu(&who[..1]), cpu(&who)), took)
@@ -335,12 +377,16 @@ async fn post(
     client: &reqwest::Client,
     url: &str,
     session: Option<&str>,
+    token: Option<&str>,
     body: String,
 ) -> (Option<String>, axum::body::Bytes) {
     let mut req = client
         .post(url)
         .header("content-type", "application/json")
         .header("accept", "application/json, text/event-stream");
+    if let Some(t) = token {
+        req = req.header("authorization", format!("Bearer {t}"));
+    }
     if let Some(s) = session {
         req = req
             .header("mcp-session-id", s)
@@ -356,16 +402,23 @@ async fn post(
 }
 
 /// A new session: its id.
-async fn open(client: &reqwest::Client, url: &str) -> String {
-    let (session, _) = post(client, url, None, super::init_line("init")).await;
+async fn open(client: &reqwest::Client, url: &str, token: Option<&str>) -> String {
+    let (session, _) = post(client, url, None, token, super::init_line("init")).await;
     let session = session.expect("a session id");
     let done = r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#.to_owned();
-    post(client, url, Some(&session), done).await;
+    post(client, url, Some(&session), token, done).await;
     session
 }
 
-async fn call(client: &reqwest::Client, url: &str, session: &str, i: usize) {
-    let (_, answer) = post(client, url, Some(session), super::everything::echo(i)).await;
+async fn call(client: &reqwest::Client, url: &str, session: &str, token: Option<&str>, i: usize) {
+    let (_, answer) = post(
+        client,
+        url,
+        Some(session),
+        token,
+        super::everything::echo(i),
+    )
+    .await;
     assert!(
         answer.windows(8).any(|w| w == b"\"result\""),
         "refused: {}",
@@ -378,8 +431,8 @@ fn memory_with_sessions(url: &str, pid: u32, n: usize) -> u64 {
     let url = url.to_owned();
     super::on_own_thread(move |client| async move {
         for i in 0..n {
-            let s = open(&client, &url).await;
-            call(&client, &url, &s, i).await;
+            let s = open(&client, &url, None).await;
+            call(&client, &url, &s, None, i).await;
         }
     });
     std::thread::sleep(Duration::from_millis(200));
