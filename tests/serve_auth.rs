@@ -36,6 +36,23 @@ async fn signing_in(url: &str, dir: &std::path::Path) -> Bridge {
     Bridge::start_with_env(url, &["--token-store", "file", "-v"], &env).await
 }
 
+/// A bridge signs in to `url` by itself (its data under `dir`) and calls a
+/// tool; the access token it stored.
+async fn signs_in_and_calls(url: &str, dir: &std::path::Path) -> String {
+    let mut b = signing_in(url, dir).await;
+    b.initialize().await;
+    let r = b
+        .call_tool(json!(1), "echo", json!({"message": "signed in"}))
+        .await;
+    assert!(
+        common::text_of(&r).contains("signed in"),
+        "{r}\n{}",
+        b.stderr()
+    );
+    b.close_and_wait().await;
+    stored_token(dir)
+}
+
 /// What the bridge stored under `dir` for the one server, in the file
 /// ending in `suffix`: its secret (tokens, DPoP key) or its metadata.
 fn stored(dir: &std::path::Path, suffix: &str) -> Value {
@@ -171,20 +188,9 @@ async fn a_bridge_signs_in_to_serve_and_bad_tokens_are_refused_before_any_proces
 
     // The bridge signs in by itself and calls a tool.
     let dir = tempfile::tempdir().unwrap();
-    let mut b = signing_in(&url, dir.path()).await;
-    b.initialize().await;
-    let r = b
-        .call_tool(json!(1), "echo", json!({"message": "signed in"}))
-        .await;
-    assert!(
-        common::text_of(&r).contains("signed in"),
-        "{r}\n{}",
-        b.stderr()
-    );
-    b.close_and_wait().await;
+    let token = signs_in_and_calls(&url, dir.path()).await;
     let log = served.stderr();
     assert!(log.contains(&format!("of {issuer} (scopes: ")), "{log}");
-    let token = stored_token(dir.path());
     assert!(!log.contains(&token), "the token reached serve's log");
     // The bridge bound its token to its DPoP key (serve's metadata offers
     // DPoP, and oidc-provider does by default): sent as Bearer it is
@@ -371,18 +377,7 @@ async fn opaque_tokens_are_introspected() {
     ];
     let served = Served::start_on(port, &args, &everything()).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut b = signing_in(&url, dir.path()).await;
-    b.initialize().await;
-    let r = b
-        .call_tool(json!(1), "echo", json!({"message": "opaque"}))
-        .await;
-    assert!(
-        common::text_of(&r).contains("opaque"),
-        "{r}\n{}",
-        b.stderr()
-    );
-    b.close_and_wait().await;
-    let token = stored_token(dir.path());
+    let token = signs_in_and_calls(&url, dir.path()).await;
     assert_eq!(token.split('.').count(), 1, "an opaque token: {token}");
     // Bound to the bridge's DPoP key too (the introspection says so).
     let p = proof(dir.path(), &url, &token, "opaque-1");

@@ -75,8 +75,6 @@ backend replicas
 /// the request on, and the one it reaches answers 404 for a session it
 /// does not hold).
 fn nginx(dir: &Path, port: u16, ca: &Ca, replicas: &[u16]) -> Daemon {
-    let d = dir.display();
-    let user = if infra::is_root() { "user root;" } else { "" };
     let mut map = String::new();
     let mut upstreams = String::new();
     for (i, (name, p)) in NAMES.iter().zip(replicas).enumerate() {
@@ -95,21 +93,8 @@ fn nginx(dir: &Path, port: u16, ca: &Ca, replicas: &[u16]) -> Daemon {
         .iter()
         .map(|p| format!(" server 127.0.0.1:{p} max_fails=1 fail_timeout=10s;"))
         .collect();
-    let cfg = format!(
-        "{user}
-master_process off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/nginx-error.log warn;
-events {{ worker_connections 256; }}
-http {{
-  access_log {d}/nginx-access.log;
-  client_body_temp_path {d}/nginx-body;
-  proxy_temp_path {d}/nginx-proxy;
-  fastcgi_temp_path {d}/nginx-fastcgi;
-  uwsgi_temp_path {d}/nginx-uwsgi;
-  scgi_temp_path {d}/nginx-scgi;
-  map $http_mcp_session_id $mcp_replica {{
+    let http = format!(
+        "  map $http_mcp_session_id $mcp_replica {{
 {map}    default replicas;
   }}
   upstream replicas {{{all} }}
@@ -127,20 +112,11 @@ http {{
       proxy_next_upstream error timeout;
     }}
   }}
-}}
 ",
         cert = ca.cert.display(),
         key = ca.key.display(),
     );
-    let conf = dir.join("nginx.conf");
-    std::fs::write(&conf, cfg).unwrap();
-    let mut cmd = Command::new("nginx");
-    cmd.arg("-p")
-        .arg(dir)
-        .arg("-c")
-        .arg(&conf)
-        .args(["-g", "daemon off;"]);
-    infra::daemon(cmd, dir.join("nginx.log"), port, "nginx")
+    infra::nginx_with(dir, port, &http)
 }
 
 /// How many handshake-era sessions `replica` started (its 2026-07-28

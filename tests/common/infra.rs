@@ -186,25 +186,8 @@ backend replicas
 /// (`limit_req`, `rate` a second, no burst) answered 429 with
 /// `Retry-After: 1`, and streaming (SSE) passed through unbuffered.
 pub fn nginx(dir: &Path, port: u16, ca: &Ca, backend: u16, rate: &str) -> Daemon {
-    let d = dir.display();
-    // As root, workers would run as nobody, who cannot write here.
-    let user = if is_root() { "user root;" } else { "" };
-    let cfg = format!(
-        "{user}
-# One process, so that killing it leaves no worker behind.
-master_process off;
-worker_processes 1;
-pid {d}/nginx.pid;
-error_log {d}/nginx-error.log warn;
-events {{ worker_connections 256; }}
-http {{
-  access_log {d}/nginx-access.log;
-  client_body_temp_path {d}/nginx-body;
-  proxy_temp_path {d}/nginx-proxy;
-  fastcgi_temp_path {d}/nginx-fastcgi;
-  uwsgi_temp_path {d}/nginx-uwsgi;
-  scgi_temp_path {d}/nginx-scgi;
-  limit_req_zone $binary_remote_addr zone=mcp:1m rate={rate};
+    let http = format!(
+        "  limit_req_zone $binary_remote_addr zone=mcp:1m rate={rate};
   server {{
     listen 127.0.0.1:{port} ssl http2;
     ssl_certificate {cert};
@@ -225,10 +208,36 @@ http {{
       return 429 '{{\"error\": \"rate limited\"}}';
     }}
   }}
-}}
 ",
         cert = ca.cert.display(),
         key = ca.key.display(),
+    );
+    nginx_with(dir, port, &http)
+}
+
+/// nginx in the foreground with `http` inside its `http` block, its logs
+/// and temporary files in `dir`, one process; waits until `port` listens.
+pub fn nginx_with(dir: &Path, port: u16, http: &str) -> Daemon {
+    let d = dir.display();
+    // As root, workers would run as nobody, who cannot write here.
+    let user = if is_root() { "user root;" } else { "" };
+    let cfg = format!(
+        "{user}
+# One process, so that killing it leaves no worker behind.
+master_process off;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/nginx-error.log warn;
+events {{ worker_connections 256; }}
+http {{
+  access_log {d}/nginx-access.log;
+  client_body_temp_path {d}/nginx-body;
+  proxy_temp_path {d}/nginx-proxy;
+  fastcgi_temp_path {d}/nginx-fastcgi;
+  uwsgi_temp_path {d}/nginx-uwsgi;
+  scgi_temp_path {d}/nginx-scgi;
+{http}}}
+"
     );
     let conf = dir.join("nginx.conf");
     std::fs::write(&conf, cfg).unwrap();
