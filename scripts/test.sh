@@ -18,9 +18,12 @@ cd "$(dirname "$0")/.."
 # deployment tests put them in front of real servers, with TLS from a CA the
 # test makes. wine64 (Debian 12's Wine 8) and gcc-mingw-w64-x86-64: the
 # Windows build is linked with mingw-w64 and tested under Wine. clang and
-# llvm: the macOS check compiles ring's C for Apple's targets.
-debs="chromium gnome-keyring=42.1-1+b2 libsecret-tools dbus iproute2 zip unzip nginx=1.22.1-9* haproxy=2.6.12-1* openssl wine64=8.0~repack-4 gcc-mingw-w64-x86-64=12.2.0-14* clang=1:14.0-55.7* llvm=1:14.0-55.7*"
+# llvm: the macOS check compiles ring's C for Apple's targets. musl: a
+# musl loader on a glibc system, which the npm launcher must not take for a
+# musl system.
+debs="musl=1.2.3-1* chromium gnome-keyring=42.1-1+b2 libsecret-tools dbus iproute2 zip unzip nginx=1.22.1-9* haproxy=2.6.12-1* openssl wine64=8.0~repack-4 gcc-mingw-w64-x86-64=12.2.0-14* clang=1:14.0-55.7* llvm=1:14.0-55.7*"
 missing=""
+[ -e /lib/ld-musl-x86_64.so.1 ] || [ "$(uname -m)" != x86_64 ] || missing=1
 command -v nginx >/dev/null || missing=1
 command -v haproxy >/dev/null || missing=1
 command -v openssl >/dev/null || missing=1

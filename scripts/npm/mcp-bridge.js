@@ -16,10 +16,20 @@ const path = require('path');
 const REPO = 'https://github.com/mcp-bridge/mcp-bridge';
 const FORWARDED = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
-/** The C library of this Linux system: musl has its own loader. */
+/**
+ * The C library this Node runs on, which is the one npm chose the platform
+ * package by: musl when Node's own process has musl's loader mapped. A
+ * musl loader merely installed on a glibc system (Debian's musl package)
+ * does not count. Without /proc, Node's report says whether it runs on
+ * glibc.
+ */
 function libc() {
-  const arch = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
-  return fs.existsSync(`/lib/ld-musl-${arch}.so.1`) ? 'musl' : 'glibc';
+  try {
+    return /\/ld-musl-/.test(fs.readFileSync('/proc/self/maps', 'utf8')) ? 'musl' : 'glibc';
+  } catch (_) {
+    const header = process.report && process.report.getReport().header;
+    return header && header.glibcVersionRuntime ? 'glibc' : 'musl';
+  }
 }
 
 /** The platform packages that may hold this platform's binary, best first. */
