@@ -316,6 +316,7 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand --audience 'The audience tokens must name [default: the public URL and --path]'
             cand --require-scope 'A scope every token must grant (repeatable); without it, 403 insufficient_scope'
             cand --tool-scope 'The scope a call of TOOL needs (repeatable); without it, 403 insufficient_scope naming it, so that the client can step up'
+            cand --pass-claims-env 'Give each session''s server process the token''s CLAIM as the environment variable VAR (repeatable; e.g. sub=MCP_USER). Not with --shared, whose one process serves everyone'
             cand --log-file 'Write logs to FILE (appending) instead of stderr'
             cand --shared 'Run one server process for every session, instead of one each (for a server too heavy to start per client): ids are remapped so that answers never cross, and the server sees the first client''s initialize only'
             cand -v 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'

@@ -309,6 +309,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l replica 
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l audience -d 'The audience tokens must name [default: the public URL and --path]' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l require-scope -d 'A scope every token must grant (repeatable); without it, 403 insufficient_scope' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l tool-scope -d 'The scope a call of TOOL needs (repeatable); without it, 403 insufficient_scope naming it, so that the client can step up' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l pass-claims-env -d 'Give each session\'s server process the token\'s CLAIM as the environment variable VAR (repeatable; e.g. sub=MCP_USER). Not with --shared, whose one process serves everyone' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l log-file -d 'Write logs to FILE (appending) instead of stderr' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l shared -d 'Run one server process for every session, instead of one each (for a server too heavy to start per client): ids are remapped so that answers never cross, and the server sees the first client\'s initialize only'
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -s v -l verbose -d 'More logging on stderr: -v info (each message), -vv debug, -vvv trace'

@@ -23,7 +23,7 @@ fn everything() -> Vec<String> {
 
 /// A bridge that signs in with a browser (oidc_person.py) and keeps its
 /// tokens in files under `dir`.
-async fn signing_in(url: &str, dir: &std::path::Path) -> Bridge {
+async fn signing_in(url: &str, dir: &std::path::Path, extra: &[&str]) -> Bridge {
     let data = dir.join("data").display().to_string();
     let person = peers::dir().join("oidc_person.py").display().to_string();
     let browser = format!("python3 {person}");
@@ -33,13 +33,16 @@ async fn signing_in(url: &str, dir: &std::path::Path) -> Bridge {
         ("BROWSER", browser.as_str()),
         ("BROWSER_LOG", log.as_str()),
     ];
-    Bridge::start_with_env(url, &["--token-store", "file", "-v"], &env).await
+    let mut args = vec!["--token-store", "file", "-v"];
+    args.extend_from_slice(extra);
+    Bridge::start_with_env(url, &args, &env).await
 }
 
-/// A bridge signs in to `url` by itself (its data under `dir`) and calls a
-/// tool; the access token it stored.
-async fn signs_in_and_calls(url: &str, dir: &std::path::Path) -> String {
-    let mut b = signing_in(url, dir).await;
+/// A bridge signs in to `url` by itself (its data under `dir`) and calls
+/// tools: the access token it stored, and the environment the server
+/// process says it has (server-everything's `get-env`).
+async fn signs_in_and_calls(url: &str, dir: &std::path::Path, extra: &[&str]) -> (String, String) {
+    let mut b = signing_in(url, dir, extra).await;
     b.initialize().await;
     let r = b
         .call_tool(json!(1), "echo", json!({"message": "signed in"}))
@@ -49,8 +52,9 @@ async fn signs_in_and_calls(url: &str, dir: &std::path::Path) -> String {
         "{r}\n{}",
         b.stderr()
     );
+    let env = common::text_of(&b.call_tool(json!(2), "get-env", json!({})).await);
     b.close_and_wait().await;
-    stored_token(dir)
+    (stored_token(dir), env)
 }
 
 /// What the bridge stored under `dir` for the one server, in the file
@@ -166,6 +170,8 @@ async fn a_bridge_signs_in_to_serve_and_bad_tokens_are_refused_before_any_proces
         issuer.as_str(),
         "--require-scope",
         "mcp:tools",
+        "--pass-claims-env",
+        "sub=MCP_USER",
     ];
     let served = Served::start_on(port, &args, &everything()).await;
 
@@ -188,7 +194,12 @@ async fn a_bridge_signs_in_to_serve_and_bad_tokens_are_refused_before_any_proces
 
     // The bridge signs in by itself and calls a tool.
     let dir = tempfile::tempdir().unwrap();
-    let token = signs_in_and_calls(&url, dir.path()).await;
+    // In the handshake era, so that the session has a process of its own.
+    let (token, env) = signs_in_and_calls(&url, dir.path(), &["--protocol", "legacy"]).await;
+    // The session's server process got the subject (--pass-claims-env),
+    // and nothing of the token.
+    assert!(env.contains(r#""MCP_USER": "alice""#), "{env:.2000}");
+    assert!(!env.contains(&token));
     let log = served.stderr();
     assert!(log.contains(&format!("of {issuer} (scopes: ")), "{log}");
     assert!(!log.contains(&token), "the token reached serve's log");
@@ -320,7 +331,7 @@ async fn a_tool_that_needs_more_scope_makes_the_bridge_step_up() {
     ];
     let served = Served::start_on(port, &args, &everything()).await;
     let dir = tempfile::tempdir().unwrap();
-    let mut b = signing_in(&url, dir.path()).await;
+    let mut b = signing_in(&url, dir.path(), &[]).await;
     b.initialize().await;
     let r = b
         .call_tool(json!(1), "echo", json!({"message": "plain"}))
@@ -377,7 +388,7 @@ async fn opaque_tokens_are_introspected() {
     ];
     let served = Served::start_on(port, &args, &everything()).await;
     let dir = tempfile::tempdir().unwrap();
-    let token = signs_in_and_calls(&url, dir.path()).await;
+    let (token, _) = signs_in_and_calls(&url, dir.path(), &[]).await;
     assert_eq!(token.split('.').count(), 1, "an opaque token: {token}");
     // Bound to the bridge's DPoP key too (the introspection says so).
     let p = proof(dir.path(), &url, &token, "opaque-1");

@@ -108,6 +108,12 @@ pub struct ServeOptions {
     #[arg(long = "tool-scope", value_name = "TOOL=SCOPE", value_parser = parse_tool_scope)]
     pub tool_scope: Vec<(String, String)>,
 
+    /// Give each session's server process the token's CLAIM as the
+    /// environment variable VAR (repeatable; e.g. sub=MCP_USER). Not with
+    /// --shared, whose one process serves everyone.
+    #[arg(long = "pass-claims-env", value_name = "CLAIM=VAR", value_parser = parse_claim_env, conflicts_with = "shared")]
+    pub pass_claims_env: Vec<(String, String)>,
+
     /// Where logs go and how many.
     #[command(flatten)]
     pub logging: LoggingOptions,
@@ -165,6 +171,21 @@ fn parse_replica(s: &str) -> Result<String, ValueError> {
         Ok(s.to_owned())
     } else {
         Err(ValueError::Replica(s.to_owned()))
+    }
+}
+
+/// `--pass-claims-env CLAIM=VAR`: VAR a portable variable name.
+fn parse_claim_env(s: &str) -> Result<(String, String), ValueError> {
+    match s.split_once('=') {
+        Some((claim, var))
+            if !claim.is_empty()
+                && !var.is_empty()
+                && !var.starts_with(|c: char| c.is_ascii_digit())
+                && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+        {
+            Ok((claim.to_owned(), var.to_owned()))
+        }
+        _ => Err(ValueError::ClaimEnv(s.to_owned())),
     }
 }
 

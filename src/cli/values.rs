@@ -26,6 +26,9 @@ pub enum ValueError {
     /// Not a replica name for `serve --replica`.
     #[error("{0:?} is not a replica name (1 to 32 letters, digits, - or _)")]
     Replica(String),
+    /// Not `CLAIM=VAR` for `serve --pass-claims-env`.
+    #[error("{0:?} is not CLAIM=VAR (VAR: letters, digits and _, not first a digit)")]
+    ClaimEnv(String),
     /// Not `TOOL=SCOPE` for `serve --tool-scope`.
     #[error("{0:?} is not TOOL=SCOPE (a scope has no space or quote)")]
     ToolScope(String),

@@ -68,11 +68,12 @@ fn auth(
     keys: Option<serve::Keys>,
     listen: SocketAddr,
 ) -> Result<Option<std::sync::Arc<serve::Auth>>, ExitCode> {
-    let scoped = !o.require_scope.is_empty() || !o.tool_scope.is_empty();
+    let scoped =
+        !o.require_scope.is_empty() || !o.tool_scope.is_empty() || !o.pass_claims_env.is_empty();
     let tokens = !o.auth_issuer.is_empty() || o.introspection_url.is_some();
     if !tokens && scoped {
         return Err(super::usage_error(
-            "--require-scope and --tool-scope need --auth-issuer: scopes come with an authorization server's tokens".to_owned(),
+            "--require-scope, --tool-scope and --pass-claims-env need --auth-issuer or --introspection-url: scopes and claims come with an authorization server's tokens".to_owned(),
         ));
     }
     if keys.is_none() && !tokens {
@@ -108,6 +109,7 @@ fn auth(
         metadata_url,
         required: o.require_scope.clone(),
         tool_scopes: o.tool_scope.clone(),
+        claims_env: o.pass_claims_env.clone(),
         public,
         seen: Default::default(),
     })))

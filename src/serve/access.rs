@@ -26,6 +26,7 @@ use super::reply::{rpc_error, Body};
 use super::tokens::{self, Claims, Invalid};
 use super::Front;
 use crate::jsonrpc::{self, Message, Method};
+use crate::secret::Secret;
 use hyper::body::Incoming;
 use hyper::header::{HeaderValue, AUTHORIZATION, HOST, ORIGIN, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
@@ -52,6 +53,9 @@ pub enum Principal {
         subject: String,
         /// The scopes granted.
         scopes: Vec<String>,
+        /// The environment variables its sessions' server processes get
+        /// from its claims (`--pass-claims-env`).
+        env: Vec<(String, Secret)>,
     },
 }
 
@@ -86,6 +90,7 @@ impl std::fmt::Display for Principal {
                 issuer,
                 subject,
                 scopes,
+                ..
             } => write!(
                 f,
                 "{} of {} (scopes: {})",
@@ -123,6 +128,9 @@ pub struct Auth {
     pub seen: dpop::Seen,
     /// The scope a call of a tool needs (`--tool-scope TOOL=SCOPE`).
     pub tool_scopes: Vec<(String, String)>,
+    /// Claims passed to a session's server process as environment
+    /// variables (`--pass-claims-env CLAIM=VAR`).
+    pub claims_env: Vec<(String, String)>,
 }
 
 impl Auth {
@@ -397,11 +405,17 @@ impl Front {
             let why = "the token lacks a scope this server requires";
             return Err(auth.refuse(StatusCode::FORBIDDEN, Some("insufficient_scope"), why));
         }
+        let env = auth
+            .claims_env
+            .iter()
+            .filter_map(|(claim, var)| Some((var.clone(), Secret::from(claims.text(claim)?))))
+            .collect();
         let subject = claims.sub.or(claims.client_id).unwrap_or_default();
         Ok(Principal::Subject {
             issuer: claims.iss,
             subject,
             scopes,
+            env,
         })
     }
 

@@ -441,7 +441,15 @@ impl Front {
         let started = if self.settings.shared {
             self.shared.attach().await
         } else {
-            child::spawn(&self.settings.program, &label)
+            match who {
+                // Its claims, as --pass-claims-env maps them.
+                Principal::Subject { env, .. } if !env.is_empty() => {
+                    let mut program = self.settings.program.clone();
+                    program.env.extend(env.iter().cloned());
+                    child::spawn(&program, &label)
+                }
+                _ => child::spawn(&self.settings.program, &label),
+            }
         };
         let (running, from_child) = match started {
             Ok(c) => c,

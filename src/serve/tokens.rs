@@ -107,6 +107,9 @@ pub struct Claims {
     /// The key a DPoP proof must be signed with (RFC 9449): its thumbprint.
     #[serde(default)]
     pub cnf: Option<Confirmation>,
+    /// Every other claim, for `--pass-claims-env`.
+    #[serde(flatten)]
+    pub other: std::collections::HashMap<String, Value>,
 }
 
 /// `cnf` (RFC 7800).
@@ -117,6 +120,31 @@ pub struct Confirmation {
 }
 
 impl Claims {
+    /// The text of claim `name` for an environment variable: a string, a
+    /// number or a boolean, or a list of them joined by spaces; `None` for
+    /// anything else, or text with a NUL or over 4 KB.
+    pub fn text(&self, name: &str) -> Option<String> {
+        let v = match name {
+            "iss" => Value::from(self.iss.as_str()),
+            "sub" => Value::from(self.sub.clone()?),
+            "client_id" => Value::from(self.client_id.clone()?),
+            "scope" => Value::from(self.scopes().join(" ")),
+            "aud" => self.aud.clone(),
+            _ => self.other.get(name)?.clone(),
+        };
+        let one = |v: &Value| match v {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        };
+        let text = match &v {
+            Value::Array(list) => list.iter().map(one).collect::<Option<Vec<_>>>()?.join(" "),
+            v => one(v)?,
+        };
+        (!text.contains('\0') && text.len() <= 4096).then_some(text)
+    }
+
     /// The scopes granted.
     pub fn scopes(&self) -> Vec<String> {
         let mut out: Vec<String> = self
