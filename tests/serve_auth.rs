@@ -408,3 +408,60 @@ async fn opaque_tokens_are_introspected() {
     let _served = Served::start_on(port, &wrong, &everything()).await;
     assert_eq!(try_with(&url, Some(&token)).await.0, 503);
 }
+
+/// mcp-remote 0.15.1 (the bridge most clients use today, on the TypeScript
+/// SDK's OAuth client) signs in to `serve` by itself, through the same
+/// metadata and oidc-provider, and its client (tests/peers/ts_client.mjs)
+/// gets every step through: tools, prompts, resources, progress, sampling,
+/// elicitation.
+#[test]
+fn mcp_remote_signs_in_to_serve_by_itself() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let port = common::free_port();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    // Registration with the scope serve asks for is accepted (mcp-remote,
+    // unlike mcp-bridge, does not register again without it).
+    let provider = peers::oidc_provider(&url, "mcp:tools", 3600, Some("mcp:tools"));
+    let issuer = format!("http://localhost:{}", provider.port);
+    let args = [
+        "--auth-issuer",
+        issuer.as_str(),
+        "--require-scope",
+        "mcp:tools",
+    ];
+    let served = rt.block_on(Served::start_on(port, &args, &everything()));
+    let dir = tempfile::tempdir().unwrap();
+    let remote = peers::dir().join("node_modules/mcp-remote/dist/proxy.js");
+    let person = peers::dir().join("oidc_person.py");
+    let out = std::process::Command::new("node")
+        .arg(peers::dir().join("ts_client.mjs"))
+        .arg(format!(
+            "stdio:node {} {url} --transport http-only",
+            remote.display()
+        ))
+        .current_dir(peers::dir())
+        .env("MCP_REMOTE_CONFIG_DIR", dir.path())
+        .env("BROWSER", format!("python3 {}", person.display()))
+        .env("BROWSER_LOG", dir.path().join("browser.log"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", served.stderr());
+    let steps: Vec<(String, Value)> =
+        serde_json::from_str(text.lines().rfind(|l| !l.is_empty()).unwrap()).unwrap();
+    let step = |n: &str| steps.iter().find(|(s, _)| s == n).unwrap().1.clone();
+    assert!(
+        step("sampling").to_string().contains("streams flow east"),
+        "{steps:?}"
+    );
+    assert!(step("tools").to_string().contains("\"echo\""), "{steps:?}");
+    let tabs = std::fs::read_to_string(dir.path().join("browser.log")).unwrap();
+    assert_eq!(tabs.lines().count(), 1, "one sign-in: {tabs}");
+    assert!(
+        tabs.contains("resource=http%3A%2F%2F127.0.0.1"),
+        "RFC 8707: {tabs}"
+    );
+    let log = served.stderr();
+    assert!(log.contains(&format!("by alice of {issuer}")), "{log}");
+}
