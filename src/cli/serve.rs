@@ -59,59 +59,73 @@ pub struct ServeOptions {
     /// Require `Authorization: Bearer KEY` with one of the keys in FILE (one
     /// a line; # starts a comment); anything else gets 401. Keep the file
     /// readable by its owner only.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Authorization")]
     pub bearer_token_file: Option<std::path::PathBuf>,
 
     /// Accept access tokens (JWTs) this OAuth authorization server signs
     /// for this server (repeatable); its keys come from its metadata.
     /// Clients find it in /.well-known/oauth-protected-resource.
-    #[arg(long = "auth-issuer", value_name = "URL", value_parser = parse_issuer)]
+    #[arg(long = "auth-issuer", value_name = "URL", value_parser = parse_issuer, help_heading = "Authorization")]
     pub auth_issuer: Vec<String>,
 
     /// Ask this OAuth introspection endpoint (RFC 7662) about tokens that
     /// are not JWTs (or about every token, with no --auth-issuer), as the
     /// client --introspection-client-id.
-    #[arg(long, value_name = "URL", value_parser = parse_issuer, requires = "introspection_client_id")]
+    #[arg(long, value_name = "URL", value_parser = parse_issuer, requires = "introspection_client_id", help_heading = "Authorization")]
     pub introspection_url: Option<String>,
 
     /// This server's client id at the introspection endpoint.
-    #[arg(long, value_name = "ID", requires = "introspection_url")]
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "introspection_url",
+        help_heading = "Authorization"
+    )]
     pub introspection_client_id: Option<String>,
 
     /// Its client secret (VALUE or @FILE; `${VAR}` is expanded).
-    #[arg(long, value_name = "VALUE|@FILE", requires = "introspection_url")]
+    #[arg(
+        long,
+        value_name = "VALUE|@FILE",
+        requires = "introspection_url",
+        help_heading = "Authorization"
+    )]
     pub introspection_client_secret: Option<Secret>,
 
     /// The URL clients reach this server by, when it is not the address it
     /// listens on (behind a proxy or TLS): its resource identifier and
     /// metadata are made from it.
-    #[arg(long, value_name = "URL", value_parser = parse_public_url)]
+    #[arg(long, value_name = "URL", value_parser = parse_public_url, help_heading = "Behind a proxy")]
     pub public_url: Option<String>,
 
     /// This replica's name, which starts every session id it makes
     /// (NAME.random), so that a load balancer routes a session's requests
     /// to the replica that holds it by the Mcp-Session-Id prefix.
-    #[arg(long, value_name = "NAME", value_parser = parse_replica)]
+    #[arg(long, value_name = "NAME", value_parser = parse_replica, help_heading = "Behind a proxy")]
     pub replica: Option<String>,
 
     /// The audience tokens must name [default: the public URL and --path].
-    #[arg(long, value_name = "URI")]
+    #[arg(long, value_name = "URI", help_heading = "Authorization")]
     pub audience: Option<String>,
 
     /// A scope every token must grant (repeatable); without it, 403
     /// insufficient_scope.
-    #[arg(long = "require-scope", value_name = "SCOPE")]
+    #[arg(
+        long = "require-scope",
+        value_name = "SCOPE",
+        help_heading = "Authorization"
+    )]
     pub require_scope: Vec<String>,
 
     /// The scope a call of TOOL needs (repeatable); without it, 403
     /// insufficient_scope naming it, so that the client can step up.
-    #[arg(long = "tool-scope", value_name = "TOOL=SCOPE", value_parser = parse_tool_scope)]
+    #[arg(long = "tool-scope", value_name = "TOOL=SCOPE", value_parser = parse_tool_scope, help_heading = "Authorization")]
     pub tool_scope: Vec<(String, String)>,
 
     /// Give each session's server process the token's CLAIM as the
     /// environment variable VAR (repeatable; e.g. sub=MCP_USER). Not with
     /// --shared, whose one process serves everyone.
-    #[arg(long = "pass-claims-env", value_name = "CLAIM=VAR", value_parser = parse_claim_env, conflicts_with = "shared")]
+    #[arg(long = "pass-claims-env", value_name = "CLAIM=VAR", value_parser = parse_claim_env, conflicts_with = "shared", help_heading = "Authorization")]
     pub pass_claims_env: Vec<(String, String)>,
 
     /// Where logs go and how many.
