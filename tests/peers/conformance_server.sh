@@ -42,7 +42,7 @@ for name in "${names[@]}"; do
   else
     failed=$((failed + 1))
     echo "FAIL $name"
-    printf '%s\n' "$out" | grep -E 'FAILURE|^Passed:|rror' | head -8 | sed 's/^/    /'
+    printf '%s\n' "$out" | grep -E ' FAILURE |^Passed:|^Error|rror:' | head -8 | sed 's/^/    /'
   fi
 done
 echo "conformance-server: $passed passed, $failed failed, of ${#names[@]} scenarios at $revision"
