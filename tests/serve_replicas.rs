@@ -6,7 +6,9 @@
 //! The configurations are the ones README.md gives.
 //!
 //! Four clients (mcp-bridge: two of the handshake era, without cookies, and
-//! two of 2026-07-28) make 200 calls; one replica is killed midway.
+//! two of 2026-07-28) make 200 calls; one replica is killed midway. And one
+//! `serve` with OAuth under a path prefix behind nginx's TLS, whose
+//! metadata must name the URLs clients see.
 
 // Debian's nginx and HAProxy, and openssl.
 #![cfg(target_os = "linux")]
@@ -213,4 +215,85 @@ async fn haproxy_routes_each_session_to_its_replica_by_its_id() {
 #[tokio::test]
 async fn nginx_routes_each_session_to_its_replica_by_its_id() {
     four_clients_and_a_lost_replica(nginx).await;
+}
+
+/// TLS at nginx, with `serve` under a path prefix (`/team/`) and OAuth in
+/// front: with `--public-url https://localhost:PORT/team`, the challenge,
+/// the metadata (at the well-known name before the prefix, RFC 9728) and
+/// the audience are the URLs clients see, and mcp-bridge signs in through
+/// them by itself (oidc-provider, DPoP-bound tokens whose proofs name the
+/// public URL) and calls a tool.
+#[tokio::test]
+async fn behind_tls_and_a_path_prefix_the_metadata_names_the_public_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = infra::make_ca(dir.path());
+    let port = common::free_port();
+    let public = format!("https://localhost:{port}/team");
+    let url = format!("{public}/mcp");
+    let provider = peers::oidc_provider(&url, "mcp:tools", 3600, None);
+    let issuer = format!("http://localhost:{}", provider.port);
+    let args = [
+        "--public-url",
+        public.as_str(),
+        "--auth-issuer",
+        issuer.as_str(),
+    ];
+    let served = Served::start(&args, &everything()).await;
+    let backend = served.port;
+    let http = format!(
+        "  server {{
+    listen 127.0.0.1:{port} ssl;
+    ssl_certificate {cert};
+    ssl_certificate_key {key};
+    location /team/ {{
+      proxy_pass http://127.0.0.1:{backend}/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection \"\";
+      proxy_set_header Host $http_host;
+      proxy_buffering off;
+    }}
+    location /.well-known/oauth-protected-resource/team/ {{
+      proxy_pass http://127.0.0.1:{backend};
+      proxy_set_header Host $http_host;
+    }}
+  }}
+",
+        cert = ca.cert.display(),
+        key = ca.key.display(),
+    );
+    let _nginx = infra::nginx_with(dir.path(), port, &http);
+
+    let data = dir.path().join("data").display().to_string();
+    let person = peers::dir().join("oidc_person.py").display().to_string();
+    let browser = format!("python3 {person}");
+    let log = dir.path().join("browser.log").display().to_string();
+    let env = [
+        ("MCP_BRIDGE_DATA_DIR", data.as_str()),
+        ("BROWSER", browser.as_str()),
+        ("BROWSER_LOG", log.as_str()),
+    ];
+    let ca_file = ca.ca.display().to_string();
+    let args = ["--ca-cert", ca_file.as_str(), "--token-store", "file", "-v"];
+    let mut b = Bridge::start_with_env(&url, &args, &env).await;
+    b.initialize().await;
+    echo(&mut b, 1).await;
+    let stderr = b.stderr();
+    let metadata =
+        format!("https://localhost:{port}/.well-known/oauth-protected-resource/team/mcp");
+    assert!(
+        stderr.contains(&metadata),
+        "the challenge named {metadata}:\n{stderr}"
+    );
+    let tabs = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        tabs.contains(&format!(
+            "resource=https%3A%2F%2Flocalhost%3A{port}%2Fteam%2Fmcp"
+        )),
+        "the token is for the public URL: {tabs}"
+    );
+    assert!(
+        served.stderr().contains("by alice of"),
+        "{}",
+        served.stderr()
+    );
 }
