@@ -138,9 +138,11 @@ impl Auth {
     /// anything else (or everything, with no issuer) asked about at the
     /// introspection endpoint.
     async fn claims_of(&self, token: &str) -> Result<Claims, CheckError> {
-        let jwt = tokens::read(token).is_ok();
         if let Some(issuers) = &self.issuers {
-            if jwt || self.introspection.is_none() {
+            // The token is parsed here only to tell a JWT from an opaque
+            // one, when both are taken: with issuers alone, a remembered
+            // token is not parsed at all.
+            if self.introspection.is_none() || tokens::read(token).is_ok() {
                 return issuers.check(token, &self.audience).await;
             }
         }
@@ -396,12 +398,7 @@ impl Front {
             }
         }
         let scopes = claims.scopes();
-        let missing: Vec<&String> = auth
-            .required
-            .iter()
-            .filter(|s| !scopes.contains(s))
-            .collect();
-        if !missing.is_empty() {
+        if auth.required.iter().any(|s| !scopes.contains(s)) {
             let why = "the token lacks a scope this server requires";
             return Err(auth.refuse(StatusCode::FORBIDDEN, Some("insufficient_scope"), why));
         }

@@ -12,11 +12,10 @@
 //! round trip. The endpoint is reached with no redirect, bounded in time
 //! and size, one token at a time.
 
-use super::tokens::{self, Claims, Invalid};
+use super::fetch::{self, BodyError};
+use super::tokens::{self, Claims, Invalid, Remembered};
 use crate::secret::Secret;
-use crate::sync::Locked;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::time::Duration;
 
 /// How long an answer is remembered, at most.
@@ -25,8 +24,6 @@ pub const REMEMBER: Duration = Duration::from_secs(60);
 const LIMIT: Duration = Duration::from_secs(10);
 /// The largest answer read.
 const MAX_ANSWER: usize = 64 * 1024;
-/// The most answers remembered.
-const MAX_REMEMBERED: usize = 4096;
 
 /// Why the endpoint gave no answer to go by.
 #[derive(Debug, thiserror::Error)]
@@ -48,7 +45,7 @@ pub struct Introspection {
     client_id: String,
     secret: Secret,
     client: reqwest::Client,
-    remembered: std::sync::Mutex<HashMap<[u8; 32], (Claims, u64)>>,
+    remembered: Remembered,
 }
 
 impl std::fmt::Debug for Introspection {
@@ -72,18 +69,13 @@ impl Introspection {
         client_id: String,
         secret: Secret,
     ) -> Result<Introspection, reqwest::Error> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(LIMIT)
-            .user_agent(concat!("mcp-bridge/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = fetch::client(LIMIT)?;
         Ok(Introspection {
             url,
             client_id,
             secret,
             client,
-            remembered: std::sync::Mutex::new(HashMap::new()),
+            remembered: Remembered::default(),
         })
     }
 
@@ -97,32 +89,22 @@ impl Introspection {
     ) -> Result<Result<Claims, Invalid>, IntrospectError> {
         let digest = tokens::sha256(token.as_bytes());
         let now = tokens::now();
-        if let Some((claims, until)) = self.remembered.locked().get(&digest) {
-            if now < *until {
-                return Ok(Ok(claims.clone()));
-            }
+        if let Some(claims) = self.remembered.get(&digest, now) {
+            return Ok(Ok(claims));
         }
         let answer = self.ask(token).await?;
         if !answer.active {
             return Ok(Err(Invalid::Inactive));
         }
         let c = answer.claims;
-        let iss = c.iss.trim_end_matches('/');
-        if !c.iss.is_empty() && !issuers.iter().any(|i| i.trim_end_matches('/') == iss) {
+        if !c.iss.is_empty() && !issuers.iter().any(|i| tokens::same_identifier(i, &c.iss)) {
             return Ok(Err(Invalid::Issuer));
         }
         if let Err(e) = c.check_audience_and_time(audience, now) {
             return Ok(Err(e));
         }
         let until = (now + REMEMBER.as_secs()).min(c.valid_until());
-        let mut remembered = self.remembered.locked();
-        if remembered.len() >= MAX_REMEMBERED {
-            remembered.retain(|_, (_, u)| now < *u);
-            if remembered.len() >= MAX_REMEMBERED {
-                remembered.clear();
-            }
-        }
-        remembered.insert(digest, (c.clone(), until));
+        self.remembered.keep(digest, c.clone(), until, now);
         Ok(Ok(c))
     }
 
@@ -132,7 +114,7 @@ impl Introspection {
             .append_pair("token", token)
             .append_pair("token_type_hint", "access_token")
             .finish();
-        let mut resp = self
+        let resp = self
             .client
             .post(&self.url)
             .basic_auth(
@@ -148,13 +130,11 @@ impl Introspection {
         if resp.status() != reqwest::StatusCode::OK {
             return Err(IntrospectError::Status(resp.status().as_u16()));
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(IntrospectError::Request)? {
-            if body.len() + chunk.len() > MAX_ANSWER {
-                return Err(IntrospectError::Shape);
-            }
-            body.extend_from_slice(&chunk);
-        }
+        let body = match fetch::body(resp, MAX_ANSWER).await {
+            Ok(body) => body,
+            Err(BodyError::Request(e)) => return Err(IntrospectError::Request(e)),
+            Err(BodyError::TooLarge) => return Err(IntrospectError::Shape),
+        };
         serde_json::from_slice(&body).map_err(|_| IntrospectError::Shape)
     }
 }

@@ -12,12 +12,11 @@
 //! bounded in time and size, follow no redirect, and happen one at a time
 //! per issuer.
 
+use super::fetch::{self, BodyError};
 use super::introspect::IntrospectError;
-use super::tokens::{self, Claims, Invalid, Jwk};
-use crate::sync::Locked;
+use super::tokens::{self, Claims, Invalid, Jwk, Remembered};
 use bytes::Bytes;
 use serde::Deserialize;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,8 +30,6 @@ const FETCH_LIMIT: Duration = Duration::from_secs(10);
 const MAX_DOCUMENT: usize = 512 * 1024;
 /// The most keys kept of a JWKS.
 const MAX_KEYS: usize = 100;
-/// The most verified tokens remembered (by digest) until they expire.
-const MAX_VERIFIED: usize = 4096;
 
 /// Why an issuer's keys could not be had.
 #[derive(Debug, thiserror::Error)]
@@ -101,9 +98,9 @@ struct Issuer {
 pub struct Issuers {
     list: Vec<Issuer>,
     client: reqwest::Client,
-    /// Tokens verified already, by their SHA-256 digest: a client sends
-    /// the same token with every call, and a signature is checked once.
-    verified: std::sync::Mutex<HashMap<[u8; 32], (Claims, u64)>>,
+    /// Tokens verified already, until they expire: a signature is checked
+    /// once.
+    verified: Remembered,
 }
 
 impl std::fmt::Debug for Issuers {
@@ -116,12 +113,7 @@ impl std::fmt::Debug for Issuers {
 impl Issuers {
     /// The issuers of `urls`, their keys fetched when first needed.
     pub fn new(urls: &[String]) -> Result<Issuers, reqwest::Error> {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(FETCH_LIMIT)
-            .user_agent(concat!("mcp-bridge/", env!("CARGO_PKG_VERSION")))
-            .build()?;
+        let client = fetch::client(FETCH_LIMIT)?;
         let list = urls
             .iter()
             .map(|u| Issuer {
@@ -135,7 +127,7 @@ impl Issuers {
         Ok(Issuers {
             list,
             client,
-            verified: std::sync::Mutex::new(HashMap::new()),
+            verified: Remembered::default(),
         })
     }
 
@@ -149,31 +141,22 @@ impl Issuers {
     pub async fn check(&self, token: &str, audience: &str) -> Result<Claims, CheckError> {
         let digest = tokens::sha256(token.as_bytes());
         let now = tokens::now();
-        if let Some((claims, until)) = self.verified.locked().get(&digest) {
-            if now < *until {
-                return Ok(claims.clone());
-            }
+        if let Some(claims) = self.verified.get(&digest, now) {
+            return Ok(claims);
         }
         let claims = self.verify(token, audience, now).await?;
-        let mut verified = self.verified.locked();
-        if verified.len() >= MAX_VERIFIED {
-            verified.retain(|_, (_, until)| now < *until);
-            if verified.len() >= MAX_VERIFIED {
-                verified.clear();
-            }
-        }
-        verified.insert(digest, (claims.clone(), claims.valid_until()));
+        let until = claims.valid_until();
+        self.verified.keep(digest, claims.clone(), until, now);
         Ok(claims)
     }
 
     /// The claims of `token`, its signature checked.
     async fn verify(&self, token: &str, audience: &str, now: u64) -> Result<Claims, CheckError> {
         let unverified = tokens::read(token)?;
-        let iss = unverified.claims.iss.trim_end_matches('/');
         let issuer = self
             .list
             .iter()
-            .find(|i| i.url.trim_end_matches('/') == iss)
+            .find(|i| tokens::same_identifier(&i.url, &unverified.claims.iss))
             .ok_or(Invalid::Issuer)?;
         let keys = {
             let mut set = issuer.keys.lock().await;
@@ -215,7 +198,7 @@ impl Issuers {
                 Ok(body) => {
                     let m: Metadata = serde_json::from_slice(&body)
                         .map_err(|_| FetchError::Shape { url: url.clone() })?;
-                    if m.issuer.trim_end_matches('/') != issuer.trim_end_matches('/') {
+                    if !tokens::same_identifier(&m.issuer, issuer) {
                         return Err(FetchError::OtherIssuer {
                             issuer: issuer.to_owned(),
                         });
@@ -250,7 +233,7 @@ impl Issuers {
             url: url.to_owned(),
             source,
         };
-        let mut resp = self
+        let resp = self
             .client
             .get(url)
             .header("accept", "application/json")
@@ -263,16 +246,13 @@ impl Issuers {
                 status: resp.status().as_u16(),
             });
         }
-        let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(fail)? {
-            if body.len() + chunk.len() > MAX_DOCUMENT {
-                return Err(FetchError::TooLarge {
-                    url: url.to_owned(),
-                });
-            }
-            body.extend_from_slice(&chunk);
+        match fetch::body(resp, MAX_DOCUMENT).await {
+            Ok(body) => Ok(Bytes::from(body)),
+            Err(BodyError::Request(e)) => Err(fail(e)),
+            Err(BodyError::TooLarge) => Err(FetchError::TooLarge {
+                url: url.to_owned(),
+            }),
         }
-        Ok(Bytes::from(body))
     }
 }
 
@@ -309,8 +289,7 @@ mod tests {
         let remember = |until| {
             issuers
                 .verified
-                .locked()
-                .insert(digest, (claims.clone(), until))
+                .keep(digest, claims.clone(), until, tokens::now())
         };
         remember(tokens::now() + 60);
         let got = issuers

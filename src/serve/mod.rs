@@ -27,6 +27,7 @@ mod access;
 mod call;
 pub mod child;
 mod dpop;
+mod fetch;
 mod introspect;
 mod issuers;
 mod keys;

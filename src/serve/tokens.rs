@@ -10,6 +10,7 @@
 //! token that names a symmetric algorithm is refused before any key is
 //! looked at. A key's own `alg` and `use`, when it has them, must agree.
 
+use crate::sync::Locked;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use base64::Engine as _;
 use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
@@ -32,6 +33,42 @@ pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     let mut out = [0; 32];
     out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
     out
+}
+
+/// Tokens found good, by their SHA-256 digest, each until a time: a client
+/// sends the same token with every call, and it is checked once. At most
+/// [`Remembered::MAX`]; when full, the expired go, and if none has, all.
+#[derive(Default)]
+pub struct Remembered(std::sync::Mutex<std::collections::HashMap<[u8; 32], (Claims, u64)>>);
+
+impl Remembered {
+    /// The most tokens remembered.
+    pub const MAX: usize = 4096;
+
+    /// The claims of the token of `digest`, if it is remembered past `now`.
+    pub fn get(&self, digest: &[u8; 32], now: u64) -> Option<Claims> {
+        let map = self.0.locked();
+        let (claims, until) = map.get(digest)?;
+        (now < *until).then(|| claims.clone())
+    }
+
+    /// Remember the token of `digest` and its `claims` until `until`.
+    pub fn keep(&self, digest: [u8; 32], claims: Claims, until: u64, now: u64) {
+        let mut map = self.0.locked();
+        if map.len() >= Self::MAX {
+            map.retain(|_, (_, u)| now < *u);
+            if map.len() >= Self::MAX {
+                map.clear();
+            }
+        }
+        map.insert(digest, (claims, until));
+    }
+}
+
+/// Two identifiers (a resource, an issuer) of the same thing: equal, or
+/// equal but for a trailing slash.
+pub fn same_identifier(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
 /// Why a token is refused (401, `invalid_token`).
@@ -188,20 +225,14 @@ impl Claims {
     /// Whether `aud` names `audience` (a string, or one of a list).
     fn for_audience(&self, audience: &str) -> bool {
         match &self.aud {
-            Value::String(a) => same_resource(a, audience),
+            Value::String(a) => same_identifier(a, audience),
             Value::Array(list) => list
                 .iter()
                 .filter_map(Value::as_str)
-                .any(|a| same_resource(a, audience)),
+                .any(|a| same_identifier(a, audience)),
             _ => false,
         }
     }
-}
-
-/// Two resource identifiers for the same resource: equal, or equal but for
-/// a trailing slash.
-fn same_resource(a: &str, b: &str) -> bool {
-    a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
 /// Read `token` without trusting it.
