@@ -356,16 +356,10 @@ impl Pooled {
     async fn list_tools(self: &Arc<Self>) {
         let mut cursor: Option<String> = None;
         for _ in 0..MAX_PAGES {
-            let n = self.next_id();
             let params = cursor
                 .as_deref()
-                .map(|c| format!(r#","params":{{"cursor":{}}}"#, serde_json::Value::from(c)))
-                .unwrap_or_default();
-            let line = format!(r#"{{"jsonrpc":"2.0","id":{n},"method":"tools/list"{params}}}"#);
-            let Ok((_pending, mut answer)) = self.request(n, Bytes::from(line), false).await else {
-                return;
-            };
-            let Ok(Some(page)) = tokio::time::timeout(INIT_LIMIT, answer.recv()).await else {
+                .map(|c| format!(r#"{{"cursor":{}}}"#, serde_json::Value::from(c)));
+            let Some(page) = self.ask("tools/list", params).await else {
                 tracing::warn!("the 2026-07-28 server process did not list its tools");
                 return;
             };
@@ -386,21 +380,29 @@ impl Pooled {
     /// Subscribe the child to updates of resource `uri` (or unsubscribe
     /// it); whether it agreed.
     pub async fn subscribe(self: &Arc<Self>, uri: &str, on: bool) -> bool {
-        let n = self.next_id();
         let method = if on {
             "resources/subscribe"
         } else {
             "resources/unsubscribe"
         };
-        let line = format!(
-            r#"{{"jsonrpc":"2.0","id":{n},"method":"{method}","params":{{"uri":{}}}}}"#,
-            serde_json::Value::from(uri)
-        );
-        let Ok((_pending, mut answer)) = self.request(n, Bytes::from(line), false).await else {
-            return false;
-        };
-        let said = tokio::time::timeout(INIT_LIMIT, answer.recv()).await;
-        matches!(said, Ok(Some(a)) if jsonrpc::result_raw(&a).is_some())
+        let params = format!(r#"{{"uri":{}}}"#, serde_json::Value::from(uri));
+        let said = self.ask(method, Some(params)).await;
+        said.is_some_and(|a| jsonrpc::result_raw(&a).is_some())
+    }
+
+    /// A request of serve's own to the child (`params` as JSON, if any):
+    /// its answer, when it comes in time.
+    async fn ask(self: &Arc<Self>, method: &str, params: Option<String>) -> Option<Bytes> {
+        let n = self.next_id();
+        let params = params
+            .map(|p| format!(r#","params":{p}"#))
+            .unwrap_or_default();
+        let line = format!(r#"{{"jsonrpc":"2.0","id":{n},"method":"{method}"{params}}}"#);
+        let (_pending, mut answer) = self.request(n, Bytes::from(line), false).await.ok()?;
+        tokio::time::timeout(INIT_LIMIT, answer.recv())
+            .await
+            .ok()
+            .flatten()
     }
 
     /// A line to the child: the answer to one of its own requests.
