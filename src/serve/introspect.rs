@@ -87,7 +87,7 @@ impl Introspection {
         audience: &str,
         issuers: &[&str],
     ) -> Result<Result<Claims, Invalid>, IntrospectError> {
-        let digest = tokens::sha256(token.as_bytes());
+        let digest = tokens::memory_key(token, audience);
         let now = tokens::now();
         if let Some(claims) = self.remembered.get(&digest, now) {
             return Ok(Ok(claims));

@@ -139,7 +139,7 @@ impl Issuers {
     /// The claims of `token`, once it is found good for `audience` (one
     /// audience per server: what is remembered was checked for it).
     pub async fn check(&self, token: &str, audience: &str) -> Result<Claims, CheckError> {
-        let digest = tokens::sha256(token.as_bytes());
+        let digest = tokens::memory_key(token, audience);
         let now = tokens::now();
         if let Some(claims) = self.verified.get(&digest, now) {
             return Ok(claims);
@@ -285,7 +285,7 @@ mod tests {
         let claims: Claims =
             serde_json::from_value(serde_json::json!({"iss": "http://127.0.0.1:1", "sub": "ada"}))
                 .unwrap();
-        let digest = tokens::sha256(token.as_bytes());
+        let digest = tokens::memory_key(token, "http://127.0.0.1:8080/mcp");
         let remember = |until| {
             issuers
                 .verified
@@ -297,6 +297,13 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(got.sub.as_deref(), Some("ada"));
+        // Remembered for that audience only: at another server, checked.
+        assert!(matches!(
+            issuers
+                .check(token, "http://127.0.0.1:8080/servers/b/mcp")
+                .await,
+            Err(CheckError::Invalid(Invalid::Malformed))
+        ));
         // Past its time it is checked again (and this one is no JWT).
         remember(tokens::now() - 1);
         assert!(matches!(

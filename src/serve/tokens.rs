@@ -29,6 +29,18 @@ pub fn now() -> u64 {
 
 /// The SHA-256 digest of `bytes`: how a token or a key is remembered
 /// without being kept.
+/// What a token checked for `audience` is remembered by: one token may be
+/// good at one server of a `--config` and not at another, so the audience
+/// is part of the key.
+pub fn memory_key(token: &str, audience: &str) -> [u8; 32] {
+    let mut both = Vec::with_capacity(audience.len() + token.len() + 1);
+    both.extend_from_slice(audience.as_bytes());
+    // No audience holds a NUL: the split between the two is unambiguous.
+    both.push(0);
+    both.extend_from_slice(token.as_bytes());
+    sha256(&both)
+}
+
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
     let mut out = [0; 32];
     out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
