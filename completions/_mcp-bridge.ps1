@@ -312,6 +312,7 @@ Register-ArgumentCompleter -Native -CommandName 'mcp-bridge' -ScriptBlock {
             [CompletionResult]::new('-p', '-p', [CompletionResultType]::ParameterName, 'The port to listen on')
             [CompletionResult]::new('--port', '--port', [CompletionResultType]::ParameterName, 'The port to listen on')
             [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'The path of the MCP endpoint')
+            [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'Serve every stdio server of FILE, the mcpServers JSON that MCP clients use, each at /servers/NAME/mcp (with /servers listing them), instead of COMMAND. SIGHUP reads it again: servers added, changed or removed are started, restarted or ended; the others'' sessions go on')
             [CompletionResult]::new('--allow-origin', '--allow-origin', [CompletionResultType]::ParameterName, 'Accept requests a browser sends from this origin (e.g. https://app.example.com; repeatable). Others are refused with 403')
             [CompletionResult]::new('--env', '--env', [CompletionResultType]::ParameterName, 'Set KEY=VALUE in the server process''s environment (repeatable); nothing from an HTTP request ever reaches it')
             [CompletionResult]::new('--max-message-size', '--max-message-size', [CompletionResultType]::ParameterName, 'The largest message accepted in either direction, in bytes (suffixes K, M, G)')

@@ -300,6 +300,7 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand -p 'The port to listen on'
             cand --port 'The port to listen on'
             cand --path 'The path of the MCP endpoint'
+            cand --config 'Serve every stdio server of FILE, the mcpServers JSON that MCP clients use, each at /servers/NAME/mcp (with /servers listing them), instead of COMMAND. SIGHUP reads it again: servers added, changed or removed are started, restarted or ended; the others'' sessions go on'
             cand --allow-origin 'Accept requests a browser sends from this origin (e.g. https://app.example.com; repeatable). Others are refused with 403'
             cand --env 'Set KEY=VALUE in the server process''s environment (repeatable); nothing from an HTTP request ever reaches it'
             cand --max-message-size 'The largest message accepted in either direction, in bytes (suffixes K, M, G)'

@@ -293,6 +293,7 @@ complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand install" -s h -l h
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l host -d 'The address to listen on: loopback by default; 0.0.0.0 (or a host\'s address) to be reached from other machines' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -s p -l port -d 'The port to listen on' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l path -d 'The path of the MCP endpoint' -r
+complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l config -d 'Serve every stdio server of FILE, the mcpServers JSON that MCP clients use, each at /servers/NAME/mcp (with /servers listing them), instead of COMMAND. SIGHUP reads it again: servers added, changed or removed are started, restarted or ended; the others\' sessions go on' -r -F
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l allow-origin -d 'Accept requests a browser sends from this origin (e.g. https://app.example.com; repeatable). Others are refused with 403' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l env -d 'Set KEY=VALUE in the server process\'s environment (repeatable); nothing from an HTTP request ever reaches it' -r
 complete -c mcp-bridge -n "__fish_mcp_bridge_using_subcommand serve" -l max-message-size -d 'The largest message accepted in either direction, in bytes (suffixes K, M, G)' -r

@@ -81,6 +81,11 @@ fn stored_token(dir: &std::path::Path) -> String {
 /// A DPoP proof (RFC 9449) for a POST of `token` to `url`, signed with the
 /// DPoP key the bridge stored under `dir`, with the id `jti`.
 fn proof(dir: &std::path::Path, url: &str, token: &str, jti: &str) -> String {
+    proof_for(dir, "POST", url, token, jti)
+}
+
+/// The same for a request of `method`.
+fn proof_for(dir: &std::path::Path, method: &str, url: &str, token: &str, jti: &str) -> String {
     use ring::rand::SystemRandom;
     use ring::signature::{EcdsaKeyPair, KeyPair, ECDSA_P256_SHA256_FIXED_SIGNING};
     let secret = stored(dir, ".secret.json");
@@ -100,7 +105,7 @@ fn proof(dir: &std::path::Path, url: &str, token: &str, jti: &str) -> String {
         &ring::digest::SHA256,
         token.as_bytes(),
     ));
-    let claims = json!({"jti": jti, "htm": "POST", "htu": url, "iat": now, "ath": ath});
+    let claims = json!({"jti": jti, "htm": method, "htu": url, "iat": now, "ath": ath});
     let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": jwk});
     let signed = format!(
         "{}.{}",
@@ -314,6 +319,81 @@ async fn a_bridge_signs_in_to_serve_and_bad_tokens_are_refused_before_any_proces
 /// `insufficient_scope` naming what the call needs, and mcp-bridge steps up
 /// (a second sign-in for the wider scope) and calls it; the session goes
 /// on with the wider token. Other tools need nothing more.
+/// With `--config`, each server is a resource of its own: its own
+/// metadata, audience and scopes. A token for one is refused at another,
+/// and the listing shows a token's holder the servers it reaches.
+#[tokio::test]
+async fn each_server_of_a_config_is_a_resource_of_its_own() {
+    let port = common::free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let (a, b) = (
+        format!("{base}/servers/a/mcp"),
+        format!("{base}/servers/b/mcp"),
+    );
+    let provider = peers::oidc_provider(&a, "mcp:tools", 3600, None);
+    let issuer = format!("http://localhost:{}", provider.port);
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("servers.json");
+    let server = |extra: Value| {
+        let mut s = json!({"command": everything()[0], "args": everything()[1..]});
+        s.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        s
+    };
+    let servers = json!({"mcpServers": {
+        "a": server(json!({})),
+        "b": server(json!({"requireScopes": ["admin"]})),
+    }});
+    std::fs::write(&config, servers.to_string()).unwrap();
+    let args = [
+        "--config",
+        config.to_str().unwrap(),
+        "--auth-issuer",
+        &issuer,
+    ];
+    let served = Served::start_on(port, &args, &[]).await;
+
+    for (url, scopes) in [(&a, json!(null)), (&b, json!(["admin"]))] {
+        let (status, challenge) = try_with(url, None).await;
+        assert_eq!(status, 401);
+        let path = url.strip_prefix(&base).unwrap();
+        let metadata_url = format!("{base}/.well-known/oauth-protected-resource{path}");
+        assert!(
+            challenge.contains(&format!(r#"resource_metadata="{metadata_url}""#)),
+            "{challenge}"
+        );
+        let m = common::person().get(&metadata_url).send().await.unwrap();
+        let m: Value = serde_json::from_str(&m.text().await.unwrap()).unwrap();
+        assert_eq!(m["resource"], url.as_str());
+        assert_eq!(m["scopes_supported"], scopes);
+    }
+    let (token, _) = signs_in_and_calls(&a, dir.path(), &[]).await;
+    let (status, challenge) = try_dpop(&b, &token, &proof(dir.path(), &b, &token, "b-1")).await;
+    assert_eq!(status, 401, "a's token at b");
+    assert!(challenge.contains("invalid_token"), "{challenge}");
+    // The listing: 401 without a token; with a's, a alone.
+    let listing = format!("{base}/servers");
+    let r = common::person().get(&listing).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    let r = common::person()
+        .get(&listing)
+        .header("authorization", format!("DPoP {token}"))
+        .header(
+            "dpop",
+            proof_for(dir.path(), "GET", &listing, &token, "list-1"),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r: Value = serde_json::from_str(&r.text().await.unwrap()).unwrap();
+    assert_eq!(r["servers"].as_array().unwrap().len(), 1, "{r}");
+    assert_eq!(r["servers"][0]["name"], "a");
+    assert!(!served.stderr().contains(&token));
+    stop(served).await;
+}
+
 #[tokio::test]
 async fn a_tool_that_needs_more_scope_makes_the_bridge_step_up() {
     let port = common::free_port();

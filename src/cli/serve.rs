@@ -23,6 +23,14 @@ pub struct ServeOptions {
     #[arg(long, value_name = "PATH", default_value = "/mcp", value_parser = parse_path)]
     pub path: String,
 
+    /// Serve every stdio server of FILE, the mcpServers JSON that MCP
+    /// clients use, each at /servers/NAME/mcp (with /servers listing
+    /// them), instead of COMMAND. SIGHUP reads it again: servers added,
+    /// changed or removed are started, restarted or ended; the others'
+    /// sessions go on.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["command", "path", "shared"])]
+    pub config: Option<std::path::PathBuf>,
+
     /// Accept requests a browser sends from this origin (e.g.
     /// https://app.example.com; repeatable). Others are refused with 403.
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
@@ -133,7 +141,7 @@ pub struct ServeOptions {
     pub logging: LoggingOptions,
 
     /// The stdio MCP server to run for each session, after `--`.
-    #[arg(value_name = "COMMAND", last = true, required = true, num_args = 1..)]
+    #[arg(value_name = "COMMAND", last = true, required_unless_present = "config", num_args = 1..)]
     pub command: Vec<String>,
 }
 

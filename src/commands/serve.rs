@@ -31,7 +31,9 @@ pub fn command(o: &ServeOptions) -> ExitCode {
         Ok(a) => a,
         Err(code) => return code,
     };
-    let (command, args) = o.command.split_first().expect("clap requires COMMAND");
+    // Without COMMAND, --config names the servers.
+    let none = String::new();
+    let (command, args) = o.command.split_first().unwrap_or((&none, &[]));
     let settings = serve::Settings {
         listen,
         path: o.path.clone(),
@@ -50,15 +52,42 @@ pub fn command(o: &ServeOptions) -> ExitCode {
         auth,
         public_url: o.public_url.clone(),
         replica: o.replica.clone(),
+        config: o.config.clone(),
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
         Err(e) => return super::failed(&*e),
     };
-    match runtime.block_on(serve::run(settings, super::run::shutdown_signal())) {
+    let reloads = settings.config.is_some();
+    let served = runtime.block_on(async {
+        let (tx, rx) = tokio::sync::mpsc::channel(1);
+        if reloads {
+            tokio::spawn(hangups(tx));
+        }
+        serve::run(settings, super::run::shutdown_signal(), rx).await
+    });
+    match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => super::failed(&e),
     }
+}
+
+/// Each SIGHUP, a reload of `--config` (only then: otherwise SIGHUP ends
+/// `serve` as it ends any program). Windows has no SIGHUP.
+async fn hangups(tx: tokio::sync::mpsc::Sender<()>) {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hup.recv().await.is_some() {
+            // One pending reload covers any number of signals.
+            let _ = tx.try_send(());
+        }
+    }
+    #[cfg(not(unix))]
+    drop(tx);
 }
 
 /// What a request must present, from the options: `None` when neither
@@ -95,16 +124,17 @@ fn auth(
         None
     } else {
         match serve::Issuers::new(&o.auth_issuer) {
-            Ok(i) => Some(i),
+            Ok(i) => Some(std::sync::Arc::new(i)),
             Err(e) => return Err(super::failed(&e)),
         }
     };
     let introspection = introspection(o)?;
     Ok(Some(std::sync::Arc::new(serve::Auth {
-        introspection,
-        keys,
+        introspection: introspection.map(std::sync::Arc::new),
+        keys: keys.map(std::sync::Arc::new),
         issuers,
         audience: o.audience.clone().unwrap_or_else(|| resource.clone()),
+        fixed_audience: o.audience.is_some(),
         resource,
         metadata_url,
         required: o.require_scope.clone(),

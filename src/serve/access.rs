@@ -31,6 +31,7 @@ use hyper::body::Incoming;
 use hyper::header::{HeaderValue, AUTHORIZATION, HOST, ORIGIN, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 /// Where the protected-resource metadata is (RFC 9728, 3).
 pub const METADATA_PATH: &str = "/.well-known/oauth-protected-resource";
@@ -107,16 +108,18 @@ impl std::fmt::Display for Principal {
 #[derive(Debug)]
 pub struct Auth {
     /// `--bearer-token-file`.
-    pub keys: Option<Keys>,
-    /// `--auth-issuer`.
-    pub issuers: Option<Issuers>,
+    pub keys: Option<Arc<Keys>>,
+    /// `--auth-issuer`, whose keys every server of a `--config` shares.
+    pub issuers: Option<Arc<Issuers>>,
     /// `--introspection-url`, for opaque tokens.
-    pub introspection: Option<Introspection>,
+    pub introspection: Option<Arc<Introspection>>,
     /// This server as a resource (RFC 8707), as its metadata names it.
     pub resource: String,
     /// What tokens must name as their audience (the resource, unless
     /// `--audience` says otherwise).
     pub audience: String,
+    /// Whether `--audience` named it, for every server of a `--config`.
+    pub fixed_audience: bool,
     /// Where its protected-resource metadata is (RFC 9728).
     pub metadata_url: String,
     /// Scopes every request needs (`--require-scope`).
@@ -134,6 +137,36 @@ pub struct Auth {
 }
 
 impl Auth {
+    /// The same credentials for the server at `path` (one of a
+    /// `--config`), which needs `required` and `tool_scopes` besides: its
+    /// own resource identifier and metadata, and its own audience unless
+    /// `--audience` names one for all.
+    pub fn at(&self, path: &str, required: &[String], tool_scopes: &[(String, String)]) -> Auth {
+        let (resource, metadata_url) = Auth::locations(&self.public, path);
+        let mut all_required = self.required.clone();
+        all_required.extend(required.iter().cloned());
+        let mut all_tools = self.tool_scopes.clone();
+        all_tools.extend(tool_scopes.iter().cloned());
+        Auth {
+            keys: self.keys.clone(),
+            issuers: self.issuers.clone(),
+            introspection: self.introspection.clone(),
+            audience: if self.fixed_audience {
+                self.audience.clone()
+            } else {
+                resource.clone()
+            },
+            fixed_audience: self.fixed_audience,
+            resource,
+            metadata_url,
+            required: all_required,
+            public: self.public.clone(),
+            seen: dpop::Seen::default(),
+            tool_scopes: all_tools,
+            claims_env: self.claims_env.clone(),
+        }
+    }
+
     /// The claims of `token`: a JWT is checked with its issuer's keys, and
     /// anything else (or everything, with no issuer) asked about at the
     /// introspection endpoint.

@@ -23,7 +23,7 @@ const END_GRACE: Duration = Duration::from_secs(2);
 const STDERR_LINE: usize = 4096;
 
 /// How to start the stdio server.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Program {
     /// The command.
     pub command: String,

@@ -19,7 +19,8 @@ use hyper::body::Incoming;
 use hyper::{Method as HttpMethod, Request, Response, StatusCode};
 use std::sync::Arc;
 
-/// Where an HTTP+SSE client opens its stream.
+/// Where an HTTP+SSE client opens its stream (under `/servers/NAME` for
+/// one server of a `--config`).
 pub const SSE_PATH: &str = "/sse";
 /// Where an HTTP+SSE client POSTs its messages.
 pub const MESSAGES_PATH: &str = "/messages";
@@ -31,10 +32,11 @@ impl Front {
         req: Request<Incoming>,
         who: &Principal,
     ) -> Response<Body> {
-        match (req.uri().path(), req.method()) {
-            (SSE_PATH, &HttpMethod::GET) => self.open_stream(who).await,
-            (MESSAGES_PATH, &HttpMethod::POST) => self.message(req, who).await,
-            (SSE_PATH, _) => text(StatusCode::METHOD_NOT_ALLOWED, "GET\n"),
+        let stream = req.uri().path() == self.sse_path;
+        match (stream, req.method()) {
+            (true, &HttpMethod::GET) => self.open_stream(who).await,
+            (false, &HttpMethod::POST) => self.message(req, who).await,
+            (true, _) => text(StatusCode::METHOD_NOT_ALLOWED, "GET\n"),
             _ => text(StatusCode::METHOD_NOT_ALLOWED, "POST\n"),
         }
     }
@@ -45,7 +47,7 @@ impl Front {
             Ok(s) => s,
             Err(refused) => return *refused,
         };
-        let events = session.open_legacy(&format!("{MESSAGES_PATH}?sessionId={}", session.id));
+        let events = session.open_legacy(&format!("{}?sessionId={}", self.endpoint, session.id));
         self.sessions
             .locked()
             .insert(session.id.clone(), Arc::clone(&session));

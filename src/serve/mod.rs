@@ -26,6 +26,7 @@
 mod access;
 mod call;
 pub mod child;
+mod config;
 mod dpop;
 mod fetch;
 mod introspect;
@@ -37,6 +38,7 @@ mod modern;
 mod params;
 mod pool;
 mod reply;
+mod router;
 pub mod session;
 mod shared;
 mod tokens;
@@ -53,20 +55,17 @@ pub use introspect::Introspection;
 pub use issuers::Issuers;
 pub use keys::{Keys, KeysError};
 use reply::{busy, empty, event_stream, rpc_error, session_gone, text, too_large, Body};
+pub use router::run;
 use session::Session;
 use std::collections::HashMap;
-use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio::net::TcpListener;
 
 /// The session header.
 const SESSION_HEADER: &str = "mcp-session-id";
 /// How often idle sessions are looked for.
 const IDLE_CHECK: Duration = Duration::from_secs(5);
-/// How long a request's headers may take to arrive.
-const HEADER_WAIT: Duration = Duration::from_secs(30);
 
 /// How `serve` runs, from the command line.
 #[derive(Debug, Clone)]
@@ -98,11 +97,17 @@ pub struct Settings {
     /// What a request must present (`--bearer-token-file`,
     /// `--auth-issuer`); `None` admits anyone.
     pub auth: Option<Arc<Auth>>,
+    /// The `mcpServers` file of many servers (`--config`), served instead
+    /// of `program` (which is then the default of each server's limits).
+    pub config: Option<std::path::PathBuf>,
 }
 
 /// Why `serve` could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
+    /// The `--config` file cannot be served.
+    #[error(transparent)]
+    Config(#[from] config::ConfigError),
     /// The address could not be bound.
     #[error("cannot listen on {addr}")]
     Listen {
@@ -126,76 +131,51 @@ struct Front {
     holds: call::Holds,
     /// The one server process of every session, with `--shared`.
     shared: shared::Shared,
+    /// Where HTTP+SSE clients open their stream, and POST their messages.
+    sse_path: String,
+    messages_path: String,
+    /// The messages path as such a client is told it, under a proxy's prefix.
+    endpoint: String,
+    /// What its sessions' log lines start with: the server's name, for one
+    /// of a `--config`.
+    tag: String,
 }
 
-/// Serve until `shutdown` fires; then drain (see [`Settings::drain_timeout`])
-/// and end every session's child.
-pub async fn run(
-    settings: Settings,
-    shutdown: impl std::future::Future<Output = ()>,
-) -> Result<(), ServeError> {
-    let listener =
-        TcpListener::bind(settings.listen)
-            .await
-            .map_err(|source| ServeError::Listen {
-                addr: settings.listen,
-                source,
-            })?;
-    let bound = listener.local_addr().unwrap_or(settings.listen);
-    let front = Arc::new(Front {
-        own_hosts: access::own_hosts(bound, settings.public_url.as_deref()),
-        modern: modern::Modern::new(&settings.program),
-        holds: call::Holds::default(),
-        shared: shared::Shared::new(settings.program.clone()),
-        settings,
-        sessions: Mutex::new(HashMap::new()),
-        draining: std::sync::atomic::AtomicBool::new(false),
-    });
-    tracing::info!(
-        "serving {:?} at http://{bound}{}",
-        front.settings.program.command,
-        front.settings.path
-    );
-    if !bound.ip().is_loopback() && front.settings.auth.is_none() {
-        tracing::warn!("listening on {bound}, beyond this machine, with no authentication: anyone who reaches it can use the server");
-    }
-    let reaper = tokio::spawn(Arc::clone(&front).reap_idle());
-    tokio::pin!(shutdown);
-    loop {
-        tokio::select! {
-            () = &mut shutdown => break,
-            accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                // An event stream goes out in small writes (headers, each
-                // event): with Nagle's algorithm and the client's delayed
-                // ACK, each waited 40 ms.
-                let _ = stream.set_nodelay(true);
-                let front = Arc::clone(&front);
-                tokio::spawn(async move {
-                    let io = hyper_util::rt::TokioIo::new(stream);
-                    let service = hyper::service::service_fn(move |req| {
-                        let front = Arc::clone(&front);
-                        async move { Ok::<_, Infallible>(front.handle(req).await) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .timer(hyper_util::rt::TokioTimer::new())
-                        .header_read_timeout(HEADER_WAIT)
-                        .serve_connection(io, service)
-                        .await;
-                });
-            }
+impl Front {
+    /// The front of one server, served under `base` (`""`, or
+    /// `/servers/NAME` for one of a `--config`), on `bound`.
+    fn new(settings: Settings, bound: SocketAddr, base: &str) -> Front {
+        // Where an HTTP+SSE client is told to POST: under the prefix a
+        // proxy serves this server at, when `--public-url` has one.
+        let prefix = settings
+            .public_url
+            .as_deref()
+            .and_then(|p| url::Url::parse(p).ok())
+            .map(|u| u.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        Front {
+            own_hosts: access::own_hosts(bound, settings.public_url.as_deref()),
+            modern: modern::Modern::new(&settings.program),
+            holds: call::Holds::default(),
+            shared: shared::Shared::new(settings.program.clone()),
+            sse_path: format!("{base}{}", legacy::SSE_PATH),
+            messages_path: format!("{base}{}", legacy::MESSAGES_PATH),
+            endpoint: format!("{prefix}{base}{}", legacy::MESSAGES_PATH),
+            tag: base
+                .strip_prefix("/servers/")
+                .map(|name| format!("{name} "))
+                .unwrap_or_default(),
+            settings,
+            sessions: Mutex::new(HashMap::new()),
+            draining: std::sync::atomic::AtomicBool::new(false),
         }
     }
-    drop(listener);
-    reaper.abort();
-    front.drain().await;
-    Ok(())
 }
 
 impl Front {
     /// Stop taking sessions, let requests in flight finish (within the
     /// drain time), then end every session.
-    async fn drain(&self) {
+    pub(super) async fn drain(&self) {
         self.draining
             .store(true, std::sync::atomic::Ordering::Relaxed);
         let deadline = Instant::now() + self.settings.drain_timeout;
@@ -222,7 +202,7 @@ impl Front {
 
     /// End sessions idle past `--idle-timeout`, and forget ended ones;
     /// let go of 2026-07-28 requests on hold past their time.
-    async fn reap_idle(self: Arc<Self>) {
+    pub(super) async fn reap_idle(self: Arc<Self>) {
         loop {
             tokio::time::sleep(IDLE_CHECK).await;
             self.holds.reap();
@@ -239,7 +219,7 @@ impl Front {
         }
     }
 
-    async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+    pub(super) async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
         let started = Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
@@ -254,7 +234,7 @@ impl Front {
                 .as_ref()
                 .and_then(|a| a.metadata())
                 .unwrap_or_else(|| text(StatusCode::NOT_FOUND, "not found\n")),
-            p if mcp || p == legacy::SSE_PATH || p == legacy::MESSAGES_PATH => {
+            p if mcp || p == self.sse_path || p == self.messages_path => {
                 // The guard first, then the credentials.
                 let admitted = match self.guard(&req) {
                     Some(refused) => Err(Box::new(refused)),
@@ -288,7 +268,7 @@ impl Front {
     }
 
     /// 200 while a session can be started.
-    fn ready(&self) -> Response<Body> {
+    pub(super) fn ready(&self) -> Response<Body> {
         let open = self.sessions.locked().len();
         if open < self.settings.max_sessions
             && !self.draining.load(std::sync::atomic::Ordering::Relaxed)
@@ -438,7 +418,7 @@ impl Front {
             Some(name) => format!("{name}.{}", new_session_id()),
             None => new_session_id(),
         };
-        let label = session::label(&session_id);
+        let label = format!("{}{}", self.tag, session::label(&session_id));
         let started = if self.settings.shared {
             self.shared.attach().await
         } else {

@@ -25,10 +25,12 @@ impl Served {
     pub async fn start_on(port: u16, args: &[&str], server: &[String]) -> Served {
         let mut cmd = Command::new(super::bin());
         cmd.args(["serve", "--port", &port.to_string(), "-v"])
-            .args(args)
-            .arg("--")
-            .args(server)
-            .stdin(Stdio::null())
+            .args(args);
+        // No server after `--` with --config, which names them.
+        if !server.is_empty() {
+            cmd.arg("--").args(server);
+        }
+        cmd.stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .kill_on_drop(true);
