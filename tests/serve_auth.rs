@@ -545,3 +545,60 @@ fn mcp_remote_signs_in_to_serve_by_itself() {
     let log = served.stderr();
     assert!(log.contains(&format!("by alice of {issuer}")), "{log}");
 }
+
+/// The TypeScript SDK's client with its own OAuth provider
+/// (tests/peers/ts_oauth_client.mjs) finds the authorization server from
+/// serve's 401 and metadata, registers, signs in with PKCE (the person
+/// played by oidc_person.py) for serve as resource, and calls a tool.
+#[test]
+fn the_typescript_sdk_s_own_oauth_provider_signs_in_to_serve() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let port = common::free_port();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let provider = peers::oidc_provider(&url, "mcp:tools", 3600, Some("mcp:tools"));
+    let issuer = format!("http://localhost:{}", provider.port);
+    let args = [
+        "--auth-issuer",
+        issuer.as_str(),
+        "--require-scope",
+        "mcp:tools",
+    ];
+    let served = rt.block_on(Served::start_on(port, &args, &everything()));
+    let dir = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new("node")
+        .arg(peers::dir().join("ts_oauth_client.mjs"))
+        .arg(&url)
+        .current_dir(peers::dir())
+        .env("BROWSER_LOG", dir.path().join("browser.log"))
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}\n{}\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        served.stderr()
+    );
+    let got: Value = serde_json::from_str(text.lines().rfind(|l| !l.is_empty()).unwrap()).unwrap();
+    assert!(got["tools"].to_string().contains("\"echo\""), "{got}");
+    assert!(
+        got["echo"].to_string().contains("signed in by the SDK"),
+        "{got}"
+    );
+    assert_eq!(got["signins"], 1, "{got}");
+    assert!(
+        got["scope"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("mcp:tools"),
+        "{got}"
+    );
+    let tabs = std::fs::read_to_string(dir.path().join("browser.log")).unwrap();
+    assert!(
+        tabs.contains("resource=http%3A%2F%2F127.0.0.1"),
+        "RFC 8707: {tabs}"
+    );
+    let log = served.stderr();
+    assert!(log.contains(&format!("by alice of {issuer}")), "{log}");
+}
