@@ -957,7 +957,7 @@ _mcp__bridge() {
             return 0
             ;;
         mcp__subcmd__bridge__subcmd__serve)
-            opts="-p -v -q -h --host --port --path --config --allow-origin --env --max-message-size --shared --max-sessions --idle-timeout --drain-timeout --bearer-token-file --auth-issuer --introspection-url --introspection-client-id --introspection-client-secret --public-url --replica --audience --require-scope --tool-scope --pass-claims-env --verbose --quiet --log-file --debug --silent --help"
+            opts="-p -v -q -h --host --port --path --config --allow-origin --env --max-message-size --shared --max-sessions --idle-timeout --drain-timeout --bearer-token-file --auth-issuer --introspection-url --introspection-client-id --introspection-client-secret --public-url --trusted-proxy --replica --audience --require-scope --tool-scope --pass-claims-env --verbose --quiet --log-file --debug --silent --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1028,6 +1028,10 @@ _mcp__bridge() {
                     return 0
                     ;;
                 --public-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trusted-proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -313,6 +313,7 @@ set edit:completion:arg-completer[mcp-bridge] = {|@words|
             cand --introspection-client-id 'This server''s client id at the introspection endpoint'
             cand --introspection-client-secret 'Its client secret (VALUE or @FILE; `${VAR}` is expanded)'
             cand --public-url 'The URL clients reach this server by, when it is not the address it listens on (behind a proxy or TLS): its resource identifier and metadata are made from it'
+            cand --trusted-proxy 'Believe X-Forwarded-For/-Proto/-Host/-Prefix and Forwarded (RFC 7239) from this address or network (e.g. 10.0.0.0/8; repeatable): the client''s address for the log and, without --public-url, the URL clients used. From anyone else they are ignored'
             cand --replica 'This replica''s name, which starts every session id it makes (NAME.random), so that a load balancer routes a session''s requests to the replica that holds it by the Mcp-Session-Id prefix'
             cand --audience 'The audience tokens must name [default: the public URL and --path]'
             cand --require-scope 'A scope every token must grant (repeatable); without it, 403 insufficient_scope'

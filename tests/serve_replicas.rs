@@ -225,6 +225,19 @@ async fn nginx_routes_each_session_to_its_replica_by_its_id() {
 /// public URL) and calls a tool.
 #[tokio::test]
 async fn behind_tls_and_a_path_prefix_the_metadata_names_the_public_urls() {
+    behind_tls_and_a_path_prefix(false).await;
+}
+
+/// The same with no `--public-url`: nginx, a `--trusted-proxy`, says the
+/// scheme, host and prefix the client used (X-Forwarded-*), and serve
+/// makes its resource, metadata and audience from them. The same headers
+/// sent straight to serve by anyone else change nothing.
+#[tokio::test]
+async fn behind_a_trusted_proxy_the_forwarded_url_is_believed_and_from_others_not() {
+    behind_tls_and_a_path_prefix(true).await;
+}
+
+async fn behind_tls_and_a_path_prefix(forwarded: bool) {
     let dir = tempfile::tempdir().unwrap();
     let ca = infra::make_ca(dir.path());
     let port = common::free_port();
@@ -232,12 +245,21 @@ async fn behind_tls_and_a_path_prefix_the_metadata_names_the_public_urls() {
     let url = format!("{public}/mcp");
     let provider = peers::oidc_provider(&url, "mcp:tools", 3600, None);
     let issuer = format!("http://localhost:{}", provider.port);
-    let args = [
-        "--public-url",
-        public.as_str(),
-        "--auth-issuer",
-        issuer.as_str(),
-    ];
+    let mut args = vec!["--auth-issuer", issuer.as_str()];
+    let (host, headers) = if forwarded {
+        args.extend(["--trusted-proxy", "127.0.0.1"]);
+        // The proxy's own Host for the backend: the forwarded one counts.
+        (
+            "",
+            "proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_set_header X-Forwarded-Host $http_host;
+      proxy_set_header X-Forwarded-Prefix /team;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;",
+        )
+    } else {
+        args.extend(["--public-url", public.as_str()]);
+        ("proxy_set_header Host $http_host;", "")
+    };
     let served = Served::start(&args, &everything()).await;
     let backend = served.port;
     let http = format!(
@@ -249,12 +271,14 @@ async fn behind_tls_and_a_path_prefix_the_metadata_names_the_public_urls() {
       proxy_pass http://127.0.0.1:{backend}/;
       proxy_http_version 1.1;
       proxy_set_header Connection \"\";
-      proxy_set_header Host $http_host;
+      {host}
+      {headers}
       proxy_buffering off;
     }}
     location /.well-known/oauth-protected-resource/team/ {{
       proxy_pass http://127.0.0.1:{backend};
-      proxy_set_header Host $http_host;
+      {host}
+      {headers}
     }}
   }}
 ",
@@ -296,4 +320,34 @@ async fn behind_tls_and_a_path_prefix_the_metadata_names_the_public_urls() {
         "{}",
         served.stderr()
     );
+    // Straight to serve from another address, with forwarding headers of
+    // its own: with --trusted-proxy they are not believed, and serve
+    // names its own address; with --public-url, that URL.
+    let _ = common::person();
+    let other = reqwest::Client::builder()
+        .no_proxy()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .build()
+        .unwrap();
+    let forged = other
+        .get(format!(
+            "http://127.0.0.1:{backend}/.well-known/oauth-protected-resource/mcp"
+        ))
+        .header("x-forwarded-host", "evil.example")
+        .header("x-forwarded-proto", "https")
+        .header("x-forwarded-for", "203.0.113.66")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 200);
+    let forged: serde_json::Value = serde_json::from_str(&forged.text().await.unwrap()).unwrap();
+    let own = if forwarded {
+        format!("http://127.0.0.1:{backend}/mcp")
+    } else {
+        url.clone()
+    };
+    assert_eq!(forged["resource"], own.as_str());
+    let log = served.stderr();
+    assert!(log.contains("from 127.0.0.2"), "{log}");
+    assert!(!log.contains("203.0.113.66"), "{log}");
 }

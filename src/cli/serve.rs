@@ -106,6 +106,13 @@ pub struct ServeOptions {
     #[arg(long, value_name = "URL", value_parser = parse_public_url, help_heading = "Behind a proxy")]
     pub public_url: Option<String>,
 
+    /// Believe X-Forwarded-For/-Proto/-Host/-Prefix and Forwarded (RFC
+    /// 7239) from this address or network (e.g. 10.0.0.0/8; repeatable):
+    /// the client's address for the log and, without --public-url, the
+    /// URL clients used. From anyone else they are ignored.
+    #[arg(long = "trusted-proxy", value_name = "ADDRESS[/BITS]", value_parser = parse_trusted_proxy, help_heading = "Behind a proxy")]
+    pub trusted_proxy: Vec<ipnet::IpNet>,
+
     /// This replica's name, which starts every session id it makes
     /// (NAME.random), so that a load balancer routes a session's requests
     /// to the replica that holds it by the Mcp-Session-Id prefix.
@@ -182,6 +189,14 @@ fn parse_public_url(s: &str) -> Result<String, ValueError> {
     } else {
         Err(ValueError::PublicUrl(s.to_owned()))
     }
+}
+
+/// `--trusted-proxy ADDRESS[/BITS]`.
+fn parse_trusted_proxy(s: &str) -> Result<ipnet::IpNet, ValueError> {
+    s.parse::<ipnet::IpNet>()
+        .ok()
+        .or_else(|| s.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
+        .ok_or_else(|| ValueError::TrustedProxy(s.to_owned()))
 }
 
 /// `--replica NAME`: 1 to 32 letters, digits, `-` or `_`.

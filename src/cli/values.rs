@@ -23,6 +23,9 @@ pub enum ValueError {
     /// Not an https URL (or http on loopback) for `serve --auth-issuer`.
     #[error("{0:?} is not an issuer URL (https, or http on localhost; no query)")]
     Issuer(String),
+    /// Not an address or network for `serve --trusted-proxy`.
+    #[error("{0:?} is not an IP address or network (127.0.0.1, 10.0.0.0/8, fd00::/8)")]
+    TrustedProxy(String),
     /// Not a replica name for `serve --replica`.
     #[error("{0:?} is not a replica name (1 to 32 letters, digits, - or _)")]
     Replica(String),

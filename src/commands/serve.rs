@@ -53,6 +53,7 @@ pub fn command(o: &ServeOptions) -> ExitCode {
         public_url: o.public_url.clone(),
         replica: o.replica.clone(),
         config: o.config.clone(),
+        trusted_proxies: serve::forwarded::Trusted::new(o.trusted_proxy.clone()),
     };
     let runtime = match super::runtime() {
         Ok(r) => r,
@@ -110,12 +111,14 @@ fn auth(
     }
     let public = match &o.public_url {
         Some(p) => p.clone(),
-        None if listen.ip().is_loopback() || !tokens => {
+        // Behind a trusted proxy, the URL it says the client used is the
+        // one each request's metadata names.
+        None if listen.ip().is_loopback() || !tokens || !o.trusted_proxy.is_empty() => {
             format!("http://{listen}")
         }
         None => {
             return Err(super::usage_error(
-                "--auth-issuer on an address beyond loopback needs --public-url: the URL clients reach this server by, which tokens must name".to_owned(),
+                "--auth-issuer on an address beyond loopback needs --public-url (or --trusted-proxy): the URL clients reach this server by, which tokens must name".to_owned(),
             ))
         }
     };

@@ -1,9 +1,7 @@
 //! Who may reach the server, checked on every request to an MCP path
 //! before its body is read or a child started:
 //!
-//! - **The guard** against DNS rebinding: a `Host` this server answers to
-//!   when it listens on loopback, and an `Origin` (when a browser sends
-//!   one) of its own or one `--allow-origin` names. Anything else gets 403.
+//! - **The guard** against DNS rebinding first (`serve/guard.rs`).
 //! - **Bearer keys** (`--bearer-token-file`): a request must carry
 //!   `Authorization: Bearer` with one of the file's keys, or it gets 401
 //!   with `WWW-Authenticate` (RFC 6750, 3) (`serve/keys.rs`).
@@ -24,13 +22,13 @@ use super::issuers::{CheckError, Issuers};
 use super::keys::Keys;
 use super::reply::{rpc_error, Body};
 use super::tokens::{self, Claims, Invalid};
-use super::Front;
+use super::{Front, Via};
 use crate::jsonrpc::{self, Message, Method};
 use crate::secret::Secret;
 use hyper::body::Incoming;
-use hyper::header::{HeaderValue, AUTHORIZATION, HOST, ORIGIN, RETRY_AFTER, WWW_AUTHENTICATE};
+use hyper::header::{HeaderValue, AUTHORIZATION, RETRY_AFTER, WWW_AUTHENTICATE};
 use hyper::{Request, Response, StatusCode};
-use std::net::SocketAddr;
+use std::borrow::Cow;
 use std::sync::Arc;
 
 /// Where the protected-resource metadata is (RFC 9728, 3).
@@ -105,7 +103,7 @@ impl std::fmt::Display for Principal {
 
 /// What a request must present: one of the bearer keys, or a token one of
 /// the issuers signed for this resource, with the scopes it needs.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Auth {
     /// `--bearer-token-file`.
     pub keys: Option<Arc<Keys>>,
@@ -128,7 +126,7 @@ pub struct Auth {
     /// a DPoP proof's `htu` names with the request's path.
     pub public: String,
     /// The DPoP proofs taken, against replay.
-    pub seen: dpop::Seen,
+    pub seen: Arc<dpop::Seen>,
     /// The scope a call of a tool needs (`--tool-scope TOOL=SCOPE`).
     pub tool_scopes: Vec<(String, String)>,
     /// Claims passed to a session's server process as environment
@@ -142,28 +140,28 @@ impl Auth {
     /// own resource identifier and metadata, and its own audience unless
     /// `--audience` names one for all.
     pub fn at(&self, path: &str, required: &[String], tool_scopes: &[(String, String)]) -> Auth {
-        let (resource, metadata_url) = Auth::locations(&self.public, path);
-        let mut all_required = self.required.clone();
-        all_required.extend(required.iter().cloned());
-        let mut all_tools = self.tool_scopes.clone();
-        all_tools.extend(tool_scopes.iter().cloned());
+        let mut a = self.moved(&self.public, path);
+        a.required.extend(required.iter().cloned());
+        a.tool_scopes.extend(tool_scopes.iter().cloned());
+        a.seen = Arc::default();
+        a
+    }
+
+    /// The same server (at `path`) reached at `public`, as a trusted proxy
+    /// says: its resource, metadata and audience (unless `--audience` fixes
+    /// it) made from that URL; the proofs taken are remembered as one.
+    pub fn moved(&self, public: &str, path: &str) -> Auth {
+        let (resource, metadata_url) = Auth::locations(public, path);
         Auth {
-            keys: self.keys.clone(),
-            issuers: self.issuers.clone(),
-            introspection: self.introspection.clone(),
             audience: if self.fixed_audience {
                 self.audience.clone()
             } else {
                 resource.clone()
             },
-            fixed_audience: self.fixed_audience,
             resource,
             metadata_url,
-            required: all_required,
-            public: self.public.clone(),
-            seen: dpop::Seen::default(),
-            tool_scopes: all_tools,
-            claims_env: self.claims_env.clone(),
+            public: public.trim_end_matches('/').to_owned(),
+            ..self.clone()
         }
     }
 
@@ -306,48 +304,37 @@ fn quoted(s: &str) -> String {
         .collect()
 }
 
-/// This server's own `host:port` names: the address it is bound to, on
-/// loopback `localhost` too, and the host of the URL clients reach it by
-/// (`--public-url`, behind a proxy that passes their `Host` on). A `Host`
-/// without a port is taken for the scheme's default port.
-pub(super) fn own_hosts(bound: SocketAddr, public: Option<&str>) -> Vec<String> {
-    let port = bound.port();
-    let mut names = vec![match bound {
-        SocketAddr::V4(a) => a.ip().to_string(),
-        SocketAddr::V6(a) => format!("[{}]", a.ip()),
-    }];
-    if bound.ip().is_loopback() {
-        for n in ["localhost", "127.0.0.1", "[::1]"] {
-            if !names.iter().any(|m| m == n) {
-                names.push(n.to_owned());
-            }
-        }
-    }
-    let mut out: Vec<String> = names.iter().map(|n| format!("{n}:{port}")).collect();
-    if port == 80 {
-        out.extend(names);
-    }
-    // Behind a proxy that passes the client's Host on, the public name.
-    if let Some(u) = public.and_then(|p| url::Url::parse(p).ok()) {
-        if let (Some(host), Some(port)) = (u.host_str(), u.port_or_known_default()) {
-            let host = host.to_ascii_lowercase();
-            out.push(format!("{host}:{port}"));
-            if u.port().is_none() {
-                out.push(host);
-            }
-        }
-    }
-    out
-}
-
 impl Front {
+    /// The URL clients reach this server by, when it is known: fixed by
+    /// `--public-url`, or as a trusted proxy says.
+    pub(super) fn public<'a>(&'a self, via: &'a Via) -> Option<&'a str> {
+        self.settings
+            .public_url
+            .as_deref()
+            .or(via.public.as_deref())
+    }
+
+    /// What a request that came `via` must present: the credentials, with
+    /// this server's resource as the URL the client used when a trusted
+    /// proxy names it.
+    pub(super) fn auth_for(&self, via: &Via) -> Option<Cow<'_, Auth>> {
+        let auth = self.settings.auth.as_deref()?;
+        match (&self.settings.public_url, &via.public) {
+            (None, Some(public)) if *public != auth.public => {
+                Some(Cow::Owned(auth.moved(public, &self.settings.path)))
+            }
+            _ => Some(Cow::Borrowed(auth)),
+        }
+    }
+
     /// Who sent `req`, or the 401 (403 for a missing scope, 503 when the
     /// issuer's keys cannot be had) that refuses it.
     pub(super) async fn admit(
         &self,
         req: &Request<Incoming>,
+        via: &Via,
     ) -> Result<Principal, Box<Response<Body>>> {
-        let Some(auth) = &self.settings.auth else {
+        let Some(auth) = self.auth_for(via) else {
             return Ok(Principal::Anyone);
         };
         let given = req.headers().get(AUTHORIZATION).map(HeaderValue::as_bytes);
@@ -452,8 +439,13 @@ impl Front {
     /// The 403 for a `tools/call` of a tool whose scope (`--tool-scope`)
     /// the token of `who` does not grant; it names the scopes the call
     /// needs, so that the client can step up. Key holders call any tool.
-    pub(super) fn may_call(&self, who: &Principal, m: &Message) -> Option<Response<Body>> {
-        let auth = self.settings.auth.as_ref()?;
+    pub(super) fn may_call(
+        &self,
+        who: &Principal,
+        m: &Message,
+        via: &Via,
+    ) -> Option<Response<Body>> {
+        let auth = self.auth_for(via)?;
         let Principal::Subject { scopes, .. } = who else {
             return None;
         };
@@ -486,94 +478,20 @@ impl Front {
 
     /// Whether `path` is where the protected-resource metadata is: the
     /// well-known name alone, or followed by the MCP path (RFC 9728, 3.1).
-    pub(super) fn is_metadata_path(&self, path: &str) -> bool {
+    pub(super) fn is_metadata_path(&self, path: &str, via: &Via) -> bool {
         path.strip_prefix(METADATA_PATH).is_some_and(|rest| {
             rest.is_empty()
                 || rest == self.settings.path
                 || self
-                    .settings
-                    .auth
-                    .as_ref()
+                    .auth_for(via)
                     .is_some_and(|a| a.metadata_url.ends_with(&format!("{METADATA_PATH}{rest}")))
         })
-    }
-
-    /// The guard against DNS rebinding: a `Host` this server answers to,
-    /// and an `Origin` (when a browser sends one) of its own or allowed.
-    pub(super) fn guard(&self, req: &Request<Incoming>) -> Option<Response<Body>> {
-        let host = req
-            .headers()
-            .get(HOST)
-            .and_then(|h| h.to_str().ok())
-            .map(str::to_ascii_lowercase);
-        let loopback = self.settings.listen.ip().is_loopback();
-        if loopback
-            && !host
-                .as_deref()
-                .is_some_and(|h| self.own_hosts.iter().any(|o| o == h))
-        {
-            tracing::warn!(
-                "refused a request for the host {:?}",
-                host.as_deref().map(crate::text::for_log)
-            );
-            return Some(rpc_error(
-                StatusCode::FORBIDDEN,
-                -32000,
-                "Forbidden: the Host is not this server's",
-            ));
-        }
-        let origin = req.headers().get(ORIGIN)?;
-        let origin = origin
-            .to_str()
-            .unwrap_or_default()
-            .trim_end_matches('/')
-            .to_ascii_lowercase();
-        let own = ["http://", "https://"].iter().any(|scheme| {
-            self.own_hosts
-                .iter()
-                .any(|h| origin == format!("{scheme}{h}"))
-        });
-        let allowed = self
-            .settings
-            .allowed_origins
-            .iter()
-            .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin));
-        if own || allowed {
-            return None;
-        }
-        tracing::warn!(
-            "refused a request from the origin {:?} (--allow-origin admits one)",
-            crate::text::for_log(&origin)
-        );
-        Some(rpc_error(
-            StatusCode::FORBIDDEN,
-            -32000,
-            "Forbidden: the Origin is not allowed",
-        ))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn own_hosts_on_loopback_name_localhost_and_the_port() {
-        let hosts = own_hosts("127.0.0.1:8080".parse().unwrap(), None);
-        for h in ["127.0.0.1:8080", "localhost:8080", "[::1]:8080"] {
-            assert!(hosts.contains(&h.to_owned()), "{h} in {hosts:?}");
-        }
-        assert!(!hosts.contains(&"evil.example.com:8080".to_owned()));
-        assert_eq!(hosts.len(), 3, "each once: {hosts:?}");
-        let any = own_hosts("0.0.0.0:80".parse().unwrap(), None);
-        assert!(any.contains(&"0.0.0.0".to_owned()));
-        let behind = own_hosts(
-            "127.0.0.1:9000".parse().unwrap(),
-            Some("https://MCP.example/team"),
-        );
-        assert!(behind.contains(&"mcp.example:443".to_owned()), "{behind:?}");
-        assert!(behind.contains(&"mcp.example".to_owned()), "{behind:?}");
-    }
 
     #[test]
     fn the_metadata_goes_between_the_origin_and_the_path() {

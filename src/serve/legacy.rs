@@ -11,7 +11,7 @@
 
 use super::reply::{empty, rpc_error, session_stream, text, Body};
 use super::session::Refused;
-use super::{read_message, Front, Principal};
+use super::{read_message, Front, Principal, Via};
 use crate::jsonrpc::Form;
 use crate::sync::Locked;
 use crate::text::Chain;
@@ -31,23 +31,25 @@ impl Front {
         self: Arc<Self>,
         req: Request<Incoming>,
         who: &Principal,
+        via: &Via,
     ) -> Response<Body> {
         let stream = req.uri().path() == self.sse_path;
         match (stream, req.method()) {
-            (true, &HttpMethod::GET) => self.open_stream(who).await,
-            (false, &HttpMethod::POST) => self.message(req, who).await,
+            (true, &HttpMethod::GET) => self.open_stream(who, via).await,
+            (false, &HttpMethod::POST) => self.message(req, who, via).await,
             (true, _) => text(StatusCode::METHOD_NOT_ALLOWED, "GET\n"),
             _ => text(StatusCode::METHOD_NOT_ALLOWED, "POST\n"),
         }
     }
 
     /// `GET /sse`: a new session, and its stream.
-    async fn open_stream(&self, who: &Principal) -> Response<Body> {
+    async fn open_stream(&self, who: &Principal, via: &Via) -> Response<Body> {
         let session = match self.start_session(who).await {
             Ok(s) => s,
             Err(refused) => return *refused,
         };
-        let events = session.open_legacy(&format!("{}?sessionId={}", self.endpoint, session.id));
+        let events =
+            session.open_legacy(&format!("{}?sessionId={}", self.endpoint(via), session.id));
         self.sessions
             .locked()
             .insert(session.id.clone(), Arc::clone(&session));
@@ -55,7 +57,7 @@ impl Front {
     }
 
     /// `POST /messages?sessionId=ID`: one message on to the session's child.
-    async fn message(&self, req: Request<Incoming>, who: &Principal) -> Response<Body> {
+    async fn message(&self, req: Request<Incoming>, who: &Principal, via: &Via) -> Response<Body> {
         let id = req.uri().query().and_then(session_id).map(str::to_owned);
         let session = match self.session(id, who) {
             Ok(s) if s.is_legacy() => s,
@@ -67,7 +69,7 @@ impl Front {
             Ok(m) => m,
             Err(refused) => return *refused,
         };
-        if let Some(refused) = self.may_call(who, &m) {
+        if let Some(refused) = self.may_call(who, &m, via) {
             return refused;
         }
         let sent = match &m.form {
@@ -83,6 +85,19 @@ impl Front {
                 &format!("mcp-bridge: {e}", e = Chain(&e)),
             ),
         }
+    }
+}
+
+impl Front {
+    /// Where an HTTP+SSE client is told to POST: under the prefix a proxy
+    /// serves this server at (`--public-url`, or as a trusted proxy says).
+    fn endpoint(&self, via: &Via) -> String {
+        let prefix = self
+            .public(via)
+            .and_then(|p| url::Url::parse(p).ok())
+            .map(|u| u.path().trim_end_matches('/').to_owned())
+            .unwrap_or_default();
+        format!("{prefix}{}", self.messages_path)
     }
 }
 

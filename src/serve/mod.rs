@@ -29,6 +29,8 @@ pub mod child;
 mod config;
 mod dpop;
 mod fetch;
+pub mod forwarded;
+mod guard;
 mod introspect;
 mod issuers;
 mod keys;
@@ -48,6 +50,7 @@ use crate::sync::Locked;
 use crate::text::Chain;
 pub use access::{Auth, Principal};
 use child::Program;
+use forwarded::Via;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::{Method as HttpMethod, Request, Response, StatusCode};
@@ -97,6 +100,9 @@ pub struct Settings {
     /// What a request must present (`--bearer-token-file`,
     /// `--auth-issuer`); `None` admits anyone.
     pub auth: Option<Arc<Auth>>,
+    /// The addresses whose `X-Forwarded-*` and `Forwarded` are believed
+    /// (`--trusted-proxy`).
+    pub trusted_proxies: forwarded::Trusted,
     /// The `mcpServers` file of many servers (`--config`), served instead
     /// of `program` (which is then the default of each server's limits).
     pub config: Option<std::path::PathBuf>,
@@ -134,8 +140,6 @@ struct Front {
     /// Where HTTP+SSE clients open their stream, and POST their messages.
     sse_path: String,
     messages_path: String,
-    /// The messages path as such a client is told it, under a proxy's prefix.
-    endpoint: String,
     /// What its sessions' log lines start with: the server's name, for one
     /// of a `--config`.
     tag: String,
@@ -145,22 +149,13 @@ impl Front {
     /// The front of one server, served under `base` (`""`, or
     /// `/servers/NAME` for one of a `--config`), on `bound`.
     fn new(settings: Settings, bound: SocketAddr, base: &str) -> Front {
-        // Where an HTTP+SSE client is told to POST: under the prefix a
-        // proxy serves this server at, when `--public-url` has one.
-        let prefix = settings
-            .public_url
-            .as_deref()
-            .and_then(|p| url::Url::parse(p).ok())
-            .map(|u| u.path().trim_end_matches('/').to_owned())
-            .unwrap_or_default();
         Front {
-            own_hosts: access::own_hosts(bound, settings.public_url.as_deref()),
+            own_hosts: guard::own_hosts(bound, settings.public_url.as_deref()),
             modern: modern::Modern::new(&settings.program),
             holds: call::Holds::default(),
             shared: shared::Shared::new(settings.program.clone()),
             sse_path: format!("{base}{}", legacy::SSE_PATH),
             messages_path: format!("{base}{}", legacy::MESSAGES_PATH),
-            endpoint: format!("{prefix}{base}{}", legacy::MESSAGES_PATH),
             tag: base
                 .strip_prefix("/servers/")
                 .map(|name| format!("{name} "))
@@ -219,7 +214,11 @@ impl Front {
         }
     }
 
-    pub(super) async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+    pub(super) async fn handle(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+        via: &Via,
+    ) -> Response<Body> {
         let started = Instant::now();
         let method = req.method().clone();
         let path = req.uri().path().to_owned();
@@ -228,17 +227,15 @@ impl Front {
         let resp = match path.as_str() {
             "/healthz" => text(StatusCode::OK, "ok\n"),
             "/readyz" => self.ready(),
-            p if self.is_metadata_path(p) => self
-                .settings
-                .auth
-                .as_ref()
+            p if self.is_metadata_path(p, via) => self
+                .auth_for(via)
                 .and_then(|a| a.metadata())
                 .unwrap_or_else(|| text(StatusCode::NOT_FOUND, "not found\n")),
             p if mcp || p == self.sse_path || p == self.messages_path => {
                 // The guard first, then the credentials.
-                let admitted = match self.guard(&req) {
+                let admitted = match self.guard(&req, via) {
                     Some(refused) => Err(Box::new(refused)),
-                    None => self.admit(&req).await,
+                    None => self.admit(&req, via).await,
                 };
                 match admitted {
                     Err(refused) => *refused,
@@ -246,9 +243,9 @@ impl Front {
                         who = w;
                         let front = Arc::clone(&self);
                         if mcp {
-                            front.mcp(req, &who).await
+                            front.mcp(req, &who, via).await
                         } else {
-                            front.legacy(req, &who).await
+                            front.legacy(req, &who, via).await
                         }
                     }
                 }
@@ -260,9 +257,10 @@ impl Front {
             w => format!(" by {w}"),
         };
         tracing::info!(
-            "{method} {path}{by} → {} in {:.1} ms",
+            "{method} {path}{by} → {} in {:.1} ms, from {}",
             resp.status().as_u16(),
-            started.elapsed().as_secs_f64() * 1000.0
+            started.elapsed().as_secs_f64() * 1000.0,
+            via.client
         );
         resp
     }
@@ -282,14 +280,19 @@ impl Front {
         }
     }
 
-    async fn mcp(self: Arc<Self>, req: Request<Incoming>, who: &Principal) -> Response<Body> {
+    async fn mcp(
+        self: Arc<Self>,
+        req: Request<Incoming>,
+        who: &Principal,
+        via: &Via,
+    ) -> Response<Body> {
         let session = req
             .headers()
             .get(SESSION_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         match *req.method() {
-            HttpMethod::POST => self.post(req, session, who).await,
+            HttpMethod::POST => self.post(req, session, who, via).await,
             HttpMethod::GET => self.get(&req, session, who),
             HttpMethod::DELETE => self.delete(session, who),
             _ => text(StatusCode::METHOD_NOT_ALLOWED, "POST, GET or DELETE\n"),
@@ -327,6 +330,7 @@ impl Front {
         req: Request<Incoming>,
         session: Option<String>,
         who: &Principal,
+        via: &Via,
     ) -> Response<Body> {
         let limit = self.settings.max_message;
         // The revision the client speaks, for its streams' priming event.
@@ -339,7 +343,7 @@ impl Front {
             Ok(m) => m,
             Err(refused) => return *refused,
         };
-        if let Some(refused) = self.may_call(who, &m) {
+        if let Some(refused) = self.may_call(who, &m, via) {
             return refused;
         }
         // Sessionless, and 2026-07-28 by its header or its envelope (an

@@ -13,6 +13,7 @@
 
 use super::access::METADATA_PATH;
 use super::config::{self, Server};
+use super::forwarded::{self, Via};
 use super::reply::{json, text, Body};
 use super::{Front, ServeError, Settings};
 use crate::sync::Locked;
@@ -21,7 +22,7 @@ use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
 use std::collections::BTreeMap;
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -64,7 +65,7 @@ pub async fn run(
             () = &mut shutdown => break,
             Some(()) = reload.recv() => router.reload(),
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
+                let Ok((stream, peer)) = accepted else { continue };
                 // An event stream goes out in small writes (headers, each
                 // event): with Nagle's algorithm and the client's delayed
                 // ACK, each waited 40 ms.
@@ -74,7 +75,7 @@ pub async fn run(
                     let io = hyper_util::rt::TokioIo::new(stream);
                     let service = hyper::service::service_fn(move |req| {
                         let router = Arc::clone(&router);
-                        async move { Ok::<_, Infallible>(router.handle(req).await) }
+                        async move { Ok::<_, Infallible>(router.handle(req, peer.ip()).await) }
                     });
                     let _ = hyper::server::conn::http1::Builder::new()
                         .timer(hyper_util::rt::TokioTimer::new())
@@ -205,9 +206,10 @@ impl Router {
         }
     }
 
-    async fn handle(self: Arc<Self>, req: Request<Incoming>) -> Response<Body> {
+    async fn handle(self: Arc<Self>, req: Request<Incoming>, peer: IpAddr) -> Response<Body> {
+        let via = forwarded::read(req.headers(), peer, &self.base.trusted_proxies);
         let table = match &self.servers {
-            Servers::One(s) => return Arc::clone(&s.front).handle(req).await,
+            Servers::One(s) => return Arc::clone(&s.front).handle(req, &via).await,
             Servers::Many(table) => table,
         };
         let path = req.uri().path();
@@ -217,7 +219,7 @@ impl Router {
                 return text(StatusCode::SERVICE_UNAVAILABLE, "shutting down\n")
             }
             "/readyz" => return text(StatusCode::OK, "ready\n"),
-            "/servers" | "/servers/" => return self.list(req).await,
+            "/servers" | "/servers/" => return self.list(req, &via).await,
             _ => {}
         }
         // `/servers/NAME/...`, or its metadata, goes to NAME's front.
@@ -229,12 +231,13 @@ impl Router {
             .and_then(|rest| rest.split('/').next())
             .and_then(|name| table.locked().get(name).map(|s| Arc::clone(&s.front)));
         match front {
-            Some(f) => f.handle(req).await,
+            Some(f) => f.handle(req, &via).await,
             None => {
                 tracing::info!(
-                    "{} {} → 404",
+                    "{} {} → 404, from {}",
                     req.method(),
-                    crate::text::for_log(&crate::text::clean(path, 200))
+                    crate::text::for_log(&crate::text::clean(path, 200)),
+                    via.client
                 );
                 text(StatusCode::NOT_FOUND, "not found\n")
             }
@@ -244,7 +247,7 @@ impl Router {
     /// `GET /servers`: the servers of the config, by name and path, past
     /// the guard; with authentication, those that admit the request's
     /// credentials (401 or 403 when none does). No command line is shown.
-    async fn list(&self, req: Request<Incoming>) -> Response<Body> {
+    async fn list(&self, req: Request<Incoming>, via: &Via) -> Response<Body> {
         let Servers::Many(table) = &self.servers else {
             return text(StatusCode::NOT_FOUND, "not found\n");
         };
@@ -256,20 +259,18 @@ impl Router {
         let Some((_, first)) = fronts.first() else {
             return text(StatusCode::NOT_FOUND, "not found\n");
         };
-        if let Some(refused) = first.guard(&req) {
+        if let Some(refused) = first.guard(&req, via) {
             return refused;
         }
-        let public = self.base.public_url.clone().unwrap_or_else(|| {
-            if self.bound.ip().is_unspecified() {
-                String::new()
-            } else {
-                format!("http://{}", self.bound)
-            }
-        });
+        let public = match first.public(via) {
+            Some(p) => p.to_owned(),
+            None if self.bound.ip().is_unspecified() => String::new(),
+            None => format!("http://{}", self.bound),
+        };
         let mut listed = Vec::new();
         let mut refusal = None;
         for (name, front) in &fronts {
-            if let Err(refused) = front.admit(&req).await {
+            if let Err(refused) = front.admit(&req, via).await {
                 refusal.get_or_insert(refused);
                 continue;
             }
