@@ -315,10 +315,6 @@ async fn a_bridge_signs_in_to_serve_and_bad_tokens_are_refused_before_any_proces
     assert!(other.pids().is_empty());
 }
 
-/// `--tool-scope`: a tool that needs more than the token grants gets 403
-/// `insufficient_scope` naming what the call needs, and mcp-bridge steps up
-/// (a second sign-in for the wider scope) and calls it; the session goes
-/// on with the wider token. Other tools need nothing more.
 /// With `--config`, each server is a resource of its own: its own
 /// metadata, audience and scopes. A token for one is refused at another,
 /// and the listing shows a token's holder the servers it reaches.
@@ -394,6 +390,10 @@ async fn each_server_of_a_config_is_a_resource_of_its_own() {
     stop(served).await;
 }
 
+/// `--tool-scope`: a tool that needs more than the token grants gets 403
+/// `insufficient_scope` naming what the call needs, and mcp-bridge steps up
+/// (a second sign-in for the wider scope) and calls it; the session goes
+/// on with the wider token. Other tools need nothing more.
 #[tokio::test]
 async fn a_tool_that_needs_more_scope_makes_the_bridge_step_up() {
     let port = common::free_port();
@@ -601,4 +601,49 @@ fn the_typescript_sdk_s_own_oauth_provider_signs_in_to_serve() {
     );
     let log = served.stderr();
     assert!(log.contains(&format!("by alice of {issuer}")), "{log}");
+}
+
+/// A token that expires under a session open on serve is refreshed by
+/// mcp-bridge on its own (oidc-provider's defaults: refresh tokens with
+/// offline_access, rotated), with no second sign-in, and serve takes the
+/// new one.
+#[tokio::test]
+async fn a_bridge_s_refreshed_token_is_taken_by_serve() {
+    let port = common::free_port();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    // Access tokens live 6 s; the bridge refreshes a quarter before.
+    let provider = peers::oidc_provider(&url, "mcp:tools", 6, None);
+    let issuer = format!("http://localhost:{}", provider.port);
+    let served = Served::start_on(port, &["--auth-issuer", &issuer], &everything()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = signing_in(&url, dir.path(), &[]).await;
+    b.initialize().await;
+    let r = b
+        .call_tool(json!(1), "echo", json!({"message": "first"}))
+        .await;
+    assert!(common::text_of(&r).contains("first"), "{r}");
+    let before = stored_token(dir.path());
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    let r = b
+        .call_tool(json!(2), "echo", json!({"message": "later"}))
+        .await;
+    assert!(
+        common::text_of(&r).contains("later"),
+        "{r}\n{}\n{}",
+        b.stderr(),
+        served.stderr()
+    );
+    assert_ne!(before, stored_token(dir.path()), "a new access token");
+    let tabs = std::fs::read_to_string(dir.path().join("browser.log")).unwrap();
+    assert_eq!(tabs.lines().count(), 1, "no second sign-in: {tabs}");
+    let stats = common::person()
+        .get(format!("http://127.0.0.1:{}/stats", provider.port))
+        .send()
+        .await
+        .unwrap();
+    let stats: Value = serde_json::from_str(&stats.text().await.unwrap()).unwrap();
+    assert!(stats["refreshes"].as_u64() >= Some(1), "{stats}");
+    let log = served.stderr();
+    assert!(!log.contains(&before), "a token in serve's log");
+    b.close_and_wait().await;
 }
