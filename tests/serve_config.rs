@@ -276,3 +276,40 @@ async fn a_config_that_cannot_be_served_stops_the_start() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// An entry's own limits hold for it alone: `maxSessions: 1` gives its
+/// second session 503, while the next server, on the command line's
+/// limit, takes more.
+#[tokio::test]
+async fn each_server_keeps_its_own_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("servers.json");
+    let mut one = node_server("@modelcontextprotocol/server-everything", &["stdio"]);
+    one["maxSessions"] = json!(1);
+    let two = node_server("@modelcontextprotocol/server-everything", &["stdio"]);
+    write(&config, json!({"one": one, "two": two}));
+    let served = Served::start(&["--config", config.to_str().unwrap()], &[]).await;
+    let base = format!("http://127.0.0.1:{}", served.port);
+    let initialize = |name: &str| {
+        let url = format!("{base}/servers/{name}/mcp");
+        async move {
+            let init = json!({"jsonrpc":"2.0","id":0,"method":"initialize","params":{
+                "protocolVersion":"2025-06-18","capabilities":{},
+                "clientInfo":{"name":"t","version":"1"}}});
+            common::person()
+                .post(url)
+                .header("content-type", "application/json")
+                .header("accept", "application/json, text/event-stream")
+                .body(init.to_string())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(initialize("one").await, 200);
+    assert_eq!(initialize("one").await, 503, "{}", served.stderr());
+    assert_eq!(initialize("two").await, 200);
+    assert_eq!(initialize("two").await, 200);
+}
