@@ -489,6 +489,21 @@ async fn opaque_tokens_are_introspected() {
     assert_eq!(try_with(&url, Some(&token)).await.0, 503);
 }
 
+/// serve requiring mcp:tools of oidc-provider's tokens, for clients on the
+/// TypeScript SDK's OAuth client: its URL, the issuer, the provider (held
+/// for its life) and serve. Registration with the scope serve asks for is
+/// accepted (those clients, unlike mcp-bridge, do not register again
+/// without it).
+async fn for_clients_of_the_sdk() -> (String, String, peers::Peer, Served) {
+    let port = common::free_port();
+    let url = format!("http://127.0.0.1:{port}/mcp");
+    let provider = peers::oidc_provider(&url, "mcp:tools", 3600, Some("mcp:tools"));
+    let issuer = format!("http://localhost:{}", provider.port);
+    let args = ["--auth-issuer", &issuer, "--require-scope", "mcp:tools"];
+    let served = Served::start_on(port, &args, &everything()).await;
+    (url, issuer, provider, served)
+}
+
 /// mcp-remote 0.15.1 (the bridge most clients use today, on the TypeScript
 /// SDK's OAuth client) signs in to `serve` by itself, through the same
 /// metadata and oidc-provider, and its client (tests/peers/ts_client.mjs)
@@ -497,19 +512,7 @@ async fn opaque_tokens_are_introspected() {
 #[test]
 fn mcp_remote_signs_in_to_serve_by_itself() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let port = common::free_port();
-    let url = format!("http://127.0.0.1:{port}/mcp");
-    // Registration with the scope serve asks for is accepted (mcp-remote,
-    // unlike mcp-bridge, does not register again without it).
-    let provider = peers::oidc_provider(&url, "mcp:tools", 3600, Some("mcp:tools"));
-    let issuer = format!("http://localhost:{}", provider.port);
-    let args = [
-        "--auth-issuer",
-        issuer.as_str(),
-        "--require-scope",
-        "mcp:tools",
-    ];
-    let served = rt.block_on(Served::start_on(port, &args, &everything()));
+    let (url, issuer, _provider, served) = rt.block_on(for_clients_of_the_sdk());
     let dir = tempfile::tempdir().unwrap();
     let remote = peers::dir().join("node_modules/mcp-remote/dist/proxy.js");
     let person = peers::dir().join("oidc_person.py");
@@ -553,17 +556,7 @@ fn mcp_remote_signs_in_to_serve_by_itself() {
 #[test]
 fn the_typescript_sdk_s_own_oauth_provider_signs_in_to_serve() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let port = common::free_port();
-    let url = format!("http://127.0.0.1:{port}/mcp");
-    let provider = peers::oidc_provider(&url, "mcp:tools", 3600, Some("mcp:tools"));
-    let issuer = format!("http://localhost:{}", provider.port);
-    let args = [
-        "--auth-issuer",
-        issuer.as_str(),
-        "--require-scope",
-        "mcp:tools",
-    ];
-    let served = rt.block_on(Served::start_on(port, &args, &everything()));
+    let (url, issuer, _provider, served) = rt.block_on(for_clients_of_the_sdk());
     let dir = tempfile::tempdir().unwrap();
     let out = std::process::Command::new("node")
         .arg(peers::dir().join("ts_oauth_client.mjs"))
