@@ -13,6 +13,7 @@ pub mod files;
 pub mod headers;
 pub mod http;
 pub mod jsonrpc;
+pub mod pins;
 pub mod protocol;
 pub mod relay;
 pub mod secret;

@@ -13,7 +13,7 @@ const LAYERS: [&[&str]; 9] = [
     &["relay", "serve"],
     &["connection"],
     &["protocol"],
-    &["transport", "auth"],
+    &["transport", "auth", "pins"],
     &["http"],
     &[
         "jsonrpc",
