@@ -3,7 +3,7 @@
 
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
-use mcp_bridge::cli::{Cli, Command, Options};
+use mcp_bridge::cli::{Cli, Command, Options, ToolsAction};
 use mcp_bridge::commands::{self, accounts, check, detached, doctor, install, run};
 use std::process::ExitCode;
 use std::time::Duration;
@@ -92,6 +92,13 @@ fn main() -> ExitCode {
             dry_run,
         )),
         Some(Command::Serve(o)) => commands::serve::command(&o),
+        Some(Command::Tools { mut action }) => {
+            let (ToolsAction::Diff { opts, .. }
+            | ToolsAction::Accept { opts, .. }
+            | ToolsAction::List { opts, .. }) = &mut action;
+            quiet_unless_verbose(opts);
+            commands::tools::command(&action)
+        }
         Some(Command::Logout { url, all }) => {
             commands::report(accounts::logout(url.as_deref(), all))
         }
@@ -123,6 +130,13 @@ fn main() -> ExitCode {
 /// The options of a subcommand whose outcome is a report (`check`,
 /// `doctor`): it says "down" at once unless `--retry-timeout` is given, and
 /// logs only on `-v`, the report (or one error line) being the output.
+/// A one-shot command's log: only what `-v` asks for.
+fn quiet_unless_verbose(opts: &mut Options) {
+    if opts.logging.verbose == 0 {
+        opts.logging.quiet = true;
+    }
+}
+
 fn for_a_report(matches: &clap::ArgMatches, subcommand: &str, opts: &mut Options) {
     let waits = matches
         .subcommand_matches(subcommand)
@@ -131,7 +145,5 @@ fn for_a_report(matches: &clap::ArgMatches, subcommand: &str, opts: &mut Options
     if !waits {
         opts.connection.retry_timeout = Duration::ZERO;
     }
-    if opts.logging.verbose == 0 {
-        opts.logging.quiet = true;
-    }
+    quiet_unless_verbose(opts);
 }

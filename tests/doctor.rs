@@ -62,9 +62,13 @@ fn a_healthy_server_passes_every_step() {
     assert_eq!(code, 0, "{out}");
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["ok"], json!(true));
-    assert_eq!(v["steps"].as_array().unwrap().len(), 10);
+    assert_eq!(v["steps"].as_array().unwrap().len(), 11);
     assert_eq!(v["steps"][8]["step"], "session");
     assert_eq!(v["steps"][8]["status"], "pass");
+    // The tools against their pins: doctor pins nothing itself.
+    assert_eq!(v["steps"][9]["step"], "tools");
+    let tools = v["steps"][9]["found"].as_str().unwrap_or_default();
+    assert!(tools.contains(" 0 pinned, 0 changed"), "{tools}");
 }
 
 /// `localhost` is both loopback addresses for doctor as for the bridge: a
@@ -242,8 +246,8 @@ fn a_client_config_whose_command_does_not_exist_fails_last() {
     )
     .unwrap();
     let (code, out) = doctor(home.path(), &[&peer.url], &[]);
-    assert_eq!(code, 10, "{out}");
-    let clients = line(&out, 10);
+    assert_eq!(code, 11, "{out}");
+    let clients = line(&out, 11);
     assert!(
         clients.contains("Cursor") && clients.contains("/nowhere/mcp-bridge ✗ does not exist"),
         "{out}"

@@ -70,3 +70,40 @@ impl From<StoreFlag> for Backend {
         }
     }
 }
+
+/// `--pin-tools`: what to do with a tool changed since it was pinned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PinFlag {
+    /// Relay it, with a warning in the log and to the client.
+    Warn,
+    /// Withhold it (left out of lists, calls refused) until accepted.
+    Enforce,
+    /// Pin nothing, compare nothing.
+    Off,
+}
+
+impl PinFlag {
+    /// The policy, or `None` for off.
+    pub fn policy(self) -> Option<crate::pins::Policy> {
+        match self {
+            PinFlag::Warn => Some(crate::pins::Policy::Warn),
+            PinFlag::Enforce => Some(crate::pins::Policy::Enforce),
+            PinFlag::Off => None,
+        }
+    }
+}
+
+/// The MCP clients `install` knows the configuration of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ClientApp {
+    /// Claude Desktop (claude_desktop_config.json).
+    ClaudeDesktop,
+    /// Claude Code, user scope (~/.claude.json).
+    ClaudeCode,
+    /// Cursor (~/.cursor/mcp.json).
+    Cursor,
+    /// VS Code, user profile (mcp.json).
+    Vscode,
+    /// Windsurf (~/.codeium/windsurf/mcp_config.json).
+    Windsurf,
+}

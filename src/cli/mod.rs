@@ -6,9 +6,11 @@ use std::path::PathBuf;
 
 mod choices;
 mod serve;
+mod tools;
 mod values;
-pub use choices::{ProtocolFlag, StoreFlag, TransportFlag};
+pub use choices::{ClientApp, PinFlag, ProtocolFlag, StoreFlag, TransportFlag};
 pub use serve::ServeOptions;
+pub use tools::ToolsAction;
 pub use values::{parse_authorize_param, parse_seconds, parse_size, ServerUrl, ValueError};
 
 const EXAMPLES: &str = "\
@@ -176,6 +178,14 @@ pub enum Command {
     /// -y some-stdio-server`: a session per client, each with a server
     /// process of its own.
     Serve(Box<ServeOptions>),
+    /// See and approve changes to a server's tools since they were pinned
+    /// (first seen): `tools diff URL`, `tools accept URL [TOOL...]`,
+    /// `tools list URL`.
+    Tools {
+        /// What to do.
+        #[command(subcommand)]
+        action: ToolsAction,
+    },
     /// Remove a server from an MCP client's configuration.
     Uninstall {
         /// The client.
@@ -191,21 +201,6 @@ pub enum Command {
         #[arg(value_name = "NAME")]
         name: String,
     },
-}
-
-/// The MCP clients `install` knows the configuration of.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ClientApp {
-    /// Claude Desktop (claude_desktop_config.json).
-    ClaudeDesktop,
-    /// Claude Code, user scope (~/.claude.json).
-    ClaudeCode,
-    /// Cursor (~/.cursor/mcp.json).
-    Cursor,
-    /// VS Code, user profile (mcp.json).
-    Vscode,
-    /// Windsurf (~/.codeium/windsurf/mcp_config.json).
-    Windsurf,
 }
 
 /// Everything that shapes a connection, shared by the bridge, `login`,
@@ -495,6 +490,19 @@ pub struct ToolsOptions {
     /// still applies to them.
     #[arg(long, value_name = "GLOB", help_heading = "Tools")]
     pub allow_tool: Vec<String>,
+
+    /// What to do with a tool whose definition changed since it was first
+    /// seen (pinned): warn (relay it, with a warning in the log and to the
+    /// client), enforce (withhold it until `mcp-bridge tools accept`), or
+    /// off.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "MODE",
+        default_value = "warn",
+        help_heading = "Tools"
+    )]
+    pub pin_tools: PinFlag,
 }
 
 /// The HTTP client: proxies, CAs, address family, HTTP waits, cookies (read

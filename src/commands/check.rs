@@ -194,7 +194,36 @@ pub(super) async fn run(
     })
 }
 
-async fn inspect(client: &mut Client, conn: &Connection) -> Result<Found, String> {
+/// The server's tools, every page, through `relay`, by a client that says
+/// nothing but `initialize` and `tools/list` (`mcp-bridge tools`).
+pub(super) async fn tools_through(
+    relay: Relay,
+    from_relay: mpsc::Receiver<Bytes>,
+    limit: Duration,
+) -> Result<Vec<Value>, String> {
+    let (to_relay, inbound) = mpsc::channel(64);
+    let running = tokio::spawn(relay.run(Input::Lines(inbound), std::future::pending()));
+    let mut client = Client {
+        to_relay,
+        from_relay,
+        next: 0,
+        limit,
+    };
+    let outcome = match handshake(&mut client).await {
+        Ok(_) => client.list_all("tools/list", "tools").await,
+        Err(e) => Err(e),
+    };
+    drop(client);
+    let _ = tokio::time::timeout(Duration::from_secs(3), running).await;
+    outcome.map_err(|e| {
+        e.strip_prefix("mcp-bridge: ")
+            .map(str::to_owned)
+            .unwrap_or(e)
+    })
+}
+
+/// `initialize` and `notifications/initialized`: the server's answer.
+async fn handshake(client: &mut Client) -> Result<Value, String> {
     let version = LATEST_HANDSHAKE;
     let init = client
         .request(
@@ -210,6 +239,11 @@ async fn inspect(client: &mut Client, conn: &Connection) -> Result<Found, String
     client
         .send(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
         .await?;
+    Ok(init)
+}
+
+async fn inspect(client: &mut Client, conn: &Connection) -> Result<Found, String> {
+    let init = handshake(client).await?;
     let (modern_version, era, transport, detected) = match conn.describe() {
         Some(d) => (d.modern, d.era, d.transport, d.detected),
         None => (None, "unknown", "undecided", None),

@@ -12,6 +12,7 @@ pub mod install;
 pub mod run;
 pub mod serve;
 pub mod sign_in;
+pub mod tools;
 
 mod logging;
 

@@ -50,6 +50,7 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
         }
     );
 
+    let pinning = pinning_for(&prepared.url, &prepared.auth, &cli);
     let runtime = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -60,7 +61,8 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
     let writer = runtime.block_on(async move {
         let input = Input::stdin(cli.connection.max_message_size);
         let (output, writer) = Output::stdout();
-        let relay = relay_for(http, prepared.url, prepared.headers, &cli, output);
+        let relay =
+            relay_for(http, prepared.url, prepared.headers, &cli, output).with_pinning(pinning);
         // The signals are watched by a task of their own: the relay's loop
         // polls its shutdown arm on every turn, and a oneshot costs a
         // fraction of polling the signal streams themselves.
@@ -118,6 +120,29 @@ pub fn relay_for(
         ping_every: opts.connection.ping_every(),
     };
     Relay::new(conn, from_server, out, tools, settings)
+}
+
+/// The tools' pins for `--pin-tools`, filed like the credentials (the
+/// server and the identity signed in as): `None` when off, or when the
+/// data directory cannot be had (said in the log).
+pub fn pinning_for(
+    url: &url::Url,
+    auth: &auth::Settings,
+    opts: &Options,
+) -> Option<relay::Pinning> {
+    let policy = opts.tools.pin_tools.policy()?;
+    let shown = crate::url_policy::shown(url);
+    match crate::pins::Pins::for_server(&auth.key(), &shown) {
+        Ok(pins) => Some(relay::Pinning::new(
+            pins,
+            policy,
+            format!("mcp-bridge tools accept {shown}"),
+        )),
+        Err(e) => {
+            tracing::error!("tools are not pinned: {e}", e = Chain(&e));
+            None
+        }
+    }
 }
 
 /// The authorization extensions the options use, as 2026-07-28 names

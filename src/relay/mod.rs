@@ -13,6 +13,8 @@
 mod caught;
 mod notify;
 mod pending;
+mod pinning;
+pub use pinning::Pinning;
 
 pub use pending::Pending;
 
@@ -158,6 +160,8 @@ pub struct Relay<U: Upstream = Connection> {
     queue: VecDeque<Message>,
     /// Notifications and responses to the server, in order.
     notifier: Option<Notifier>,
+    /// The tools' pins, with `--pin-tools` (`relay/pinning.rs`).
+    pinning: Option<Pinning>,
 }
 
 impl<U: Upstream> Relay<U> {
@@ -183,7 +187,14 @@ impl<U: Upstream> Relay<U> {
             failed_rx,
             queue: VecDeque::new(),
             notifier: None,
+            pinning: None,
         }
+    }
+
+    /// The same, comparing the tools listed with their pins.
+    pub fn with_pinning(mut self, pinning: Option<Pinning>) -> Self {
+        self.pinning = pinning;
+        self
     }
 
     /// The connection, to ask what it settled on while the relay runs.
@@ -342,7 +353,8 @@ impl<U: Upstream> Relay<U> {
         match &m.form {
             Form::Request { id, method } => {
                 let (id, method) = (id.clone(), method.clone());
-                if let Some(refusal) = self.hidden_tool(&m, &id) {
+                let withheld = self.pinning.as_mut().and_then(|p| p.on_request(&m, &id));
+                if let Some(refusal) = withheld.or_else(|| self.hidden_tool(&m, &id)) {
                     self.write(refusal).await;
                     return None;
                 }
@@ -440,7 +452,18 @@ impl<U: Upstream> Relay<U> {
             if m.is_error() { " (error)" } else { "" }
         );
         let raw = if taken.method == Method::ToolsList {
-            self.tools.list(m.raw)
+            let raw = match &mut self.pinning {
+                Some(p) if !m.is_error() => {
+                    let id = id.clone();
+                    let (raw, notes) = p.on_list(&id, m.raw).await;
+                    for n in notes {
+                        self.write(n).await;
+                    }
+                    raw
+                }
+                _ => m.raw,
+            };
+            self.tools.list(raw)
         } else {
             m.raw
         };

@@ -411,3 +411,19 @@ pub fn ext_client(
     let steps = report(out, &format!("the extension client on {target}"));
     serde_json::from_value(steps).expect("[step, outcome] pairs")
 }
+
+/// The Python SDK server whose `add` tool the environment defines
+/// (`tests/peers/changing_server.py`): `env` is read at each start, so a
+/// test changes it, kills the server and starts it again on the same URL.
+pub fn changing(env: std::sync::Arc<std::sync::Mutex<Vec<(String, String)>>>) -> Peer {
+    let python = require(venv_python());
+    let port = super::free_port();
+    let make = move || {
+        let mut cmd = Command::new(&python);
+        cmd.arg(dir().join("changing_server.py"))
+            .arg(port.to_string())
+            .envs(env.lock().unwrap().iter().cloned());
+        cmd
+    };
+    launch(make, port, "the changing Python SDK server", "mcp")
+}

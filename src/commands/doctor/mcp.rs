@@ -244,7 +244,7 @@ pub(super) async fn session(
     http: crate::http::Http,
     prepared: &crate::commands::Prepared,
     opts: &Options,
-) -> Step {
+) -> (Step, Option<Value>) {
     let (out_tx, out_rx) = tokio::sync::mpsc::channel(64);
     let relay = crate::commands::run::relay_for(
         http,
@@ -266,11 +266,11 @@ pub(super) async fn session(
     .await;
     let report = match ran {
         Err(_) => {
-            return Step::fail(
-                "session",
-                format!("no answer in {} s", limit.as_secs()),
-                "run with -v to see where it stops",
-            )
+            let why = format!("no answer in {} s", limit.as_secs());
+            return (
+                Step::fail("session", why, "run with -v to see where it stops"),
+                None,
+            );
         }
         Ok(Err(e)) => {
             let fix = if e.contains("a person must sign in") {
@@ -278,14 +278,17 @@ pub(super) async fn session(
             } else {
                 "run with -v to see each request and answer"
             };
-            return Step::fail("session", crate::text::clean(&e, 600), fix);
+            return (
+                Step::fail("session", crate::text::clean(&e, 600), fix),
+                None,
+            );
         }
         Ok(Ok(r)) => r,
     };
     let v: Value = serde_json::from_str(&report).unwrap_or_default();
     let text = |k: &str| v[k].as_str().unwrap_or("unknown").to_owned();
     let server = &v["server"];
-    Step::pass(
+    let step = Step::pass(
         "session",
         format!(
             "{} {}: protocol {}, {}, over {}",
@@ -295,5 +298,49 @@ pub(super) async fn session(
             text("era"),
             text("transport"),
         ),
-    )
+    );
+    (step, Some(v))
+}
+
+/// The tools the session listed, against their pins: how many are pinned,
+/// changed since, and new (`--pin-tools`, `mcp-bridge tools diff`).
+pub(super) fn pins(prepared: &crate::commands::Prepared, report: Option<&Value>) -> Step {
+    let Some(report) = report else {
+        return Step::skip("tools", "not tried: no session");
+    };
+    let shown = crate::url_policy::shown(&prepared.url);
+    let pinned =
+        match crate::pins::Pins::for_server(&prepared.auth.key(), &shown).and_then(|p| p.read()) {
+            Ok(p) => p,
+            Err(e) => {
+                return Step::fail(
+                    "tools",
+                    format!("cannot read the pins: {}", crate::text::Chain(&e)),
+                    "check the data directory's permissions, or remove the pins file to pin afresh",
+                )
+            }
+        };
+    let tools = report["tools"].as_array().cloned().unwrap_or_default();
+    let (mut changed, mut new) = (0, 0);
+    for t in &tools {
+        let Some(name) = t.get("name").and_then(Value::as_str) else {
+            continue;
+        };
+        match pinned.get(name) {
+            None => new += 1,
+            Some(p) if p.sha256 != crate::pins::digest(&crate::pins::definition(t)) => {
+                changed += 1;
+            }
+            Some(_) => {}
+        }
+    }
+    let mut found = format!(
+        "{} listed: {} pinned, {changed} changed since pinned, {new} not pinned yet",
+        tools.len(),
+        pinned.len()
+    );
+    if changed > 0 {
+        found.push_str(&format!("; see `mcp-bridge tools diff {shown}`"));
+    }
+    Step::pass("tools", found)
 }

@@ -83,6 +83,7 @@ pub fn command(
                     "metadata",
                     "credentials",
                     "session",
+                    "tools",
                 ],
                 1,
             ));
@@ -190,10 +191,15 @@ fn chain(
         }
         steps.push(mcp::credentials(&prepared.auth, &provider).await);
         let before = steps.iter().position(|s| s.ok == Some(false));
-        steps.push(match before {
-            Some(i) if i < 7 => Step::skip("session", format!("not tried: step {} failed", i + 1)),
+        let (session, report) = match before {
+            Some(i) if i < 7 => (
+                Step::skip("session", format!("not tried: step {} failed", i + 1)),
+                None,
+            ),
             _ => mcp::session(http, &prepared, opts).await,
-        });
+        };
+        steps.push(session);
+        steps.push(mcp::pins(&prepared, report.as_ref()));
         steps
     });
     runtime.shutdown_timeout(Duration::from_millis(100));
