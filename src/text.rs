@@ -141,8 +141,51 @@ pub fn table(indent: &str, gap: &str, header: &[&str], rows: &[Vec<String>]) -> 
     out
 }
 
+/// `secs` (and `millis`) since 1970 as RFC 3339 UTC,
+/// `2026-12-06T21:03:04.123Z`, by the days-to-civil algorithm of the
+/// proleptic Gregorian calendar.
+pub fn utc_millis(secs: u64, millis: u32) -> String {
+    let days = (secs / 86_400) as i64;
+    let (h, m, s) = ((secs % 86_400) / 3600, (secs % 3600) / 60, secs % 60);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(mo <= 2);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:{s:02}.{millis:03}Z")
+}
+
+/// `secs` since 1970 as RFC 3339 UTC, to the second.
+pub fn utc(secs: u64) -> String {
+    let mut t = utc_millis(secs, 0);
+    t.replace_range(19.., "Z");
+    t
+}
+
+/// Now, as RFC 3339 UTC with milliseconds.
+pub fn now_utc() -> String {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    utc_millis(d.as_secs(), d.subsec_millis())
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn times_are_rfc_3339_utc() {
+        assert_eq!(super::utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(super::utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            super::utc_millis(1_796_515_200 + 3_661, 7),
+            "2026-12-06T01:01:01.007Z"
+        );
+    }
+
     use super::*;
 
     /// An error caused by the one under it, `depth` levels deep.

@@ -10,7 +10,7 @@ mod tools;
 mod values;
 pub use choices::{ClientApp, PinFlag, ProtocolFlag, StoreFlag, TransportFlag};
 pub use serve::ServeOptions;
-pub use tools::ToolsAction;
+pub use tools::{CallLogOptions, ToolsAction, ToolsOptions};
 pub use values::{parse_authorize_param, parse_seconds, parse_size, ServerUrl, ValueError};
 
 const EXAMPLES: &str = "\
@@ -222,6 +222,10 @@ pub struct Options {
     /// Which of the server's tools the client sees.
     #[command(flatten)]
     pub tools: ToolsOptions,
+
+    /// A log of every call (`--log-calls`).
+    #[command(flatten)]
+    pub calls: CallLogOptions,
 
     /// The HTTP client: proxies, CAs, address family, HTTP waits, cookies (read
     /// into `http::client::NetConfig` and `http::Waits`).
@@ -476,33 +480,6 @@ pub struct SignInOptions {
     /// audience=https://api.example.com or prompt=consent.
     #[arg(long, value_name = "KEY=VALUE", value_parser = parse_authorize_param, help_heading = "Sign-in")]
     pub authorize_param: Vec<(String, String)>,
-}
-
-/// Which of the server's tools the client sees.
-#[derive(Debug, Args)]
-pub struct ToolsOptions {
-    /// Hide tools whose names match GLOB (`*` matches anything, case does
-    /// not matter; repeatable): left out of tools/list, calls refused.
-    #[arg(long, value_name = "GLOB", help_heading = "Tools")]
-    pub ignore_tool: Vec<String>,
-
-    /// Offer only tools whose names match GLOB (repeatable); --ignore-tool
-    /// still applies to them.
-    #[arg(long, value_name = "GLOB", help_heading = "Tools")]
-    pub allow_tool: Vec<String>,
-
-    /// What to do with a tool whose definition changed since it was first
-    /// seen (pinned): warn (relay it, with a warning in the log and to the
-    /// client), enforce (withhold it until `mcp-bridge tools accept`), or
-    /// off.
-    #[arg(
-        long,
-        value_enum,
-        value_name = "MODE",
-        default_value = "warn",
-        help_heading = "Tools"
-    )]
-    pub pin_tools: PinFlag,
 }
 
 /// The HTTP client: proxies, CAs, address family, HTTP waits, cookies (read

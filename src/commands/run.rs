@@ -51,6 +51,13 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
     );
 
     let pinning = pinning_for(&prepared.url, &prepared.auth, &cli);
+    let calls = match call_log_for(&prepared.url, &prepared.headers, &cli) {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::error!("{e}", e = Chain(&e));
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
     let runtime = match runtime() {
         Ok(rt) => rt,
         Err(e) => {
@@ -61,8 +68,9 @@ pub fn bridge(raw: &str, port: Option<u16>, cli: Options) -> ExitCode {
     let writer = runtime.block_on(async move {
         let input = Input::stdin(cli.connection.max_message_size);
         let (output, writer) = Output::stdout();
-        let relay =
-            relay_for(http, prepared.url, prepared.headers, &cli, output).with_pinning(pinning);
+        let relay = relay_for(http, prepared.url, prepared.headers, &cli, output)
+            .with_pinning(pinning)
+            .with_call_log(calls);
         // The signals are watched by a task of their own: the relay's loop
         // polls its shutdown arm on every turn, and a oneshot costs a
         // fraction of polling the signal streams themselves.
@@ -143,6 +151,29 @@ pub fn pinning_for(
             None
         }
     }
+}
+
+/// `--log-calls`, opened (a file that cannot be is an error at start),
+/// with every header value and the URL's query values to hide.
+fn call_log_for(
+    url: &url::Url,
+    headers: &reqwest::header::HeaderMap,
+    opts: &Options,
+) -> Result<Option<relay::CallLog>, relay::CallLogError> {
+    let Some(path) = &opts.calls.log_calls else {
+        return Ok(None);
+    };
+    // Each value whole, and after its scheme (`Bearer TOKEN`: the token).
+    let mut hidden: Vec<String> = Vec::new();
+    for v in headers.values().filter_map(|v| v.to_str().ok()) {
+        hidden.push(v.to_owned());
+        if let Some((_, rest)) = v.split_once(' ') {
+            hidden.push(rest.to_owned());
+        }
+    }
+    hidden.extend(url.query_pairs().map(|(_, v)| v.into_owned()));
+    let shown = crate::url_policy::shown(url);
+    relay::CallLog::open(path, &shown, opts.calls.log_calls_full, hidden).map(Some)
 }
 
 /// The authorization extensions the options use, as 2026-07-28 names

@@ -152,36 +152,9 @@ fn list(raw: &str, opts: &Options) -> ExitCode {
     for (name, p) in &pinned {
         out.push_str(&format!(
             "{name:width$}  {}  {}\n",
-            utc(p.pinned),
+            &crate::text::utc(p.pinned)[..16].replace('T', " "),
             &p.sha256[..p.sha256.len().min(16)]
         ));
     }
     super::report(Ok(out.trim_end().to_owned()))
-}
-
-/// `secs` since 1970 as `YYYY-MM-DD HH:MM` (UTC), by the days-to-civil
-/// algorithm of the proleptic Gregorian calendar.
-fn utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let (h, m) = ((secs % 86_400) / 3600, (secs % 3600) / 60);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let mo = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(mo <= 2);
-    format!("{y:04}-{mo:02}-{d:02} {h:02}:{m:02}")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn dates_are_utc() {
-        assert_eq!(super::utc(0), "1970-01-01 00:00");
-        assert_eq!(super::utc(951_782_400), "2000-02-29 00:00");
-        assert_eq!(super::utc(1_796_515_200 + 3_660), "2026-12-06 01:01");
-    }
 }

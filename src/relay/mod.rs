@@ -10,10 +10,12 @@
 //! server before the next client message is read; meanwhile the loop keeps
 //! passing server messages on and watching for shutdown.
 
+mod calls;
 mod caught;
 mod notify;
 mod pending;
 mod pinning;
+pub use calls::{CallLog, CallLogError};
 pub use pinning::Pinning;
 
 pub use pending::Pending;
@@ -162,6 +164,8 @@ pub struct Relay<U: Upstream = Connection> {
     notifier: Option<Notifier>,
     /// The tools' pins, with `--pin-tools` (`relay/pinning.rs`).
     pinning: Option<Pinning>,
+    /// `--log-calls` (`relay/calls.rs`).
+    calls: Option<CallLog>,
 }
 
 impl<U: Upstream> Relay<U> {
@@ -188,12 +192,19 @@ impl<U: Upstream> Relay<U> {
             queue: VecDeque::new(),
             notifier: None,
             pinning: None,
+            calls: None,
         }
     }
 
     /// The same, comparing the tools listed with their pins.
     pub fn with_pinning(mut self, pinning: Option<Pinning>) -> Self {
         self.pinning = pinning;
+        self
+    }
+
+    /// The same, recording every call in `calls`.
+    pub fn with_call_log(mut self, calls: Option<CallLog>) -> Self {
+        self.calls = calls;
         self
     }
 
@@ -353,8 +364,10 @@ impl<U: Upstream> Relay<U> {
         match &m.form {
             Form::Request { id, method } => {
                 let (id, method) = (id.clone(), method.clone());
-                let withheld = self.pinning.as_mut().and_then(|p| p.on_request(&m, &id));
-                if let Some(refusal) = withheld.or_else(|| self.hidden_tool(&m, &id)) {
+                if let Some(c) = &mut self.calls {
+                    c.request(&m, &id, method.name());
+                }
+                if let Some(refusal) = pinning::refusal(&mut self.pinning, &self.tools, &m, &id) {
                     self.write(refusal).await;
                     return None;
                 }
@@ -391,23 +404,6 @@ impl<U: Upstream> Relay<U> {
                 None
             }
         }
-    }
-
-    /// The error for a call to a tool the command line hides, if it is one.
-    fn hidden_tool(&self, m: &Message, id: &Id) -> Option<Bytes> {
-        // Without filters, the call's params are not read at all.
-        if self.tools.is_empty() || !m.is(&Method::ToolsCall) {
-            return None;
-        }
-        let name = jsonrpc::params_str(&m.raw, "name")?;
-        let flag = self.tools.hides(&name)?;
-        tracing::info!("refused a call to the tool {name:?}, hidden by {flag}");
-        Some(jsonrpc::error_response(
-            Some(id),
-            jsonrpc::INVALID_PARAMS,
-            &format!("mcp-bridge: the tool {name:?} is not available (hidden by {flag})"),
-            None,
-        ))
     }
 
     /// The client cancelled a request: the server will not answer it, the
@@ -514,6 +510,9 @@ impl<U: Upstream> Relay<U> {
     }
 
     async fn write(&mut self, line: Bytes) {
+        if let Some(c) = &mut self.calls {
+            c.answer(&line);
+        }
         self.out.write(jsonrpc::one_line(line)).await;
     }
 

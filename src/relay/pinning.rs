@@ -18,6 +18,7 @@
 use crate::jsonrpc::{self, Id, Message, Method};
 use crate::pins::{PinError, Pins, Policy, Review};
 use crate::text::Chain;
+use crate::tools::ToolFilter;
 use bytes::Bytes;
 use serde_json::{json, Value};
 use std::collections::{BTreeSet, HashMap};
@@ -194,6 +195,35 @@ impl Pinning {
         );
         (line, Vec::new())
     }
+}
+
+/// The error for a request the client may not make: a call to a tool
+/// withheld (`--pin-tools enforce`) or hidden (`--ignore-tool`).
+pub(super) fn refusal(
+    pinning: &mut Option<Pinning>,
+    tools: &ToolFilter,
+    m: &Message,
+    id: &Id,
+) -> Option<Bytes> {
+    let withheld = pinning.as_mut().and_then(|p| p.on_request(m, id));
+    withheld.or_else(|| hidden_tool(tools, m, id))
+}
+
+/// The error for a call to a tool the command line hides, if it is one.
+fn hidden_tool(tools: &ToolFilter, m: &Message, id: &Id) -> Option<Bytes> {
+    // Without filters, the call's params are not read at all.
+    if tools.is_empty() || !m.is(&Method::ToolsCall) {
+        return None;
+    }
+    let name = jsonrpc::params_str(&m.raw, "name")?;
+    let flag = tools.hides(&name)?;
+    tracing::info!("refused a call to the tool {name:?}, hidden by {flag}");
+    Some(jsonrpc::error_response(
+        Some(id),
+        jsonrpc::INVALID_PARAMS,
+        &format!("mcp-bridge: the tool {name:?} is not available (hidden by {flag})"),
+        None,
+    ))
 }
 
 /// A `notifications/message` at level `warning` from the bridge.
