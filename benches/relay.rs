@@ -56,6 +56,8 @@ mod floor;
 mod issuer;
 #[path = "support/launch.rs"]
 mod launch;
+#[path = "support/pins.rs"]
+mod pins;
 #[path = "support/pipelined.rs"]
 mod pipelined;
 #[path = "support/serve.rs"]
@@ -69,6 +71,7 @@ static NOTES: std::sync::Mutex<Vec<u64>> = std::sync::Mutex::new(Vec::new());
 async fn serve(req: Request) -> Response {
     let method = req.method().clone();
     let dual = req.uri().path() == "/dual";
+    let many = req.uri().path() == "/many";
     if method == Method::GET {
         return StatusCode::METHOD_NOT_ALLOWED.into_response();
     }
@@ -135,6 +138,8 @@ async fn serve(req: Request) -> Response {
             }
             json(answer)
         }
+        // The path /many lists 200 tools, for the cost of pinning them.
+        ("tools/list", Some(id)) if many => json(json!({"jsonrpc":"2.0","id":id,"result":{"tools": pins::tools()}})),
         ("tools/list", Some(id)) => json(json!({"jsonrpc":"2.0","id":id,"result":{"tools":[
             {"name":"echo","inputSchema":{"type":"object"}},{"name":"big","inputSchema":{"type":"object"}}]}})),
         (_, Some(id)) => json(json!({"jsonrpc":"2.0","id":id,"result":{}})),
@@ -696,6 +701,11 @@ fn main() {
     match std::env::var("MCP_BRIDGE_BENCH_ONLY").as_deref() {
         Ok("serve") => return println!("{}", serve::rows(&root, &program)),
         Ok("everything") => return println!("{}", everything::row(&root, &program)),
+        Ok("pins") => {
+            let (url, _rt) = start_server();
+            let many = url.replace("/mcp", "/many");
+            return println!("{}", pins::row(&many, &program));
+        }
         _ => {}
     }
     let (url, rt) = start_server();

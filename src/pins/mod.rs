@@ -71,11 +71,43 @@ fn canonical(v: &Value) -> Value {
 /// The SHA-256 of a definition's canonical text, hex.
 pub fn digest(definition: &Value) -> String {
     let text = serde_json::to_string(definition).unwrap_or_default();
-    ring::digest::digest(&ring::digest::SHA256, text.as_bytes())
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref())
+}
+
+/// The digest of `tool`'s definition, the same as
+/// `digest(&definition(tool))` without building it: the covered fields in
+/// sorted order, each value as serde_json writes it (its maps keep their
+/// keys sorted: `tests::serde_json_writes_keys_sorted`).
+pub fn digest_of(tool: &Value) -> String {
+    let mut text = String::with_capacity(512);
+    text.push('{');
+    for field in SORTED {
+        if let Some(v) = tool.get(field) {
+            if text.len() > 1 {
+                text.push(',');
+            }
+            text.push('"');
+            text.push_str(field);
+            text.push_str("\":");
+            text.push_str(&v.to_string());
+        }
+    }
+    text.push('}');
+    hex(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref())
+}
+
+/// [`COVERED`] in the order of their bytes.
+const SORTED: [&str; 6] = [
+    "annotations",
+    "description",
+    "inputSchema",
+    "name",
+    "outputSchema",
+    "title",
+];
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The covered fields in which two definitions differ.
@@ -173,6 +205,21 @@ mod tests {
             r#"{"description":"d","inputSchema":{"properties":{"a":{},"b":{}},"type":"object"},"name":"t"}"#
         );
         assert_eq!(digest(&definition(&a)).len(), 64);
+    }
+
+    #[test]
+    fn serde_json_writes_keys_sorted() {
+        // Without serde_json's preserve_order (no crate of the tree turns
+        // it on), a map is a BTreeMap: digest_of counts on it.
+        let v: Value = serde_json::from_str(r#"{"b":{"d":1,"c":2},"a":[{"z":0,"y":1}]}"#).unwrap();
+        assert_eq!(v.to_string(), r#"{"a":[{"y":1,"z":0}],"b":{"c":2,"d":1}}"#);
+        let mut sorted = COVERED;
+        sorted.sort_unstable();
+        assert_eq!(sorted, SORTED);
+        let tool = json!({"title": "T", "name": "t", "inputSchema": {"type": "object",
+            "properties": {"b": {}, "a": {}}}, "annotations": {"x": true}, "_meta": {}});
+        assert_eq!(digest_of(&tool), digest(&definition(&tool)));
+        assert_eq!(digest_of(&json!({})), digest(&definition(&json!({}))));
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::{definition, differences, digest, Changed, Review};
 use crate::files::{self, FileError};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -101,6 +101,14 @@ impl Pins {
     /// with the pins: a tool seen for the first time is pinned; one whose
     /// definition changed is reported, its pin kept.
     pub fn review(&self, tools: &[Value]) -> Result<Review, PinError> {
+        Ok(self.review_and_read(tools)?.0)
+    }
+
+    /// The same, with the digest of every tool pinned after it, by name.
+    pub fn review_and_read(
+        &self,
+        tools: &[Value],
+    ) -> Result<(Review, HashMap<String, String>), PinError> {
         self.change(|file| {
             let mut review = Review::default();
             for (name, def) in named(tools) {
@@ -119,8 +127,14 @@ impl Pins {
                     }),
                 }
             }
-            (!review.added.is_empty(), review)
+            let known = digests(&file.tools);
+            (!review.added.is_empty(), (review, known))
         })
+    }
+
+    /// The digest of every tool pinned, by name.
+    pub fn digests(&self) -> Result<HashMap<String, String>, PinError> {
+        Ok(digests(&self.load()?.tools))
     }
 
     /// Pin `tools` as they are now: those named in `only`, or every one
@@ -200,6 +214,13 @@ fn open_lock(path: &Path) -> Result<std::fs::File, FileError> {
     }
     opts.open(path)
         .map_err(FileError::io("open the lock file", path))
+}
+
+fn digests(tools: &BTreeMap<String, Pinned>) -> HashMap<String, String> {
+    tools
+        .iter()
+        .map(|(n, p)| (n.clone(), p.sha256.clone()))
+        .collect()
 }
 
 /// The tools of a list that have a name, with their definitions.

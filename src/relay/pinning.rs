@@ -16,7 +16,7 @@
 //! unchecked reaches the model.
 
 use crate::jsonrpc::{self, Id, Message, Method};
-use crate::pins::{PinError, Pins, Policy, Review};
+use crate::pins::{self, PinError, Pins, Policy, Review};
 use crate::text::Chain;
 use crate::tools::ToolFilter;
 use bytes::Bytes;
@@ -35,6 +35,29 @@ pub struct Pinning {
     listing: Option<BTreeSet<String>>,
     /// Whether the client asked for warnings (`logging/setLevel`).
     wants_warnings: bool,
+    /// The digest of each tool pinned, by name, once read.
+    known: Option<HashMap<String, String>>,
+    /// Pages that held no change, by the SHA-256 of their `tools` text,
+    /// with their tools' names.
+    clean: HashMap<[u8; 32], Vec<String>>,
+}
+
+/// How many clean pages are remembered (then forgotten all at once).
+const CLEAN_PAGES: usize = 64;
+
+/// A `tools/list` answer, its `tools` unparsed.
+#[derive(serde::Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow)]
+    result: Option<Page<'a>>,
+}
+
+#[derive(serde::Deserialize)]
+struct Page<'a> {
+    #[serde(borrow)]
+    tools: Option<&'a serde_json::value::RawValue>,
+    #[serde(rename = "nextCursor", borrow)]
+    next_cursor: Option<&'a serde_json::value::RawValue>,
 }
 
 impl Pinning {
@@ -48,6 +71,8 @@ impl Pinning {
             withheld: HashMap::new(),
             listing: None,
             wants_warnings: false,
+            known: None,
+            clean: HashMap::new(),
         }
     }
 
@@ -78,45 +103,75 @@ impl Pinning {
     }
 
     /// A `tools/list` answer: what goes to the client, after the
-    /// notifications that go before it.
+    /// notifications that go before it. The pins are read from disk once;
+    /// after that, the disk is touched only when a list has a tool that is
+    /// new or differs (to pin it, or to see whether another bridge's
+    /// `tools accept` approved it meanwhile).
     pub async fn on_list(&mut self, id: &Id, raw: Bytes) -> (Bytes, Vec<Bytes>) {
-        let Ok(mut v) = serde_json::from_slice::<Value>(&raw) else {
+        // A page seen before exactly, that held no change: nothing to
+        // parse (a list of 200 tools costs a hash, not a parse).
+        let Ok(page) = serde_json::from_slice::<Envelope<'_>>(&raw) else {
             return (raw, Vec::new());
         };
-        let Some(tools) = v
-            .pointer("/result/tools")
-            .and_then(Value::as_array)
-            .cloned()
+        let Some(Page {
+            tools: Some(tools_raw),
+            next_cursor,
+        }) = page.result
         else {
             return (raw, Vec::new());
         };
-        let last_page = v.pointer("/result/nextCursor").is_none_or(Value::is_null);
-        let pins = self.pins.clone();
-        let reviewed = tokio::task::spawn_blocking(move || {
-            let review = pins.review(&tools)?;
-            let pinned = pins.read()?;
-            Ok::<_, PinError>((tools, review, pinned))
-        })
-        .await;
-        let (tools, review, pinned) = match reviewed {
-            Ok(Ok(r)) => r,
-            Ok(Err(e)) => return self.unchecked(id, raw, &e),
-            Err(_) => return (raw, Vec::new()),
+        let last_page = next_cursor.is_none_or(|c| c.get() == "null");
+        let key: [u8; 32] = {
+            let d = ring::digest::digest(&ring::digest::SHA256, tools_raw.get().as_bytes());
+            d.as_ref().try_into().unwrap_or([0; 32])
         };
-        let names: Vec<String> = tools
+        if let Some(names) = self.clean.get(&key).cloned() {
+            self.listed(&names, last_page);
+            for n in &names {
+                self.withheld.remove(n);
+            }
+            return (raw, Vec::new());
+        }
+        let Ok(mut v) = serde_json::from_slice::<Value>(&raw) else {
+            return (raw, Vec::new());
+        };
+        let Some(tools) = v.pointer("/result/tools").and_then(Value::as_array) else {
+            return (raw, Vec::new());
+        };
+        let seen: Vec<(String, String)> = tools
             .iter()
-            .filter_map(|t| t.get("name")?.as_str().map(str::to_owned))
+            .filter_map(|t| {
+                let name = t.get("name")?.as_str()?.to_owned();
+                Some((name, pins::digest_of(t)))
+            })
             .collect();
-        if let Some(listing) = &mut self.listing {
-            listing.extend(names.iter().cloned());
-            if last_page {
-                let gone: Vec<&String> = pinned.keys().filter(|n| !listing.contains(*n)).collect();
-                if !gone.is_empty() {
-                    tracing::info!("tools pinned before and no longer listed: {gone:?}");
-                }
-                self.listing = None;
+        if self.known.is_none() {
+            let p = self.pins.clone();
+            match tokio::task::spawn_blocking(move || p.digests()).await {
+                Ok(Ok(known)) => self.known = Some(known),
+                Ok(Err(e)) => return self.unchecked(id, raw, &e),
+                Err(_) => return (raw, Vec::new()),
             }
         }
+        let known = self.known.as_ref().expect("read above");
+        let differs = seen
+            .iter()
+            .any(|(n, d)| known.get(n).is_none_or(|k| k != d));
+        let review = if differs {
+            let (p, tools) = (self.pins.clone(), tools.clone());
+            match tokio::task::spawn_blocking(move || p.review_and_read(&tools)).await {
+                Ok(Ok((review, known))) => {
+                    self.known = Some(known);
+                    review
+                }
+                Ok(Err(e)) => return self.unchecked(id, raw, &e),
+                Err(_) => return (raw, Vec::new()),
+            }
+        } else {
+            Review::default()
+        };
+        let names: Vec<String> = seen.into_iter().map(|(n, _)| n).collect();
+        self.listed(&names, last_page);
         if !review.added.is_empty() {
             tracing::info!("pinned new tools: {:?}", review.added);
         }
@@ -126,7 +181,33 @@ impl Pinning {
                 self.withheld.remove(n);
             }
         }
+        if review.changed.is_empty() {
+            if self.clean.len() >= CLEAN_PAGES {
+                self.clean.clear();
+            }
+            self.clean.insert(key, names);
+        }
         self.changed(&mut v, review, raw)
+    }
+
+    /// The names on a page of the list being read; on its last page, the
+    /// pinned tools it no longer has are logged.
+    fn listed(&mut self, names: &[String], last_page: bool) {
+        let Some(listing) = &mut self.listing else {
+            return;
+        };
+        listing.extend(names.iter().cloned());
+        if !last_page {
+            return;
+        }
+        if let Some(known) = &self.known {
+            let mut gone: Vec<&String> = known.keys().filter(|n| !listing.contains(*n)).collect();
+            gone.sort();
+            if !gone.is_empty() {
+                tracing::info!("tools pinned before and no longer listed: {gone:?}");
+            }
+        }
+        self.listing = None;
     }
 
     /// The changed tools of a reviewed list, as the policy says.
