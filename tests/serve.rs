@@ -1168,7 +1168,9 @@ async fn sigterm_answers_what_is_in_flight_and_leaves_no_child() {
     for pid in pids {
         assert!(
             !std::path::Path::new(&format!("/proc/{pid}")).exists(),
-            "child {pid} left behind"
+            "child {pid} left behind: {:?}\n{}",
+            std::fs::read_to_string(format!("/proc/{pid}/stat")),
+            served.stderr()
         );
     }
 }

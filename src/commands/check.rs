@@ -146,6 +146,20 @@ pub fn command(
         Ok(c) => c,
         Err(code) => return code,
     };
+    let outcome = through_relay(c, opts, |relay, out| run(relay, out, limit, json));
+    super::report(outcome.map_err(Into::into))
+}
+
+/// Run `f` with a relay to the connected server (its lines for the client
+/// coming on the receiver), on the connection's runtime.
+pub(super) fn through_relay<T, Fut>(
+    c: super::Connected,
+    opts: &crate::cli::Options,
+    f: impl FnOnce(Relay, mpsc::Receiver<Bytes>) -> Fut,
+) -> T
+where
+    Fut: std::future::Future<Output = T>,
+{
     let outcome = c.runtime.block_on(async move {
         let (out_tx, out_rx) = mpsc::channel(64);
         let relay = super::run::relay_for(
@@ -155,10 +169,44 @@ pub fn command(
             opts,
             Output::Lines(out_tx),
         );
-        run(relay, out_rx, limit, json).await
+        f(relay, out_rx).await
     });
     c.runtime.shutdown_timeout(Duration::from_millis(100));
-    super::report(outcome.map_err(Into::into))
+    outcome
+}
+
+/// A client on a relay of its own, which ends when the client is done.
+fn start(
+    relay: Relay,
+    from_relay: mpsc::Receiver<Bytes>,
+    limit: Duration,
+) -> (Client, tokio::task::JoinHandle<()>) {
+    let (to_relay, inbound) = mpsc::channel(64);
+    // The relay ends when the client side closes, as with stdin.
+    let running = tokio::spawn(relay.run(Input::Lines(inbound), std::future::pending()));
+    let client = Client {
+        to_relay,
+        from_relay,
+        next: 0,
+        limit,
+    };
+    (client, running)
+}
+
+/// Closing the client's side ends the session (DELETE) as a client leaving
+/// would; the relay gets a moment for it. Errors lose the bridge's prefix.
+async fn finish<T>(
+    client: Client,
+    running: tokio::task::JoinHandle<()>,
+    outcome: Result<T, String>,
+) -> Result<T, String> {
+    drop(client);
+    let _ = tokio::time::timeout(Duration::from_secs(3), running).await;
+    outcome.map_err(|e| {
+        e.strip_prefix("mcp-bridge: ")
+            .map(str::to_owned)
+            .unwrap_or(e)
+    })
 }
 
 /// Run the check; the report on success, the reason otherwise.
@@ -169,24 +217,9 @@ pub(super) async fn run(
     as_json: bool,
 ) -> Result<String, String> {
     let conn = Arc::clone(relay.connection());
-    let (to_relay, inbound) = mpsc::channel(64);
-    // The relay ends when the client side closes, as with stdin.
-    let running = tokio::spawn(relay.run(Input::Lines(inbound), std::future::pending()));
-    let mut client = Client {
-        to_relay,
-        from_relay,
-        next: 0,
-        limit,
-    };
+    let (mut client, running) = start(relay, from_relay, limit);
     let outcome = inspect(&mut client, &conn).await;
-    // Closing stdin's side ends the session (DELETE) as a client leaving would.
-    drop(client);
-    let _ = tokio::time::timeout(Duration::from_secs(3), running).await;
-    let found = outcome.map_err(|e| {
-        e.strip_prefix("mcp-bridge: ")
-            .map(str::to_owned)
-            .unwrap_or(e)
-    })?;
+    let found = finish(client, running, outcome).await?;
     Ok(if as_json {
         report_json(conn.url(), &found)
     } else {
@@ -201,25 +234,12 @@ pub(super) async fn tools_through(
     from_relay: mpsc::Receiver<Bytes>,
     limit: Duration,
 ) -> Result<Vec<Value>, String> {
-    let (to_relay, inbound) = mpsc::channel(64);
-    let running = tokio::spawn(relay.run(Input::Lines(inbound), std::future::pending()));
-    let mut client = Client {
-        to_relay,
-        from_relay,
-        next: 0,
-        limit,
-    };
+    let (mut client, running) = start(relay, from_relay, limit);
     let outcome = match handshake(&mut client).await {
         Ok(_) => client.list_all("tools/list", "tools").await,
         Err(e) => Err(e),
     };
-    drop(client);
-    let _ = tokio::time::timeout(Duration::from_secs(3), running).await;
-    outcome.map_err(|e| {
-        e.strip_prefix("mcp-bridge: ")
-            .map(str::to_owned)
-            .unwrap_or(e)
-    })
+    finish(client, running, outcome).await
 }
 
 /// `initialize` and `notifications/initialized`: the server's answer.

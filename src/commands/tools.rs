@@ -5,12 +5,10 @@
 
 use crate::cli::{Options, ToolsAction};
 use crate::pins::{self, Pins};
-use crate::stdio::Output;
 use serde_json::Value;
 use std::collections::BTreeSet;
 use std::process::ExitCode;
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 /// How long each list request may take.
 const LIST_WAIT: Duration = Duration::from_secs(30);
@@ -34,18 +32,9 @@ fn pins_of(prepared: &super::Prepared) -> Result<Pins, ExitCode> {
 fn pins_and_tools(raw: &str, opts: &Options) -> Result<(Pins, Vec<Value>), ExitCode> {
     let c = super::connect(raw, None, opts, false)?;
     let pins = pins_of(&c.prepared)?;
-    let outcome = c.runtime.block_on(async move {
-        let (out_tx, out_rx) = mpsc::channel(64);
-        let relay = super::run::relay_for(
-            c.http,
-            c.prepared.url,
-            c.prepared.headers,
-            opts,
-            Output::Lines(out_tx),
-        );
-        super::check::tools_through(relay, out_rx, LIST_WAIT).await
+    let outcome = super::check::through_relay(c, opts, |relay, out| {
+        super::check::tools_through(relay, out, LIST_WAIT)
     });
-    c.runtime.shutdown_timeout(Duration::from_millis(100));
     match outcome {
         Ok(tools) => Ok((pins, tools)),
         Err(e) => Err(super::report(Err(e.into()))),

@@ -18,9 +18,23 @@ use tokio::sync::mpsc;
 /// How many lines wait to be written to the child.
 const TO_CHILD: usize = 1024;
 /// How long a child has, after it is told to end, before it is killed.
-const END_GRACE: Duration = Duration::from_secs(2);
+pub(super) const END_GRACE: Duration = Duration::from_secs(2);
 /// The most of one stderr line held for the log, in bytes.
 const STDERR_LINE: usize = 4096;
+
+/// Children started and not yet reaped, in this process.
+static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Wait (up to `limit`) until every child this process started has been
+/// reaped: at shutdown, so that none outlives `serve`, not even as a
+/// zombie that a container's init never reaps.
+pub async fn all_reaped(limit: Duration) {
+    let until = tokio::time::Instant::now() + limit;
+    while LIVE.load(std::sync::atomic::Ordering::SeqCst) > 0 && tokio::time::Instant::now() < until
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
 
 /// How to start the stdio server.
 #[derive(Debug, Clone, PartialEq)]
@@ -146,6 +160,7 @@ pub fn spawn(
     let stdout = child.stdout.take().expect("stdout is piped");
     let (lines_tx, lines_rx) = mpsc::channel(TO_CHILD);
     tokio::spawn(read_stdout(stdout, program.max_line, lines_tx));
+    LIVE.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     tokio::spawn(watch(child, job, end_rx, lines_rx, from_child));
     Ok((
         Running {
@@ -263,6 +278,7 @@ async fn watch(
     let (_, status) = tokio::join!(forward, ended);
     // The group goes with it: whatever it started must not outlive it.
     kill_group(pid);
+    LIVE.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     #[cfg(windows)]
     drop(job);
     #[cfg(not(windows))]

@@ -364,6 +364,8 @@ impl Router {
             }
         }
         while all.join_next().await.is_some() {}
+        // Every child told to end has its grace, its kill, and its reaping.
+        super::child::all_reaped(super::child::END_GRACE + Duration::from_secs(4)).await;
     }
 }
 
