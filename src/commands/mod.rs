@@ -113,6 +113,25 @@ pub fn prepare(raw: &str, port: Option<u16>, opts: &Options) -> Result<Prepared,
     Ok(Prepared { url, headers, auth })
 }
 
+/// What must never be printed or logged: the URL's query values and password, and
+/// the values of the headers given (`--header`, `--header-file`), as the
+/// run collected them.
+pub fn secrets(raw: &str, headers: Option<&reqwest::header::HeaderMap>) -> Vec<String> {
+    let mut out = Vec::new();
+    if let Ok(u) = url::Url::parse(raw) {
+        out.extend(u.query_pairs().map(|(_, v)| v.into_owned()));
+        out.extend(u.password().map(str::to_owned));
+    }
+    out.extend(
+        headers
+            .into_iter()
+            .flat_map(|h| h.values())
+            .filter_map(|v| v.to_str().ok())
+            .map(str::to_owned),
+    );
+    out
+}
+
 /// The HTTP layer for a prepared server: the client the options shape, with
 /// the OAuth provider plugged in unless the user sends their own
 /// Authorization header. The provider comes back too, for `login`.

@@ -163,15 +163,14 @@ fn call_log_for(
     let Some(path) = &opts.calls.log_calls else {
         return Ok(None);
     };
-    // Each value whole, and after its scheme (`Bearer TOKEN`: the token).
-    let mut hidden: Vec<String> = Vec::new();
-    for v in headers.values().filter_map(|v| v.to_str().ok()) {
-        hidden.push(v.to_owned());
-        if let Some((_, rest)) = v.split_once(' ') {
-            hidden.push(rest.to_owned());
-        }
-    }
-    hidden.extend(url.query_pairs().map(|(_, v)| v.into_owned()));
+    // Each secret whole, and a header's after its scheme (`Bearer TOKEN`:
+    // the token alone).
+    let mut hidden = super::secrets(url.as_str(), Some(headers));
+    let tokens: Vec<String> = headers
+        .values()
+        .filter_map(|v| Some(v.to_str().ok()?.split_once(' ')?.1.to_owned()))
+        .collect();
+    hidden.extend(tokens);
     let shown = crate::url_policy::shown(url);
     relay::CallLog::open(path, &shown, opts.calls.log_calls_full, hidden).map(Some)
 }

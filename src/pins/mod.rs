@@ -39,33 +39,17 @@ pub enum Policy {
     Enforce,
 }
 
-/// The part of `tool` a pin covers, keys sorted at every depth.
+/// The part of `tool` a pin covers. Its text is canonical (keys sorted at
+/// every depth) because serde_json's maps keep their keys sorted
+/// (`tests::serde_json_writes_keys_sorted` holds that true).
 pub fn definition(tool: &Value) -> Value {
     let mut out = Map::new();
     for field in COVERED {
         if let Some(v) = tool.get(field) {
-            out.insert(field.to_owned(), canonical(v));
+            out.insert(field.to_owned(), v.clone());
         }
     }
     Value::Object(out)
-}
-
-/// `v` with the keys of every object in sorted order (whatever order the
-/// map type keeps), so that its text is one per meaning.
-fn canonical(v: &Value) -> Value {
-    match v {
-        Value::Object(m) => {
-            let mut keys: Vec<&String> = m.keys().collect();
-            keys.sort();
-            let mut out = Map::new();
-            for k in keys {
-                out.insert(k.clone(), canonical(&m[k]));
-            }
-            Value::Object(out)
-        }
-        Value::Array(a) => Value::Array(a.iter().map(canonical).collect()),
-        other => other.clone(),
-    }
 }
 
 /// The SHA-256 of a definition's canonical text, hex.

@@ -143,8 +143,8 @@ impl CallLog {
 
     /// An answer on its way to the client, when it answers a request the
     /// log has.
-    pub fn answer(&mut self, raw: &[u8]) {
-        let Ok(m) = jsonrpc::classify(bytes::Bytes::copy_from_slice(raw)) else {
+    pub fn answer(&mut self, raw: &bytes::Bytes) {
+        let Ok(m) = jsonrpc::classify(raw.clone()) else {
             return;
         };
         if m.method().is_some() {

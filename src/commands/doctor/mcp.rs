@@ -328,7 +328,7 @@ pub(super) fn pins(prepared: &crate::commands::Prepared, report: Option<&Value>)
         };
         match pinned.get(name) {
             None => new += 1,
-            Some(p) if p.sha256 != crate::pins::digest(&crate::pins::definition(t)) => {
+            Some(p) if p.sha256 != crate::pins::digest_of(t) => {
                 changed += 1;
             }
             Some(_) => {}

@@ -103,23 +103,10 @@ pub fn command(
     }
 }
 
-/// What must never be printed: the URL's query values and password, and
-/// the values of the headers given (`--header`, `--header-file`), as the
-/// run collected them.
+/// What doctor never prints: the secrets of the run (`super::secrets`),
+/// but for those too short to be any, which would blank out common words.
 fn secrets(raw: &str, headers: Option<&reqwest::header::HeaderMap>) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Ok(u) = url::Url::parse(raw) {
-        out.extend(u.query_pairs().map(|(_, v)| v.into_owned()));
-        out.extend(u.password().map(str::to_owned));
-    }
-    out.extend(
-        headers
-            .into_iter()
-            .flat_map(|h| h.values())
-            .filter_map(|v| v.to_str().ok())
-            .map(str::to_owned),
-    );
-    // A value this short is no secret, and would blank out common words.
+    let mut out = super::secrets(raw, headers);
     out.retain(|s| s.chars().count() >= 4);
     out
 }
