@@ -192,3 +192,96 @@ async fn a_tool_added_mid_session_is_pinned() {
     assert!(out.contains("extra "), "{out}");
     server.kill();
 }
+
+/// Every page of a `tools/list`, read as a client does: `(names, cursor)`.
+async fn pages(b: &mut Bridge, id: &str) -> Vec<(Vec<String>, Option<String>)> {
+    let mut out = Vec::new();
+    let mut cursor: Option<String> = None;
+    for i in 0..10 {
+        let params = match &cursor {
+            Some(c) => json!({ "cursor": c }),
+            None => json!({}),
+        };
+        let r = b
+            .request(json!(format!("{id}-{i}")), "tools/list", params)
+            .await;
+        let names = r["result"]["tools"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{r}"))
+            .iter()
+            .map(|t| t["name"].as_str().unwrap().to_owned())
+            .collect();
+        cursor = r["result"]["nextCursor"].as_str().map(str::to_owned);
+        out.push((names, cursor.clone()));
+        if cursor.is_none() {
+            return out;
+        }
+    }
+    panic!("more than 10 pages: {out:?}");
+}
+
+#[tokio::test]
+async fn a_list_in_pages_is_put_together_before_it_is_compared() {
+    let env: Env = Arc::default();
+    *env.lock().unwrap() = vec![("TOOLS_PAGE".into(), "1".into())];
+    let mut server = peers::changing(Arc::clone(&env));
+    let url = server.url.clone();
+    let home = Home::new();
+
+    // First use, one tool a page: every page's tool is pinned.
+    let mut b = bridge(&home, &url, "enforce").await;
+    let first = pages(&mut b, "a").await;
+    assert_eq!(first.len(), 3, "{first:?}");
+    b.close_and_wait().await;
+    let (_, out, _) = home.run(&["tools", "list", &url]);
+    for t in ["add ", "echo ", "grow "] {
+        assert!(out.contains(t), "{t}: {out}");
+    }
+
+    // `add` changes and `echo` is gone. The page that held `add` comes
+    // without it (its cursor kept); `echo` is reported gone once, when
+    // the last page is in, and `grow`, on another page, is not.
+    redefine(
+        &mut server,
+        &env,
+        &[
+            ("TOOLS_PAGE", "1"),
+            ("ADD_DESCRIPTION", RUG_PULL),
+            ("ECHO_GONE", "1"),
+        ],
+    );
+    let mut b = bridge(&home, &url, "enforce").await;
+    let r = b.request(json!("p1"), "tools/list", json!({})).await;
+    assert_eq!(r["result"]["tools"], json!([]), "{r}");
+    assert_eq!(r["result"]["nextCursor"], "1", "{r}");
+    assert!(!b.stderr().contains("no longer listed"), "{}", b.stderr());
+    let r = b
+        .request(json!("p2"), "tools/list", json!({"cursor": "1"}))
+        .await;
+    assert_eq!(r["result"]["tools"][0]["name"], "grow", "{r}");
+    assert!(r["result"].get("nextCursor").is_none(), "{r}");
+    let log = b.stderr();
+    let gone: Vec<&str> = log
+        .lines()
+        .filter(|l| l.contains("no longer listed"))
+        .collect();
+    assert_eq!(gone.len(), 1, "{log}");
+    assert!(gone[0].ends_with("[\"echo\"]"), "{log}");
+    let r = b.call_tool(json!(1), "add", json!({"a": 1, "b": 1})).await;
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("changed since it was approved (description)")),
+        "{r}"
+    );
+    b.close_and_wait().await;
+
+    // `tools diff` reads every page too.
+    let (code, out, err) = home.run(&["tools", "diff", &url]);
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(
+        out.contains(&format!("+  \"description\": \"{RUG_PULL}\"")),
+        "{out}"
+    );
+    server.kill();
+}

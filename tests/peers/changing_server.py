@@ -7,6 +7,9 @@ Usage: python changing_server.py PORT
   ADD_READONLY     "1": `add` is annotated readOnlyHint
   ADD_NOTE_ARG     "1": `add` takes an optional `note` too (a schema change)
   ADD_META         a value for `add`'s `_meta.version` (not a change)
+  ECHO_GONE        "1": there is no `echo`
+  TOOLS_PAGE       N: `tools/list` answers N tools a page (the cursor is
+                   the index of the page's first tool)
 
 Streamable HTTP on 127.0.0.1:PORT/mcp. The tool `grow` adds a tool `extra`
 and announces the change (notifications/tools/list_changed).
@@ -16,10 +19,25 @@ import os
 import sys
 
 from mcp.server.mcpserver import Context, MCPServer
-from mcp.types import ToolAnnotations
+from mcp.types import ListToolsResult, ToolAnnotations
 
-app = MCPServer("changing-peer", version="1.0.0")
 env = os.environ.get
+PAGE = int(env("TOOLS_PAGE", "0"))
+
+
+class Paged(MCPServer):
+    """The SDK's server, with its list of tools in pages of PAGE."""
+
+    async def _handle_list_tools(self, ctx, params):
+        tools = await self.list_tools()
+        if not PAGE:
+            return ListToolsResult(tools=tools)
+        start = int(params.cursor) if params and params.cursor else 0
+        end = start + PAGE
+        return ListToolsResult(tools=tools[start:end], next_cursor=str(end) if end < len(tools) else None)
+
+
+app = Paged("changing-peer", version="1.0.0")
 
 
 def add(a: int, b: int) -> int:
@@ -39,10 +57,13 @@ app.add_tool(
 )
 
 
-@app.tool()
 def echo(text: str) -> str:
     """Return the text unchanged."""
     return text
+
+
+if env("ECHO_GONE") != "1":
+    app.add_tool(echo)
 
 
 @app.tool()
