@@ -143,6 +143,13 @@ fn every_file_and_item_architecture_md_names_exists() {
         }
     }
     let page = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    // Short enough to be read, and kept true: mechanics and figures belong
+    // in module comments and BENCHMARKS.md.
+    let lines = page.lines().count();
+    assert!(
+        lines <= 250,
+        "ARCHITECTURE.md has {lines} lines; keep it to 250"
+    );
     let (checked, gone) = stale(&page, &files, &names);
     assert!(
         checked > 50,
