@@ -16,6 +16,11 @@
 //! instead of `command` (a remote server) or `"disabled": true` is left
 //! out, with a line in the log.
 //!
+//! `${VAR}` and `${VAR:-default}` in `command`, `args` and `env` values are
+//! `serve`'s own environment variables, as in Claude Code's `.mcp.json`:
+//! a config can be shared without the tokens in it. A variable that is not
+//! set and has no default is an error that names it.
+//!
 //! The file is read whole, up to [`MAX_FILE`] bytes, and checked whole
 //! before anything is served from it: at start, a bad file stops `serve`;
 //! on SIGHUP, it leaves what is served as it was.
@@ -103,6 +108,16 @@ pub enum ConfigError {
         /// What it must be.
         shape: &'static str,
     },
+    /// `${VAR}` names a variable that is not set, with no default.
+    #[error(
+        "the server {name:?}: the variable {var} is not set (give a default with ${{{var}:-...}})"
+    )]
+    Unset {
+        /// The server.
+        name: String,
+        /// The variable.
+        var: String,
+    },
     /// Every entry was left out.
     #[error("the config has no server to serve (each needs a \"command\")")]
     Empty,
@@ -132,8 +147,17 @@ pub fn load(path: &Path, max_line: usize) -> Result<Config, ConfigError> {
     parse(&doc, max_line)
 }
 
-/// The servers of a config document.
+/// The servers of a config document, `${VAR}` read from the environment.
 pub fn parse(doc: &Value, max_line: usize) -> Result<Config, ConfigError> {
+    parse_with(doc, max_line, &|k| std::env::var(k).ok())
+}
+
+/// The servers of a config document, `${VAR}` read from `vars`.
+fn parse_with(
+    doc: &Value,
+    max_line: usize,
+    vars: &dyn Fn(&str) -> Option<String>,
+) -> Result<Config, ConfigError> {
     let entries = doc
         .get("mcpServers")
         .and_then(Value::as_object)
@@ -158,8 +182,14 @@ pub fn parse(doc: &Value, max_line: usize) -> Result<Config, ConfigError> {
             config.skipped.push((name.clone(), "it is disabled"));
             continue;
         }
+        let expand = |s: &str| {
+            expand(s, vars).map_err(|var| ConfigError::Unset {
+                name: name.clone(),
+                var,
+            })
+        };
         let command = match entry.get("command") {
-            Some(Value::String(c)) if !c.is_empty() => c.clone(),
+            Some(Value::String(c)) if !c.is_empty() => expand(c)?,
             None if entry.contains_key("url") => {
                 config
                     .skipped
@@ -168,19 +198,22 @@ pub fn parse(doc: &Value, max_line: usize) -> Result<Config, ConfigError> {
             }
             _ => return Err(field("command", "a string")),
         };
-        let args = strings(entry, "args").ok_or_else(|| field("args", "an array of strings"))?;
+        let args = strings(entry, "args")
+            .ok_or_else(|| field("args", "an array of strings"))?
+            .iter()
+            .map(|a| expand(a))
+            .collect::<Result<Vec<_>, _>>()?;
         let env = match entry.get("env") {
             None | Some(Value::Null) => Vec::new(),
             Some(Value::Object(vars)) => vars
                 .iter()
                 .map(|(k, v)| match v {
                     Value::String(v) if !k.is_empty() && !k.contains(['=', '\0']) => {
-                        Some((k.clone(), Secret::from(v.as_str())))
+                        Ok((k.clone(), Secret::from(expand(v)?)))
                     }
-                    _ => None,
+                    _ => Err(field("env", "an object of strings")),
                 })
-                .collect::<Option<Vec<_>>>()
-                .ok_or_else(|| field("env", "an object of strings"))?,
+                .collect::<Result<Vec<_>, _>>()?,
             Some(_) => return Err(field("env", "an object of strings")),
         };
         let count = |key, shape| match entry.get(key) {
@@ -244,6 +277,47 @@ fn strings(entry: &Map<String, Value>, key: &str) -> Option<Vec<String>> {
             .collect(),
         Some(_) => None,
     }
+}
+
+/// `s` with each `${VAR}` and `${VAR:-default}` replaced by the variable's
+/// value (or the default, when it is unset or empty); the name of a
+/// variable that is unset with no default. A `${` that does not start a
+/// reference (no `}`, or not a name inside) is kept as it is.
+fn expand(s: &str, vars: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(at) = rest.find("${") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 2..];
+        let Some(end) = after.find('}') else {
+            out.push_str(&rest[at..]);
+            return Ok(out);
+        };
+        let inner = &after[..end];
+        let (var, default) = match inner.split_once(":-") {
+            Some((v, d)) => (v, Some(d)),
+            None => (inner, None),
+        };
+        let is_var = var
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && var.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !is_var {
+            out.push_str("${");
+            rest = after;
+            continue;
+        }
+        match (vars(var).filter(|v| !v.is_empty()), default) {
+            (Some(v), _) => out.push_str(&v),
+            (None, Some(d)) => out.push_str(d),
+            (None, None) if vars(var).is_some() => {}
+            (None, None) => return Err(var.to_owned()),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// A name that is one path segment: 1 to 64 of letters, digits, `-`, `_`
@@ -344,6 +418,46 @@ mod tests {
             parse(&json!({"mcpServers": many}), 1000),
             Err(ConfigError::TooMany)
         ));
+    }
+
+    #[test]
+    fn variables_are_the_environment_s_and_an_unset_one_is_named() {
+        let vars = |k: &str| match k {
+            "TOKEN" => Some("s3cret".to_owned()),
+            "HOME_DIR" => Some("/home/a".to_owned()),
+            "EMPTY" => Some(String::new()),
+            _ => None,
+        };
+        let doc = json!({"mcpServers": {"a": {
+            "command": "${HOME_DIR}/bin/server",
+            "args": ["--root=${ROOT:-/srv}", "${EMPTY}", "${EMPTY:-x}", "$HOME_DIR", "${not a var}", "${", "a${TOKEN}b${TOKEN}"],
+            "env": {"API_TOKEN": "${TOKEN}"}
+        }}});
+        let c = parse_with(&doc, 1000, &vars).unwrap();
+        let p = &c.servers[0].program;
+        assert_eq!(p.command, "/home/a/bin/server");
+        assert_eq!(
+            p.args,
+            [
+                "--root=/srv",
+                "",
+                "x",
+                "$HOME_DIR",
+                "${not a var}",
+                "${",
+                "as3cretbs3cret"
+            ]
+        );
+        assert_eq!(p.env, [("API_TOKEN".to_owned(), Secret::from("s3cret"))]);
+        for field in [
+            json!({"command": "${MISSING}"}),
+            json!({"command": "x", "args": ["${MISSING}"]}),
+            json!({"command": "x", "env": {"K": "${MISSING}"}}),
+        ] {
+            let doc = json!({"mcpServers": {"a": field}});
+            let e = parse_with(&doc, 1000, &vars).unwrap_err().to_string();
+            assert!(e.contains("the variable MISSING is not set"), "{e}");
+        }
     }
 
     #[test]
