@@ -307,9 +307,11 @@ fn sigterm_to_the_launcher_leaves_no_bridge_behind() {
             "Node 22 replaces itself, Node 20 spawns"
         );
         signal(child.id(), libc::SIGTERM);
-        let status = wait_exit(&mut child, Duration::from_secs(2));
+        // Bounds for a machine busy with other tests (one run under load
+        // took longer than 2 s), not a measure of speed.
+        let status = wait_exit(&mut child, Duration::from_secs(10));
         let start = Instant::now();
-        while alive(bridge) && start.elapsed() < Duration::from_secs(2) {
+        while alive(bridge) && start.elapsed() < Duration::from_secs(10) {
             std::thread::sleep(Duration::from_millis(10));
         }
         assert!(
