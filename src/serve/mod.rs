@@ -188,12 +188,8 @@ impl Front {
         self.holds.clear();
         self.modern.end().await;
         self.shared.end().await;
-        // Give the children their moment to end before the process does
-        // (at shutdown, the router then waits for every child's reaping).
-        let until = Instant::now() + Duration::from_secs(3);
-        while all.iter().any(|s| Arc::strong_count(s) > 1) && Instant::now() < until {
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        // The children end on their own; at shutdown the router waits for
+        // every one's reaping (`child::all_reaped`).
     }
 
     /// End sessions idle past `--idle-timeout`, and forget ended ones;
