@@ -182,12 +182,7 @@ fn parse_with(
             config.skipped.push((name.clone(), "it is disabled"));
             continue;
         }
-        let expand = |s: &str| {
-            expand(s, vars).map_err(|var| ConfigError::Unset {
-                name: name.clone(),
-                var,
-            })
-        };
+        let expand = |s: &str| expand(s, vars, name);
         let command = match entry.get("command") {
             Some(Value::String(c)) if !c.is_empty() => expand(c)?,
             None if entry.contains_key("url") => {
@@ -280,10 +275,15 @@ fn strings(entry: &Map<String, Value>, key: &str) -> Option<Vec<String>> {
 }
 
 /// `s` with each `${VAR}` and `${VAR:-default}` replaced by the variable's
-/// value (or the default, when it is unset or empty); the name of a
-/// variable that is unset with no default. A `${` that does not start a
-/// reference (no `}`, or not a name inside) is kept as it is.
-fn expand(s: &str, vars: &dyn Fn(&str) -> Option<String>) -> Result<String, String> {
+/// value (or the default, when it is unset or empty), in the entry of the
+/// server `name`; a variable that is unset with no default is an error. A
+/// `${` that does not start a reference (no `}`, or not a name inside) is
+/// kept as it is.
+fn expand(
+    s: &str,
+    vars: &dyn Fn(&str) -> Option<String>,
+    name: &str,
+) -> Result<String, ConfigError> {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
     while let Some(at) = rest.find("${") {
@@ -312,7 +312,12 @@ fn expand(s: &str, vars: &dyn Fn(&str) -> Option<String>) -> Result<String, Stri
             (Some(v), _) => out.push_str(&v),
             (None, Some(d)) => out.push_str(d),
             (None, None) if vars(var).is_some() => {}
-            (None, None) => return Err(var.to_owned()),
+            (None, None) => {
+                return Err(ConfigError::Unset {
+                    name: name.to_owned(),
+                    var: var.to_owned(),
+                })
+            }
         }
         rest = &after[end + 1..];
     }
