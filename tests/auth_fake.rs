@@ -216,7 +216,13 @@ async fn a_refused_refresh_falls_back_to_a_new_sign_in() {
         common::initialize_signing_in(&mut b, &home.log(), 1).await;
     }
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
-    fake.set(|b| b.refuse_refresh = true);
+    // The stored token has expired and its refresh is refused; the token
+    // of the new sign-in lives long enough for a loaded machine (at 1 s,
+    // it could expire before its first use, and be refreshed again).
+    fake.set(|b| {
+        b.refuse_refresh = true;
+        b.ttl = None;
+    });
     let mut b = home.bridge(&fake.url, &[]).await;
     common::initialize_signing_in(&mut b, &home.log(), 2).await;
     let events = fake.events();
