@@ -73,11 +73,15 @@ function run(bin, args) {
     }
   }
   const { spawn } = require('child_process');
-  const child = spawn(bin, args, { stdio: 'inherit', windowsHide: true });
+  // The handlers go in before the spawn: a signal that came between the
+  // two would have ended this process by default and left the binary
+  // running. A handler runs on the event loop, after `child` is set.
+  let child = null;
   const forward = (signal) => {
-    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+    if (child && child.exitCode === null && child.signalCode === null) child.kill(signal);
   };
   for (const signal of FORWARDED) process.on(signal, forward);
+  child = spawn(bin, args, { stdio: 'inherit', windowsHide: true });
   child.on('error', (e) => {
     process.stderr.write(`mcp-bridge: cannot run ${bin}: ${e.message}\n`);
     process.exit(1);
