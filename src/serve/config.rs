@@ -308,10 +308,11 @@ fn expand(
             rest = after;
             continue;
         }
-        match (vars(var).filter(|v| !v.is_empty()), default) {
-            (Some(v), _) => out.push_str(&v),
-            (None, Some(d)) => out.push_str(d),
-            (None, None) if vars(var).is_some() => {}
+        match (vars(var), default) {
+            (Some(v), _) if !v.is_empty() => out.push_str(&v),
+            (_, Some(d)) => out.push_str(d),
+            // Set, but empty.
+            (Some(_), None) => {}
             (None, None) => {
                 return Err(ConfigError::Unset {
                     name: name.to_owned(),
