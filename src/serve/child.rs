@@ -21,6 +21,10 @@ const TO_CHILD: usize = 1024;
 pub(super) const END_GRACE: Duration = Duration::from_secs(2);
 /// The most of one stderr line held for the log, in bytes.
 const STDERR_LINE: usize = 4096;
+/// The first size of the buffer the child's stdout is read into, and the
+/// most it grows to (a Linux pipe's capacity).
+const READ_FIRST: usize = 4096;
+const READ_MOST: usize = 64 * 1024;
 
 /// Children started and not yet reaped, in this process.
 static LIVE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -178,7 +182,8 @@ pub fn spawn(
 /// nothing the child writes may grow the bridge or stop the copying, since
 /// a child whose stderr pipe closed dies of SIGPIPE on its next write.
 async fn copy_stderr(err: tokio::process::ChildStderr, label: String) {
-    let mut err = BufReader::new(err);
+    // Its lines are copied out a piece at a time, so a small buffer will do.
+    let mut err = BufReader::with_capacity(1024, err);
     let mut line = Vec::new();
     loop {
         let (used, ended) = match err.fill_buf().await {
@@ -219,7 +224,11 @@ async fn read_stdout(
     tx: mpsc::Sender<FromChild>,
 ) {
     let mut framer = Framer::new(max);
-    let mut buf = vec![0u8; 64 * 1024];
+    // Small to start: every session has one of these, and most children
+    // write lines of a few hundred bytes. A read that fills it doubles it,
+    // up to what a pipe holds, so a child that writes much is read in few
+    // calls.
+    let mut buf = vec![0u8; READ_FIRST];
     let mut lines = VecDeque::new();
     loop {
         let n = out.read(&mut buf).await.unwrap_or(0);
@@ -227,6 +236,9 @@ async fn read_stdout(
             framer.finish(&mut lines);
         } else {
             framer.feed(&buf[..n], &mut lines);
+            if n == buf.len() && n < READ_MOST {
+                buf = vec![0u8; n * 2];
+            }
         }
         while let Some(item) = lines.pop_front() {
             let said = match item {
@@ -391,4 +403,42 @@ fn kill_group(pid: Option<u32>) {
     }
     #[cfg(not(unix))]
     let _ = pid;
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// Lines far larger than the first read buffer come through whole and
+    /// in order, among short ones, and one over the bound is reported.
+    #[tokio::test]
+    async fn lines_of_every_size_come_through_whole() {
+        let script = "printf 'a\\n'; head -c 1000000 /dev/zero | tr '\\0' x; printf '\\nb\\n'; \
+                      head -c 3000000 /dev/zero | tr '\\0' y; printf '\\nc\\n'";
+        let program = Program {
+            command: "sh".into(),
+            args: vec!["-c".into(), script.into()],
+            env: Vec::new(),
+            max_line: 2_000_000,
+        };
+        let (_running, mut rx) = spawn(&program, "test").unwrap();
+        let mut got = Vec::new();
+        while let Some(said) = rx.recv().await {
+            match said {
+                FromChild::Line(l) => got.push(format!("line {} {}", l.len(), l[0] as char)),
+                FromChild::TooLong(n) => got.push(format!("too long {n}")),
+                FromChild::Ended(_) => break,
+            }
+        }
+        assert_eq!(
+            got,
+            [
+                "line 1 a",
+                "line 1000000 x",
+                "line 1 b",
+                "too long 3000000",
+                "line 1 c"
+            ]
+        );
+    }
 }
