@@ -1175,6 +1175,43 @@ async fn sigterm_answers_what_is_in_flight_and_leaves_no_child() {
     }
 }
 
+/// serve killed outright (no drain: SIGKILL, as the OOM killer does)
+/// still takes its children with it. A server busy with a long call does
+/// not end when its stdin closes, so without that it would run on,
+/// orphaned, until the call is done.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_killed_serve_leaves_no_child_running() {
+    let mut served = Served::start(&[], &everything()).await;
+    for i in 0..2 {
+        let (url, session) = (served.url.clone(), initialize(&served.url).await);
+        let m = call(
+            json!(i),
+            "trigger-long-running-operation",
+            json!({"duration": 60, "steps": 2}),
+        );
+        tokio::spawn(async move { post(&url, Some(&session), &m).await });
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while served.stderr().matches("POST /mcp → 200").count() < 4 {
+        assert!(Instant::now() < deadline, "{}", served.stderr());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pids = served.pids();
+    assert_eq!(pids.len(), 2, "{}", served.stderr());
+    served.child.start_kill().unwrap();
+    served.child.wait().await.unwrap();
+    let running = |pid: &u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .is_ok_and(|stat| !stat.rsplit(')').next().unwrap_or("").starts_with(" Z"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while pids.iter().any(running) {
+        assert!(Instant::now() < deadline, "children left running: {pids:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn limits_and_the_childs_environment() {
     let served = Served::start(

@@ -133,6 +133,8 @@ pub fn spawn(
         .kill_on_drop(true);
     #[cfg(unix)]
     cmd.process_group(0);
+    #[cfg(target_os = "linux")]
+    end_with_this_process(&mut cmd);
     let mut child = cmd.spawn().map_err(|source| SpawnError {
         command: program.command.clone(),
         source,
@@ -174,6 +176,31 @@ pub fn spawn(
         },
         rx,
     ))
+}
+
+/// Have the child sent SIGTERM when this process dies, however it dies
+/// (SIGKILL, the OOM killer, an abort): a process group of its own keeps
+/// it from the terminal's signals, and a server that ignores the end of
+/// its stdin would otherwise run on, orphaned. The signal comes when the
+/// thread that spawned it ends; everything here runs on the main thread.
+#[cfg(target_os = "linux")]
+fn end_with_this_process(cmd: &mut Command) {
+    let parent = std::process::id() as libc::pid_t;
+    // SAFETY: the closure runs in the child between fork and exec, and
+    // makes only async-signal-safe calls (prctl, getppid) and no
+    // allocation.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // This process died before the prctl: nobody is left to serve.
+            if libc::getppid() != parent {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
 }
 
 /// Copy the child's stderr to the log, a line at a time, until it closes.
