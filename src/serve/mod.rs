@@ -249,10 +249,9 @@ impl Front {
             }
             _ => text(StatusCode::NOT_FOUND, "not found\n"),
         };
-        let by = match &who {
-            Principal::Anyone => String::new(),
-            w => format!(" by {w}"),
-        };
+        // Formatted only when the line is logged (`-v`): a subject's name
+        // and scopes are cleaned of control characters on the way.
+        let by = By(&who);
         tracing::info!(
             "{method} {path}{by} → {} in {:.1} ms, from {}",
             resp.status().as_u16(),
@@ -526,6 +525,19 @@ async fn read_message(
             &format!("mcp-bridge: {e}", e = Chain(&e)),
         ))
     })
+}
+
+/// Who sent a request, for its log line: nothing for anyone, else
+/// " by " and the principal.
+struct By<'a>(&'a Principal);
+
+impl std::fmt::Display for By<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Principal::Anyone => Ok(()),
+            w => write!(f, " by {w}"),
+        }
+    }
 }
 
 /// An unguessable session id: 128 random bits, hex.

@@ -33,12 +33,14 @@ pub fn now() -> u64 {
 /// good at one server of a `--config` and not at another, so the audience
 /// is part of the key.
 pub fn memory_key(token: &str, audience: &str) -> [u8; 32] {
-    let mut both = Vec::with_capacity(audience.len() + token.len() + 1);
-    both.extend_from_slice(audience.as_bytes());
+    let mut both = ring::digest::Context::new(&ring::digest::SHA256);
+    both.update(audience.as_bytes());
     // No audience holds a NUL: the split between the two is unambiguous.
-    both.push(0);
-    both.extend_from_slice(token.as_bytes());
-    sha256(&both)
+    both.update(&[0]);
+    both.update(token.as_bytes());
+    let mut out = [0; 32];
+    out.copy_from_slice(both.finish().as_ref());
+    out
 }
 
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
@@ -432,6 +434,14 @@ mod tests {
     fn claims(now: u64) -> Value {
         json!({"iss": "https://idp", "sub": "ada", "aud": [AUD], "exp": now + 300,
             "iat": now, "scope": "mcp:tools read", "client_id": "c"})
+    }
+
+    #[test]
+    fn a_token_is_remembered_by_its_audience_too() {
+        let key = memory_key("t.o.k", "https://a/mcp");
+        assert_eq!(key, sha256(b"https://a/mcp\0t.o.k"));
+        assert_ne!(key, memory_key("t.o.k", "https://b/mcp"));
+        assert_ne!(key, memory_key("t.o.j", "https://a/mcp"));
     }
 
     #[test]
