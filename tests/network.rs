@@ -117,6 +117,40 @@ async fn an_unusable_ssl_cert_file_is_a_warning_not_a_failed_start() {
     }
 }
 
+/// A machine with no CA certificates at all (a `scratch` container, say)
+/// still reaches a plain-HTTP server: the system's store is read at the
+/// first TLS handshake, not at start. An HTTPS server there is refused
+/// with the reason, and with `--ca-cert` it is reached.
+#[tokio::test]
+async fn no_system_ca_store_is_needed_until_a_tls_handshake() {
+    let server = Fake::start(fake::mcp).await;
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.pem");
+    std::fs::write(&empty, "").unwrap();
+    let none = [
+        ("SSL_CERT_FILE", empty.to_str().unwrap()),
+        ("SSL_CERT_DIR", dir.path().to_str().unwrap()),
+    ];
+    let mut b = Bridge::start_with_env(&server.url, &[], &none).await;
+    b.initialize().await;
+    let r = b.call_tool(json!(2), "echo", json!({"x": 1})).await;
+    assert_eq!(r["result"]["echo"], json!({"x": 1}), "{r}");
+
+    let ca = TestCa::new();
+    let tls = ca.front(port_of(&server.url)).await;
+    let url = format!("https://127.0.0.1:{tls}/mcp");
+    let mut b = Bridge::start_with_env(&url, &["--retry-timeout", "1"], &none).await;
+    let r = try_initialize(&mut b).await;
+    let msg = r["error"]["message"].as_str().unwrap_or_default();
+    // Not trusted (so not retried), with the reason and how to trust a CA.
+    assert!(msg.contains("is not trusted"), "{r}");
+    assert!(msg.contains("No CA certificates"), "{r}");
+    assert!(msg.contains("--ca-cert"), "{r}");
+    let ca_file = ca.ca_file.to_str().unwrap();
+    let mut b = Bridge::start_with_env(&url, &["--ca-cert", ca_file], &none).await;
+    b.initialize().await;
+}
+
 #[tokio::test]
 async fn a_ca_file_without_certificates_is_a_usage_error() {
     let dir = tempfile::tempdir().unwrap();

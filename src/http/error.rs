@@ -43,7 +43,7 @@ pub enum ErrorKind {
 }
 
 /// What to do about a certificate no trusted CA signed.
-const TRUST_HINT: &str = "if a private or corporate CA signs it, pass --ca-cert FILE (PEM) or set SSL_CERT_FILE (the platform's certificate store is trusted already)";
+const TRUST_HINT: &str = "if a private or corporate CA signs it, pass --ca-cert FILE (PEM) or set SSL_CERT_FILE (trusted besides the platform's certificate store)";
 
 /// Why a request to a URL other than the MCP endpoint (metadata, a token
 /// endpoint) got no response, in words that name no server: the caller
@@ -400,8 +400,10 @@ pub fn is_untrusted_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
                 .and_then(|io| io.get_ref())
                 .and_then(|inner| inner.downcast_ref::<rustls::Error>())
         });
-        if let Some(rustls::Error::InvalidCertificate(_)) = rustls_err {
-            return true;
+        match rustls_err {
+            Some(rustls::Error::InvalidCertificate(_)) => return true,
+            Some(rustls::Error::Other(o)) if o.0.is::<super::client::NoVerifier>() => return true,
+            _ => {}
         }
         // Layers that box the error hide its type; rustls's words stay.
         if err.to_string().starts_with("invalid peer certificate") {
