@@ -402,7 +402,7 @@ pub fn is_untrusted_certificate(e: &(dyn std::error::Error + 'static)) -> bool {
         });
         match rustls_err {
             Some(rustls::Error::InvalidCertificate(_)) => return true,
-            Some(rustls::Error::Other(o)) if o.0.is::<super::client::NoVerifier>() => return true,
+            Some(rustls::Error::Other(o)) if o.0.is::<super::trust::NoVerifier>() => return true,
             _ => {}
         }
         // Layers that box the error hide its type; rustls's words stay.

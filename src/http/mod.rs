@@ -15,6 +15,7 @@ pub mod cookies;
 pub mod error;
 pub mod reach;
 pub mod retry;
+mod trust;
 pub mod wire;
 
 use crate::secret::Secret;

@@ -234,7 +234,7 @@ impl Wire {
         }
         let matcher = Arc::new(matcher.build());
         let user_agent = HeaderValue::from_static(USER_AGENT);
-        let tls = super::client::tls_config(net, env)?;
+        let tls = super::trust::tls_config(net, env)?;
         let connector = Connector::new(net, tls, Arc::clone(&matcher), user_agent.clone());
         let client = Client::builder(TokioExecutor::new())
             .timer(TokioTimer::new())
