@@ -27,25 +27,29 @@ pub fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-/// The SHA-256 digest of `bytes`: how a token or a key is remembered
-/// without being kept.
 /// What a token checked for `audience` is remembered by: one token may be
 /// good at one server of a `--config` and not at another, so the audience
 /// is part of the key.
 pub fn memory_key(token: &str, audience: &str) -> [u8; 32] {
-    let mut both = ring::digest::Context::new(&ring::digest::SHA256);
-    both.update(audience.as_bytes());
     // No audience holds a NUL: the split between the two is unambiguous.
-    both.update(&[0]);
-    both.update(token.as_bytes());
-    let mut out = [0; 32];
-    out.copy_from_slice(both.finish().as_ref());
-    out
+    sha256_of(&[audience.as_bytes(), &[0], token.as_bytes()])
 }
 
+/// The SHA-256 digest of `bytes`: how a token or a key is remembered
+/// without being kept.
 pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    sha256_of(&[bytes])
+}
+
+/// The SHA-256 digest of `parts` one after the other, without copying them
+/// into one buffer first.
+fn sha256_of(parts: &[&[u8]]) -> [u8; 32] {
+    let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in parts {
+        digest.update(part);
+    }
     let mut out = [0; 32];
-    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, bytes).as_ref());
+    out.copy_from_slice(digest.finish().as_ref());
     out
 }
 
