@@ -693,8 +693,9 @@ fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let remote_js = root.join("tests/peers/node_modules/mcp-remote/dist/proxy.js");
     // MCP_BRIDGE_BENCH_BIN measures another build (an older one, or the
-    // shipped one, as scripts/bench.sh does) in the same conditions. MCP_BRIDGE_BENCH_ONLY=serve or =everything: only
-    // those rows, in a minute or two.
+    // shipped one, as scripts/bench.sh does) in the same conditions.
+    // MCP_BRIDGE_BENCH_ONLY=serve or =everything: only those rows, in a
+    // minute or two.
     let program = std::env::var_os("MCP_BRIDGE_BENCH_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_mcp-bridge")));

@@ -58,6 +58,11 @@ def total(binary, url, calls, data):
               "params": {"name": "echo", "arguments": {"message": "x" * 50}}})
     p.stdin.close()
     p.wait()
+    return callgrind_total(out)
+
+
+def callgrind_total(out):
+    """The instruction total of the callgrind output file `out`."""
     with open(out) as f:
         for line in f:
             if line.startswith("totals:") or line.startswith("summary:"):

@@ -25,7 +25,6 @@ import http.server
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,6 +35,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
+# The bridge's counter, beside this file: its free port and its reading of
+# callgrind's output.
+from instructions import callgrind_total, free_port
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 EVERYTHING = os.path.join(
     HERE, "..", "tests", "peers",
@@ -44,12 +47,6 @@ EVERYTHING = os.path.join(
 
 def b64(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Issuer:
@@ -146,11 +143,7 @@ def total(binary, calls, issuer, data):
     finally:
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=120)
-    with open(out) as f:
-        for line in f:
-            if line.startswith("totals:") or line.startswith("summary:"):
-                return int(line.split()[1])
-    raise SystemExit("no total in " + out)
+    return callgrind_total(out)
 
 
 def main():
